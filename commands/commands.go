@@ -1,0 +1,50 @@
+package commands
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Discord is what handlers may do on Discord besides answering their own
+// interaction. Package bot implements it; every message it sends is fitted
+// to Discord's limits and pings nobody unless AllowedMentions says so.
+type Discord interface {
+	// SendMessage posts a message in a channel.
+	SendMessage(ctx context.Context, channelID string, m *discordgo.MessageSend) (*discordgo.Message, error)
+	// EditMessage edits a message the bot posted.
+	EditMessage(ctx context.Context, channelID, messageID string, e *discordgo.MessageEdit) (*discordgo.Message, error)
+	// StartThread opens a thread on a message.
+	StartThread(ctx context.Context, channelID, messageID, name string) (*discordgo.Channel, error)
+	// CreateThread opens a thread with no starter message.
+	CreateThread(ctx context.Context, channelID, name string) (*discordgo.Channel, error)
+	// StartForumPost opens a post in a forum channel with first as its
+	// first message.
+	StartForumPost(ctx context.Context, channelID, name string, first *discordgo.MessageSend) (*discordgo.Channel, error)
+	// Channel looks a channel up (cache first).
+	Channel(ctx context.Context, channelID string) (*discordgo.Channel, error)
+	// FetchAttachment downloads an attachment from Discord's CDN (or the
+	// configured base URL's host), refusing anything over maxBytes before
+	// reading it.
+	FetchAttachment(ctx context.Context, url string, maxBytes int64) ([]byte, error)
+}
+
+// Deps is what the commands need from the rest of the program.
+type Deps struct {
+	Discord Discord
+	Log     *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns a Router with every Ficshelf command registered.
+func New(d Deps) *Router {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	r := NewRouter(d.Log)
+	r.Add(helpCommand(r))
+	return r
+}

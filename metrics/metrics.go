@@ -1,0 +1,178 @@
+// Package metrics exposes what an operator needs during an incident:
+// Prometheus metrics at /metrics and a health check at /healthz, served on
+// METRICS_ADDR. It implements bot.Observer, so the bot reports into it
+// without knowing Prometheus.
+//
+// Every metric is documented in the README ("Metrics"); keep the two in
+// step. Metrics live in a registry of their own, not Prometheus's global
+// one.
+package metrics
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// StoreStats is what the store reports about its write transactions.
+type StoreStats struct {
+	Commits     int64         // write transactions committed
+	CommitTime  time.Duration // time spent committing them (writes + fsync)
+	OpenReadTxs int           // read transactions open now
+}
+
+// Health is what /healthz checks.
+type Health struct {
+	GatewayConnected func() bool
+	DatabaseOpen     func() bool
+}
+
+// Metrics holds Ficshelf's metrics. The zero value is not usable; call New.
+type Metrics struct {
+	reg          *prometheus.Registry
+	interactions *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	deferrals    *prometheus.CounterVec
+	restErrors   *prometheus.CounterVec
+	rateLimits   *prometheus.CounterVec
+	reconnects   prometheus.Counter
+}
+
+// New returns Metrics registered in a fresh registry, including Go runtime
+// and process metrics, and the store's commit statistics read from store
+// (which may be nil) at each scrape.
+func New(store func() StoreStats) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		interactions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ficshelf_interactions_total",
+			Help: "Interactions answered, by kind, command (or component route) and outcome.",
+		}, []string{"kind", "command", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ficshelf_interaction_duration_seconds",
+			Help:    "Time from receiving an interaction to its last answer being sent, by kind and command.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 5, 10, 30},
+		}, []string{"kind", "command"}),
+		deferrals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ficshelf_interaction_deferrals_total",
+			Help: "Interactions acknowledged first (deferred) because the answer took longer than about 2 s, by kind and command.",
+		}, []string{"kind", "command"}),
+		restErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ficshelf_discord_rest_errors_total",
+			Help: "Discord REST responses with status >= 400 (status 0: no response), by route and status.",
+		}, []string{"route", "status"}),
+		rateLimits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ficshelf_discord_rate_limited_total",
+			Help: "Discord REST responses with status 429 (rate limited), by route.",
+		}, []string{"route"}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ficshelf_gateway_reconnects_total",
+			Help: "Gateway connections made after the first one (resumes and re-identifies).",
+		}),
+	}
+	m.reg.MustRegister(m.interactions, m.latency, m.deferrals, m.restErrors, m.rateLimits, m.reconnects,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if store != nil {
+		m.reg.MustRegister(&storeCollector{stats: store})
+	}
+	return m
+}
+
+// InteractionDone implements bot.Observer.
+func (m *Metrics) InteractionDone(kind, name, outcome string, d time.Duration, deferred bool) {
+	m.interactions.WithLabelValues(kind, name, outcome).Inc()
+	m.latency.WithLabelValues(kind, name).Observe(d.Seconds())
+	if deferred {
+		m.deferrals.WithLabelValues(kind, name).Inc()
+	}
+}
+
+// RESTError implements bot.Observer.
+func (m *Metrics) RESTError(route string, status int) {
+	m.restErrors.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	if status == http.StatusTooManyRequests {
+		m.rateLimits.WithLabelValues(route).Inc()
+	}
+}
+
+// Reconnect implements bot.Observer.
+func (m *Metrics) Reconnect() { m.reconnects.Inc() }
+
+// Handler serves /metrics and /healthz. /healthz answers 200 with a JSON
+// body when the gateway is connected and the database open, 503 otherwise.
+func (m *Metrics) Handler(h Health) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		status := map[string]bool{
+			"gateway_connected": h.GatewayConnected != nil && h.GatewayConnected(),
+			"database_open":     h.DatabaseOpen != nil && h.DatabaseOpen(),
+		}
+		code := http.StatusOK
+		for _, ok := range status {
+			if !ok {
+				code = http.StatusServiceUnavailable
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(status)
+	})
+	return mux
+}
+
+// Serve listens on addr and serves handler until ctx is done. It returns
+// once the listener is up (or failed), serving in the background; the
+// returned function waits for the server to stop.
+func Serve(ctx context.Context, addr string, handler http.Handler) (wait func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln) // returns http.ErrServerClosed after Shutdown
+	}()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	return func() { <-done }, nil
+}
+
+// storeCollector reads the store's statistics at scrape time.
+type storeCollector struct{ stats func() StoreStats }
+
+var (
+	descCommits = prometheus.NewDesc("ficshelf_store_commits_total",
+		"Database write transactions committed.", nil, nil)
+	descCommitTime = prometheus.NewDesc("ficshelf_store_commit_seconds_total",
+		"Time spent committing database write transactions (writing pages and fsync); divide by ficshelf_store_commits_total for the mean.", nil, nil)
+	descReadTxs = prometheus.NewDesc("ficshelf_store_open_read_transactions",
+		"Database read transactions open now.", nil, nil)
+)
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descCommits
+	ch <- descCommitTime
+	ch <- descReadTxs
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	ch <- prometheus.MustNewConstMetric(descCommits, prometheus.CounterValue, float64(s.Commits))
+	ch <- prometheus.MustNewConstMetric(descCommitTime, prometheus.CounterValue, s.CommitTime.Seconds())
+	ch <- prometheus.MustNewConstMetric(descReadTxs, prometheus.GaugeValue, float64(s.OpenReadTxs))
+}

@@ -1,0 +1,397 @@
+package store
+
+import (
+	"fmt"
+	"math/bits"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/text/unicode/norm"
+)
+
+// The autocomplete index lives in memory: per guild, the sorted set of
+// folded words of every title and author, each with the stories using it.
+// It is rebuilt from heads/ and counts/ at Open (5,000 stories: a few ms)
+// and kept in sync by reloading a story's entry from the database after
+// every committed change to it. A reload reads the committed state under
+// the index lock, so concurrent writers converge on the latest commit. A
+// word bucket in the file was the alternative; it would make every query a
+// transaction plus a decode of each candidate's head, and every story add
+// many more B-tree writes, for no durability gain (the index is derived).
+
+// MaxSearchResults is the most SearchStories returns (Discord's limit on
+// autocomplete choices).
+const MaxSearchResults = 25
+
+const maxQueryWords = 8
+
+const (
+	fTitle      = 1 << iota // the word occurs in the title
+	fAuthor                 // the word occurs in an author's name
+	fTitleFirst             // the word is the title's first word
+)
+
+type posting struct {
+	slot  int32
+	flags uint8
+}
+
+type ref struct {
+	slot    int32
+	id      uint64
+	title   string
+	authors []string
+	kudos   uint32
+	added   int64
+	words   []string // distinct words it is posted under
+}
+
+type guildIndex struct {
+	items []*ref // by slot; nil when free
+	free  []int32
+	byID  map[uint64]*ref
+	words []string // sorted, distinct
+	posts map[string][]posting
+}
+
+type index struct {
+	mu     sync.RWMutex
+	guilds map[uint64]*guildIndex
+}
+
+func newIndex() *index { return &index{guilds: map[uint64]*guildIndex{}} }
+
+func (ix *index) guild(id uint64) *guildIndex {
+	gi := ix.guilds[id]
+	if gi == nil {
+		gi = &guildIndex{byID: map[uint64]*ref{}, posts: map[string][]posting{}}
+		ix.guilds[id] = gi
+	}
+	return gi
+}
+
+// wordsOf returns the distinct words of title and authors with their flags.
+func wordsOf(title string, authors []string) map[string]uint8 {
+	m := map[string]uint8{}
+	for i, w := range tokens(title) {
+		m[w] |= fTitle
+		if i == 0 {
+			m[w] |= fTitleFirst
+		}
+	}
+	for _, a := range authors {
+		for _, w := range tokens(a) {
+			m[w] |= fAuthor
+		}
+	}
+	return m
+}
+
+// remove drops story id from the guild index.
+func (gi *guildIndex) remove(id uint64) {
+	r := gi.byID[id]
+	if r == nil {
+		return
+	}
+	for _, w := range r.words {
+		ps := slices.DeleteFunc(gi.posts[w], func(p posting) bool { return p.slot == r.slot })
+		if len(ps) == 0 {
+			delete(gi.posts, w)
+			if i, ok := slices.BinarySearch(gi.words, w); ok {
+				gi.words = slices.Delete(gi.words, i, i+1)
+			}
+		} else {
+			gi.posts[w] = ps
+		}
+	}
+	gi.items[r.slot] = nil
+	gi.free = append(gi.free, r.slot)
+	delete(gi.byID, id)
+}
+
+// put adds or replaces story id; sorted says whether to keep words sorted
+// now (false during a bulk load, which sorts once at the end).
+func (gi *guildIndex) put(id uint64, h head, c counts, sorted bool) {
+	if r := gi.byID[id]; r != nil && r.title == h.title && slices.Equal(r.authors, h.authors) {
+		r.kudos, r.added = c.kudos, h.added
+		return
+	}
+	gi.remove(id)
+	r := &ref{id: id, title: h.title, authors: h.authors, kudos: c.kudos, added: h.added}
+	if n := len(gi.free); n > 0 {
+		r.slot = gi.free[n-1]
+		gi.free = gi.free[:n-1]
+		gi.items[r.slot] = r
+	} else {
+		r.slot = int32(len(gi.items))
+		gi.items = append(gi.items, r)
+	}
+	for w, f := range wordsOf(h.title, h.authors) {
+		r.words = append(r.words, w)
+		ps, ok := gi.posts[w]
+		if !ok && sorted {
+			i, _ := slices.BinarySearch(gi.words, w)
+			gi.words = slices.Insert(gi.words, i, w)
+		} else if !ok {
+			gi.words = append(gi.words, w)
+		}
+		gi.posts[w] = append(ps, posting{slot: r.slot, flags: f})
+	}
+	gi.byID[id] = r
+}
+
+// loadIndex rebuilds the whole index from the database.
+func (s *Store) loadIndex() error {
+	ix := newIndex()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		gs := tx.Bucket(bucketGuilds)
+		if gs == nil {
+			return nil
+		}
+		return gs.ForEachBucket(func(gk []byte) error {
+			if len(gk) != 8 {
+				return nil
+			}
+			g := gs.Bucket(gk)
+			heads, cnts := g.Bucket(bHeads), g.Bucket(bCounts)
+			if heads == nil {
+				return nil
+			}
+			gi := ix.guild(readU64(gk, 0))
+			err := heads.ForEach(func(k, v []byte) error {
+				h, err := decodeHead(v)
+				if err != nil {
+					return fmt.Errorf("guild %d story %d: %w", readU64(gk, 0), readU64(k, 0), err)
+				}
+				var c counts
+				if cnts != nil {
+					c = decodeCounts(cnts.Get(k))
+				}
+				gi.put(readU64(k, 0), h, c, false)
+				return nil
+			})
+			slices.Sort(gi.words)
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("load autocomplete index: %w", err)
+	}
+	s.idx.mu.Lock()
+	s.idx.guilds = ix.guilds
+	s.idx.mu.Unlock()
+	return nil
+}
+
+// reload re-reads the committed head and counters of each story in ids.
+func (ix *index) reload(db *bolt.DB, guild uint64, ids []uint64) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	gi := ix.guild(guild)
+	_ = db.View(func(tx *bolt.Tx) error {
+		g := newGuildTx(tx, guild)
+		for _, id := range ids {
+			hv := g.get(bHeads, u64(id))
+			h, err := decodeHead(hv)
+			if hv == nil || err != nil {
+				gi.remove(id)
+				continue
+			}
+			gi.put(id, h, decodeCounts(g.get(bCounts, u64(id))), true)
+		}
+		return nil
+	})
+}
+
+// SearchStories returns up to limit (at most 25) of guild's stories whose
+// title or authors contain words starting with each typed word, case- and
+// accent-insensitively, best first: most typed words matched, then the
+// title starting with the first typed word, whole words over prefixes, title
+// over author matches, then most kudos and newest. An empty query returns
+// the most-kudos, then newest stories. It reads an in-memory index and
+// never scans story text.
+func (s *Store) SearchStories(guild, query string, limit int) ([]StoryRef, error) {
+	gid, err := parseSnowflake("guild", guild)
+	if err != nil {
+		return nil, fmt.Errorf("search stories: %w", err)
+	}
+	if limit <= 0 || limit > MaxSearchResults {
+		limit = MaxSearchResults
+	}
+	toks := tokens(query)
+	if len(toks) > maxQueryWords {
+		toks = toks[:maxQueryWords]
+	}
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	gi := s.idx.guilds[gid]
+	if gi == nil {
+		return []StoryRef{}, nil
+	}
+	popular := func(a, b *ref) int {
+		if a.kudos != b.kudos {
+			if a.kudos > b.kudos {
+				return -1
+			}
+			return 1
+		}
+		if a.added != b.added {
+			if a.added > b.added {
+				return -1
+			}
+			return 1
+		}
+		if a.id > b.id {
+			return -1
+		}
+		return 1
+	}
+	var picked []*ref
+	if len(toks) == 0 {
+		picked = make([]*ref, 0, limit+1)
+		for _, r := range gi.items {
+			if r == nil {
+				continue
+			}
+			if len(picked) == limit && popular(r, picked[limit-1]) > 0 {
+				continue
+			}
+			i, _ := slices.BinarySearchFunc(picked, r, popular)
+			picked = slices.Insert(picked, i, r)
+			if len(picked) > limit {
+				picked = picked[:limit]
+			}
+		}
+	} else {
+		type state struct{ mask, exact, inTitle uint8 }
+		st := make([]state, len(gi.items))
+		titleStart := make([]bool, len(gi.items))
+		var touched []int32
+		for ti, tok := range toks {
+			bit := uint8(1) << ti
+			for i := sort.SearchStrings(gi.words, tok); i < len(gi.words) && strings.HasPrefix(gi.words[i], tok); i++ {
+				w := gi.words[i]
+				exact := len(w) == len(tok)
+				for _, p := range gi.posts[w] {
+					x := &st[p.slot]
+					if x.mask == 0 {
+						touched = append(touched, p.slot)
+					}
+					x.mask |= bit
+					if exact {
+						x.exact |= bit
+					}
+					if p.flags&fTitle != 0 {
+						x.inTitle |= bit
+					}
+					if ti == 0 && p.flags&fTitleFirst != 0 {
+						titleStart[p.slot] = true
+					}
+				}
+			}
+		}
+		slices.SortFunc(touched, func(a, b int32) int {
+			x, y := st[a], st[b]
+			if c := bits.OnesCount8(y.mask) - bits.OnesCount8(x.mask); c != 0 {
+				return c
+			}
+			if titleStart[a] != titleStart[b] {
+				if titleStart[a] {
+					return -1
+				}
+				return 1
+			}
+			if c := bits.OnesCount8(y.exact) - bits.OnesCount8(x.exact); c != 0 {
+				return c
+			}
+			if c := bits.OnesCount8(y.inTitle) - bits.OnesCount8(x.inTitle); c != 0 {
+				return c
+			}
+			return popular(gi.items[a], gi.items[b])
+		})
+		for _, slot := range touched[:min(limit, len(touched))] {
+			picked = append(picked, gi.items[slot])
+		}
+	}
+	out := make([]StoryRef, len(picked))
+	for i, r := range picked {
+		out[i] = StoryRef{ID: formatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
+	}
+	return out, nil
+}
+
+// foldString lowers s, strips accents and apostrophes and collapses white
+// space: the form titles are compared in.
+func foldString(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range foldRunes(s) {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// tokens splits s into folded words: runs of letters and digits.
+func tokens(s string) []string {
+	var out []string
+	var b strings.Builder
+	for _, r := range foldRunes(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			continue
+		}
+		if b.Len() > 0 {
+			out = append(out, b.String())
+			b.Reset()
+		}
+	}
+	if b.Len() > 0 {
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// foldRunes decomposes s, drops combining marks and apostrophes (so
+// "Don’t" and "dont" match) and lower-cases the rest.
+func foldRunes(s string) []rune {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, " ")
+	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		s = norm.NFKD.String(s)
+	}
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r == '\'' || r == '’' || r == 'ʼ' || r == '‘':
+			continue
+		case r == 'ß':
+			out = append(out, 's', 's')
+			continue
+		case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r):
+			continue
+		}
+		out = append(out, unicode.ToLower(r))
+	}
+	return out
+}

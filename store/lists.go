@@ -1,0 +1,273 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+var (
+	bLists   = []byte("lists")
+	bReaders = []byte("readers")
+)
+
+// Status is a reading-list entry's state.
+type Status string
+
+// The reading-list statuses.
+const (
+	StatusToRead   Status = "to-read"
+	StatusReading  Status = "reading"
+	StatusFinished Status = "finished"
+	StatusOnHold   Status = "on-hold"
+	StatusDropped  Status = "dropped"
+)
+
+// Statuses lists every status in display order.
+var Statuses = []Status{StatusToRead, StatusReading, StatusFinished, StatusOnHold, StatusDropped}
+
+// ParseStatus accepts a status in any case; "" is StatusToRead.
+func ParseStatus(s string) (Status, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return StatusToRead, nil
+	}
+	for _, st := range Statuses {
+		if s == string(st) {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("status %q: %w", truncate(s, 40), ErrInvalid)
+}
+
+// MaxNoteLength is the longest note (in bytes) a list entry keeps.
+const MaxNoteLength = 1000
+
+// ListEntry is one story on a member's reading list. The story fields
+// (Title, Authors, ChaptersPosted, ChaptersExpected) are filled when read
+// and ignored when written.
+type ListEntry struct {
+	StoryID string    `json:"story_id"`
+	Status  Status    `json:"status"`
+	Chapter int       `json:"chapter"` // last chapter read; 0 = not started
+	Note    string    `json:"note,omitempty"`
+	Added   time.Time `json:"added"`
+	Updated time.Time `json:"updated"`
+
+	Title            string   `json:"title"`
+	Authors          []string `json:"authors,omitempty"`
+	ChaptersPosted   int      `json:"chapters_posted"`
+	ChaptersExpected int      `json:"chapters_expected"` // 0 = unknown (work in progress)
+}
+
+// SetListEntry adds e.StoryID to user's list or updates the entry there
+// with e's Status (empty: to-read), Chapter and Note, and returns the stored
+// entry. Added is kept from an existing entry (else at), Updated is at (zero
+// means now). The story's Readers counter changes in the same transaction.
+// ErrNotFound when the guild has no such story; ErrInvalid for a bad status,
+// a negative chapter or an over-long note.
+func (s *Store) SetListEntry(guild, user string, e ListEntry, at time.Time) (ListEntry, error) {
+	var out ListEntry
+	err := func() error {
+		uid, err := parseSnowflake("user", user)
+		if err != nil {
+			return err
+		}
+		sid, err := parseStoryID(e.StoryID)
+		if err != nil {
+			return err
+		}
+		st, err := ParseStatus(string(e.Status))
+		if err != nil {
+			return err
+		}
+		if e.Chapter < 0 || e.Chapter > 1<<30 {
+			return fmt.Errorf("chapter %d: %w", e.Chapter, ErrInvalid)
+		}
+		if len(e.Note) > MaxNoteLength {
+			return fmt.Errorf("note longer than %d bytes: %w", MaxNoteLength, ErrInvalid)
+		}
+		ts := nanos(at)
+		return s.update(guild, func(g *guildTx) error {
+			cv := g.get(bCounts, u64(sid))
+			if cv == nil {
+				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
+			}
+			rec := listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: ts, updated: ts}
+			k := key(uid, sid)
+			if old := g.get(bLists, k); old != nil {
+				o, err := decodeList(old)
+				if err != nil {
+					return err
+				}
+				rec.added = o.added
+			} else {
+				c := decodeCounts(cv)
+				c.readers++
+				if err := g.bucket(bCounts).Put(u64(sid), c.encode()); err != nil {
+					return err
+				}
+				if err := g.bucket(bReaders).Put(key(sid, uid), nil); err != nil {
+					return err
+				}
+			}
+			if err := g.bucket(bLists).Put(k, rec.encode()); err != nil {
+				return err
+			}
+			out, err = joinEntry(g, sid, rec)
+			return err
+		})
+	}()
+	if err != nil {
+		return ListEntry{}, fmt.Errorf("set list entry: %w", err)
+	}
+	return out, nil
+}
+
+func joinEntry(g *guildTx, sid uint64, r listRec) (ListEntry, error) {
+	e := ListEntry{StoryID: formatID(sid), Status: Status(r.status), Chapter: r.chapter, Note: r.note,
+		Added: fromNanos(r.added), Updated: fromNanos(r.updated)}
+	if hv := g.get(bHeads, u64(sid)); hv != nil {
+		h, err := decodeHead(hv)
+		if err != nil {
+			return ListEntry{}, err
+		}
+		e.Title, e.Authors, e.ChaptersPosted, e.ChaptersExpected = h.title, h.authors, h.chaptersPosted, h.chaptersExpected
+	}
+	return e, nil
+}
+
+// ListEntry returns user's entry for storyID, or ErrNotFound.
+func (s *Store) ListEntry(guild, user, storyID string) (ListEntry, error) {
+	var out ListEntry
+	err := func() error {
+		uid, err := parseSnowflake("user", user)
+		if err != nil {
+			return err
+		}
+		sid, err := parseStoryID(storyID)
+		if err != nil {
+			return err
+		}
+		return s.view(guild, func(g *guildTx) error {
+			v := g.get(bLists, key(uid, sid))
+			if v == nil {
+				return fmt.Errorf("story %d on list: %w", sid, ErrNotFound)
+			}
+			r, err := decodeList(v)
+			if err != nil {
+				return err
+			}
+			out, err = joinEntry(g, sid, r)
+			return err
+		})
+	}()
+	if err != nil {
+		return ListEntry{}, fmt.Errorf("list entry: %w", err)
+	}
+	return out, nil
+}
+
+// RemoveListEntry removes storyID from user's list and decrements its
+// Readers counter in the same transaction; ErrNotFound when not listed.
+func (s *Store) RemoveListEntry(guild, user, storyID string) error {
+	err := func() error {
+		uid, err := parseSnowflake("user", user)
+		if err != nil {
+			return err
+		}
+		sid, err := parseStoryID(storyID)
+		if err != nil {
+			return err
+		}
+		return s.update(guild, func(g *guildTx) error {
+			if g.get(bLists, key(uid, sid)) == nil {
+				return fmt.Errorf("story %d on list: %w", sid, ErrNotFound)
+			}
+			return removeEntry(g, uid, sid)
+		})
+	}()
+	if err != nil {
+		return fmt.Errorf("remove list entry: %w", err)
+	}
+	return nil
+}
+
+// removeEntry deletes one entry, its reverse record and one reader.
+func removeEntry(g *guildTx, uid, sid uint64) error {
+	if err := g.bucket(bLists).Delete(key(uid, sid)); err != nil {
+		return err
+	}
+	if err := g.bucket(bReaders).Delete(key(sid, uid)); err != nil {
+		return err
+	}
+	if cv := g.get(bCounts, u64(sid)); cv != nil {
+		c := decodeCounts(cv)
+		if c.readers > 0 {
+			c.readers--
+		}
+		return g.bucket(bCounts).Put(u64(sid), c.encode())
+	}
+	return nil
+}
+
+// MemberList returns user's whole list in this guild in story-ID order
+// (oldest story first), each entry joined with its story's title, authors
+// and chapter counts. An empty list is not an error.
+func (s *Store) MemberList(guild, user string) ([]ListEntry, error) {
+	out := []ListEntry{}
+	err := func() error {
+		uid, err := parseSnowflake("user", user)
+		if err != nil {
+			return err
+		}
+		return s.view(guild, func(g *guildTx) error {
+			return forEachPrefix(g.bucket(bLists), u64(uid), func(k, v []byte) error {
+				r, err := decodeList(v)
+				if err != nil {
+					return err
+				}
+				e, err := joinEntry(g, readU64(k, 1), r)
+				if err != nil {
+					return err
+				}
+				out = append(out, e)
+				return nil
+			})
+		})
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("member list: %w", err)
+	}
+	return out, nil
+}
+
+// removeStoryReaders deletes every list entry for story (for RemoveStory).
+func removeStoryReaders(g *guildTx, story uint64) error {
+	keys, err := deletePrefix(g.bucket(bReaders), u64(story))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := g.bucket(bLists).Delete(key(readU64(k, 1), story)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeMemberList deletes user's whole list, keeping counters right (for
+// DeleteMember).
+func removeMemberList(g *guildTx, user uint64) error {
+	keys, err := deletePrefix(g.bucket(bLists), u64(user))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		sid := readU64(k, 1)
+		if err := removeEntry(g, user, sid); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,418 @@
+// Package store keeps everything Ficshelf persists, in one embedded BoltDB
+// (go.etcd.io/bbolt) file: each server's library of stories and their
+// chapters, kudos, reading lists and settings.
+//
+// The exported API is engine-neutral: IDs go in and out as decimal strings
+// (Discord snowflakes, story IDs), values as domain types, and no bbolt type
+// appears in a signature, so another engine (PostgreSQL, for sharded
+// deployments) can implement the same method set later. Every method runs in
+// one transaction; values are decoded inside it and raw byte slices never
+// leave it. Every acknowledged write is fsynced before the method returns.
+//
+// # Bucket tree
+//
+// Update this drawing with every change to the layout (and add a migration
+// when existing files need rewriting). Notation: "u64" is an 8-byte
+// big-endian unsigned integer, "|" joins fixed-width key parts, so a prefix
+// scan (Cursor.Seek + bytes.HasPrefix) lists e.g. one member's entries.
+// Snowflakes (guild, user, channel IDs) are stored as u64; story IDs are u64
+// taken from the guild's stories bucket sequence (shown to users in decimal).
+//
+//	meta/                                     (bucket)
+//	  version            -> u64 schema version (len(migrations) after Open)
+//	guilds/                                   (bucket)
+//	  <guild u64>/                            (bucket; one per server: a server
+//	                                            never reads another's bucket)
+//	    settings         -> JSON Settings
+//	    stories/         (sequence = last story ID)
+//	      <story u64>    -> JSON storyDoc: fic.Story without chapter text,
+//	                        adder, time, mine, chapter titles and words
+//	    heads/
+//	      <story u64>    -> binary head: title, authors, chapters posted/
+//	                        expected, words, rating, adder, added time
+//	                        (small: autocomplete, lists and joins read this)
+//	    counts/
+//	      <story u64>    -> binary counts: kudos u32 | readers u32 | owner u64
+//	                        (owner = adder when "mine", else 0); kudos and
+//	                        readers always equal the records below
+//	    chapters/
+//	      <story u64>|<chapter u32, 1-based> -> binary chapter: title, notes,
+//	                        end notes, text, sentence index (opaque bytes)
+//	    ao3/
+//	      <AO3 work u64> -> <story u64>           (AO3 work unique per guild)
+//	    kudos/
+//	      <story u64>|<user u64> -> i64 unix nanoseconds given
+//	    kudos_by_user/
+//	      <user u64>|<story u64> -> i64 unix nanoseconds given
+//	    kudos_by_time/
+//	      <i64 unix ns>|<story u64>|<user u64> -> (empty)
+//	    lists/
+//	      <user u64>|<story u64> -> binary list entry: status, chapter, note,
+//	                        added, updated
+//	    readers/
+//	      <story u64>|<user u64> -> (empty)   (reverse of lists/)
+//
+// Extending: a new feature (recommendations, clubs) adds its own buckets
+// under the guild bucket (use guildTx.bucket, which creates them on write),
+// draws them here, registers a per-story cleanup (registerStoryCleanup) and a
+// member hook (registerMemberHook) from its file's init, and appends a
+// migration to the list in migrate.go only when existing data must change.
+//
+// # Encoding
+//
+// Story metadata and settings are JSON: they are read rarely, evolve often
+// (new AO3 fields) and JSON tolerates added fields. The hot, small records
+// (counts, kudos, list entries, heads) and chapters use a small versioned
+// binary encoding (codec.go): they are read in bulk (2,000 list entries, a
+// 5,000-story index rebuild) where JSON decoding would dominate, and chapter
+// text and its sentence index would otherwise be escaped and base64-inflated.
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Errors returned (wrapped) by Store methods; test with errors.Is.
+var (
+	// ErrLocked means another running process holds the database file.
+	ErrLocked = errors.New("database is in use by another running instance")
+	// ErrNotFound means the guild has no such story, entry or record.
+	ErrNotFound = errors.New("not found")
+	// ErrInvalidID means an ID argument is not a positive decimal integer.
+	ErrInvalidID = errors.New("invalid ID")
+	// ErrInvalid means an argument is outside its allowed values.
+	ErrInvalid = errors.New("invalid value")
+	// ErrDuplicate means the guild already has this AO3 work; see DuplicateError.
+	ErrDuplicate = errors.New("story already in the library")
+	// ErrAlreadyGiven means the member already gave kudos to the story.
+	ErrAlreadyGiven = errors.New("kudos already given")
+	// ErrOwnStory means the member wrote the story (mine) and cannot give it kudos.
+	ErrOwnStory = errors.New("cannot give kudos to your own story")
+	// ErrSchemaTooNew means the file was written by a newer Ficshelf.
+	ErrSchemaTooNew = errors.New("database schema is newer than this program")
+	// ErrClosed means the store was closed.
+	ErrClosed = errors.New("store is closed")
+)
+
+// DefaultLockTimeout is how long Open waits for another process to release
+// the file before failing with ErrLocked.
+const DefaultLockTimeout = 3 * time.Second
+
+// DefaultMaxBatchDelay is how long a batched write (kudos) waits for others
+// to share its commit. Short, since each commit is fsynced anyway.
+const DefaultMaxBatchDelay = 2 * time.Millisecond
+
+// Options tune Open. The zero value is the production default.
+type Options struct {
+	// LockTimeout bounds the wait for the file lock; 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
+	// MaxBatchDelay bounds how long a batched write waits for company;
+	// 0 means DefaultMaxBatchDelay.
+	MaxBatchDelay time.Duration
+}
+
+// Store is an open Ficshelf database. Its methods are safe for concurrent
+// use. Close it when done.
+type Store struct {
+	db   *bolt.DB
+	path string
+	idx  *index
+}
+
+var (
+	bucketMeta   = []byte("meta")
+	bucketGuilds = []byte("guilds")
+	keyVersion   = []byte("version")
+)
+
+// Open opens (creating if needed) the database at path, applies pending
+// migrations (each in its own transaction) and loads the autocomplete index.
+// It fails with ErrLocked when another process holds the file for longer than
+// the lock timeout, and with ErrSchemaTooNew when the file's schema version
+// is newer than this program knows.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = DefaultLockTimeout
+	}
+	if opts.MaxBatchDelay <= 0 {
+		opts.MaxBatchDelay = DefaultMaxBatchDelay
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: false})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.MaxBatchDelay = opts.MaxBatchDelay
+	s := &Store{db: db, path: path, idx: newIndex()}
+	if err := migrate(db, migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := s.loadIndex(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close releases the file. Methods called afterwards fail.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// Path returns the database file's path as given to Open.
+func (s *Store) Path() string { return s.path }
+
+// Backup writes a consistent copy of the whole database to w while other
+// goroutines keep reading and writing, and returns the bytes written. The
+// copy is a valid database file that Open accepts.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}
+
+// BackupFile writes a consistent copy of the database to a new file at path
+// (which must not exist), synced to disk.
+func (s *Store) BackupFile(path string) (err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("backup: %w", cerr)
+		}
+		if err != nil {
+			os.Remove(path)
+		}
+	}()
+	if _, err := s.Backup(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion returns the schema version recorded in the file.
+func (s *Store) SchemaVersion() (int, error) {
+	var v uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = readVersion(tx)
+		return err
+	})
+	return int(v), err
+}
+
+// ---- IDs and keys ----
+
+// parseSnowflake parses a Discord ID (a positive decimal uint64).
+func parseSnowflake(kind, s string) (uint64, error) {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || v == 0 || len(s) > 20 || s[0] == '+' {
+		return 0, fmt.Errorf("%s ID %q: %w", kind, truncate(s, 40), ErrInvalidID)
+	}
+	return v, nil
+}
+
+// parseStoryID parses a story ID as shown to users.
+func parseStoryID(s string) (uint64, error) { return parseSnowflake("story", s) }
+
+func formatID(v uint64) string { return strconv.FormatUint(v, 10) }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// key joins u64 parts into a fixed-width composite key.
+func key(parts ...uint64) []byte {
+	b := make([]byte, 8*len(parts))
+	for i, p := range parts {
+		binary.BigEndian.PutUint64(b[8*i:], p)
+	}
+	return b
+}
+
+func readU64(b []byte, i int) uint64 { return binary.BigEndian.Uint64(b[8*i:]) }
+
+// nanos stores a time; the zero time means now.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// ---- guild buckets: the extension point every feature file uses ----
+
+// guildTx is one transaction seen from one guild's bucket. In a read
+// transaction the guild bucket (and any sub-bucket) may be missing: bucket
+// then returns nil and callers treat that as empty.
+type guildTx struct {
+	tx    *bolt.Tx
+	g     *bolt.Bucket
+	guild uint64
+	// touched lists stories whose head changed: the autocomplete index
+	// reloads them once the transaction has committed.
+	touched []uint64
+}
+
+// refresh schedules story's autocomplete entry to be reloaded after commit.
+func (g *guildTx) refresh(story uint64) { g.touched = append(g.touched, story) }
+
+// bucket returns the named sub-bucket of the guild, creating it (and the
+// guild bucket) in a write transaction; nil when missing in a read one.
+func (g *guildTx) bucket(name []byte) *bolt.Bucket {
+	if g.g == nil {
+		if !g.tx.Writable() {
+			return nil
+		}
+		gb, err := g.tx.Bucket(bucketGuilds).CreateBucketIfNotExists(u64(g.guild))
+		if err != nil {
+			panic(bucketError{fmt.Errorf("create guild bucket: %w", err)}) // recovered by update
+		}
+		g.g = gb
+	}
+	b := g.g.Bucket(name)
+	if b == nil && g.tx.Writable() {
+		var err error
+		b, err = g.g.CreateBucket(name)
+		if err != nil {
+			panic(bucketError{fmt.Errorf("create bucket %s: %w", name, err)}) // recovered by update
+		}
+	}
+	return b
+}
+
+// get returns the value at k in the guild's sub-bucket name, or nil.
+func (g *guildTx) get(name, k []byte) []byte {
+	b := g.bucket(name)
+	if b == nil {
+		return nil
+	}
+	return b.Get(k)
+}
+
+// bucketError carries a bucket-creation failure out of guildTx.bucket, which
+// cannot return one without burdening every caller; update recovers it.
+type bucketError struct{ err error }
+
+func recoverBucketError(err *error) {
+	if r := recover(); r != nil {
+		be, ok := r.(bucketError)
+		if !ok {
+			panic(r)
+		}
+		*err = be.err
+	}
+}
+
+func newGuildTx(tx *bolt.Tx, guild uint64) *guildTx {
+	g := &guildTx{tx: tx, guild: guild}
+	if gs := tx.Bucket(bucketGuilds); gs != nil {
+		g.g = gs.Bucket(u64(guild))
+	}
+	return g
+}
+
+// view runs fn in a read transaction on guild's data.
+func (s *Store) view(guild string, fn func(g *guildTx) error) error {
+	gid, err := parseSnowflake("guild", guild)
+	if err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bolt.Tx) error { return fn(newGuildTx(tx, gid)) })
+}
+
+// update runs fn in a write transaction on guild's data, then reloads the
+// autocomplete entries fn touched once the commit is durable.
+func (s *Store) update(guild string, fn func(g *guildTx) error) error {
+	gid, err := parseSnowflake("guild", guild)
+	if err != nil {
+		return err
+	}
+	var g *guildTx
+	err = s.db.Update(func(tx *bolt.Tx) (err error) {
+		defer recoverBucketError(&err)
+		g = newGuildTx(tx, gid)
+		return fn(g)
+	})
+	if err != nil {
+		return err
+	}
+	if len(g.touched) > 0 {
+		s.idx.reload(s.db, gid, g.touched)
+	}
+	return nil
+}
+
+// forEachPrefix calls fn for each key in b starting with prefix, in key
+// order. k and v are valid only during the call.
+func forEachPrefix(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deletePrefix deletes every key in b starting with prefix and returns the
+// keys deleted (copied).
+func deletePrefix(b *bolt.Bucket, prefix []byte) ([][]byte, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+func hasPrefix(k, p []byte) bool { return len(k) >= len(p) && string(k[:len(p)]) == string(p) }

@@ -1,0 +1,256 @@
+package store_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"ficshelf/fic"
+	"ficshelf/store"
+	"ficshelf/store/storetest"
+)
+
+const (
+	guildA = "100000000000000001"
+	guildB = "200000000000000002"
+	alice  = "300000000000000003"
+	bob    = "400000000000000004"
+	carol  = "500000000000000005"
+)
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func newStory(title string, authors ...string) *fic.Story {
+	return &fic.Story{
+		Title:   title,
+		Authors: authors,
+		Rating:  fic.RatingGeneral,
+		Chapters: []fic.Chapter{
+			{Title: "One", Text: "First chapter text. It has words."},
+			{Title: "Two", Text: "Second chapter."},
+		},
+	}
+}
+
+func add(t testing.TB, s *store.Store, guild string, st *fic.Story) store.StoryRecord {
+	t.Helper()
+	rec, err := s.AddStory(guild, st, nil, alice, false, t0)
+	if err != nil {
+		t.Fatalf("AddStory(%q): %v", st.Title, err)
+	}
+	return rec
+}
+
+func TestOpenLockedFailsWithinTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	s := storetest.OpenPath(t, path)
+	start := time.Now()
+	_, err := store.Open(path, store.Options{LockTimeout: 300 * time.Millisecond})
+	if !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("second Open: got %v, want ErrLocked", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("second Open took %v, want about the lock timeout", d)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := store.Open(path, store.Options{LockTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	s2.Close()
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	s := storetest.OpenPath(t, path)
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		v := make([]byte, 8)
+		v[7] = 99
+		return tx.Bucket([]byte("meta")).Put([]byte("version"), v)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = store.Open(path, store.Options{})
+	if !errors.Is(err, store.ErrSchemaTooNew) {
+		t.Fatalf("Open: got %v, want ErrSchemaTooNew", err)
+	}
+}
+
+func TestOpenBadPath(t *testing.T) {
+	_, err := store.Open(filepath.Join(t.TempDir(), "missing", "dir", "x.db"), store.Options{})
+	if err == nil {
+		t.Fatal("Open in a missing directory succeeded")
+	}
+}
+
+func TestSchemaVersionAndPath(t *testing.T) {
+	s := storetest.Open(t)
+	v, err := s.SchemaVersion()
+	if err != nil || v != store.CurrentSchemaVersion() {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, store.CurrentSchemaVersion())
+	}
+	if filepath.Base(s.Path()) != "ficshelf.db" {
+		t.Errorf("Path = %q", s.Path())
+	}
+}
+
+func checkFile(t *testing.T, path string) *store.Store {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatalf("open backup: %v", err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return err
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatalf("backup consistency check: %v", err)
+	}
+	return storetest.OpenPath(t, path)
+}
+
+func TestBackupWhileWriting(t *testing.T) {
+	s := storetest.Open(t)
+	rec := add(t, s, guildA, newStory("Backed Up", "Writer"))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.GiveKudos(guildA, rec.ID, fmt.Sprint(1000+i), time.Time{}); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := s.AddStory(guildA, newStory(fmt.Sprintf("Filler %d", i)), nil, bob, false, time.Time{}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := s.BackupFile(path); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	n, err := s.Backup(&buf)
+	close(stop)
+	wg.Wait()
+	if err != nil || n != int64(buf.Len()) || n == 0 {
+		t.Fatalf("Backup = %d, %v; buffer %d bytes", n, err, buf.Len())
+	}
+	b := checkFile(t, path)
+	got, err := b.Story(guildA, rec.ID)
+	if err != nil {
+		t.Fatalf("story in backup: %v", err)
+	}
+	kudos, err := b.Kudos(guildA, rec.ID)
+	if err != nil || len(kudos) != got.Kudos {
+		t.Errorf("backup: %d kudos records, counter %d (%v)", len(kudos), got.Kudos, err)
+	}
+	if refs, _ := b.SearchStories(guildA, "backed", 5); len(refs) != 1 {
+		t.Errorf("backup search: %v", refs)
+	}
+	if err := os.WriteFile(filepath.Join(t.TempDir(), "b2.db"), buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInvalidInputNeverPanics(t *testing.T) {
+	s := storetest.Open(t)
+	rec := add(t, s, guildA, newStory("Valid"))
+	bad := []string{"", "abc", "-1", "0", "1.5", "99999999999999999999999", " 1", "+1", "１２３", "\x00", "1e3"}
+	for _, id := range bad {
+		calls := map[string]func() error{
+			"AddStory guild": func() error { _, err := s.AddStory(id, newStory("x"), nil, alice, false, t0); return err },
+			"AddStory user":  func() error { _, err := s.AddStory(guildA, newStory("x"), nil, id, false, t0); return err },
+			"Story":          func() error { _, err := s.Story(guildA, id); return err },
+			"Story guild":    func() error { _, err := s.Story(id, rec.ID); return err },
+			"UpdateStory":    func() error { _, err := s.UpdateStory(guildA, id, newStory("x"), nil); return err },
+			"RemoveStory":    func() error { return s.RemoveStory(guildA, id) },
+			"Chapter":        func() error { _, err := s.Chapter(guildA, id, 1); return err },
+			"GiveKudos":      func() error { _, err := s.GiveKudos(guildA, rec.ID, id, t0); return err },
+			"GiveKudos sid":  func() error { _, err := s.GiveKudos(guildA, id, alice, t0); return err },
+			"Kudos":          func() error { _, err := s.Kudos(guildA, id); return err },
+			"TopKudos":       func() error { _, err := s.TopKudos(id, time.Time{}, 5); return err },
+			"SetListEntry":   func() error { _, err := s.SetListEntry(guildA, id, store.ListEntry{StoryID: rec.ID}, t0); return err },
+			"SetListEntry s": func() error { _, err := s.SetListEntry(guildA, alice, store.ListEntry{StoryID: id}, t0); return err },
+			"ListEntry":      func() error { _, err := s.ListEntry(guildA, alice, id); return err },
+			"RemoveListEnt":  func() error { return s.RemoveListEntry(guildA, id, rec.ID) },
+			"MemberList":     func() error { _, err := s.MemberList(guildA, id); return err },
+			"Settings":       func() error { _, err := s.Settings(id); return err },
+			"SetSettings":    func() error { _, err := s.SetSettings(guildA, store.Settings{RecsChannelID: id + "x"}); return err },
+			"ExportMember":   func() error { _, err := s.ExportMember(guildA, id); return err },
+			"DeleteMember":   func() error { return s.DeleteMember(guildA, id) },
+			"SearchStories":  func() error { _, err := s.SearchStories(id, "x", 5); return err },
+			"ResolveStory":   func() error { _, err := s.ResolveStory(id, "x"); return err },
+			"ListStories":    func() error { _, _, err := s.ListStories(id, store.ListQuery{}); return err },
+		}
+		for name, call := range calls {
+			err := call()
+			if err == nil {
+				t.Errorf("%s(%q): no error", name, id)
+			}
+		}
+	}
+	// Odd but valid inputs.
+	for _, q := range []string{"", "\xff\xfe", "ﬁ", "   ", "'''", "\x00\x01", string(make([]byte, 5000))} {
+		if _, err := s.SearchStories(guildA, q, 25); err != nil {
+			t.Errorf("SearchStories(%q): %v", q, err)
+		}
+		if _, err := s.ResolveStory(guildA, q); err == nil && q != "" {
+			t.Errorf("ResolveStory(%q) found something", q)
+		}
+	}
+	if _, err := s.Chapter(guildA, rec.ID, -3); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Chapter(-3): %v", err)
+	}
+	if _, err := s.AddStory(guildA, nil, nil, alice, false, t0); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("AddStory(nil): %v", err)
+	}
+	if _, err := s.AddStory(guildA, &fic.Story{Title: "  "}, nil, alice, false, t0); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("AddStory(no title): %v", err)
+	}
+	if _, _, err := s.ListStories(guildA, store.ListQuery{Sort: "random"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("ListStories(bad sort): %v", err)
+	}
+	if _, err := s.StoryByAO3(guildA, -5); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("StoryByAO3(-5): %v", err)
+	}
+}
+
+func TestCloseTwiceAndUseAfterClose(t *testing.T) {
+	s := storetest.Open(t)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Story(guildA, "1"); err == nil {
+		t.Error("Story after Close: no error")
+	}
+}

@@ -1,0 +1,743 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"ficshelf/fic"
+)
+
+var (
+	bStories  = []byte("stories")
+	bHeads    = []byte("heads")
+	bCounts   = []byte("counts")
+	bChapters = []byte("chapters")
+	bAO3      = []byte("ao3")
+)
+
+// NewChapter is a chapter to store with its sentence index, an opaque byte
+// slice computed by fic/passage at import and returned unchanged by Chapter.
+type NewChapter struct {
+	Chapter   fic.Chapter
+	Sentences []byte
+}
+
+// ChapterInfo summarises one chapter without its text.
+type ChapterInfo struct {
+	Title string `json:"title,omitempty"`
+	Words int    `json:"words"`
+}
+
+// StoryRecord is a story in a guild's library: its metadata (Story, whose
+// Chapters is always nil; see Chapter for text), who added it and when, and
+// its counters.
+type StoryRecord struct {
+	ID      string // decimal story ID, unique within the guild
+	GuildID string
+	Story   fic.Story
+	// Chapters lists each stored chapter's title and word count, in order.
+	Chapters []ChapterInfo
+	AddedBy  string
+	AddedAt  time.Time
+	Mine     bool // AddedBy wrote it
+	Kudos    int  // number of kudos records
+	Readers  int  // members with it on their reading list
+}
+
+// ChapterRecord is one chapter's text with its sentence index.
+type ChapterRecord struct {
+	StoryID string
+	Number  int // 1-based
+	fic.Chapter
+	Sentences []byte
+}
+
+// StoryRef names a story briefly, for autocomplete and suggestions.
+type StoryRef struct {
+	ID      string
+	Title   string
+	Authors []string
+}
+
+// DuplicateError reports that the guild already has the AO3 work; it
+// matches ErrDuplicate with errors.Is.
+type DuplicateError struct {
+	AO3ID      int64
+	ExistingID string // the story that has it
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("AO3 work %d is already story %s: %v", e.AO3ID, e.ExistingID, ErrDuplicate)
+}
+
+// Is makes errors.Is(err, ErrDuplicate) true.
+func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
+
+// storyDoc is the JSON value under stories/<id>.
+type storyDoc struct {
+	Story    fic.Story     `json:"story"`
+	Chapters []ChapterInfo `json:"chapters,omitempty"`
+	AddedBy  uint64        `json:"added_by"`
+	AddedAt  int64         `json:"added_at"` // unix ns
+	Mine     bool          `json:"mine,omitempty"`
+}
+
+func (d *storyDoc) head() head {
+	return head{
+		title:            d.Story.Title,
+		authors:          d.Story.Authors,
+		chaptersPosted:   d.Story.ChaptersPosted,
+		chaptersExpected: d.Story.ChaptersExpected,
+		words:            d.Story.Words,
+		rating:           string(d.Story.Rating),
+		addedBy:          d.AddedBy,
+		added:            d.AddedAt,
+	}
+}
+
+// storyCleanup removes a feature's data about a story being removed, in the
+// same transaction. Feature files register theirs from init.
+type storyCleanup func(g *guildTx, story uint64) error
+
+var storyCleanups []storyCleanup
+
+// registerStoryCleanup adds f to the functions RemoveStory runs. Call it
+// only from an init function.
+func registerStoryCleanup(f storyCleanup) { storyCleanups = append(storyCleanups, f) }
+
+// prepare validates s and the chapters and returns the document, metadata
+// without text, and the chapter records.
+func prepare(s *fic.Story, chapters []NewChapter) (storyDoc, []chapterRec, error) {
+	if s == nil {
+		return storyDoc{}, nil, fmt.Errorf("nil story: %w", ErrInvalid)
+	}
+	meta := *s
+	meta.Title = strings.TrimSpace(meta.Title)
+	if meta.Title == "" {
+		return storyDoc{}, nil, fmt.Errorf("story has no title: %w", ErrInvalid)
+	}
+	if meta.AO3ID < 0 {
+		return storyDoc{}, nil, fmt.Errorf("AO3 work ID %d: %w", meta.AO3ID, ErrInvalid)
+	}
+	if meta.Rating == "" {
+		meta.Rating = fic.RatingNotRated
+	}
+	if chapters == nil {
+		for _, c := range s.Chapters {
+			chapters = append(chapters, NewChapter{Chapter: c})
+		}
+	}
+	meta.Chapters = nil
+	doc := storyDoc{Story: meta}
+	recs := make([]chapterRec, len(chapters))
+	for i, c := range chapters {
+		doc.Chapters = append(doc.Chapters, ChapterInfo{Title: c.Chapter.Title, Words: fic.CountWords(c.Chapter.Text)})
+		recs[i] = chapterRec{title: c.Chapter.Title, notes: c.Chapter.Notes, endNotes: c.Chapter.EndNotes,
+			text: c.Chapter.Text, sentences: c.Sentences}
+	}
+	if doc.Story.ChaptersPosted == 0 {
+		doc.Story.ChaptersPosted = len(chapters)
+	}
+	if doc.Story.Words == 0 {
+		for _, c := range doc.Chapters {
+			doc.Story.Words += c.Words
+		}
+	}
+	return doc, recs, nil
+}
+
+// AddStory adds s to guild's library with a new ID and returns its record.
+// chapters carries each chapter's text with its sentence index; when nil,
+// s.Chapters are stored without sentence indexes. s is not modified. A
+// story with an AO3 work ID the guild already has fails with a
+// *DuplicateError (errors.Is ErrDuplicate) naming the existing story. A zero
+// at means now.
+func (s *Store) AddStory(guild string, st *fic.Story, chapters []NewChapter, addedBy string, mine bool, at time.Time) (StoryRecord, error) {
+	var rec StoryRecord
+	err := func() error {
+		adder, err := parseSnowflake("user", addedBy)
+		if err != nil {
+			return err
+		}
+		doc, recs, err := prepare(st, chapters)
+		if err != nil {
+			return err
+		}
+		doc.AddedBy, doc.AddedAt, doc.Mine = adder, nanos(at), mine
+		return s.update(guild, func(g *guildTx) error {
+			if doc.Story.AO3ID > 0 {
+				if v := g.get(bAO3, u64(uint64(doc.Story.AO3ID))); len(v) == 8 {
+					return &DuplicateError{AO3ID: doc.Story.AO3ID, ExistingID: formatID(readU64(v, 0))}
+				}
+			}
+			id, err := g.bucket(bStories).NextSequence()
+			if err != nil {
+				return err
+			}
+			var c counts
+			if mine {
+				c.owner = adder
+			}
+			if err := writeStory(g, id, &doc, recs, c); err != nil {
+				return err
+			}
+			rec, err = loadStory(g, id)
+			return err
+		})
+	}()
+	if err != nil {
+		return StoryRecord{}, fmt.Errorf("add story: %w", err)
+	}
+	return rec, nil
+}
+
+// writeStory puts the document, head, counters, AO3 index entry and chapters
+// of story id, replacing any chapters stored before, and schedules the
+// autocomplete refresh.
+func writeStory(g *guildTx, id uint64, doc *storyDoc, recs []chapterRec, c counts) error {
+	v, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	if err := g.bucket(bStories).Put(u64(id), v); err != nil {
+		return err
+	}
+	if err := g.bucket(bHeads).Put(u64(id), doc.head().encode()); err != nil {
+		return err
+	}
+	if err := g.bucket(bCounts).Put(u64(id), c.encode()); err != nil {
+		return err
+	}
+	if doc.Story.AO3ID > 0 {
+		if err := g.bucket(bAO3).Put(u64(uint64(doc.Story.AO3ID)), u64(id)); err != nil {
+			return err
+		}
+	}
+	if _, err := deletePrefix(g.bucket(bChapters), u64(id)); err != nil {
+		return err
+	}
+	chb := g.bucket(bChapters)
+	for i, r := range recs {
+		if err := chb.Put(chapterKey(id, i+1), r.encode()); err != nil {
+			return err
+		}
+	}
+	g.refresh(id)
+	return nil
+}
+
+func chapterKey(story uint64, n int) []byte {
+	k := make([]byte, 12)
+	copy(k, u64(story))
+	k[8], k[9], k[10], k[11] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	return k
+}
+
+// loadStory reads story id's record inside the transaction.
+func loadStory(g *guildTx, id uint64) (StoryRecord, error) {
+	v := g.get(bStories, u64(id))
+	if v == nil {
+		return StoryRecord{}, fmt.Errorf("story %d: %w", id, ErrNotFound)
+	}
+	var doc storyDoc
+	if err := json.Unmarshal(v, &doc); err != nil {
+		return StoryRecord{}, fmt.Errorf("story %d: %w", id, err)
+	}
+	c := decodeCounts(g.get(bCounts, u64(id)))
+	return StoryRecord{
+		ID:       formatID(id),
+		GuildID:  formatID(g.guild),
+		Story:    doc.Story,
+		Chapters: doc.Chapters,
+		AddedBy:  formatID(doc.AddedBy),
+		AddedAt:  fromNanos(doc.AddedAt),
+		Mine:     doc.Mine,
+		Kudos:    int(c.kudos),
+		Readers:  int(c.readers),
+	}, nil
+}
+
+// Story returns story id of guild, or ErrNotFound.
+func (s *Store) Story(guild, id string) (StoryRecord, error) {
+	var rec StoryRecord
+	err := func() error {
+		sid, err := parseStoryID(id)
+		if err != nil {
+			return err
+		}
+		return s.view(guild, func(g *guildTx) error {
+			rec, err = loadStory(g, sid)
+			return err
+		})
+	}()
+	if err != nil {
+		return StoryRecord{}, fmt.Errorf("story: %w", err)
+	}
+	return rec, nil
+}
+
+// StoryByAO3 returns the guild's story for AO3 work workID, or ErrNotFound.
+func (s *Store) StoryByAO3(guild string, workID int64) (StoryRecord, error) {
+	var rec StoryRecord
+	err := s.view(guild, func(g *guildTx) error {
+		if workID <= 0 {
+			return fmt.Errorf("AO3 work %d: %w", workID, ErrNotFound)
+		}
+		v := g.get(bAO3, u64(uint64(workID)))
+		if len(v) != 8 {
+			return fmt.Errorf("AO3 work %d: %w", workID, ErrNotFound)
+		}
+		var err error
+		rec, err = loadStory(g, readU64(v, 0))
+		return err
+	})
+	if err != nil {
+		return StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", err)
+	}
+	return rec, nil
+}
+
+// UpdateStory replaces story id's metadata and chapters (as AddStory takes
+// them) and keeps its ID, adder, time added, mine flag and counters. Changing
+// the AO3 work ID to one another story has fails with *DuplicateError.
+func (s *Store) UpdateStory(guild, id string, st *fic.Story, chapters []NewChapter) (StoryRecord, error) {
+	var rec StoryRecord
+	err := func() error {
+		sid, err := parseStoryID(id)
+		if err != nil {
+			return err
+		}
+		doc, recs, err := prepare(st, chapters)
+		if err != nil {
+			return err
+		}
+		return s.update(guild, func(g *guildTx) error {
+			v := g.get(bStories, u64(sid))
+			if v == nil {
+				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
+			}
+			var old storyDoc
+			if err := json.Unmarshal(v, &old); err != nil {
+				return fmt.Errorf("story %d: %w", sid, err)
+			}
+			if doc.Story.AO3ID > 0 {
+				if v := g.get(bAO3, u64(uint64(doc.Story.AO3ID))); len(v) == 8 && readU64(v, 0) != sid {
+					return &DuplicateError{AO3ID: doc.Story.AO3ID, ExistingID: formatID(readU64(v, 0))}
+				}
+			}
+			if old.Story.AO3ID > 0 && old.Story.AO3ID != doc.Story.AO3ID {
+				if err := g.bucket(bAO3).Delete(u64(uint64(old.Story.AO3ID))); err != nil {
+					return err
+				}
+			}
+			doc.AddedBy, doc.AddedAt, doc.Mine = old.AddedBy, old.AddedAt, old.Mine
+			c := decodeCounts(g.get(bCounts, u64(sid)))
+			if err := writeStory(g, sid, &doc, recs, c); err != nil {
+				return err
+			}
+			rec, err = loadStory(g, sid)
+			return err
+		})
+	}()
+	if err != nil {
+		return StoryRecord{}, fmt.Errorf("update story: %w", err)
+	}
+	return rec, nil
+}
+
+// RemoveStory removes story id with its chapters, AO3 index entry, kudos,
+// reading-list entries and every registered feature's data about it, in one
+// transaction. ErrNotFound when the guild has no such story.
+func (s *Store) RemoveStory(guild, id string) error {
+	err := func() error {
+		sid, err := parseStoryID(id)
+		if err != nil {
+			return err
+		}
+		return s.update(guild, func(g *guildTx) error {
+			v := g.get(bStories, u64(sid))
+			if v == nil {
+				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
+			}
+			var doc storyDoc
+			if err := json.Unmarshal(v, &doc); err != nil {
+				return fmt.Errorf("story %d: %w", sid, err)
+			}
+			if doc.Story.AO3ID > 0 {
+				if err := g.bucket(bAO3).Delete(u64(uint64(doc.Story.AO3ID))); err != nil {
+					return err
+				}
+			}
+			for _, b := range [][]byte{bStories, bHeads, bCounts} {
+				if err := g.bucket(b).Delete(u64(sid)); err != nil {
+					return err
+				}
+			}
+			if _, err := deletePrefix(g.bucket(bChapters), u64(sid)); err != nil {
+				return err
+			}
+			if err := removeStoryKudos(g, sid); err != nil {
+				return err
+			}
+			if err := removeStoryReaders(g, sid); err != nil {
+				return err
+			}
+			for _, f := range storyCleanups {
+				if err := f(g, sid); err != nil {
+					return err
+				}
+			}
+			g.refresh(sid)
+			return nil
+		})
+	}()
+	if err != nil {
+		return fmt.Errorf("remove story: %w", err)
+	}
+	return nil
+}
+
+// Chapter returns chapter n (1-based) of story id, reading that chapter
+// only. ErrNotFound when the story or the chapter does not exist.
+func (s *Store) Chapter(guild, id string, n int) (ChapterRecord, error) {
+	var rec ChapterRecord
+	err := func() error {
+		sid, err := parseStoryID(id)
+		if err != nil {
+			return err
+		}
+		if n < 1 || n > 1<<30 {
+			return fmt.Errorf("chapter %d of story %d: %w", n, sid, ErrNotFound)
+		}
+		return s.view(guild, func(g *guildTx) error {
+			v := g.get(bChapters, chapterKey(sid, n))
+			if v == nil {
+				return fmt.Errorf("chapter %d of story %d: %w", n, sid, ErrNotFound)
+			}
+			c, err := decodeChapter(v)
+			if err != nil {
+				return err
+			}
+			rec = ChapterRecord{StoryID: formatID(sid), Number: n,
+				Chapter:   fic.Chapter{Title: c.title, Text: c.text, Notes: c.notes, EndNotes: c.endNotes},
+				Sentences: c.sentences}
+			return nil
+		})
+	}()
+	if err != nil {
+		return ChapterRecord{}, fmt.Errorf("chapter: %w", err)
+	}
+	return rec, nil
+}
+
+// Sort orders ListStories results.
+type Sort string
+
+// Sort orders.
+const (
+	SortNewest Sort = "newest" // most recently added first (the default)
+	SortKudos  Sort = "kudos"  // most kudos first, then newest
+	SortTitle  Sort = "title"  // title A–Z, case- and accent-insensitive
+	SortWords  Sort = "words"  // longest first
+)
+
+// ListQuery filters and pages ListStories. Empty filters match everything.
+type ListQuery struct {
+	Fandom string // case-insensitive substring of any fandom
+	Rating string // a rating in any wording fic.ParseRating accepts
+	Tag    string // case-insensitive substring of any tag, relationship, character or category
+	Sort   Sort
+	Offset int
+	Limit  int // 0 means 10; at most 100
+}
+
+// ListStories returns one page of guild's stories matching q and the total
+// number that match.
+func (s *Store) ListStories(guild string, q ListQuery) ([]StoryRecord, int, error) {
+	var page []StoryRecord
+	total := 0
+	err := func() error {
+		var rating fic.Rating
+		if strings.TrimSpace(q.Rating) != "" {
+			r, ok := fic.ParseRating(q.Rating)
+			if !ok {
+				return fmt.Errorf("rating %q: %w", truncate(q.Rating, 40), ErrInvalid)
+			}
+			rating = r
+		}
+		switch q.Sort {
+		case "", SortNewest, SortKudos, SortTitle, SortWords:
+		default:
+			return fmt.Errorf("sort %q: %w", truncate(string(q.Sort), 40), ErrInvalid)
+		}
+		if q.Limit <= 0 {
+			q.Limit = 10
+		}
+		q.Limit = min(q.Limit, 100)
+		q.Offset = max(q.Offset, 0)
+		fandom, tag := foldString(q.Fandom), foldString(q.Tag)
+		return s.view(guild, func(g *guildTx) error {
+			type cand struct {
+				id          uint64
+				title       string
+				added       int64
+				kudos       uint32
+				words       int
+				fandoms     []string
+				tags        []string
+				rating      fic.Rating
+				hasFilterOK bool
+			}
+			var cands []cand
+			b := g.bucket(bStories)
+			if b == nil {
+				return nil
+			}
+			err := b.ForEach(func(k, v []byte) error {
+				if len(k) != 8 {
+					return nil
+				}
+				var d struct {
+					Story struct {
+						Title         string     `json:"title"`
+						Fandoms       []string   `json:"fandoms"`
+						Rating        fic.Rating `json:"rating"`
+						Categories    []string   `json:"categories"`
+						Relationships []string   `json:"relationships"`
+						Characters    []string   `json:"characters"`
+						Tags          []string   `json:"tags"`
+						Words         int        `json:"words"`
+					} `json:"story"`
+					AddedAt int64 `json:"added_at"`
+				}
+				if err := json.Unmarshal(v, &d); err != nil {
+					return fmt.Errorf("story %d: %w", readU64(k, 0), err)
+				}
+				st := d.Story
+				if rating != "" && st.Rating != rating {
+					return nil
+				}
+				if fandom != "" && !anyContains(st.Fandoms, fandom) {
+					return nil
+				}
+				if tag != "" && !anyContains(st.Tags, tag) && !anyContains(st.Relationships, tag) &&
+					!anyContains(st.Characters, tag) && !anyContains(st.Categories, tag) {
+					return nil
+				}
+				id := readU64(k, 0)
+				cands = append(cands, cand{id: id, title: foldString(st.Title), added: d.AddedAt,
+					kudos: decodeCounts(g.get(bCounts, k)).kudos, words: st.Words})
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			newer := func(a, b cand) int {
+				if a.added != b.added {
+					if a.added > b.added {
+						return -1
+					}
+					return 1
+				}
+				if a.id > b.id {
+					return -1
+				}
+				return 1
+			}
+			slices.SortFunc(cands, func(a, b cand) int {
+				switch q.Sort {
+				case SortKudos:
+					if a.kudos != b.kudos {
+						if a.kudos > b.kudos {
+							return -1
+						}
+						return 1
+					}
+				case SortTitle:
+					if c := strings.Compare(a.title, b.title); c != 0 {
+						return c
+					}
+				case SortWords:
+					if a.words != b.words {
+						if a.words > b.words {
+							return -1
+						}
+						return 1
+					}
+				}
+				return newer(a, b)
+			})
+			total = len(cands)
+			if q.Offset >= len(cands) {
+				return nil
+			}
+			for _, c := range cands[q.Offset:min(len(cands), q.Offset+q.Limit)] {
+				rec, err := loadStory(g, c.id)
+				if err != nil {
+					return err
+				}
+				page = append(page, rec)
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", err)
+	}
+	return page, total, nil
+}
+
+func anyContains(list []string, folded string) bool {
+	for _, x := range list {
+		if strings.Contains(foldString(x), folded) {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrAmbiguous means a title matched more than one story; see ResolveError.
+var ErrAmbiguous = errors.New("ambiguous story title")
+
+// ResolveError reports a story option that names no single story. It
+// matches ErrAmbiguous (several matched) or ErrNotFound (none did) with
+// errors.Is, and carries up to five closest titles for a "did you mean".
+type ResolveError struct {
+	Input       string
+	Ambiguous   bool
+	Suggestions []StoryRef
+}
+
+func (e *ResolveError) Error() string {
+	if e.Ambiguous {
+		return fmt.Sprintf("%q matches %d stories", truncate(e.Input, 100), len(e.Suggestions))
+	}
+	return fmt.Sprintf("no story called %q", truncate(e.Input, 100))
+}
+
+// Is matches ErrAmbiguous or ErrNotFound.
+func (e *ResolveError) Is(target error) bool {
+	if e.Ambiguous {
+		return target == ErrAmbiguous
+	}
+	return target == ErrNotFound
+}
+
+// ResolveStory finds the story a member meant by input: a story ID of this
+// guild (as autocomplete sends), else a title, exact match first (case- and
+// accent-insensitive), then a unique prefix. Otherwise it fails with a
+// *ResolveError carrying up to five closest titles.
+func (s *Store) ResolveStory(guild, input string) (StoryRecord, error) {
+	var rec StoryRecord
+	in := strings.TrimSpace(input)
+	err := s.view(guild, func(g *guildTx) error {
+		if sid, err := parseStoryID(in); err == nil && g.get(bStories, u64(sid)) != nil {
+			var err error
+			rec, err = loadStory(g, sid)
+			return err
+		}
+		folded := foldString(in)
+		if folded == "" {
+			return &ResolveError{Input: input}
+		}
+		type cand struct {
+			id   uint64
+			h    head
+			fold string
+		}
+		var all, exact, prefix []cand
+		err := forEachPrefix(g.bucket(bHeads), nil, func(k, v []byte) error {
+			h, err := decodeHead(v)
+			if err != nil {
+				return err
+			}
+			c := cand{id: readU64(k, 0), h: h, fold: foldString(h.title)}
+			all = append(all, c)
+			switch {
+			case c.fold == folded:
+				exact = append(exact, c)
+			case strings.HasPrefix(c.fold, folded):
+				prefix = append(prefix, c)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		refs := func(cs []cand) []StoryRef {
+			var out []StoryRef
+			for _, c := range cs[:min(5, len(cs))] {
+				out = append(out, StoryRef{ID: formatID(c.id), Title: c.h.title, Authors: c.h.authors})
+			}
+			return out
+		}
+		pick := func(cs []cand) error {
+			var err error
+			rec, err = loadStory(g, cs[0].id)
+			return err
+		}
+		switch {
+		case len(exact) == 1:
+			return pick(exact)
+		case len(exact) > 1:
+			return &ResolveError{Input: input, Ambiguous: true, Suggestions: refs(exact)}
+		case len(prefix) == 1:
+			return pick(prefix)
+		case len(prefix) > 1:
+			slices.SortFunc(prefix, func(a, b cand) int { return len(a.fold) - len(b.fold) })
+			return &ResolveError{Input: input, Ambiguous: true, Suggestions: refs(prefix)}
+		}
+		// Closest titles: contains the input first, then by edit distance
+		// to the title's start and to the whole title.
+		type scored struct {
+			c     cand
+			score int
+		}
+		ss := make([]scored, 0, len(all))
+		for _, c := range all {
+			sc := 0
+			if !strings.Contains(c.fold, folded) {
+				r := []rune(c.fold)
+				sc = 1000 + 10*levenshtein([]rune(folded), r[:min(len(r), len([]rune(folded)))]) +
+					levenshtein([]rune(folded), r)
+			}
+			ss = append(ss, scored{c, sc})
+		}
+		slices.SortStableFunc(ss, func(a, b scored) int { return a.score - b.score })
+		var best []cand
+		for _, x := range ss[:min(5, len(ss))] {
+			best = append(best, x.c)
+		}
+		return &ResolveError{Input: input, Suggestions: refs(best)}
+	})
+	if err != nil {
+		return StoryRecord{}, fmt.Errorf("resolve story: %w", err)
+	}
+	return rec, nil
+}
+
+// levenshtein is the edit distance between a and b, each capped at 64 runes.
+func levenshtein(a, b []rune) int {
+	a, b = a[:min(len(a), 64)], b[:min(len(b), 64)]
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

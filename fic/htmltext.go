@@ -1,0 +1,345 @@
+package fic
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// HTML prose is converted to text as follows (the same for AO3 HTML, EPUB
+// and any other HTML page):
+//   - paragraphs and other block elements (p, div, blockquote, headings,
+//     list items, table rows, hr) end a paragraph: paragraphs are separated
+//     by "\n\n";
+//   - one <br> is a line break ("\n") inside a paragraph; two or more in a
+//     row end the paragraph;
+//   - <em>/<i> become *x* and <strong>/<b> become **x** (Discord Markdown)
+//     when their content is a single line of text without asterisks or
+//     underscores; otherwise their text is kept plain;
+//   - scripts, styles, templates and the document head are dropped, entities
+//     are decoded, runs of white space (including no-break spaces) inside a
+//     paragraph collapse to one space, and empty paragraphs are dropped.
+
+// textWriter accumulates paragraphs.
+type textWriter struct {
+	paras   []string
+	cur     strings.Builder
+	pending int  // <br>s seen since the last text
+	space   bool // a space is owed before the next text
+}
+
+func (w *textWriter) breakPara() {
+	w.pending = 0
+	w.space = false
+	if w.cur.Len() == 0 {
+		return
+	}
+	p := strings.TrimSpace(w.cur.String())
+	w.cur.Reset()
+	if p != "" {
+		w.paras = append(w.paras, p)
+	}
+}
+
+func (w *textWriter) br() { w.pending++ }
+
+// write appends inline text whose white space is already collapsed, except
+// that s may begin or end with a single space.
+func (w *textWriter) write(s string) {
+	if s == "" {
+		return
+	}
+	lead := s[0] == ' '
+	trail := s[len(s)-1] == ' '
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if w.cur.Len() > 0 {
+			w.space = true
+		}
+		return
+	}
+	if w.pending > 0 {
+		if w.pending >= 2 {
+			w.breakPara()
+		} else if w.cur.Len() > 0 {
+			w.cur.WriteByte('\n')
+		}
+		w.pending = 0
+		w.space = false
+		lead = false
+	}
+	if (lead || w.space) && w.cur.Len() > 0 {
+		w.cur.WriteByte(' ')
+	}
+	w.cur.WriteString(s)
+	w.space = trail
+}
+
+func (w *textWriter) text() string {
+	w.breakPara()
+	return strings.Join(w.paras, "\n\n")
+}
+
+// collapse turns every run of white space into one space.
+func collapse(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	sp := false
+	for _, r := range s {
+		switch r {
+		case ' ', '\t', '\n', '\r', '\f', '\v', '\u00a0', '\u200b':
+			sp = true
+			continue
+		}
+		if sp {
+			b.WriteByte(' ')
+			sp = false
+		}
+		b.WriteRune(r)
+	}
+	if sp {
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+func isBlock(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Blockquote, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Li, atom.Ul, atom.Ol, atom.Dl, atom.Dt, atom.Dd, atom.Table, atom.Tr, atom.Tbody,
+		atom.Thead, atom.Tfoot, atom.Caption, atom.Section, atom.Article, atom.Header, atom.Footer,
+		atom.Aside, atom.Nav, atom.Figure, atom.Figcaption, atom.Hr, atom.Pre, atom.Center,
+		atom.Main, atom.Address, atom.Details, atom.Summary, atom.Body, atom.Html, atom.Form,
+		atom.Fieldset:
+		return true
+	}
+	return false
+}
+
+func skipped(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Head, atom.Title, atom.Noscript, atom.Template,
+		atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Select, atom.Button, atom.Textarea:
+		return true
+	}
+	return false
+}
+
+// nodeText converts the prose under n to paragraphs.
+func nodeText(n *html.Node) string {
+	var w textWriter
+	w.walk(n, 0)
+	return w.text()
+}
+
+// childrenText converts the prose of n's children (not n itself) to text.
+func childrenText(n *html.Node) string {
+	var w textWriter
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c, 0)
+	}
+	return w.text()
+}
+
+const maxDepth = 512
+
+func (w *textWriter) walk(n *html.Node, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	switch n.Type {
+	case html.TextNode:
+		w.write(collapse(n.Data))
+		return
+	case html.ElementNode:
+	case html.DocumentNode:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			w.walk(c, depth+1)
+		}
+		return
+	default:
+		return
+	}
+	if skipped(n.DataAtom) {
+		return
+	}
+	switch n.DataAtom {
+	case atom.Br:
+		w.br()
+		return
+	case atom.Em, atom.I, atom.Cite, atom.Strong, atom.B:
+		if w.emphasis(n) {
+			return
+		}
+	}
+	block := isBlock(n.DataAtom)
+	if block {
+		w.breakPara()
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c, depth+1)
+	}
+	if block {
+		w.breakPara()
+	}
+}
+
+// emphasis writes a simple <em>/<strong> as Markdown and reports whether it
+// did; complex content is left to the plain walk.
+func (w *textWriter) emphasis(n *html.Node) bool {
+	var b strings.Builder
+	if !inlineOnly(n, &b, 0) {
+		return false
+	}
+	raw := collapse(b.String())
+	inner := strings.TrimSpace(raw)
+	if inner == "" || strings.ContainsAny(inner, "*_~`\\|") {
+		return false
+	}
+	mark := "*"
+	if n.DataAtom == atom.Strong || n.DataAtom == atom.B {
+		mark = "**"
+	}
+	out := mark + inner + mark
+	if strings.HasPrefix(raw, " ") {
+		out = " " + out
+	}
+	if strings.HasSuffix(raw, " ") {
+		out += " "
+	}
+	w.write(out)
+	return true
+}
+
+// inlineOnly collects the text of n when it holds only text and inline
+// elements (no blocks, no line breaks, no nested emphasis).
+func inlineOnly(n *html.Node, b *strings.Builder, depth int) bool {
+	if depth > 16 {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			b.WriteString(c.Data)
+		case html.ElementNode:
+			if skipped(c.DataAtom) {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Br, atom.Em, atom.I, atom.Strong, atom.B, atom.Cite, atom.Img:
+				return false
+			}
+			if isBlock(c.DataAtom) || !inlineOnly(c, b, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Small DOM helpers.
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasClass(n *html.Node, class string) bool {
+	for _, c := range strings.Fields(attr(n, "class")) {
+		if c == class {
+			return true
+		}
+	}
+	return false
+}
+
+// hasClassPrefix matches a class or a Calibre-renamed copy of it
+// ("userstuff" matches "userstuff2").
+func hasClassPrefix(n *html.Node, class string) bool {
+	for _, c := range strings.Fields(attr(n, "class")) {
+		if strings.HasPrefix(c, class) && strings.Trim(c[len(class):], "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// findAll returns elements under n (n included) for which match is true,
+// in document order, not descending into matches.
+func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	var rec func(*html.Node, int)
+	rec = func(n *html.Node, depth int) {
+		if depth > maxDepth {
+			return
+		}
+		if n.Type == html.ElementNode && match(n) {
+			out = append(out, n)
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c, depth+1)
+		}
+	}
+	rec(n, 0)
+	return out
+}
+
+func findFirst(n *html.Node, match func(*html.Node) bool) *html.Node {
+	var found *html.Node
+	var rec func(*html.Node, int) bool
+	rec = func(n *html.Node, depth int) bool {
+		if depth > maxDepth {
+			return false
+		}
+		if n.Type == html.ElementNode && match(n) {
+			found = n
+			return true
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if rec(c, depth+1) {
+				return true
+			}
+		}
+		return false
+	}
+	rec(n, 0)
+	return found
+}
+
+// inlineText is the collapsed, trimmed text of n on one line.
+func inlineText(n *html.Node) string {
+	var b strings.Builder
+	var rec func(*html.Node, int)
+	rec = func(n *html.Node, depth int) {
+		if depth > maxDepth {
+			return
+		}
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+			return
+		}
+		if n.Type == html.ElementNode {
+			if skipped(n.DataAtom) {
+				return
+			}
+			if n.DataAtom == atom.Br || isBlock(n.DataAtom) {
+				b.WriteByte(' ')
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c, depth+1)
+		}
+	}
+	rec(n, 0)
+	return cleanSpace(b.String())
+}
+
+func isElem(n *html.Node, a atom.Atom) bool {
+	return n != nil && n.Type == html.ElementNode && n.DataAtom == a
+}

@@ -1,0 +1,370 @@
+package passage
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+)
+
+// Length is the target length of a passage in characters (runes).
+type Length int
+
+// The three lengths of /excerpt's length option.
+const (
+	Short  Length = 300
+	Medium Length = 700
+	Long   Length = 1500
+)
+
+// maxTarget keeps Max far below Discord's 4096-character embed description.
+const maxTarget = 3000
+
+// ParseLength maps "short", "medium" and "long" (any case) to a Length;
+// anything else is Medium with ok false.
+func ParseLength(s string) (l Length, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "short":
+		return Short, true
+	case "medium":
+		return Medium, true
+	case "long":
+		return Long, true
+	}
+	return Medium, false
+}
+
+// Target is the length a passage aims at: l itself, Medium when l is not
+// positive, at most 3000.
+func (l Length) Target() int {
+	switch {
+	case l <= 0:
+		return int(Medium)
+	case l > maxTarget:
+		return maxTarget
+	}
+	return int(l)
+}
+
+// Max is the most runes a passage of this length ever has: Target plus 20%
+// (360, 840 and 1800 for Short, Medium and Long).
+func (l Length) Max() int { t := l.Target(); return t + t/5 }
+
+// Passage is a run of whole sentences of one chapter, or a piece of one
+// sentence too long for any passage.
+type Passage struct {
+	// StartSentence is the first sentence shown; EndSentence is one past
+	// the last (shown in part when Truncated).
+	StartSentence, EndSentence int
+	// Text is what to show: text[StartByte:EndByte] with the white space
+	// between sentences made a single " ", "\n" or (between paragraphs)
+	// "\n\n", plus "…" at a cut. It never starts or ends with white space.
+	Text string
+	// Truncated: the last sentence was cut at a word and "…" appended; the
+	// sentence goes on at EndByte.
+	Truncated bool
+	// Continued: the passage starts inside a sentence cut by an earlier
+	// passage, and Text starts with "…".
+	Continued bool
+	// StartByte and EndByte are the range of the chapter text shown.
+	StartByte, EndByte int
+}
+
+// Empty reports whether there is no passage (a chapter without sentences).
+func (p Passage) Empty() bool { return p.EndSentence <= p.StartSentence }
+
+// Cut returns the passage starting at sentence startSentence of text, whose
+// sentence index is idx (clamped into range). Whole sentences are added
+// while the passage stays near length (see Length.Max); a first sentence
+// longer than Max is cut at a word with "…". It never panics, also with an
+// index that does not belong to text; a chapter without sentences gives an
+// empty Passage.
+func Cut(text string, idx Index, startSentence int, length Length) Passage {
+	if len(idx) == 0 {
+		return Passage{}
+	}
+	startSentence = min(max(startSentence, 0), len(idx)-1)
+	return CutAt(text, idx, idx.Start(text, startSentence), length)
+}
+
+// CutAt returns the passage that begins at byte offset startByte of text, as
+// a Cursor from Next gives it. An offset at or before a sentence start
+// (white space included) starts there; an offset inside a sentence (where a
+// Truncated passage ended) continues that sentence from the next word, with
+// Continued set and "…" in front.
+func CutAt(text string, idx Index, startByte int, length Length) Passage {
+	if len(idx) == 0 {
+		return Passage{}
+	}
+	s := idx.SentenceAt(startByte)
+	ss, se := idx.Span(text, s)
+	from := clampRune(text, startByte)
+	if from <= ss || from >= se {
+		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length), length)
+	}
+	from = wordStart(text, ss, from)
+	if from <= ss {
+		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length), length)
+	}
+	return build(text, idx, s, from, true, forward(text, idx, s, from, true, length), length)
+}
+
+// Around returns a passage of text holding the byte range [from, to) (a
+// match of Find, say, or a random offset with to == from): it starts at the
+// sentence containing from and, when the chapter ends before the passage is
+// near its length, takes earlier sentences in front. When that sentence is
+// too long to show up to the range, the passage starts a little before from,
+// inside the sentence (Continued).
+func Around(text string, idx Index, from, to int, length Length) Passage {
+	if len(idx) == 0 {
+		return Passage{}
+	}
+	from = clampRune(text, from)
+	to = max(clampRune(text, to), from)
+	s := idx.SentenceAt(from)
+	ss, se := idx.Span(text, s)
+	target, maxRunes := length.Target(), length.Max()
+	upTo := min(to, se)
+	if from > ss && runesUpTo(text[ss:se], maxRunes) > maxRunes && runesUpTo(text[ss:max(upTo, from)], target) > target*3/4 {
+		// A sentence too long for one passage, and the range lies beyond
+		// where its first passage would be cut: begin a quarter of the
+		// target before from, inside the sentence.
+		back := from
+		for n := 0; n < target/4 && back > ss; n++ {
+			_, w := utf8.DecodeLastRuneInString(text[:back])
+			back -= w
+		}
+		start := wordStart(text, ss, skipSpace(text, back, se))
+		if start > ss {
+			return build(text, idx, s, start, true, forward(text, idx, s, start, true, length), length)
+		}
+	}
+	end := forward(text, idx, s, ss, false, length)
+	first := s
+	if end.sentence == len(idx) && !end.truncated {
+		// The chapter ended first: take earlier sentences in front.
+		runes := end.runes
+		for first > 0 {
+			ps, pe := idx.Span(text, first-1)
+			ns, _ := idx.Span(text, first)
+			add := runesUpTo(text[ps:pe], maxRunes+1) + len(separator(text[pe:ns]))
+			if !fits(runes, add, target, maxRunes) {
+				break
+			}
+			runes += add
+			first--
+			if runes >= target {
+				break
+			}
+		}
+	}
+	fs, _ := idx.Span(text, first)
+	return build(text, idx, first, fs, false, end, length)
+}
+
+// stop is where a passage ends.
+type stop struct {
+	sentence  int  // one past the last sentence (in part when truncated)
+	truncated bool // the last sentence is cut at cut
+	cut       int  // byte offset of the cut when truncated
+	runes     int
+}
+
+// fits reports whether a passage of runes runes may grow by add runes.
+func fits(runes, add, target, maxRunes int) bool {
+	n := runes + add
+	if n <= target {
+		return true
+	}
+	return n <= maxRunes && n-target < target-runes
+}
+
+// forward finds where a passage beginning at byte from of sentence s ends.
+func forward(text string, idx Index, s, from int, cont bool, length Length) stop {
+	target, maxRunes := length.Target(), length.Max()
+	runes := 0
+	if cont {
+		runes = 1 // the leading "…"
+	}
+	_, se := idx.Span(text, s)
+	if n := runesUpTo(text[from:se], maxRunes); runes+n > maxRunes {
+		return stop{sentence: s + 1, truncated: true, cut: cutWord(text, from, se, target-runes-1), runes: target}
+	} else {
+		runes += n
+	}
+	i := s + 1
+	prevEnd := se
+	for ; i < len(idx) && runes < target; i++ {
+		ns, ne := idx.Span(text, i)
+		add := runesUpTo(text[ns:ne], maxRunes+1) + len(separator(text[prevEnd:ns]))
+		if !fits(runes, add, target, maxRunes) {
+			break
+		}
+		runes += add
+		prevEnd = ne
+	}
+	return stop{sentence: i, runes: runes}
+}
+
+// build assembles the passage from byte from of sentence first to end.
+func build(text string, idx Index, first, from int, cont bool, end stop, length Length) Passage {
+	p := Passage{StartSentence: first, EndSentence: end.sentence, Truncated: end.truncated, Continued: cont, StartByte: from}
+	var b strings.Builder
+	b.Grow(length.Max()*4 + 8)
+	if cont {
+		b.WriteString("…")
+	}
+	if end.truncated {
+		p.EndByte = end.cut
+		b.WriteString(text[from:end.cut])
+		b.WriteString("…")
+		p.Text = b.String()
+		return p
+	}
+	prevEnd := -1
+	for i := first; i < end.sentence; i++ {
+		ss, se := idx.Span(text, i)
+		if i == first {
+			ss = from
+		}
+		if se <= ss {
+			continue
+		}
+		if prevEnd >= 0 {
+			b.WriteString(separator(text[prevEnd:ss]))
+		}
+		b.WriteString(text[ss:se])
+		prevEnd = se
+	}
+	p.EndByte = max(prevEnd, from)
+	p.Text = b.String()
+	return p
+}
+
+// separator is what a passage shows for the white space gap between two
+// sentences: "\n\n" between paragraphs, "\n" for a line break, " " for
+// other space, nothing when there is none (CJK).
+func separator(gap string) string {
+	switch strings.Count(gap, "\n") {
+	case 0:
+		if gap == "" {
+			return ""
+		}
+		return " "
+	case 1:
+		return "\n"
+	}
+	return "\n\n"
+}
+
+// runesUpTo counts the runes of s, stopping once it passes limit.
+func runesUpTo(s string, limit int) int {
+	if len(s) <= limit {
+		return utf8.RuneCountInString(s)
+	}
+	n := 0
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, w := utf8.DecodeRuneInString(s[i:])
+			i += w
+		}
+		n++
+		if n > limit {
+			return n
+		}
+	}
+	return n
+}
+
+// cutWord returns the end of the longest run of whole words of text[from:end]
+// with at most budget runes (white space trimmed). Text without spaces (CJK)
+// is cut at a UAX #29 word boundary; a single word longer than budget at a
+// grapheme boundary. The result is always > from.
+func cutWord(text string, from, end, budget int) int {
+	budget = max(budget, 1)
+	limit, lastSpace := from, -1
+	prevSpace := true
+	for n := 0; limit < end && n < budget; n++ {
+		r, w := utf8.DecodeRuneInString(text[limit:])
+		sp := unicode.IsSpace(r)
+		if sp && !prevSpace {
+			lastSpace = limit
+		}
+		prevSpace = sp
+		limit += w
+	}
+	if limit < end {
+		// Is the run ending at limit a whole word by itself?
+		r, _ := utf8.DecodeRuneInString(text[limit:])
+		if unicode.IsSpace(r) && !prevSpace {
+			lastSpace = limit
+		}
+	}
+	if lastSpace > from {
+		return trimSpaceEnd(text, from, lastSpace)
+	}
+	// No space: UAX #29 words (each CJK ideograph is one), then graphemes.
+	best := -1
+	rest, state, pos := text[from:end], -1, from
+	for len(rest) > 0 {
+		var word string
+		word, rest, state = uniseg.FirstWordInString(rest, state)
+		if pos+len(word) > limit {
+			break
+		}
+		pos += len(word)
+		best = pos
+	}
+	if best > from {
+		return trimSpaceEnd(text, from, best)
+	}
+	rest, state, pos = text[from:end], -1, from
+	for len(rest) > 0 {
+		var g string
+		g, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		if pos+len(g) > limit {
+			break
+		}
+		pos += len(g)
+	}
+	if pos > from {
+		return pos
+	}
+	_, w := utf8.DecodeRuneInString(text[from:])
+	return from + w
+}
+
+// wordStart moves off (inside a sentence starting at ss) forward over white
+// space and, if it then falls inside a word of a script written with
+// spaces, back to that word's start.
+func wordStart(text string, ss, off int) int {
+	off = skipSpace(text, off, len(text))
+	if off <= ss || off >= len(text) {
+		return off
+	}
+	r, _ := utf8.DecodeRuneInString(text[off:])
+	for off > ss {
+		p, w := utf8.DecodeLastRuneInString(text[:off])
+		if !wordRune(p) || !wordRune(r) {
+			break
+		}
+		off -= w
+		r = p
+	}
+	return off
+}
+
+// wordRune reports letters and digits of scripts that separate words with
+// spaces (not Han, kana, Thai, ...), and apostrophes inside words.
+func wordRune(r rune) bool {
+	if r == '\'' || r == '’' {
+		return true
+	}
+	if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) {
+		return false
+	}
+	return !unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar)
+}

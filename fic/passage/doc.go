@@ -1,0 +1,68 @@
+// Package passage cuts excerpts out of chapter text: sentence boundaries,
+// passages of a requested length, the Next-passage chain, random passages
+// and phrase search. Everything here is a pure function of its arguments: no
+// Discord, no database, no globals with state.
+//
+// The unit is one chapter's text (fic.Chapter.Text: prose only, paragraphs
+// separated by "\n\n", no notes, no heading). Nothing here ever crosses a
+// chapter.
+//
+// # Sentences
+//
+// [Segment] finds sentence boundaries once, at import time; the resulting
+// [Index] (sentence end offsets, a few bytes per sentence with
+// [Index.MarshalBinary]) is stored beside the chapter, so a request reads one
+// chapter and its index and never segments again. Rules:
+//
+//   - candidates come from Unicode sentence segmentation (UAX #29, via
+//     github.com/rivo/uniseg);
+//   - a paragraph break (a run of white space holding two or more newlines)
+//     always ends a sentence, and a sentence never spans paragraphs; a single
+//     newline inside a paragraph ends nothing by itself;
+//   - titles and Latin abbreviations do not end a sentence: Mr. Mrs. Ms. Mx.
+//     Dr. St. Lt. Capt. Col. Gen. Sgt. Cpl. Maj. Prof. Rev. Fr. Sr. Jr. Mt.
+//     vs. cf. e.g. i.e. viz. (and "No." before a number); "etc." and other
+//     abbreviations end a sentence only when a capitalised word follows;
+//   - initials do not end a sentence ("J. K. Rowling", "C.S. Lewis"), unless
+//     the following word is a common sentence opener ("Plan B. The ...");
+//   - an ellipsis ("..." or "…") ends a sentence only when a capitalised word
+//     follows, and not in a stutter ("I… I don't");
+//   - closing quotes and brackets after the stop stay with the sentence they
+//     close (`“No.” She left.` is two sentences), and a lowercase word after
+//     the quote continues it (`"No!" she said.` is one sentence);
+//   - dialogue broken off with a dash ends a sentence when a capitalised word
+//     or a new quotation follows (`“I was—” “Stop.”`);
+//   - a sentence ends only where white space follows, except after CJK full
+//     stops, so no boundary ever falls inside a word;
+//   - text with no punctuation has sentence ends only at paragraph ends.
+//
+// # Passages
+//
+// A [Passage] starts at a sentence start and ends at a sentence end. Whole
+// sentences are added while the passage stays near its [Length] (Short ≈ 300,
+// Medium ≈ 700, Long ≈ 1500 characters, counted in runes), never above
+// [Length.Max] (120% of the target, far below Discord's 4096-character embed
+// description limit). Only a single sentence longer than Max is cut, at a
+// word boundary, with "…" appended (Truncated); the next passage then
+// continues inside that sentence at the cut, beginning with "…"
+// (Continued), so the Next chain reads every word of the story exactly once.
+// Paragraph breaks inside a passage are kept as "\n\n"; the text never starts
+// or ends with white space.
+//
+// # Positions
+//
+// A place in a story is a [Cursor]: a chapter and a byte offset in its text.
+// [Next] gives the cursor after a passage (the next sentence, the next
+// chapter's first sentence, or the end of the story), [Pick] a random one
+// spread over the whole story by length, and [Find] the byte offset of a
+// phrase.
+//
+// # Find
+//
+// [Find] matches regardless of case (simple Unicode case folding, plus ß =
+// ss), accents (combining marks after canonical decomposition are ignored),
+// quote style (' ‘ ’ ‛ ′ ` are one character, " “ ” „ ‟ ″ « » another), dash
+// style (- ‐ ‑ ‒ – — ― − are one), "…" = "...", and runs of white space (any
+// run matches any run). It scans the original text without building a
+// normalised copy and returns offsets into the original text.
+package passage

@@ -464,6 +464,9 @@ func splitMessage(content string, embeds []*discordgo.MessageEmbed, components [
 			out[k].Embeds = groups[k]
 		}
 	}
+	if embeds != nil && out[0].Embeds == nil {
+		out[0].Embeds = []*discordgo.MessageEmbed{} // an update that clears embeds
+	}
 	out[0].Components = FitComponents(components)
 	return out
 }

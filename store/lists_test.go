@@ -1,0 +1,251 @@
+package store_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"ficshelf/fic"
+	"ficshelf/store"
+	"ficshelf/store/storetest"
+)
+
+func TestReadingList(t *testing.T) {
+	s := storetest.Open(t)
+	st := newStory("Listed Story", "Ann")
+	st.ChaptersExpected = 3
+	rec := add(t, s, guildA, st)
+	other := add(t, s, guildA, newStory("Other"))
+	t1 := t0.Add(time.Hour)
+
+	tests := []struct {
+		name    string
+		user    string
+		in      store.ListEntry
+		at      time.Time
+		want    store.ListEntry
+		readers int
+		wantErr error
+	}{
+		{"add default status", alice, store.ListEntry{StoryID: rec.ID}, t0,
+			store.ListEntry{StoryID: rec.ID, Status: store.StatusToRead, Added: t0, Updated: t0,
+				Title: "Listed Story", Authors: []string{"Ann"}, ChaptersPosted: 2, ChaptersExpected: 3}, 1, nil},
+		{"update keeps added", alice, store.ListEntry{StoryID: rec.ID, Status: "Reading", Chapter: 2, Note: "good"}, t1,
+			store.ListEntry{StoryID: rec.ID, Status: store.StatusReading, Chapter: 2, Note: "good", Added: t0, Updated: t1,
+				Title: "Listed Story", Authors: []string{"Ann"}, ChaptersPosted: 2, ChaptersExpected: 3}, 1, nil},
+		{"second member", bob, store.ListEntry{StoryID: rec.ID, Status: store.StatusFinished}, t0,
+			store.ListEntry{StoryID: rec.ID, Status: store.StatusFinished, Added: t0, Updated: t0,
+				Title: "Listed Story", Authors: []string{"Ann"}, ChaptersPosted: 2, ChaptersExpected: 3}, 2, nil},
+		{"bad status", alice, store.ListEntry{StoryID: rec.ID, Status: "devoured"}, t0, store.ListEntry{}, 2, store.ErrInvalid},
+		{"negative chapter", alice, store.ListEntry{StoryID: rec.ID, Chapter: -1}, t0, store.ListEntry{}, 2, store.ErrInvalid},
+		{"long note", alice, store.ListEntry{StoryID: rec.ID, Note: strings.Repeat("x", 1001)}, t0, store.ListEntry{}, 2, store.ErrInvalid},
+		{"missing story", alice, store.ListEntry{StoryID: "77"}, t0, store.ListEntry{}, 2, store.ErrNotFound},
+	}
+	for _, tt := range tests {
+		got, err := s.SetListEntry(guildA, tt.user, tt.in, tt.at)
+		if !errors.Is(err, tt.wantErr) || !equalEntry(got, tt.want) {
+			t.Errorf("%s: SetListEntry = %+v, %v; want %+v, %v", tt.name, got, err, tt.want, tt.wantErr)
+		}
+		if r, _ := s.Story(guildA, rec.ID); r.Readers != tt.readers {
+			t.Errorf("%s: Readers = %d, want %d", tt.name, r.Readers, tt.readers)
+		}
+	}
+	if _, err := s.SetListEntry(guildA, alice, store.ListEntry{StoryID: other.ID, Status: store.StatusDropped}, t0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListEntry(guildA, alice, rec.ID)
+	if err != nil || got.Status != store.StatusReading || got.Chapter != 2 {
+		t.Errorf("ListEntry = %+v, %v", got, err)
+	}
+	list, err := s.MemberList(guildA, alice)
+	if err != nil || len(list) != 2 || list[0].StoryID != rec.ID || list[1].Title != "Other" {
+		t.Errorf("MemberList = %+v, %v", list, err)
+	}
+	if err := s.RemoveListEntry(guildA, alice, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveListEntry(guildA, alice, rec.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("second remove: %v", err)
+	}
+	if _, err := s.ListEntry(guildA, alice, rec.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ListEntry after remove: %v", err)
+	}
+	if r, _ := s.Story(guildA, rec.ID); r.Readers != 1 {
+		t.Errorf("Readers after remove = %d, want 1", r.Readers)
+	}
+	if list, err := s.MemberList(guildA, carol); err != nil || list == nil || len(list) != 0 {
+		t.Errorf("empty MemberList = %#v, %v", list, err)
+	}
+}
+
+func equalEntry(a, b store.ListEntry) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+func TestParseStatus(t *testing.T) {
+	for in, want := range map[string]store.Status{"": store.StatusToRead, "TO-READ": store.StatusToRead, " on-hold ": store.StatusOnHold} {
+		if got, err := store.ParseStatus(in); err != nil || got != want {
+			t.Errorf("ParseStatus(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := store.ParseStatus("later"); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("ParseStatus(later): %v", err)
+	}
+}
+
+func TestSettings(t *testing.T) {
+	s := storetest.Open(t)
+	got, err := s.Settings(guildA)
+	want := store.Settings{AdultContent: store.AdultAgeRestrictedOnly, Timezone: "UTC"}
+	if err != nil || got != want {
+		t.Errorf("default Settings = %+v, %v", got, err)
+	}
+	tests := []struct {
+		in      store.Settings
+		want    store.Settings
+		wantErr error
+	}{
+		{store.Settings{RecsChannelID: "123456789012345678", AdultContent: "Spoilered", Timezone: "Europe/Paris"},
+			store.Settings{RecsChannelID: "123456789012345678", AdultContent: store.AdultSpoilered, Timezone: "Europe/Paris"}, nil},
+		{store.Settings{AdultContent: store.AdultOff}, store.Settings{AdultContent: store.AdultOff, Timezone: "UTC"}, nil},
+		{store.Settings{}, want, nil},
+		{store.Settings{AdultContent: "sometimes"}, store.Settings{}, store.ErrInvalid},
+		{store.Settings{Timezone: "Mars/Olympus"}, store.Settings{}, store.ErrInvalid},
+		{store.Settings{Timezone: "Local"}, store.Settings{}, store.ErrInvalid},
+		{store.Settings{RecsChannelID: "#recs"}, store.Settings{}, store.ErrInvalidID},
+	}
+	for _, tt := range tests {
+		got, err := s.SetSettings(guildA, tt.in)
+		if !errors.Is(err, tt.wantErr) || got != tt.want {
+			t.Errorf("SetSettings(%+v) = %+v, %v; want %+v, %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err == nil {
+			if read, _ := s.Settings(guildA); read != tt.want {
+				t.Errorf("Settings after set = %+v, want %+v", read, tt.want)
+			}
+		}
+	}
+	if _, err := s.SetSettings(guildA, store.Settings{AdultContent: store.AdultOff}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.Settings(guildB); b != want {
+		t.Errorf("guild B settings = %+v", b)
+	}
+}
+
+func TestExportAndDeleteMember(t *testing.T) {
+	s := storetest.Open(t)
+	a := add(t, s, guildA, newStory("Alpha"))
+	b, err := s.AddStory(guildA, newStory("Beta"), nil, bob, false, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{alice, bob} {
+		for _, id := range []string{a.ID, b.ID} {
+			if _, err := s.GiveKudos(guildA, id, u, t0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.SetListEntry(guildA, u, store.ListEntry{StoryID: id, Note: "note " + u}, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	exp, err := s.ExportMember(guildA, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.UserID != bob || exp.GuildID != guildA || len(exp.ReadingList) != 2 || len(exp.KudosGiven) != 2 ||
+		len(exp.StoriesAdded) != 1 || exp.StoriesAdded[0].Title != "Beta" || exp.KudosGiven[0].Title != "Alpha" {
+		t.Errorf("export = %+v", exp)
+	}
+	if _, err := json.Marshal(exp); err != nil {
+		t.Errorf("export does not marshal: %v", err)
+	}
+	if err := s.DeleteMember(guildA, bob); err != nil {
+		t.Fatal(err)
+	}
+	exp, _ = s.ExportMember(guildA, bob)
+	if len(exp.ReadingList) != 0 || len(exp.KudosGiven) != 0 || len(exp.StoriesAdded) != 1 {
+		t.Errorf("after delete: %+v", exp)
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		r, _ := s.Story(guildA, id)
+		k, _ := s.Kudos(guildA, id)
+		if r.Kudos != 1 || r.Readers != 1 || len(k) != 1 || k[0].UserID != alice {
+			t.Errorf("story %s after delete: kudos %d readers %d records %v", id, r.Kudos, r.Readers, k)
+		}
+	}
+	if top, _ := s.TopKudos(guildA, t0.Add(-time.Minute), 5); len(top) != 2 || top[0].Count != 1 {
+		t.Errorf("TopKudos after delete: %+v", top)
+	}
+	// Bob may give kudos again after deleting his data.
+	if n, err := s.GiveKudos(guildA, a.ID, bob, t0); err != nil || n != 2 {
+		t.Errorf("kudos after delete: %d, %v", n, err)
+	}
+	// Deleting a member with nothing stored is fine.
+	if err := s.DeleteMember(guildB, carol); err != nil {
+		t.Errorf("DeleteMember(empty): %v", err)
+	}
+}
+
+// TestGuildIsolation gives two guilds stories with the same IDs and checks
+// that nothing of one shows in the other.
+func TestGuildIsolation(t *testing.T) {
+	s := storetest.Open(t)
+	stA := newStory("Secret of A", "Writer A")
+	stA.AO3ID = 1
+	ra := add(t, s, guildA, stA)
+	rb := add(t, s, guildB, &fic.Story{Title: "Public of B", Authors: []string{"Writer B"}})
+	if ra.ID != rb.ID {
+		t.Fatalf("IDs differ (%s, %s): the test wants the same IDs", ra.ID, rb.ID)
+	}
+	if _, err := s.GiveKudos(guildA, ra.ID, alice, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetListEntry(guildA, alice, store.ListEntry{StoryID: ra.ID, Note: "A only"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Story(guildB, rb.ID)
+	if got.Story.Title != "Public of B" || got.Kudos != 0 || got.Readers != 0 {
+		t.Errorf("guild B story = %+v", got)
+	}
+	if k, _ := s.Kudos(guildB, rb.ID); len(k) != 0 {
+		t.Errorf("guild B kudos = %v", k)
+	}
+	if l, _ := s.MemberList(guildB, alice); len(l) != 0 {
+		t.Errorf("guild B list = %v", l)
+	}
+	if _, err := s.ListEntry(guildB, alice, rb.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("guild B entry: %v", err)
+	}
+	if refs, _ := s.SearchStories(guildB, "secret", 25); len(refs) != 0 {
+		t.Errorf("guild B search = %v", refs)
+	}
+	if _, err := s.StoryByAO3(guildB, 1); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("guild B AO3: %v", err)
+	}
+	if top, _ := s.TopKudos(guildB, time.Time{}, 10); len(top) != 0 {
+		t.Errorf("guild B top = %v", top)
+	}
+	exp, _ := s.ExportMember(guildB, alice)
+	if len(exp.ReadingList)+len(exp.KudosGiven) != 0 || len(exp.StoriesAdded) != 1 || exp.StoriesAdded[0].Title != "Public of B" {
+		t.Errorf("guild B export = %+v", exp)
+	}
+	// Deleting in B leaves A alone; removing B's story 1 leaves A's.
+	if err := s.DeleteMember(guildB, alice); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveStory(guildB, rb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.Story(guildA, ra.ID); err != nil || a.Kudos != 1 || a.Readers != 1 {
+		t.Errorf("guild A after B's changes: %+v, %v", a, err)
+	}
+	if refs, _ := s.SearchStories(guildA, "secret", 25); len(refs) != 1 {
+		t.Errorf("guild A search = %v", refs)
+	}
+}

@@ -43,6 +43,15 @@ func genericHTML(st *Story, docs []*html.Node, filename string) (*Story, error) 
 				fallback = inlineText(t)
 			}
 		}
+		// The first <h1> of the book is its title, not text.
+		if st.Title == "" {
+			if h := findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.H1 }); h != nil {
+				if _, chapter := parseHeading(inlineText(h)); !chapter && inlineText(h) != "" {
+					st.Title = inlineText(h)
+					h.Parent.RemoveChild(h)
+				}
+			}
+		}
 		body := findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Body })
 		if body == nil {
 			body = doc
@@ -57,7 +66,7 @@ func genericHTML(st *Story, docs []*html.Node, filename string) (*Story, error) 
 	if fallback == "" {
 		fallback = titleFromFilename(filename)
 	}
-	buildTextStory(st, paras, fallback)
+	buildTextStory(st, paras, fallback, false)
 	if len(st.Chapters) == 0 {
 		return nil, importErr(ErrNoProse, msgNoProse, nil)
 	}

@@ -22,7 +22,7 @@ func importText(filename, text string) (*Story, error) {
 		return nil, importErr(ErrEmpty, msgEmpty, nil)
 	}
 	paras := splitParagraphs(strings.Split(text, "\n"))
-	buildTextStory(st, paras, titleFromFilename(filename))
+	buildTextStory(st, paras, titleFromFilename(filename), true)
 	if len(st.Chapters) == 0 {
 		return nil, importErr(ErrEmpty, "I couldn't find any story text in that file.", nil)
 	}
@@ -248,7 +248,7 @@ var (
 // buildTextStory splits paragraphs into chapters at headings, takes title,
 // author, summary and notes from a short preface, and moves authors' notes
 // out of the text.
-func buildTextStory(st *Story, paras []string, fallbackTitle string) {
+func buildTextStory(st *Story, paras []string, fallbackTitle string, firstLineTitle bool) {
 	type chap struct {
 		title string
 		paras []string
@@ -285,10 +285,10 @@ func buildTextStory(st *Story, paras []string, fallbackTitle string) {
 		if words > 0 && (words > prefaceMaxWord*4 || (words > prefaceMaxWord && !hasPrefaceMarkers(pre))) {
 			chaps = append([]*chap{{paras: pre}}, chaps...)
 		} else {
-			readPreface(st, pre, true)
+			readPreface(st, pre, true, true)
 		}
 	} else {
-		rest := readPreface(st, pre, false)
+		rest := readPreface(st, pre, false, firstLineTitle)
 		chaps = append(chaps, &chap{paras: rest})
 	}
 
@@ -349,11 +349,11 @@ func hasPrefaceMarkers(pre []string) bool {
 
 // readPreface takes title, byline, summary and notes from the paragraphs
 // before the text. When all is true every paragraph is preface material;
-// otherwise only a leading title line and labelled fields are taken and the
+// otherwise only a leading title line (when firstLineTitle) and labelled fields are taken and the
 // remaining paragraphs are returned as text.
-func readPreface(st *Story, pre []string, all bool) []string {
+func readPreface(st *Story, pre []string, all, firstLineTitle bool) []string {
 	i := 0
-	if len(pre) > 0 && (all || len(pre) > 1) && looksLikeTitle(pre[0]) {
+	if len(pre) > 0 && (all || (firstLineTitle && len(pre) > 1)) && looksLikeTitle(pre[0]) {
 		if st.Title == "" {
 			st.Title = cleanSpace(strings.Trim(pre[0], "#*_ "))
 		}

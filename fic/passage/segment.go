@@ -96,6 +96,15 @@ func candidates(text string, ps, pe int, out []int) []int {
 	for len(para) > 0 {
 		sent, para, state = uniseg.FirstSentenceInString(para, state)
 		end := trimSpaceEnd(text, off, off+len(sent))
+		// Markdown emphasis closing right after the stop ("*He left.*")
+		// stays with the sentence, as closing quotes do.
+		for end < pe && end > off {
+			r, n := utf8.DecodeRuneInString(text[end:])
+			if !isCloser(r) {
+				break
+			}
+			end += n
+		}
 		if end > off && (len(out) == 0 || end > out[len(out)-1]) {
 			out = append(out, end)
 		}
@@ -376,7 +385,7 @@ func isTerminator(r rune) bool {
 // they follow.
 func isCloser(r rune) bool {
 	switch r {
-	case '"', '\'', '’', '”', ')', ']', '}', '»', '›', '」', '』', '）', '】', '〉', '》':
+	case '"', '\'', '’', '”', ')', ']', '}', '»', '›', '」', '』', '）', '】', '〉', '》', '*', '_', '~':
 		return true
 	}
 	return false

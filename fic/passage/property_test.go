@@ -1,0 +1,279 @@
+package passage
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// corpus is the set of long generated chapters the properties run over.
+func corpus(t testing.TB) map[string][]string {
+	t.Helper()
+	g := newGen(42)
+	return map[string][]string{
+		"prose":         {g.chapter(4000, 3), g.chapter(2500, 3), g.chapter(300, 3), g.chapter(6000, 3)},
+		"heavyDialogue": {g.chapter(5000, 9), g.chapter(3000, 10)},
+		"noPunctuation": {g.noPunct(5000), g.noPunct(800)},
+		"oneParagraph":  {g.oneParagraph(6000)},
+		"mixed":         {g.chapter(2000, 5), "", "  \n\n ", g.noPunct(1500), g.oneParagraph(6000), g.chapter(100, 9)},
+	}
+}
+
+var lengths = []Length{Short, Medium, Long}
+
+func isSpaceRune(r rune) bool { return unicode.IsSpace(r) }
+
+// checkIndex checks the segmentation invariants of idx over text.
+func checkIndex(t *testing.T, name, text string, idx Index) {
+	t.Helper()
+	if !idx.Valid(text) {
+		t.Fatalf("%s: index not valid", name)
+	}
+	for i := range idx {
+		s, e := idx.Span(text, i)
+		sent := text[s:e]
+		if strings.Contains(sent, "\n\n") {
+			t.Fatalf("%s: sentence %d crosses a paragraph: %q", name, i, sent)
+		}
+		if e < len(text) {
+			r, _ := utf8.DecodeRuneInString(text[e:])
+			if !isSpaceRune(r) && !cjkBoundary(text, e) {
+				t.Fatalf("%s: sentence %d ends mid-word: %q|%q", name, i, sent, text[e:min(e+10, len(text))])
+			}
+		}
+	}
+	// Every paragraph end is a sentence end.
+	ends := map[int]bool{}
+	for _, e := range idx {
+		ends[int(e)] = true
+	}
+	off := 0
+	for _, para := range strings.Split(text, "\n\n") {
+		if end := off + len(strings.TrimRightFunc(para, unicode.IsSpace)); strings.TrimSpace(para) != "" && !ends[end] {
+			t.Fatalf("%s: paragraph ending at %d is no sentence end", name, end)
+		}
+		off += len(para) + 2
+	}
+}
+
+// checkPassage checks the passage rules for p cut from text.
+func checkPassage(t *testing.T, name, text string, idx Index, p Passage, l Length) {
+	t.Helper()
+	if p.Empty() {
+		t.Fatalf("%s: empty passage", name)
+	}
+	if p.Text == "" || p.Text != strings.TrimSpace(p.Text) {
+		t.Fatalf("%s: text empty or with outer space: %q", name, p.Text)
+	}
+	if n := utf8.RuneCountInString(p.Text); n > l.Max() {
+		t.Fatalf("%s: %d runes > max %d", name, n, l.Max())
+	}
+	if !utf8.ValidString(p.Text) {
+		t.Fatalf("%s: invalid UTF-8", name)
+	}
+	if p.Continued {
+		if !strings.HasPrefix(p.Text, "…") {
+			t.Fatalf("%s: continued without …: %q", name, p.Text)
+		}
+		if r, _ := utf8.DecodeLastRuneInString(text[:p.StartByte]); !isSpaceRune(r) {
+			t.Fatalf("%s: continuation starts mid-word at %d", name, p.StartByte)
+		}
+	} else if p.StartByte != idx.Start(text, p.StartSentence) {
+		t.Fatalf("%s: starts at %d, not at sentence %d start %d", name, p.StartByte, p.StartSentence, idx.Start(text, p.StartSentence))
+	}
+	if p.Truncated {
+		if !strings.HasSuffix(p.Text, "…") {
+			t.Fatalf("%s: truncated without …", name)
+		}
+		if r, _ := utf8.DecodeRuneInString(text[p.EndByte:]); !isSpaceRune(r) {
+			t.Fatalf("%s: cut mid-word at %d: %q", name, p.EndByte, text[max(0, p.EndByte-10):min(len(text), p.EndByte+10)])
+		}
+		if p.EndSentence != p.StartSentence+1 {
+			t.Fatalf("%s: truncated passage spans sentences %d..%d", name, p.StartSentence, p.EndSentence)
+		}
+	} else {
+		if p.EndByte != int(idx[p.EndSentence-1]) {
+			t.Fatalf("%s: ends at %d, not at sentence end %d", name, p.EndByte, idx[p.EndSentence-1])
+		}
+		// Whole sentences were added while they fit.
+		if p.EndSentence < len(idx) {
+			ns, ne := idx.Span(text, p.EndSentence)
+			n := utf8.RuneCountInString(p.Text)
+			add := utf8.RuneCountInString(text[ns:ne]) + len(separator(text[p.EndByte:ns]))
+			if n+add <= l.Target() {
+				t.Fatalf("%s: stopped at %d runes though the next sentence (%d) fits %d", name, n, add, l.Target())
+			}
+		}
+	}
+	// The text is the original with normalised gaps.
+	inner := p.Text
+	if p.Continued {
+		inner = strings.TrimPrefix(inner, "…")
+	}
+	if p.Truncated {
+		inner = strings.TrimSuffix(inner, "…")
+	}
+	if strings.Join(strings.Fields(inner), " ") != strings.Join(strings.Fields(text[p.StartByte:p.EndByte]), " ") {
+		t.Fatalf("%s: text differs from the original range", name)
+	}
+	// Paragraph breaks are kept.
+	if strings.Count(text[p.StartByte:p.EndByte], "\n\n") != strings.Count(p.Text, "\n\n") {
+		t.Fatalf("%s: paragraph breaks not kept", name)
+	}
+}
+
+func TestPropertyEveryPassage(t *testing.T) {
+	for kind, chapters := range corpus(t) {
+		for c, text := range chapters {
+			idx := Segment(text)
+			checkIndex(t, kind, text, idx)
+			for _, l := range lengths {
+				for s := 0; s < len(idx); s++ {
+					checkPassage(t, kind, text, idx, Cut(text, idx, s, l), l)
+				}
+			}
+			_ = c
+		}
+	}
+}
+
+// TestPropertyNextChain reads each story through with Next and checks every
+// word is read exactly once, in order, and every sentence is shown.
+func TestPropertyNextChain(t *testing.T) {
+	for kind, chapters := range corpus(t) {
+		idxs := make([]Index, len(chapters))
+		counts := make([]int, len(chapters))
+		for i, text := range chapters {
+			idxs[i] = Segment(text)
+			counts[i] = idxs[i].Len()
+		}
+		for _, l := range lengths {
+			var got []string
+			seen := make([][]int, len(chapters))
+			cur, ok := First(counts)
+			lastCh, lastEnd := -1, 0
+			steps := 0
+			for ok {
+				text, idx := chapters[cur.Chapter], idxs[cur.Chapter]
+				p := CutAt(text, idx, cur.Byte, l)
+				checkPassage(t, kind, text, idx, p, l)
+				if cur.Chapter == lastCh {
+					if want := skipSpace(text, lastEnd, len(text)); p.StartByte != want {
+						t.Fatalf("%s/%d: gap or repeat: passage starts at %d, previous ended at %d", kind, l, p.StartByte, lastEnd)
+					}
+				} else {
+					if lastCh >= 0 && lastEnd != int(idxs[lastCh][len(idxs[lastCh])-1]) {
+						t.Fatalf("%s: chapter %d left before its end", kind, lastCh)
+					}
+					if p.StartByte != idx.Start(text, 0) {
+						t.Fatalf("%s: chapter %d not read from its start", kind, cur.Chapter)
+					}
+				}
+				for s := p.StartSentence; s < p.EndSentence; s++ {
+					seen[cur.Chapter] = append(seen[cur.Chapter], s)
+				}
+				inner := p.Text
+				if p.Continued {
+					inner = strings.TrimPrefix(inner, "…")
+				}
+				if p.Truncated {
+					inner = strings.TrimSuffix(inner, "…")
+				}
+				got = append(got, strings.Fields(inner)...)
+				lastCh, lastEnd = cur.Chapter, p.EndByte
+				cur, ok = Next(p, cur.Chapter, counts)
+				if steps++; steps > 1_000_000 {
+					t.Fatal("chain does not end")
+				}
+			}
+			var want []string
+			for _, text := range chapters {
+				want = append(want, strings.Fields(text)...)
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Fatalf("%s/%d: chain read %d words, story has %d", kind, l, len(got), len(want))
+			}
+			for c, s := range seen {
+				// Each sentence in order; a cut sentence repeats only in
+				// consecutive pieces.
+				next := 0
+				for _, x := range s {
+					if x == next-1 {
+						continue
+					}
+					if x != next {
+						t.Fatalf("%s: chapter %d sentence %d out of order (want %d)", kind, c, x, next)
+					}
+					next++
+				}
+				if next != counts[c] {
+					t.Fatalf("%s: chapter %d: read %d of %d sentences", kind, c, next, counts[c])
+				}
+			}
+		}
+	}
+}
+
+// TestPropertyRandomReach picks random passages with a fixed seed and checks
+// that every sentence of the story comes up and that the story's tenths come
+// up about equally often.
+func TestPropertyRandomReach(t *testing.T) {
+	for kind, chapters := range corpus(t) {
+		idxs := make([]Index, len(chapters))
+		lens := make([]int, len(chapters))
+		total := 0
+		for i, text := range chapters {
+			idxs[i] = Segment(text)
+			lens[i] = len(text)
+			total += len(text)
+		}
+		rng := rand.New(rand.NewPCG(7, 11))
+		covered := make([][]bool, len(chapters))
+		for i := range covered {
+			covered[i] = make([]bool, idxs[i].Len())
+		}
+		var tenths [10]int
+		const n = 40000
+		for range n {
+			c, ok := Pick(rng, lens)
+			if !ok {
+				t.Fatal("no pick")
+			}
+			text, idx := chapters[c.Chapter], idxs[c.Chapter]
+			before := 0
+			for _, l := range lens[:c.Chapter] {
+				before += l
+			}
+			tenths[(before+c.Byte)*10/total]++
+			if idx.Len() == 0 {
+				continue // a blank chapter of white space
+			}
+			p := Around(text, idx, c.Byte, c.Byte, Medium)
+			checkPassage(t, kind, text, idx, p, Medium)
+			if p.Continued {
+				if c.Byte < p.StartByte || c.Byte > p.EndByte {
+					t.Fatalf("%s: random place %d outside passage %d..%d", kind, c.Byte, p.StartByte, p.EndByte)
+				}
+			} else if s := idx.SentenceAt(c.Byte); s < p.StartSentence || s >= p.EndSentence {
+				t.Fatalf("%s: random place %d (sentence %d) outside passage %d..%d", kind, c.Byte, s, p.StartSentence, p.EndSentence)
+			}
+			for s := p.StartSentence; s < p.EndSentence; s++ {
+				covered[c.Chapter][s] = true
+			}
+		}
+		for c, cv := range covered {
+			for s, ok := range cv {
+				if !ok {
+					t.Fatalf("%s: chapter %d sentence %d of %d never came up", kind, c, s, len(cv))
+				}
+			}
+		}
+		for i, k := range tenths {
+			if k < n/10*8/10 || k > n/10*12/10 {
+				t.Fatalf("%s: tenth %d came up %d times of %d", kind, i, k, n)
+			}
+		}
+	}
+}

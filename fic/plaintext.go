@@ -238,7 +238,7 @@ func parseHeading(t string) (string, bool) {
 
 var (
 	notesLabel     = `(?:(?:author['’]?s?|chapter|end|closing|final)[ \t]+notes?|notes?|a/n)`
-	notesOwnRe     = regexp.MustCompile(`(?i)^\**` + notesLabel + `\**[ \t]*(?::|\**:\**|$)[ \t]*`)
+	notesOwnRe     = regexp.MustCompile(`(?i)^\**` + notesLabel + `\**[ \t]*(?::\**|\n|$)[ \t]*`)
 	notesMidRe     = regexp.MustCompile(`(?i)([.!?…"”’)\]*_~])[ \t]+\**` + notesLabel + `\**[ \t]*:\**[ \t]+`)
 	summaryOwnRe   = regexp.MustCompile(`(?i)^\**summary\**[ \t]*:\**[ \t]*`)
 	bylineRe       = regexp.MustCompile(`(?i)^(?:by|written by|author:)[ \t]+(\S.{0,80})$`)
@@ -352,6 +352,13 @@ func hasPrefaceMarkers(pre []string) bool {
 // otherwise only a leading title line (when firstLineTitle) and labelled fields are taken and the
 // remaining paragraphs are returned as text.
 func readPreface(st *Story, pre []string, all, firstLineTitle bool) []string {
+	// A short first block ("Title\nby Author") is read line by line.
+	if len(pre) > 0 && strings.Count(pre[0], "\n") <= 3 && strings.Contains(pre[0], "\n") {
+		lines := strings.Split(pre[0], "\n")
+		if looksLikeTitle(lines[0]) && (all || bylineRe.MatchString(lines[1])) {
+			pre = append(lines, pre[1:]...)
+		}
+	}
 	i := 0
 	if len(pre) > 0 && (all || (firstLineTitle && len(pre) > 1)) && looksLikeTitle(pre[0]) {
 		if st.Title == "" {

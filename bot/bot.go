@@ -431,7 +431,35 @@ func (t *tracker) wait(ctx context.Context) error {
 type sessionResponder struct{ s *discordgo.Session }
 
 func (r sessionResponder) Respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
+	if resp.Type == discordgo.InteractionApplicationCommandAutocompleteResult {
+		endpoint := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+		_, err := r.s.RequestWithBucketID("POST", endpoint, callbackBody(resp), endpoint, discordgo.WithContext(ctx))
+		return err
+	}
 	return r.s.InteractionRespond(i, resp, discordgo.WithContext(ctx))
+}
+
+// autocompleteBody is an autocomplete callback as Discord wants it:
+// discordgo's omits an empty choices list, which Discord refuses.
+type autocompleteBody struct {
+	Type discordgo.InteractionResponseType `json:"type"`
+	Data struct {
+		Choices []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
+	} `json:"data"`
+}
+
+// callbackBody is what is marshalled for an interaction callback.
+func callbackBody(r *discordgo.InteractionResponse) any {
+	if r.Type != discordgo.InteractionApplicationCommandAutocompleteResult {
+		return r
+	}
+	var b autocompleteBody
+	b.Type = r.Type
+	b.Data.Choices = []*discordgo.ApplicationCommandOptionChoice{}
+	if r.Data != nil && r.Data.Choices != nil {
+		b.Data.Choices = r.Data.Choices
+	}
+	return b
 }
 
 func (r sessionResponder) EditOriginal(ctx context.Context, i *discordgo.Interaction, e *discordgo.WebhookEdit) error {

@@ -172,7 +172,10 @@ func readAO3Preface(p *html.Node, st *Story) {
 			st.Title = inlineText(h)
 		}
 	}
-	for _, m := range findAll(p, func(n *html.Node) bool { return n.DataAtom == atom.P && hasClass(n, "message") }) {
+	isMessage := func(n *html.Node) bool {
+		return n.DataAtom == atom.P && (hasClassPrefix(n, "message") || strings.Contains(inlineText(n), "Posted originally on"))
+	}
+	for _, m := range findAll(p, isMessage) {
 		if st.Title == "" {
 			if b := findFirst(m, func(n *html.Node) bool { return n.DataAtom == atom.B || n.DataAtom == atom.Strong }); b != nil {
 				st.Title = inlineText(b)

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/unicode"
+	"unicode"
+
+	xunicode "golang.org/x/text/encoding/unicode"
 )
 
 // MaxFileSize is the largest upload Import accepts, in bytes (20 MiB).
@@ -64,7 +66,7 @@ func ImportFormat(filename string, data []byte) (*Story, Format, error) {
 	if !ok {
 		return nil, "", importErr(ErrNotStory, msgBinary, nil)
 	}
-	if strings.TrimSpace(strings.ReplaceAll(text, "\u00a0", " ")) == "" {
+	if blank(text) {
 		return nil, "", importErr(ErrEmpty, msgEmpty, nil)
 	}
 	if looksHTML(text) {
@@ -125,7 +127,7 @@ func looksBinary(data []byte) bool {
 func decodeText(data []byte) (string, bool) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xff, 0xfe}), bytes.HasPrefix(data, []byte{0xfe, 0xff}):
-		dec := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+		dec := xunicode.UTF16(xunicode.BigEndian, xunicode.ExpectBOM).NewDecoder()
 		out, err := dec.Bytes(data)
 		if err != nil || bytes.IndexByte(out, 0) >= 0 {
 			return "", false
@@ -186,4 +188,12 @@ func titleFromFilename(name string) string {
 // single space and trims the ends.
 func cleanSpace(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ")
+}
+
+// blank reports whether s has nothing but white space, byte order marks,
+// no-break and zero-width spaces.
+func blank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\ufeff' || r == '\u200b' || r == '\u00a0'
+	}) == ""
 }

@@ -18,7 +18,7 @@ func importText(filename, text string) (*Story, error) {
 	st := &Story{}
 	text = normalizeNewlines(strings.TrimPrefix(text, "\ufeff"))
 	text = stripGutenberg(text, st)
-	if strings.TrimSpace(text) == "" {
+	if blank(text) {
 		return nil, importErr(ErrEmpty, msgEmpty, nil)
 	}
 	paras := splitParagraphs(strings.Split(text, "\n"))
@@ -311,7 +311,7 @@ func buildTextStory(st *Story, paras []string, fallbackTitle string, firstLineTi
 		}
 		ps, ch.EndNotes = splitTrailingNotes(ps)
 		ch.Text = strings.Join(ps, "\n\n")
-		if strings.TrimSpace(ch.Text) == "" {
+		if blank(ch.Text) {
 			continue
 		}
 		st.Chapters = append(st.Chapters, ch)

@@ -103,7 +103,7 @@ func CutAt(text string, idx Index, startByte int, length Length) Passage {
 	if from <= ss || from >= se {
 		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length), length)
 	}
-	from = wordStart(text, ss, from)
+	from = wordStart(text, ss, se, from)
 	if from <= ss {
 		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length), length)
 	}
@@ -135,7 +135,7 @@ func Around(text string, idx Index, from, to int, length Length) Passage {
 			_, w := utf8.DecodeLastRuneInString(text[:back])
 			back -= w
 		}
-		start := wordStart(text, ss, skipSpace(text, back, se))
+		start := wordStart(text, ss, se, back)
 		if start > ss {
 			return build(text, idx, s, start, true, forward(text, idx, s, start, true, length), length)
 		}
@@ -337,22 +337,27 @@ func cutWord(text string, from, end, budget int) int {
 	return from + w
 }
 
-// wordStart moves off (inside a sentence starting at ss) forward over white
-// space and, if it then falls inside a word of a script written with
-// spaces, back to that word's start.
-func wordStart(text string, ss, off int) int {
-	off = skipSpace(text, off, len(text))
-	if off <= ss || off >= len(text) {
+// wordStart moves off (inside a sentence starting at ss and ending at se)
+// forward over white space and, if it then falls inside a word of a script
+// written with spaces (a stale Cursor), on to the next word's start. Inside
+// a single word longer than a passage (no next word) it stays, so a chain
+// of continuations always moves forward.
+func wordStart(text string, ss, se, off int) int {
+	off = skipSpace(text, off, se)
+	if off <= ss || off >= se {
 		return off
 	}
+	p, _ := utf8.DecodeLastRuneInString(text[:off])
 	r, _ := utf8.DecodeRuneInString(text[off:])
-	for off > ss {
-		p, w := utf8.DecodeLastRuneInString(text[:off])
-		if !wordRune(p) || !wordRune(r) {
-			break
+	if !wordRune(p) || !wordRune(r) {
+		return off
+	}
+	for i := off; i < se; {
+		c, w := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsSpace(c) {
+			return skipSpace(text, i, se)
 		}
-		off -= w
-		r = p
+		i += w
 	}
 	return off
 }

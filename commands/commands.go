@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/fic"
+	"ficshelf/store"
 )
 
 // Discord is what handlers may do on Discord besides answering their own
@@ -34,17 +37,42 @@ type Discord interface {
 // Deps is what the commands need from the rest of the program.
 type Deps struct {
 	Discord Discord
+	Store   *store.Store
+	AO3     *fic.AO3Client
 	Log     *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// New returns a Router with every Ficshelf command registered.
+// cmds holds what every command family's handlers share. Each family's
+// file adds its commands and component routes in a register method.
+type cmds struct {
+	discord Discord
+	store   *store.Store
+	ao3     *fic.AO3Client
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns a Router with every Ficshelf command registered. Deps may be
+// zero when only the definitions are wanted (ficshelf commands).
 func New(d Deps) *Router {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	c := &cmds{discord: d.Discord, store: d.Store, ao3: d.AO3, log: d.Log, now: d.Now}
 	r := NewRouter(d.Log)
 	r.Add(helpCommand(r))
+	c.registerStory(r)
+	c.registerExcerpt(r)
+	c.registerKudos(r)
+	c.registerReadingList(r)
+	c.registerRec(r)
+	c.registerClub(r)
+	c.registerSettings(r)
+	c.registerMyData(r)
 	return r
 }

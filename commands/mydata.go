@@ -1,0 +1,4 @@
+package commands
+
+// registerMyData adds its commands and component routes to r.
+func (c *cmds) registerMyData(r *Router) {}

@@ -1,0 +1,4 @@
+package commands
+
+// registerReadingList adds its commands and component routes to r.
+func (c *cmds) registerReadingList(r *Router) {}

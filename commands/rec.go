@@ -1,0 +1,4 @@
+package commands
+
+// registerRec adds its commands and component routes to r.
+func (c *cmds) registerRec(r *Router) {}

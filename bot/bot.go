@@ -43,8 +43,9 @@ type Config struct {
 	// answers. Its host is also allowed by FetchAttachment.
 	BaseURL string
 	// Commands are registered with one bulk overwrite once the gateway is
-	// ready. Nil leaves the registered commands alone; an empty non-nil
-	// slice removes them all.
+	// ready. When nil, the Handler's Definitions() are used if it is a
+	// Definer; otherwise the registered commands are left alone. An empty
+	// non-nil slice removes them all.
 	Commands []*discordgo.ApplicationCommand
 	// DeferAfter is how long a handler may take before the interaction is
 	// acknowledged with a deferral (default 2 s; Discord allows 3 s).
@@ -63,6 +64,14 @@ type Config struct {
 	// Observer, when set, is told about interactions, REST failures and
 	// reconnects (for metrics).
 	Observer Observer
+}
+
+// Definer is optionally implemented by a Handler that knows its command
+// definitions (commands.Router does). Run registers them when
+// Config.Commands is nil, which lets a Handler be built after the Bot it
+// uses for side effects.
+type Definer interface {
+	Definitions() []*discordgo.ApplicationCommand
 }
 
 // Bot is a connection to Discord: the gateway session that receives
@@ -194,6 +203,12 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 	}
 	if !b.started.CompareAndSwap(false, true) {
 		return errors.New("bot: Run called twice")
+	}
+	if d, ok := h.(Definer); ok && b.cmds == nil {
+		b.cmds = d.Definitions()
+		if b.cmds == nil {
+			b.cmds = []*discordgo.ApplicationCommand{}
+		}
 	}
 	hctx, hcancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer hcancel(nil)

@@ -129,13 +129,19 @@ func interactionJSON(id, name string) string {
 		`"data":{"id":"cmd1","name":"%s","type":1}}`, id, id, name)
 }
 
+// definer is a Handler that knows its commands, as commands.Router does.
+type definer struct{ Handler }
+
+func (definer) Definitions() []*discordgo.ApplicationCommand {
+	return []*discordgo.ApplicationCommand{{Name: "story", Description: "The server library"}}
+}
+
 func TestRunEndToEnd(t *testing.T) {
 	md := newMiniDiscord(t)
 	var logs syncBuffer
 	obs := &recordingObserver{}
 	b, err := New(Config{
 		Token: "run-token", GuildID: "g1", BaseURL: md.srv.URL,
-		Commands:   []*discordgo.ApplicationCommand{{Name: "story", Description: "The server library"}},
 		DeferAfter: 150 * time.Millisecond, ShutdownGrace: 3 * time.Second,
 		Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Observer: obs,
@@ -143,12 +149,12 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := HandlerFunc(func(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, error) {
+	h := definer{HandlerFunc(func(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, error) {
 		if i.ID == "902" || i.ID == "903" {
 			time.Sleep(400 * time.Millisecond)
 		}
 		return message("hello @everyone from "+i.ID, 0), nil
-	})
+	})}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	runErr := make(chan error, 1)

@@ -1,0 +1,92 @@
+// Package discordtest is a Discord-compatible server for tests: REST under
+// /api/v9 and /api/v10, a JSON gateway, and attachment files, all on
+// 127.0.0.1. The real bot (discordgo v0.29) connects to it through
+// DISCORD_BASE_URL = srv.URL, exactly as it would to Discord.
+//
+// The server checks every payload it receives against Discord's limits
+// (see Validate*JSON and /work/shared/DISCORD.md). A violation fails the
+// test with a precise message and is answered like Discord does: HTTP 400
+// {"code":50035,"message":"Invalid Form Body","errors":{…}}. Use
+// WithoutFailing (or SetFailOnViolation(false)) when a test means to send an
+// invalid payload, then inspect srv.Violations().
+//
+// # A test
+//
+//	func TestAddStory(t *testing.T) {
+//		srv := discordtest.New(t)
+//		g := srv.AddGuild("Fic Club")
+//		general := srv.AddChannel(g.ID, "general", discordgo.ChannelTypeGuildText, false)
+//		reader := srv.AddMember(g.ID, "reader", 0)
+//		mod := srv.AddMember(g.ID, "mod", discordgo.PermissionManageMessages)
+//
+//		// Start the bot against srv (DISCORD_BASE_URL=srv.URL, token srv.Token),
+//		// registering its cleanup AFTER discordtest.New so it stops first.
+//		startBot(t, srv.URL, srv.Token)
+//		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+//		defer cancel()
+//		if err := srv.WaitReady(ctx); err != nil {
+//			t.Fatal(err)
+//		}
+//		if _, err := srv.WaitCommands(ctx, ""); err != nil { // "" = global
+//			t.Fatal(err)
+//		}
+//
+//		file := srv.AddAttachment("dawn.txt", "text/plain", []byte("Chapter 1\n\nIt was dawn."))
+//		p := srv.Send(t, srv.Slash(t, general.ID, reader.User.ID, "story",
+//			discordtest.Sub("add", discordtest.Attach("file", file), discordtest.Bool("mine", true))))
+//		ans := p.Wait(t) // callback, plus the edit if the bot deferred
+//		if !strings.Contains(ans.Original.EmbedText(), "Dawn") {
+//			t.Errorf("card = %q", ans.Original.EmbedText())
+//		}
+//
+//		// Press a button on the answer, as a moderator.
+//		next := srv.Click(t, mod.User.ID, ans.Original, "kudos/1").Wait(t)
+//		_ = next.Type // discordgo.InteractionResponseUpdateMessage, ...
+//
+//		// Background announcements: wait for a channel message.
+//		srv.WaitMessage(t, general.ID, func(m *discordtest.Message) bool {
+//			return strings.Contains(m.Content, "Checkpoint")
+//		})
+//	}
+//
+// # What is there
+//
+//   - Seeding: AddGuild, AddChannel (text, NSFW, forum type 15), AddThread,
+//     AddMember (permission bitfield per member), AddMessage, AddAttachment.
+//   - Interactions: Slash / Autocomplete with options (Sub, Group, String,
+//     Int, Number, Bool, UserOpt, ChannelOpt, Attach, Focused), MessageCommand,
+//     UserCommand, Component, ModalSubmit; Send dispatches one as
+//     INTERACTION_CREATE and returns a Pending whose Wait/WaitCallback/WaitFor
+//     give an Answer (callback type, data as sent, files, the visible
+//     original after edits, follow-ups). Click, Choose and Submit act on an
+//     answer's message or modal.
+//   - Interaction rules: answers after the window (3 s, WithAnswerWindow) or
+//     to unknown interactions get 10062, second answers 40060 (see
+//     Answer.Rejected). After a type 5 deferral the first follow-up fills the
+//     "thinking…" message, as Discord does.
+//   - REST: gateway, users/@me, applications/@me, command bulk overwrite and
+//     lists (Commands, WaitCommands), callbacks, webhooks (@original and
+//     follow-ups), channel messages (nonce + enforce_nonce dedup for 5
+//     minutes), GET/DELETE channels, threads (from a message, without one,
+//     forum posts), guild channels and members. Unknown routes: 404 JSON.
+//     Every answer carries parseable rate-limit headers.
+//   - Gateway: HELLO, IDENTIFY (bad token: close 4004), READY, GUILD_CREATE,
+//     heartbeat ACKs, RESUME with replay, RESUMED. Controls: Reconnect (op 7),
+//     InvalidateSession (op 9), DropConnections; WaitReady, WaitIdentified,
+//     WaitResumed, GatewayStats.
+//   - Recording: Messages, Message, WaitMessage, Threads, Deletions,
+//     Requests, Downloads, Violations.
+//   - Faults: FailNext (429 with retry_after, 502, …), SetCallbackDelay.
+//
+// Every Wait without a context is bounded by DefaultTimeout and fails the
+// test; call those from the test goroutine. All methods are safe for
+// concurrent use. Values returned are copies.
+//
+// # Caveats
+//
+// Frames are plain JSON text (no zlib). One gateway session is current at a
+// time; there are no shards, intents are ignored and no MESSAGE_CREATE events
+// are sent (THREAD_CREATE/THREAD_DELETE/CHANNEL_DELETE are). Top-level
+// components other than action rows (components v2) are reported as
+// violations. The 15-minute token lifetime is not enforced.
+package discordtest

@@ -197,6 +197,18 @@ func TestRunEndToEnd(t *testing.T) {
 	md.push <- interactionJSON("903", "story")
 	md.waitREST("POST /api/v9/interactions/903/tok903/callback", `{"type":5}`)
 	cancel()
+	// Meanwhile a new one is turned away politely, not dropped.
+	for {
+		b.mu.Lock()
+		draining := b.draining
+		b.mu.Unlock()
+		if draining {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	md.push <- interactionJSON("904", "story")
+	md.waitREST("POST /api/v9/interactions/904/tok904/callback", ShutdownMessage, `"flags":64`)
 	select {
 	case err := <-runErr:
 		if err != nil {
@@ -217,8 +229,8 @@ func TestRunEndToEnd(t *testing.T) {
 	if strings.Contains(logs.String(), "run-token") {
 		t.Errorf("token in logs")
 	}
-	if got := obs.done(); len(got) != 3 {
-		t.Errorf("observer saw %q, want 3 interactions", got)
+	if got := obs.done(); len(got) != 4 || !strings.Contains(strings.Join(got, ","), "command story shutdown deferred=false") {
+		t.Errorf("observer saw %q, want 4 interactions, one turned away", got)
 	}
 }
 

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 )
 
 // fixture is a server with one guild, a text channel, an NSFW channel, a
@@ -557,5 +559,81 @@ func TestConcurrentInteractions(t *testing.T) {
 		if a := p.Wait(t); a.Content() != p.Interaction().ID {
 			t.Errorf("answer %q for %s", a.Content(), p.Interaction().ID)
 		}
+	}
+}
+
+func TestSeedAfterReadyReachesState(t *testing.T) {
+	f := newFixture(t)
+	dg := openBot(t, f.srv, nil)
+	ch := f.srv.AddChannel(f.guild.ID, "late", discordgo.ChannelTypeGuildText, true)
+	g2 := f.srv.AddGuild("Second")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		_, err1 := dg.State.Channel(ch.ID)
+		_, err2 := dg.State.Guild(g2.ID)
+		if err1 == nil && err2 == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("channel or guild seeded after READY never reached discordgo's state")
+}
+
+func TestDeferredUpdateOnEditedMessage(t *testing.T) {
+	f := newFixture(t)
+	openBot(t, f.srv, func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		if ic.Type == discordgo.InteractionApplicationCommand {
+			respond(s, ic.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: &discordgo.InteractionResponseData{
+				Content: "v1", Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.Button{Label: "Next", CustomID: "next", Style: discordgo.PrimaryButton}}}}}})
+			c := "v2"
+			_, _ = s.InteractionResponseEdit(ic.Interaction, &discordgo.WebhookEdit{Content: &c})
+			return
+		}
+		respond(s, ic.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate})
+		time.Sleep(30 * time.Millisecond)
+		c := "v3"
+		_, _ = s.InteractionResponseEdit(ic.Interaction, &discordgo.WebhookEdit{Content: &c})
+	})
+	p := f.srv.Send(t, f.srv.Slash(t, f.text.ID, f.member.User.ID, "read"))
+	a := p.WaitFor(t, func(a *Answer) bool { return a.Edited })
+	if a.Content() != "v2" {
+		t.Fatalf("answer = %s", describe(a))
+	}
+	b := f.srv.Click(t, f.member.User.ID, a.Original, "next").Wait(t)
+	if b.Type != discordgo.InteractionResponseDeferredMessageUpdate || !b.Edited || b.Content() != "v3" {
+		t.Errorf("deferred update = %s", describe(b))
+	}
+}
+
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	srv := New(t)
+	conn, _, err := websocket.DefaultDialer.Dial(srv.wsURL()+"?v=9&encoding=json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, _, err := conn.ReadMessage(); err != nil { // HELLO
+		t.Fatal(err)
+	}
+	if err := conn.WriteJSON(map[string]any{"op": 2, "d": map[string]any{"token": "Bot " + srv.Token}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := conn.ReadMessage(); err != nil { // READY
+		t.Fatal(err)
+	}
+	srv.Close()
+	_, _, err = conn.ReadMessage()
+	if err == nil {
+		t.Error("socket still open after Close")
+	}
+	conn.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }

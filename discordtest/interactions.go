@@ -22,6 +22,7 @@ type interactionState struct {
 	original    *Message
 	followups   []*Message
 	rejections  []int // Discord error codes the server answered callbacks with
+	baseEdits   int   // edits of the original when the callback arrived
 }
 
 // Answer is what the bot did with an interaction, as of a moment.
@@ -41,6 +42,9 @@ type Answer struct {
 	// Followups are the follow-up messages, oldest first. After a type 5,
 	// the first follow-up fills the "thinking…" message, so it is also Original.
 	Followups []*Message
+	// Edited reports whether the original was edited (PATCH @original, or a
+	// first follow-up filling a deferral) after the callback.
+	Edited bool
 	// Rejected lists the Discord error codes the server answered callback
 	// attempts with (10062 late/unknown, 40060 already acknowledged).
 	Rejected []int
@@ -104,6 +108,7 @@ func (p *Pending) snapshotLocked() *Answer {
 	a.Rejected = append([]int(nil), st.rejections...)
 	if st.original != nil {
 		a.Original = st.original.clone()
+		a.Edited = st.original.Edits > st.baseEdits
 	}
 	for _, f := range st.followups {
 		a.Followups = append(a.Followups, f.clone())
@@ -122,7 +127,7 @@ func settled(a *Answer) bool {
 	if len(a.Followups) > 0 {
 		return true
 	}
-	return a.Original != nil && (a.Original.Edits > 0 || a.Original.Deleted)
+	return a.Edited || (a.Original != nil && a.Original.Deleted)
 }
 
 func answered(a *Answer) bool { return a != nil && a.Type != 0 }
@@ -660,8 +665,10 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request, path, id, toke
 		s.storeMessageLocked(m)
 	case discordgo.InteractionResponseDeferredMessageUpdate, discordgo.InteractionResponseUpdateMessage:
 		m := s.componentMessageLocked(st)
+		st.baseEdits = m.Edits
 		if resp.Type == discordgo.InteractionResponseUpdateMessage {
 			s.applyLocked(m, p, comps, b.Files, resp.Data, false)
+			st.baseEdits = m.Edits
 		}
 		st.original = m
 	}

@@ -211,7 +211,29 @@ func (s *Server) AddGuild(name string) *discordgo.Guild {
 	s.addMemberLocked(g, s.BotUser, discordgo.PermissionAdministrator)
 	cp := *g.g
 	s.notifyLocked()
+	s.mu.Unlock()
+	s.afterSeed("GUILD_CREATE", g.g.ID)
+	s.mu.Lock()
 	return &cp
+}
+
+// afterSeed tells a connected bot about something seeded after READY:
+// GUILD_CREATE for a guild, CHANNEL_CREATE/THREAD_CREATE for a channel.
+// s.mu must not be held.
+func (s *Server) afterSeed(event, id string) {
+	switch event {
+	case "GUILD_CREATE":
+		_, guilds := s.readyPayload()
+		for _, g := range guilds {
+			if g.ID == id {
+				s.gw.dispatch(event, g)
+			}
+		}
+	default:
+		if ch := s.Channel(id); ch != nil {
+			s.gw.dispatch(event, ch)
+		}
+	}
 }
 
 func (s *Server) guildLocked(id string) *guild {
@@ -235,6 +257,9 @@ func (s *Server) AddChannel(guildID, name string, typ discordgo.ChannelType, nsf
 	s.channels[ch.ID] = ch
 	s.notifyLocked()
 	cp := *ch
+	s.mu.Unlock()
+	s.afterSeed("CHANNEL_CREATE", cp.ID)
+	s.mu.Lock()
 	return &cp
 }
 
@@ -249,6 +274,9 @@ func (s *Server) AddThread(parentID, name string) *discordgo.Channel {
 	}
 	th := s.newThreadLocked(s.newIDLocked(), p, name, discordgo.ChannelTypeGuildPublicThread, 1440)
 	cp := *th
+	s.mu.Unlock()
+	s.afterSeed("THREAD_CREATE", cp.ID)
+	s.mu.Lock()
 	return &cp
 }
 
@@ -278,8 +306,11 @@ func (s *Server) AddMember(guildID, username string, perms int64) *discordgo.Mem
 	}
 	u := &discordgo.User{ID: s.newIDLocked(), Username: username, GlobalName: username, Discriminator: "0"}
 	s.users[u.ID] = u
-	m := s.addMemberLocked(g, u, perms)
-	return copyMember(m)
+	m := copyMember(s.addMemberLocked(g, u, perms))
+	s.mu.Unlock()
+	s.gw.dispatch("GUILD_MEMBER_ADD", m)
+	s.mu.Lock()
+	return m
 }
 
 // AddUserToGuild makes an existing user (e.g. from AddMember in another

@@ -175,7 +175,7 @@ func (a *answerer) now(i *discordgo.Interaction, res result, log *slog.Logger) s
 		if resp.Type == discordgo.InteractionResponseUpdateMessage {
 			flags = 0
 			if i.Message != nil {
-				flags = i.Message.Flags
+				flags = i.Message.Flags & discordgo.MessageFlagsEphemeral
 			}
 		}
 		return a.followUps(i, pieces[1:], flags, d.AllowedMentions, log)
@@ -198,6 +198,9 @@ func (a *answerer) now(i *discordgo.Interaction, res result, log *slog.Logger) s
 			return OutcomeFailed
 		}
 	default:
+		if resp.Type == discordgo.InteractionResponseDeferredChannelMessageWithSource {
+			log.Warn("handler answered with a bare deferral; nothing will follow it")
+		}
 		if a.send(log, "callback", func(ctx context.Context) error { return a.r.Respond(ctx, i, resp) }) != nil {
 			return OutcomeFailed
 		}
@@ -369,7 +372,7 @@ func (a *answerer) follow(i *discordgo.Interaction, p piece, flags discordgo.Mes
 		Embeds:          p.Embeds,
 		Components:      p.Components,
 		AllowedMentions: mentionsOr(m),
-		Flags:           flags & (discordgo.MessageFlagsEphemeral | discordgo.MessageFlagsSuppressEmbeds),
+		Flags:           flags,
 	}
 	if d != nil {
 		w.Files = d.Files

@@ -21,11 +21,12 @@ const (
 	DefaultShutdownGrace = 20 * time.Second
 
 	autocompleteAfter   = 2500 * time.Millisecond // Discord allows 3 s
-	restTimeout         = 10 * time.Second        // bound on one REST call
-	lastResort          = 2 * time.Second         // a cancelled handler's time to return
-	readyTimeout        = 30 * time.Second        // from the gateway's READY to the application ID
-	registerTimeout     = 30 * time.Second        // the bulk command overwrite
-	interactionLifetime = 15 * time.Minute        // how long an interaction token works
+	maxDeferAfter       = 2500 * time.Millisecond
+	restTimeout         = 10 * time.Second // bound on one REST call
+	lastResort          = 2 * time.Second  // a cancelled handler's time to return
+	readyTimeout        = 30 * time.Second // from the gateway's READY to the application ID
+	registerTimeout     = 30 * time.Second // the bulk command overwrite
+	interactionLifetime = 15 * time.Minute // how long an interaction token works
 	defaultHTTPTimeout  = 20 * time.Second
 )
 
@@ -48,7 +49,8 @@ type Config struct {
 	// non-nil slice removes them all.
 	Commands []*discordgo.ApplicationCommand
 	// DeferAfter is how long a handler may take before the interaction is
-	// acknowledged with a deferral (default 2 s; Discord allows 3 s).
+	// acknowledged with a deferral (default 2 s, at most 2.5 s: Discord
+	// allows 3 s for the first answer).
 	DeferAfter time.Duration
 	// Logger receives the bot's logs, and discordgo's own warnings and
 	// errors. Default slog.Default().
@@ -123,6 +125,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if cfg.DeferAfter <= 0 {
 		cfg.DeferAfter = DefaultDeferAfter
+	}
+	if cfg.DeferAfter > maxDeferAfter {
+		return nil, fmt.Errorf("bot: DeferAfter %v leaves no time to defer within Discord's 3 s (at most %v)", cfg.DeferAfter, maxDeferAfter)
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace

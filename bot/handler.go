@@ -20,6 +20,12 @@ type Handler interface {
 	// errors are answers, not errors. A nil response with a nil error is an
 	// unexpected failure too. ctx carries the interaction's 15-minute
 	// deadline and is cancelled on shutdown's last resort.
+	//
+	// The answer may be longer than Discord allows: the bot fits it (see
+	// the package documentation for how content is split, embeds spread
+	// and texts truncated), and pings nobody unless AllowedMentions is set.
+	// After a deferral only message (type 4) and update (type 7) answers
+	// can be delivered; autocomplete is never deferred.
 	HandleInteraction(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, error)
 }
 

@@ -236,7 +236,7 @@ func decodeList(b []byte) (listRec, error) {
 		return listRec{}, err
 	}
 	var l listRec
-	l.status = d.str()
+	l.status = internStatus(d.raw())
 	l.chapter = int(d.uint())
 	l.note = d.str()
 	l.added = d.int()
@@ -251,4 +251,14 @@ func readI64(b []byte) int64 {
 		return 0
 	}
 	return int64(binary.BigEndian.Uint64(b))
+}
+
+// internStatus returns the constant for a known status without allocating.
+func internStatus(b []byte) string {
+	for _, st := range Statuses {
+		if string(b) == string(st) {
+			return string(st)
+		}
+	}
+	return string(b)
 }

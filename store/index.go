@@ -49,6 +49,7 @@ type ref struct {
 	kudos   uint32
 	added   int64
 	words   []string // distinct words it is posted under
+	txid    int      // the committed transaction this entry reflects
 }
 
 type guildIndex struct {
@@ -116,13 +117,13 @@ func (gi *guildIndex) remove(id uint64) {
 
 // put adds or replaces story id; sorted says whether to keep words sorted
 // now (false during a bulk load, which sorts once at the end).
-func (gi *guildIndex) put(id uint64, h head, c counts, sorted bool) {
+func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 	if r := gi.byID[id]; r != nil && r.title == h.title && slices.Equal(r.authors, h.authors) {
-		r.kudos, r.added = c.kudos, h.added
+		r.kudos, r.added, r.txid = c.kudos, h.added, txid
 		return
 	}
 	gi.remove(id)
-	r := &ref{id: id, title: h.title, authors: h.authors, kudos: c.kudos, added: h.added}
+	r := &ref{id: id, title: h.title, authors: h.authors, kudos: c.kudos, added: h.added, txid: txid}
 	if n := len(gi.free); n > 0 {
 		r.slot = gi.free[n-1]
 		gi.free = gi.free[:n-1]
@@ -172,7 +173,7 @@ func (s *Store) loadIndex() error {
 				if cnts != nil {
 					c = decodeCounts(cnts.Get(k))
 				}
-				gi.put(readU64(k, 0), h, c, false)
+				gi.put(readU64(k, 0), h, c, tx.ID(), false)
 				return nil
 			})
 			slices.Sort(gi.words)
@@ -202,10 +203,27 @@ func (ix *index) reload(db *bolt.DB, guild uint64, ids []uint64) {
 				gi.remove(id)
 				continue
 			}
-			gi.put(id, h, decodeCounts(g.get(bCounts, u64(id))), true)
+			gi.put(id, h, decodeCounts(g.get(bCounts, u64(id))), tx.ID(), true)
 		}
 		return nil
 	})
+}
+
+// setKudos records story's kudos count as committed by write transaction
+// txid, unless the entry already reflects a later commit. Within one
+// (batched) transaction counts only grow, so the largest wins.
+func (ix *index) setKudos(guild, story uint64, txid int, kudos uint32) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	gi := ix.guilds[guild]
+	if gi == nil {
+		return
+	}
+	r := gi.byID[story]
+	if r == nil || r.txid > txid || (r.txid == txid && r.kudos >= kudos) {
+		return
+	}
+	r.kudos, r.txid = kudos, txid
 }
 
 // SearchStories returns up to limit (at most 25) of guild's stories whose

@@ -60,12 +60,13 @@ func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch boo
 	var (
 		count   int
 		outcome error // a refusal; returned nil to the batch so it does not roll back others
+		txid    int
 	)
 	// fn may run twice (Batch re-runs a function alone when its batch fails),
 	// so it resets its results and decides from what is in the transaction.
 	fn := func(tx *bolt.Tx) (err error) {
 		defer recoverBucketError(&err)
-		count, outcome = 0, nil
+		count, outcome, txid = 0, nil, tx.ID()
 		g := newGuildTx(tx, gid)
 		cv := g.get(bCounts, u64(sid))
 		if cv == nil {
@@ -108,7 +109,7 @@ func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch boo
 	if outcome != nil {
 		return count, outcome
 	}
-	s.idx.reload(s.db, gid, []uint64{sid})
+	s.idx.setKudos(gid, sid, txid, uint32(count))
 	return count, nil
 }
 

@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+
+	bolt "go.etcd.io/bbolt"
 	"strings"
 	"time"
 )
@@ -222,14 +224,40 @@ func (s *Store) MemberList(guild, user string) ([]ListEntry, error) {
 			return err
 		}
 		return s.view(guild, func(g *guildTx) error {
+			// Entries come in story order, as heads do: walk one heads
+			// cursor alongside (Next for near neighbours, Seek for jumps).
+			var hc *bolt.Cursor
+			var hk, hv []byte
+			if hb := g.bucket(bHeads); hb != nil {
+				hc = hb.Cursor()
+				hk, hv = hc.First()
+			}
+			n := 0
+			forEachPrefix(g.bucket(bLists), u64(uid), func(_, _ []byte) error { n++; return nil })
+			out = make([]ListEntry, 0, n)
 			return forEachPrefix(g.bucket(bLists), u64(uid), func(k, v []byte) error {
 				r, err := decodeList(v)
 				if err != nil {
 					return err
 				}
-				e, err := joinEntry(g, readU64(k, 1), r)
-				if err != nil {
-					return err
+				sid := readU64(k, 1)
+				e := ListEntry{StoryID: formatID(sid), Status: Status(r.status), Chapter: r.chapter, Note: r.note,
+					Added: fromNanos(r.added), Updated: fromNanos(r.updated)}
+				if hc != nil {
+					for steps := 0; hk != nil && readU64(hk, 0) < sid; steps++ {
+						if steps == 8 {
+							hk, hv = hc.Seek(u64(sid))
+							break
+						}
+						hk, hv = hc.Next()
+					}
+					if hk != nil && readU64(hk, 0) == sid {
+						h, err := decodeHead(hv)
+						if err != nil {
+							return err
+						}
+						e.Title, e.Authors, e.ChaptersPosted, e.ChaptersExpected = h.title, h.authors, h.chaptersPosted, h.chaptersExpected
+					}
 				}
 				out = append(out, e)
 				return nil

@@ -290,6 +290,7 @@ type guildTx struct {
 	// touched lists stories whose head changed: the autocomplete index
 	// reloads them once the transaction has committed.
 	touched []uint64
+	cache   map[string]*bolt.Bucket // sub-buckets opened so far
 }
 
 // refresh schedules story's autocomplete entry to be reloaded after commit.
@@ -298,6 +299,20 @@ func (g *guildTx) refresh(story uint64) { g.touched = append(g.touched, story) }
 // bucket returns the named sub-bucket of the guild, creating it (and the
 // guild bucket) in a write transaction; nil when missing in a read one.
 func (g *guildTx) bucket(name []byte) *bolt.Bucket {
+	if b, ok := g.cache[string(name)]; ok {
+		return b
+	}
+	b := g.openBucket(name)
+	if b != nil {
+		if g.cache == nil {
+			g.cache = map[string]*bolt.Bucket{}
+		}
+		g.cache[string(name)] = b
+	}
+	return b
+}
+
+func (g *guildTx) openBucket(name []byte) *bolt.Bucket {
 	if g.g == nil {
 		if !g.tx.Writable() {
 			return nil

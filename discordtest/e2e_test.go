@@ -26,7 +26,9 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
-	srv := New(t, opts...)
+	// A generous answer window keeps tests steady on loaded machines; the
+	// 3-second rule has its own test.
+	srv := New(t, append([]Option{WithAnswerWindow(time.Minute)}, opts...)...)
 	g := srv.AddGuild("Fic Club")
 	f := &fixture{srv: srv, guild: g}
 	f.text = srv.AddChannel(g.ID, "general", discordgo.ChannelTypeGuildText, false)
@@ -268,12 +270,13 @@ func TestDeferredThenEditedAndFollowup(t *testing.T) {
 }
 
 func TestSecondAnswerAndLateAnswer(t *testing.T) {
-	f := newFixture(t, WithAnswerWindow(200*time.Millisecond))
+	f := newFixture(t, WithAnswerWindow(time.Minute))
 	errs := make(chan error, 4)
+	release := make(chan struct{})
 	openBot(t, f.srv, func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
 		r := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: &discordgo.InteractionResponseData{Content: "hi"}}
 		if ic.ApplicationCommandData().Name == "late" {
-			time.Sleep(300 * time.Millisecond)
+			<-release
 			errs <- s.InteractionRespond(ic.Interaction, r)
 			return
 		}
@@ -290,9 +293,15 @@ func TestSecondAnswerAndLateAnswer(t *testing.T) {
 	if a := p.Answer(); len(a.Rejected) != 1 || a.Rejected[0] != 40060 {
 		t.Errorf("rejected = %v", a.Rejected)
 	}
-	f.srv.Send(t, f.srv.Slash(t, f.text.ID, f.member.User.ID, "late"))
+	f.srv.SetAnswerWindow(50 * time.Millisecond)
+	late := f.srv.Send(t, f.srv.Slash(t, f.text.ID, f.member.User.ID, "late"))
+	time.Sleep(100 * time.Millisecond)
+	close(release)
 	if err := <-errs; !isCode(err, 10062) {
 		t.Errorf("late answer: %v, want 10062", err)
+	}
+	if a := late.Answer(); a == nil || len(a.Rejected) != 1 || a.Rejected[0] != 10062 || a.Type != 0 {
+		t.Errorf("late answer recorded as %s", describe(a))
 	}
 }
 
@@ -635,5 +644,23 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestWaitNewMessageAndReentrantPredicate(t *testing.T) {
+	f := newFixture(t)
+	dg := openBot(t, f.srv, nil)
+	if _, err := dg.ChannelMessageSend(f.text.ID, "old"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		_, _ = dg.ChannelMessageSend(f.text.ID, "new")
+	}()
+	m := f.srv.WaitNewMessage(t, f.text.ID, func(m *Message) bool {
+		return f.srv.Channel(m.ChannelID) != nil // calling the server inside a predicate must not deadlock
+	})
+	if m.Content != "new" {
+		t.Errorf("got %q", m.Content)
 	}
 }

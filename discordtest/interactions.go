@@ -134,11 +134,7 @@ func answered(a *Answer) bool { return a != nil && a.Type != 0 }
 
 // WaitCtx waits until match accepts a snapshot of the answer.
 func (p *Pending) WaitCtx(ctx context.Context, match func(*Answer) bool) (*Answer, error) {
-	var got *Answer
-	err := p.s.waitFor(ctx, func() bool {
-		got = p.snapshotLocked()
-		return got != nil && match(got)
-	})
+	got, err := waitSnap(p.s, ctx, p.snapshotLocked, func(a *Answer) bool { return a != nil && match(a) })
 	if err != nil {
 		return got, fmt.Errorf("discordtest: waiting for the answer to interaction %s: %w", p.st.i.ID, err)
 	}

@@ -159,10 +159,18 @@ func (s *Server) Message(id string) *Message {
 // deleted) for which match returns true; match sees copies.
 func (s *Server) WaitMessageCtx(ctx context.Context, channelID string, match func(*Message) bool) (*Message, error) {
 	var found *Message
-	err := s.waitFor(ctx, func() bool {
+	_, err := waitSnap(s, ctx, func() []*Message {
+		var out []*Message
 		for _, m := range s.messages[channelID] {
-			if !m.Deleted && m.Source != SourceSeed && match(m.clone()) {
-				found = m.clone()
+			if !m.Deleted && m.Source != SourceSeed {
+				out = append(out, m.clone())
+			}
+		}
+		return out
+	}, func(ms []*Message) bool {
+		for _, m := range ms {
+			if match(m) {
+				found = m
 				return true
 			}
 		}
@@ -299,4 +307,26 @@ func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		_, _ = w.Write(data)
 	}
+}
+
+// WaitNewMessage is WaitMessage over messages created after the call only
+// (e.g. the next announcement of a background clock).
+func (s *Server) WaitNewMessage(t testing.TB, channelID string, match func(*Message) bool) *Message {
+	t.Helper()
+	if match == nil {
+		match = func(*Message) bool { return true }
+	}
+	s.mu.Lock()
+	seen := map[string]bool{}
+	for _, m := range s.messages[channelID] {
+		seen[m.ID] = true
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	m, err := s.WaitMessageCtx(ctx, channelID, func(m *Message) bool { return !seen[m.ID] && match(m) })
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return m
 }

@@ -152,6 +152,14 @@ func (s *Server) Close() {
 	s.wg.Wait()
 }
 
+// SetAnswerWindow changes the time an interaction may take to be answered
+// before 10062 (default 3 s; raise it for heavily loaded CI machines).
+func (s *Server) SetAnswerWindow(d time.Duration) {
+	s.mu.Lock()
+	s.window = d
+	s.mu.Unlock()
+}
+
 // SetFailOnViolation switches between failing the test on a violation (the
 // default) and only recording it.
 func (s *Server) SetFailOnViolation(fail bool) {
@@ -183,6 +191,27 @@ func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
 			return ctx.Err()
 		case <-s.closed:
 			return fmt.Errorf("discordtest: server closed")
+		}
+	}
+}
+
+// waitSnap takes snapshots with snap (s.mu held) and tests them with match
+// (s.mu not held, so match may call the server) until match accepts one.
+func waitSnap[T any](s *Server, ctx context.Context, snap func() T, match func(T) bool) (T, error) {
+	for {
+		s.mu.Lock()
+		v := snap()
+		ch := s.changed
+		s.mu.Unlock()
+		if match(v) {
+			return v, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return v, ctx.Err()
+		case <-s.closed:
+			return v, fmt.Errorf("discordtest: server closed")
 		}
 	}
 }

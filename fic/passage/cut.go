@@ -75,12 +75,14 @@ type Passage struct {
 func (p Passage) Empty() bool { return p.EndSentence <= p.StartSentence }
 
 // Cut returns the passage starting at sentence startSentence of text, whose
-// sentence index is idx (clamped into range). Whole sentences are added
+// sentence index is idx (clamped into range; an index that plainly belongs
+// to another text is made again). Whole sentences are added
 // while the passage stays near length (see Length.Max); a first sentence
 // longer than Max is cut at a word with "…". It never panics, also with an
 // index that does not belong to text; a chapter without sentences gives an
 // empty Passage.
 func Cut(text string, idx Index, startSentence int, length Length) Passage {
+	idx = usable(text, idx)
 	if len(idx) == 0 {
 		return Passage{}
 	}
@@ -94,6 +96,7 @@ func Cut(text string, idx Index, startSentence int, length Length) Passage {
 // Truncated passage ended) continues that sentence from the next word, with
 // Continued set and "…" in front.
 func CutAt(text string, idx Index, startByte int, length Length) Passage {
+	idx = usable(text, idx)
 	if len(idx) == 0 {
 		return Passage{}
 	}
@@ -117,6 +120,7 @@ func CutAt(text string, idx Index, startByte int, length Length) Passage {
 // too long to show up to the range, the passage starts a little before from,
 // inside the sentence (Continued).
 func Around(text string, idx Index, from, to int, length Length) Passage {
+	idx = usable(text, idx)
 	if len(idx) == 0 {
 		return Passage{}
 	}
@@ -161,6 +165,18 @@ func Around(text string, idx Index, from, to int, length Length) Passage {
 	}
 	fs, _ := idx.Span(text, first)
 	return build(text, idx, first, fs, false, end, length)
+}
+
+// usable returns idx, or when it plainly does not belong to text (its last
+// sentence does not end where the text's last non-space character does, as
+// every index Segment makes does) the index of text made now: slow for a
+// huge chapter, but right.
+func usable(text string, idx Index) Index {
+	end := trimSpaceEnd(text, 0, len(text))
+	if len(idx) == 0 && end == 0 || len(idx) > 0 && int(idx[len(idx)-1]) == end {
+		return idx
+	}
+	return Segment(text)
 }
 
 // stop is where a passage ends.

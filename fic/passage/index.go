@@ -140,7 +140,9 @@ func (idx *Index) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// clampRune clamps off into [0, len(text)] and moves it back to a rune start.
+// clampRune clamps off into [0, len(text)] and, when it falls inside an
+// encoded rune, moves it back to that rune's start (stray bytes of invalid
+// UTF-8 count as one-byte runes).
 func clampRune(text string, off int) int {
 	if off <= 0 {
 		return 0
@@ -148,8 +150,13 @@ func clampRune(text string, off int) int {
 	if off >= len(text) {
 		return len(text)
 	}
-	for off > 0 && !utf8.RuneStart(text[off]) {
-		off--
+	for k := 1; k < utf8.UTFMax && off-k >= 0; k++ {
+		if utf8.RuneStart(text[off-k]) {
+			if r, w := utf8.DecodeRuneInString(text[off-k:]); w > k && !(r == utf8.RuneError && w == 1) {
+				return off - k
+			}
+			break
+		}
 	}
 	return off
 }

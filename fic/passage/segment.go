@@ -11,8 +11,10 @@ import (
 
 // Segment returns the sentence index of one chapter's text, by the rules in
 // the package documentation. It is meant to run once, at import; store the
-// result beside the chapter. Texts of 4 GiB or more are not supported (the
-// importers cap files far below).
+// result beside the chapter. The text should be valid UTF-8 (importers
+// should apply strings.ToValidUTF8): with invalid bytes nothing panics, but
+// a boundary may fall next to a stray byte. Texts of 4 GiB or more are not
+// supported (the importers cap files far below).
 func Segment(text string) Index {
 	var idx Index
 	var cands []int

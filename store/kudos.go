@@ -104,7 +104,7 @@ func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch boo
 		err = s.db.Update(fn)
 	}
 	if err != nil {
-		return 0, err
+		return 0, engineErr(err)
 	}
 	if outcome != nil {
 		return count, outcome
@@ -149,7 +149,7 @@ func (s *Store) TopKudos(guild string, since time.Time, limit int) ([]TopStory, 
 	var out []TopStory
 	err := s.view(guild, func(g *guildTx) error {
 		period := map[uint64]int{}
-		if since.IsZero() {
+		if since.IsZero() || since.UnixNano() <= 0 {
 			err := forEachPrefix(g.bucket(bCounts), nil, func(k, v []byte) error {
 				if c := decodeCounts(v); c.kudos > 0 {
 					period[readU64(k, 0)] = int(c.kudos)

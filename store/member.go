@@ -47,7 +47,7 @@ func (s *Store) ExportMember(guild, user string) (MemberExport, error) {
 		if err != nil {
 			return err
 		}
-		out = MemberExport{GuildID: guild, UserID: user, ReadingList: []ListEntry{}, KudosGiven: []KudosGiven{}, StoriesAdded: []StoryRef{}}
+		out = MemberExport{GuildID: formatID(gidOrZero(guild)), UserID: formatID(uid), ReadingList: []ListEntry{}, KudosGiven: []KudosGiven{}, StoriesAdded: []StoryRef{}}
 		return s.view(guild, func(g *guildTx) error {
 			err := forEachPrefix(g.bucket(bLists), u64(uid), func(k, v []byte) error {
 				r, err := decodeList(v)
@@ -143,4 +143,10 @@ func (s *Store) DeleteMember(guild, user string) error {
 		return fmt.Errorf("delete member: %w", err)
 	}
 	return nil
+}
+
+// gidOrZero parses a guild ID already known to be valid or checked later.
+func gidOrZero(guild string) uint64 {
+	v, _ := parseSnowflake("guild", guild)
+	return v
 }

@@ -52,11 +52,24 @@
 //	    readers/
 //	      <story u64>|<user u64> -> (empty)   (reverse of lists/)
 //
-// Extending: a new feature (recommendations, clubs) adds its own buckets
-// under the guild bucket (use guildTx.bucket, which creates them on write),
-// draws them here, registers a per-story cleanup (registerStoryCleanup) and a
-// member hook (registerMemberHook) from its file's init, and appends a
-// migration to the list in migrate.go only when existing data must change.
+// # Extending
+//
+// A new feature (recommendations in recs.go, clubs in clubs.go) adds its own
+// sub-buckets under the guild bucket and draws them above. Inside its
+// methods it uses s.view / s.update, which parse the guild ID and hand over
+// a *guildTx; guildTx.bucket(name) returns the guild's sub-bucket (created on
+// write, nil on read when absent), key(...) builds fixed-width keys and
+// forEachPrefix / deletePrefix scan them. From its file's init it registers
+// what must happen in other features' transactions:
+//
+//	func init() {
+//		registerStoryCleanup(func(g *guildTx, story uint64) error { ... }) // RemoveStory
+//		registerMemberHook(memberHook{name: "clubs", export: ..., delete: ...}) // /mydata
+//	}
+//
+// and it appends to migrations (migrate.go) only when existing files must be
+// rewritten; new buckets need no migration since they are created on write.
+// A method that changes what autocomplete shows calls g.refresh(storyID).
 //
 // # Encoding
 //
@@ -371,7 +384,15 @@ func (s *Store) view(guild string, fn func(g *guildTx) error) error {
 	if err != nil {
 		return err
 	}
-	return s.db.View(func(tx *bolt.Tx) error { return fn(newGuildTx(tx, gid)) })
+	return engineErr(s.db.View(func(tx *bolt.Tx) error { return fn(newGuildTx(tx, gid)) }))
+}
+
+// engineErr maps bbolt's errors that callers may test for to ours.
+func engineErr(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	return err
 }
 
 // update runs fn in a write transaction on guild's data, then reloads the
@@ -388,7 +409,7 @@ func (s *Store) update(guild string, fn func(g *guildTx) error) error {
 		return fn(g)
 	})
 	if err != nil {
-		return err
+		return engineErr(err)
 	}
 	if len(g.touched) > 0 {
 		s.idx.reload(s.db, gid, g.touched)

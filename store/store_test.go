@@ -250,7 +250,13 @@ func TestCloseTwiceAndUseAfterClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Story(guildA, "1"); err == nil {
-		t.Error("Story after Close: no error")
+	if _, err := s.Story(guildA, "1"); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("Story after Close: %v, want ErrClosed", err)
+	}
+	if _, err := s.GiveKudos(guildA, "1", alice, t0); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("GiveKudos after Close: %v, want ErrClosed", err)
+	}
+	if err := s.DeleteMember(guildA, alice); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("DeleteMember after Close: %v, want ErrClosed", err)
 	}
 }

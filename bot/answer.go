@@ -282,13 +282,19 @@ func (a *answerer) deliver(i *discordgo.Interaction, ack *discordgo.InteractionR
 	if outcome != "" {
 		fail := piece{Content: FailureMessage}
 		var err error
-		if ackEphemeral {
+		switch {
+		case ackEphemeral:
 			err = a.edit(i, fail, &discordgo.InteractionResponseData{}, log)
-		} else {
-			err = a.follow(i, fail, discordgo.MessageFlagsEphemeral, noMentions(), nil, log)
-			if err == nil && ackMessage {
-				err = a.send(log, "delete deferred answer", func(ctx context.Context) error { return a.r.DeleteOriginal(ctx, i) })
+		case ackMessage:
+			// Tell the member privately; if the public "thinking" message
+			// cannot be removed, it says it instead (nothing secret).
+			if err = a.deleteOriginal(i, log); err == nil {
+				err = a.follow(i, fail, discordgo.MessageFlagsEphemeral, noMentions(), nil, log)
+			} else {
+				err = a.edit(i, fail, &discordgo.InteractionResponseData{}, log)
 			}
+		default:
+			err = a.follow(i, fail, discordgo.MessageFlagsEphemeral, noMentions(), nil, log)
 		}
 		if err != nil {
 			return OutcomeFailed
@@ -329,20 +335,25 @@ func (a *answerer) deliver(i *discordgo.Interaction, ack *discordgo.InteractionR
 		pieces = pieces[1:]
 	default:
 		// A new message whose visibility differs from the deferral (or
-		// after a deferred update): send it as follow-ups, then remove
-		// the "thinking" message if there is one.
+		// one after a deferred update): send it as follow-ups. A
+		// "thinking" message is deleted first, because Discord makes the
+		// first follow-up after a deferral fill it, keeping the
+		// deferral's visibility.
+		if ackMessage && a.deleteOriginal(i, log) != nil && ephemeral {
+			return OutcomeFailed // a follow-up would show the private answer publicly
+		}
 		flags = d.Flags
 		if a.follow(i, pieces[0], flags, d.AllowedMentions, &d, log) != nil {
 			return OutcomeFailed
 		}
 		pieces = pieces[1:]
-		if ackMessage {
-			if a.send(log, "delete deferred answer", func(ctx context.Context) error { return a.r.DeleteOriginal(ctx, i) }) != nil {
-				return OutcomeFailed
-			}
-		}
 	}
 	return a.followUps(i, pieces, flags, d.AllowedMentions, log)
+}
+
+// deleteOriginal deletes the deferred original answer.
+func (a *answerer) deleteOriginal(i *discordgo.Interaction, log *slog.Logger) error {
+	return a.send(log, "delete deferred answer", func(ctx context.Context) error { return a.r.DeleteOriginal(ctx, i) })
 }
 
 // edit makes p (with d's files and attachments) the original answer.

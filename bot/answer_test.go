@@ -41,7 +41,8 @@ func (s *syncBuffer) String() string {
 type fakeResponder struct {
 	mu      sync.Mutex
 	calls   []string
-	failAll error // returned by every call when set
+	failAll error            // returned by every call when set
+	fail    map[string]error // returned by calls of one kind
 }
 
 func (f *fakeResponder) record(kind string, v any) error {
@@ -52,6 +53,9 @@ func (f *fakeResponder) record(kind string, v any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, kind+" "+string(data))
+	if err := f.fail[kind]; err != nil {
+		return err
+	}
 	return f.failAll
 }
 
@@ -169,9 +173,9 @@ func TestAnswerDecisions(t *testing.T) {
 		{"slow ephemeral answer edits the ephemeral deferral", slashInteraction(), hinted{handler(slow, message("secret", discordgo.MessageFlagsEphemeral), nil), true}, "command story ok deferred=true",
 			[]string{`respond {"type":5,"data":{"tts":false,"content":"","components":null,"embeds":null,"flags":64}}`, `edit {"content":"secret"`}},
 		{"slow ephemeral answer after public deferral: follow-up then delete", slashInteraction(), handler(slow, message("secret", discordgo.MessageFlagsEphemeral), nil), "command story ok deferred=true",
-			[]string{`respond {"type":5}`, `followup {"content":"secret"`, `delete`}},
+			[]string{`respond {"type":5}`, `delete`, `followup {"content":"secret"`}},
 		{"slow public answer after ephemeral deferral: follow-up then delete", slashInteraction(), hinted{handler(slow, message("for all", 0), nil), true}, "command story ok deferred=true",
-			[]string{`respond {"type":5,"data"`, `followup {"content":"for all","components":null,"allowed_mentions":{"parse":[]`, `delete`}},
+			[]string{`respond {"type":5,"data"`, `delete`, `followup {"content":"for all","components":null,"allowed_mentions":{"parse":[]`}},
 		{"slow long answer: edit then follow-ups", slashInteraction(), handler(slow, message(long, 0), nil), "command story ok deferred=true",
 			[]string{`respond {"type":5}`, `edit {"content":"word`, `followup {"content":"word`, `followup {"content":"word`}},
 		{"slow component update edits the message", componentInteraction(), handler(slow, update, nil), "component kudos ok deferred=true",
@@ -187,13 +191,13 @@ func TestAnswerDecisions(t *testing.T) {
 		{"fast empty message", slashInteraction(), handler(0, message("  ", 0), nil), "command story error deferred=false",
 			[]string{`respond {"type":4,"data":{"tts":false,"content":"` + FailureMessage}},
 		{"slow error after public deferral", slashInteraction(), handler(slow, nil, errors.New("boom")), "command story error deferred=true",
-			[]string{`respond {"type":5}`, `followup {"content":"` + FailureMessage + `"`, `delete`}},
+			[]string{`respond {"type":5}`, `delete`, `followup {"content":"` + FailureMessage + `"`}},
 		{"slow error after ephemeral deferral", slashInteraction(), hinted{handler(slow, nil, errors.New("boom")), true}, "command story error deferred=true",
 			[]string{`respond {"type":5,"data"`, `edit {"content":"` + FailureMessage + `"`}},
 		{"slow error on a component: ephemeral follow-up, message kept", componentInteraction(), handler(slow, nil, errors.New("boom")), "component kudos error deferred=true",
 			[]string{`respond {"type":6}`, `followup {"content":"` + FailureMessage + `"`}},
 		{"slow modal answer cannot follow a deferral", slashInteraction(), handler(slow, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: &discordgo.InteractionResponseData{CustomID: "m", Title: "T"}}, nil), "command story error deferred=true",
-			[]string{`respond {"type":5}`, `followup {"content":"` + FailureMessage, `delete`}},
+			[]string{`respond {"type":5}`, `delete`, `followup {"content":"` + FailureMessage}},
 		{"explicit mentions kept", slashInteraction(), handler(0, &discordgo.InteractionResponse{
 			Type: discordgo.InteractionResponseChannelMessageWithSource,
 			Data: &discordgo.InteractionResponseData{Content: "<@1>", AllowedMentions: &discordgo.MessageAllowedMentions{Users: []string{"1"}}},
@@ -245,7 +249,7 @@ func TestAnswerPanic(t *testing.T) {
 		time.Sleep(3 * testDefer)
 		panic("late")
 	}), slashInteraction())
-	want(t, fr2.got(), `respond {"type":5}`, `followup {"content":"`+FailureMessage, `delete`)
+	want(t, fr2.got(), `respond {"type":5}`, `delete`, `followup {"content":"`+FailureMessage)
 }
 
 func TestAnswerErrorIsLoggedWithDetail(t *testing.T) {
@@ -321,6 +325,21 @@ func TestAnswerCallbackFailureDoesNotPanic(t *testing.T) {
 	want(t, fr.got(), `respond {"type":4`, `respond {"type":5}`)
 }
 
+func TestPrivateAnswerNeverLandsInAPublicDeferral(t *testing.T) {
+	// If the public "thinking" message cannot be deleted, a follow-up
+	// would fill it publicly: the private answer is withheld instead.
+	fr := &fakeResponder{fail: map[string]error{"delete": errors.New("HTTP 500")}}
+	newTestAnswerer(fr, discardLogger(), nil).answer(context.Background(),
+		handler(3*testDefer, message("your private list", discordgo.MessageFlagsEphemeral), nil), slashInteraction())
+	want(t, fr.got(), `respond {"type":5}`, `delete`)
+
+	// A failure notice is not secret: it goes into the deferral instead.
+	fr = &fakeResponder{fail: map[string]error{"delete": errors.New("HTTP 500")}}
+	newTestAnswerer(fr, discardLogger(), nil).answer(context.Background(),
+		handler(3*testDefer, nil, errors.New("boom")), slashInteraction())
+	want(t, fr.got(), `respond {"type":5}`, `delete`, `edit {"content":"`+FailureMessage)
+}
+
 func TestAnswerLastResort(t *testing.T) {
 	fr := &fakeResponder{}
 	a := newTestAnswerer(fr, discardLogger(), nil)
@@ -337,7 +356,7 @@ func TestAnswerLastResort(t *testing.T) {
 	if d := time.Since(start); d > 10*testDefer {
 		t.Errorf("answer returned after %v", d)
 	}
-	want(t, fr.got(), `respond {"type":5}`, `followup {"content":"`+FailureMessage, `delete`)
+	want(t, fr.got(), `respond {"type":5}`, `delete`, `followup {"content":"`+FailureMessage)
 }
 
 func TestHandlerContextHasDeadline(t *testing.T) {

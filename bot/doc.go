@@ -30,9 +30,11 @@
 //     update). When the answer arrives it replaces the deferred original
 //     (PATCH .../messages/@original) where it fits the deferral: a message
 //     (type 4) of the same visibility after type 5, an update (type 7) after
-//     type 6. Otherwise it is sent as a follow-up with its own flags, and a
-//     deferred "thinking" message of the other visibility is deleted. After
-//     a deferral only message and update answers can be delivered.
+//     type 6. Otherwise the deferred "thinking" message (of the other
+//     visibility) is deleted first, since Discord makes the first follow-up
+//     after a deferral fill it with the deferral's visibility, and the
+//     answer is sent as a follow-up with its own flags. After a deferral
+//     only message and update answers can be delivered.
 //   - Autocomplete cannot be deferred: a handler that has not answered
 //     within 2.5 s gets no choices sent for it, and its late answer is
 //     dropped.

@@ -29,7 +29,8 @@ const (
 )
 
 // allowedAttachmentURL reports whether u may be downloaded: https on a
-// Discord CDN host (default port), or http(s) on base's host and port.
+// Discord CDN host (default port), or base's host and port over https or
+// base's own scheme (http only when the base URL is http, as in tests).
 func allowedAttachmentURL(u, base *url.URL) bool {
 	if u.User != nil {
 		return false
@@ -37,7 +38,7 @@ func allowedAttachmentURL(u, base *url.URL) bool {
 	if u.Scheme == "https" && cdnHosts[strings.ToLower(u.Hostname())] && (u.Port() == "" || u.Port() == "443") {
 		return true
 	}
-	return (u.Scheme == "http" || u.Scheme == "https") && strings.EqualFold(u.Host, base.Host)
+	return (u.Scheme == "https" || u.Scheme == base.Scheme) && strings.EqualFold(u.Host, base.Host)
 }
 
 // newFetchClient makes the client for attachment downloads: no URL

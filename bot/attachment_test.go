@@ -41,6 +41,14 @@ func TestAllowedAttachmentURL(t *testing.T) {
 			t.Errorf("allowed(%s) = %v, want %v", tc.u, got, tc.want)
 		}
 	}
+	// With the default base, plain http to discord.com is not allowed.
+	prod, _ := url.Parse(DefaultBaseURL)
+	for raw, want := range map[string]bool{"http://discord.com/x": false, "https://discord.com/x": true} {
+		u, _ := url.Parse(raw)
+		if got := allowedAttachmentURL(u, prod); got != want {
+			t.Errorf("default base: allowed(%s) = %v, want %v", raw, got, want)
+		}
+	}
 }
 
 func newTestBot(t *testing.T, baseURL string) *Bot {

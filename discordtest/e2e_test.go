@@ -664,3 +664,16 @@ func TestWaitNewMessageAndReentrantPredicate(t *testing.T) {
 		t.Errorf("got %q", m.Content)
 	}
 }
+
+func TestHeartbeatsAcked(t *testing.T) {
+	f := newFixture(t, WithHeartbeatInterval(50*time.Millisecond))
+	openBot(t, f.srv, nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for f.srv.GatewayStats().Heartbeats < 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	st := f.srv.GatewayStats()
+	if st.Heartbeats < 3 || !st.Connected || st.Identifies != 1 || st.Resumes != 0 {
+		t.Errorf("stats = %+v", st)
+	}
+}

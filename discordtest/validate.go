@@ -329,6 +329,17 @@ func (c *checker) options(list []any, path string, depth int) {
 			c.add(join(p, "choices"), "APPLICATION_COMMAND_OPTIONS_CHOICES_INVALID", "choices only for string, integer and number options")
 		}
 		c.choices(choices, join(p, "choices"), t == 3)
+		if minL, ok := num(m, "min_length"); ok && (minL < 0 || minL > 6000) {
+			c.add(join(p, "min_length"), "NUMBER_TYPE_MAX", "min_length must be 0 to 6000")
+		}
+		if maxL, ok := num(m, "max_length"); ok && maxL != 0 && (maxL < 1 || maxL > 6000) {
+			c.add(join(p, "max_length"), "NUMBER_TYPE_MAX", "max_length must be 1 to 6000")
+		}
+		minV, hasMin := num(m, "min_value")
+		maxV, hasMax := num(m, "max_value")
+		if hasMin && hasMax && minV > maxV {
+			c.add(join(p, "min_value"), "NUMBER_TYPE_MAX", "min_value %v is above max_value %v", minV, maxV)
+		}
 		if len(arr(m, "options")) > 0 {
 			c.add(join(p, "options"), "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "only subcommands and groups have options")
 		}

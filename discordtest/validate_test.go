@@ -61,6 +61,9 @@ func TestValidateCommand(t *testing.T) {
 		{"choice value too long", `{"name":"a","description":"d","options":[{"type":3,"name":"x","description":"d","choices":[{"name":"n","value":"` + rep("v", 101) + `"}]}]}`, "options.0.choices.0.value"},
 		{"autocomplete with choices", `{"name":"a","description":"d","options":[{"type":3,"name":"x","description":"d","autocomplete":true,"choices":[{"name":"n","value":"v"}]}]}`, "options.0.autocomplete"},
 		{"large but under 8000", `{"name":"a","description":"d","options":[` + strings.TrimSuffix(strings.Repeat(`{"type":3,"name":"x`+"\u00e9"+`","description":"`+rep("d", 100)+`","choices":`+strings.ReplaceAll(choices(25), `"n"`, `"`+rep("n", 100)+`"`)+`},`, 1), ",") + `]}`, ""},
+		{"max_length 0 counts as absent", `{"name":"a","description":"d","options":[{"type":3,"name":"x","description":"d","max_length":0}]}`, ""},
+		{"max_length 6001", `{"name":"a","description":"d","options":[{"type":3,"name":"x","description":"d","max_length":6001}]}`, "options.0.max_length"},
+		{"min above max", `{"name":"a","description":"d","options":[{"type":4,"name":"x","description":"d","min_value":5,"max_value":1}]}`, "options.0.min_value"},
 		{"user command with description", `{"type":2,"name":"Kudos","description":"no"}`, "description"},
 	}
 	for _, tc := range tests {

@@ -99,13 +99,16 @@ func canonFold(r rune) rune {
 }
 
 // keysAt returns the keys of the rune at text[i:] and its size.
-func keysAt(text string, i int) (keys, int) {
+func keysAt(t *[tableSize]keys, text string, i int) (keys, int) {
 	b := text[i]
 	if b < utf8.RuneSelf {
-		return foldTable()[b], 1
+		return t[b], 1
 	}
 	r, w := utf8.DecodeRuneInString(text[i:])
-	return foldRune(r), w
+	if r < tableSize {
+		return t[r], w
+	}
+	return foldSlow(r), w
 }
 
 // phraseKeys folds a phrase: keys of each rune, white space runs as one
@@ -146,12 +149,25 @@ func FindSpan(text, phrase string) (start, end int, ok bool) {
 	if len(pk) == 0 {
 		return 0, 0, false
 	}
-	lead := leadBytes(pk[0])
+	t := foldTable()
+	lead := leadBytes(t, pk[0])
+	second := rune(0)
+	if len(pk) > 1 {
+		second = pk[1]
+	}
 	for i := 0; i < len(text); i++ {
-		if !lead[text[i]] {
+		b := text[i]
+		if !lead[b] {
 			continue
 		}
-		if e, ok := matchAt(text, i, pk); ok {
+		// Fast reject on the second key when both runes are ASCII (one
+		// key each, never a mark).
+		if b < utf8.RuneSelf && len(pk) > 1 && i+1 < len(text) {
+			if c := text[i+1]; c < utf8.RuneSelf && t[c].k[0] != second {
+				continue
+			}
+		}
+		if e, ok := matchAt(t, text, i, pk); ok {
 			return i, e, true
 		}
 	}
@@ -159,9 +175,8 @@ func FindSpan(text, phrase string) (start, end int, ok bool) {
 }
 
 // leadBytes marks the bytes that can begin a rune whose first key is k.
-func leadBytes(k rune) *[256]bool {
+func leadBytes(t *[tableSize]keys, k rune) *[256]bool {
 	var lead [256]bool
-	t := foldTable()
 	for b := 0; b < utf8.RuneSelf; b++ {
 		lead[b] = t[b].n > 0 && t[b].k[0] == k
 	}
@@ -184,7 +199,7 @@ func leadBytes(k rune) *[256]bool {
 
 // matchAt reports whether the phrase keys pk match text from byte i, and
 // where the match ends.
-func matchAt(text string, i int, pk []rune) (end int, ok bool) {
+func matchAt(t *[tableSize]keys, text string, i int, pk []rune) (end int, ok bool) {
 	var cur keys
 	var ci int8
 	for j := 0; j < len(pk); {
@@ -192,13 +207,13 @@ func matchAt(text string, i int, pk []rune) (end int, ok bool) {
 			if ci < cur.n || i >= len(text) {
 				return 0, false
 			}
-			k, w := keysAt(text, i)
+			k, w := keysAt(t, text, i)
 			if k.n == 0 || k.k[0] != spaceKey {
 				return 0, false
 			}
 			i += w
 			for i < len(text) {
-				k, w := keysAt(text, i)
+				k, w := keysAt(t, text, i)
 				if k.n > 0 && k.k[0] != spaceKey {
 					break
 				}
@@ -215,7 +230,7 @@ func matchAt(text string, i int, pk []rune) (end int, ok bool) {
 				if i >= len(text) {
 					return 0, false
 				}
-				k, w := keysAt(text, i)
+				k, w := keysAt(t, text, i)
 				i += w
 				if k.n == 0 {
 					if j == 0 {
@@ -237,7 +252,7 @@ func matchAt(text string, i int, pk []rune) (end int, ok bool) {
 		j++
 	}
 	for i < len(text) {
-		k, w := keysAt(text, i)
+		k, w := keysAt(t, text, i)
 		if k.n != 0 {
 			break
 		}

@@ -122,19 +122,32 @@ func (idx *Index) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w (version %d, want %d)", ErrIndexVersion, data[0], IndexVersion)
 	}
 	data = data[1:]
-	out := make(Index, 0, len(data))
+	n := 0
+	for _, b := range data {
+		if b < 0x80 {
+			n++
+		}
+	}
+	out := make(Index, 0, n)
 	var prev uint64
-	for len(data) > 0 {
-		d, n := binary.Uvarint(data)
-		if n <= 0 {
-			return fmt.Errorf("passage: malformed sentence index at sentence %d", len(out))
+	for i := 0; i < len(data); {
+		var d uint64
+		if b := data[i]; b < 0x80 {
+			d = uint64(b)
+			i++
+		} else {
+			v, w := binary.Uvarint(data[i:])
+			if w <= 0 {
+				return fmt.Errorf("passage: malformed sentence index at sentence %d", len(out))
+			}
+			d = v
+			i += w
 		}
 		if d == 0 || prev+d > 1<<32-1 {
 			return fmt.Errorf("passage: sentence index out of range at sentence %d", len(out))
 		}
 		prev += d
 		out = append(out, uint32(prev))
-		data = data[n:]
 	}
 	*idx = out
 	return nil

@@ -52,14 +52,7 @@ func (b *Bot) post(ctx context.Context, channelID string, m *discordgo.MessageSe
 	if m == nil {
 		return nil, errors.New("bot: SendMessage: nil message")
 	}
-	embeds := m.Embeds
-	if m.Embed != nil {
-		embeds = append([]*discordgo.MessageEmbed{m.Embed}, embeds...)
-	}
-	files := m.Files
-	if m.File != nil {
-		files = append([]*discordgo.File{m.File}, files...)
-	}
+	embeds, files := embedsAndFiles(m)
 	pieces := splitMessage(m.Content, embeds, m.Components)
 	mentions := mentionsOr(m.AllowedMentions)
 	var first *discordgo.Message
@@ -89,6 +82,19 @@ func (b *Bot) post(ctx context.Context, channelID string, m *discordgo.MessageSe
 		}
 	}
 	return first, nil
+}
+
+// embedsAndFiles gathers m's embeds and files, including the deprecated
+// single Embed and File fields, without modifying m.
+func embedsAndFiles(m *discordgo.MessageSend) ([]*discordgo.MessageEmbed, []*discordgo.File) {
+	embeds, files := m.Embeds, m.Files
+	if m.Embed != nil {
+		embeds = append([]*discordgo.MessageEmbed{m.Embed}, embeds...)
+	}
+	if m.File != nil {
+		files = append([]*discordgo.File{m.File}, files...)
+	}
+	return embeds, files
 }
 
 // partNonce derives the nonce of part k of a split message.
@@ -220,14 +226,7 @@ func (b *Bot) StartForumPost(ctx context.Context, channelID, name string, first 
 	if first == nil {
 		return nil, errors.New("bot: StartForumPost: nil message")
 	}
-	embeds := first.Embeds
-	if first.Embed != nil {
-		embeds = append([]*discordgo.MessageEmbed{first.Embed}, embeds...)
-	}
-	files := first.Files
-	if first.File != nil {
-		files = append([]*discordgo.File{first.File}, files...)
-	}
+	embeds, files := embedsAndFiles(first)
 	pieces := splitMessage(first.Content, embeds, first.Components)
 	opening := &discordgo.MessageSend{
 		Content:         pieces[0].Content,

@@ -198,3 +198,51 @@ func BenchmarkOpenIndex5000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAddStory500kWords stores a 500,000-word, 50-chapter work (the
+// store's share of the import target).
+func BenchmarkAddStory500kWords(b *testing.B) {
+	s := benchStore(b)
+	para := strings.Repeat("She walked along the quiet road and thought of home. ", 10) // 100 words
+	chapters := make([]NewChapter, 50)
+	for i := range chapters {
+		chapters[i] = NewChapter{Chapter: fic.Chapter{Title: fmt.Sprint("Chapter ", i+1),
+			Text: strings.Repeat(para+"\n\n", 100)}, Sentences: make([]byte, 4000)}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec, err := s.AddStory(benchGuild, &fic.Story{Title: fmt.Sprint("Epic ", i)}, chapters, "7", false, time.Time{})
+		if err != nil || rec.Story.Words != 500_000 {
+			b.Fatal(rec.Story.Words, err)
+		}
+	}
+}
+
+// BenchmarkListStories5000 pages a 5,000-story library filtered by tag.
+func BenchmarkListStories5000(b *testing.B) {
+	s := benchStore(b)
+	fillLibrary(b, s, benchGuild, 5000, rand.New(rand.NewPCG(7, 8)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := s.ListStories(benchGuild, ListQuery{Sort: SortKudos, Offset: 10, Limit: 10}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkResolveStory5000 resolves a typed title prefix in a 5,000-story library.
+func BenchmarkResolveStory5000(b *testing.B) {
+	s := benchStore(b)
+	fillLibrary(b, s, benchGuild, 5000, rand.New(rand.NewPCG(9, 10)))
+	first, err := s.Story(benchGuild, "1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, in := range []struct{ name, q string }{{"title", first.Story.Title}, {"miss", "Zzyzx the unfound"}} {
+		b.Run(in.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				s.ResolveStory(benchGuild, in.q)
+			}
+		})
+	}
+}

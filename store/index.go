@@ -45,6 +45,7 @@ type ref struct {
 	slot    int32
 	id      uint64
 	title   string
+	fold    string // foldString(title), for ResolveStory
 	authors []string
 	kudos   uint32
 	added   int64
@@ -123,7 +124,7 @@ func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 		return
 	}
 	gi.remove(id)
-	r := &ref{id: id, title: h.title, authors: h.authors, kudos: c.kudos, added: h.added, txid: txid}
+	r := &ref{id: id, title: h.title, fold: foldString(h.title), authors: h.authors, kudos: c.kudos, added: h.added, txid: txid}
 	if n := len(gi.free); n > 0 {
 		r.slot = gi.free[n-1]
 		gi.free = gi.free[:n-1]
@@ -224,6 +225,76 @@ func (ix *index) setKudos(guild, story uint64, txid int, kudos uint32) {
 		return
 	}
 	r.kudos, r.txid = kudos, txid
+}
+
+// matchTitle finds guild's stories whose folded title equals folded, those
+// it is a prefix of (shortest title first), and, when neither, up to five
+// closest titles: containing the input first, then by edit distance to the
+// title's start and to the whole title.
+func (ix *index) matchTitle(guild uint64, folded string) (exact, prefix, closest []StoryRef) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	gi := ix.guilds[guild]
+	if gi == nil {
+		return nil, nil, nil
+	}
+	sref := func(r *ref) StoryRef {
+		return StoryRef{ID: formatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
+	}
+	var pre []*ref
+	for _, r := range gi.items {
+		switch {
+		case r == nil:
+		case r.fold == folded:
+			exact = append(exact, sref(r))
+		case strings.HasPrefix(r.fold, folded):
+			pre = append(pre, r)
+		}
+	}
+	slices.SortStableFunc(pre, func(a, b *ref) int { return len(a.fold) - len(b.fold) })
+	for _, r := range pre {
+		prefix = append(prefix, sref(r))
+	}
+	if len(exact) > 0 || len(prefix) > 0 {
+		return exact, prefix, nil
+	}
+	type scored struct {
+		r     *ref
+		score int
+	}
+	in := []rune(folded)
+	ss := make([]scored, 0, len(gi.items))
+	for _, r := range gi.items {
+		if r == nil {
+			continue
+		}
+		sc := 0
+		if !strings.Contains(r.fold, folded) {
+			t := []rune(r.fold)
+			sc = 1000 + 10*levenshtein(in, t[:min(len(t), len(in))]) + levenshtein(in, t)
+		}
+		ss = append(ss, scored{r, sc})
+	}
+	slices.SortStableFunc(ss, func(a, b scored) int {
+		if a.score != b.score {
+			return a.score - b.score
+		}
+		return cmpID(a.r.id, b.r.id)
+	})
+	for _, x := range ss[:min(5, len(ss))] {
+		closest = append(closest, sref(x.r))
+	}
+	return nil, nil, closest
+}
+
+func cmpID(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // SearchStories returns up to limit (at most 25) of guild's stories whose

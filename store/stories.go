@@ -630,94 +630,61 @@ func (e *ResolveError) Is(target error) bool {
 // ResolveStory finds the story a member meant by input: a story ID of this
 // guild (as autocomplete sends), else a title, exact match first (case- and
 // accent-insensitive), then a unique prefix. Otherwise it fails with a
-// *ResolveError carrying up to five closest titles.
+// *ResolveError carrying up to five closest titles. Titles are matched in
+// the in-memory index, then the story is read in a transaction.
 func (s *Store) ResolveStory(guild, input string) (StoryRecord, error) {
-	var rec StoryRecord
-	in := strings.TrimSpace(input)
-	err := s.view(guild, func(g *guildTx) error {
-		if sid, err := parseStoryID(in); err == nil && g.get(bStories, u64(sid)) != nil {
-			var err error
-			rec, err = loadStory(g, sid)
-			return err
-		}
-		folded := foldString(in)
-		if folded == "" {
-			return &ResolveError{Input: input}
-		}
-		type cand struct {
-			id   uint64
-			h    head
-			fold string
-		}
-		var all, exact, prefix []cand
-		err := forEachPrefix(g.bucket(bHeads), nil, func(k, v []byte) error {
-			h, err := decodeHead(v)
-			if err != nil {
-				return err
-			}
-			c := cand{id: readU64(k, 0), h: h, fold: foldString(h.title)}
-			all = append(all, c)
-			switch {
-			case c.fold == folded:
-				exact = append(exact, c)
-			case strings.HasPrefix(c.fold, folded):
-				prefix = append(prefix, c)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		refs := func(cs []cand) []StoryRef {
-			var out []StoryRef
-			for _, c := range cs[:min(5, len(cs))] {
-				out = append(out, StoryRef{ID: formatID(c.id), Title: c.h.title, Authors: c.h.authors})
-			}
-			return out
-		}
-		pick := func(cs []cand) error {
-			var err error
-			rec, err = loadStory(g, cs[0].id)
-			return err
-		}
-		switch {
-		case len(exact) == 1:
-			return pick(exact)
-		case len(exact) > 1:
-			return &ResolveError{Input: input, Ambiguous: true, Suggestions: refs(exact)}
-		case len(prefix) == 1:
-			return pick(prefix)
-		case len(prefix) > 1:
-			slices.SortFunc(prefix, func(a, b cand) int { return len(a.fold) - len(b.fold) })
-			return &ResolveError{Input: input, Ambiguous: true, Suggestions: refs(prefix)}
-		}
-		// Closest titles: contains the input first, then by edit distance
-		// to the title's start and to the whole title.
-		type scored struct {
-			c     cand
-			score int
-		}
-		ss := make([]scored, 0, len(all))
-		for _, c := range all {
-			sc := 0
-			if !strings.Contains(c.fold, folded) {
-				r := []rune(c.fold)
-				sc = 1000 + 10*levenshtein([]rune(folded), r[:min(len(r), len([]rune(folded)))]) +
-					levenshtein([]rune(folded), r)
-			}
-			ss = append(ss, scored{c, sc})
-		}
-		slices.SortStableFunc(ss, func(a, b scored) int { return a.score - b.score })
-		var best []cand
-		for _, x := range ss[:min(5, len(ss))] {
-			best = append(best, x.c)
-		}
-		return &ResolveError{Input: input, Suggestions: refs(best)}
-	})
+	rec, err := s.resolveStory(guild, input)
 	if err != nil {
 		return StoryRecord{}, fmt.Errorf("resolve story: %w", err)
 	}
 	return rec, nil
+}
+
+func (s *Store) resolveStory(guild, input string) (StoryRecord, error) {
+	gid, err := parseSnowflake("guild", guild)
+	if err != nil {
+		return StoryRecord{}, err
+	}
+	in := strings.TrimSpace(input)
+	load := func(id uint64) (StoryRecord, error) {
+		var rec StoryRecord
+		err := s.view(guild, func(g *guildTx) error {
+			var err error
+			rec, err = loadStory(g, id)
+			return err
+		})
+		return rec, err
+	}
+	if sid, err := parseStoryID(in); err == nil {
+		rec, err := load(sid)
+		if err == nil || !errors.Is(err, ErrNotFound) {
+			return rec, err
+		}
+	}
+	folded := foldString(in)
+	if folded == "" {
+		return StoryRecord{}, &ResolveError{Input: input}
+	}
+	exact, prefix, closest := s.idx.matchTitle(gid, folded)
+	var one StoryRef
+	switch {
+	case len(exact) == 1:
+		one = exact[0]
+	case len(exact) > 1:
+		return StoryRecord{}, &ResolveError{Input: input, Ambiguous: true, Suggestions: exact[:min(5, len(exact))]}
+	case len(prefix) == 1:
+		one = prefix[0]
+	case len(prefix) > 1:
+		return StoryRecord{}, &ResolveError{Input: input, Ambiguous: true, Suggestions: prefix[:min(5, len(prefix))]}
+	default:
+		return StoryRecord{}, &ResolveError{Input: input, Suggestions: closest}
+	}
+	sid, _ := parseStoryID(one.ID)
+	rec, err := load(sid)
+	if errors.Is(err, ErrNotFound) { // removed since the index was read
+		return StoryRecord{}, &ResolveError{Input: input}
+	}
+	return rec, err
 }
 
 // levenshtein is the edit distance between a and b, each capped at 64 runes.

@@ -235,8 +235,8 @@ func TestPropertyRandomReach(t *testing.T) {
 			covered[i] = make([]bool, idxs[i].Len())
 		}
 		var tenths [10]int
-		const n = 40000
-		for range n {
+		const n = 20000
+		for k := range n {
 			c, ok := Pick(rng, lens)
 			if !ok {
 				t.Fatal("no pick")
@@ -251,7 +251,9 @@ func TestPropertyRandomReach(t *testing.T) {
 				continue // a blank chapter of white space
 			}
 			p := Around(text, idx, c.Byte, c.Byte, Medium)
-			checkPassage(t, kind, text, idx, p, Medium)
+			if k%10 == 0 {
+				checkPassage(t, kind, text, idx, p, Medium)
+			}
 			if p.Continued {
 				if c.Byte < p.StartByte || c.Byte > p.EndByte {
 					t.Fatalf("%s: random place %d outside passage %d..%d", kind, c.Byte, p.StartByte, p.EndByte)

@@ -67,6 +67,7 @@ func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch boo
 	fn := func(tx *bolt.Tx) (err error) {
 		defer recoverBucketError(&err)
 		count, outcome, txid = 0, nil, tx.ID()
+		s.countCommit(tx, batch)
 		g := newGuildTx(tx, gid)
 		cv := g.get(bCounts, u64(sid))
 		if cv == nil {

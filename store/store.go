@@ -88,6 +88,8 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -136,9 +138,14 @@ type Options struct {
 // Store is an open Ficshelf database. Its methods are safe for concurrent
 // use. Close it when done.
 type Store struct {
-	db   *bolt.DB
-	path string
-	idx  *index
+	db      *bolt.DB
+	path    string
+	idx     *index
+	closed  atomic.Bool
+	commits atomic.Int64
+
+	batchMu     sync.Mutex
+	lastBatchTx *bolt.Tx // the batch transaction already counted in commits
 }
 
 var (
@@ -181,10 +188,47 @@ func Open(path string, opts Options) (*Store, error) {
 
 // Close releases the file. Methods called afterwards fail.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil
+}
+
+// IsOpen reports whether Close has not been called yet (for health checks).
+func (s *Store) IsOpen() bool { return !s.closed.Load() }
+
+// Stats are cumulative figures about the store's write transactions, for
+// metrics. Field names and types match metrics.StoreStats, so a
+// conversion metrics.StoreStats(st.Stats()) works.
+type Stats struct {
+	Commits     int64         // write transactions committed since Open
+	CommitTime  time.Duration // time spent committing them (rebalance, spill, writes and fsync)
+	OpenReadTxs int           // read transactions open now
+}
+
+// Stats returns the store's current Stats.
+func (s *Store) Stats() Stats {
+	st := s.db.Stats()
+	return Stats{
+		Commits:     s.commits.Load(),
+		CommitTime:  st.TxStats.GetRebalanceTime() + st.TxStats.GetSpillTime() + st.TxStats.GetWriteTime(),
+		OpenReadTxs: st.OpenTxN,
+	}
+}
+
+// countCommit counts tx in Stats once it commits; for batch transactions,
+// whose functions each call it, only the first call of a tx counts.
+func (s *Store) countCommit(tx *bolt.Tx, batch bool) {
+	if batch {
+		s.batchMu.Lock()
+		defer s.batchMu.Unlock()
+		if s.lastBatchTx == tx {
+			return
+		}
+		s.lastBatchTx = tx
+	}
+	tx.OnCommit(func() { s.commits.Add(1) })
 }
 
 // Path returns the database file's path as given to Open.
@@ -405,6 +449,7 @@ func (s *Store) update(guild string, fn func(g *guildTx) error) error {
 	var g *guildTx
 	err = s.db.Update(func(tx *bolt.Tx) (err error) {
 		defer recoverBucketError(&err)
+		s.countCommit(tx, false)
 		g = newGuildTx(tx, gid)
 		return fn(g)
 	})

@@ -260,3 +260,28 @@ func TestCloseTwiceAndUseAfterClose(t *testing.T) {
 		t.Errorf("DeleteMember after Close: %v, want ErrClosed", err)
 	}
 }
+
+func TestStatsAndIsOpen(t *testing.T) {
+	s := storetest.Open(t)
+	rec := add(t, s, guildA, newStory("Counted"))
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.GiveKudos(guildA, rec.ID, fmt.Sprint(7000+i), time.Time{})
+		}()
+	}
+	wg.Wait()
+	st := s.Stats()
+	if st.Commits < 2 || st.Commits > 21 || st.CommitTime <= 0 {
+		t.Errorf("Stats = %+v", st)
+	}
+	if !s.IsOpen() {
+		t.Error("IsOpen false while open")
+	}
+	s.Close()
+	if s.IsOpen() {
+		t.Error("IsOpen true after Close")
+	}
+}

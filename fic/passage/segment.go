@@ -242,6 +242,10 @@ func isBreak(text string, c, next int) bool {
 	if unicode.IsLower(first) {
 		return false
 	}
+	if closed && term != '.' && speechTag(text, next) {
+		// `“Stop!” Harry said.` and `“I was—” Ginny began.` go on.
+		return false
+	}
 	switch {
 	case isDash(term):
 		return closed && (startsWithOpener(text, next) || isUpperRune(first))
@@ -286,6 +290,48 @@ func isBreak(text string, c, next int) bool {
 	}
 	// UAX #29 broke here for another reason (a single newline, say):
 	// without a terminator the sentence goes on.
+	return false
+}
+
+// speechVerbs are the verbs of dialogue tags.
+var speechVerbs = map[string]bool{
+	"said": true, "says": true, "asked": true, "asks": true, "shouted": true,
+	"yelled": true, "whispered": true, "muttered": true, "cried": true,
+	"called": true, "replied": true, "snapped": true, "hissed": true,
+	"screamed": true, "murmured": true, "added": true, "answered": true,
+	"demanded": true, "exclaimed": true, "growled": true, "breathed": true,
+	"sighed": true, "laughed": true, "sobbed": true, "gasped": true,
+	"began": true, "continued": true, "insisted": true, "interrupted": true,
+	"mumbled": true, "pleaded": true, "protested": true, "repeated": true,
+	"roared": true, "stammered": true, "stuttered": true, "teased": true,
+	"warned": true, "wondered": true, "bellowed": true, "chuckled": true,
+	"grumbled": true, "groaned": true, "moaned": true, "purred": true,
+	"shrieked": true, "snarled": true, "squeaked": true, "spat": true,
+	"drawled": true, "huffed": true, "offered": true, "agreed": true,
+	"admitted": true, "announced": true, "whimpered": true, "croaked": true,
+}
+
+// speechTag reports whether the words at i are a dialogue tag: a name of
+// one or two capitalised words (or a pronoun) then a speech verb.
+func speechTag(text string, i int) bool {
+	for k := 0; k < 3 && i < len(text); k++ {
+		_, w := nextWord(text, i)
+		if w == "" {
+			return false
+		}
+		if k > 0 && speechVerbs[strings.ToLower(w)] {
+			return true
+		}
+		if k > 0 && !isUpperRune(firstRune(w)) {
+			return false
+		}
+		i = strings.Index(text[i:], w) + i + len(w)
+		if j := skipSpace(text, i, len(text)); j == i {
+			return false // punctuation after the word: no tag
+		} else {
+			i = j
+		}
+	}
 	return false
 }
 

@@ -60,10 +60,12 @@
 //     give an Answer (callback type, data as sent, files, the visible
 //     original after edits, follow-ups). Click, Choose and Submit act on an
 //     answer's message or modal.
-//   - Interaction rules: answers after the window (3 s, WithAnswerWindow) or
-//     to unknown interactions get 10062, second answers 40060 (see
-//     Answer.Rejected). After a type 5 deferral the first follow-up fills the
-//     "thinking…" message, as Discord does.
+//   - Interaction rules: answers after the window (3 s, WithAnswerWindow,
+//     SetAnswerWindow) or to unknown interactions get 10062, second answers
+//     40060 (see Answer.Rejected). After a type 5 deferral the first
+//     follow-up fills the "thinking…" message, as Discord does; Answer.Edited
+//     says whether the original changed after the callback. Webhook calls
+//     after the token's lifetime (15 min, WithTokenLifetime) get 50027.
 //   - REST: gateway, users/@me, applications/@me, command bulk overwrite and
 //     lists (Commands, WaitCommands), callbacks, webhooks (@original and
 //     follow-ups), channel messages (nonce + enforce_nonce dedup for 5
@@ -74,13 +76,23 @@
 //     heartbeat ACKs, RESUME with replay, RESUMED. Controls: Reconnect (op 7),
 //     InvalidateSession (op 9), DropConnections; WaitReady, WaitIdentified,
 //     WaitResumed, GatewayStats.
-//   - Recording: Messages, Message, WaitMessage, Threads, Deletions,
-//     Requests, Downloads, Violations.
+//   - Recording: Messages, Message, WaitMessage, WaitNewMessage, Threads,
+//     Deletions, Requests, Downloads, Violations, Commands, CommandsJSON.
+//   - Validation on its own, for unit tests of other packages:
+//     CheckCommands, CheckResponse, CheckMessage and the Validate*JSON
+//     functions, which return Problems with Discord-style paths.
+//   - Driving discordgo directly: HTTPClient rewrites https://discord.com to
+//     the server (set it as Session.Client).
 //   - Faults: FailNext (429 with retry_after, 502, …), SetCallbackDelay.
 //
 // Every Wait without a context is bounded by DefaultTimeout and fails the
 // test; call those from the test goroutine. All methods are safe for
-// concurrent use. Values returned are copies.
+// concurrent use; predicates passed to waits run without the server's lock,
+// so they may call the server. Values returned are copies.
+//
+// Close the bot before the server: register the bot's cleanup after
+// discordtest.New (cleanups run last-in first-out), or a discordgo session
+// left open keeps trying to reconnect.
 //
 // # Caveats
 //

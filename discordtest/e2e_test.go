@@ -677,3 +677,22 @@ func TestHeartbeatsAcked(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 }
+
+func TestTokenExpires(t *testing.T) {
+	f := newFixture(t, WithTokenLifetime(100*time.Millisecond))
+	errs := make(chan error, 1)
+	openBot(t, f.srv, func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+		respond(s, ic.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
+		time.Sleep(200 * time.Millisecond)
+		c := "too late"
+		_, err := s.InteractionResponseEdit(ic.Interaction, &discordgo.WebhookEdit{Content: &c})
+		errs <- err
+	})
+	p := f.srv.Send(t, f.srv.Slash(t, f.text.ID, f.member.User.ID, "slow"))
+	if err := <-errs; !isCode(err, 50027) {
+		t.Errorf("edit after expiry: %v", err)
+	}
+	if a := p.Answer(); a.Edited || !a.Original.Deferred {
+		t.Errorf("answer = %s", describe(a))
+	}
+}

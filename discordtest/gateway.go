@@ -39,8 +39,9 @@ type gwSession struct {
 }
 
 type gwConn struct {
-	ws   *websocket.Conn
-	sess *gwSession
+	ws    *websocket.Conn
+	sess  *gwSession
+	beats int // heartbeats received on this socket
 }
 
 type frame struct {
@@ -185,7 +186,9 @@ func (g *gateway) serve(s *Server, w http.ResponseWriter, r *http.Request) {
 		case 1:
 			g.mu.Lock()
 			g.heartbeats++
+			c.beats++
 			_ = c.write(frame{Op: 11})
+			g.notifyLocked()
 			g.mu.Unlock()
 		case 2:
 			if !g.identify(s, c, f.D) {
@@ -353,7 +356,10 @@ func (s *Server) InvalidateSession() {
 }
 
 // DropConnections closes every gateway socket abruptly (no close frame);
-// sessions stay resumable.
+// sessions stay resumable. discordgo 0.29 reconnects from both its reader
+// and its heartbeat goroutine when a heartbeat write fails at that moment,
+// a race inside discordgo; keep the heartbeat interval long (the default)
+// in tests that drop connections under -race.
 func (s *Server) DropConnections() {
 	g := &s.gw
 	g.mu.Lock()
@@ -366,7 +372,10 @@ func (s *Server) DropConnections() {
 // GatewayStats counts gateway events since the server started.
 type GatewayStats struct {
 	Connects, Identifies, Resumes, Heartbeats int
-	Connected                                 bool // a live socket carries a ready session
+	// Connected: a live socket carries a ready (or resumed) session and has
+	// sent its first heartbeat, which discordgo does as the last step of
+	// connecting, so tests never act on a half-open discordgo session.
+	Connected bool
 }
 
 // GatewayStats returns the gateway counters.
@@ -380,7 +389,7 @@ func (s *Server) GatewayStats() GatewayStats {
 func (g *gateway) statsLocked() GatewayStats {
 	return GatewayStats{
 		Connects: g.connects, Identifies: g.identifies, Resumes: g.resumes, Heartbeats: g.heartbeats,
-		Connected: g.current != nil && g.current.conn != nil && g.current.ready,
+		Connected: g.current != nil && g.current.conn != nil && g.current.ready && g.current.conn.beats > 0,
 	}
 }
 
@@ -390,8 +399,8 @@ func (s *Server) Identifies() int { return s.GatewayStats().Identifies }
 // Resumes returns how many RESUMEs succeeded.
 func (s *Server) Resumes() int { return s.GatewayStats().Resumes }
 
-// WaitReady waits until a bot session is connected and has received READY
-// (or RESUMED).
+// WaitReady waits until a bot session is connected: it has received READY
+// (or RESUMED) and sent its first heartbeat (see GatewayStats.Connected).
 func (s *Server) WaitReady(ctx context.Context) error {
 	g := &s.gw
 	if err := g.waitFor(ctx, func() bool { return g.statsLocked().Connected }); err != nil {

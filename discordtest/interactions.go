@@ -692,13 +692,18 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request, path, app, toke
 	s.mu.Lock()
 	st := s.interTok[token]
 	ok := app == s.AppID && st != nil
-	var ans bool
+	var ans, expired bool
 	if ok {
 		ans = st.answered
+		expired = time.Since(st.sentAt) > s.tokLife
 	}
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
+		return
+	}
+	if expired {
+		writeError(w, http.StatusUnauthorized, 50027, "Invalid Webhook Token")
 		return
 	}
 	switch {

@@ -40,6 +40,7 @@ type Server struct {
 	upgr    websocket.Upgrader
 	hbEvery time.Duration
 	window  time.Duration
+	tokLife time.Duration
 	wg      sync.WaitGroup
 	closed  chan struct{}
 
@@ -95,6 +96,11 @@ func WithHeartbeatInterval(d time.Duration) Option { return func(s *Server) { s.
 // answered before the server says 10062 Unknown interaction (default 3 s).
 func WithAnswerWindow(d time.Duration) Option { return func(s *Server) { s.window = d } }
 
+// WithTokenLifetime sets how long an interaction token works for webhooks
+// (@original, follow-ups) after dispatch (default 15 minutes); later calls
+// get 401 with code 50027 "Invalid Webhook Token".
+func WithTokenLifetime(d time.Duration) Option { return func(s *Server) { s.tokLife = d } }
+
 // WithoutFailing makes violations recorded (Violations) and answered with
 // 400/50035 but not reported to the test with t.Errorf. Use it to test that a
 // deliberately invalid payload is rejected.
@@ -110,6 +116,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		tb:          t,
 		hbEvery:     41250 * time.Millisecond,
 		window:      3 * time.Second,
+		tokLife:     15 * time.Minute,
 		closed:      make(chan struct{}),
 		changed:     make(chan struct{}),
 		failOnViol:  true,

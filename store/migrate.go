@@ -25,7 +25,8 @@ var migrations = []migration{
 	{"derive story heads and counters from stories, kudos and lists", migrateDeriveHeadsCounts},
 }
 
-// SchemaVersion is the schema version this program writes.
+// CurrentSchemaVersion is the schema version this program writes: the
+// number of migrations it knows.
 func CurrentSchemaVersion() int { return len(migrations) }
 
 func readVersion(tx *bolt.Tx) (uint64, error) {

@@ -123,8 +123,10 @@ var (
 const DefaultLockTimeout = 3 * time.Second
 
 // DefaultMaxBatchDelay is how long a batched write (kudos) waits for others
-// to share its commit. Short, since each commit is fsynced anyway.
-const DefaultMaxBatchDelay = 2 * time.Millisecond
+// to share its commit: long enough for the writers released by the
+// previous commit to queue again (measured: 1 ms beat 0.3 and 2 ms with 64
+// writers on 2 cores), short next to one fsync.
+const DefaultMaxBatchDelay = time.Millisecond
 
 // Options tune Open. The zero value is the production default.
 type Options struct {

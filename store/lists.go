@@ -62,9 +62,9 @@ type ListEntry struct {
 	ChaptersExpected int      `json:"chapters_expected"` // 0 = unknown (work in progress)
 }
 
-// SetListEntry adds e.StoryID to user's list or updates the entry there
-// with e's Status (empty: to-read), Chapter and Note, and returns the stored
-// entry. Added is kept from an existing entry (else at), Updated is at (zero
+// SetListEntry adds e.StoryID to user's list or updates the entry there,
+// and returns the stored entry. Chapter and Note are stored as given; an
+// empty Status keeps an existing entry's status (to-read for a new one). Added is kept from an existing entry (else at), Updated is at (zero
 // means now). The story's Readers counter changes in the same transaction.
 // ErrNotFound when the guild has no such story; ErrInvalid for a bad status,
 // a negative chapter or an over-long note.
@@ -83,6 +83,7 @@ func (s *Store) SetListEntry(guild, user string, e ListEntry, at time.Time) (Lis
 		if err != nil {
 			return err
 		}
+		keepStatus := strings.TrimSpace(string(e.Status)) == ""
 		if e.Chapter < 0 || e.Chapter > 1<<30 {
 			return fmt.Errorf("chapter %d: %w", e.Chapter, ErrInvalid)
 		}
@@ -103,6 +104,9 @@ func (s *Store) SetListEntry(guild, user string, e ListEntry, at time.Time) (Lis
 					return err
 				}
 				rec.added = o.added
+				if keepStatus {
+					rec.status = o.status
+				}
 			} else {
 				c := decodeCounts(cv)
 				c.readers++

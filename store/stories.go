@@ -482,15 +482,11 @@ func (s *Store) ListStories(guild string, q ListQuery) ([]StoryRecord, int, erro
 		fandom, tag := foldString(q.Fandom), foldString(q.Tag)
 		return s.view(guild, func(g *guildTx) error {
 			type cand struct {
-				id          uint64
-				title       string
-				added       int64
-				kudos       uint32
-				words       int
-				fandoms     []string
-				tags        []string
-				rating      fic.Rating
-				hasFilterOK bool
+				id    uint64
+				title string
+				added int64
+				kudos uint32
+				words int
 			}
 			var cands []cand
 			b := g.bucket(bStories)

@@ -90,3 +90,17 @@ func BenchmarkFind500kWords(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFindCJK scans 5 MB of Chinese for an absent Chinese phrase and
+// an absent Latin one.
+func BenchmarkFindCJK(b *testing.B) {
+	text := strings.Repeat("他走了很远很远的路。她留下了，看着窗外的雨。", 80000)
+	for _, phrase := range []string{"龙的宝藏", "Harry"} {
+		b.Run(phrase, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				FindSpan(text, phrase)
+			}
+		})
+	}
+}

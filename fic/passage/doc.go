@@ -32,6 +32,8 @@
 //     the quote continues it (`"No!" she said.` is one sentence);
 //   - dialogue broken off with a dash ends a sentence when a capitalised word
 //     or a new quotation follows (`“I was—” “Stop.”`);
+//   - after a quotation closing on "!", "?", "…" or a dash, a dialogue tag
+//     continues the sentence even when capitalised (`“Stop!” Harry said.`);
 //   - a sentence ends only where white space follows, except after CJK full
 //     stops, so no boundary ever falls inside a word;
 //   - text with no punctuation has sentence ends only at paragraph ends.
@@ -60,9 +62,11 @@
 // # Find
 //
 // [Find] matches regardless of case (simple Unicode case folding, plus ß =
-// ss), accents (combining marks after canonical decomposition are ignored),
-// quote style (' ‘ ’ ‛ ′ ` are one character, " “ ” „ ‟ ″ « » another), dash
-// style (- ‐ ‑ ‒ – — ― − are one), "…" = "...", and runs of white space (any
-// run matches any run). It scans the original text without building a
-// normalised copy and returns offsets into the original text.
+// ss), accents (combining marks after canonical decomposition are ignored,
+// in the scripts below U+3000: Latin, Greek, Cyrillic, ...; kana voicing
+// marks are no accents), quote style (' ‘ ’ ‛ ′ ` ＇ are one character,
+// " “ ” „ ‟ ″ « » ＂ 〝 〞 another), dash style (- ‐ ‑ ‒ – — ― − － are one),
+// "…" = "...", and runs of white space (any run matches any run, newlines
+// included). It scans the original text without building a normalised copy
+// and returns offsets into the original text.
 package passage

@@ -1,6 +1,7 @@
 package passage
 
 import (
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -46,7 +47,18 @@ func one(r rune) keys { return keys{k: [3]rune{r}, n: 1} }
 // foldSlow computes the keys of r: white space, quotes, dashes and ellipsis
 // by class, otherwise the canonical decomposition without combining marks,
 // each rune case-folded to the smallest rune of its simple folding orbit.
+// Runes from U+3000 on (CJK, kana, Hangul, ...) are only case-folded: no
+// accents to strip there (a kana voicing mark is no accent).
 func foldSlow(r rune) keys {
+	if r >= tableSize {
+		if k, ok := wideClass[r]; ok {
+			return one(k)
+		}
+		if noCase(r) {
+			return one(r)
+		}
+		return one(canonFold(r))
+	}
 	switch {
 	case !utf8.ValidRune(r):
 		return one(r)
@@ -86,6 +98,18 @@ func foldSlow(r rune) keys {
 		}
 	}
 	return out
+}
+
+// wideClass holds the white space, quotes and dashes from U+3000 on.
+var wideClass = map[rune]rune{
+	'\u3000': spaceKey, '＇': '\'', '＂': '"', '〝': '"', '〞': '"', '〟': '"', '－': '-',
+}
+
+// noCase reports ranges from U+3000 on with no case (CJK, kana, Hangul,
+// Yi, ...), so that folding them costs nothing. TestNoCase checks it.
+func noCase(r rune) bool {
+	return r < 0xA640 || r >= 0xA800 && r < 0xAB30 || r >= 0xAC00 && r < 0xFF21 ||
+		r >= 0x20000 && r < 0xE0000
 }
 
 // canonFold returns the smallest rune of r's simple case folding orbit, so
@@ -150,6 +174,22 @@ func FindSpan(text, phrase string) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	t := foldTable()
+	if k := pk[0]; k >= tableSize && k != utf8.RuneError && len(orbit(k)) == 1 {
+		// A first key only one rune has (an ideograph, say): look for
+		// that rune's bytes.
+		enc := string(k)
+		for i := 0; i < len(text); {
+			j := strings.Index(text[i:], enc)
+			if j < 0 {
+				break
+			}
+			if e, ok := matchAt(t, text, i+j, pk); ok {
+				return i + j, e, true
+			}
+			i += j + len(enc)
+		}
+		return 0, 0, false
+	}
 	lead := leadBytes(t, pk[0])
 	second := rune(0)
 	if len(pk) > 1 {
@@ -189,12 +229,41 @@ func leadBytes(t *[tableSize]keys, k rune) *[256]bool {
 			lead[buf[0]] = true
 		}
 	}
-	var top [utf8.UTFMax]byte
-	utf8.EncodeRune(top[:], tableSize)
-	for b := int(top[0]); b < 256; b++ {
-		lead[b] = true
+	// From U+3000 on a rune's key is its case folding alone: the runes
+	// with key k there are the members of k's folding orbit.
+	for _, r := range orbit(k) {
+		if r >= tableSize {
+			var buf [utf8.UTFMax]byte
+			utf8.EncodeRune(buf[:], r)
+			lead[buf[0]] = true
+		}
+	}
+	for r, c := range wideClass {
+		if c == k {
+			var buf [utf8.UTFMax]byte
+			utf8.EncodeRune(buf[:], r)
+			lead[buf[0]] = true
+		}
+	}
+	// Stray bytes of invalid UTF-8 decode to U+FFFD.
+	if k == utf8.RuneError {
+		for b := 0x80; b < 256; b++ {
+			lead[b] = true
+		}
 	}
 	return &lead
+}
+
+// orbit returns r and the runes case folding makes equal to it.
+func orbit(r rune) []rune {
+	out := []rune{r}
+	if r < 0 {
+		return out
+	}
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		out = append(out, f)
+	}
+	return out
 }
 
 // matchAt reports whether the phrase keys pk match text from byte i, and

@@ -3,7 +3,17 @@ package passage
 import (
 	"strings"
 	"testing"
+	"unicode"
 )
+
+// TestNoCase checks that the ranges noCase skips really have no case.
+func TestNoCase(t *testing.T) {
+	for r := rune(tableSize); r <= unicode.MaxRune; r++ {
+		if noCase(r) && unicode.SimpleFold(r) != r {
+			t.Fatalf("%U has case", r)
+		}
+	}
+}
 
 func TestFind(t *testing.T) {
 	tests := []struct {
@@ -45,6 +55,12 @@ func TestFind(t *testing.T) {
 		{"en", "end", -1, ""},
 		{"他走了。她留下了。", "她留下", 12, "她留下"},
 		{"apostrophe ′ prime", "' prime", 11, "′ prime"},
+		{"かがみ", "がみ", 3, "がみ"},
+		{"かかみ", "がみ", -1, ""},
+		{"他说：＂走吧＂。", `"走吧"`, 9, "＂走吧＂"},
+		{"走　吧", "走 吧", 0, "走　吧"},
+		{"ＡＢＣ", "ａｂｃ", 0, "ＡＢＣ"},
+		{"Ɪ and ɪ", "ɪ", 0, "Ɪ"},
 	}
 	for _, tt := range tests {
 		start, end, ok := FindSpan(tt.text, tt.phrase)

@@ -400,7 +400,7 @@ func TestModalAutocompleteMessageCommand(t *testing.T) {
 	if modal.Type != discordgo.InteractionResponseModal || modal.Data.Title != "Save excerpt" {
 		t.Fatalf("modal = %s", describe(modal))
 	}
-	done := f.srv.Submit(t, f.member.User.ID, modal, mc, nil).Wait(t)
+	done := f.srv.Submit(t, f.member.User.ID, mc, nil).Wait(t)
 	if done.Content() != "saved: What a line." {
 		t.Errorf("submit answer = %s", describe(done))
 	}

@@ -515,11 +515,12 @@ func (s *Server) Choose(t testing.TB, userID string, msg *Message, customID stri
 	return s.Send(t, s.Component(t, userID, msg, customID, values...))
 }
 
-// Submit answers a modal the bot opened (a type 9 Answer) as userID with
-// values by text-input custom_id; inputs not in values send their
-// pre-filled value.
-func (s *Server) Submit(t testing.TB, userID string, modal *Answer, from *Pending, values map[string]string) *Pending {
+// Submit fills in and submits the modal the bot opened in answer to from
+// (a type 9 callback), as userID, with values by text-input custom_id;
+// inputs not in values send their pre-filled value.
+func (s *Server) Submit(t testing.TB, userID string, from *Pending, values map[string]string) *Pending {
 	t.Helper()
+	modal := from.Answer()
 	if modal == nil || modal.Type != discordgo.InteractionResponseModal || modal.Data == nil {
 		t.Fatalf("discordtest: Submit: answer is not a modal: %s", describe(modal))
 	}

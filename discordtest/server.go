@@ -633,7 +633,11 @@ func truncate(s string, n int) string {
 func (s *Server) Commands(guildID string) []*discordgo.ApplicationCommand {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := append([]*discordgo.ApplicationCommand(nil), s.commands[guildID]...)
+	var out []*discordgo.ApplicationCommand
+	for _, c := range s.commands[guildID] {
+		cp := *c
+		out = append(out, &cp)
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Type != out[j].Type {
 			return out[i].Type < out[j].Type

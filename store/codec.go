@@ -262,3 +262,39 @@ func internStatus(b []byte) string {
 	}
 	return string(b)
 }
+
+// facets are what ListStories filters and sorts on, folded once at write.
+type facets struct {
+	rating  string
+	words   int
+	added   int64
+	title   string   // folded
+	fandoms []string // folded
+	tags    []string // folded: additional tags, relationships, characters, categories
+}
+
+func (f facets) encode() []byte {
+	e := encoder{b: []byte{codecV1}}
+	e.str(f.rating)
+	e.uint(uint64(f.words))
+	e.int(f.added)
+	e.str(f.title)
+	e.strs(f.fandoms)
+	e.strs(f.tags)
+	return e.b
+}
+
+func decodeFacets(b []byte) (facets, error) {
+	d := decoder{b: b}
+	if err := d.version("story facets"); err != nil {
+		return facets{}, err
+	}
+	var f facets
+	f.rating = d.str()
+	f.words = int(d.uint())
+	f.added = d.int()
+	f.title = d.str()
+	f.fandoms = d.strs()
+	f.tags = d.strs()
+	return f, d.done("story facets")
+}

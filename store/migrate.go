@@ -23,6 +23,7 @@ type migration struct {
 var migrations = []migration{
 	{"create meta and guilds buckets", migrateCreateRoots},
 	{"derive story heads and counters from stories, kudos and lists", migrateDeriveHeadsCounts},
+	{"derive story facets (folded fandoms, tags, title) for ListStories", migrateDeriveFacets},
 }
 
 // CurrentSchemaVersion is the schema version this program writes: the
@@ -136,6 +137,48 @@ func migrateDeriveHeadsCounts(tx *bolt.Tx) error {
 				return err
 			}
 			if err := g.bucket(bCounts).Put(u64(f.id), f.cnt.encode()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Migration 3: version 2 filtered ListStories by decoding every story
+// document; version 3 adds facets/ (rating, words, time added, folded
+// title, fandoms and tags), derived from each document.
+func migrateDeriveFacets(tx *bolt.Tx) error {
+	guilds := tx.Bucket(bucketGuilds)
+	if guilds == nil {
+		return errors.New("no guilds bucket")
+	}
+	return guilds.ForEachBucket(func(gk []byte) error {
+		g := &guildTx{tx: tx, g: guilds.Bucket(gk)}
+		stories := g.g.Bucket(bStories)
+		if len(gk) != 8 || stories == nil {
+			return nil
+		}
+		type fix struct {
+			id uint64
+			f  facets
+		}
+		var fixes []fix
+		err := stories.ForEach(func(k, v []byte) error {
+			if len(k) != 8 || v == nil {
+				return nil
+			}
+			var d storyDoc
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("story %d: %w", readU64(k, 0), err)
+			}
+			fixes = append(fixes, fix{readU64(k, 0), d.facets()})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, f := range fixes {
+			if err := g.bucket(bFacets).Put(u64(f.id), f.f.encode()); err != nil {
 				return err
 			}
 		}

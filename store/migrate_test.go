@@ -113,6 +113,60 @@ func TestMigration2DerivesHeadsAndCounts(t *testing.T) {
 	}
 }
 
+func TestMigration3DerivesFacets(t *testing.T) {
+	db, path := rawDB(t)
+	if err := migrate(db, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	// A version-2 file: documents, heads and counts, no facets.
+	err := db.Update(func(tx *bolt.Tx) error {
+		g := &guildTx{tx: tx, guild: 12}
+		for i, st := range []fic.Story{
+			{Title: "Élan", Fandoms: []string{"Les Misérables"}, Tags: []string{"Angst"}, Rating: fic.RatingTeen, Words: 50},
+			{Title: "Other", Fandoms: []string{"Good Omens"}, Relationships: []string{"Aziraphale/Crowley"}, Rating: fic.RatingGeneral, Words: 10},
+		} {
+			doc := storyDoc{Story: st, AddedBy: 9, AddedAt: int64(i)}
+			v, _ := json.Marshal(doc)
+			id, _ := g.bucket(bStories).NextSequence()
+			g.bucket(bStories).Put(u64(id), v)
+			g.bucket(bHeads).Put(u64(id), doc.head().encode())
+			g.bucket(bCounts).Put(u64(id), counts{}.encode())
+		}
+		return tx.Bucket(bucketMeta).Put(keyVersion, u64(2))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(db, migrations[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, db); v != 3 {
+		t.Errorf("version = %d, want 3", v)
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tests := []struct {
+		q    ListQuery
+		want string
+	}{
+		{ListQuery{Fandom: "miserables"}, "Élan"},
+		{ListQuery{Tag: "crowley"}, "Other"},
+		{ListQuery{Rating: "teen"}, "Élan"},
+		{ListQuery{Sort: SortTitle, Limit: 1}, "Élan"},
+		{ListQuery{Sort: SortWords, Limit: 1}, "Élan"},
+	}
+	for _, tt := range tests {
+		got, _, err := s.ListStories("12", tt.q)
+		if err != nil || len(got) != 1 || got[0].Story.Title != tt.want {
+			t.Errorf("ListStories(%+v) = %v, %v; want %q", tt.q, got, err, tt.want)
+		}
+	}
+}
+
 func TestMigrateFailureLeavesVersion(t *testing.T) {
 	db, _ := rawDB(t)
 	boom := errors.New("boom")
@@ -164,6 +218,9 @@ func TestCodecRejectsCorrupt(t *testing.T) {
 		if _, err := decodeList(b); err == nil {
 			t.Errorf("decodeList(%v) accepted", b)
 		}
+		if _, err := decodeFacets(b); err == nil {
+			t.Errorf("decodeFacets(%v) accepted", b)
+		}
 	}
 	h := head{title: "T", authors: []string{"a", "b"}, chaptersPosted: 3, chaptersExpected: 5, words: 9, rating: "Mature", addedBy: 7, added: -3}
 	got, err := decodeHead(h.encode())
@@ -181,5 +238,6 @@ func FuzzDecoders(f *testing.F) {
 		decodeChapter(b)
 		decodeList(b)
 		decodeCounts(b)
+		decodeFacets(b)
 	})
 }

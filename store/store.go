@@ -31,6 +31,10 @@
 //	      <story u64>    -> binary head: title, authors, chapters posted/
 //	                        expected, words, rating, adder, added time
 //	                        (small: autocomplete, lists and joins read this)
+//	    facets/
+//	      <story u64>    -> binary facets: rating, words, added time, folded
+//	                        title, fandoms and tags (what ListStories filters
+//	                        and sorts on, without decoding documents)
 //	    counts/
 //	      <story u64>    -> binary counts: kudos u32 | readers u32 | owner u64
 //	                        (owner = adder when "mine", else 0); kudos and

@@ -17,6 +17,7 @@ var (
 	bCounts   = []byte("counts")
 	bChapters = []byte("chapters")
 	bAO3      = []byte("ao3")
+	bFacets   = []byte("facets")
 )
 
 // NewChapter is a chapter to store with its sentence index, an opaque byte
@@ -97,6 +98,19 @@ func (d *storyDoc) head() head {
 		addedBy:          d.AddedBy,
 		added:            d.AddedAt,
 	}
+}
+
+func (d *storyDoc) facets() facets {
+	f := facets{rating: string(d.Story.Rating), words: d.Story.Words, added: d.AddedAt, title: foldString(d.Story.Title)}
+	for _, x := range d.Story.Fandoms {
+		f.fandoms = append(f.fandoms, foldString(x))
+	}
+	for _, list := range [][]string{d.Story.Tags, d.Story.Relationships, d.Story.Characters, d.Story.Categories} {
+		for _, x := range list {
+			f.tags = append(f.tags, foldString(x))
+		}
+	}
+	return f
 }
 
 // storyCleanup removes a feature's data about a story being removed, in the
@@ -210,6 +224,9 @@ func writeStory(g *guildTx, id uint64, doc *storyDoc, recs []chapterRec, c count
 		return err
 	}
 	if err := g.bucket(bCounts).Put(u64(id), c.encode()); err != nil {
+		return err
+	}
+	if err := g.bucket(bFacets).Put(u64(id), doc.facets().encode()); err != nil {
 		return err
 	}
 	if doc.Story.AO3ID > 0 {
@@ -372,7 +389,7 @@ func (s *Store) RemoveStory(guild, id string) error {
 					return err
 				}
 			}
-			for _, b := range [][]byte{bStories, bHeads, bCounts} {
+			for _, b := range [][]byte{bStories, bHeads, bCounts, bFacets} {
 				if err := g.bucket(b).Delete(u64(sid)); err != nil {
 					return err
 				}
@@ -489,44 +506,22 @@ func (s *Store) ListStories(guild string, q ListQuery) ([]StoryRecord, int, erro
 				words int
 			}
 			var cands []cand
-			b := g.bucket(bStories)
-			if b == nil {
-				return nil
-			}
-			err := b.ForEach(func(k, v []byte) error {
-				if len(k) != 8 {
-					return nil
-				}
-				var d struct {
-					Story struct {
-						Title         string     `json:"title"`
-						Fandoms       []string   `json:"fandoms"`
-						Rating        fic.Rating `json:"rating"`
-						Categories    []string   `json:"categories"`
-						Relationships []string   `json:"relationships"`
-						Characters    []string   `json:"characters"`
-						Tags          []string   `json:"tags"`
-						Words         int        `json:"words"`
-					} `json:"story"`
-					AddedAt int64 `json:"added_at"`
-				}
-				if err := json.Unmarshal(v, &d); err != nil {
+			err := forEachPrefix(g.bucket(bFacets), nil, func(k, v []byte) error {
+				f, err := decodeFacets(v)
+				if err != nil {
 					return fmt.Errorf("story %d: %w", readU64(k, 0), err)
 				}
-				st := d.Story
-				if rating != "" && st.Rating != rating {
+				if rating != "" && f.rating != string(rating) {
 					return nil
 				}
-				if fandom != "" && !anyContains(st.Fandoms, fandom) {
+				if fandom != "" && !anyContains(f.fandoms, fandom) {
 					return nil
 				}
-				if tag != "" && !anyContains(st.Tags, tag) && !anyContains(st.Relationships, tag) &&
-					!anyContains(st.Characters, tag) && !anyContains(st.Categories, tag) {
+				if tag != "" && !anyContains(f.tags, tag) {
 					return nil
 				}
-				id := readU64(k, 0)
-				cands = append(cands, cand{id: id, title: foldString(st.Title), added: d.AddedAt,
-					kudos: decodeCounts(g.get(bCounts, k)).kudos, words: st.Words})
+				cands = append(cands, cand{id: readU64(k, 0), title: f.title, added: f.added,
+					kudos: decodeCounts(g.get(bCounts, k)).kudos, words: f.words})
 				return nil
 			})
 			if err != nil {
@@ -587,9 +582,10 @@ func (s *Store) ListStories(guild string, q ListQuery) ([]StoryRecord, int, erro
 	return page, total, nil
 }
 
+// anyContains reports whether any of the folded strings contains folded.
 func anyContains(list []string, folded string) bool {
 	for _, x := range list {
-		if strings.Contains(foldString(x), folded) {
+		if strings.Contains(x, folded) {
 			return true
 		}
 	}

@@ -245,9 +245,10 @@ func leadBytes(t *[tableSize]keys, k rune) *[256]bool {
 			lead[buf[0]] = true
 		}
 	}
-	// Stray bytes of invalid UTF-8 decode to U+FFFD.
+	// Bad lead bytes of invalid UTF-8 decode to U+FFFD (continuation bytes
+	// are never candidates, so a match starts on a rune boundary).
 	if k == utf8.RuneError {
-		for b := 0x80; b < 256; b++ {
+		for b := 0xC0; b < 256; b++ {
 			lead[b] = true
 		}
 	}

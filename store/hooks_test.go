@@ -13,8 +13,13 @@ import (
 // recs.go or clubs.go would, and checks they run inside RemoveStory,
 // ExportMember and DeleteMember, and that a failing hook rolls back.
 func TestExtensionHooks(t *testing.T) {
-	oldCleanups, oldHooks := storyCleanups, memberHooks
-	defer func() { storyCleanups, memberHooks = oldCleanups, oldHooks }()
+	oldCleanups, oldHooks, oldUpdated := storyCleanups, memberHooks, storyUpdateHooks
+	defer func() { storyCleanups, memberHooks, storyUpdateHooks = oldCleanups, oldHooks, oldUpdated }()
+	var updates [][2]int
+	registerStoryUpdated(func(g *guildTx, story uint64, oldN, newN int) error {
+		updates = append(updates, [2]int{oldN, newN})
+		return nil
+	})
 	bProgress := []byte("test_progress")
 	failDelete := false
 	registerStoryCleanup(func(g *guildTx, story uint64) error {
@@ -78,6 +83,10 @@ func TestExtensionHooks(t *testing.T) {
 	}
 	if _, err := s.GiveKudos(guild, a.ID, user, time.Time{}); err != nil {
 		t.Fatal(err)
+	}
+	more := &fic.Story{Title: "B", Chapters: []fic.Chapter{{Text: "one"}, {Text: "two"}}}
+	if _, err := s.UpdateStory(guild, b.ID, more, nil); err != nil || len(updates) != 1 || updates[0] != [2]int{0, 2} {
+		t.Errorf("UpdateStory hook saw %v (%v)", updates, err)
 	}
 	exp, err := s.ExportMember(guild, user)
 	if err != nil || len(exp.Other["clubs"].([]string)) != 2 {

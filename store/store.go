@@ -68,6 +68,7 @@
 //
 //	func init() {
 //		registerStoryCleanup(func(g *guildTx, story uint64) error { ... }) // RemoveStory
+//		registerStoryUpdated(func(g *guildTx, story uint64, oldN, newN int) error { ... }) // UpdateStory
 //		registerMemberHook(memberHook{name: "clubs", export: ..., delete: ...}) // /mydata
 //	}
 //

@@ -123,6 +123,17 @@ var storyCleanups []storyCleanup
 // only from an init function.
 func registerStoryCleanup(f storyCleanup) { storyCleanups = append(storyCleanups, f) }
 
+// storyUpdated lets a feature react to UpdateStory in its transaction (a
+// club extends its schedule when new chapters arrive); oldChapters and
+// newChapters are the stored chapter counts before and after.
+type storyUpdated func(g *guildTx, story uint64, oldChapters, newChapters int) error
+
+var storyUpdateHooks []storyUpdated
+
+// registerStoryUpdated adds f to the functions UpdateStory runs. Call it
+// only from an init function.
+func registerStoryUpdated(f storyUpdated) { storyUpdateHooks = append(storyUpdateHooks, f) }
+
 // prepare validates s and the chapters and returns the document, metadata
 // without text, and the chapter records.
 func prepare(s *fic.Story, chapters []NewChapter) (storyDoc, []chapterRec, error) {
@@ -355,6 +366,11 @@ func (s *Store) UpdateStory(guild, id string, st *fic.Story, chapters []NewChapt
 			c := decodeCounts(g.get(bCounts, u64(sid)))
 			if err := writeStory(g, sid, &doc, recs, c); err != nil {
 				return err
+			}
+			for _, f := range storyUpdateHooks {
+				if err := f(g, sid, len(old.Chapters), len(doc.Chapters)); err != nil {
+					return err
+				}
 			}
 			rec, err = loadStory(g, sid)
 			return err

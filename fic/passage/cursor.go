@@ -74,3 +74,16 @@ func Pick(rng *rand.Rand, lengths []int) (c Cursor, ok bool) {
 	}
 	return Cursor{}, false // unreachable
 }
+
+// Random returns a random passage of one chapter: a place chosen evenly
+// over text, and the passage around it (see Around). Every sentence can
+// come up, the last ones included. For a random passage of a whole story,
+// Pick the chapter and place first. A chapter without sentences gives an
+// empty Passage.
+func Random(rng *rand.Rand, text string, idx Index, length Length) Passage {
+	if len(text) == 0 {
+		return Passage{}
+	}
+	off := rng.IntN(len(text))
+	return Around(text, idx, off, off, length)
+}

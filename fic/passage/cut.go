@@ -104,13 +104,13 @@ func CutAt(text string, idx Index, startByte int, length Length) Passage {
 	ss, se := idx.Span(text, s)
 	from := clampRune(text, startByte)
 	if from <= ss || from >= se {
-		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length), length)
+		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length))
 	}
 	from = wordStart(text, ss, se, from)
 	if from <= ss {
-		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length), length)
+		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length))
 	}
-	return build(text, idx, s, from, true, forward(text, idx, s, from, true, length), length)
+	return build(text, idx, s, from, true, forward(text, idx, s, from, true, length))
 }
 
 // Around returns a passage of text holding the byte range [from, to) (a
@@ -141,7 +141,7 @@ func Around(text string, idx Index, from, to int, length Length) Passage {
 		}
 		start := wordStart(text, ss, se, back)
 		if start > ss {
-			return build(text, idx, s, start, true, forward(text, idx, s, start, true, length), length)
+			return build(text, idx, s, start, true, forward(text, idx, s, start, true, length))
 		}
 	}
 	end := forward(text, idx, s, ss, false, length)
@@ -164,7 +164,7 @@ func Around(text string, idx Index, from, to int, length Length) Passage {
 		}
 	}
 	fs, _ := idx.Span(text, first)
-	return build(text, idx, first, fs, false, end, length)
+	return build(text, idx, first, fs, false, end)
 }
 
 // usable returns idx, or when it plainly does not belong to text (its last
@@ -224,10 +224,15 @@ func forward(text string, idx Index, s, from int, cont bool, length Length) stop
 }
 
 // build assembles the passage from byte from of sentence first to end.
-func build(text string, idx Index, first, from int, cont bool, end stop, length Length) Passage {
+func build(text string, idx Index, first, from int, cont bool, end stop) Passage {
 	p := Passage{StartSentence: first, EndSentence: end.sentence, Truncated: end.truncated, Continued: cont, StartByte: from}
 	var b strings.Builder
-	b.Grow(length.Max()*4 + 8)
+	if end.truncated {
+		b.Grow(end.cut - from + 2*len("…"))
+	} else if end.sentence > first {
+		_, e := idx.Span(text, end.sentence-1)
+		b.Grow(e - from + len("…"))
+	}
 	if cont {
 		b.WriteString("…")
 	}

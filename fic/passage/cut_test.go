@@ -196,3 +196,25 @@ func TestPick(t *testing.T) {
 		t.Fatalf("chapters not weighted by length: %v", seen)
 	}
 }
+
+func TestRandomInChapter(t *testing.T) {
+	text := newGen(12).chapter(1500, 4)
+	idx := Segment(text)
+	rng := rand.New(rand.NewPCG(3, 4))
+	seen := make([]bool, idx.Len())
+	for range 4000 {
+		p := Random(rng, text, idx, Short)
+		checkPassage(t, "random", text, idx, p, Short)
+		for s := p.StartSentence; s < p.EndSentence; s++ {
+			seen[s] = true
+		}
+	}
+	for s, ok := range seen {
+		if !ok {
+			t.Fatalf("sentence %d of %d never came up", s, len(seen))
+		}
+	}
+	if p := Random(rng, "", nil, Short); !p.Empty() {
+		t.Fatal("random passage of nothing")
+	}
+}

@@ -1,0 +1,129 @@
+// Package app wires Ficshelf together and serves until shutdown:
+// configuration → store → commands → bot, plus the hot-backup socket and,
+// when configured, the metrics server. main calls Run; so do the end-to-end
+// tests, so they exercise exactly the program that ships.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"ficshelf/bot"
+	"ficshelf/commands"
+	"ficshelf/config"
+	"ficshelf/fic"
+	"ficshelf/hotbackup"
+	"ficshelf/metrics"
+	"ficshelf/store"
+)
+
+// Options are the parts of a run that tests replace. The zero value is
+// production.
+type Options struct {
+	// Logger receives all logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock for commands and club checkpoints; nil means
+	// time.Now.
+	Now func() time.Time
+	// HTTPClient is used for AO3 look-ups; nil means a client with a
+	// 20-second timeout.
+	HTTPClient *http.Client
+	// LockTimeout bounds the wait for a database held by another process;
+	// 0 means store.DefaultLockTimeout.
+	LockTimeout time.Duration
+	// Started, when set, is called once the bot is connected and its
+	// commands are registered.
+	Started func()
+}
+
+// Run serves the bot described by cfg until ctx is done, then shuts down in
+// reverse order of start: the bot finishes in-flight interactions and
+// closes the gateway, then the backup socket and the database close.
+func Run(ctx context.Context, cfg config.Config, opts Options) error {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 20 * time.Second}
+	}
+
+	st, err := store.Open(cfg.DBPath, store.Options{LockTimeout: opts.LockTimeout})
+	if errors.Is(err, store.ErrLocked) {
+		return &config.Error{Key: "FICSHELF_DB", Reason: fmt.Sprintf("%s is in use by another running Ficshelf (stop it first, or use another file)", cfg.DBPath)}
+	}
+	if err != nil {
+		return &config.Error{Key: "FICSHELF_DB", Reason: err.Error()}
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+
+	backups, err := hotbackup.Listen(hotbackup.SocketPath(cfg.DBPath), st.Backup, log)
+	if err != nil {
+		log.Warn("hot backups unavailable while running", "err", err)
+	} else {
+		defer backups.Close()
+	}
+
+	ao3, err := fic.NewAO3Client(cfg.AO3BaseURL, opts.HTTPClient, fic.DefaultUserAgent)
+	if err != nil {
+		return &config.Error{Key: "AO3_BASE_URL", Reason: err.Error()}
+	}
+
+	m := metrics.New(func() metrics.StoreStats { return metrics.StoreStats(st.Stats()) })
+	b, err := bot.New(bot.Config{
+		Token:    cfg.Token,
+		GuildID:  cfg.GuildID,
+		BaseURL:  cfg.BaseURL,
+		Logger:   log,
+		Observer: m,
+	})
+	if err != nil {
+		return fmt.Errorf("start bot: %w", err)
+	}
+	router := commands.New(commands.Deps{
+		Discord: b,
+		Store:   st,
+		AO3:     ao3,
+		Log:     log,
+		Now:     opts.Now,
+	})
+
+	if cfg.MetricsAddr != "" {
+		wait, err := metrics.Serve(ctx, cfg.MetricsAddr, m.Handler(metrics.Health{
+			GatewayConnected: b.Connected,
+			DatabaseOpen:     st.IsOpen,
+		}))
+		if err != nil {
+			return &config.Error{Key: "METRICS_ADDR", Reason: err.Error()}
+		}
+		defer wait()
+		log.Info("metrics listening", "addr", cfg.MetricsAddr)
+	}
+
+	if opts.Started != nil {
+		go func() {
+			select {
+			case <-b.Ready():
+				opts.Started()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	log.Info("starting", "db", cfg.DBPath, "guild", cfg.GuildID, "base_url", cfg.BaseURL)
+	if err := b.Run(ctx, router); err != nil {
+		return fmt.Errorf("bot: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

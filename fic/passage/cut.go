@@ -18,8 +18,9 @@ const (
 	Long   Length = 1500
 )
 
-// maxTarget keeps Max far below Discord's 4096-character embed description.
-const maxTarget = 3000
+// maxTarget keeps Max (2040) below Discord's 4096-character embed
+// description even when every character of a passage gets a markdown escape.
+const maxTarget = 1700
 
 // ParseLength maps "short", "medium" and "long" (any case) to a Length;
 // anything else is Medium with ok false.
@@ -36,7 +37,7 @@ func ParseLength(s string) (l Length, ok bool) {
 }
 
 // Target is the length a passage aims at: l itself, Medium when l is not
-// positive, at most 3000.
+// positive, at most 1700.
 func (l Length) Target() int {
 	switch {
 	case l <= 0:

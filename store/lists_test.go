@@ -66,6 +66,12 @@ func TestReadingList(t *testing.T) {
 	if err != nil || len(list) != 2 || list[0].StoryID != rec.ID || list[1].Title != "Other" {
 		t.Errorf("MemberList = %+v, %v", list, err)
 	}
+	for _, e := range list { // the bulk path agrees with the single-entry one
+		one, err := s.ListEntry(guildA, alice, e.StoryID)
+		if err != nil || !equalEntry(one, e) {
+			t.Errorf("MemberList entry %+v, ListEntry %+v (%v)", e, one, err)
+		}
+	}
 	if err := s.RemoveListEntry(guildA, alice, rec.ID); err != nil {
 		t.Fatal(err)
 	}

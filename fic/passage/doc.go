@@ -41,10 +41,12 @@
 // # Passages
 //
 // A [Passage] starts at a sentence start and ends at a sentence end. Whole
-// sentences are added while the passage stays near its [Length] (Short ≈ 300,
-// Medium ≈ 700, Long ≈ 1500 characters, counted in runes), never above
-// [Length.Max] (120% of the target, far below Discord's 4096-character embed
-// description limit). Only a single sentence longer than Max is cut, at a
+// sentences are added while the total stays within the target of its
+// [Length] (Short ≈ 300, Medium ≈ 700, Long ≈ 1500 characters, counted in
+// runes); one more is taken when that lands nearer the target without
+// passing [Length.Max] (120% of the target: 2040 at most, so even with every
+// character markdown-escaped it stays under Discord's 4096-character embed
+// description). A passage holds at least one sentence. Only a single sentence longer than Max is cut, at a
 // word boundary, with "…" appended (Truncated); the next passage then
 // continues inside that sentence at the cut, beginning with "…"
 // (Continued), so the Next chain reads every word of the story exactly once.
@@ -54,10 +56,15 @@
 // # Positions
 //
 // A place in a story is a [Cursor]: a chapter and a byte offset in its text.
-// [Next] gives the cursor after a passage (the next sentence, the next
-// chapter's first sentence, or the end of the story), [Pick] a random one
-// spread over the whole story by length, and [Find] the byte offset of a
-// phrase.
+// [Next] gives the cursor after a passage (the rest of a cut sentence, the
+// next sentence, the next chapter's first sentence, or the end of the
+// story); [CutAt] cuts the passage there. [Pick] gives a random place spread
+// evenly over the whole story (chapters weighted by length, every byte
+// equally likely, so every sentence, the last ones included, can come up,
+// and every part of a sentence too long for one passage), and [Around] the
+// passage holding it, taking earlier sentences when the chapter ends too
+// soon; [Random] does both within one chapter. [Find] gives the byte offset
+// of a phrase, and Around the passage around the match.
 //
 // # Find
 //

@@ -309,6 +309,7 @@ var speechVerbs = map[string]bool{
 	"shrieked": true, "snarled": true, "squeaked": true, "spat": true,
 	"drawled": true, "huffed": true, "offered": true, "agreed": true,
 	"admitted": true, "announced": true, "whimpered": true, "croaked": true,
+	"trailed": true, "echoed": true, "corrected": true, "prompted": true,
 }
 
 // speechTag reports whether the words at i are a dialogue tag: a name of

@@ -384,7 +384,7 @@ func (s *Store) SearchStories(guild, query string, limit int) ([]StoryRef, error
 				}
 			}
 		}
-		slices.SortFunc(touched, func(a, b int32) int {
+		better := func(a, b int32) int {
 			x, y := st[a], st[b]
 			if c := bits.OnesCount8(y.mask) - bits.OnesCount8(x.mask); c != 0 {
 				return c
@@ -402,8 +402,22 @@ func (s *Store) SearchStories(guild, query string, limit int) ([]StoryRef, error
 				return c
 			}
 			return popular(gi.items[a], gi.items[b])
-		})
-		for _, slot := range touched[:min(limit, len(touched))] {
+		}
+		// Keep the best limit in order while walking the matches: a broad
+		// prefix ("a") matches most of the library, and sorting all of it
+		// for 25 results is the slow part.
+		top := make([]int32, 0, limit+1)
+		for _, slot := range touched {
+			if len(top) == limit && better(slot, top[limit-1]) > 0 {
+				continue
+			}
+			i, _ := slices.BinarySearchFunc(top, slot, better)
+			top = slices.Insert(top, i, slot)
+			if len(top) > limit {
+				top = top[:limit]
+			}
+		}
+		for _, slot := range top {
 			picked = append(picked, gi.items[slot])
 		}
 	}

@@ -18,6 +18,7 @@ func corpus(t testing.TB) map[string][]string {
 		"noPunctuation": {g.noPunct(5000), g.noPunct(800)},
 		"oneParagraph":  {g.oneParagraph(6000)},
 		"mixed":         {g.chapter(2000, 5), "", "  \n\n ", g.noPunct(1500), g.oneParagraph(6000), g.chapter(100, 9)},
+		"cjk":           {strings.Repeat("他走了很远很远的路，她留下了，看着窗外的雨", 60) + "。" + strings.Repeat("“你好。”她说。他走了。\n\n", 40)},
 	}
 }
 
@@ -77,7 +78,7 @@ func checkPassage(t *testing.T, name, text string, idx Index, p Passage, l Lengt
 		if !strings.HasPrefix(p.Text, "…") {
 			t.Fatalf("%s: continued without …: %q", name, p.Text)
 		}
-		if r, _ := utf8.DecodeLastRuneInString(text[:p.StartByte]); !isSpaceRune(r) {
+		if r, _ := utf8.DecodeLastRuneInString(text[:p.StartByte]); !isSpaceRune(r) && wordRune(r) {
 			t.Fatalf("%s: continuation starts mid-word at %d", name, p.StartByte)
 		}
 	} else if p.StartByte != idx.Start(text, p.StartSentence) {
@@ -87,7 +88,7 @@ func checkPassage(t *testing.T, name, text string, idx Index, p Passage, l Lengt
 		if !strings.HasSuffix(p.Text, "…") {
 			t.Fatalf("%s: truncated without …", name)
 		}
-		if r, _ := utf8.DecodeRuneInString(text[p.EndByte:]); !isSpaceRune(r) {
+		if r, _ := utf8.DecodeRuneInString(text[p.EndByte:]); !isSpaceRune(r) && wordRune(r) {
 			t.Fatalf("%s: cut mid-word at %d: %q", name, p.EndByte, text[max(0, p.EndByte-10):min(len(text), p.EndByte+10)])
 		}
 		if p.EndSentence != p.StartSentence+1 {
@@ -192,7 +193,7 @@ func TestPropertyNextChain(t *testing.T) {
 			for _, text := range chapters {
 				want = append(want, strings.Fields(text)...)
 			}
-			if strings.Join(got, " ") != strings.Join(want, " ") {
+			if strings.Join(got, "") != strings.Join(want, "") {
 				t.Fatalf("%s/%d: chain read %d words, story has %d", kind, l, len(got), len(want))
 			}
 			for c, s := range seen {

@@ -84,6 +84,16 @@
 // binary encoding (codec.go): they are read in bulk (2,000 list entries, a
 // 5,000-story index rebuild) where JSON decoding would dominate, and chapter
 // text and its sentence index would otherwise be escaped and base64-inflated.
+//
+// # Caveats
+//
+// One process at a time: the file is locked while open (ErrLocked for a
+// second one), so this engine cannot serve several shards. Autocomplete and
+// typed-title resolution read an in-memory index derived from heads/ and
+// counts/, rebuilt at Open (tens of ms for 5,000 stories) and refreshed after
+// each commit; it is never written to the file. Kudos go through db.Batch:
+// concurrent kudos share one fsynced commit, each caller returning once its
+// own is durable.
 package store
 
 import (

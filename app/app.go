@@ -38,6 +38,10 @@ type Options struct {
 	// Started, when set, is called once the bot is connected and its
 	// commands are registered.
 	Started func()
+	// Wrap, when set, wraps the command router before the bot serves it;
+	// tests use it to add handlers that are slow or fail on purpose. The
+	// result's command definitions (bot.Definer) are what gets registered.
+	Wrap func(*commands.Router) bot.Handler
 }
 
 // Run serves the bot described by cfg until ctx is done, then shuts down in
@@ -120,8 +124,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			}
 		}()
 	}
+	var handler bot.Handler = router
+	if opts.Wrap != nil {
+		handler = opts.Wrap(router)
+	}
 	log.Info("starting", "db", cfg.DBPath, "guild", cfg.GuildID, "base_url", cfg.BaseURL)
-	if err := b.Run(ctx, router); err != nil {
+	if err := b.Run(ctx, handler); err != nil {
 		return fmt.Errorf("bot: %w", err)
 	}
 	log.Info("stopped")

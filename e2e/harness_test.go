@@ -15,6 +15,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/app"
+	"ficshelf/bot"
 	"ficshelf/commands"
 	"ficshelf/config"
 	"ficshelf/discordtest"
@@ -56,6 +57,7 @@ type Env struct {
 }
 
 type options struct {
+	wrap    func(*commands.Router) bot.Handler
 	ao3     string
 	now     func() time.Time
 	seed    func(t *testing.T, st *store.Store, e *Env)
@@ -75,6 +77,11 @@ func WithNow(now func() time.Time) Option { return func(o *options) { o.now = no
 // and other state without going through commands (see SeedStory).
 func WithSeed(fn func(t *testing.T, st *store.Store, e *Env)) Option {
 	return func(o *options) { o.seed = fn }
+}
+
+// WithWrap wraps the command router (see app.Options.Wrap).
+func WithWrap(wrap func(*commands.Router) bot.Handler) Option {
+	return func(o *options) { o.wrap = wrap }
 }
 
 // WithServerOptions passes options to discordtest.New.
@@ -158,6 +165,7 @@ func (e *Env) Begin() {
 		done <- app.Run(ctx, e.Cfg, app.Options{
 			Logger:  log,
 			Now:     e.opts.now,
+			Wrap:    e.opts.wrap,
 			Started: func() { close(started) },
 		})
 	}()

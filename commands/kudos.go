@@ -1,4 +1,365 @@
 package commands
 
-// registerKudos adds its commands and component routes to r.
-func (c *cmds) registerKudos(r *Router) {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/store"
+)
+
+// Routes of the kudos family besides the shared Kudos button (routeKudos).
+const (
+	routeKudosList = "kudos-ls" // kudos-ls:<story>:<page>: a page of /kudos list
+)
+
+// kudosListPageSize is how many kudos one page of /kudos list shows.
+const kudosListPageSize = 20
+
+// topKudosLimit is how many stories /kudos top ranks.
+const topKudosLimit = 10
+
+// registerKudos adds /kudos (give, top, list), the Kudos button shared by
+// cards, excerpts and recs, and /kudos list's page buttons.
+func (c *cmds) registerKudos(r *Router) {
+	r.Add(&Command{
+		Def: &discordgo.ApplicationCommand{
+			Name:        "kudos",
+			Description: "Leave kudos on a story, see who did, and the server's favourites",
+			Options: []*discordgo.ApplicationCommandOption{
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "give",
+					Description: "Leave kudos on a story (one per member per story, as on AO3)",
+					Options:     []*discordgo.ApplicationCommandOption{storyOption("The story to leave kudos on", true)},
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "top",
+					Description: "The stories with the most kudos in this server",
+					Options: []*discordgo.ApplicationCommandOption{{
+						Type:        discordgo.ApplicationCommandOptionString,
+						Name:        "period",
+						Description: "Count kudos given in this period (default: all time)",
+						Choices: []*discordgo.ApplicationCommandOptionChoice{
+							{Name: "this week", Value: "week"},
+							{Name: "this month", Value: "month"},
+							{Name: "all time", Value: "all"},
+						},
+					}},
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "list",
+					Description: "Who left kudos on a story, newest first",
+					Options:     []*discordgo.ApplicationCommandOption{storyOption("The story", true)},
+				},
+			},
+		},
+		Subcommands: map[string]HandlerFunc{
+			"give": c.kudosGive,
+			"top":  c.kudosTop,
+			"list": c.kudosList,
+		},
+		Autocomplete: c.autocompleteStories,
+	})
+	r.Component(routeKudos, c.kudosButton)
+	r.Component(routeKudosList, c.kudosListPage)
+}
+
+// storyName shows a story's title in a sentence: bold, markdown defanged.
+func storyName(title string) string {
+	return "**" + escapeMarkdown(clip(title, 150)) + "**"
+}
+
+// kudosWord is "1 kudos" / "12 kudos" (AO3 says kudos for one too).
+func kudosWord(n int) string { return formatInt(n) + " kudos" }
+
+// giveKudos records the member's kudos on rec and returns the new count.
+// The refusals (already given, own story, story gone) are UserErrors.
+func (c *cmds) giveKudos(req *Request, rec store.StoryRecord) (int, error) {
+	name := storyName(rec.Story.Title)
+	if rec.Mine && rec.AddedBy == req.UserID {
+		return rec.Kudos, Errorf("You wrote %s, so you can't leave kudos on it — but thank you for sharing it with the server!", name)
+	}
+	n, err := c.store.GiveKudos(req.GuildID, rec.ID, req.UserID, c.now())
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, store.ErrAlreadyGiven):
+		return n, Sorry(err, fmt.Sprintf("You already left kudos on %s — one per member per story, as on AO3. It has %s.", name, kudosWord(n)))
+	case errors.Is(err, store.ErrOwnStory):
+		return n, Sorry(err, fmt.Sprintf("You wrote %s, so you can't leave kudos on it — but thank you for sharing it with the server!", name))
+	case errors.Is(err, store.ErrNotFound):
+		return 0, Sorry(err, "That story is no longer in this server's library.")
+	}
+	return 0, fmt.Errorf("give kudos on story %s: %w", rec.ID, err)
+}
+
+// kudosGive is /kudos give. Success is answered publicly: kudos are public
+// on AO3 too (/kudos list shows them), the command's use is visible in the
+// channel anyway, and the thank-you tells others the story is loved.
+// Refusals are ephemeral.
+func (c *cmds) kudosGive(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	rec, err := c.resolveStory(req, "story")
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.giveKudos(req, rec)
+	if err != nil {
+		return nil, err
+	}
+	return Reply(fmt.Sprintf("❤️ <@%s> left kudos on %s. Thank you! It has %s now.", req.UserID, storyName(rec.Story.Title), kudosWord(n))), nil
+}
+
+// storyByArg reads a component's story argument as a story of the server;
+// a removed story or a malformed argument is a UserError.
+func (c *cmds) storyByArg(req *Request) (store.StoryRecord, error) {
+	if len(req.Args) < 1 {
+		return store.StoryRecord{}, Errorf("This button has expired. Run the command again for a fresh one.")
+	}
+	rec, err := c.store.Story(req.GuildID, req.Args[0])
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidID) {
+		return store.StoryRecord{}, Sorry(err, "That story is no longer in this server's library.")
+	}
+	if err != nil {
+		return store.StoryRecord{}, fmt.Errorf("story %s: %w", req.Args[0], err)
+	}
+	return rec, nil
+}
+
+// kudosButton is the Kudos button ("kudos:<story>") on cards, excerpts and
+// recs: the same rules as /kudos give. Success updates the message the
+// button is on (type 7) so its label shows the new count; nothing else on
+// the message changes, except a story card's own Kudos field. Refusals are
+// ephemeral.
+func (c *cmds) kudosButton(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	rec, err := c.storyByArg(req)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.giveKudos(req, rec)
+	if err != nil {
+		return nil, err
+	}
+	msg := req.Message()
+	if msg == nil {
+		return Ephemeral(fmt.Sprintf("❤️ You left kudos on %s. It has %s now.", storyName(rec.Story.Title), kudosWord(n))), nil
+	}
+	return kudosUpdate(msg, rec.ID, n), nil
+}
+
+// kudosLabel is the Kudos button's label for a count.
+func kudosLabel(n int) string { return fmt.Sprintf("Kudos (%d)", n) }
+
+// kudosUpdate answers a Kudos click by re-sending msg as it is with only
+// the kudos button of storyID relabelled, and the Kudos field of that
+// story's card (an embed whose footer is "Story <id>…") set to n. Content
+// and embeds are sent back unchanged because an update replaces them.
+func kudosUpdate(msg *discordgo.Message, storyID string, n int) *discordgo.InteractionResponse {
+	embeds := make([]*discordgo.MessageEmbed, 0, len(msg.Embeds))
+	for _, e := range msg.Embeds {
+		embeds = append(embeds, cardKudosField(e, storyID, n))
+	}
+	comps := relabel(msg.Components, CustomID(routeKudos, storyID), kudosLabel(n))
+	if comps == nil {
+		comps = []discordgo.MessageComponent{}
+	}
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseUpdateMessage,
+		Data: &discordgo.InteractionResponseData{
+			Content:         msg.Content,
+			Embeds:          embeds,
+			Components:      comps,
+			AllowedMentions: noPings(),
+		},
+	}
+}
+
+// cardKudosField returns e, or a copy with its Kudos field set to n when e
+// is storyID's card.
+func cardKudosField(e *discordgo.MessageEmbed, storyID string, n int) *discordgo.MessageEmbed {
+	if e == nil || e.Footer == nil {
+		return e
+	}
+	rest, ok := strings.CutPrefix(e.Footer.Text, "Story "+storyID)
+	if !ok || (rest != "" && !strings.HasPrefix(rest, " ")) {
+		return e
+	}
+	cp := *e
+	cp.Fields = make([]*discordgo.MessageEmbedField, len(e.Fields))
+	for i, f := range e.Fields {
+		if f != nil && f.Name == "Kudos" {
+			nf := *f
+			nf.Value = formatInt(n)
+			f = &nf
+		}
+		cp.Fields[i] = f
+	}
+	return &cp
+}
+
+// relabel copies a message's components, giving the button whose custom
+// ID is customID the label label. Everything else is kept as it is.
+func relabel(comps []discordgo.MessageComponent, customID, label string) []discordgo.MessageComponent {
+	if comps == nil {
+		return nil
+	}
+	out := make([]discordgo.MessageComponent, 0, len(comps))
+	for _, c := range comps {
+		switch v := c.(type) {
+		case *discordgo.ActionsRow:
+			row := *v
+			row.Components = relabel(v.Components, customID, label)
+			out = append(out, &row)
+		case discordgo.ActionsRow:
+			v.Components = relabel(v.Components, customID, label)
+			out = append(out, v)
+		case *discordgo.Button:
+			if v.CustomID == customID {
+				b := *v
+				b.Label = label
+				out = append(out, &b)
+				continue
+			}
+			out = append(out, v)
+		case discordgo.Button:
+			if v.CustomID == customID {
+				v.Label = label
+			}
+			out = append(out, v)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// periodSince turns /kudos top's period into the start of the period (zero
+// for all time) and words for the title.
+func periodSince(period string, now time.Time) (time.Time, string) {
+	switch period {
+	case "week":
+		return now.Add(-7 * 24 * time.Hour), "this week"
+	case "month":
+		return now.AddDate(0, -1, 0), "this month"
+	}
+	return time.Time{}, "of all time"
+}
+
+// kudosTop is /kudos top: the server's stories with the most kudos given
+// in the period, numbered, with counts. Public: it is the server's chart.
+func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	period := req.String("period")
+	since, words := periodSince(period, c.now())
+	top, err := c.store.TopKudos(req.GuildID, since, topKudosLimit)
+	if err != nil {
+		return nil, fmt.Errorf("top kudos: %w", err)
+	}
+	if len(top) == 0 {
+		if since.IsZero() {
+			return Ephemeral("Nobody has left kudos on a story in this server yet. Be the first: `/kudos give`, or the Kudos button under a story."), nil
+		}
+		return Ephemeral(fmt.Sprintf("Nobody has left kudos %s yet. Try `/kudos top period:all time`.", words)), nil
+	}
+	var b strings.Builder
+	for i, t := range top {
+		fmt.Fprintf(&b, "**%d.** %s", i+1, storyName(t.Story.Title))
+		if len(t.Story.Authors) > 0 {
+			b.WriteString(" — " + escapeMarkdown(clip(strings.Join(t.Story.Authors, ", "), 80)))
+		}
+		fmt.Fprintf(&b, "\n❤️ %s", kudosWord(t.Count))
+		if !since.IsZero() {
+			fmt.Fprintf(&b, " %s · %s in all", words, formatInt(t.Kudos))
+		}
+		b.WriteString("\n")
+	}
+	embed := &discordgo.MessageEmbed{
+		Title:       "Most kudos " + words,
+		Description: b.String(),
+		Color:       colorNeutral,
+		Footer:      &discordgo.MessageEmbedFooter{Text: "One kudos per member per story, as on AO3."},
+	}
+	return EmbedReply(false, []*discordgo.MessageEmbed{embed}), nil
+}
+
+// kudosList is /kudos list: who left kudos on a story, newest first,
+// kudosListPageSize per page. Public, like the kudos list under an AO3
+// work; the mentions never ping.
+func (c *cmds) kudosList(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	rec, err := c.resolveStory(req, "story")
+	if err != nil {
+		return nil, err
+	}
+	kudos, err := c.store.Kudos(req.GuildID, rec.ID)
+	if err != nil {
+		return nil, fmt.Errorf("kudos of story %s: %w", rec.ID, err)
+	}
+	if len(kudos) == 0 {
+		return Ephemeral(fmt.Sprintf("Nobody has left kudos on %s yet. Be the first with `/kudos give`.", storyName(rec.Story.Title))), nil
+	}
+	embed, comps := kudosListPage(rec, kudos, 0)
+	return EmbedReply(false, []*discordgo.MessageEmbed{embed}, comps...), nil
+}
+
+// kudosListPage turns /kudos list's pages ("kudos-ls:<story>:<page>").
+func (c *cmds) kudosListPage(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	rec, err := c.storyByArg(req)
+	if err != nil {
+		return nil, err
+	}
+	page := 0
+	if len(req.Args) > 1 {
+		page, _ = strconv.Atoi(req.Args[1])
+	}
+	kudos, err := c.store.Kudos(req.GuildID, rec.ID)
+	if err != nil {
+		return nil, fmt.Errorf("kudos of story %s: %w", rec.ID, err)
+	}
+	embed, comps := kudosListPage(rec, kudos, page)
+	return Update("", []*discordgo.MessageEmbed{embed}, comps...), nil
+}
+
+// kudosListPage renders page (clamped) of a story's kudos.
+func kudosListPage(rec store.StoryRecord, kudos []store.Kudo, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
+	pages := max(1, (len(kudos)+kudosListPageSize-1)/kudosListPageSize)
+	page = min(max(page, 0), pages-1)
+	var b strings.Builder
+	if len(kudos) == 0 {
+		b.WriteString("Nobody has left kudos on this story yet.")
+	}
+	for _, k := range kudos[min(page*kudosListPageSize, len(kudos)):min((page+1)*kudosListPageSize, len(kudos))] {
+		fmt.Fprintf(&b, "<@%s> · <t:%d:R>\n", k.UserID, k.At.Unix())
+	}
+	footer := kudosWord(len(kudos))
+	if pages > 1 {
+		footer += fmt.Sprintf(" · page %d of %d", page+1, pages)
+	}
+	embed := &discordgo.MessageEmbed{
+		Title:       clip("Kudos on "+rec.Story.Title, 256),
+		Description: b.String(),
+		Color:       ratingColor(rec.Story.Rating),
+		Footer:      &discordgo.MessageEmbedFooter{Text: footer},
+	}
+	return embed, pager(page, pages, routeKudosList, rec.ID)
+}
+
+// pager is a row of Previous/Next buttons routed to route with args and
+// the target page, or nothing when everything fits on one page. The two
+// custom IDs differ (page-1, page+1) even when a button is disabled.
+func pager(page, pages int, route string, args ...string) []discordgo.MessageComponent {
+	if pages <= 1 {
+		return nil
+	}
+	withPage := func(p int) []string { return append(append([]string{}, args...), strconv.Itoa(p)) }
+	prev := Button("Previous", discordgo.SecondaryButton, route, withPage(page-1)...)
+	prev.Disabled = page <= 0
+	next := Button("Next", discordgo.SecondaryButton, route, withPage(page+1)...)
+	next.Disabled = page >= pages-1
+	return []discordgo.MessageComponent{Row(prev, next)}
+}

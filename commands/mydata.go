@@ -1,4 +1,100 @@
 package commands
 
-// registerMyData adds its commands and component routes to r.
-func (c *cmds) registerMyData(r *Router) {}
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/store"
+)
+
+// routeMyDataDelete is the confirmation of /mydata delete:
+// "md-del:yes:<user>" deletes, "md-del:no:<user>" cancels.
+const routeMyDataDelete = "md-del"
+
+// registerMyData adds /mydata (export, delete) and delete's confirmation
+// buttons.
+func (c *cmds) registerMyData(r *Router) {
+	r.Add(&Command{
+		Def: &discordgo.ApplicationCommand{
+			Name:        "mydata",
+			Description: "See or delete everything Ficshelf keeps about you in this server",
+			Options: []*discordgo.ApplicationCommandOption{
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "export",
+					Description: "Everything Ficshelf keeps about you in this server, as a JSON file",
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "delete",
+					Description: "Delete your reading list, kudos and club progress in this server (asks first)",
+				},
+			},
+		},
+		Subcommands: map[string]HandlerFunc{
+			"export": c.myDataExport,
+			"delete": c.myDataDelete,
+		},
+		Ephemeral: true,
+	})
+	r.Component(routeMyDataDelete, c.myDataDeleteConfirm)
+}
+
+// MyDataExport is the JSON document of /mydata export (schema version 1):
+// store.MemberExport (reading list, kudos given, stories added, and each
+// feature's data under "other") with a format marker and the time.
+type MyDataExport struct {
+	Format     string    `json:"format"` // "ficshelf-member-data/1"
+	ExportedAt time.Time `json:"exported_at"`
+	store.MemberExport
+}
+
+// myDataExport is /mydata export: ephemeral, as a JSON file.
+func (c *cmds) myDataExport(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	exp, err := c.store.ExportMember(req.GuildID, req.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("export member: %w", err)
+	}
+	doc := MyDataExport{Format: "ficshelf-member-data/1", ExportedAt: c.now().UTC().Truncate(time.Second), MemberExport: exp}
+	msg := fmt.Sprintf("Here is everything Ficshelf keeps about you in this server: %s on your reading list, %s given, %s added to the library.",
+		storiesWord(len(exp.ReadingList)), kudosWord(len(exp.KudosGiven)), storiesWord(len(exp.StoriesAdded)))
+	return jsonFileReply(msg, "ficshelf-my-data.json", doc)
+}
+
+// myDataDelete is /mydata delete: says what would go and asks for a
+// confirmation button.
+func (c *cmds) myDataDelete(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	exp, err := c.store.ExportMember(req.GuildID, req.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("export member: %w", err)
+	}
+	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down) and your reading-club progress. Stories you added stay in the library. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
+		storiesWord(len(exp.ReadingList)), formatInt(len(exp.KudosGiven)))
+	r := Ephemeral(msg)
+	r.Data.Components = []discordgo.MessageComponent{Row(
+		Button("Delete my data", discordgo.DangerButton, routeMyDataDelete, "yes", req.UserID),
+		Button("Cancel", discordgo.SecondaryButton, routeMyDataDelete, "no", req.UserID),
+	)}
+	return r, nil
+}
+
+// myDataDeleteConfirm handles the confirmation buttons. Only the member
+// who asked can confirm (the message is ephemeral anyway).
+func (c *cmds) myDataDeleteConfirm(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	if len(req.Args) != 2 {
+		return nil, Errorf("This button has expired. Run `/mydata delete` again.")
+	}
+	if req.Args[1] != req.UserID {
+		return nil, Errorf("Only the member who asked can confirm this. Use `/mydata delete` for your own data.")
+	}
+	if req.Args[0] != "yes" {
+		return Update("Cancelled: nothing was deleted.", nil), nil
+	}
+	if err := c.store.DeleteMember(req.GuildID, req.UserID); err != nil {
+		return nil, fmt.Errorf("delete member: %w", err)
+	}
+	return Update("Done: your reading list, kudos and reading-club progress in this server are deleted.", nil), nil
+}

@@ -845,6 +845,9 @@ func interactionJSON(i *discordgo.Interaction, ch *discordgo.Channel) (json.RawM
 	if err != nil {
 		return nil, fmt.Errorf("marshal interaction: %w", err)
 	}
+	if raw, err = withMessageComponents(raw, i); err != nil {
+		return nil, err
+	}
 	md, ok := i.Data.(discordgo.ModalSubmitInteractionData)
 	if !ok {
 		return raw, nil

@@ -105,7 +105,9 @@ func TestKudosGive(t *testing.T) {
 		own = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Alice Writes", 1, 1, true, 0)
 		other = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Found On AO3", 3, 3, false, 0)
 	}))
-	story := func(r store.StoryRecord) discordtest.Opt { return discordtest.Sub("give", discordtest.String("story", r.ID)) }
+	story := func(r store.StoryRecord) discordtest.Opt {
+		return discordtest.Sub("give", discordtest.String("story", r.ID))
+	}
 
 	a := e.Slash(e.General, e.Bob, "kudos", story(own))
 	if a.Ephemeral() || !strings.Contains(a.Content(), "Alice Writes") || !strings.Contains(a.Content(), "1 kudos") {

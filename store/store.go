@@ -55,6 +55,34 @@
 //	                        added, updated
 //	    readers/
 //	      <story u64>|<user u64> -> (empty)   (reverse of lists/)
+//	    rec_threads/                          (recs.go)
+//	      <story u64>    -> JSON RecThread: the story's one discussion thread
+//	    recs/            (sequence = last rec ID; newest = highest key)
+//	      <rec u64>      -> JSON Rec: story, member, why, time, message, thread
+//	    recs_by_user/
+//	      <user u64>|<rec u64> -> (empty)
+//	    recs_by_story/
+//	      <story u64>|<rec u64> -> (empty)
+//	    rec_requests/    (sequence = last request ID)
+//	      <request u64>  -> JSON RecRequest (answers: rec IDs)
+//	    rec_request_threads/
+//	      <thread u64>   -> <request u64>
+//	    clubs/           (sequence = last club ID)   (clubs.go)
+//	      <club u64>     -> JSON Club with its checkpoints (schedule and what
+//	                        was announced: message, thread); kept after it ends
+//	    club_channels/
+//	      <channel u64>  -> <club u64>   (the channel's active club only)
+//	    club_stories/
+//	      <story u64>|<club u64> -> (empty)   (active clubs reading a story)
+//	    club_members/
+//	      <club u64>|<user u64> -> binary member: joined, chapter read, updated
+//	    club_by_member/
+//	      <user u64>|<club u64> -> (empty)   (reverse of club_members/)
+//	due/                                      (bucket; global: the checkpoint
+//	                                            scheduler reads its first key)
+//	  <opens u64 unix ns>|<guild u64>|<club u64>|<checkpoint u64> -> (empty)
+//	                        (a checkpoint not yet announced; removed in the
+//	                        transaction that records its thread)
 //
 // # Extending
 //

@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/discordtest"
+	"ficshelf/store"
+)
+
+// myData reads Alice's /mydata export.
+type myDataDoc struct {
+	Format      string `json:"format"`
+	GuildID     string `json:"guild_id"`
+	UserID      string `json:"user_id"`
+	ReadingList []struct {
+		StoryID string `json:"story_id"`
+		Status  string `json:"status"`
+	} `json:"reading_list"`
+	KudosGiven []struct {
+		StoryID string `json:"story_id"`
+		Title   string `json:"title"`
+	} `json:"kudos_given"`
+	StoriesAdded []struct {
+		ID    string `json:"ID"`
+		Title string `json:"Title"`
+	} `json:"stories_added"`
+}
+
+func exportMyData(t *testing.T, e *Env, who *discordgo.Member) myDataDoc {
+	t.Helper()
+	a := e.Slash(e.General, who, "mydata", discordtest.Sub("export"))
+	if !a.Ephemeral() || len(a.Original.Files) != 1 || a.Original.Files[0].Name != "ficshelf-my-data.json" {
+		t.Fatalf("/mydata export: ephemeral=%v files=%v", a.Ephemeral(), a.Original.Files)
+	}
+	var doc myDataDoc
+	if err := json.Unmarshal(a.Original.Files[0].Data, &doc); err != nil {
+		t.Fatalf("export is not JSON: %v", err)
+	}
+	return doc
+}
+
+func TestMyDataExportAndDelete(t *testing.T) {
+	var one, two, mine store.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+		one = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "First Love", 3, 3, false, 0)
+		two = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Second Wind", 3, 3, false, 0)
+		mine = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Alice's Own", 1, 1, true, 0)
+	}))
+	kudos := func(who *discordgo.Member, r store.StoryRecord) {
+		t.Helper()
+		if a := e.Slash(e.General, who, "kudos", discordtest.Sub("give", discordtest.String("story", r.ID))); a.Ephemeral() {
+			t.Fatalf("kudos refused: %q", a.Content())
+		}
+	}
+	kudos(e.Alice, one)
+	kudos(e.Alice, two)
+	kudos(e.Bob, one)
+	e.Slash(e.General, e.Alice, "readinglist", rl("add", discordtest.String("story", one.ID), discordtest.String("status", "reading")))
+	e.Slash(e.General, e.Alice, "readinglist", rl("add", discordtest.String("story", two.ID)))
+	e.Slash(e.General, e.Bob, "readinglist", rl("add", discordtest.String("story", one.ID)))
+
+	doc := exportMyData(t, e, e.Alice)
+	if doc.Format != "ficshelf-member-data/1" || doc.UserID != e.Alice.User.ID || doc.GuildID != e.Guild.ID {
+		t.Errorf("export header %+v", doc)
+	}
+	if len(doc.ReadingList) != 2 || len(doc.KudosGiven) != 2 || len(doc.StoriesAdded) != 1 || doc.StoriesAdded[0].Title != "Alice's Own" {
+		t.Errorf("export = %+v", doc)
+	}
+	// Another server's export knows nothing of this one.
+	other := e.Slash(e.OtherGeneral, e.OtherMember, "mydata", discordtest.Sub("export"))
+	if !strings.Contains(string(other.Original.Files[0].Data), `"reading_list": []`) {
+		t.Errorf("other server export: %s", other.Original.Files[0].Data)
+	}
+
+	// Cancel changes nothing.
+	ask := e.Slash(e.General, e.Alice, "mydata", discordtest.Sub("delete"))
+	if !ask.Ephemeral() || !strings.Contains(ask.Content(), "2 stories") {
+		t.Fatalf("delete prompt: %q", ask.Content())
+	}
+	yes, no := "md-del:yes:"+e.Alice.User.ID, "md-del:no:"+e.Alice.User.ID
+	c := e.Click(e.Alice, ask.Original, no)
+	if c.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(c.Original.Content, "nothing was deleted") || len(c.Original.Components) != 0 {
+		t.Errorf("cancel: type %d %q components %d", c.Type, c.Original.Content, len(c.Original.Components))
+	}
+	if d := exportMyData(t, e, e.Alice); len(d.ReadingList) != 2 || len(d.KudosGiven) != 2 {
+		t.Fatalf("cancel deleted something: %+v", d)
+	}
+	// Someone else cannot confirm Alice's deletion.
+	ask = e.Slash(e.General, e.Alice, "mydata", discordtest.Sub("delete"))
+	wantEphemeral(t, "another member confirms", e.Click(e.Bob, ask.Original, yes), "Only the member who asked")
+	// Confirm deletes list and kudos, and the counts follow.
+	c = e.Click(e.Alice, ask.Original, yes)
+	if c.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(c.Original.Content, "Done") {
+		t.Fatalf("confirm: type %d %q", c.Type, c.Original.Content)
+	}
+	d := exportMyData(t, e, e.Alice)
+	if len(d.ReadingList) != 0 || len(d.KudosGiven) != 0 || len(d.StoriesAdded) != 1 {
+		t.Errorf("after delete: %+v; want no list, no kudos, the added story kept", d)
+	}
+	list := e.Slash(e.General, e.Bob, "kudos", discordtest.Sub("list", discordtest.String("story", one.ID))).Original.EmbedText()
+	if !strings.Contains(list, "1 kudos") || strings.Contains(list, e.Alice.User.ID) {
+		t.Errorf("First Love kudos after Alice's deletion: %q", list)
+	}
+	top := e.Slash(e.General, e.Bob, "kudos", discordtest.Sub("top")).Original.EmbedText()
+	if strings.Contains(top, "Second Wind") {
+		t.Errorf("Second Wind still ranked with no kudos left: %q", top)
+	}
+	// Bob's data is untouched, and Alice can start again.
+	if b := exportMyData(t, e, e.Bob); len(b.ReadingList) != 1 || len(b.KudosGiven) != 1 {
+		t.Errorf("Bob's data after Alice's deletion: %+v", b)
+	}
+	kudos(e.Alice, one)
+	_ = mine
+}
+
+// TestRemovingAStoryRemovesItsKudosAndListEntries removes a story from the
+// library (as /story remove does, through the store while the bot is
+// stopped) and checks every view of kudos and lists follows.
+func TestRemovingAStoryRemovesItsKudosAndListEntries(t *testing.T) {
+	var gone, kept store.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+		gone = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Going Away", 2, 2, false, 0)
+		kept = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Staying Put", 2, 2, false, 0)
+	}))
+	for _, who := range []*discordgo.Member{e.Alice, e.Bob} {
+		for _, r := range []store.StoryRecord{gone, kept} {
+			e.Slash(e.General, who, "kudos", discordtest.Sub("give", discordtest.String("story", r.ID)))
+			e.Slash(e.General, who, "readinglist", rl("add", discordtest.String("story", r.ID)))
+		}
+	}
+	card := cardMessage(e, gone.ID, 2)
+	e.Click(e.Mod, card, "kudos:"+gone.ID)
+	if err := e.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(e.Cfg.DBPath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RemoveStory(e.Guild.ID, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	e.Begin()
+
+	show := e.Slash(e.General, e.Alice, "readinglist", rl("show")).Original.Embeds[0].Description
+	if strings.Contains(show, "Going Away") || !strings.Contains(show, "Staying Put") {
+		t.Errorf("Alice's list after removal: %q", show)
+	}
+	top := e.Slash(e.General, e.Bob, "kudos", discordtest.Sub("top")).Original.EmbedText()
+	if strings.Contains(top, "Going Away") || !strings.Contains(top, "Staying Put") {
+		t.Errorf("/kudos top after removal: %q", top)
+	}
+	doc := exportMyData(t, e, e.Bob)
+	if len(doc.KudosGiven) != 1 || len(doc.ReadingList) != 1 || doc.KudosGiven[0].StoryID != kept.ID {
+		t.Errorf("Bob's data after removal: %+v", doc)
+	}
+	// Buttons on old messages of the removed story answer with a sentence.
+	wantEphemeral(t, "kudos on removed", e.Click(e.Alice, card, "kudos:"+gone.ID), "no longer in this server's library")
+	wantEphemeral(t, "list add on removed", e.Click(e.Alice, card, "rl-add:"+gone.ID), "no longer in this server's library")
+	m := e.Srv.Send(t, e.Srv.MessageCommand(t, e.General.ID, e.Alice.User.ID, "Add to reading list", card.ID)).Wait(t)
+	wantEphemeral(t, "message command on removed", m, "no longer in this server's library")
+}

@@ -1,0 +1,191 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/discordtest"
+	"ficshelf/fic"
+	"ficshelf/store"
+	"ficshelf/store/storetest"
+)
+
+const testGuild = "700000000000000001"
+
+// slash builds a guild slash-command interaction by user with one
+// subcommand and its options.
+func slash(user, command, sub string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.Interaction {
+	return &discordgo.Interaction{
+		ID: "1", Type: discordgo.InteractionApplicationCommand, GuildID: testGuild, ChannelID: "800000000000000001", AppID: "900",
+		Member: &discordgo.Member{User: &discordgo.User{ID: user, Username: "u" + user}},
+		Data: discordgo.ApplicationCommandInteractionData{Name: command, Options: []*discordgo.ApplicationCommandInteractionDataOption{{
+			Name: sub, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts,
+		}}},
+	}
+}
+
+func strOpt(name, v string) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionString, Value: v}
+}
+
+func intOpt(name string, v int) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionInteger, Value: float64(v)}
+}
+
+func addWork(t testing.TB, st *store.Store, title string, posted, expected int, by string, mine bool) store.StoryRecord {
+	t.Helper()
+	rec, err := st.AddStory(testGuild, &fic.Story{Title: title, Authors: []string{"quill"}, Rating: fic.RatingTeen,
+		ChaptersPosted: posted, ChaptersExpected: expected}, nil, by, mine, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func handle(t testing.TB, r *Router, i *discordgo.Interaction) *discordgo.InteractionResponse {
+	t.Helper()
+	resp, err := r.HandleInteraction(context.Background(), i)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	fromMessage := i.Message != nil
+	if err := discordtest.CheckResponse(i.Type, fromMessage, resp); err != nil {
+		t.Fatalf("invalid answer: %v", err)
+	}
+	return resp
+}
+
+func TestKudosUpdateRelabelsOnlyTheKudosButton(t *testing.T) {
+	msg := &discordgo.Message{
+		Content: "<@1> recommends",
+		Embeds: []*discordgo.MessageEmbed{
+			{Title: "Card", Fields: []*discordgo.MessageEmbedField{{Name: "Kudos", Value: "4"}, {Name: "Words", Value: "10"}}, Footer: &discordgo.MessageEmbedFooter{Text: "Story 12 · AO3 work 9"}},
+			{Title: "Other", Fields: []*discordgo.MessageEmbedField{{Name: "Kudos", Value: "4"}}, Footer: &discordgo.MessageEmbedFooter{Text: "Story 123"}},
+		},
+		Components: []discordgo.MessageComponent{
+			&discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				&discordgo.Button{Label: "Next passage", CustomID: "ex1:12:3", Style: discordgo.PrimaryButton},
+				&discordgo.Button{Label: "Kudos (4)", CustomID: "kudos:12", Style: discordgo.SuccessButton, Emoji: &discordgo.ComponentEmoji{Name: "❤️"}},
+				&discordgo.Button{Label: "Kudos (4)", CustomID: "kudos:123", Style: discordgo.SuccessButton},
+			}},
+			&discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				&discordgo.SelectMenu{CustomID: "pick", Options: []discordgo.SelectMenuOption{{Label: "a", Value: "a"}}},
+			}},
+		},
+	}
+	r := kudosUpdate(msg, "12", 5)
+	if err := discordtest.CheckResponse(discordgo.InteractionMessageComponent, true, r); err != nil {
+		t.Fatal(err)
+	}
+	d := r.Data
+	if r.Type != discordgo.InteractionResponseUpdateMessage || d.Content != msg.Content || len(d.Embeds) != 2 || len(d.Components) != 2 {
+		t.Fatalf("update = %+v", d)
+	}
+	row := d.Components[0].(*discordgo.ActionsRow).Components
+	if l := row[1].(*discordgo.Button).Label; l != "Kudos (5)" {
+		t.Errorf("kudos label %q", l)
+	}
+	if l := row[0].(*discordgo.Button).Label; l != "Next passage" {
+		t.Errorf("other button %q", l)
+	}
+	if l := row[2].(*discordgo.Button).Label; l != "Kudos (4)" {
+		t.Errorf("another story's kudos button became %q", l)
+	}
+	if d.Embeds[0].Fields[0].Value != "5" || d.Embeds[0].Fields[1].Value != "10" || d.Embeds[1].Fields[0].Value != "4" {
+		t.Errorf("embeds %+v %+v", d.Embeds[0].Fields, d.Embeds[1].Fields)
+	}
+	// The received message is not modified in place.
+	if msg.Embeds[0].Fields[0].Value != "4" || msg.Components[0].(*discordgo.ActionsRow).Components[1].(*discordgo.Button).Label != "Kudos (4)" {
+		t.Error("kudosUpdate modified the message it was given")
+	}
+}
+
+func TestKudosGiveRules(t *testing.T) {
+	st := storetest.Open(t)
+	r := New(Deps{Store: st})
+	own := addWork(t, st, "Mine", 1, 1, "501", true)
+	found := addWork(t, st, "Found", 1, 1, "501", false)
+	give := func(user string, rec store.StoryRecord) *discordgo.InteractionResponse {
+		return handle(t, r, slash(user, "kudos", "give", strOpt("story", rec.ID)))
+	}
+	if a := give("502", own); a.Data.Flags != 0 || !strings.Contains(a.Data.Content, "1 kudos") {
+		t.Errorf("first kudos: %+v", a.Data)
+	}
+	for _, c := range []struct {
+		user string
+		rec  store.StoryRecord
+		want string
+	}{{"502", own, "already left kudos"}, {"501", own, "You wrote"}} {
+		a := give(c.user, c.rec)
+		if a.Data.Flags&discordgo.MessageFlagsEphemeral == 0 || !strings.Contains(a.Data.Content, c.want) {
+			t.Errorf("%s on %s: %+v", c.user, c.rec.Story.Title, a.Data)
+		}
+	}
+	if a := give("501", found); a.Data.Flags != 0 {
+		t.Errorf("the adder of a story they did not write was refused: %q", a.Data.Content)
+	}
+	got, _ := st.Story(testGuild, own.ID)
+	if got.Kudos != 1 {
+		t.Errorf("kudos = %d after refusals; want 1", got.Kudos)
+	}
+}
+
+func TestKudosListPageFits(t *testing.T) {
+	kudos := make([]store.Kudo, 45)
+	for i := range kudos {
+		kudos[i] = store.Kudo{UserID: fmt.Sprint(100000000000000000 + i), At: time.Unix(int64(1e9+i), 0)}
+	}
+	rec := store.StoryRecord{ID: "3", Story: fic.Story{Title: strings.Repeat("Ŵ", 300)}}
+	for page := -1; page < 4; page++ {
+		e, comps := kudosListPage(rec, kudos, page)
+		r := EmbedReply(false, []*discordgo.MessageEmbed{e}, comps...)
+		if err := discordtest.CheckResponse(discordgo.InteractionApplicationCommand, false, r); err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+	}
+}
+
+// BenchmarkKudosGive64 sends /kudos give through the router from 64
+// concurrent members on one story (each kudos durable before its answer)
+// and reports kudos per second. The store's BenchmarkKudos64 compares the
+// batched write with one db.Update per kudos.
+func BenchmarkKudosGive64(b *testing.B) {
+	st := storetest.Open(b)
+	r := New(Deps{Store: st})
+	rec := addWork(b, st, "Hot", 1, 1, "7", false)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for w := 0; w < 64; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				resp, err := r.HandleInteraction(context.Background(), slash(fmt.Sprint(1_000_000+i), "kudos", "give", strOpt("story", rec.ID)))
+				if err != nil || resp.Data.Flags != 0 {
+					b.Errorf("kudos %d: %v %+v", i, err, resp)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/el.Seconds(), "kudos/s")
+	if got, _ := st.Story(testGuild, rec.ID); got.Kudos != b.N {
+		b.Fatalf("count %d after %d kudos", got.Kudos, b.N)
+	}
+}

@@ -1,9 +1,658 @@
 package commands
 
-// registerClub adds its commands and component routes to r.
-func (c *cmds) registerClub(r *Router) {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/store"
+)
+
+// Club routes and rules.
+const (
+	routeClubJoin = "club-join" // club-join:<club>
+	// lateAfter is how long after its time a checkpoint's announcement
+	// counts as late (the bot was away) and says so.
+	lateAfter = 15 * time.Minute
+	// maxPings bounds the members pinged by one announcement (Discord
+	// takes at most 100 user IDs in allowed_mentions, and the mentions
+	// must fit in one message).
+	maxPings = 80
+	// fireWorkers announce checkpoints of different clubs in parallel;
+	// one club's checkpoints are announced in order by one worker.
+	fireWorkers = 8
+	// dueBatch is how many due checkpoints FireDue reads at a time.
+	dueBatch = 512
+)
+
+// registerClub adds /club and the Join button.
+func (c *cmds) registerClub(r *Router) {
+	one, ten := 1, 10
+	r.Add(&Command{
+		Def: &discordgo.ApplicationCommand{
+			Name:        "club",
+			Description: "Reading clubs: read a story together on a schedule",
+			Options: []*discordgo.ApplicationCommandOption{
+				{
+					Type: discordgo.ApplicationCommandOptionSubCommand, Name: "start",
+					Description: "Start a reading club in this channel",
+					Options: []*discordgo.ApplicationCommandOption{
+						storyOption("The story to read together", true),
+						{Type: discordgo.ApplicationCommandOptionInteger, Name: "chapters", Description: "Chapters per checkpoint (default 1)", MinValue: ptrFloat(1), MaxValue: 100},
+						{Type: discordgo.ApplicationCommandOptionInteger, Name: "every", Description: "Days between checkpoints (default 7)", MinValue: ptrFloat(1), MaxValue: 365},
+						{Type: discordgo.ApplicationCommandOptionString, Name: "starts", Description: "First checkpoint's date, YYYY-MM-DD (default today)", MinLength: &ten, MaxLength: 10},
+						{Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "The club's name (default: the story's title)", MinLength: &one, MaxLength: 80},
+					},
+				},
+				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "join", Description: "Join this channel's reading club"},
+				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "leave", Description: "Leave this channel's reading club"},
+				{
+					Type: discordgo.ApplicationCommandOptionSubCommand, Name: "progress",
+					Description: "Record how far you have read",
+					Options: []*discordgo.ApplicationCommandOption{
+						{Type: discordgo.ApplicationCommandOptionInteger, Name: "chapter", Description: "The last chapter you have read", Required: true, MinValue: ptrFloat(0), MaxValue: 10000},
+					},
+				},
+				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "status", Description: "Current checkpoint, next date and everyone's progress"},
+				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "schedule", Description: "Every checkpoint with its chapters and date"},
+				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "end", Description: "End this channel's club (host or Manage Threads)"},
+			},
+		},
+		Subcommands: map[string]HandlerFunc{
+			"start":    c.clubStart,
+			"join":     c.clubJoin,
+			"leave":    c.clubLeave,
+			"progress": c.clubProgress,
+			"status":   c.clubStatus,
+			"schedule": c.clubSchedule,
+			"end":      c.clubEnd,
+		},
+		Autocomplete:  c.autocompleteStories,
+		EphemeralSubs: map[string]bool{"join": true, "leave": true, "progress": true},
+	})
+	r.Component(routeClubJoin, c.clubJoinButton)
+}
+
+func ptrFloat(f float64) *float64 { return &f }
 
 // storyChaptersChanged is called after a story's chapters change (a
 // re-import of an AO3 work with new chapters), so clubs reading a work in
 // progress can extend their schedules.
-func (c *cmds) storyChaptersChanged(guildID, storyID string) error { return nil }
+func (c *cmds) storyChaptersChanged(guildID, storyID string) error {
+	clubs, err := c.store.ExtendClubs(guildID, storyID, c.now())
+	if err != nil {
+		return fmt.Errorf("extend club schedules: %w", err)
+	}
+	if len(clubs) > 0 {
+		c.clubsChanged()
+	}
+	return nil
+}
+
+// zone returns the server's time zone (UTC unless set).
+func (c *cmds) zone(guild string) (*time.Location, string, error) {
+	st, err := c.store.Settings(guild)
+	if err != nil {
+		return nil, "", fmt.Errorf("read settings: %w", err)
+	}
+	loc, err := time.LoadLocation(st.Timezone)
+	if err != nil {
+		return time.UTC, "UTC", nil
+	}
+	return loc, st.Timezone, nil
+}
+
+// clubHere finds the active club of the request's channel, or of the
+// channel a thread belongs to (a checkpoint's discussion thread).
+func (c *cmds) clubHere(ctx context.Context, req *Request) (store.Club, error) {
+	club, err := c.store.ActiveClub(req.GuildID, req.ChannelID)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return club, err
+	}
+	if ch, cerr := c.discord.Channel(ctx, req.ChannelID); cerr == nil && ch.IsThread() && ch.ParentID != "" {
+		if club, err := c.store.ActiveClub(req.GuildID, ch.ParentID); err == nil {
+			return club, nil
+		}
+	}
+	return store.Club{}, Sorry(err, "There's no reading club in this channel. Start one with `/club start`.")
+}
+
+func chapterSpan(cp store.Checkpoint) string {
+	if cp.First == cp.Last {
+		return fmt.Sprintf("Chapter %d", cp.First)
+	}
+	return fmt.Sprintf("Chapters %d–%d", cp.First, cp.Last)
+}
+
+func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	ch, err := c.discord.Channel(ctx, req.ChannelID)
+	if err != nil {
+		return nil, fmt.Errorf("look up channel: %w", err)
+	}
+	if ch.Type != discordgo.ChannelTypeGuildText && ch.Type != discordgo.ChannelTypeGuildNews {
+		return nil, Errorf("Start a club in an ordinary text channel: I open a thread there for each checkpoint, which threads and forums can't hold.")
+	}
+	rec, err := c.resolveStory(req, "story")
+	if err != nil {
+		return nil, err
+	}
+	per, ok := req.Int("chapters")
+	if !ok {
+		per = 1
+	}
+	every, ok := req.Int("every")
+	if !ok {
+		every = 7
+	}
+	if per < 1 || per > 100 || every < 1 || every > 365 {
+		return nil, Errorf("Checkpoints take 1 to 100 chapters each, 1 to 365 days apart.")
+	}
+	loc, tz, err := c.zone(req.GuildID)
+	if err != nil {
+		return nil, err
+	}
+	now := c.now()
+	today := now.In(loc).Format("2006-01-02")
+	starts := req.String("starts")
+	if starts == "" {
+		starts = today
+	}
+	day, err := time.ParseInLocation("2006-01-02", starts, loc)
+	if err != nil {
+		return nil, Errorf("I couldn't read %s as a date: write it as YYYY-MM-DD, for example %s.", quote(starts), today)
+	}
+	todayDay, _ := time.ParseInLocation("2006-01-02", today, loc)
+	if day.Before(todayDay) {
+		return nil, Errorf("%s has already passed (today is %s in %s). Pick today or a later date.", starts, today, tz)
+	}
+	if day.After(todayDay.AddDate(1, 0, 0)) {
+		return nil, Errorf("A club can start at most a year from today.")
+	}
+	club, err := c.store.StartClub(req.GuildID, store.ClubStart{
+		ChannelID: req.ChannelID, StoryID: rec.ID, Name: req.String("name"), HostID: req.UserID,
+		PerCheckpoint: int(per), EveryDays: int(every), Starts: starts, Timezone: tz, Now: now,
+	})
+	switch {
+	case errors.Is(err, store.ErrClubActive):
+		return nil, Sorry(err, fmt.Sprintf("This channel already has a reading club: %s, reading %s. End it with `/club end` first, or start yours in another channel.",
+			quote(club.Name), quote(club.StoryTitle)))
+	case errors.Is(err, store.ErrInvalid):
+		return nil, Sorry(err, fmt.Sprintf("%s has no chapters to read yet, so there is nothing to schedule.", quote(rec.Story.Title)))
+	case err != nil:
+		return nil, err
+	}
+	c.clubsChanged()
+	embeds := scheduleEmbeds(club, rec.Story.Complete(), now)
+	embeds[0].Description = fmt.Sprintf("<@%s> started a reading club. Press **Join** to read along: I'll ping you when each checkpoint opens.\n\n", req.UserID) + embeds[0].Description
+	return EmbedReply(false, embeds, joinRow(club.ID)), nil
+}
+
+func joinRow(clubID string) discordgo.ActionsRow {
+	return Row(discordgo.Button{Label: "Join", Style: discordgo.SuccessButton, CustomID: CustomID(routeClubJoin, clubID), Emoji: &discordgo.ComponentEmoji{Name: "📚"}})
+}
+
+// scheduleEmbeds lists every checkpoint with its chapters and date, split
+// over embeds of at most 60 lines.
+func scheduleEmbeds(club store.Club, complete bool, now time.Time) []*discordgo.MessageEmbed {
+	var head strings.Builder
+	fmt.Fprintf(&head, "Reading **%s**: %d chapter(s) per checkpoint, every %d day(s). Host: <@%s>.\nCheckpoints open at midnight, %s time.",
+		escapeMarkdown(clip(club.StoryTitle, 200)), club.PerCheckpoint, club.EveryDays, club.HostID, club.Timezone)
+	if !complete {
+		head.WriteString(" The story is still being posted: new checkpoints are added as new chapters arrive.")
+	}
+	if !club.Active() {
+		fmt.Fprintf(&head, "\nThis club ended <t:%d:D>.", club.EndedAt.Unix())
+	}
+	var lines []string
+	for _, cp := range club.Checkpoints {
+		mark := ""
+		switch {
+		case cp.ThreadID != "":
+			mark = " · ✅ [discussion](" + channelLink(club.GuildID, cp.ThreadID) + ")"
+		case cp.Skipped != "":
+			mark = " · skipped"
+		case !cp.Opens.After(now):
+			mark = " · opening now"
+		}
+		lines = append(lines, fmt.Sprintf("**%d.** %s · <t:%d:D>%s", cp.Number, chapterSpan(cp), cp.Opens.Unix(), mark))
+	}
+	var embeds []*discordgo.MessageEmbed
+	for i := 0; i == 0 || i < len(lines); i += 60 {
+		part := lines[i:min(i+60, len(lines))]
+		e := &discordgo.MessageEmbed{Color: colorNeutral, Description: strings.Join(part, "\n")}
+		if i == 0 {
+			e.Title = clip("📚 "+club.Name, 256)
+			e.Description = head.String() + "\n\n" + e.Description
+		}
+		embeds = append(embeds, e)
+	}
+	return embeds
+}
+
+func (c *cmds) clubJoin(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	club, err := c.clubHere(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return c.join(req, club.ID)
+}
+
+func (c *cmds) clubJoinButton(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	if len(req.Args) < 1 {
+		return nil, Errorf("This button has expired.")
+	}
+	return c.join(req, req.Args[0])
+}
+
+func (c *cmds) join(req *Request, clubID string) (*discordgo.InteractionResponse, error) {
+	joined, err := c.store.JoinClub(req.GuildID, clubID, req.UserID, c.now())
+	switch {
+	case errors.Is(err, store.ErrClubEnded):
+		return nil, Sorry(err, "This reading club has ended.")
+	case errors.Is(err, store.ErrNotFound):
+		return nil, Sorry(err, "This reading club no longer exists.")
+	case err != nil:
+		return nil, err
+	}
+	club, err := c.store.Club(req.GuildID, clubID)
+	if err != nil {
+		return nil, err
+	}
+	if !joined {
+		return Ephemeral(fmt.Sprintf("You're already in %s. Record your reading with `/club progress`.", quote(club.Name))), nil
+	}
+	return Ephemeral(fmt.Sprintf("Welcome to %s! I'll ping you when each checkpoint opens. Record your reading with `/club progress`; `/club leave` if you change your mind.", quote(club.Name))), nil
+}
+
+func (c *cmds) clubLeave(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	club, err := c.clubHere(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.store.LeaveClub(req.GuildID, club.ID, req.UserID); errors.Is(err, store.ErrNotMember) {
+		return nil, Sorry(err, fmt.Sprintf("You're not in %s.", quote(club.Name)))
+	} else if err != nil {
+		return nil, err
+	}
+	return Ephemeral(fmt.Sprintf("You left %s. No more pings from it.", quote(club.Name))), nil
+}
+
+// currentCheckpoint is the last checkpoint open at now (nil before the
+// first), and the next one (nil after the last).
+func currentCheckpoint(club store.Club, now time.Time) (cur, next *store.Checkpoint) {
+	for i := range club.Checkpoints {
+		cp := &club.Checkpoints[i]
+		if cp.Opens.After(now) && cp.MessageID == "" {
+			return cur, cp
+		}
+		cur = cp
+	}
+	return cur, nil
+}
+
+func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	club, err := c.clubHere(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	ch, _ := req.Int("chapter")
+	total := club.Chapters()
+	if ch < 0 || int(ch) > total {
+		return nil, Errorf("%s covers chapters 1 to %d so far.", quote(club.Name), total)
+	}
+	err = c.store.SetClubProgress(req.GuildID, club.ID, req.UserID, int(ch), c.now())
+	if errors.Is(err, store.ErrNotMember) {
+		return nil, Sorry(err, fmt.Sprintf("Join %s first with `/club join`.", quote(club.Name)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	msg := fmt.Sprintf("Noted: you've read %d of %d chapters of %s.", ch, total, quote(club.StoryTitle))
+	if cur, _ := currentCheckpoint(club, c.now()); cur != nil {
+		if int(ch) >= cur.Last {
+			msg += " You're caught up with the current checkpoint."
+		} else {
+			msg += fmt.Sprintf(" %d more to catch up with the current checkpoint (%s).", cur.Last-int(ch), chapterSpan(*cur))
+		}
+	}
+	return Ephemeral(msg), nil
+}
+
+// clubBar draws read/total as ten segments.
+func clubBar(read, total int) string {
+	if total <= 0 {
+		total = 1
+	}
+	full := min(10, read*10/total)
+	return strings.Repeat("▰", full) + strings.Repeat("▱", 10-full)
+}
+
+func (c *cmds) clubStatus(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	club, err := c.clubHere(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	members, err := c.store.ClubMembers(req.GuildID, club.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := c.now()
+	cur, next := currentCheckpoint(club, now)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Reading **%s** · %d chapters scheduled · host <@%s>\n", escapeMarkdown(clip(club.StoryTitle, 200)), club.Chapters(), club.HostID)
+	if cur != nil {
+		fmt.Fprintf(&b, "**Current checkpoint:** %d of %d, %s (opened <t:%d:D>)", cur.Number, len(club.Checkpoints), chapterSpan(*cur), cur.Opens.Unix())
+		if cur.ThreadID != "" {
+			fmt.Fprintf(&b, " · [discussion](%s)", channelLink(req.GuildID, cur.ThreadID))
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString("**Current checkpoint:** none yet\n")
+	}
+	if next != nil {
+		fmt.Fprintf(&b, "**Next:** %s on <t:%d:D> (<t:%d:R>)\n", chapterSpan(*next), next.Opens.Unix(), next.Opens.Unix())
+	} else {
+		b.WriteString("**Next:** no more checkpoints scheduled\n")
+	}
+	b.WriteString("\n")
+	var caught []string
+	shown := 0
+	for _, m := range members {
+		up := cur != nil && m.Chapter >= cur.Last
+		if up {
+			caught = append(caught, "<@"+m.UserID+">")
+		}
+		if shown < 40 {
+			mark := ""
+			if up {
+				mark = " ✓"
+			}
+			fmt.Fprintf(&b, "<@%s> `%s` %d/%d%s\n", m.UserID, clubBar(m.Chapter, club.Chapters()), m.Chapter, club.Chapters(), mark)
+			shown++
+		}
+	}
+	if len(members) > shown {
+		fmt.Fprintf(&b, "…and %d more members\n", len(members)-shown)
+	}
+	switch {
+	case cur == nil:
+	case len(caught) == 0:
+		b.WriteString("\nNobody is caught up yet.")
+	case len(caught) == len(members):
+		b.WriteString("\nEveryone is caught up!")
+	default:
+		fmt.Fprintf(&b, "\n**Caught up (%d):** %s", len(caught), clip(strings.Join(caught, " "), 900))
+	}
+	e := &discordgo.MessageEmbed{Title: clip("📚 "+club.Name, 256), Description: b.String(), Color: colorNeutral,
+		Footer: &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("%d members · dates at midnight, %s", len(members), club.Timezone)}}
+	return EmbedReply(false, []*discordgo.MessageEmbed{e}, joinRow(club.ID)), nil
+}
+
+func (c *cmds) clubSchedule(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	club, err := c.clubHere(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	complete := false
+	if rec, err := c.store.Story(req.GuildID, club.StoryID); err == nil {
+		complete = rec.Story.Complete()
+	}
+	return EmbedReply(false, scheduleEmbeds(club, complete, c.now()), joinRow(club.ID)), nil
+}
+
+func (c *cmds) clubEnd(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	club, err := c.clubHere(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if club.HostID != req.UserID && !req.Can(discordgo.PermissionManageThreads) {
+		return nil, Errorf("Only the host (<@%s>) or someone with Manage Threads can end %s.", club.HostID, quote(club.Name))
+	}
+	if _, err := c.store.EndClub(req.GuildID, club.ID, req.UserID, c.now()); err != nil {
+		return nil, err
+	}
+	c.clubsChanged()
+	done := 0
+	for _, cp := range club.Checkpoints {
+		if cp.ThreadID != "" {
+			done++
+		}
+	}
+	return Reply(fmt.Sprintf("📚 %s has ended after %d of %d checkpoints. Its discussion threads stay open for anyone who wants to keep talking. Thanks for reading together!",
+		quote(club.Name), done, len(club.Checkpoints))), nil
+}
+
+// ---- checkpoint announcements ----
+
+// Checkpoints announces club checkpoints when their time comes: it is the
+// source the bot's scheduler (bot.Scheduler) runs. Each checkpoint is
+// announced once: the message goes out with a nonce derived from the
+// checkpoint (Discord returns the first message for a repeat), its ID is
+// recorded, then the thread is opened on it (a thread that already exists
+// on it is taken as its own) and recorded together with the removal of
+// the checkpoint from the due index.
+type Checkpoints struct {
+	c *cmds
+}
+
+// NewCheckpoints returns the checkpoint source for d's store and Discord.
+func NewCheckpoints(d Deps) *Checkpoints {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Checkpoints{c: &cmds{discord: d.Discord, store: d.Store, log: d.Log, now: d.Now, clubsChanged: func() {}}}
+}
+
+// NextDue implements bot.DueSource: one read of the due index.
+func (k *Checkpoints) NextDue() (time.Time, bool, error) { return k.c.store.NextCheckpointDue() }
+
+// FireDue implements bot.DueSource: it announces every checkpoint due at
+// now, clubs in parallel, each club's checkpoints in order. A checkpoint
+// that failed for a passing reason stays due and FireDue returns an error
+// (the scheduler retries later); one that can never be announced (its
+// channel is gone) is skipped with the reason recorded.
+func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
+	for {
+		due, err := k.c.store.DueCheckpoints(now, dueBatch)
+		if err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		groups := map[string][]store.DueCheckpoint{}
+		var order []string
+		for _, d := range due {
+			g := d.GuildID + "/" + d.ClubID
+			if _, ok := groups[g]; !ok {
+				order = append(order, g)
+			}
+			groups[g] = append(groups[g], d)
+		}
+		work := make(chan []store.DueCheckpoint)
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			firstErr error
+			failed   int
+		)
+		// Shutdown stops FireDue between checkpoints, never in the middle
+		// of one: a half-done announcement would wait for the nonce to
+		// save it.
+		opCtx := context.WithoutCancel(ctx)
+		for range min(fireWorkers, len(order)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for list := range work {
+					for _, d := range list {
+						if ctx.Err() != nil {
+							break
+						}
+						if err := k.fire(opCtx, d, now); err != nil {
+							k.c.log.Warn("checkpoint not announced yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
+							mu.Lock()
+							failed++
+							if firstErr == nil {
+								firstErr = err
+							}
+							mu.Unlock()
+							break // later checkpoints of this club wait for this one
+						}
+					}
+				}
+			}()
+		}
+		for _, g := range order {
+			if ctx.Err() != nil {
+				break
+			}
+			work <- groups[g]
+		}
+		close(work)
+		wg.Wait()
+		if firstErr != nil {
+			return fmt.Errorf("%d checkpoint(s) failed: %w", failed, firstErr)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if len(due) < dueBatch {
+			return nil
+		}
+	}
+}
+
+// checkpointNonce is the announcement's nonce: deterministic per guild,
+// club and checkpoint, at most 25 characters.
+func checkpointNonce(guild, club string, n int) string {
+	g, _ := strconv.ParseUint(guild, 10, 64)
+	c, _ := strconv.ParseUint(club, 10, 64)
+	s := "ck" + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(c, 36) + "." + strconv.FormatUint(uint64(n), 36)
+	if len(s) <= 25 {
+		return s
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%s/%d", guild, club, n)
+	return "ckh" + strconv.FormatUint(h.Sum64(), 36)
+}
+
+// permanent reports whether a Discord error will not go away by retrying:
+// the channel, message or access is gone.
+func permanent(err error) bool {
+	code, status := restCode(err)
+	switch code {
+	case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMessage, discordgo.ErrCodeMissingAccess,
+		discordgo.ErrCodeMissingPermissions, discordgo.ErrCodeCannotSendMessagesInVoiceChannel:
+		return true
+	}
+	return status == 403 || status == 404
+}
+
+// errThreadExists is Discord's 160004: a thread was already created for
+// this message.
+const errThreadExists = 160004
+
+func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.Time) error {
+	c := k.c
+	club, err := c.store.Club(d.GuildID, d.ClubID)
+	if errors.Is(err, store.ErrNotFound) {
+		return c.store.DropDueCheckpoint(d)
+	}
+	if err != nil {
+		return err
+	}
+	if !club.Active() || d.Number < 1 || d.Number > len(club.Checkpoints) {
+		return c.store.DropDueCheckpoint(d)
+	}
+	cp := club.Checkpoints[d.Number-1]
+	if cp.Done() || !cp.Opens.Equal(d.At) {
+		return c.store.DropDueCheckpoint(d)
+	}
+	msgID := cp.MessageID
+	if msgID == "" {
+		members, err := c.store.ClubMembers(d.GuildID, d.ClubID)
+		if err != nil {
+			return err
+		}
+		since := cp.Opens
+		if club.CreatedAt.After(since) {
+			since = club.CreatedAt
+		}
+		late := now.Sub(since) > lateAfter
+		m := announcement(club, cp, members, late)
+		sent, err := c.discord.SendMessageOnce(ctx, club.ChannelID, checkpointNonce(d.GuildID, d.ClubID, d.Number), m)
+		if err != nil {
+			if permanent(err) {
+				c.log.Warn("checkpoint skipped: cannot post in its channel", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
+				return c.store.SkipCheckpoint(d.GuildID, d.ClubID, d.Number, "could not post: "+err.Error())
+			}
+			return fmt.Errorf("post announcement: %w", err)
+		}
+		if err := c.store.CheckpointPosted(d.GuildID, d.ClubID, d.Number, sent.ID, late, now); err != nil {
+			return err
+		}
+		msgID = sent.ID
+	}
+	name := clip(club.Name+" — "+chapterSpan(cp), 100)
+	threadID := ""
+	th, err := c.discord.StartThread(ctx, club.ChannelID, msgID, name)
+	switch code, _ := restCode(err); {
+	case err == nil:
+		threadID = th.ID
+	case code == errThreadExists:
+		threadID = msgID // a thread started on a message has the message's ID
+	case permanent(err):
+		c.log.Warn("checkpoint announced without a thread", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
+		return c.store.SkipCheckpoint(d.GuildID, d.ClubID, d.Number, "announced; no thread: "+err.Error())
+	default:
+		return fmt.Errorf("start checkpoint thread: %w", err)
+	}
+	return c.store.CheckpointDone(d.GuildID, d.ClubID, d.Number, threadID)
+}
+
+// announcement is a checkpoint's message: it pings the club's members
+// (and nobody else) and says when it is late.
+func announcement(club store.Club, cp store.Checkpoint, members []store.ClubMember, late bool) *discordgo.MessageSend {
+	var b strings.Builder
+	fmt.Fprintf(&b, "📖 **%s** — checkpoint %d of %d is open: **%s** of *%s*.\n",
+		escapeMarkdown(clip(club.Name, 100)), cp.Number, len(club.Checkpoints), chapterSpan(cp), escapeMarkdown(clip(club.StoryTitle, 150)))
+	pings := []string{}
+	for _, m := range members {
+		if len(pings) == maxPings {
+			break
+		}
+		pings = append(pings, m.UserID)
+		fmt.Fprintf(&b, "<@%s> ", m.UserID)
+	}
+	if len(members) > maxPings {
+		fmt.Fprintf(&b, "and %d more ", len(members)-maxPings)
+	}
+	if len(pings) > 0 {
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Talk about it in the thread below — spoilers up to chapter %d are fine there.", cp.Last)
+	if cp.Number < len(club.Checkpoints) {
+		nx := club.Checkpoints[cp.Number]
+		fmt.Fprintf(&b, " Next: %s on <t:%d:D>.", chapterSpan(nx), nx.Opens.Unix())
+	}
+	if late {
+		fmt.Fprintf(&b, "\n*(This checkpoint opened on <t:%d:D>; I was offline.)*", cp.Opens.Unix())
+	}
+	return &discordgo.MessageSend{
+		Content:         b.String(),
+		Components:      []discordgo.MessageComponent{joinRow(club.ID)},
+		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: pings},
+	}
+}

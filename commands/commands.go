@@ -17,6 +17,10 @@ import (
 type Discord interface {
 	// SendMessage posts a message in a channel.
 	SendMessage(ctx context.Context, channelID string, m *discordgo.MessageSend) (*discordgo.Message, error)
+	// SendMessageOnce posts a message with a nonce (1–25 characters) that
+	// Discord enforces: a repeat within a few minutes returns the first
+	// message instead of posting again.
+	SendMessageOnce(ctx context.Context, channelID, nonce string, m *discordgo.MessageSend) (*discordgo.Message, error)
 	// EditMessage edits a message the bot posted.
 	EditMessage(ctx context.Context, channelID, messageID string, e *discordgo.MessageEdit) (*discordgo.Message, error)
 	// StartThread opens a thread on a message.
@@ -42,6 +46,9 @@ type Deps struct {
 	Log     *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ClubsChanged, when set, is called after a club is started, changed
+	// or ended, so the checkpoint scheduler looks at its next due time.
+	ClubsChanged func()
 }
 
 // cmds holds what every command family's handlers share. Each family's
@@ -52,6 +59,9 @@ type cmds struct {
 	ao3     *fic.AO3Client
 	log     *slog.Logger
 	now     func() time.Time
+
+	clubsChanged func()
+	recLocks     keyedLocks // serialise /rec post per story (rec.go)
 }
 
 // New returns a Router with every Ficshelf command registered. Deps may be
@@ -63,7 +73,10 @@ func New(d Deps) *Router {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	c := &cmds{discord: d.Discord, store: d.Store, ao3: d.AO3, log: d.Log, now: d.Now}
+	if d.ClubsChanged == nil {
+		d.ClubsChanged = func() {}
+	}
+	c := &cmds{discord: d.Discord, store: d.Store, ao3: d.AO3, log: d.Log, now: d.Now, clubsChanged: d.ClubsChanged}
 	r := NewRouter(d.Log)
 	r.Add(helpCommand(r))
 	c.registerStory(r)

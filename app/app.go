@@ -29,6 +29,10 @@ type Options struct {
 	// Now is the clock for commands and club checkpoints; nil means
 	// time.Now.
 	Now func() time.Time
+	// Clock, when set, is the checkpoint scheduler's clock (tests move a
+	// bot.FakeClock); nil means one that follows Now (the system clock
+	// when Now is nil).
+	Clock bot.Clock
 	// HTTPClient is used for AO3 look-ups; nil means a client with a
 	// 20-second timeout.
 	HTTPClient *http.Client
@@ -52,6 +56,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if log == nil {
 		log = slog.Default()
 	}
+	usingSystemClock := opts.Now == nil
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -95,13 +100,24 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("start bot: %w", err)
 	}
-	router := commands.New(commands.Deps{
+	clock := opts.Clock
+	switch {
+	case clock != nil:
+	case usingSystemClock:
+		clock = bot.RealClock{}
+	default:
+		clock = bot.FuncClock{NowFunc: opts.Now}
+	}
+	deps := commands.Deps{
 		Discord: b,
 		Store:   st,
 		AO3:     ao3,
 		Log:     log,
 		Now:     opts.Now,
-	})
+	}
+	scheduler := bot.NewScheduler(clock, commands.NewCheckpoints(deps), log)
+	deps.ClubsChanged = scheduler.Wake
+	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
 		wait, err := metrics.Serve(ctx, cfg.MetricsAddr, m.Handler(metrics.Health{
@@ -124,6 +140,22 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			}
 		}()
 	}
+	// Club checkpoints: the scheduler starts once the bot is ready and
+	// stops before the database closes.
+	schedCtx, stopScheduler := context.WithCancel(ctx)
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		select {
+		case <-b.Ready():
+			scheduler.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
+	defer func() {
+		stopScheduler()
+		<-schedDone
+	}()
 	var handler bot.Handler = router
 	if opts.Wrap != nil {
 		handler = opts.Wrap(router)

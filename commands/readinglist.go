@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -198,7 +199,7 @@ func (c *cmds) listAdd(ctx context.Context, req *Request) (*discordgo.Interactio
 	if req.Has("note") {
 		e.Note = req.String("note")
 		if len(e.Note) > store.MaxNoteLength {
-			return nil, Errorf("That note is too long: keep it under %d characters.", store.MaxNoteLength/4)
+			return nil, Errorf("That note is too long: notes hold up to %s plain letters (fewer with accents or emoji). Please shorten it.", formatInt(store.MaxNoteLength))
 		}
 	}
 	saved, err := c.store.SetListEntry(req.GuildID, req.UserID, e, c.now())
@@ -244,7 +245,7 @@ func (c *cmds) listWriteError(err error) error {
 	case errors.Is(err, store.ErrNotFound):
 		return Sorry(err, "That story is no longer in this server's library.")
 	case errors.Is(err, store.ErrInvalid):
-		return Sorry(err, fmt.Sprintf("I couldn't save that: a chapter can't be negative and a note must stay under %d characters.", store.MaxNoteLength/4))
+		return Sorry(err, "I couldn't save that: a chapter can't be negative, and a note must be shorter.")
 	}
 	return fmt.Errorf("save list entry: %w", err)
 }
@@ -370,38 +371,51 @@ func (c *cmds) renderList(guildID, userID, title, status string, page int, updat
 
 // statusRank orders statuses for display (store.Statuses' order).
 func statusRank(s store.Status) int {
-	if i := slices.Index(store.Statuses, s); i >= 0 {
-		return i
+	switch s {
+	case store.StatusToRead:
+		return 0
+	case store.StatusReading:
+		return 1
+	case store.StatusFinished:
+		return 2
+	case store.StatusOnHold:
+		return 3
+	case store.StatusDropped:
+		return 4
 	}
-	return len(store.Statuses)
+	return 5
 }
 
 // listPage renders page (clamped) of a member's list: entries of status
 // (or "all"), grouped by status in store.Statuses order, most recently
-// updated first within a group, each with a progress bar.
+// updated first within a group, each with a progress bar. Only small
+// pointer-free keys are sorted (a list may hold thousands of entries).
 func listPage(entries []store.ListEntry, userID, title, status string, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
-	shown := entries
-	if status != "all" {
-		shown = make([]store.ListEntry, 0, len(entries))
-		for _, e := range entries {
-			if string(e.Status) == status {
-				shown = append(shown, e)
-			}
-		}
-	} else {
-		shown = slices.Clone(entries)
+	type sortKey struct {
+		rank    int
+		updated int64
+		idx     int
 	}
+	keys := make([]sortKey, 0, len(entries))
 	groupSize := map[store.Status]int{}
-	for _, e := range shown {
-		groupSize[e.Status]++
-	}
-	slices.SortStableFunc(shown, func(a, b store.ListEntry) int {
-		if ra, rb := statusRank(a.Status), statusRank(b.Status); ra != rb {
-			return ra - rb
+	for i := range entries {
+		e := &entries[i]
+		if status != "all" && string(e.Status) != status {
+			continue
 		}
-		return b.Updated.Compare(a.Updated)
+		groupSize[e.Status]++
+		keys = append(keys, sortKey{rank: statusRank(e.Status), updated: e.Updated.UnixNano(), idx: i})
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		switch {
+		case a.rank != b.rank:
+			return a.rank - b.rank
+		case a.updated != b.updated:
+			return cmp.Compare(b.updated, a.updated)
+		}
+		return a.idx - b.idx
 	})
-	pages := max(1, (len(shown)+listPageSize-1)/listPageSize)
+	pages := max(1, (len(keys)+listPageSize-1)/listPageSize)
 	page = min(max(page, 0), pages-1)
 	var b strings.Builder
 	fmt.Fprintf(&b, "<@%s>", userID)
@@ -409,7 +423,7 @@ func listPage(entries []store.ListEntry, userID, title, status string, page int)
 		fmt.Fprintf(&b, " · only %s", status)
 	}
 	b.WriteString("\n")
-	if len(shown) == 0 {
+	if len(keys) == 0 {
 		if status == "all" {
 			b.WriteString("\nNothing here yet. Add stories with `/readinglist add`, the **Add to reading list** button under a story, or right-click a message → Apps → **Add to reading list**.")
 		} else {
@@ -417,7 +431,8 @@ func listPage(entries []store.ListEntry, userID, title, status string, page int)
 		}
 	}
 	var group store.Status
-	for i, e := range shown[min(page*listPageSize, len(shown)):min((page+1)*listPageSize, len(shown))] {
+	for i, k := range keys[min(page*listPageSize, len(keys)):min((page+1)*listPageSize, len(keys))] {
+		e := entries[k.idx]
 		if i == 0 || e.Status != group {
 			group = e.Status
 			label := statusLabels[group]
@@ -428,7 +443,7 @@ func listPage(entries []store.ListEntry, userID, title, status string, page int)
 		}
 		b.WriteString(entryLine(e))
 	}
-	footer := fmt.Sprintf("%s on the list", storiesWord(len(shown)))
+	footer := fmt.Sprintf("%s on the list", storiesWord(len(keys)))
 	if pages > 1 {
 		footer += fmt.Sprintf(" · page %d of %d", page+1, pages)
 	}

@@ -374,3 +374,37 @@ func TestConcurrentKudosAreExact(t *testing.T) {
 		t.Errorf("label after concurrent kudos = %q; want Kudos (%d)", got, n+2)
 	}
 }
+
+// TestKudosOnARealRec presses Kudos on a rec posted by /rec post: the
+// label and the card's count change; the recommender's words, the card and
+// the other buttons stay. The message command then finds the story on it.
+func TestKudosOnARealRec(t *testing.T) {
+	var rec store.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+		rec = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Recommended Reading", 2, 2, false, 0)
+	}))
+	e.Slash(e.General, e.Alice, "rec", discordtest.Sub("post", discordtest.String("story", rec.ID), discordtest.String("why", "The *slow burn* is worth it.")))
+	kid := "kudos:" + rec.ID
+	post := e.Srv.WaitMessage(t, e.General.ID, func(m *discordtest.Message) bool { return m.Component(kid) != nil })
+	a := e.Click(e.Bob, post, kid)
+	if a.Type != discordgo.InteractionResponseUpdateMessage || a.Original.ID != post.ID {
+		t.Fatalf("kudos on a rec: type %d on %s", a.Type, a.Original.ID)
+	}
+	if got := button(t, a.Original, kid).Label; got != "Kudos (1)" {
+		t.Errorf("rec kudos label %q", got)
+	}
+	if a.Original.Content != post.Content || len(a.Original.Embeds) != 1 || a.Original.Embeds[0].Title != post.Embeds[0].Title ||
+		a.Original.Embeds[0].Description != post.Embeds[0].Description {
+		t.Errorf("rec changed beyond the count:\n%q → %q", post.Content, a.Original.Content)
+	}
+	for _, f := range a.Original.Embeds[0].Fields {
+		if f.Name == "Kudos" && f.Value != "1" {
+			t.Errorf("card Kudos field %q; want 1", f.Value)
+		}
+	}
+	if strings.Join(a.Original.CustomIDs(), ",") != strings.Join(post.CustomIDs(), ",") {
+		t.Errorf("buttons changed: %q → %q", post.CustomIDs(), a.Original.CustomIDs())
+	}
+	m := e.Srv.Send(t, e.Srv.MessageCommand(t, e.General.ID, e.Mod.User.ID, "Add to reading list", post.ID)).Wait(t)
+	wantEphemeral(t, "message command on a rec", m, "Added **Recommended Reading**")
+}

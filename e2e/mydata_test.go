@@ -28,6 +28,7 @@ type myDataDoc struct {
 		ID    string `json:"ID"`
 		Title string `json:"Title"`
 	} `json:"stories_added"`
+	Other map[string]json.RawMessage `json:"other"`
 }
 
 func exportMyData(t *testing.T, e *Env, who *discordgo.Member) myDataDoc {
@@ -63,7 +64,17 @@ func TestMyDataExportAndDelete(t *testing.T) {
 	e.Slash(e.General, e.Alice, "readinglist", rl("add", discordtest.String("story", two.ID)))
 	e.Slash(e.General, e.Bob, "readinglist", rl("add", discordtest.String("story", one.ID)))
 
+	// Club progress: Alice joins a club in Lounge and records a chapter.
+	if a := e.Slash(e.Lounge, e.Mod, "club", discordtest.Sub("start", discordtest.String("story", one.ID))); a.Ephemeral() {
+		t.Fatalf("/club start: %q", a.Content())
+	}
+	e.Slash(e.Lounge, e.Alice, "club", discordtest.Sub("join"))
+	e.Slash(e.Lounge, e.Alice, "club", discordtest.Sub("progress", discordtest.Int("chapter", 2)))
+
 	doc := exportMyData(t, e, e.Alice)
+	if doc.Other["clubs"] == nil {
+		t.Errorf("export has no club progress: %+v", doc.Other)
+	}
 	if doc.Format != "ficshelf-member-data/1" || doc.UserID != e.Alice.User.ID || doc.GuildID != e.Guild.ID {
 		t.Errorf("export header %+v", doc)
 	}
@@ -98,7 +109,7 @@ func TestMyDataExportAndDelete(t *testing.T) {
 		t.Fatalf("confirm: type %d %q", c.Type, c.Original.Content)
 	}
 	d := exportMyData(t, e, e.Alice)
-	if len(d.ReadingList) != 0 || len(d.KudosGiven) != 0 || len(d.StoriesAdded) != 1 {
+	if len(d.ReadingList) != 0 || len(d.KudosGiven) != 0 || len(d.StoriesAdded) != 1 || d.Other["clubs"] != nil {
 		t.Errorf("after delete: %+v; want no list, no kudos, the added story kept", d)
 	}
 	list := e.Slash(e.General, e.Bob, "kudos", discordtest.Sub("list", discordtest.String("story", one.ID))).Original.EmbedText()

@@ -151,6 +151,12 @@ func (c *cmds) kudosButton(ctx context.Context, req *Request) (*discordgo.Intera
 	if msg == nil {
 		return Ephemeral(fmt.Sprintf("❤️ You left kudos on %s. It has %s now.", storyName(rec.Story.Title), kudosWord(n))), nil
 	}
+	// Clicks in a burst are answered in any order, and the last update
+	// applied is what members see: show the count as of now, which
+	// includes every kudos committed before this answer, not only ours.
+	if now, err := c.store.Story(req.GuildID, rec.ID); err == nil && now.Kudos > n {
+		n = now.Kudos
+	}
 	return kudosUpdate(msg, rec.ID, n), nil
 }
 

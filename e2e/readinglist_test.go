@@ -3,7 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -262,4 +265,56 @@ func TestMessageCommandTrustsOnlyBotMessages(t *testing.T) {
 // timeAt is a distinct time for the i-th seeded entry, later for larger i.
 func timeAt(i int) time.Time {
 	return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)
+}
+
+// fakeAO3 serves one AO3 work page (metadata only) and counts requests.
+func fakeAO3(t *testing.T, workID int64, title string) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var hits atomic.Int32
+	page := `<!DOCTYPE html><html><head><title>` + title + `</title></head><body><div id="main"><div class="wrapper">
+<dl class="work meta group">
+<dt class="rating tags">Rating:</dt><dd class="rating tags"><ul class="commas"><li><a class="tag" href="/tags/General">General Audiences</a></li></ul></dd>
+<dt class="warning tags">Archive Warning:</dt><dd class="warning tags"><ul class="commas"><li><a class="tag" href="/tags/none">No Archive Warnings Apply</a></li></ul></dd>
+<dt class="fandom tags">Fandom:</dt><dd class="fandom tags"><ul class="commas"><li><a class="tag" href="/tags/ow">Original Work</a></li></ul></dd>
+<dt class="language">Language:</dt><dd class="language">English</dd>
+<dt class="stats">Stats:</dt><dd class="stats"><dl class="stats"><dt class="words">Words:</dt><dd class="words">12,345</dd><dt class="chapters">Chapters:</dt><dd class="chapters">3/10</dd></dl></dd>
+</dl></div>
+<div class="preface group"><h2 class="title heading">` + title + `</h2><h3 class="byline heading"><a rel="author" href="/users/far/pseuds/far">farwriter</a></h3>
+<div class="summary module"><h3 class="heading">Summary:</h3><blockquote class="userstuff"><p>A story found by link.</p></blockquote></div></div>
+</div></body></html>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != fmt.Sprintf("/works/%d", workID) {
+			http.NotFound(w, r)
+			return
+		}
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+// TestMessageCommandImportsAnAO3LinkFirst: a link to a work the server
+// lacks is imported by link (through /story's importer), then listed.
+func TestMessageCommandImportsAnAO3LinkFirst(t *testing.T) {
+	ao3, hits := fakeAO3(t, 777001, "Linked From Afar")
+	e := Start(t, WithAO3(ao3.URL))
+	m := e.Srv.AddMessage(e.General.ID, e.Bob.User.ID, "new fic! https://archiveofourown.org/works/777001")
+	a := e.Srv.Send(t, e.Srv.MessageCommand(t, e.General.ID, e.Alice.User.ID, "Add to reading list", m.ID)).Wait(t)
+	if strings.Contains(a.Content(), "/story add link:") {
+		t.Skip("commands/story.go has no addByLink yet: the message command asks to add the work first")
+	}
+	wantEphemeral(t, "AO3 link import", a, "Added **Linked From Afar**")
+	// A second member: the work is now in the library; AO3 is not asked again.
+	before := hits.Load()
+	a = e.Srv.Send(t, e.Srv.MessageCommand(t, e.General.ID, e.Bob.User.ID, "Add to reading list", m.ID)).Wait(t)
+	wantEphemeral(t, "AO3 link, in library", a, "Added **Linked From Afar**")
+	if hits.Load() != before {
+		t.Errorf("AO3 asked again for a work the library has")
+	}
+	show := e.Slash(e.General, e.Alice, "readinglist", rl("show")).Original.Embeds[0].Description
+	if !strings.Contains(show, "Linked From Afar") || !strings.Contains(show, "0/3 posted") {
+		t.Errorf("list after link import: %q", show)
+	}
 }

@@ -312,10 +312,7 @@ func (c *cmds) listShow(ctx context.Context, req *Request) (*discordgo.Interacti
 	userID, name := req.UserID, req.UserName
 	if u := req.User("member"); u != nil {
 		userID = u.ID
-		name = displayName("", u)
-		if u.Username == "" && u.GlobalName == "" {
-			name = ""
-		}
+		name = displayName("", u) // "" when Discord sent no resolved user
 	}
 	status := "all"
 	if req.Has("status") {

@@ -75,7 +75,7 @@ func TestReadingListAddProgressRemove(t *testing.T) {
 	}
 	wantEphemeral(t, "unknown story", say(e.Alice, "add", discordtest.String("story", "Nothing Like It")), "no story called")
 
-	// The story card counts readers.
+	// Another member may look at Alice's list (ephemerally).
 	rec := e.Slash(e.General, e.Bob, "readinglist", rl("show", discordtest.UserOpt("member", e.Alice.User.ID)))
 	if !rec.Ephemeral() || !strings.Contains(rec.Original.Embeds[0].Description, "Complete Five") || !strings.Contains(rec.Original.Embeds[0].Title, "alice") {
 		t.Errorf("Bob viewing Alice's list: ephemeral=%v %q / %q", rec.Ephemeral(), rec.Original.Embeds[0].Title, rec.Original.Embeds[0].Description)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -625,31 +626,39 @@ func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.
 // announcement is a checkpoint's message: it pings the club's members
 // (and nobody else) and says when it is late.
 func announcement(club store.Club, cp store.Checkpoint, members []store.ClubMember, late bool) *discordgo.MessageSend {
-	var b strings.Builder
-	fmt.Fprintf(&b, "📖 **%s** — checkpoint %d of %d is open: **%s** of *%s*.\n",
+	head := fmt.Sprintf("📖 **%s** — checkpoint %d of %d is open: **%s** of *%s*.\n",
 		escapeMarkdown(clip(club.Name, 100)), cp.Number, len(club.Checkpoints), chapterSpan(cp), escapeMarkdown(clip(club.StoryTitle, 150)))
+	tail := fmt.Sprintf("Talk about it in the thread below — spoilers up to chapter %d are fine there.", cp.Last)
+	if cp.Number < len(club.Checkpoints) {
+		nx := club.Checkpoints[cp.Number]
+		tail += fmt.Sprintf(" Next: %s on <t:%d:D>.", chapterSpan(nx), nx.Opens.Unix())
+	}
+	if late {
+		tail += fmt.Sprintf("\n*(This checkpoint opened on <t:%d:D>; I was offline.)*", cp.Opens.Unix())
+	}
+	// Mentions fill what one message has left (2000 characters, less room
+	// for "and N more").
+	room := 2000 - utf8.RuneCountInString(head) - utf8.RuneCountInString(tail) - 24
+	var b strings.Builder
+	b.WriteString(head)
 	pings := []string{}
+	used := 0
 	for _, m := range members {
-		if len(pings) == maxPings {
+		mention := "<@" + m.UserID + "> "
+		if len(pings) == maxPings || used+len(mention) > room {
 			break
 		}
 		pings = append(pings, m.UserID)
-		fmt.Fprintf(&b, "<@%s> ", m.UserID)
+		b.WriteString(mention)
+		used += len(mention)
 	}
-	if len(members) > maxPings {
-		fmt.Fprintf(&b, "and %d more ", len(members)-maxPings)
+	if len(members) > len(pings) {
+		fmt.Fprintf(&b, "and %d more ", len(members)-len(pings))
 	}
-	if len(pings) > 0 {
+	if len(members) > 0 {
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "Talk about it in the thread below — spoilers up to chapter %d are fine there.", cp.Last)
-	if cp.Number < len(club.Checkpoints) {
-		nx := club.Checkpoints[cp.Number]
-		fmt.Fprintf(&b, " Next: %s on <t:%d:D>.", chapterSpan(nx), nx.Opens.Unix())
-	}
-	if late {
-		fmt.Fprintf(&b, "\n*(This checkpoint opened on <t:%d:D>; I was offline.)*", cp.Opens.Unix())
-	}
+	b.WriteString(tail)
 	return &discordgo.MessageSend{
 		Content:         b.String(),
 		Components:      []discordgo.MessageComponent{joinRow(club.ID)},

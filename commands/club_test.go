@@ -1,0 +1,203 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/discordtest"
+	"ficshelf/fic"
+	"ficshelf/store"
+	"ficshelf/store/storetest"
+)
+
+// fakeDiscord records sends and threads; StartThread can fail on demand.
+type fakeDiscord struct {
+	mu          sync.Mutex
+	sends       []string // nonces
+	byNonce     map[string]*discordgo.Message
+	threads     map[string]bool // message IDs with a thread
+	threadFails []error         // returned by the next StartThread calls
+	next        int
+}
+
+func (f *fakeDiscord) id() string { f.next++; return fmt.Sprintf("9%017d", f.next) }
+
+func (f *fakeDiscord) SendMessage(ctx context.Context, ch string, m *discordgo.MessageSend) (*discordgo.Message, error) {
+	return f.SendMessageOnce(ctx, ch, "", m)
+}
+func (f *fakeDiscord) SendMessageOnce(_ context.Context, ch, nonce string, m *discordgo.MessageSend) (*discordgo.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.byNonce == nil {
+		f.byNonce = map[string]*discordgo.Message{}
+	}
+	if msg, ok := f.byNonce[nonce]; ok && nonce != "" {
+		return msg, nil
+	}
+	f.sends = append(f.sends, nonce)
+	msg := &discordgo.Message{ID: f.id(), ChannelID: ch, Content: m.Content}
+	f.byNonce[nonce] = msg
+	return msg, nil
+}
+func (f *fakeDiscord) EditMessage(context.Context, string, string, *discordgo.MessageEdit) (*discordgo.Message, error) {
+	return &discordgo.Message{}, nil
+}
+func (f *fakeDiscord) StartThread(_ context.Context, ch, msg, name string) (*discordgo.Channel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.threadFails) > 0 {
+		err := f.threadFails[0]
+		f.threadFails = f.threadFails[1:]
+		if err != nil {
+			return nil, err
+		}
+	}
+	if f.threads == nil {
+		f.threads = map[string]bool{}
+	}
+	if f.threads[msg] {
+		return nil, &discordgo.RESTError{Response: &http.Response{StatusCode: 400}, Message: &discordgo.APIErrorMessage{Code: errThreadExists}}
+	}
+	f.threads[msg] = true
+	return &discordgo.Channel{ID: msg, Name: name}, nil
+}
+func (f *fakeDiscord) CreateThread(context.Context, string, string) (*discordgo.Channel, error) {
+	return nil, errors.New("not used")
+}
+func (f *fakeDiscord) StartForumPost(context.Context, string, string, *discordgo.MessageSend) (*discordgo.Channel, error) {
+	return nil, errors.New("not used")
+}
+func (f *fakeDiscord) Channel(_ context.Context, id string) (*discordgo.Channel, error) {
+	return &discordgo.Channel{ID: id, Type: discordgo.ChannelTypeGuildText}, nil
+}
+func (f *fakeDiscord) FetchAttachment(context.Context, string, int64) ([]byte, error) {
+	return nil, errors.New("not used")
+}
+
+const (
+	tGuild   = "100000000000000001"
+	tChannel = "600000000000000006"
+	tAlice   = "300000000000000003"
+)
+
+func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
+	st := storetest.Open(t)
+	s := &fic.Story{Title: "Retry", Rating: fic.RatingGeneral, Chapters: []fic.Chapter{{Text: "One."}, {Text: "Two."}}}
+	rec, err := st.AddStory(tGuild, s, nil, tAlice, false, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	club, err := st.StartClub(tGuild, store.ClubStart{ChannelID: tChannel, StoryID: rec.ID, HostID: tAlice, PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-01", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first thread attempt fails like a Discord outage; then, as
+	// after a crash, the thread turns out to exist already (160004).
+	d := &fakeDiscord{threadFails: []error{&discordgo.RESTError{Response: &http.Response{StatusCode: 502}}}}
+	k := NewCheckpoints(Deps{Discord: d, Store: st})
+	now := t0.Add(36 * time.Hour) // both checkpoints due
+	if err := k.FireDue(context.Background(), now); err == nil {
+		t.Fatal("FireDue hid a failed thread")
+	}
+	got, _ := st.Club(tGuild, club.ID)
+	if cp := got.Checkpoints[0]; cp.MessageID == "" || cp.ThreadID != "" {
+		t.Fatalf("after the failure checkpoint 1 = %+v; want posted, no thread", cp)
+	}
+	if got.Checkpoints[1].MessageID != "" {
+		t.Fatal("checkpoint 2 was announced before checkpoint 1 was done")
+	}
+	d.mu.Lock()
+	d.threads = map[string]bool{got.Checkpoints[0].MessageID: true} // the thread did get created
+	d.mu.Unlock()
+	if err := k.FireDue(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.Club(tGuild, club.ID)
+	for i, cp := range got.Checkpoints {
+		if cp.ThreadID == "" || cp.ThreadID != cp.MessageID {
+			t.Errorf("checkpoint %d = %+v", i+1, cp)
+		}
+	}
+	if len(d.sends) != 2 {
+		t.Errorf("sent %d announcements for 2 checkpoints: %v", len(d.sends), d.sends)
+	}
+	if !got.Checkpoints[1].Late || got.Checkpoints[0].Late == false {
+		// Both opened well before now (the club was created at t0).
+		t.Errorf("late flags: %v %v", got.Checkpoints[0].Late, got.Checkpoints[1].Late)
+	}
+	if _, ok, _ := st.NextCheckpointDue(); ok {
+		t.Error("still due")
+	}
+}
+
+func TestCheckpointNonceFits(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tc := range []struct {
+		guild, club string
+		n           int
+	}{
+		{"18446744073709551615", "1", 1},
+		{"18446744073709551615", "99999999", 999},
+		{"100000000000000001", "1", 2},
+		{"100000000000000001", "2", 1},
+	} {
+		n := checkpointNonce(tc.guild, tc.club, tc.n)
+		if len(n) == 0 || len(n) > 25 {
+			t.Errorf("nonce %q for %+v is %d characters", n, tc, len(n))
+		}
+		if seen[n] {
+			t.Errorf("nonce %q repeated", n)
+		}
+		seen[n] = true
+		if n != checkpointNonce(tc.guild, tc.club, tc.n) {
+			t.Error("nonce not deterministic")
+		}
+	}
+}
+
+func TestAnnouncementPingsOnlyMembers(t *testing.T) {
+	club := store.Club{ID: "1", Name: "*Club*", StoryTitle: "T", Checkpoints: []store.Checkpoint{{Number: 1, First: 1, Last: 2}, {Number: 2, First: 3, Last: 3}}}
+	var members []store.ClubMember
+	for i := range 120 {
+		members = append(members, store.ClubMember{UserID: fmt.Sprintf("1%017d", i)})
+	}
+	m := announcement(club, club.Checkpoints[0], members, true)
+	if n := len(m.AllowedMentions.Users); n < 60 || n > maxPings || len(m.AllowedMentions.Parse) != 0 {
+		t.Errorf("pings %d users, parse %v", len(m.AllowedMentions.Users), m.AllowedMentions.Parse)
+	}
+	if !strings.Contains(m.Content, "more") || !strings.Contains(m.Content, "I was offline") || !strings.Contains(m.Content, `\*Club\*`) {
+		t.Errorf("content: %q", m.Content)
+	}
+	if n := len([]rune(m.Content)); n > 2000 {
+		t.Errorf("announcement is %d characters", n)
+	}
+	if err := discordtest.CheckMessage(m); err != nil {
+		t.Errorf("invalid announcement: %v", err)
+	}
+}
+
+func TestClubBarAndSpans(t *testing.T) {
+	for _, tc := range []struct {
+		read, total int
+		want        string
+	}{{0, 5, "▱▱▱▱▱▱▱▱▱▱"}, {2, 5, "▰▰▰▰▱▱▱▱▱▱"}, {5, 5, "▰▰▰▰▰▰▰▰▰▰"}, {1, 0, "▰▰▰▰▰▰▰▰▰▰"}} {
+		if got := clubBar(tc.read, tc.total); got != tc.want {
+			t.Errorf("clubBar(%d, %d) = %s, want %s", tc.read, tc.total, got, tc.want)
+		}
+	}
+	if got := chapterSpan(store.Checkpoint{First: 3, Last: 3}); got != "Chapter 3" {
+		t.Error(got)
+	}
+	if got := chapterSpan(store.Checkpoint{First: 3, Last: 5}); got != "Chapters 3–5" {
+		t.Error(got)
+	}
+}

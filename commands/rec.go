@@ -303,6 +303,10 @@ func (c *cmds) answerRequest(ctx context.Context, req *Request, rec store.StoryR
 	if err != nil {
 		return nil, err
 	}
+	// One answer at a time per request, so its list of answers is edited
+	// in order.
+	unlock := c.recLocks.lock(req.GuildID + "/request/" + request.ID)
+	defer unlock()
 	m, err := c.discord.SendMessage(ctx, req.ChannelID, msg)
 	if err != nil {
 		return nil, fmt.Errorf("post answer in request thread: %w", err)
@@ -312,8 +316,13 @@ func (c *cmds) answerRequest(ctx context.Context, req *Request, rec store.StoryR
 	if err != nil {
 		return nil, err
 	}
-	// Link the answers from the request itself.
-	request.Answers = append(request.Answers, saved.ID)
+	// Link the answers from the request itself (read again: answers may
+	// have arrived meanwhile).
+	if fresh, err := c.store.RecRequestByThread(req.GuildID, req.ChannelID); err == nil {
+		request = fresh
+	} else {
+		request.Answers = append(request.Answers, saved.ID)
+	}
 	if answers, err := c.store.Recs(req.GuildID, request.Answers); err == nil {
 		content := requestContent(req.GuildID, request, answers)
 		if _, err := c.discord.EditMessage(ctx, request.ChannelID, request.MessageID, &discordgo.MessageEdit{Content: &content}); err != nil {

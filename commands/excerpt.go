@@ -537,10 +537,7 @@ func balanceMarkdown(s string, allPipes bool) string {
 			return true
 		}
 		r, _ := utf8.DecodeRuneInString(s[i:])
-		if i < len(s) && s[i] >= utf8.RuneSelf {
-			return isSpaceRune(r)
-		}
-		return isSpaceRune(rune(s[i]))
+		return unicode.IsSpace(r)
 	}
 	before := func(i int) int { // offset of the rune before i
 		if i <= 0 {
@@ -693,7 +690,5 @@ func closingRun(s string, from, k int) int {
 	}
 	return -1
 }
-
-func isSpaceRune(r rune) bool { return unicode.IsSpace(r) }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -1,4 +1,201 @@
 package commands
 
-// registerSettings adds its commands and component routes to r.
-func (c *cmds) registerSettings(r *Router) {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/store"
+)
+
+// registerSettings adds /settings (show, recs-channel, adult-content,
+// timezone): Manage Server only, both in the definition (Discord hides it
+// from other members) and in every handler (server admins can override a
+// command's permissions, so the handler checks again).
+func (c *cmds) registerSettings(r *Router) {
+	manageServer := int64(discordgo.PermissionManageGuild)
+	r.Add(&Command{
+		Def: &discordgo.ApplicationCommand{
+			Name:                     "settings",
+			Description:              "Ficshelf's settings for this server (Manage Server)",
+			DefaultMemberPermissions: &manageServer,
+			Options: []*discordgo.ApplicationCommandOption{
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "show",
+					Description: "Show this server's Ficshelf settings",
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "recs-channel",
+					Description: "Where /rec post puts recommendations (leave empty: wherever it is used)",
+					Options: []*discordgo.ApplicationCommandOption{{
+						Type:         discordgo.ApplicationCommandOptionChannel,
+						Name:         "channel",
+						Description:  "A text or forum channel; leave empty to post recs where /rec post is used",
+						ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildForum},
+					}},
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "adult-content",
+					Description: "Where excerpts of Mature, Explicit and Not Rated stories may be posted",
+					Options: []*discordgo.ApplicationCommandOption{{
+						Type:        discordgo.ApplicationCommandOptionString,
+						Name:        "mode",
+						Description: "age-restricted-only (default), spoilered, or off",
+						Required:    true,
+						Choices: []*discordgo.ApplicationCommandOptionChoice{
+							{Name: "age-restricted-only: only in age-restricted channels", Value: string(store.AdultAgeRestrictedOnly)},
+							{Name: "spoilered: anywhere, behind spoiler bars", Value: string(store.AdultSpoilered)},
+							{Name: "off: never excerpted", Value: string(store.AdultOff)},
+						},
+					}},
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "timezone",
+					Description: "The time zone reading-club dates use",
+					Options: []*discordgo.ApplicationCommandOption{{
+						Type:        discordgo.ApplicationCommandOptionString,
+						Name:        "zone",
+						Description: "An IANA time zone name, such as Europe/London or America/New_York",
+						Required:    true,
+						MaxLength:   64,
+					}},
+				},
+			},
+		},
+		Subcommands: map[string]HandlerFunc{
+			"show":          c.settingsShow,
+			"recs-channel":  c.settingsRecsChannel,
+			"adult-content": c.settingsAdultContent,
+			"timezone":      c.settingsTimezone,
+		},
+		Ephemeral: true,
+	})
+}
+
+// canManageServer refuses members without Manage Server.
+func canManageServer(req *Request) error {
+	if req.Can(discordgo.PermissionManageGuild) {
+		return nil
+	}
+	return Errorf("Only members with the Manage Server permission can see or change Ficshelf's settings. Ask a server admin.")
+}
+
+// adultContentExplained is a sentence on what a mode does.
+func adultContentExplained(m store.AdultContent) string {
+	switch m {
+	case store.AdultSpoilered:
+		return "Excerpts of Mature, Explicit and Not Rated stories may be posted in any channel, hidden behind spoiler bars; in age-restricted channels they are shown plainly."
+	case store.AdultOff:
+		return "Excerpts of Mature, Explicit and Not Rated stories are never posted, not even in age-restricted channels."
+	}
+	return "Excerpts of Mature, Explicit and Not Rated stories are posted only in age-restricted channels (and their threads); elsewhere members are told why."
+}
+
+// settingsText describes the settings for /settings show.
+func settingsText(st store.Settings) string {
+	recs := "wherever `/rec post` is used (no recs channel set)"
+	if st.RecsChannelID != "" {
+		recs = "<#" + st.RecsChannelID + ">"
+	}
+	return fmt.Sprintf("**Ficshelf settings for this server**\n"+
+		"• **Recs channel:** %s\n"+
+		"• **Adult content:** `%s`. %s\n"+
+		"• **Time zone:** %s (reading-club dates)\n"+
+		"Change them with `/settings recs-channel`, `/settings adult-content` and `/settings timezone`.",
+		recs, st.AdultContent, adultContentExplained(st.AdultContent), st.Timezone)
+}
+
+// settingsShow is /settings show.
+func (c *cmds) settingsShow(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	if err := canManageServer(req); err != nil {
+		return nil, err
+	}
+	st, err := c.store.Settings(req.GuildID)
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	return Ephemeral(settingsText(st)), nil
+}
+
+// changeSettings reads the settings, applies change and stores them.
+func (c *cmds) changeSettings(req *Request, change func(*store.Settings)) (store.Settings, error) {
+	st, err := c.store.Settings(req.GuildID)
+	if err != nil {
+		return store.Settings{}, fmt.Errorf("read settings: %w", err)
+	}
+	change(&st)
+	st, err = c.store.SetSettings(req.GuildID, st)
+	if errors.Is(err, store.ErrInvalid) {
+		return store.Settings{}, Sorry(err, "That setting isn't valid. Pick one of the choices offered.")
+	}
+	if err != nil {
+		return store.Settings{}, fmt.Errorf("store settings: %w", err)
+	}
+	return st, nil
+}
+
+// settingsRecsChannel is /settings recs-channel [channel].
+func (c *cmds) settingsRecsChannel(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	if err := canManageServer(req); err != nil {
+		return nil, err
+	}
+	channel := req.ID("channel")
+	if channel != "" && c.discord != nil {
+		ch, err := c.discord.Channel(ctx, channel)
+		if err == nil && ch.Type != discordgo.ChannelTypeGuildText && ch.Type != discordgo.ChannelTypeGuildForum {
+			return nil, Errorf("Recs go in a text or forum channel. Pick one of those.")
+		}
+		if err == nil && ch.GuildID != "" && ch.GuildID != req.GuildID {
+			return nil, Errorf("That channel isn't in this server.")
+		}
+	}
+	if _, err := c.changeSettings(req, func(st *store.Settings) { st.RecsChannelID = channel }); err != nil {
+		return nil, err
+	}
+	if channel == "" {
+		return Ephemeral("Done: no recs channel. `/rec post` now posts recommendations in the channel where it is used."), nil
+	}
+	return Ephemeral("Done: `/rec post` now posts recommendations in <#" + channel + ">, each with its own discussion thread."), nil
+}
+
+// settingsAdultContent is /settings adult-content mode.
+func (c *cmds) settingsAdultContent(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	if err := canManageServer(req); err != nil {
+		return nil, err
+	}
+	mode := store.AdultContent(req.String("mode"))
+	switch mode {
+	case store.AdultAgeRestrictedOnly, store.AdultSpoilered, store.AdultOff:
+	default:
+		return nil, Errorf("Pick one of the modes offered: age-restricted-only, spoilered or off.")
+	}
+	st, err := c.changeSettings(req, func(st *store.Settings) { st.AdultContent = mode })
+	if err != nil {
+		return nil, err
+	}
+	return Ephemeral(fmt.Sprintf("Done: adult content is now `%s`. %s", st.AdultContent, adultContentExplained(st.AdultContent))), nil
+}
+
+// settingsTimezone is /settings timezone zone.
+func (c *cmds) settingsTimezone(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	if err := canManageServer(req); err != nil {
+		return nil, err
+	}
+	zone := strings.TrimSpace(req.String("zone"))
+	if _, err := time.LoadLocation(zone); err != nil || zone == "" || strings.EqualFold(zone, "local") {
+		return nil, Errorf("I don't know the time zone %s. Use an IANA name such as `Europe/London`, `America/New_York` or `UTC`.", quote(zone))
+	}
+	st, err := c.changeSettings(req, func(st *store.Settings) { st.Timezone = zone })
+	if err != nil {
+		return nil, err
+	}
+	return Ephemeral(fmt.Sprintf("Done: reading-club dates now use %s. Clubs started from now on follow it.", st.Timezone)), nil
+}

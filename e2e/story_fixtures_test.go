@@ -88,7 +88,7 @@ func ao3Work(workID int, title, author, rating, warnings, fandom, stats, summary
 // lanternChapters are three chapters with chapter notes and end notes.
 var lanternChapters = []ao3Chapter{
 	{heading: "Chapter 1: The Lamplighter", notes: "CHAPNOTE-ONE: this chapter was rewritten twice.",
-		text: "<p>Perpetua lit the lamps on Canal Street one by one, and the fog leaned in to watch.</p>\n<p>“Every night,” she said, “the same forty lamps.”</p>",
+		text:     "<p>Perpetua lit the lamps on Canal Street one by one, and the fog leaned in to watch.</p>\n<p>“Every night,” she said, “the same forty lamps.”</p>",
 		endNotes: "CHAPEND-ONE: more soon!"},
 	{heading: "Chapter 2", text: "<p>Ines brought the ferry in late, her oars dripping light.</p><p>She had never seen the lamps from the water before.</p>"},
 	{heading: "Chapter 3: Forty-One", notes: "CHAPNOTE-THREE: the title is a hint.",

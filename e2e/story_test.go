@@ -12,7 +12,9 @@ import (
 	"ficshelf/store"
 )
 
-func storySub(sub string, opts ...discordtest.Opt) discordtest.Opt { return discordtest.Sub(sub, opts...) }
+func storySub(sub string, opts ...discordtest.Opt) discordtest.Opt {
+	return discordtest.Sub(sub, opts...)
+}
 
 // addFile runs /story add with an uploaded file as who in ch.
 func addFile(e *Env, ch *discordgo.Channel, who *discordgo.Member, name string, data []byte, opts ...discordtest.Opt) *discordtest.Answer {

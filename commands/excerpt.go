@@ -605,7 +605,7 @@ func balanceMarkdown(s string, allPipes bool) string {
 			k := run(i, c)
 			prev, next := before(i), i+k
 			lineStart := i == 0 || s[i-1] == '\n'
-			if c == '*' && k == 1 && lineStart && next < len(s) && s[next] == ' ' {
+			if c == '*' && k == 1 && lineStart && next < len(s) && s[next] == ' ' && listItem(s[next:]) {
 				i += k // a list bullet
 				continue
 			}
@@ -692,3 +692,12 @@ func closingRun(s string, from, k int) int {
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// listItem reports whether the rest of a line after "* " has words (a
+// list item, not a "* * *" scene break).
+func listItem(rest string) bool {
+	if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+		rest = rest[:nl]
+	}
+	return strings.IndexFunc(rest, isWordRune) >= 0
+}

@@ -1,0 +1,399 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/discordtest"
+	"ficshelf/fic"
+	"ficshelf/fic/passage"
+	"ficshelf/store"
+	"ficshelf/store/storetest"
+)
+
+// channelsOnly is a Discord that knows channels and nothing else.
+type channelsOnly struct {
+	Discord
+	channels map[string]*discordgo.Channel
+}
+
+func (d channelsOnly) Channel(ctx context.Context, id string) (*discordgo.Channel, error) {
+	if ch, ok := d.channels[id]; ok {
+		return ch, nil
+	}
+	return nil, fmt.Errorf("unknown channel %s", id)
+}
+
+const (
+	plainChannel = "800000000000000001" // where slash() sends from
+	nsfwChannel  = "800000000000000002"
+)
+
+// excerptRouter is a router with only the excerpt family, a fixed random
+// source and a Discord with a plain and an age-restricted channel.
+func excerptRouter(t testing.TB, st *store.Store) *Router {
+	c := &cmds{store: st, now: time.Now, discord: channelsOnly{channels: map[string]*discordgo.Channel{
+		plainChannel: {ID: plainChannel, GuildID: testGuild, Type: discordgo.ChannelTypeGuildText},
+		nsfwChannel:  {ID: nsfwChannel, GuildID: testGuild, Type: discordgo.ChannelTypeGuildText, NSFW: true},
+	}}}
+	r := NewRouter(nil)
+	c.registerExcerptWith(r, rand.New(rand.NewPCG(1, 2)))
+	c.registerSettings(r)
+	return r
+}
+
+// excerptSlash is /excerpt with options (no subcommand).
+func excerptSlash(user string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.Interaction {
+	i := slash(user, "excerpt", "")
+	i.Data = discordgo.ApplicationCommandInteractionData{Name: "excerpt", Options: opts}
+	return i
+}
+
+// click is a component interaction on a bot message.
+func click(user, channel, customID string) *discordgo.Interaction {
+	return &discordgo.Interaction{
+		ID: "2", Type: discordgo.InteractionMessageComponent, GuildID: testGuild, ChannelID: channel, AppID: "900",
+		Member:  &discordgo.Member{User: &discordgo.User{ID: user, Username: "u" + user}},
+		Message: &discordgo.Message{ID: "3", ChannelID: channel},
+		Data:    discordgo.MessageComponentInteractionData{CustomID: customID, ComponentType: discordgo.ButtonComponent},
+	}
+}
+
+// addText stores a story with text, indexed as an import does.
+func addText(t testing.TB, st *store.Store, s *fic.Story) store.StoryRecord {
+	t.Helper()
+	s.Finish()
+	chapters, err := IndexChapters(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.AddStory(testGuild, s, chapters, "501", false, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func nextID(t testing.TB, resp *discordgo.InteractionResponse) string {
+	t.Helper()
+	for _, row := range resp.Data.Components {
+		for _, c := range row.(discordgo.ActionsRow).Components {
+			if b := c.(discordgo.Button); strings.HasPrefix(b.CustomID, routeExcerptNext+":") {
+				return b.CustomID
+			}
+		}
+	}
+	t.Fatalf("no Next passage button in %+v", resp.Data.Components)
+	return ""
+}
+
+func TestExcerptNextCustomID(t *testing.T) {
+	for _, n := range []excerptNext{
+		{Story: "1", Chapter: 1, Byte: 0, Length: passage.Short},
+		{Story: "18446744073709551615", Chapter: 1 << 20, Byte: 1<<31 - 1, Length: passage.Long},
+		{Story: "42", Chapter: 3, Byte: 12345, Length: passage.Medium},
+	} {
+		id := n.customID()
+		if len(id) > 100 {
+			t.Errorf("%q: %d characters, over Discord's 100", id, len(id))
+		}
+		route, args := splitCustomID(id)
+		got, ok := parseExcerptNext(args)
+		if route != routeExcerptNext || !ok || got != n {
+			t.Errorf("%q decodes to %+v %v; want %+v", id, got, ok, n)
+		}
+	}
+	for _, bad := range []string{"ex1", "ex1:1:2:3", "ex1:x:1:0:m", "ex1:1:0:0:m", "ex1:1:1:-4:m", "ex1:1:1:0:huge", "ex1:1:1:0:m:extra"} {
+		_, args := splitCustomID(bad)
+		if n, ok := parseExcerptNext(args); ok {
+			t.Errorf("%q decodes to %+v; want a refusal", bad, n)
+		}
+	}
+}
+
+func TestBalanceMarkdown(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain text.", "plain text."},
+		{"She was *very* **sure** of it.", "She was *very* **sure** of it."},
+		{"He said *no. And then", `He said \*no. And then`},
+		{"over now.* She left.", `over now.\* She left.`},
+		{"**Bold start and no end.", `\*\*Bold start and no end.`},
+		{"a ||secret|| and ||another", `a ||secret|| and \|\|another`},
+		{"code `x * y` here and `open", "code `x * y` here and \\`open"},
+		{"```\nfenced\n", "\\`\\`\\`\nfenced\n"},
+		{"snake_case_name stays", "snake_case_name stays"},
+		{"_italic_ and _open", `_italic_ and \_open`},
+		{"* a list item\n* another", "* a list item\n* another"},
+		{"* * *", `\* \* \*`},
+		{"~~struck~~ and ~~not", `~~struck~~ and \~\~not`},
+		{`already \*escaped\* text`, `already \*escaped\* text`},
+		{`ends with a backslash \`, `ends with a backslash \\`},
+		{"***both*** fine", "***both*** fine"},
+		{"*a **b* c", `*a \*\*b* c`},
+		{"“Stop!” *he thought.*", "“Stop!” *he thought.*"},
+	} {
+		if got := balanceMarkdown(tc.in, false); got != tc.want {
+			t.Errorf("balanceMarkdown(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+	if got, want := passageMarkdown("one || two | three\n\n*four", true), `||one \|\| two \| three||`+"\n\n"+`||\*four||`; got != want {
+		t.Errorf("spoilered: got %q, want %q", got, want)
+	}
+}
+
+// TestBalanceMarkdownFuzzish checks, over random marker soups, that the
+// balanced text never has an unescaped backslash at its end and only
+// grows by backslashes.
+func TestBalanceMarkdownFuzzish(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"*", "**", "_", "__", "||", "|", "~~", "`", "```", "\\", " ", "word", "\n", "\n\n", "é"}
+	for n := 0; n < 2000; n++ {
+		var b strings.Builder
+		for k := rng.IntN(20); k >= 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		in := b.String()
+		for _, spoiler := range []bool{false, true} {
+			out := passageMarkdown(in, spoiler)
+			if strings.ReplaceAll(strings.ReplaceAll(out, `\`, ""), "||", "") != strings.ReplaceAll(strings.ReplaceAll(in, `\`, ""), "||", "") && !spoiler {
+				t.Fatalf("%q became %q: more than escapes changed", in, out)
+			}
+			if !utf8.ValidString(out) {
+				t.Fatalf("%q became invalid UTF-8", in)
+			}
+		}
+	}
+}
+
+func TestChapterLabel(t *testing.T) {
+	for _, tc := range []struct {
+		n           int
+		title, want string
+	}{
+		{3, "", "Chapter 3"},
+		{3, "The Lake", "Chapter 3: The Lake"},
+		{3, "Chapter 3", "Chapter 3"},
+		{1, "chapter one: Dawn", "chapter one: Dawn"},
+	} {
+		if got := chapterLabel(tc.n, tc.title); got != tc.want {
+			t.Errorf("chapterLabel(%d, %q) = %q, want %q", tc.n, tc.title, got, tc.want)
+		}
+	}
+}
+
+// threeChapters is a General story whose sentences are numbered, so a
+// chain can be checked sentence by sentence.
+func threeChapters() *fic.Story {
+	s := &fic.Story{Title: "Counting Stars", Authors: []string{"quill"}, Rating: fic.RatingGeneral}
+	n := 0
+	for c := 0; c < 3; c++ {
+		var paras []string
+		for p := 0; p < 6; p++ {
+			var sents []string
+			for k := 0; k < 4; k++ {
+				n++
+				sents = append(sents, fmt.Sprintf("Sentence number %d is about the stars over the lake.", n))
+			}
+			paras = append(paras, strings.Join(sents, " "))
+		}
+		s.Chapters = append(s.Chapters, fic.Chapter{Title: fmt.Sprintf("Part %d", c+1), Text: strings.Join(paras, "\n\n")})
+	}
+	return s
+}
+
+func TestExcerptNextChainReadsTheStoryThrough(t *testing.T) {
+	st := storetest.Open(t)
+	r := excerptRouter(t, st)
+	s := threeChapters()
+	rec := addText(t, st, s)
+	var want []string
+	for _, ch := range s.Chapters {
+		idx := passage.Segment(ch.Text)
+		for i := 0; i < idx.Len(); i++ {
+			a, b := idx.Span(ch.Text, i)
+			want = append(want, ch.Text[a:b])
+		}
+	}
+	id := excerptNext{Story: rec.ID, Chapter: 1, Length: passage.Short}.customID()
+	var got []string
+	chapterStarts := 0
+	for steps := 0; ; steps++ {
+		if steps > 200 {
+			t.Fatal("chain does not end")
+		}
+		resp := handle(t, r, click("502", plainChannel, id))
+		if resp.Data.Flags&discordgo.MessageFlagsEphemeral != 0 {
+			if !strings.Contains(resp.Data.Content, "That's the end of") {
+				t.Fatalf("chain stopped with %q", resp.Data.Content)
+			}
+			break
+		}
+		e := resp.Data.Embeds[0]
+		if strings.Contains(e.Title, "continues in Chapter") {
+			chapterStarts++
+		}
+		for _, para := range strings.Split(e.Description, "\n\n") {
+			for _, sent := range strings.SplitAfter(para, "lake.") {
+				if sent = strings.TrimSpace(sent); sent != "" {
+					got = append(got, sent)
+				}
+			}
+		}
+		id = nextID(t, resp)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("chain read %d sentences, want %d:\n got %q\nwant %q", len(got), len(want), got, want)
+	}
+	if chapterStarts != 3 {
+		t.Errorf("%d passages said a chapter begins; want 3", chapterStarts)
+	}
+}
+
+func TestExcerptFindAndErrors(t *testing.T) {
+	st := storetest.Open(t)
+	r := excerptRouter(t, st)
+	s := threeChapters()
+	s.Chapters[2].Text += "\n\nAt last Zoë said, “Don’t go.”"
+	rec := addText(t, st, s)
+	resp := handle(t, r, excerptSlash("502", strOpt("story", rec.ID), strOpt("find", `zoe said, "don't`)))
+	if e := resp.Data.Embeds; len(e) != 1 || !strings.Contains(e[0].Description, "Zoë said, “Don’t go.”") || !strings.Contains(e[0].Title, "Chapter 3: Part 3") {
+		t.Fatalf("find answered %+v", resp.Data)
+	}
+	ephemeral := func(what string, resp *discordgo.InteractionResponse, contains string) {
+		t.Helper()
+		if resp.Data.Flags&discordgo.MessageFlagsEphemeral == 0 || !strings.Contains(resp.Data.Content, contains) {
+			t.Errorf("%s: %q (flags %d); want ephemeral containing %q", what, resp.Data.Content, resp.Data.Flags, contains)
+		}
+	}
+	ephemeral("no match", handle(t, r, excerptSlash("502", strOpt("story", rec.ID), strOpt("find", "dragons"))), "couldn't find “dragons” in **Counting Stars**")
+	ephemeral("no match in chapter", handle(t, r, excerptSlash("502", strOpt("story", rec.ID), strOpt("find", "Zoë"), intOpt("chapter", 1))), "in chapter 1 of")
+	ephemeral("chapter out of range", handle(t, r, excerptSlash("502", strOpt("story", rec.ID), intOpt("chapter", 9))), "has 3 chapters")
+	link := addWork(t, st, "Only A Link", 4, 4, "501", false)
+	ephemeral("link only", handle(t, r, excerptSlash("502", strOpt("story", link.ID))), "excerpts need an uploaded file")
+	ephemeral("removed story", handle(t, r, click("502", plainChannel, excerptNext{Story: "999", Chapter: 1, Length: passage.Short}.customID())), "no longer in this server's library")
+	ephemeral("stale button", handle(t, r, click("502", plainChannel, "ex1:1:garbage")), "expired")
+}
+
+func TestExcerptAdultPlacement(t *testing.T) {
+	st := storetest.Open(t)
+	r := excerptRouter(t, st)
+	s := threeChapters()
+	s.Rating = fic.RatingExplicit
+	s.Warnings = []string{fic.WarningViolence}
+	s.Chapters[0].Text = "She said || was a pipe. *And then\n\n" + s.Chapters[0].Text
+	rec := addText(t, st, s)
+	in := func(channel string) *discordgo.Interaction {
+		i := excerptSlash("502", strOpt("story", rec.ID), intOpt("chapter", 1), strOpt("find", "she said"))
+		i.ChannelID = channel
+		return i
+	}
+	if resp := handle(t, r, in(plainChannel)); resp.Data.Flags&discordgo.MessageFlagsEphemeral == 0 || len(resp.Data.Embeds) > 0 {
+		t.Errorf("explicit story outside NSFW: %+v; want an ephemeral refusal", resp.Data)
+	}
+	resp := handle(t, r, in(nsfwChannel))
+	if len(resp.Data.Embeds) != 1 || !strings.HasPrefix(resp.Data.Embeds[0].Description, "**Warnings:** ||Graphic Depictions Of Violence||\n\n") {
+		t.Fatalf("explicit story in NSFW: %+v", resp.Data)
+	}
+	if resp.Data.Embeds[0].Color != colorExplicit {
+		t.Errorf("colour %x, want explicit's", resp.Data.Embeds[0].Color)
+	}
+	if _, err := st.SetSettings(testGuild, store.Settings{AdultContent: store.AdultSpoilered}); err != nil {
+		t.Fatal(err)
+	}
+	resp = handle(t, r, in(plainChannel))
+	d := resp.Data.Embeds[0].Description
+	if !strings.Contains(d, "||She said \\|\\| was a pipe. \\*And then||") {
+		t.Errorf("spoilered passage: %q", d)
+	}
+	if _, err := st.SetSettings(testGuild, store.Settings{AdultContent: store.AdultOff}); err != nil {
+		t.Fatal(err)
+	}
+	if resp := handle(t, r, in(nsfwChannel)); !strings.Contains(resp.Data.Content, "turned off") {
+		t.Errorf("off in NSFW: %+v", resp.Data)
+	}
+}
+
+// TestExcerptFitsDiscord posts long passages of markdown soup, plainly and
+// spoilered, and checks every answer against Discord's limits.
+func TestExcerptFitsDiscord(t *testing.T) {
+	st := storetest.Open(t)
+	r := excerptRouter(t, st)
+	word := "*|_~`\\"
+	var b strings.Builder
+	for i := 0; i < 3000; i++ {
+		b.WriteString(word[i%len(word):] + " ")
+	}
+	long := strings.Repeat("A", 300)
+	s := &fic.Story{Title: strings.Repeat("T", 300), Authors: []string{strings.Repeat("a", 300)}, Rating: fic.RatingMature,
+		Warnings: []string{fic.WarningViolence, fic.WarningMajorDeath, fic.WarningNonCon, fic.WarningUnderage},
+		Chapters: []fic.Chapter{{Title: long, Text: b.String()}}}
+	rec := addText(t, st, s)
+	if _, err := st.SetSettings(testGuild, store.Settings{AdultContent: store.AdultSpoilered}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []string{plainChannel, nsfwChannel} {
+		for n := 0; n < 20; n++ {
+			i := excerptSlash("502", strOpt("story", rec.ID), strOpt("length", "long"))
+			i.ChannelID = ch
+			resp := handle(t, r, i) // handle checks the answer against Discord's limits
+			if len(resp.Data.Embeds) != 1 {
+				t.Fatalf("no excerpt: %+v", resp.Data)
+			}
+		}
+	}
+}
+
+func TestSettingsHandlers(t *testing.T) {
+	st := storetest.Open(t)
+	r := excerptRouter(t, st)
+	admin := func(sub string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.InteractionResponse {
+		i := slash("503", "settings", sub, opts...)
+		i.Member.Permissions = discordgo.PermissionManageGuild
+		return handle(t, r, i)
+	}
+	if resp := handle(t, r, slash("502", "settings", "show")); !strings.Contains(resp.Data.Content, "Manage Server") {
+		t.Errorf("plain member: %q", resp.Data.Content)
+	}
+	if resp := handle(t, r, slash("502", "settings", "adult-content", strOpt("mode", "off"))); !strings.Contains(resp.Data.Content, "Manage Server") {
+		t.Errorf("plain member changing: %q", resp.Data.Content)
+	}
+	if got, _ := st.Settings(testGuild); got.AdultContent != store.AdultAgeRestrictedOnly {
+		t.Errorf("a plain member changed the settings: %+v", got)
+	}
+	admin("adult-content", strOpt("mode", "spoilered"))
+	admin("timezone", strOpt("zone", "Europe/Paris"))
+	if resp := admin("timezone", strOpt("zone", "Mars/Olympus")); !strings.Contains(resp.Data.Content, "don't know the time zone") {
+		t.Errorf("bad zone: %q", resp.Data.Content)
+	}
+	admin("recs-channel", &discordgo.ApplicationCommandInteractionDataOption{Name: "channel", Type: discordgo.ApplicationCommandOptionChannel, Value: plainChannel})
+	got, _ := st.Settings(testGuild)
+	if got != (store.Settings{RecsChannelID: plainChannel, AdultContent: store.AdultSpoilered, Timezone: "Europe/Paris"}) {
+		t.Errorf("settings = %+v", got)
+	}
+	show := admin("show").Data.Content
+	for _, want := range []string{"<#" + plainChannel + ">", "`spoilered`", "spoiler bars", "Europe/Paris"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show lacks %q: %q", want, show)
+		}
+	}
+	admin("recs-channel")
+	if got, _ := st.Settings(testGuild); got.RecsChannelID != "" {
+		t.Errorf("recs channel not cleared: %+v", got)
+	}
+	if err := discordtest.CheckCommands(r.Definitions()); err != nil {
+		t.Error(err)
+	}
+	for _, d := range r.Definitions() {
+		if d.Name == "settings" && (d.DefaultMemberPermissions == nil || *d.DefaultMemberPermissions != discordgo.PermissionManageGuild) {
+			t.Errorf("settings default permissions = %v", d.DefaultMemberPermissions)
+		}
+	}
+}

@@ -1,0 +1,206 @@
+package commands
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/fic"
+	"ficshelf/store"
+	"ficshelf/store/storetest"
+)
+
+func TestParseAddOptions(t *testing.T) {
+	req, err := newRequest(slash("5", "story", "add",
+		strOpt("title", "  The   Long  Way  "), strOpt("author", "a, b ,, A"), strOpt("rating", "Explicit"),
+		strOpt("warnings", "Underage, choose not to use archive warnings"), strOpt("fandom", "X"), strOpt("tags", " ,"),
+		&discordgo.ApplicationCommandInteractionDataOption{Name: "mine", Type: discordgo.ApplicationCommandOptionBoolean, Value: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseAddOptions(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Title != "The Long Way" || !slices.Equal(o.Authors, []string{"a", "b"}) || o.Rating != fic.RatingExplicit || !o.Mine {
+		t.Errorf("options %+v", o)
+	}
+	if !slices.Equal(o.Warnings, []string{fic.WarningUnderage, fic.WarningChoseNotToUse}) {
+		t.Errorf("warnings %q", o.Warnings)
+	}
+	if o.Tags != nil {
+		t.Errorf("blank tags should not override: %q", o.Tags)
+	}
+	st := &fic.Story{Title: "File Title", Authors: []string{"f"}, Tags: []string{"keep"}, Rating: fic.RatingGeneral}
+	o.apply(st)
+	if st.Title != "The Long Way" || st.Rating != fic.RatingExplicit || !slices.Equal(st.Tags, []string{"keep"}) || !slices.Equal(st.Fandoms, []string{"X"}) {
+		t.Errorf("applied %+v", st)
+	}
+
+	bad, _ := newRequest(slash("5", "story", "add", strOpt("rating", "PG-13")))
+	if _, err := parseAddOptions(bad); err == nil || !strings.Contains(err.Error(), "isn't an AO3 rating") {
+		t.Errorf("bad rating: %v", err)
+	}
+}
+
+func TestFillMissing(t *testing.T) {
+	file := &fic.Story{Title: "From File", Summary: "file summary", Rating: fic.RatingNotRated}
+	link := &fic.Story{Title: "From Link", Summary: "link summary", Rating: fic.RatingTeen, Fandoms: []string{"F"},
+		AO3ID: 7, AO3URL: "https://archiveofourown.org/works/7", ChaptersExpected: 4, Kudos: 9}
+	fillMissing(file, link)
+	if file.Title != "From File" || file.Summary != "file summary" || file.Rating != fic.RatingTeen || file.AO3ID != 7 ||
+		file.ChaptersExpected != 4 || file.Kudos != 9 || !slices.Equal(file.Fandoms, []string{"F"}) {
+		t.Errorf("filled %+v", file)
+	}
+	link.Fandoms[0] = "changed"
+	if file.Fandoms[0] != "F" {
+		t.Error("fillMissing shares slices")
+	}
+}
+
+func TestListCustomIDRoundTrip(t *testing.T) {
+	cases := []listQuery{
+		{Page: 0, Sort: store.SortNewest},
+		{Page: 12, Sort: store.SortKudos, Rating: fic.RatingNotRated, Fandom: "Star: Crossed", Tag: "100% fluff"},
+		{Page: 3, Sort: store.SortTitle, Rating: fic.RatingTeen, Fandom: "%3A literally", Tag: "a:b:c"},
+		{Page: 1, Sort: store.SortWords, Rating: fic.RatingExplicit, Fandom: "僕のヒーローアカデミア | Boku no Hero Academia", Tag: "Found Family"},
+	}
+	for _, q := range cases {
+		id := q.customID()
+		if len(id) > maxCustomID {
+			t.Errorf("%q: %d bytes", id, len(id))
+		}
+		route, args := splitCustomID(id)
+		got, ok := parseListArgs(args)
+		if route != routeStoryList || !ok || got != q {
+			t.Errorf("%q → %+v (ok %v), want %+v", id, got, ok, q)
+		}
+	}
+	for _, args := range [][]string{nil, {"x", "n", "-", "", ""}, {"1", "z", "-", "", ""}, {"1", "n", "q", "", ""}, {"-1", "n", "-", "", ""}} {
+		if _, ok := parseListArgs(args); ok {
+			t.Errorf("parseListArgs(%q) accepted", args)
+		}
+	}
+}
+
+func TestListFitShortensLongFiltersConsistently(t *testing.T) {
+	long := strings.Repeat("東京", 50) // 100 runes, 300 bytes
+	q := listQuery{Sort: store.SortTitle, Rating: fic.RatingMature, Fandom: long, Tag: "Tag: with colon " + strings.Repeat("x", 80)}
+	q.fit()
+	for _, page := range []int{0, 1, 99999} {
+		p := q
+		p.Page = page
+		if id := p.customID(); len(id) > maxCustomID || utf8.RuneCountInString(id) > maxCustomID {
+			t.Errorf("page %d: %d bytes", page, len(id))
+		}
+		_, args := splitCustomID(p.customID())
+		if got, ok := parseListArgs(args); !ok || got.Fandom != q.Fandom || got.Tag != q.Tag {
+			t.Errorf("page %d: filters changed across pages: %+v", page, got)
+		}
+	}
+	if !strings.HasPrefix(long, q.Fandom) || !strings.HasPrefix("Tag: with colon "+strings.Repeat("x", 80), q.Tag) || q.Fandom == "" || q.Tag == "" {
+		t.Errorf("shortened filters %q / %q are not prefixes", q.Fandom, q.Tag)
+	}
+	short := listQuery{Sort: store.SortNewest, Fandom: "Short", Tag: "Also short"}
+	before := short
+	short.fit()
+	if short != before {
+		t.Errorf("fit changed filters that fit: %+v", short)
+	}
+}
+
+func TestSplitListAndSizeText(t *testing.T) {
+	if got := splitList(" a , b,,A, c "); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("splitList %q", got)
+	}
+	if splitList("") != nil {
+		t.Error("empty list not nil")
+	}
+	for n, want := range map[int64]string{10: "10 bytes", 2048: "2 KiB", 21 << 20: "21.0 MiB"} {
+		if got := sizeText(n); got != want {
+			t.Errorf("sizeText(%d) = %q", n, got)
+		}
+	}
+}
+
+// bigWork generates a work of about words words in chapters chapters, as
+// plain text and as an AO3 HTML download.
+func bigWork(words, chapters int) (plain, html string) {
+	vocab := strings.Fields("the river ran past lamps and fog while Ines rowed slowly toward a harbour of quiet boats under grey skies")
+	var p, h strings.Builder
+	h.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"/><title>Big</title></head><body>
+<div id="preface"><p class="message"><b>The Long River</b><br/>Posted originally at <a href="https://archiveofourown.org/works/123">https://archiveofourown.org/works/123</a>.</p>
+<div class="meta"><dl class="tags"><dt>Rating:</dt><dd><a href="#">General Audiences</a></dd><dt>Fandom:</dt><dd><a href="#">Original Work</a></dd>
+<dt>Stats:</dt><dd>Words: 500,000 Chapters: 50/50</dd></dl><h1>The Long River</h1><div class="byline">by <a rel="author" href="#">w</a></div></div></div>
+<div id="chapters" class="userstuff">`)
+	p.WriteString("The Long River\n\n")
+	per := words / chapters
+	w := 0
+	for c := 1; c <= chapters; c++ {
+		fmt.Fprintf(&p, "Chapter %d\n\n", c)
+		fmt.Fprintf(&h, `<div class="meta group"><h2 class="heading">Chapter %d</h2></div><div class="userstuff">`, c)
+		for i := 0; i < per; {
+			var s strings.Builder
+			n := 8 + (w % 13)
+			for j := 0; j < n; j++ {
+				if j > 0 {
+					s.WriteByte(' ')
+				}
+				s.WriteString(vocab[(w+j*7)%len(vocab)])
+			}
+			w += n
+			i += n
+			sentence := strings.ToUpper(s.String()[:1]) + s.String()[1:] + ". "
+			p.WriteString(sentence)
+			h.WriteString("<p>" + sentence + "</p>")
+			if i%120 < n {
+				p.WriteString("\n\n")
+			}
+		}
+		p.WriteString("\n\n")
+		h.WriteString("</div>")
+	}
+	h.WriteString("</div></body></html>")
+	return p.String(), h.String()
+}
+
+// benchImport is what /story add does with a downloaded file: parse,
+// index chapters, store.
+func benchImport(b *testing.B, name, data string) {
+	st := storetest.Open(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := fic.Import(name, []byte(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s.Words < 450_000 {
+			b.Fatalf("imported %d words", s.Words)
+		}
+		chapters, err := IndexChapters(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		guild := fmt.Sprint(700000000000000001 + i) // a fresh server: the AO3 work ID is unique per server
+		if _, err := st.AddStory(guild, s, chapters, "5", false, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkImport500kWordsPlainText(b *testing.B) {
+	plain, _ := bigWork(500_000, 50)
+	benchImport(b, "long.txt", plain)
+}
+
+func BenchmarkImport500kWordsAO3HTML(b *testing.B) {
+	_, html := bigWork(500_000, 50)
+	benchImport(b, "long.html", html)
+}

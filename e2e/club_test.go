@@ -169,7 +169,15 @@ func TestClubEndToEnd(t *testing.T) {
 		}
 	}
 	waitThreads(3)
-	sched := e.Slash(e.General, e.Bob, "club", discordtest.Sub("schedule")).Original.EmbedText()
+	// The thread is recorded just after Discord has it: ask until it shows.
+	var sched string
+	for try := 0; try < 50; try++ {
+		sched = e.Slash(e.General, e.Bob, "club", discordtest.Sub("schedule")).Original.EmbedText()
+		if strings.Count(sched, "✅ [discussion]") == 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if strings.Count(sched, "✅ [discussion]") != 3 {
 		t.Errorf("schedule after three checkpoints:\n%s", sched)
 	}

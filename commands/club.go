@@ -595,6 +595,13 @@ func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.
 		m := announcement(club, cp, members, late)
 		sent, err := c.discord.SendMessageOnce(ctx, club.ChannelID, checkpointNonce(d.GuildID, d.ClubID, d.Number), m)
 		if err != nil {
+			if channelGone(err) {
+				c.log.Warn("club ended: its channel is gone", "guild", d.GuildID, "club", d.ClubID, "channel", club.ChannelID, "err", err)
+				if _, err := c.store.EndClub(d.GuildID, d.ClubID, "", now); err != nil && !errors.Is(err, store.ErrClubEnded) {
+					return err
+				}
+				return nil
+			}
 			if permanent(err) {
 				c.log.Warn("checkpoint skipped: cannot post in its channel", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
 				return c.store.SkipCheckpoint(d.GuildID, d.ClubID, d.Number, "could not post: "+err.Error())

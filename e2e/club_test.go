@@ -415,3 +415,38 @@ func TestClubThousandCheckpointsInOneMinute(t *testing.T) {
 		t.Errorf("took %v, over 60 s", took)
 	}
 }
+
+func TestClubEndsWhenItsChannelIsDeleted(t *testing.T) {
+	clk := bot.NewFakeClock(clubT0)
+	var club store.Club
+	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Nowhere", fic.RatingGeneral, nil, 3, 3)
+		var err error
+		club, err = st.StartClub(e.Guild.ID, store.ClubStart{ChannelID: e.Lounge.ID, StoryID: story.ID, HostID: e.Alice.User.ID,
+			PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-02", Timezone: "UTC", Now: clubT0})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}))
+	e.Srv.DeleteChannel(e.Lounge.ID)
+	clk.Set(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC))
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(e.Logs(), "club ended: its channel is gone") {
+		if time.Now().After(deadline) {
+			t.Fatal("the club did not end")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.Stop()
+	s, err := store.Open(e.Cfg.DBPath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, _ := s.Club(e.Guild.ID, club.ID); got.Active() {
+		t.Error("club still active")
+	}
+	if _, ok, _ := s.NextCheckpointDue(); ok {
+		t.Error("checkpoints of a deleted channel still due")
+	}
+}

@@ -1,0 +1,273 @@
+// Package loadtest drives the real Ficshelf program under load and faults:
+// it builds the binary, seeds a database with a library of generated
+// stories, runs the bot as a separate process against a discordtest server,
+// fires interactions at a chosen concurrency and measures how they are
+// answered (latency from dispatch to the answer arriving, deferrals, late
+// and missing answers) and the process's peak memory.
+//
+// The load test itself is TestLoad (load_test.go); the fault tests in
+// package e2e (fault_*_test.go) use the same pieces. Everything here is
+// for tests: it takes a testing.TB and fails it on setup errors.
+//
+// Run the full load test with
+//
+//	go test ./loadtest -run TestLoad -v -count=1 -args -n 2000 -c 64 -full
+//
+// (see load_test.go for every flag). Without -full it runs a small
+// configuration that the normal test suite keeps green.
+package loadtest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"ficshelf/discordtest"
+)
+
+var (
+	buildOnce sync.Once
+	buildBin  string
+	buildErr  error
+)
+
+// Binary builds the ficshelf program (the module root, found with go env
+// GOMOD from the working directory) once per test process and returns its
+// path. The binary lives in a temporary directory removed by Cleanup.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goBin); err != nil {
+			if goBin, err = exec.LookPath("go"); err != nil {
+				buildErr = fmt.Errorf("no go command to build the binary: %w", err)
+				return
+			}
+		}
+		out, err := exec.Command(goBin, "env", "GOMOD").Output()
+		if err != nil {
+			buildErr = fmt.Errorf("go env GOMOD: %w", err)
+			return
+		}
+		root := filepath.Dir(strings.TrimSpace(string(out)))
+		dir, err := os.MkdirTemp("", "ficshelf-loadtest-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildBin = filepath.Join(dir, "ficshelf")
+		cmd := exec.Command(goBin, "build", "-o", buildBin, ".")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildBin
+}
+
+// Cleanup removes the binary built by Binary; call it from TestMain after
+// m.Run.
+func Cleanup() {
+	if buildBin != "" {
+		os.RemoveAll(filepath.Dir(buildBin))
+	}
+}
+
+// Process is the bot running as a separate program.
+type Process struct {
+	Cmd  *exec.Cmd
+	Log  *LogBuffer
+	done chan struct{}
+	err  error
+}
+
+// ProcessOptions say how to run the binary.
+type ProcessOptions struct {
+	// Env adds KEY=VALUE pairs to the base environment (DISCORD_TOKEN,
+	// DISCORD_BASE_URL, FICSHELF_DB, AO3_BASE_URL, LOG_LEVEL=warn, HOME).
+	Env []string
+	// FileSizeLimit, when positive, runs the program with RLIMIT_FSIZE set
+	// to this many 512-byte blocks (through sh's ulimit -f), so writes past
+	// that offset of any file fail with EFBIG: a full disk for the database.
+	FileSizeLimit int
+	// NoWait returns as soon as the process started, without waiting for
+	// it to connect (for programs expected to fail).
+	NoWait bool
+}
+
+// Start runs bin against srv with the database db and, unless
+// opts.NoWait, waits until it identified (once more than before), is
+// connected and has registered its commands. The process is killed at
+// the end of the test if still running; its log is printed if the test
+// failed.
+func Start(t testing.TB, bin, db string, srv *discordtest.Server, opts ProcessOptions) *Process {
+	t.Helper()
+	dir := t.TempDir()
+	identifies := srv.Identifies()
+	var cmd *exec.Cmd
+	if opts.FileSizeLimit > 0 {
+		cmd = exec.Command("/bin/sh", "-c", "ulimit -f "+strconv.Itoa(opts.FileSizeLimit)+` && exec "$0"`, bin)
+	} else {
+		cmd = exec.Command(bin)
+	}
+	p := &Process{Cmd: cmd, Log: &LogBuffer{}, done: make(chan struct{})}
+	cmd.Dir = dir // no .env there
+	cmd.Env = append([]string{
+		"DISCORD_TOKEN=" + srv.Token,
+		"DISCORD_BASE_URL=" + srv.URL,
+		"FICSHELF_DB=" + db,
+		"AO3_BASE_URL=http://127.0.0.1:1",
+		"LOG_LEVEL=warn",
+		"HOME=" + dir,
+		"PATH=/usr/bin:/bin",
+	}, opts.Env...)
+	cmd.Stdout, cmd.Stderr = p.Log, p.Log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("process %d log (last 8 KiB):\n%s", cmd.Process.Pid, p.Log.Tail(8<<10))
+		}
+	})
+	if opts.NoWait {
+		return p
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.WaitIdentified(ctx, identifies+1); err != nil {
+		t.Fatalf("bot process never identified: %v\n%s", err, p.Log.Tail(4<<10))
+	}
+	if err := srv.WaitReady(ctx); err != nil {
+		t.Fatalf("bot process not ready: %v\n%s", err, p.Log.Tail(4<<10))
+	}
+	if _, err := srv.WaitCommands(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Pid is the process ID.
+func (p *Process) Pid() int { return p.Cmd.Process.Pid }
+
+// Done is closed when the process has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Wait waits up to d for the process to exit and returns its exit error
+// (nil for status 0); it kills the process and reports a timeout if it
+// does not exit in time.
+func (p *Process) Wait(d time.Duration) error {
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(d):
+		p.Cmd.Process.Kill()
+		<-p.done
+		return fmt.Errorf("process %d did not exit within %v (killed)", p.Pid(), d)
+	}
+}
+
+// Terminate sends SIGTERM.
+func (p *Process) Terminate() error { return p.Cmd.Process.Signal(syscall.SIGTERM) }
+
+// Kill sends SIGKILL and waits for the process to be gone.
+func (p *Process) Kill() {
+	p.Cmd.Process.Kill()
+	<-p.done
+}
+
+// PeakRSS returns the process's peak resident set size (VmHWM in
+// /proc/<pid>/status) in bytes; read it before the process exits.
+func (p *Process) PeakRSS() (int64, error) {
+	return procStatusKB(p.Pid(), "VmHWM:")
+}
+
+// RSS returns the process's current resident set size (VmRSS).
+func (p *Process) RSS() (int64, error) {
+	return procStatusKB(p.Pid(), "VmRSS:")
+}
+
+func procStatusKB(pid int, field string) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read memory of process %d: %w", pid, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parse %s %q: %w", field, rest, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// FreeAddr returns a loopback address with a port that was free a moment
+// ago (for METRICS_ADDR).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// LogBuffer collects a process's output; safe for concurrent use.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// Tail returns the last n bytes written.
+func (l *LogBuffer) Tail(n int) string {
+	s := l.String()
+	if len(s) > n {
+		s = s[len(s)-n:]
+	}
+	return s
+}

@@ -1,0 +1,382 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/bot"
+	"ficshelf/discordtest"
+)
+
+// Kind is one kind of interaction in the load mix.
+type Kind string
+
+// The interaction kinds of the load mix.
+const (
+	KudosButton  Kind = "kudos-button"         // the Kudos button on a card
+	KudosGive    Kind = "kudos-give"           // /kudos give story:<id>
+	Autocomplete Kind = "autocomplete"         // story autocomplete (/excerpt, /story info, /kudos give)
+	Excerpt      Kind = "excerpt"              // /excerpt story:<id> (random or find), NSFW channel for adult stories
+	StoryInfo    Kind = "story-info"           // /story info story:<id>
+	ListAdd      Kind = "readinglist-add"      // /readinglist add story:<id> status chapter
+	ListProgress Kind = "readinglist-progress" // /readinglist progress story:<id> chapter
+	ListButton   Kind = "readinglist-button"   // the Add to reading list button on a card
+)
+
+// Weighted is one kind with its share of the mix.
+type Weighted struct {
+	Kind   Kind
+	Weight int
+}
+
+// DefaultMix is what a busy fic server does: mostly kudos, autocomplete
+// while typing, excerpts and story cards, some reading-list updates.
+var DefaultMix = []Weighted{
+	{KudosButton, 18}, {KudosGive, 8}, {Autocomplete, 22}, {Excerpt, 18},
+	{StoryInfo, 14}, {ListAdd, 8}, {ListProgress, 6}, {ListButton, 6},
+}
+
+// RunConfig says how much load to apply.
+type RunConfig struct {
+	N           int        // interactions in all
+	Concurrency int        // interactions in flight at once
+	Mix         []Weighted // nil: DefaultMix
+	Seed        int64      // picks of server, member, story (default 1)
+	// Wait bounds the wait for one interaction's settled answer (callback,
+	// and the edit after a deferral) before it counts as unanswered
+	// (default 20 s).
+	Wait time.Duration
+	// At, when set, is called (in the dispatching goroutine, before that
+	// interaction is sent) when the k-th interaction (0-based) is about to
+	// be dispatched, for each k in its keys: faults mid-load.
+	At map[int]func()
+}
+
+// Sample is what happened to one interaction.
+type Sample struct {
+	Kind     Kind
+	Latency  time.Duration // dispatch → settled answer observed
+	Deferred bool
+	// Late: Discord refused an answer with 10062 (after the 3 s window).
+	Late bool
+	// Unanswered: no settled answer within RunConfig.Wait.
+	Unanswered bool
+	// NotDelivered: the gateway had no session to dispatch it to (during a
+	// reconnect); the bot never received it.
+	NotDelivered bool
+	// Failed: answered "Something went wrong"; Shutdown: answered with the
+	// restart notice.
+	Failed, Shutdown bool
+	Answer           *discordtest.Answer
+	Interaction      *discordgo.Interaction
+	Err              string
+}
+
+// Result summarizes a run.
+type Result struct {
+	N, Concurrency int
+	Elapsed        time.Duration
+	Samples        []Sample
+}
+
+// Count returns how many samples satisfy f.
+func (r *Result) Count(f func(Sample) bool) int {
+	n := 0
+	for _, s := range r.Samples {
+		if f(s) {
+			n++
+		}
+	}
+	return n
+}
+
+// Answered are the samples with a settled answer in time.
+func (r *Result) Answered() []Sample {
+	var out []Sample
+	for _, s := range r.Samples {
+		if !s.Unanswered && !s.NotDelivered && !s.Late {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Percentile returns the p-th percentile (0–100) of the latencies of
+// answered samples of kind k ("" = all), and the maximum.
+func (r *Result) Percentile(k Kind, p float64) time.Duration {
+	var ls []time.Duration
+	for _, s := range r.Answered() {
+		if k == "" || s.Kind == k {
+			ls = append(ls, s.Latency)
+		}
+	}
+	return percentile(ls, p)
+}
+
+func percentile(ls []time.Duration, p float64) time.Duration {
+	if len(ls) == 0 {
+		return 0
+	}
+	slices.Sort(ls)
+	i := int(float64(len(ls))*p/100+0.5) - 1
+	i = max(0, min(i, len(ls)-1))
+	return ls[i]
+}
+
+// Throughput is answered interactions per second of the run.
+func (r *Result) Throughput() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(len(r.Answered())) / r.Elapsed.Seconds()
+}
+
+// Report is a human-readable summary: totals, then latency by kind.
+func (r *Result) Report() string {
+	var b strings.Builder
+	count := func(f func(Sample) bool) int { return r.Count(f) }
+	fmt.Fprintf(&b, "%d interactions at concurrency %d in %v: %.0f answered/s\n", r.N, r.Concurrency, r.Elapsed.Round(time.Millisecond), r.Throughput())
+	fmt.Fprintf(&b, "latency (dispatch → answer): p50 %v  p90 %v  p99 %v  max %v\n",
+		ms(r.Percentile("", 50)), ms(r.Percentile("", 90)), ms(r.Percentile("", 99)), ms(r.Percentile("", 100)))
+	fmt.Fprintf(&b, "deferred %d  late(10062) %d  unanswered %d  not delivered %d  \"Something went wrong\" %d  shutdown notices %d\n",
+		count(func(s Sample) bool { return s.Deferred }), count(func(s Sample) bool { return s.Late }),
+		count(func(s Sample) bool { return s.Unanswered }), count(func(s Sample) bool { return s.NotDelivered }),
+		count(func(s Sample) bool { return s.Failed }), count(func(s Sample) bool { return s.Shutdown }))
+	kinds := map[Kind]int{}
+	for _, s := range r.Samples {
+		kinds[s.Kind]++
+	}
+	names := make([]string, 0, len(kinds))
+	for k := range kinds {
+		names = append(names, string(k))
+	}
+	slices.Sort(names)
+	fmt.Fprintf(&b, "%-22s %6s %9s %9s %9s %9s\n", "kind", "n", "p50", "p90", "p99", "max")
+	for _, k := range names {
+		fmt.Fprintf(&b, "%-22s %6d %9v %9v %9v %9v\n", k, kinds[Kind(k)],
+			ms(r.Percentile(Kind(k), 50)), ms(r.Percentile(Kind(k), 90)), ms(r.Percentile(Kind(k), 99)), ms(r.Percentile(Kind(k), 100)))
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
+
+// Run fires cfg.N interactions from w's members at the connected bot,
+// cfg.Concurrency at a time, and waits for each to be answered. It fails t
+// only for setup problems (an interaction that cannot be built); how the
+// bot answered is in the Result for the caller to judge.
+func Run(t testing.TB, w *World, cfg RunConfig) *Result {
+	t.Helper()
+	if cfg.N <= 0 {
+		cfg.N = 200
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 16
+	}
+	if cfg.Mix == nil {
+		cfg.Mix = DefaultMix
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = 1
+	}
+	if cfg.Wait <= 0 {
+		cfg.Wait = 20 * time.Second
+	}
+	total := 0
+	for _, m := range cfg.Mix {
+		total += m.Weight
+	}
+	// Build every interaction up front (deterministic; not timed).
+	type job struct {
+		kind Kind
+		i    *discordgo.Interaction
+	}
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 11))
+	jobs := make([]job, cfg.N)
+	for n := range jobs {
+		x := rng.IntN(total)
+		var kind Kind
+		for _, m := range cfg.Mix {
+			if x < m.Weight {
+				kind = m.Kind
+				break
+			}
+			x -= m.Weight
+		}
+		jobs[n] = job{kind, w.interaction(t, rng, kind)}
+	}
+
+	res := &Result{N: cfg.N, Concurrency: cfg.Concurrency, Samples: make([]Sample, cfg.N)}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := int(next.Add(1) - 1)
+				if n >= cfg.N {
+					return
+				}
+				if f := cfg.At[n]; f != nil {
+					f()
+				}
+				res.Samples[n] = w.fire(t, jobs[n].kind, jobs[n].i, cfg.Wait)
+			}
+		}()
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	return res
+}
+
+// fire sends one interaction and waits for its settled answer.
+func (w *World) fire(t testing.TB, kind Kind, i *discordgo.Interaction, wait time.Duration) (s Sample) {
+	s = Sample{Kind: kind, Interaction: i}
+	st := &softTB{TB: t}
+	start := time.Now()
+	var p *discordtest.Pending
+	done := make(chan struct{})
+	go func() { // Send fails its TB on error: contain that here.
+		defer close(done)
+		p = w.Srv.Send(st, i)
+	}()
+	<-done
+	if p == nil {
+		s.NotDelivered = strings.Contains(st.msg, "no gateway session") || strings.Contains(st.msg, "ready gateway session")
+		s.Err = st.msg
+		if !s.NotDelivered {
+			s.Unanswered = true
+		}
+		return s
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	a, err := p.WaitCtx(ctx, func(a *discordtest.Answer) bool {
+		return settled(a) || (a.Type == 0 && len(a.Rejected) > 0)
+	})
+	s.Latency = time.Since(start)
+	s.Answer = a
+	if a != nil {
+		s.Deferred = a.Deferred()
+		s.Late = slices.Contains(a.Rejected, 10062)
+		text := a.Content()
+		if a.Data != nil {
+			text += a.Data.Content
+		}
+		for _, f := range a.Followups {
+			text += f.Content
+		}
+		s.Failed = strings.Contains(text, bot.FailureMessage)
+		s.Shutdown = strings.Contains(text, bot.ShutdownMessage)
+	}
+	if err != nil || a == nil || a.Type == 0 {
+		s.Unanswered = !s.Late
+		if err != nil {
+			s.Err = err.Error()
+		}
+	}
+	return s
+}
+
+// settled: answered, and a deferral has been edited, followed up or deleted.
+func settled(a *discordtest.Answer) bool {
+	if a == nil || a.Type == 0 {
+		return false
+	}
+	if !a.Deferred() {
+		return true
+	}
+	return len(a.Followups) > 0 || a.Edited || (a.Original != nil && a.Original.Deleted)
+}
+
+// softTB turns a Fatal in discordtest.Send into a recorded message and the
+// end of the sending goroutine, so one undeliverable interaction (a
+// gateway mid-reconnect) does not stop the whole run.
+type softTB struct {
+	testing.TB
+	msg string
+}
+
+func (s *softTB) Fatalf(format string, args ...any) {
+	s.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func (s *softTB) Fatal(args ...any) {
+	s.msg = fmt.Sprint(args...)
+	runtime.Goexit()
+}
+
+func (s *softTB) FailNow() {
+	s.msg = "FailNow"
+	runtime.Goexit()
+}
+
+// interaction builds one interaction of kind from a random member of a
+// random server about a random story of that server.
+func (w *World) interaction(t testing.TB, rng *rand.Rand, kind Kind) *discordgo.Interaction {
+	srv := w.Srv
+	g := w.Guilds[rng.IntN(len(w.Guilds))]
+	m := g.Members[rng.IntN(len(g.Members))].User.ID
+	s := g.Stories[rng.IntN(len(g.Stories))]
+	ch := g.General.ID
+	switch kind {
+	case KudosButton:
+		return srv.Component(t, m, s.Card, "kudos:"+s.ID)
+	case ListButton:
+		return srv.Component(t, m, s.Card, "rl-add:"+s.ID)
+	case KudosGive:
+		return srv.Slash(t, ch, m, "kudos", discordtest.Sub("give", discordtest.String("story", s.ID)))
+	case Autocomplete:
+		words := strings.Fields(s.Title)
+		typed := words[rng.IntN(len(words))]
+		typed = typed[:1+rng.IntN(len(typed))]
+		switch rng.IntN(3) {
+		case 0:
+			return srv.Autocomplete(t, ch, m, "excerpt", discordtest.Focused(discordtest.String("story", typed)))
+		case 1:
+			return srv.Autocomplete(t, ch, m, "story", discordtest.Sub("info", discordtest.Focused(discordtest.String("story", typed))))
+		default:
+			return srv.Autocomplete(t, ch, m, "kudos", discordtest.Sub("give", discordtest.Focused(discordtest.String("story", typed))))
+		}
+	case Excerpt:
+		if s.Adult {
+			ch = g.NSFW.ID
+		}
+		opts := []discordtest.Opt{discordtest.String("story", s.ID)}
+		switch rng.IntN(4) {
+		case 0:
+			opts = append(opts, discordtest.Int("chapter", int64(1+rng.IntN(s.Chapters))))
+		case 1:
+			opts = append(opts, discordtest.String("find", pick(rng, []string{"the lantern", "don't tell", "harbour lights", "St. Anselm", "brass key"})))
+		}
+		opts = append(opts, discordtest.String("length", pick(rng, []string{"short", "medium", "long"})))
+		return srv.Slash(t, ch, m, "excerpt", opts...)
+	case StoryInfo:
+		if s.Adult && rng.IntN(2) == 0 {
+			ch = g.NSFW.ID
+		}
+		return srv.Slash(t, ch, m, "story", discordtest.Sub("info", discordtest.String("story", s.ID)))
+	case ListAdd:
+		return srv.Slash(t, ch, m, "readinglist", discordtest.Sub("add", discordtest.String("story", s.ID),
+			discordtest.String("status", pick(rng, []string{"to-read", "reading", "on-hold"})),
+			discordtest.Int("chapter", int64(rng.IntN(s.Chapters+1)))))
+	case ListProgress:
+		return srv.Slash(t, ch, m, "readinglist", discordtest.Sub("progress", discordtest.String("story", s.ID),
+			discordtest.Int("chapter", int64(1+rng.IntN(s.Chapters)))))
+	}
+	t.Fatalf("loadtest: unknown kind %q", kind)
+	return nil
+}

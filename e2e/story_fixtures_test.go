@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Fixtures for /story tests: invented works written for these tests, in
@@ -97,10 +98,15 @@ var lanternChapters = []ao3Chapter{
 
 // lanternHTML is "Forty Lamps", AO3 work 9100, as AO3's HTML download.
 func lanternHTML(workID int, posted string) string {
+	return lanternHTMLN(workID, posted, len(lanternChapters))
+}
+
+// lanternHTMLN is lanternHTML with only the first n chapters posted.
+func lanternHTMLN(workID int, posted string, n int) string {
 	return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"/><title>Forty Lamps - quillfeather</title></head><body>\n" +
 		ao3Work(workID, "Forty Lamps", "quillfeather", "Mature", "Major Character Death", "Canal Town (Original Work)",
 			"Published: 2024-02-03 Words: 80 Chapters: "+posted, "Someone is lighting one lamp too many.",
-			"WORKNOTE: thanks to my beta.", "WORKEND: come say hi.", lanternChapters, nil) +
+			"WORKNOTE: thanks to my beta.", "WORKEND: come say hi.", lanternChapters[:n], nil) +
 		"</body></html>\n"
 }
 
@@ -229,6 +235,7 @@ type fakeArchive struct {
 	*httptest.Server
 	mu    sync.Mutex
 	pages map[string]string // path → page
+	delay time.Duration     // before answering
 	hits  atomic.Int32
 }
 
@@ -239,7 +246,9 @@ func newFakeArchive(t *testing.T) *fakeArchive {
 		a.hits.Add(1)
 		a.mu.Lock()
 		page, ok := a.pages[r.URL.Path]
+		delay := a.delay
 		a.mu.Unlock()
+		time.Sleep(delay)
 		if !ok {
 			http.NotFound(w, r)
 			return
@@ -255,4 +264,10 @@ func (a *fakeArchive) set(workID int, page string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pages[fmt.Sprintf("/works/%d", workID)] = page
+}
+
+func (a *fakeArchive) setDelay(d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.delay = d
 }

@@ -459,7 +459,9 @@ func sizeText(n int64) string {
 func (c *cmds) card(ctx context.Context, req *Request, rec store.StoryRecord) (*discordgo.MessageEmbed, error) {
 	p, err := c.placement(ctx, req, rec.Story.Rating)
 	if err != nil {
-		return nil, err
+		// Unsure where we are: show the card, keep an adult summary hidden.
+		c.log.Warn("story card: channel placement unknown; hiding an adult summary", "channel", req.ChannelID, "err", err)
+		p = showNothing
 	}
 	return storyCard(rec, cardOptions{HideSummary: p == showNothing, SpoilerSummary: p == showSpoilered}), nil
 }
@@ -567,8 +569,8 @@ func parseListArgs(args []string) (listQuery, bool) {
 func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	q := listQuery{
 		Sort:   store.Sort(req.String("sort")),
-		Fandom: clip(strings.Join(strings.Fields(req.String("fandom")), " "), 100),
-		Tag:    clip(strings.Join(strings.Fields(req.String("tag")), " "), 100),
+		Fandom: firstRunes(strings.Join(strings.Fields(req.String("fandom")), " "), 100),
+		Tag:    firstRunes(strings.Join(strings.Fields(req.String("tag")), " "), 100),
 	}
 	if q.Sort == "" {
 		q.Sort = store.SortNewest
@@ -671,6 +673,16 @@ func (c *cmds) listPage(req *Request, q *listQuery) (*discordgo.MessageEmbed, []
 		))
 	}
 	return embed, rows, "", nil
+}
+
+// firstRunes is s cut to at most n runes, without an ellipsis: a filter
+// stays a prefix of what was typed.
+func firstRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n]))
 }
 
 // describe lists q's filters in words, "" when there are none.

@@ -121,6 +121,9 @@ func TestSplitListAndSizeText(t *testing.T) {
 	if splitList("") != nil {
 		t.Error("empty list not nil")
 	}
+	if got := firstRunes("東京 Tokyo", 3); got != "東京" {
+		t.Errorf("firstRunes %q", got)
+	}
 	for n, want := range map[int64]string{10: "10 bytes", 2048: "2 KiB", 21 << 20: "21.0 MiB"} {
 		if got := sizeText(n); got != want {
 			t.Errorf("sizeText(%d) = %q", n, got)

@@ -21,6 +21,21 @@ func TestStorySlowLinkIsDeferredThenEdited(t *testing.T) {
 		t.Errorf("slow link: deferred=%v edited=%v", a.Deferred(), a.Edited)
 	}
 	wantCard(t, "slow link", a, "Slow Apples")
+
+	// A slow refusal still reaches only the member who asked.
+	p := e.Srv.Send(t, e.Srv.Slash(t, e.General.ID, e.Alice.User.ID, "story", storySub("add", discordtest.String("link", "https://archiveofourown.org/works/8081"))))
+	private := func(a *discordtest.Answer) bool {
+		for _, f := range a.Followups {
+			if f.Ephemeral() && strings.Contains(f.Content, "AO3 has no work at that link") {
+				return true
+			}
+		}
+		return a.Original != nil && a.Original.Ephemeral() && strings.Contains(a.Original.Content, "AO3 has no work at that link")
+	}
+	a = p.WaitFor(t, private)
+	if !a.Deferred() || (a.Original != nil && !a.Original.Deleted && !a.Original.Ephemeral()) {
+		t.Errorf("slow refusal: deferred=%v original=%+v", a.Deferred(), a.Original)
+	}
 }
 
 // TestStoryConcurrentAddsOfOneWork: two members adding the same AO3 work

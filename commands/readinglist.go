@@ -613,20 +613,11 @@ func (c *cmds) addFromMessage(ctx context.Context, req *Request) (*discordgo.Int
 	return nil, Errorf("I found no story in that message. Use this on a Ficshelf story card, excerpt or rec, or on a message with an AO3 work link (https://archiveofourown.org/works/…).")
 }
 
-// linkImporter is what commands/story.go provides: import an AO3 work by
-// link (or find the existing entry).
-type linkImporter interface {
-	addByLink(ctx context.Context, req *Request, workID int64) (store.StoryRecord, bool, error)
-}
-
 // importByLink imports AO3 work work into the server's library through
-// the story family's addByLink.
+// the story family's addByLink (which returns the existing entry when a
+// concurrent add got there first).
 func (c *cmds) importByLink(ctx context.Context, req *Request, work int64) (store.StoryRecord, error) {
-	li, ok := any(c).(linkImporter)
-	if !ok {
-		return store.StoryRecord{}, Errorf("This server's library doesn't have that AO3 work yet. Add it with `/story add link:`, then try again.")
-	}
-	rec, _, err := li.addByLink(ctx, req, work)
+	rec, _, err := c.addByLink(ctx, req, work)
 	if err != nil {
 		var ue *UserError
 		if errors.As(err, &ue) {

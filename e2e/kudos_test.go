@@ -367,6 +367,13 @@ func TestConcurrentKudosAreExact(t *testing.T) {
 	if !strings.Contains(list.Original.EmbedText(), fmt.Sprintf("%d kudos", n+1)) {
 		t.Errorf("/kudos list after %d concurrent kudos: %q", n+1, list.Original.EmbedText())
 	}
+	// The story card agrees.
+	info := e.Slash(e.General, e.Alice, "story", discordtest.Sub("info", discordtest.String("story", rec.ID))).Original
+	for _, f := range info.Embeds[0].Fields {
+		if f.Name == "Kudos" && f.Value != fmt.Sprint(n+1) {
+			t.Errorf("/story info Kudos = %s; want %d", f.Value, n+1)
+		}
+	}
 	// The button then shows the exact count.
 	late := e.Srv.AddMember(e.Guild.ID, "latecomer", 0)
 	a := e.Click(late, cardMessage(e, rec.ID, 0), "kudos:"+rec.ID)
@@ -407,4 +414,62 @@ func TestKudosOnARealRec(t *testing.T) {
 	}
 	m := e.Srv.Send(t, e.Srv.MessageCommand(t, e.General.ID, e.Mod.User.ID, "Add to reading list", post.ID)).Wait(t)
 	wantEphemeral(t, "message command on a rec", m, "Added **Recommended Reading**")
+}
+
+// TestKudosOnRealCardAndExcerpt presses Kudos on a /story info card and an
+// /excerpt passage as those commands post them.
+func TestKudosOnRealCardAndExcerpt(t *testing.T) {
+	var rec store.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+		rec = SeedStory(t, st, e.Guild.ID, e.Mod.User.ID, "tide.txt",
+			"The Tide Clock\nby Marin\n\nChapter 1\n\nThe tide came in at noon. Nobody on the island believed the clock any more. Mira did.\n\nChapter 2\n\nShe wound it every night. The sea listened.\n", false)
+	}))
+	kid := "kudos:" + rec.ID
+	card := e.Slash(e.NSFW, e.Alice, "story", discordtest.Sub("info", discordtest.String("story", rec.ID))).Original
+	if card.Component(kid) == nil {
+		t.Fatalf("/story info card has no Kudos button: %q", card.CustomIDs())
+	}
+	a := e.Click(e.Bob, card, kid)
+	if a.Type != discordgo.InteractionResponseUpdateMessage || button(t, a.Original, kid).Label != "Kudos (1)" {
+		t.Fatalf("kudos on a card: type %d label %q", a.Type, button(t, a.Original, kid).Label)
+	}
+	for _, f := range a.Original.Embeds[0].Fields {
+		if f.Name == "Kudos" && f.Value != "1" {
+			t.Errorf("card Kudos field %q; want 1", f.Value)
+		}
+	}
+	if a.Original.Embeds[0].Title != card.Embeds[0].Title || a.Original.Embeds[0].Description != card.Embeds[0].Description || len(a.Original.Embeds[0].Fields) != len(card.Embeds[0].Fields) {
+		t.Errorf("card changed beyond the count")
+	}
+
+	ex := e.Slash(e.NSFW, e.Alice, "excerpt", discordtest.String("story", rec.ID)).Original
+	if ex.Component(kid) == nil {
+		t.Fatalf("excerpt has no Kudos button: %q", ex.CustomIDs())
+	}
+	a = e.Click(e.Alice, ex, kid)
+	if a.Type != discordgo.InteractionResponseUpdateMessage || button(t, a.Original, kid).Label != "Kudos (2)" {
+		t.Fatalf("kudos on an excerpt: type %d label %q", a.Type, button(t, a.Original, kid).Label)
+	}
+	if a.Original.Content != ex.Content || a.Original.EmbedText() != ex.EmbedText() || strings.Join(a.Original.CustomIDs(), ",") != strings.Join(ex.CustomIDs(), ",") {
+		t.Errorf("excerpt changed beyond the count:\n%q\n%q", ex.EmbedText(), a.Original.EmbedText())
+	}
+	wantEphemeral(t, "second kudos on the excerpt", e.Click(e.Bob, a.Original, kid), "already left kudos")
+
+	// The message command finds the story on both.
+	for _, m := range []*discordtest.Message{card, ex} {
+		ans := e.Srv.Send(t, e.Srv.MessageCommand(t, e.NSFW.ID, e.Mod.User.ID, "Add to reading list", m.ID)).Wait(t)
+		if !ans.Ephemeral() || !strings.Contains(ans.Content(), "The Tide Clock") {
+			t.Errorf("message command on %s: %q", m.ID, ans.Content())
+		}
+	}
+	// A fresh card shows the count and one reader.
+	again := e.Slash(e.NSFW, e.Alice, "story", discordtest.Sub("info", discordtest.String("story", rec.ID))).Original
+	if button(t, again, kid).Label != "Kudos (2)" {
+		t.Errorf("fresh card label %q", button(t, again, kid).Label)
+	}
+	for _, f := range again.Embeds[0].Fields {
+		if (f.Name == "Kudos" && f.Value != "2") || (f.Name == "Readers" && f.Value != "1") {
+			t.Errorf("fresh card %s = %q", f.Name, f.Value)
+		}
+	}
 }

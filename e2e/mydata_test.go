@@ -128,9 +128,9 @@ func TestMyDataExportAndDelete(t *testing.T) {
 	_ = mine
 }
 
-// TestRemovingAStoryRemovesItsKudosAndListEntries removes a story from the
-// library (as /story remove does, through the store while the bot is
-// stopped) and checks every view of kudos and lists follows.
+// TestRemovingAStoryRemovesItsKudosAndListEntries removes a story with
+// /story remove (confirmed) and checks every view of kudos and lists
+// follows, also after a restart.
 func TestRemovingAStoryRemovesItsKudosAndListEntries(t *testing.T) {
 	var gone, kept store.StoryRecord
 	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
@@ -145,18 +145,18 @@ func TestRemovingAStoryRemovesItsKudosAndListEntries(t *testing.T) {
 	}
 	card := cardMessage(e, gone.ID, 2)
 	e.Click(e.Mod, card, "kudos:"+gone.ID)
-	if err := e.Stop(); err != nil {
-		t.Fatal(err)
+	ask := e.Slash(e.General, e.Mod, "story", discordtest.Sub("remove", discordtest.String("story", gone.ID)))
+	confirm := ""
+	for _, id := range ask.Original.CustomIDs() {
+		if strings.HasPrefix(id, "sr-yes:") {
+			confirm = id
+		}
 	}
-	st, err := store.Open(e.Cfg.DBPath, store.Options{})
-	if err != nil {
-		t.Fatal(err)
+	if confirm == "" {
+		t.Fatalf("/story remove asked no confirmation: %q %q", ask.Content(), ask.Original.CustomIDs())
 	}
-	if err := st.RemoveStory(e.Guild.ID, gone.ID); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	e.Begin()
+	e.Click(e.Mod, ask.Original, confirm)
+	e.Restart()
 
 	show := e.Slash(e.General, e.Alice, "readinglist", rl("show")).Original.Embeds[0].Description
 	if strings.Contains(show, "Going Away") || !strings.Contains(show, "Staying Put") {

@@ -296,15 +296,13 @@ func fakeAO3(t *testing.T, workID int64, title string) (*httptest.Server, *atomi
 }
 
 // TestMessageCommandImportsAnAO3LinkFirst: a link to a work the server
-// lacks is imported by link (through /story's importer), then listed.
+// lacks is imported by link (through /story's importer), then listed; an
+// AO3 failure is explained.
 func TestMessageCommandImportsAnAO3LinkFirst(t *testing.T) {
 	ao3, hits := fakeAO3(t, 777001, "Linked From Afar")
 	e := Start(t, WithAO3(ao3.URL))
 	m := e.Srv.AddMessage(e.General.ID, e.Bob.User.ID, "new fic! https://archiveofourown.org/works/777001")
 	a := e.Srv.Send(t, e.Srv.MessageCommand(t, e.General.ID, e.Alice.User.ID, "Add to reading list", m.ID)).Wait(t)
-	if strings.Contains(a.Content(), "/story add link:") {
-		t.Skip("commands/story.go has no addByLink yet: the message command asks to add the work first")
-	}
 	wantEphemeral(t, "AO3 link import", a, "Added **Linked From Afar**")
 	// A second member: the work is now in the library; AO3 is not asked again.
 	before := hits.Load()
@@ -317,4 +315,8 @@ func TestMessageCommandImportsAnAO3LinkFirst(t *testing.T) {
 	if !strings.Contains(show, "Linked From Afar") || !strings.Contains(show, "0/3 posted") {
 		t.Errorf("list after link import: %q", show)
 	}
+	// A link AO3 does not know: the importer's sentence, nothing added.
+	bad := e.Srv.AddMessage(e.General.ID, e.Bob.User.ID, "archiveofourown.org/works/404404")
+	a = e.Srv.Send(t, e.Srv.MessageCommand(t, e.General.ID, e.Alice.User.ID, "Add to reading list", bad.ID)).Wait(t)
+	wantEphemeral(t, "unknown AO3 work", a, "AO3 has no work at that link")
 }

@@ -6,7 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"ficshelf/discordtest"
+	"ficshelf/fic"
+	"ficshelf/store"
 )
 
 // TestStorySlowLinkIsDeferredThenEdited: an AO3 look-up slower than the
@@ -92,5 +96,48 @@ func TestStoryUpdateExtendsAClub(t *testing.T) {
 	sched := e.Slash(e.General, e.Alice, "club", discordtest.Sub("schedule"))
 	if text := sched.Original.EmbedText() + sched.Content(); !strings.Contains(text, "**3.**") {
 		t.Errorf("club schedule after the new chapter: %q", text)
+	}
+}
+
+// TestStoryCardAdultSummaryPlacement: an adult story's card shows its
+// title and tags anywhere, its summary only where the server allows.
+func TestStoryCardAdultSummaryPlacement(t *testing.T) {
+	var id string
+	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+		rec, err := st.AddStory(e.Guild.ID, &fic.Story{Title: "Midnight Canal", Authors: []string{"owl"}, Rating: fic.RatingExplicit,
+			Summary: "SECRET-SUMMARY of the night.", Tags: []string{"Night Swimming"}}, nil, e.Alice.User.ID, false, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id = rec.ID
+	}))
+	info := func(ch *discordgo.Channel) *discordtest.Message {
+		t.Helper()
+		a := e.Slash(ch, e.Bob, "story", storySub("info", discordtest.String("story", id)))
+		wantCard(t, "info in "+ch.Name, a, "Midnight Canal")
+		if !strings.Contains(field(a.Original, "Tags"), "Night Swimming") {
+			t.Errorf("%s: tags hidden: %q", ch.Name, field(a.Original, "Tags"))
+		}
+		return a.Original
+	}
+	if d := info(e.General).Embeds[0].Description; strings.Contains(d, "SECRET-SUMMARY") {
+		t.Errorf("general channel shows an Explicit summary: %q", d)
+	}
+	if d := info(e.Thread).Embeds[0].Description; strings.Contains(d, "SECRET-SUMMARY") {
+		t.Errorf("thread under a general channel shows an Explicit summary: %q", d)
+	}
+	if d := info(e.NSFWThread).Embeds[0].Description; d != "SECRET-SUMMARY of the night." {
+		t.Errorf("thread under an age-restricted channel: %q", d)
+	}
+
+	// The server chose "spoilered": behind spoiler bars anywhere.
+	st := openStore(t, e)
+	if _, err := st.SetSettings(e.Guild.ID, store.Settings{AdultContent: store.AdultSpoilered}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	e.Begin()
+	if d := info(e.General).Embeds[0].Description; d != "||SECRET-SUMMARY of the night.||" {
+		t.Errorf("spoilered setting: %q", d)
 	}
 }

@@ -28,6 +28,7 @@ const (
 	registerTimeout     = 30 * time.Second // the bulk command overwrite
 	interactionLifetime = 15 * time.Minute // how long an interaction token works
 	defaultHTTPTimeout  = 20 * time.Second
+	maxIdleConnsPerHost = 100 // idle REST connections kept to Discord
 )
 
 // Config configures a Bot. Token is required; everything else has a default.
@@ -133,7 +134,12 @@ func New(cfg Config) (*Bot, error) {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
 
-	next := http.DefaultTransport
+	// Keep enough idle connections for a burst of concurrent answers:
+	// http.DefaultTransport keeps 2 per host, so under load most REST
+	// calls would dial (and in production TLS-handshake) anew.
+	dt := http.DefaultTransport.(*http.Transport).Clone()
+	dt.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	var next http.RoundTripper = dt
 	client := &http.Client{Timeout: defaultHTTPTimeout}
 	if hc := cfg.HTTPClient; hc != nil {
 		if hc.Transport != nil {

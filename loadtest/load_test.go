@@ -55,9 +55,18 @@ func TestLoad(t *testing.T) {
 	t.Logf("seeded %d stories (%d chapters, %.1f MiB of text) in %d servers × %d members in %v; database %.1f MiB",
 		*flagStories, w.Chapters, float64(w.Bytes)/(1<<20), *flagGuilds, *flagMembers, w.SeedTime.Round(time.Millisecond), float64(fi.Size())/(1<<20))
 
-	p := Start(t, bin, db, srv, ProcessOptions{})
+	w.Watch = NewWatcher(t, srv.URL)
+	metricsAddr := FreeAddr(t)
+	p := Start(t, bin, db, srv, ProcessOptions{BaseURL: w.Watch.URL, Env: []string{"METRICS_ADDR=" + metricsAddr}})
 	startRSS, _ := p.RSS()
 	res := Run(t, w, RunConfig{N: *flagN, Concurrency: *flagC})
+	if m, err := Scrape(metricsAddr); err != nil {
+		t.Errorf("scrape /metrics: %v", err)
+	} else {
+		commits, secs := m.Value("ficshelf_store_commits_total"), m.Value("ficshelf_store_commit_seconds_total")
+		t.Logf("store: %.0f commits, %.1f ms each on average; bot CPU %.2f s; goroutines %.0f",
+			commits, 1000*secs/max(commits, 1), m.Value("process_cpu_seconds_total"), m.Value("go_goroutines"))
+	}
 	peak, err := p.PeakRSS()
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +80,7 @@ func TestLoad(t *testing.T) {
 
 	t.Logf("machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	t.Logf("\n%s", res.Report())
+	t.Logf("REST connections opened by the bot: %d (for %d interactions)", w.Watch.Conns(), res.N)
 	t.Logf("bot process memory: %.1f MiB resident when ready, peak (VmHWM) %.1f MiB", float64(startRSS)/(1<<20), float64(peak)/(1<<20))
 	fmt.Fprintf(os.Stderr, "LOAD n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f\n",
 		res.N, res.Concurrency, *flagStories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)),

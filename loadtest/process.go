@@ -105,6 +105,8 @@ type ProcessOptions struct {
 	// to this many 512-byte blocks (through sh's ulimit -f), so writes past
 	// that offset of any file fail with EFBIG: a full disk for the database.
 	FileSizeLimit int
+	// BaseURL replaces srv.URL as DISCORD_BASE_URL (a Watcher's URL).
+	BaseURL string
 	// NoWait returns as soon as the process started, without waiting for
 	// it to connect (for programs expected to fail).
 	NoWait bool
@@ -127,9 +129,13 @@ func Start(t testing.TB, bin, db string, srv *discordtest.Server, opts ProcessOp
 	}
 	p := &Process{Cmd: cmd, Log: &LogBuffer{}, done: make(chan struct{})}
 	cmd.Dir = dir // no .env there
+	base := srv.URL
+	if opts.BaseURL != "" {
+		base = opts.BaseURL
+	}
 	cmd.Env = append([]string{
 		"DISCORD_TOKEN=" + srv.Token,
-		"DISCORD_BASE_URL=" + srv.URL,
+		"DISCORD_BASE_URL=" + base,
 		"FICSHELF_DB=" + db,
 		"AO3_BASE_URL=http://127.0.0.1:1",
 		"LOG_LEVEL=warn",

@@ -245,6 +245,11 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 func (w *World) fire(t testing.TB, kind Kind, i *discordgo.Interaction, wait time.Duration) (s Sample) {
 	s = Sample{Kind: kind, Interaction: i}
 	st := &softTB{TB: t}
+	var arrived <-chan Arrival
+	if w.Watch != nil {
+		arrived = w.Watch.Expect(i.ID, i.Token)
+		defer w.Watch.Forget(i.ID, i.Token)
+	}
 	start := time.Now()
 	var p *discordtest.Pending
 	done := make(chan struct{})
@@ -263,10 +268,27 @@ func (w *World) fire(t testing.TB, kind Kind, i *discordgo.Interaction, wait tim
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	a, err := p.WaitCtx(ctx, func(a *discordtest.Answer) bool {
-		return settled(a) || (a.Type == 0 && len(a.Rejected) > 0)
-	})
-	s.Latency = time.Since(start)
+	var a *discordtest.Answer
+	var err error
+	end := time.Time{}
+	if arrived != nil {
+		select {
+		case ar := <-arrived:
+			end = ar.At
+			a = p.Answer()
+		case <-ctx.Done():
+			err = ctx.Err()
+			a = p.Answer()
+		}
+	} else {
+		a, err = p.WaitCtx(ctx, func(a *discordtest.Answer) bool {
+			return settled(a) || (a.Type == 0 && len(a.Rejected) > 0)
+		})
+	}
+	if end.IsZero() {
+		end = time.Now()
+	}
+	s.Latency = end.Sub(start)
 	s.Answer = a
 	if a != nil {
 		s.Deferred = a.Deferred()
@@ -281,7 +303,7 @@ func (w *World) fire(t testing.TB, kind Kind, i *discordgo.Interaction, wait tim
 		s.Failed = strings.Contains(text, bot.FailureMessage)
 		s.Shutdown = strings.Contains(text, bot.ShutdownMessage)
 	}
-	if err != nil || a == nil || a.Type == 0 {
+	if err != nil || a == nil || a.Type == 0 || !settled(a) {
 		s.Unanswered = !s.Late
 		if err != nil {
 			s.Err = err.Error()

@@ -41,8 +41,12 @@ func (c *WorldConfig) defaults() {
 // World is a discordtest server seeded with servers, channels and members,
 // and a database (not open: the bot process holds it) with their library.
 type World struct {
-	Srv    *discordtest.Server
-	DB     string
+	Srv *discordtest.Server
+	DB  string
+	// Watch, when set, is how Run learns that answers arrived (the bot
+	// must use Watch.URL as its base URL); otherwise Run waits on the
+	// server.
+	Watch  *Watcher
 	Guilds []*Guild
 	// SeedTime is how long generating and storing the library took.
 	SeedTime time.Duration

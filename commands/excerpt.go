@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,8 +83,9 @@ func parseExcerptNext(args []string) (excerptNext, bool) {
 // *rand.Rand is not safe for concurrent use, hence the lock.
 type excerpter struct {
 	*cmds
-	mu  sync.Mutex
-	rng *rand.Rand
+	mu      sync.Mutex
+	rng     *rand.Rand
+	indexes indexCache
 }
 
 // intN returns a random int in [0, n), n > 0.
@@ -163,17 +165,10 @@ func (x *excerpter) command(ctx context.Context, req *Request) (*discordgo.Inter
 		return nil, Errorf("%s has %s, so there is no chapter %d. Pick a chapter from 1 to %d.",
 			storyName(rec.Story.Title), chaptersWord(len(rec.Chapters)), chapter, len(rec.Chapters))
 	}
-	var v excerptView
 	if phrase := req.String("find"); phrase != "" {
-		v, err = x.find(req, rec, int(chapter), phrase, length)
-	} else {
-		v, err = x.random(req, rec, int(chapter), length)
+		return x.find(req, rec, int(chapter), phrase, length, place)
 	}
-	if err != nil {
-		return nil, err
-	}
-	v.spoiler = place == showSpoilered
-	return v.response(), nil
+	return x.random(req, rec, int(chapter), length, place)
 }
 
 // fromCard is the Excerpt button on a story card ("ex-card:<story>"): a
@@ -187,12 +182,7 @@ func (x *excerpter) fromCard(ctx context.Context, req *Request) (*discordgo.Inte
 	if err != nil {
 		return nil, err
 	}
-	v, err := x.random(req, rec, 0, passage.Medium)
-	if err != nil {
-		return nil, err
-	}
-	v.spoiler = place == showSpoilered
-	return v.response(), nil
+	return x.random(req, rec, 0, passage.Medium, place)
 }
 
 // next is the Next passage button: the passage that begins exactly where
@@ -215,23 +205,25 @@ func (x *excerpter) next(ctx context.Context, req *Request) (*discordgo.Interact
 	}
 	n, off := at.Chapter, at.Byte
 	for ; n <= len(rec.Chapters); n, off = n+1, 0 {
-		ch, idx, err := x.chapter(req, rec, n)
-		if err != nil {
-			return nil, err
+		var resp *discordgo.InteractionResponse
+		err := x.withChapter(req, rec, n, func(ch store.ChapterRecord, idx passage.Index) error {
+			if idx.Len() == 0 || off > 0 && off >= int(idx[idx.Len()-1]) {
+				return nil // nothing (more) to read in this chapter
+			}
+			p := passage.CutAt(ch.Text, idx, off, at.Length)
+			if p.Empty() {
+				return nil
+			}
+			kind := continuedChapter
+			if off == 0 {
+				kind = nextChapter
+			}
+			resp = newExcerptView(rec, n, ch, idx, p, at.Length, place, kind).response()
+			return nil
+		})
+		if err != nil || resp != nil {
+			return resp, err
 		}
-		if idx.Len() == 0 || off > 0 && off >= int(idx[idx.Len()-1]) {
-			continue // nothing (more) to read in this chapter
-		}
-		p := passage.CutAt(ch.Text, idx, off, at.Length)
-		if p.Empty() {
-			continue
-		}
-		kind := continuedChapter
-		if off == 0 {
-			kind = nextChapter
-		}
-		v := excerptView{rec: rec, number: n, chapter: ch, idx: idx, p: p, length: at.Length, kind: kind, spoiler: place == showSpoilered}
-		return v.response(), nil
 	}
 	return nil, Errorf("That's the end of %s: there is no more to read. Use `/excerpt` for another passage.", storyName(rec.Story.Title))
 }
@@ -253,18 +245,97 @@ func (x *excerpter) allowed(ctx context.Context, req *Request, rec store.StoryRe
 	return place, nil
 }
 
-// chapter reads chapter n (1-based) and its stored sentence index: one
-// chapter per call. An index missing or written by other segmentation
-// rules (an old record) is made again from this chapter only.
-func (x *excerpter) chapter(req *Request, rec store.StoryRecord, n int) (store.ChapterRecord, passage.Index, error) {
-	ch, err := x.store.Chapter(req.GuildID, rec.ID, n)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.ChapterRecord{}, nil, Sorry(err, fmt.Sprintf("Chapter %d of %s is no longer in the library. Try `/excerpt` again.", n, storyName(rec.Story.Title)))
+// withChapter calls fn with chapter n (1-based) of the story and its
+// stored sentence index: one chapter per call, read in place (the chapter's
+// text is borrowed from the database and valid only during fn, see
+// store.ViewChapter; newExcerptView copies what an answer keeps). An index
+// missing or written by other segmentation rules (an old record) is made
+// again from this chapter only.
+func (x *excerpter) withChapter(req *Request, rec store.StoryRecord, n int, fn func(ch store.ChapterRecord, idx passage.Index) error) error {
+	err := x.store.ViewChapter(req.GuildID, rec.ID, n, func(ch store.ChapterRecord) error {
+		return fn(ch, x.indexes.index(req.GuildID, rec.ID, ch))
+	})
+	var ue *UserError
+	switch {
+	case errors.As(err, &ue):
+		return err
+	case errors.Is(err, store.ErrNotFound):
+		return Sorry(err, fmt.Sprintf("Chapter %d of %s is no longer in the library. Try `/excerpt` again.", n, storyName(rec.Story.Title)))
+	case err != nil:
+		return fmt.Errorf("read chapter %d of story %s: %w", n, rec.ID, err)
 	}
-	if err != nil {
-		return store.ChapterRecord{}, nil, fmt.Errorf("read chapter %d of story %s: %w", n, rec.ID, err)
+	return nil
+}
+
+// indexCacheMin is the smallest stored index worth caching decoded: a
+// 10,000-word chapter's (about 1 KB) decodes in a few microseconds; a
+// 500,000-word chapter's (about 60 KB, 35,000 sentences) in a hundred or
+// more, while checking a cached copy against it takes a few.
+const indexCacheMin = 8 << 10
+
+// indexCacheMax bounds the decoded indexes kept, in bytes of Index (4 per
+// sentence): about 500 chapters of 500,000 words' worth of sentences.
+const indexCacheMax = 64 << 20
+
+// indexCache keeps the decoded sentence indexes of big chapters, keyed by
+// server, story and chapter and checked against the stored bytes on every
+// use, so a re-imported chapter is never served a stale index. Oldest
+// entries go first. Safe for concurrent use; a returned Index is shared
+// and read-only.
+type indexCache struct {
+	mu      sync.Mutex
+	entries map[indexKey]indexEntry
+	order   []indexKey
+	size    int
+}
+
+type indexKey struct {
+	guild, story string
+	chapter      int
+}
+
+type indexEntry struct {
+	stored []byte
+	idx    passage.Index
+}
+
+// index returns the sentence index of ch (see chapterIndex), from the
+// cache when ch's stored index is big and unchanged since it was decoded.
+func (c *indexCache) index(guild, story string, ch store.ChapterRecord) passage.Index {
+	if len(ch.Sentences) < indexCacheMin {
+		return chapterIndex(ch)
 	}
-	return ch, chapterIndex(ch), nil
+	key := indexKey{guild, story, ch.Number}
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok && bytes.Equal(e.stored, ch.Sentences) {
+		return e.idx
+	}
+	idx := chapterIndex(ch)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[indexKey]indexEntry{}
+	}
+	if old, ok := c.entries[key]; ok {
+		c.size -= 4 * len(old.idx)
+	} else {
+		c.order = append(c.order, key)
+	}
+	c.entries[key] = indexEntry{stored: bytes.Clone(ch.Sentences), idx: idx}
+	c.size += 4 * len(idx)
+	for c.size > indexCacheMax && len(c.order) > 1 {
+		k := c.order[0]
+		c.order = c.order[1:]
+		if old, ok := c.entries[k]; ok && k != key {
+			c.size -= 4 * len(old.idx)
+			delete(c.entries, k)
+		} else if k == key {
+			c.order = append(c.order, k)
+		}
+	}
+	return idx
 }
 
 // chapterIndex decodes a chapter's stored sentence index, or segments the
@@ -277,9 +348,9 @@ func chapterIndex(ch store.ChapterRecord) passage.Index {
 	return idx
 }
 
-// random is a passage from a random place: anywhere in the story, chapters
-// weighted by their words (chapter 0), or within chapter n.
-func (x *excerpter) random(req *Request, rec store.StoryRecord, n int, length passage.Length) (excerptView, error) {
+// random answers with a passage from a random place: anywhere in the
+// story, chapters weighted by their words (chapter 0), or within chapter n.
+func (x *excerpter) random(req *Request, rec store.StoryRecord, n int, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
 	if n == 0 {
 		words := make([]int, len(rec.Chapters))
 		for i, c := range rec.Chapters {
@@ -291,45 +362,47 @@ func (x *excerpter) random(req *Request, rec store.StoryRecord, n int, length pa
 			n = x.intN(len(rec.Chapters)) + 1
 		}
 	}
-	ch, idx, err := x.chapter(req, rec, n)
-	if err != nil {
-		return excerptView{}, err
-	}
-	if idx.Len() == 0 {
-		return excerptView{}, Errorf("Chapter %d of %s has no text to quote.", n, storyName(rec.Story.Title))
-	}
-	off := x.intN(len(ch.Text))
-	p := passage.Around(ch.Text, idx, off, off, length)
-	return excerptView{rec: rec, number: n, chapter: ch, idx: idx, p: p, length: length}, nil
+	var resp *discordgo.InteractionResponse
+	err := x.withChapter(req, rec, n, func(ch store.ChapterRecord, idx passage.Index) error {
+		if idx.Len() == 0 {
+			return Errorf("Chapter %d of %s has no text to quote.", n, storyName(rec.Story.Title))
+		}
+		off := x.intN(len(ch.Text))
+		p := passage.Around(ch.Text, idx, off, off, length)
+		resp = newExcerptView(rec, n, ch, idx, p, length, place, freshExcerpt).response()
+		return nil
+	})
+	return resp, err
 }
 
-// find is the passage around the first match of phrase, in chapter order
-// (only chapter n when n > 0), reading one chapter at a time.
-func (x *excerpter) find(req *Request, rec store.StoryRecord, n int, phrase string, length passage.Length) (excerptView, error) {
+// find answers with the passage around the first match of phrase, in
+// chapter order (only chapter n when n > 0), reading one chapter at a time.
+func (x *excerpter) find(req *Request, rec store.StoryRecord, n int, phrase string, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
 	from, to := 1, len(rec.Chapters)
 	if n > 0 {
 		from, to = n, n
 	}
 	for i := from; i <= to; i++ {
-		ch, idx, err := x.chapter(req, rec, i)
-		if err != nil {
-			return excerptView{}, err
+		var resp *discordgo.InteractionResponse
+		err := x.withChapter(req, rec, i, func(ch store.ChapterRecord, idx passage.Index) error {
+			start, end, ok := passage.FindSpan(ch.Text, phrase)
+			if !ok {
+				return nil
+			}
+			if p := passage.Around(ch.Text, idx, start, end, length); !p.Empty() {
+				resp = newExcerptView(rec, i, ch, idx, p, length, place, freshExcerpt).response()
+			}
+			return nil
+		})
+		if err != nil || resp != nil {
+			return resp, err
 		}
-		start, end, ok := passage.FindSpan(ch.Text, phrase)
-		if !ok {
-			continue
-		}
-		p := passage.Around(ch.Text, idx, start, end, length)
-		if p.Empty() {
-			continue
-		}
-		return excerptView{rec: rec, number: i, chapter: ch, idx: idx, p: p, length: length}, nil
 	}
 	where := storyName(rec.Story.Title)
 	if n > 0 {
 		where = fmt.Sprintf("chapter %d of %s", n, where)
 	}
-	return excerptView{}, Errorf("I couldn't find %s in %s. Check the spelling, or try a shorter phrase.", quote(phrase), where)
+	return nil, Errorf("I couldn't find %s in %s. Check the spelling, or try a shorter phrase.", quote(phrase), where)
 }
 
 // excerptKind says how a passage came to be shown, for its title.
@@ -341,16 +414,26 @@ const (
 	nextChapter                         // Next passage, into a new chapter
 )
 
-// excerptView is one passage with what its message shows around it.
+// excerptView is one passage with what its message shows around it. It
+// shares no memory with the chapter text it was cut from.
 type excerptView struct {
-	rec     store.StoryRecord
-	number  int // chapter, 1-based
-	chapter store.ChapterRecord
-	idx     passage.Index
-	p       passage.Passage
-	length  passage.Length
-	kind    excerptKind
-	spoiler bool // behind spoiler bars (the server's "spoilered" setting)
+	rec          store.StoryRecord
+	number       int // chapter, 1-based
+	chapterTitle string
+	textLen      int // bytes of the chapter's text
+	idx          passage.Index
+	p            passage.Passage
+	length       passage.Length
+	kind         excerptKind
+	spoiler      bool // behind spoiler bars (the server's "spoilered" setting)
+}
+
+// newExcerptView copies what the answer needs out of a chapter read in
+// place, so nothing it returns points into the database's memory.
+func newExcerptView(rec store.StoryRecord, n int, ch store.ChapterRecord, idx passage.Index, p passage.Passage, length passage.Length, place adultPlacement, kind excerptKind) excerptView {
+	p.Text = strings.Clone(p.Text)
+	return excerptView{rec: rec, number: n, chapterTitle: strings.Clone(ch.Title), textLen: len(ch.Text),
+		idx: idx, p: p, length: length, kind: kind, spoiler: place == showSpoilered}
 }
 
 // response is the public message: the embed and its buttons.
@@ -409,13 +492,13 @@ func chapterLabel(n int, title string) string {
 // title is the embed title: the story and where the passage is.
 func (v excerptView) title() string {
 	t := strings.TrimSpace(v.rec.Story.Title)
-	label := chapterLabel(v.number, v.chapter.Title)
+	label := chapterLabel(v.number, v.chapterTitle)
 	switch {
 	case v.kind == nextChapter:
 		return t + " — continues in " + label
 	case v.kind == continuedChapter:
 		return t + " — " + label + " (continued)"
-	case len(v.rec.Chapters) == 1 && strings.TrimSpace(v.chapter.Title) == "":
+	case len(v.rec.Chapters) == 1 && strings.TrimSpace(v.chapterTitle) == "":
 		return t
 	}
 	return t + " — " + label
@@ -444,8 +527,8 @@ func (v excerptView) footer() string {
 	switch {
 	case v.p.StartByte == 0:
 		parts = append(parts, "the start of the chapter")
-	case len(v.chapter.Text) > 0 && words > 0:
-		in := int(int64(words) * int64(v.p.StartByte) / int64(len(v.chapter.Text)))
+	case v.textLen > 0 && words > 0:
+		in := int(int64(words) * int64(v.p.StartByte) / int64(v.textLen))
 		parts = append(parts, fmt.Sprintf("~%s of %s words into the chapter", formatInt(roundWords(in)), formatInt(words)))
 	}
 	return strings.Join(parts, " · ")

@@ -397,3 +397,30 @@ func TestSettingsHandlers(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexCacheFollowsTheStoredIndex(t *testing.T) {
+	var c indexCache
+	text := strings.Repeat("It rained all day. ", 10000)
+	idx := passage.Segment(text)
+	stored, _ := idx.MarshalBinary()
+	if len(stored) < indexCacheMin {
+		t.Fatalf("stored index %d bytes: too small for the cache", len(stored))
+	}
+	ch := store.ChapterRecord{Number: 1, Chapter: fic.Chapter{Text: text}, Sentences: stored}
+	first := c.index(testGuild, "1", ch)
+	if again := c.index(testGuild, "1", ch); &again[0] != &first[0] {
+		t.Error("an unchanged index was decoded again")
+	}
+	// The chapter is re-imported with other text: a new index is decoded.
+	text2 := strings.Repeat("It snowed. ", 12000)
+	idx2 := passage.Segment(text2)
+	stored2, _ := idx2.MarshalBinary()
+	got := c.index(testGuild, "1", store.ChapterRecord{Number: 1, Chapter: fic.Chapter{Text: text2}, Sentences: stored2})
+	if !slices.Equal(got, idx2) {
+		t.Error("a changed stored index was served from the cache")
+	}
+	// Another server's chapter with the same number is its own entry.
+	if other := c.index("700000000000000002", "1", ch); !slices.Equal(other, idx) {
+		t.Error("wrong index for another server")
+	}
+}

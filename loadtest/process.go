@@ -34,6 +34,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"ficshelf/discordtest"
 )
 
@@ -276,4 +278,24 @@ func (l *LogBuffer) Tail(n int) string {
 		s = s[len(s)-n:]
 	}
 	return s
+}
+
+// CheckDB opens the database file at path read-only with bbolt and fails t
+// for every inconsistency bbolt's own check (Tx.Check) finds.
+func CheckDB(t testing.TB, path string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("open %s for a consistency check: %v", path, err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			t.Errorf("bbolt consistency check of %s: %v", path, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

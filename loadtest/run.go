@@ -60,11 +60,18 @@ type RunConfig struct {
 	// interaction is sent) when the k-th interaction (0-based) is about to
 	// be dispatched, for each k in its keys: faults mid-load.
 	At map[int]func()
+	// Stop, when closed, ends the run: interactions not yet dispatched are
+	// skipped (Sample.Skipped); those in flight are still waited for.
+	Stop <-chan struct{}
 }
 
 // Sample is what happened to one interaction.
 type Sample struct {
-	Kind     Kind
+	Kind Kind
+	// Guild, User and Story: who acted on what.
+	Guild, User, Story string
+	// Skipped: never dispatched because RunConfig.Stop was closed.
+	Skipped  bool
 	Latency  time.Duration // dispatch → settled answer observed
 	Deferred bool
 	// Late: Discord refused an answer with 10062 (after the 3 s window).
@@ -104,7 +111,7 @@ func (r *Result) Count(f func(Sample) bool) int {
 func (r *Result) Answered() []Sample {
 	var out []Sample
 	for _, s := range r.Samples {
-		if !s.Unanswered && !s.NotDelivered && !s.Late {
+		if !s.Unanswered && !s.NotDelivered && !s.Late && !s.Skipped {
 			out = append(out, s)
 		}
 	}
@@ -198,8 +205,9 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 	}
 	// Build every interaction up front (deterministic; not timed).
 	type job struct {
-		kind Kind
-		i    *discordgo.Interaction
+		kind  Kind
+		i     *discordgo.Interaction
+		story string
 	}
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 11))
 	jobs := make([]job, cfg.N)
@@ -213,7 +221,8 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 			}
 			x -= m.Weight
 		}
-		jobs[n] = job{kind, w.interaction(t, rng, kind)}
+		i, story := w.Build(t, rng, kind)
+		jobs[n] = job{kind, i, story}
 	}
 
 	res := &Result{N: cfg.N, Concurrency: cfg.Concurrency, Samples: make([]Sample, cfg.N)}
@@ -232,7 +241,15 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 				if f := cfg.At[n]; f != nil {
 					f()
 				}
-				res.Samples[n] = w.fire(t, jobs[n].kind, jobs[n].i, cfg.Wait)
+				j := jobs[n]
+				select {
+				case <-cfg.Stop:
+					res.Samples[n] = Sample{Kind: j.kind, Skipped: true, Interaction: j.i}
+					continue
+				default:
+				}
+				res.Samples[n] = w.fire(t, j.kind, j.i, cfg.Wait)
+				res.Samples[n].Guild, res.Samples[n].User, res.Samples[n].Story = j.i.GuildID, j.i.Member.User.ID, j.story
 			}
 		}()
 	}
@@ -346,13 +363,20 @@ func (s *softTB) FailNow() {
 	runtime.Goexit()
 }
 
-// interaction builds one interaction of kind from a random member of a
-// random server about a random story of that server.
-func (w *World) interaction(t testing.TB, rng *rand.Rand, kind Kind) *discordgo.Interaction {
+// Build builds one interaction of kind from a random member of a random
+// server about a random story of that server, and returns it with the
+// story's ID.
+func (w *World) Build(t testing.TB, rng *rand.Rand, kind Kind) (*discordgo.Interaction, string) {
+	i := w.build(t, rng, kind)
+	return i, w.lastStory
+}
+
+func (w *World) build(t testing.TB, rng *rand.Rand, kind Kind) *discordgo.Interaction {
 	srv := w.Srv
 	g := w.Guilds[rng.IntN(len(w.Guilds))]
 	m := g.Members[rng.IntN(len(g.Members))].User.ID
 	s := g.Stories[rng.IntN(len(g.Stories))]
+	w.lastStory = s.ID
 	ch := g.General.ID
 	switch kind {
 	case KudosButton:

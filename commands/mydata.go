@@ -71,7 +71,7 @@ func (c *cmds) myDataDelete(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
-	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down) and your reading-club progress. Stories you added stay in the library. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
+	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down) and your reading-club progress. Stories you added stay in the library, and your recs and rec requests stay too: they are posts in the server. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
 		storiesWord(len(exp.ReadingList)), formatInt(len(exp.KudosGiven)))
 	r := Ephemeral(msg)
 	r.Data.Components = []discordgo.MessageComponent{Row(

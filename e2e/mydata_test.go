@@ -25,8 +25,8 @@ type myDataDoc struct {
 		Title   string `json:"title"`
 	} `json:"kudos_given"`
 	StoriesAdded []struct {
-		ID    string `json:"ID"`
-		Title string `json:"Title"`
+		ID    string `json:"id"`
+		Title string `json:"title"`
 	} `json:"stories_added"`
 	Other map[string]json.RawMessage `json:"other"`
 }

@@ -59,9 +59,9 @@ type ChapterRecord struct {
 
 // StoryRef names a story briefly, for autocomplete and suggestions.
 type StoryRef struct {
-	ID      string
-	Title   string
-	Authors []string
+	ID      string   `json:"id"`
+	Title   string   `json:"title"`
+	Authors []string `json:"authors,omitempty"`
 }
 
 // DuplicateError reports that the guild already has the AO3 work; it

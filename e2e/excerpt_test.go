@@ -146,6 +146,18 @@ func TestExcerptRandomAndByChapter(t *testing.T) {
 			}
 		}
 	}
+	// Kudos and Add to reading list work from an excerpt; Kudos relabels
+	// its button and leaves the passage as it was.
+	a := e.Slash(e.General, e.Bob, "excerpt", discordtest.String("story", rec.ID), discordtest.Int("chapter", 2))
+	em := publicExcerpt(t, "for buttons", a)
+	k := e.Click(e.Bob, a.Original, "kudos:"+rec.ID)
+	if k.Original == nil || button(t, k.Original, "kudos:"+rec.ID).Label != "Kudos (1)" || k.Original.Embeds[0].Description != em.Description {
+		t.Errorf("kudos on an excerpt: %+v", k.Original)
+	}
+	if k.Original.Component(nextPassageID(t, a.Original)) == nil {
+		t.Error("kudos dropped the Next passage button")
+	}
+	wantEphemeral(t, "add to reading list", e.Click(e.Bob, a.Original, "rl-add:"+rec.ID), "reading list")
 	wantEphemeral(t, "chapter out of range", e.Slash(e.General, e.Bob, "excerpt", discordtest.String("story", rec.ID), discordtest.Int("chapter", 4)), "has 3 chapters")
 	wantEphemeral(t, "by typed title", e.Slash(e.General, e.Bob, "excerpt", discordtest.String("story", "No Such Story")), "no story called")
 }
@@ -197,7 +209,7 @@ func TestExcerptNextReadsTheStoryThrough(t *testing.T) {
 	// Start at the very beginning: the passage around the first words.
 	a := e.Slash(e.General, e.Bob, "excerpt", discordtest.String("story", rec.ID), discordtest.String("find", "Mr. Hale opened"), discordtest.String("length", "short"))
 	ch, k := 0, 0 // next sentence expected: chapter ch, sentence k
-	starts := 0
+	starts, pings := 0, 0
 	for step := 0; ; step++ {
 		if step > 300 {
 			t.Fatal("the chain never ends")
@@ -213,6 +225,9 @@ func TestExcerptNextReadsTheStoryThrough(t *testing.T) {
 			starts++
 		}
 		text := strings.Join(strings.Fields(em.Description), " ")
+		if strings.Contains(text, "@everyone") && strings.Contains(text, "<@123>") {
+			pings++ // publicExcerpt checked that allowed_mentions pings nobody
+		}
 		if k == len(want[ch]) {
 			ch, k = ch+1, 0
 			if !strings.Contains(em.Title, fmt.Sprintf("continues in Chapter %d", ch+1)) {
@@ -235,6 +250,9 @@ func TestExcerptNextReadsTheStoryThrough(t *testing.T) {
 	}
 	if ch != 2 || k != len(want[2]) {
 		t.Errorf("the chain ended at chapter %d sentence %d; want the end of chapter 3", ch+1, k)
+	}
+	if pings != 1 {
+		t.Errorf("%d passages held the would-be pings; want 1", pings)
 	}
 	if starts != 2 {
 		t.Errorf("%d passages said a new chapter begins; want 2", starts)

@@ -92,7 +92,7 @@ func (s *Store) SetListEntry(guild, user string, e ListEntry, at time.Time) (Lis
 			return fmt.Errorf("note longer than %d bytes: %w", MaxNoteLength, ErrInvalid)
 		}
 		ts := nanos(at)
-		return s.update(guild, func(g *guildTx) error {
+		return s.updateBatch(guild, func(g *guildTx) error {
 			cv := g.get(bCounts, u64(sid))
 			if cv == nil {
 				return fmt.Errorf("story %d: %w", sid, ErrNotFound)

@@ -507,6 +507,31 @@ func (s *Store) update(guild string, fn func(g *guildTx) error) error {
 	return nil
 }
 
+// updateBatch is update through db.Batch: concurrent callers share one
+// fsynced commit, each returning once its own change is durable. fn may run
+// twice (Batch re-runs a function alone when its batch fails), so it must
+// decide only from what is in the transaction and reset its results.
+func (s *Store) updateBatch(guild string, fn func(g *guildTx) error) error {
+	gid, err := parseSnowflake("guild", guild)
+	if err != nil {
+		return err
+	}
+	var g *guildTx
+	err = s.db.Batch(func(tx *bolt.Tx) (err error) {
+		defer recoverBucketError(&err)
+		s.countCommit(tx, true)
+		g = newGuildTx(tx, gid)
+		return fn(g)
+	})
+	if err != nil {
+		return engineErr(err)
+	}
+	if len(g.touched) > 0 {
+		s.idx.reload(s.db, gid, g.touched)
+	}
+	return nil
+}
+
 // forEachPrefix calls fn for each key in b starting with prefix, in key
 // order. k and v are valid only during the call.
 func forEachPrefix(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {

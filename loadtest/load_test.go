@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ var (
 	flagMembers = flag.Int("members", 100, "members per server")
 	flagFull    = flag.Bool("full", false, "assert the latency and memory targets (-p99, -maxrss), not only that every interaction is answered in time")
 	flagP99     = flag.Duration("p99", 50*time.Millisecond, "target p99 latency, dispatch to answer (asserted with -full)")
+	flagBotEnv  = flag.String("botenv", "", "extra environment for the bot process, comma-separated KEY=VALUE (e.g. GOGC=200)")
 	flagMaxRSS  = flag.Int("maxrss", 100, "target peak memory of the bot process in MiB (asserted with -full)")
 )
 
@@ -57,7 +59,11 @@ func TestLoad(t *testing.T) {
 
 	w.Watch = NewWatcher(t, srv.URL)
 	metricsAddr := FreeAddr(t)
-	p := Start(t, bin, db, srv, ProcessOptions{BaseURL: w.Watch.URL, Env: []string{"METRICS_ADDR=" + metricsAddr}})
+	env := []string{"METRICS_ADDR=" + metricsAddr}
+	if *flagBotEnv != "" {
+		env = append(env, strings.Split(*flagBotEnv, ",")...)
+	}
+	p := Start(t, bin, db, srv, ProcessOptions{BaseURL: w.Watch.URL, Env: env})
 	startRSS, _ := p.RSS()
 	res := Run(t, w, RunConfig{N: *flagN, Concurrency: *flagC})
 	if m, err := Scrape(metricsAddr); err != nil {

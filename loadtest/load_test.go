@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,6 +29,15 @@ var (
 	flagBotEnv  = flag.String("botenv", "", "extra environment for the bot process, comma-separated KEY=VALUE (e.g. GOGC=200)")
 	flagMaxRSS  = flag.Int("maxrss", 100, "target peak memory of the bot process in MiB (asserted with -full)")
 )
+
+// selfCPU is the CPU time (user + system) this test process used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -65,13 +75,20 @@ func TestLoad(t *testing.T) {
 	}
 	p := Start(t, bin, db, srv, ProcessOptions{BaseURL: w.Watch.URL, Env: env})
 	startRSS, _ := p.RSS()
+	m0, err := Scrape(metricsAddr)
+	if err != nil {
+		t.Fatalf("scrape /metrics: %v", err)
+	}
+	cpu0 := selfCPU()
 	res := Run(t, w, RunConfig{N: *flagN, Concurrency: *flagC})
+	harnessCPU := selfCPU() - cpu0
 	if m, err := Scrape(metricsAddr); err != nil {
 		t.Errorf("scrape /metrics: %v", err)
 	} else {
-		commits, secs := m.Value("ficshelf_store_commits_total"), m.Value("ficshelf_store_commit_seconds_total")
-		t.Logf("store: %.0f commits, %.1f ms each on average; bot CPU %.2f s; goroutines %.0f",
-			commits, 1000*secs/max(commits, 1), m.Value("process_cpu_seconds_total"), m.Value("go_goroutines"))
+		commits, secs := m.Value("ficshelf_store_commits_total")-m0.Value("ficshelf_store_commits_total"), m.Value("ficshelf_store_commit_seconds_total")-m0.Value("ficshelf_store_commit_seconds_total")
+		botCPU := m.Value("process_cpu_seconds_total") - m0.Value("process_cpu_seconds_total")
+		t.Logf("during the load: store %.0f commits, %.1f ms each on average; CPU: bot %.2f s (%.0f µs per interaction), test harness (generator, proxy, discordtest) %.2f s; %d cores",
+			commits, 1000*secs/max(commits, 1), botCPU, 1e6*botCPU/float64(res.N), harnessCPU.Seconds(), runtime.NumCPU())
 	}
 	peak, err := p.PeakRSS()
 	if err != nil {

@@ -26,6 +26,7 @@ var (
 	flagMembers = flag.Int("members", 100, "members per server")
 	flagFull    = flag.Bool("full", false, "assert the latency and memory targets (-p99, -maxrss), not only that every interaction is answered in time")
 	flagP99     = flag.Duration("p99", 50*time.Millisecond, "target p99 latency, dispatch to answer (asserted with -full)")
+	flagMix     = flag.String("mix", "default", `interaction mix: "default" (kudos, autocomplete, excerpts, story info, reading-list updates) or "full" (adds /story list, /kudos top, /readinglist show, /rec list, /help)`)
 	flagBotEnv  = flag.String("botenv", "", "extra environment for the bot process, comma-separated KEY=VALUE (e.g. GOGC=200)")
 	flagMaxRSS  = flag.Int("maxrss", 100, "target peak memory of the bot process in MiB (asserted with -full)")
 )
@@ -80,7 +81,11 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("scrape /metrics: %v", err)
 	}
 	cpu0 := selfCPU()
-	res := Run(t, w, RunConfig{N: *flagN, Concurrency: *flagC})
+	mix := DefaultMix
+	if *flagMix == "full" {
+		mix = FullMix
+	}
+	res := Run(t, w, RunConfig{N: *flagN, Concurrency: *flagC, Mix: mix})
 	harnessCPU := selfCPU() - cpu0
 	if m, err := Scrape(metricsAddr); err != nil {
 		t.Errorf("scrape /metrics: %v", err)

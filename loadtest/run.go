@@ -31,6 +31,11 @@ const (
 	ListAdd      Kind = "readinglist-add"      // /readinglist add story:<id> status chapter
 	ListProgress Kind = "readinglist-progress" // /readinglist progress story:<id> chapter
 	ListButton   Kind = "readinglist-button"   // the Add to reading list button on a card
+	StoryList    Kind = "story-list"           // /story list sort [fandom]
+	KudosTop     Kind = "kudos-top"            // /kudos top period
+	ListShow     Kind = "readinglist-show"     // /readinglist show
+	RecList      Kind = "rec-list"             // /rec list
+	Help         Kind = "help"                 // /help
 )
 
 // Weighted is one kind with its share of the mix.
@@ -45,6 +50,11 @@ var DefaultMix = []Weighted{
 	{KudosButton, 18}, {KudosGive, 8}, {Autocomplete, 22}, {Excerpt, 18},
 	{StoryInfo, 14}, {ListAdd, 8}, {ListProgress, 6}, {ListButton, 6},
 }
+
+// FullMix adds the other read-only commands members use (library pages,
+// top kudos, their own list, recs, help) to DefaultMix.
+var FullMix = append(append([]Weighted(nil), DefaultMix...),
+	Weighted{StoryList, 4}, Weighted{KudosTop, 3}, Weighted{ListShow, 4}, Weighted{RecList, 2}, Weighted{Help, 1})
 
 // RunConfig says how much load to apply.
 type RunConfig struct {
@@ -367,16 +377,14 @@ func (s *softTB) FailNow() {
 // server about a random story of that server, and returns it with the
 // story's ID.
 func (w *World) Build(t testing.TB, rng *rand.Rand, kind Kind) (*discordgo.Interaction, string) {
-	i := w.build(t, rng, kind)
-	return i, w.lastStory
-}
-
-func (w *World) build(t testing.TB, rng *rand.Rand, kind Kind) *discordgo.Interaction {
-	srv := w.Srv
 	g := w.Guilds[rng.IntN(len(w.Guilds))]
 	m := g.Members[rng.IntN(len(g.Members))].User.ID
 	s := g.Stories[rng.IntN(len(g.Stories))]
-	w.lastStory = s.ID
+	return w.build(t, rng, kind, g, m, s), s.ID
+}
+
+func (w *World) build(t testing.TB, rng *rand.Rand, kind Kind, g *Guild, m string, s Story) *discordgo.Interaction {
+	srv := w.Srv
 	ch := g.General.ID
 	switch kind {
 	case KudosButton:
@@ -422,6 +430,20 @@ func (w *World) build(t testing.TB, rng *rand.Rand, kind Kind) *discordgo.Intera
 	case ListProgress:
 		return srv.Slash(t, ch, m, "readinglist", discordtest.Sub("progress", discordtest.String("story", s.ID),
 			discordtest.Int("chapter", int64(1+rng.IntN(s.Chapters)))))
+	case StoryList:
+		opts := []discordtest.Opt{discordtest.String("sort", pick(rng, []string{"newest", "kudos", "title", "words"}))}
+		if rng.IntN(2) == 0 {
+			opts = append(opts, discordtest.String("fandom", pick(rng, fandoms)))
+		}
+		return srv.Slash(t, ch, m, "story", discordtest.Sub("list", opts...))
+	case KudosTop:
+		return srv.Slash(t, ch, m, "kudos", discordtest.Sub("top", discordtest.String("period", pick(rng, []string{"week", "month", "all"}))))
+	case ListShow:
+		return srv.Slash(t, ch, m, "readinglist", discordtest.Sub("show"))
+	case RecList:
+		return srv.Slash(t, ch, m, "rec", discordtest.Sub("list"))
+	case Help:
+		return srv.Slash(t, ch, m, "help")
 	}
 	t.Fatalf("loadtest: unknown kind %q", kind)
 	return nil

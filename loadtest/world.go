@@ -52,8 +52,6 @@ type World struct {
 	SeedTime time.Duration
 	// Chapters and Bytes count the library's chapters and text.
 	Chapters, Bytes int
-
-	lastStory string // Build's scratch: the story of the last interaction built
 }
 
 // Guild is one seeded server.

@@ -3,6 +3,8 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -163,15 +165,28 @@ func TestFaultSecondInstanceLocked(t *testing.T) {
 }
 
 // TestFaultSIGTERMWithInFlight sends SIGTERM while interactions are in
-// flight: a slow /story add of a large file (deferred, then edited) and
-// answers held up by a slow Discord (callback delay). Every one is
+// flight: a /story add by link waiting on a slow AO3 (deferred, edited
+// during the shutdown), a /story add of a large file, and answers held up
+// by a slow Discord (callback delay). Every one is
 // answered before the process exits, and it exits 0; one arriving after
 // the signal is told the bot is restarting.
 func TestFaultSIGTERMWithInFlight(t *testing.T) {
-	w, p := faultWorld(t, loadtest.ProcessOptions{Env: []string{"LOG_LEVEL=info"}})
+	// A slow AO3: a link look-up takes 2.5 s, so that /story add defers
+	// and its answer is edited in during the shutdown.
+	ao3 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2500 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		http.NotFound(w, r)
+	}))
+	defer ao3.Close()
+	w, p := faultWorld(t, loadtest.ProcessOptions{Env: []string{"LOG_LEVEL=info", "AO3_BASE_URL=" + ao3.URL}})
 	srv := w.Srv
 	g := w.Guilds[0]
 	rng := rand.New(rand.NewPCG(5, 5))
+	byLink := srv.Send(t, srv.Slash(t, g.General.ID, g.Members[2].User.ID, "story",
+		discordtest.Sub("add", discordtest.String("link", "https://archiveofourown.org/works/777"))))
 
 	// A large plain-text story: importing and indexing it takes a while.
 	var big strings.Builder
@@ -187,13 +202,13 @@ func TestFaultSIGTERMWithInFlight(t *testing.T) {
 	add := srv.Send(t, srv.Slash(t, g.General.ID, g.Members[0].User.ID, "story",
 		discordtest.Sub("add", discordtest.Attach("file", file))))
 
-	srv.SetCallbackDelay(700 * time.Millisecond)
+	srv.SetCallbackDelay(1500 * time.Millisecond)
 	var pend []*discordtest.Pending
 	for range 12 {
 		i, _ := w.Build(t, rng, []loadtest.Kind{loadtest.StoryInfo, loadtest.KudosGive, loadtest.ListAdd, loadtest.Excerpt}[rng.IntN(4)])
 		pend = append(pend, srv.Send(t, i))
 	}
-	time.Sleep(200 * time.Millisecond) // the bot has them (the server holds the answers)
+	time.Sleep(500 * time.Millisecond) // the bot has them; the server holds their answers 1.5 s
 	if err := p.Terminate(); err != nil {
 		t.Fatal(err)
 	}
@@ -236,6 +251,21 @@ func TestFaultSIGTERMWithInFlight(t *testing.T) {
 		t.Errorf("/story add answered %q", a.Original.Content)
 	default:
 		t.Logf("/story add of %.1f MiB: deferred=%v, answered with its card before exit: %.120q", float64(big.Len())/(1<<20), a.Deferred(), a.Original.EmbedText())
+	}
+	switch a := byLink.Answer(); {
+	case a == nil || !a.Deferred():
+		t.Errorf("/story add by link (2.5 s look-up) was not deferred: %+v", a)
+	case !a.Edited && len(a.Followups) == 0:
+		t.Errorf("/story add by link deferred at SIGTERM, its answer never edited in before exit")
+	default:
+		text := a.Original.Content + a.Original.EmbedText()
+		for _, f := range a.Followups {
+			text += f.Content + f.EmbedText()
+		}
+		if text == "" || strings.Contains(text, bot.FailureMessage) || strings.Contains(text, bot.ShutdownMessage) {
+			t.Errorf("/story add by link answered %q", text)
+		}
+		t.Logf("/story add by link: deferred, then answered during shutdown: %.120q", text)
 	}
 	if lateP != nil {
 		if la := lateP.Answer(); la != nil && la.Type != 0 && !strings.Contains(la.Content(), bot.ShutdownMessage) {

@@ -292,3 +292,29 @@ func (q *quietTB) Fatalf(format string, args ...any) {
 	panic(q)
 }
 func (q *quietTB) Fatal(args ...any) { q.Log(args...); panic(q) }
+
+// TestFaultUnusableDatabasePath points FICSHELF_DB at a directory (a
+// read-only file cannot be made so for root, which these tests may run
+// as): the program exits non-zero at once with one line naming
+// FICSHELF_DB, and connects to nothing.
+func TestFaultUnusableDatabasePath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it as a separate process")
+	}
+	srv := discordtest.New(t)
+	dir := t.TempDir()
+	start := time.Now()
+	p := loadtest.Start(t, loadtest.Binary(t), dir, srv, loadtest.ProcessOptions{NoWait: true})
+	err := p.Wait(15 * time.Second)
+	out := strings.TrimSpace(p.Log.String())
+	t.Logf("after %v: %v: %q", time.Since(start), err, out)
+	if err == nil || strings.Contains(err.Error(), "did not exit") {
+		t.Errorf("database path is a directory: %v; want a non-zero exit", err)
+	}
+	if strings.Count(out, "\n") != 0 || !strings.Contains(out, "FICSHELF_DB") {
+		t.Errorf("said %q; want one line naming FICSHELF_DB", out)
+	}
+	if n := srv.Identifies(); n != 0 {
+		t.Errorf("connected to the gateway (%d identifies) with an unusable database", n)
+	}
+}

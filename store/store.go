@@ -487,24 +487,7 @@ func engineErr(err error) error {
 // update runs fn in a write transaction on guild's data, then reloads the
 // autocomplete entries fn touched once the commit is durable.
 func (s *Store) update(guild string, fn func(g *guildTx) error) error {
-	gid, err := parseSnowflake("guild", guild)
-	if err != nil {
-		return err
-	}
-	var g *guildTx
-	err = s.db.Update(func(tx *bolt.Tx) (err error) {
-		defer recoverBucketError(&err)
-		s.countCommit(tx, false)
-		g = newGuildTx(tx, gid)
-		return fn(g)
-	})
-	if err != nil {
-		return engineErr(err)
-	}
-	if len(g.touched) > 0 {
-		s.idx.reload(s.db, gid, g.touched)
-	}
-	return nil
+	return s.write(guild, false, fn)
 }
 
 // updateBatch is update through db.Batch: concurrent callers share one
@@ -512,14 +495,23 @@ func (s *Store) update(guild string, fn func(g *guildTx) error) error {
 // twice (Batch re-runs a function alone when its batch fails), so it must
 // decide only from what is in the transaction and reset its results.
 func (s *Store) updateBatch(guild string, fn func(g *guildTx) error) error {
+	return s.write(guild, true, fn)
+}
+
+// write is update (batch false) or updateBatch (batch true).
+func (s *Store) write(guild string, batch bool, fn func(g *guildTx) error) error {
 	gid, err := parseSnowflake("guild", guild)
 	if err != nil {
 		return err
 	}
+	commit := s.db.Update
+	if batch {
+		commit = s.db.Batch
+	}
 	var g *guildTx
-	err = s.db.Batch(func(tx *bolt.Tx) (err error) {
+	err = commit(func(tx *bolt.Tx) (err error) {
 		defer recoverBucketError(&err)
-		s.countCommit(tx, true)
+		s.countCommit(tx, batch)
 		g = newGuildTx(tx, gid)
 		return fn(g)
 	})

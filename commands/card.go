@@ -170,3 +170,16 @@ func formatInt(n int) string {
 	}
 	return b.String()
 }
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// countOf writes n with its noun: "1 entry", "1,200 entries".
+func countOf(n int, one, many string) string {
+	return formatInt(n) + " " + plural(n, one, many)
+}

@@ -204,8 +204,8 @@ func joinRow(clubID string) discordgo.ActionsRow {
 // over embeds of at most 60 lines.
 func scheduleEmbeds(club store.Club, complete bool, now time.Time) []*discordgo.MessageEmbed {
 	var head strings.Builder
-	fmt.Fprintf(&head, "Reading **%s**: %d chapter(s) per checkpoint, every %d day(s). Host: <@%s>.\nCheckpoints open at midnight, %s time.",
-		escapeMarkdown(clip(club.StoryTitle, 200)), club.PerCheckpoint, club.EveryDays, club.HostID, club.Timezone)
+	fmt.Fprintf(&head, "Reading **%s**: %s per checkpoint, one checkpoint every %s. Host: <@%s>.\nCheckpoints open at midnight, %s time.",
+		escapeMarkdown(clip(club.StoryTitle, 200)), countOf(club.PerCheckpoint, "chapter", "chapters"), countOf(club.EveryDays, "day", "days"), club.HostID, club.Timezone)
 	if !complete {
 		head.WriteString(" The story is still being posted: new checkpoints are added as new chapters arrive.")
 	}

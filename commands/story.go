@@ -700,13 +700,6 @@ func (q listQuery) describe() string {
 	return strings.Join(parts, ", ")
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // ---- /story remove ----
 
 func (c *cmds) storyRemove(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
@@ -718,18 +711,13 @@ func (c *cmds) storyRemove(ctx context.Context, req *Request) (*discordgo.Intera
 		return nil, Errorf("Only the member who added %s (<@%s>) or a moderator can remove it.", storyName(rec.Story.Title), rec.AddedBy)
 	}
 	msg := fmt.Sprintf("Remove %s from the library? Its %s, %s on reading lists and excerpt history go with it. This can't be undone.",
-		storyName(rec.Story.Title), kudosWord(rec.Kudos), plural2(rec.Readers, "entry", "entries"))
+		storyName(rec.Story.Title), kudosWord(rec.Kudos), countOf(rec.Readers, "entry", "entries"))
 	resp := Ephemeral(msg)
 	resp.Data.Components = []discordgo.MessageComponent{Row(
 		Button("Remove it", discordgo.DangerButton, routeStoryRemove, rec.ID, req.UserID),
 		Button("Cancel", discordgo.SecondaryButton, routeStoryKeep, rec.ID, req.UserID),
 	)}
 	return resp, nil
-}
-
-// plural2 is "1 entry" / "3 entries".
-func plural2(n int, one, many string) string {
-	return formatInt(n) + " " + plural(n, one, many)
 }
 
 // removeArgs reads "<story>:<requester>" and checks the clicker asked.

@@ -670,6 +670,9 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request, path, id, toke
 		st.original = m
 	}
 	s.notifyLocked()
+	if sw, ok := w.(*statusWriter); ok {
+		sw.cbType = resp.Type
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

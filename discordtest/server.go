@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,6 +39,7 @@ type Server struct {
 
 	tb      testing.TB
 	hs      *httptest.Server
+	conns   atomic.Int64 // TCP connections accepted
 	upgr    websocket.Upgrader
 	hbEvery time.Duration
 	window  time.Duration
@@ -46,6 +49,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	changed     chan struct{}
+	onReq       func(Request)
 	failOnViol  bool
 	snow        int64
 	guilds      []*guild
@@ -138,7 +142,13 @@ func New(t testing.TB, opts ...Option) *Server {
 	s.BotUser = &discordgo.User{ID: s.AppID, Username: "Ficshelf", Discriminator: "0", Bot: true}
 	s.users[s.AppID] = s.BotUser
 	s.gw.init()
-	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.hs.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.hs.Start()
 	s.URL = s.hs.URL
 	t.Cleanup(s.Close)
 	return s
@@ -429,7 +439,25 @@ type Request struct {
 	Method string
 	Path   string // path after /api/vN, e.g. /channels/1/messages
 	Status int
-	At     time.Time
+	At     time.Time // when the server had handled it
+	// CallbackType is an accepted interaction callback's type (0 for
+	// every other request, and for a refused callback).
+	CallbackType discordgo.InteractionResponseType
+}
+
+// Conns is how many TCP connections clients opened to the server (HTTP and
+// gateway).
+func (s *Server) Conns() int64 { return s.conns.Load() }
+
+// OnRequest sets f (nil: none) to be called with every REST request once
+// the server has handled it (validated, recorded, response written but
+// perhaps not yet flushed), outside the server's lock, in the request's
+// goroutine. It lets a test learn of one request without waking every
+// waiter, as the Wait methods do on each change.
+func (s *Server) OnRequest(f func(Request)) {
+	s.mu.Lock()
+	s.onReq = f
+	s.mu.Unlock()
 }
 
 // Requests returns every REST request received so far.
@@ -495,6 +523,7 @@ func rateHeaders(w http.ResponseWriter, bucket string) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	cbType discordgo.InteractionResponseType // an accepted callback's type
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -526,9 +555,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &statusWriter{ResponseWriter: w, status: 200}
 	defer func() {
+		req := Request{Method: r.Method, Path: path, Status: sw.status, At: time.Now(), CallbackType: sw.cbType}
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: path, Status: sw.status, At: time.Now()})
+		s.requests = append(s.requests, req)
+		f := s.onReq
 		s.mu.Unlock()
+		if f != nil {
+			f(req)
+		}
 	}()
 	if f := s.takeFault(r.Method, path); f != nil {
 		writeFault(sw, f)

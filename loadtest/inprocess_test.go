@@ -29,7 +29,7 @@ func TestLoadInProcess(t *testing.T) {
 	srv := discordtest.New(t)
 	db := filepath.Join(t.TempDir(), "ficshelf.db")
 	w := NewWorld(t, srv, db, WorldConfig{Guilds: *flagGuilds, Members: *flagMembers, Stories: *flagStories})
-	w.Watch = NewWatcher(t, srv.URL)
+	w.Watch = NewWatcher(t, srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	started := make(chan struct{})

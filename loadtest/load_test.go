@@ -68,7 +68,7 @@ func TestLoad(t *testing.T) {
 	t.Logf("seeded %d stories (%d chapters, %.1f MiB of text) in %d servers × %d members in %v; database %.1f MiB",
 		*flagStories, w.Chapters, float64(w.Bytes)/(1<<20), *flagGuilds, *flagMembers, w.SeedTime.Round(time.Millisecond), float64(fi.Size())/(1<<20))
 
-	w.Watch = NewWatcher(t, srv.URL)
+	w.Watch = NewWatcher(t, srv)
 	metricsAddr := FreeAddr(t)
 	env := []string{"METRICS_ADDR=" + metricsAddr}
 	if *flagBotEnv != "" {
@@ -92,7 +92,7 @@ func TestLoad(t *testing.T) {
 	} else {
 		commits, secs := m.Value("ficshelf_store_commits_total")-m0.Value("ficshelf_store_commits_total"), m.Value("ficshelf_store_commit_seconds_total")-m0.Value("ficshelf_store_commit_seconds_total")
 		botCPU := m.Value("process_cpu_seconds_total") - m0.Value("process_cpu_seconds_total")
-		t.Logf("during the load: store %.0f commits, %.1f ms each on average; CPU: bot %.2f s (%.0f µs per interaction), test harness (generator, proxy, discordtest) %.2f s; %d cores",
+		t.Logf("during the load: store %.0f commits, %.1f ms each on average; CPU: bot %.2f s (%.0f µs per interaction), test harness (generator, discordtest) %.2f s; %d cores",
 			commits, 1000*secs/max(commits, 1), botCPU, 1e6*botCPU/float64(res.N), harnessCPU.Seconds(), runtime.NumCPU())
 	}
 	peak, err := p.PeakRSS()
@@ -108,7 +108,7 @@ func TestLoad(t *testing.T) {
 
 	t.Logf("machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	t.Logf("\n%s", res.Report())
-	t.Logf("REST connections opened by the bot: %d (for %d interactions)", w.Watch.Conns(), res.N)
+	t.Logf("connections opened by the bot (REST and gateway): %d (for %d interactions)", w.Watch.Conns(), res.N)
 	t.Logf("bot process memory: %.1f MiB resident when ready, peak (VmHWM) %.1f MiB", float64(startRSS)/(1<<20), float64(peak)/(1<<20))
 	fmt.Fprintf(os.Stderr, "LOAD n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f\n",
 		res.N, res.Concurrency, *flagStories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)),

@@ -1,34 +1,32 @@
 package loadtest
 
 import (
-	"bytes"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"ficshelf/discordtest"
+
+	"github.com/bwmarrin/discordgo"
 )
 
-// Watcher is a reverse proxy between the bot and the discordtest server
-// that notices, without polling, when an interaction's answer arrives: the
-// bot's REST base URL points at it (ProcessOptions.BaseURL = Watcher.URL)
-// and every request is passed on to the server unchanged. The gateway is
-// not proxied (the server's /gateway answer names its own socket).
+// Watcher notices, without polling, when an interaction's answer arrives:
+// it is told of every REST request the discordtest server has handled
+// (discordtest.Server.OnRequest) and settles the interaction the request
+// answered. The bot talks to the server directly (URL is the server's).
 //
 // Waiting through the Watcher instead of discordtest.Pending.WaitCtx keeps
 // the load generator cheap: WaitCtx wakes every waiter on every change the
 // server records, which at concurrency 64 costs the generator more CPU
-// than the bot uses, on a machine where both share two cores.
+// than the bot uses, on a machine where both share two cores. (It used to
+// be a reverse proxy in front of the server; the extra HTTP hop cost the
+// harness about as much CPU as discordtest's validation.)
 type Watcher struct {
 	URL string
 
-	conns atomic.Int64
+	srv *discordtest.Server
 
 	mu      sync.Mutex
 	byID    map[string]*watch
@@ -47,34 +45,17 @@ type Arrival struct {
 	Late bool // a callback was refused with 10062
 }
 
-// NewWatcher starts a proxy in front of target (the discordtest server's
-// URL), closed at the end of the test.
-func NewWatcher(t testing.TB, target string) *Watcher {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &Watcher{byID: map[string]*watch{}, byToken: map[string]*watch{}}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	next := http.DefaultTransport.(*http.Transport).Clone()
-	next.MaxIdleConnsPerHost = 256 // the default 2 would dial anew for most of 64 concurrent calls
-	rp.Transport = &watchTransport{w: w, next: next}
-	t.Cleanup(next.CloseIdleConnections)
-	hs := httptest.NewUnstartedServer(rp)
-	hs.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			w.conns.Add(1)
-		}
-	}
-	hs.Start()
-	t.Cleanup(hs.Close)
-	w.URL = hs.URL
+// NewWatcher watches srv's REST requests until the end of the test.
+func NewWatcher(t testing.TB, srv *discordtest.Server) *Watcher {
+	w := &Watcher{URL: srv.URL, srv: srv, byID: map[string]*watch{}, byToken: map[string]*watch{}}
+	srv.OnRequest(w.observe)
+	t.Cleanup(func() { srv.OnRequest(nil) })
 	return w
 }
 
-// Conns is how many TCP connections the bot opened to the REST API.
-func (w *Watcher) Conns() int64 { return w.conns.Load() }
+// Conns is how many TCP connections the bot opened to the server (REST,
+// and the gateway's).
+func (w *Watcher) Conns() int64 { return w.srv.Conns() }
 
 // Expect registers an interaction (by ID and token) before it is sent; the
 // returned channel receives its Arrival once.
@@ -103,40 +84,20 @@ func (w *Watcher) settle(wt *watch, a Arrival) {
 	wt.done <- a
 }
 
-type watchTransport struct {
-	w    *Watcher
-	next http.RoundTripper
-}
-
-func (t *watchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	// Paths: /api/vN/interactions/{id}/{token}/callback,
-	// /api/vN/webhooks/{app}/{token}[/messages/@original].
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+// observe is called by the server once it has handled a request.
+func (w *Watcher) observe(r discordtest.Request) {
+	// Paths: /interactions/{id}/{token}/callback,
+	// /webhooks/{app}/{token}[/messages/@original].
+	parts := strings.Split(strings.Trim(r.Path, "/"), "/")
 	var kind, key string
-	deferral := false
-	if len(parts) >= 4 && parts[0] == "api" {
-		switch {
-		case parts[2] == "interactions" && len(parts) == 6 && parts[5] == "callback":
-			kind, key = "callback", parts[3]
-			if r.Body != nil {
-				body, err := io.ReadAll(r.Body)
-				r.Body.Close()
-				if err != nil {
-					return nil, err
-				}
-				r.Body = io.NopCloser(bytes.NewReader(body))
-				deferral = bytes.Contains(body, []byte(`{"type":5`)) || bytes.Contains(body, []byte(`{"type":6`))
-			}
-		case parts[2] == "webhooks" && len(parts) >= 5 && r.Method != http.MethodGet:
-			kind, key = "webhook", parts[4]
-		}
+	switch {
+	case len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback":
+		kind, key = "callback", parts[1]
+	case len(parts) >= 3 && parts[0] == "webhooks" && r.Method != http.MethodGet:
+		kind, key = "webhook", parts[2]
+	default:
+		return
 	}
-	resp, err := t.next.RoundTrip(r)
-	if kind == "" || err != nil {
-		return resp, err
-	}
-	now := time.Now()
-	w := t.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch kind {
@@ -145,18 +106,19 @@ func (t *watchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		if wt == nil {
 			break
 		}
+		deferral := r.CallbackType == discordgo.InteractionResponseDeferredChannelMessageWithSource ||
+			r.CallbackType == discordgo.InteractionResponseDeferredMessageUpdate
 		switch {
-		case resp.StatusCode == http.StatusNotFound:
-			w.settle(wt, Arrival{At: now, Late: true})
-		case resp.StatusCode < 300 && deferral:
+		case r.Status == http.StatusNotFound:
+			w.settle(wt, Arrival{At: r.At, Late: true})
+		case r.Status < 300 && deferral:
 			wt.deferred = true
-		case resp.StatusCode < 300:
-			w.settle(wt, Arrival{At: now})
+		case r.Status < 300:
+			w.settle(wt, Arrival{At: r.At})
 		}
 	case "webhook":
-		if wt := w.byToken[key]; wt != nil && wt.deferred && resp.StatusCode < 300 {
-			w.settle(wt, Arrival{At: now})
+		if wt := w.byToken[key]; wt != nil && wt.deferred && r.Status < 300 {
+			w.settle(wt, Arrival{At: r.At})
 		}
 	}
-	return resp, err
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -177,7 +178,7 @@ func New(cfg Config) (*Bot, error) {
 		fetch:   newFetchClient(next, base),
 	}
 	b.ans = &answerer{
-		r:                 sessionResponder{s},
+		r:                 sessionResponder{s: s, buckets: &bucketPool{}},
 		log:               log,
 		obs:               obs,
 		redact:            red,
@@ -454,15 +455,77 @@ func (t *tracker) wait(ctx context.Context) error {
 }
 
 // sessionResponder answers interactions through a discordgo session.
-type sessionResponder struct{ s *discordgo.Session }
+type sessionResponder struct {
+	s       *discordgo.Session
+	buckets *bucketPool // rate-limit bucket IDs for callbacks
+}
 
+// Respond sends the callback as discordgo's InteractionRespond does, but
+// under a rate-limit bucket ID from r.buckets instead of the callback's
+// URL: discordgo's rate limiter keeps every bucket it ever created, so one
+// bucket per interaction (ID and token in the key, a few hundred bytes
+// each) would grow the bot's memory with every interaction for as long as
+// it runs. A bucket serializes its requests, so each callback in flight
+// holds its own ID; there are at most as many as callbacks ever in flight
+// at once.
 func (r sessionResponder) Respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
-	if resp.Type == discordgo.InteractionApplicationCommandAutocompleteResult {
-		endpoint := discordgo.EndpointInteractionResponse(i.ID, i.Token)
-		_, err := r.s.RequestWithBucketID("POST", endpoint, callbackBody(resp), endpoint, discordgo.WithContext(ctx))
-		return err
+	endpoint := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+	id := r.buckets.get()
+	var err error
+	if resp.Data != nil && len(resp.Data.Files) > 0 {
+		var ct string
+		var body []byte
+		if ct, body, err = discordgo.MultipartBodyWithJSON(resp, resp.Data.Files); err == nil {
+			_, err = r.s.RequestRaw("POST", endpoint, ct, body, id, 0, discordgo.WithContext(ctx))
+		}
+	} else {
+		_, err = r.s.RequestWithBucketID("POST", endpoint, callbackBody(resp), id, discordgo.WithContext(ctx))
 	}
-	return r.s.InteractionRespond(i, resp, discordgo.WithContext(ctx))
+	r.buckets.release(r.s.Ratelimiter, id)
+	return err
+}
+
+// bucketPool hands out rate-limit bucket IDs, each to one request at a
+// time, and takes them back once their bucket would not delay the next
+// request.
+type bucketPool struct {
+	mu   sync.Mutex
+	free []string
+	n    int
+}
+
+func (p *bucketPool) get() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if k := len(p.free); k > 0 {
+		id := p.free[k-1]
+		p.free = p.free[:k-1]
+		return id
+	}
+	p.n++
+	return "interactions/callback#" + strconv.Itoa(p.n)
+}
+
+// release returns id when its bucket is unlocked and owes no wait (a
+// bucket Discord said was exhausted comes back when it resets); an ID
+// whose bucket is still locked is dropped.
+func (p *bucketPool) release(rl *discordgo.RateLimiter, id string) {
+	b := rl.GetBucket(id)
+	if !b.TryLock() {
+		return
+	}
+	wait := rl.GetWaitTime(b, 1)
+	b.Unlock()
+	put := func() {
+		p.mu.Lock()
+		p.free = append(p.free, id)
+		p.mu.Unlock()
+	}
+	if wait > 0 {
+		time.AfterFunc(wait, put)
+		return
+	}
+	put()
 }
 
 // autocompleteBody is an autocomplete callback as Discord wants it:

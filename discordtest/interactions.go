@@ -546,25 +546,22 @@ func (s *Server) Submit(t testing.TB, userID string, from *Pending, values map[s
 
 // ---- callbacks and webhooks ----
 
-func decodeResponseData(raw json.RawMessage) (*discordgo.InteractionResponseData, error) {
+// decodeResponseData decodes a callback's data; comps are its components
+// already decoded by parseMsg (decoding them is most of the cost), shared
+// with the recorded message.
+func decodeResponseData(raw json.RawMessage, comps []discordgo.MessageComponent) (*discordgo.InteractionResponseData, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
 	var aux struct {
 		*discordgo.InteractionResponseData
-		Components []json.RawMessage `json:"components"`
+		Components json.RawMessage `json:"components"` // in comps
 	}
 	aux.InteractionResponseData = &discordgo.InteractionResponseData{}
 	if err := json.Unmarshal(raw, &aux); err != nil {
 		return nil, fmt.Errorf("decode response data: %w", err)
 	}
-	for _, c := range aux.Components {
-		mc, err := discordgo.MessageComponentFromJSON(c)
-		if err != nil {
-			return nil, fmt.Errorf("decode response component: %w", err)
-		}
-		aux.InteractionResponseData.Components = append(aux.InteractionResponseData.Components, mc)
-	}
+	aux.InteractionResponseData.Components = comps
 	return aux.InteractionResponseData, nil
 }
 
@@ -622,11 +619,14 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request, path, id, toke
 		Data json.RawMessage                   `json:"data"`
 	}
 	_ = json.Unmarshal(b.JSON, &resp)
-	data, err := decodeResponseData(resp.Data)
 	var p msgPayload
 	var comps []discordgo.MessageComponent
-	if err == nil && len(resp.Data) > 0 && string(resp.Data) != "null" {
+	var data *discordgo.InteractionResponseData
+	if len(resp.Data) > 0 && string(resp.Data) != "null" {
 		p, comps, err = parseMsg(resp.Data)
+	}
+	if err == nil {
+		data, err = decodeResponseData(resp.Data, comps)
 	}
 	if err != nil {
 		s.reject(w, r, path, b.JSON, Problems{{Path: "data", Code: "MODEL_TYPE_CONVERT", Message: err.Error()}})

@@ -41,7 +41,7 @@ func (s *Store) GiveKudos(guild, storyID, userID string, at time.Time) (int, err
 	return count, nil
 }
 
-// giveKudos is GiveKudos through db.Batch, or db.Update when batch is false
+// giveKudos is GiveKudos through group commit (s.batch), or db.Update when batch is false
 // (the benchmark's baseline).
 func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch bool) (int, error) {
 	gid, err := parseSnowflake("guild", guild)
@@ -100,7 +100,7 @@ func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch boo
 		return g.bucket(bCounts).Put(u64(sid), c.encode())
 	}
 	if batch {
-		err = s.db.Batch(fn)
+		err = s.batch(fn)
 	} else {
 		err = s.db.Update(fn)
 	}

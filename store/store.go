@@ -119,9 +119,9 @@
 // second one), so this engine cannot serve several shards. Autocomplete and
 // typed-title resolution read an in-memory index derived from heads/ and
 // counts/, rebuilt at Open (tens of ms for 5,000 stories) and refreshed after
-// each commit; it is never written to the file. Kudos go through db.Batch:
-// concurrent kudos share one fsynced commit, each caller returning once its
-// own is durable.
+// each commit; it is never written to the file. Kudos and reading-list
+// writes are group-committed (group.go): concurrent writes share one
+// fsynced commit, each caller returning once its own is durable.
 package store
 
 import (
@@ -165,18 +165,17 @@ var (
 // the file before failing with ErrLocked.
 const DefaultLockTimeout = 3 * time.Second
 
-// DefaultMaxBatchDelay is how long a batched write (kudos) waits for others
-// to share its commit: long enough for the writers released by the
-// previous commit to queue again (measured: 1 ms beat 0.3 and 2 ms with 64
-// writers on 2 cores), short next to one fsync.
+// DefaultMaxBatchDelay is unused: batched writes are group-committed
+// (a write joins the commit that starts when the current one ends), which
+// needs no delay. Kept for Options' compatibility.
 const DefaultMaxBatchDelay = time.Millisecond
 
 // Options tune Open. The zero value is the production default.
 type Options struct {
 	// LockTimeout bounds the wait for the file lock; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
-	// MaxBatchDelay bounds how long a batched write waits for company;
-	// 0 means DefaultMaxBatchDelay.
+	// MaxBatchDelay is unused (see DefaultMaxBatchDelay); it no longer
+	// affects anything.
 	MaxBatchDelay time.Duration
 }
 
@@ -191,6 +190,8 @@ type Store struct {
 
 	batchMu     sync.Mutex
 	lastBatchTx *bolt.Tx // the batch transaction already counted in commits
+
+	group groupCommit // batched writes (kudos, reading lists)
 }
 
 var (
@@ -495,9 +496,9 @@ func (s *Store) update(guild string, fn func(g *guildTx) error) error {
 	return s.write(guild, false, fn)
 }
 
-// updateBatch is update through db.Batch: concurrent callers share one
+// updateBatch is update through group commit (group.go): concurrent callers share one
 // fsynced commit, each returning once its own change is durable. fn may run
-// twice (Batch re-runs a function alone when its batch fails), so it must
+// twice (it is re-run alone when its group fails), so it must
 // decide only from what is in the transaction and reset its results.
 func (s *Store) updateBatch(guild string, fn func(g *guildTx) error) error {
 	return s.write(guild, true, fn)
@@ -511,7 +512,7 @@ func (s *Store) write(guild string, batch bool, fn func(g *guildTx) error) error
 	}
 	commit := s.db.Update
 	if batch {
-		commit = s.db.Batch
+		commit = s.batch
 	}
 	var g *guildTx
 	err = commit(func(tx *bolt.Tx) (err error) {

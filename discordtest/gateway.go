@@ -432,3 +432,11 @@ func (s *Server) WaitResumed(ctx context.Context, n int) error {
 // Dispatch sends any gateway event to the connected session (e.g.
 // "GUILD_DELETE"); it reports false when no session exists.
 func (s *Server) Dispatch(event string, data any) bool { return s.gw.dispatch(event, data) }
+
+// ready reports whether a session is connected and ready (WaitReady's
+// condition, without waiting).
+func (g *gateway) ready() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.statsLocked().Connected
+}

@@ -474,25 +474,66 @@ func (s *Server) ModalSubmit(t testing.TB, channelID, userID, customID string, v
 // to DefaultTimeout for a ready session) and returns a handle on its answer.
 func (s *Server) Send(t testing.TB, i *discordgo.Interaction) *Pending {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
-	defer cancel()
-	if err := s.WaitReady(ctx); err != nil {
-		t.Fatalf("discordtest: Send: %v", err)
+	return s.send(t, i, nil)
+}
+
+// Prepared is an interaction already encoded as its gateway event, for a
+// load generator that builds its work before timing it: SendPrepared then
+// costs only the bookkeeping and the socket write.
+type Prepared struct {
+	i       *discordgo.Interaction
+	payload json.RawMessage
+}
+
+// Prepare encodes i as Send would, with its channel as it is now (the
+// channel is embedded in the event, so changes to it before SendPrepared
+// are not seen).
+func (s *Server) Prepare(t testing.TB, i *discordgo.Interaction) *Prepared {
+	t.Helper()
+	payload, err := interactionJSON(i, s.channelCopy(i.ChannelID))
+	if err != nil {
+		t.Fatalf("discordtest: Prepare: %v", err)
+	}
+	return &Prepared{i: i, payload: payload}
+}
+
+// SendPrepared is Send for an interaction encoded by Prepare.
+func (s *Server) SendPrepared(t testing.TB, p *Prepared) *Pending {
+	t.Helper()
+	return s.send(t, p.i, p.payload)
+}
+
+func (s *Server) channelCopy(id string) *discordgo.Channel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.channels[id]; c != nil {
+		cc := *c
+		return &cc
+	}
+	return nil
+}
+
+// send dispatches i, encoding it first unless payload is given.
+func (s *Server) send(t testing.TB, i *discordgo.Interaction, payload json.RawMessage) *Pending {
+	t.Helper()
+	if !s.gw.ready() {
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+		defer cancel()
+		if err := s.WaitReady(ctx); err != nil {
+			t.Fatalf("discordtest: Send: %v", err)
+		}
+	}
+	if payload == nil {
+		var err error
+		if payload, err = interactionJSON(i, s.channelCopy(i.ChannelID)); err != nil {
+			t.Fatalf("discordtest: Send: %v", err)
+		}
 	}
 	st := &interactionState{i: i, fromMessage: i.Message != nil, sentAt: time.Now()}
 	s.mu.Lock()
 	s.inter[i.ID] = st
 	s.interTok[i.Token] = st
-	var ch *discordgo.Channel
-	if c := s.channels[i.ChannelID]; c != nil {
-		cc := *c
-		ch = &cc
-	}
 	s.mu.Unlock()
-	payload, err := interactionJSON(i, ch)
-	if err != nil {
-		t.Fatalf("discordtest: Send: %v", err)
-	}
 	if !s.gw.dispatch("INTERACTION_CREATE", payload) {
 		t.Fatalf("discordtest: Send: no gateway session")
 	}

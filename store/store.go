@@ -129,7 +129,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -165,18 +164,10 @@ var (
 // the file before failing with ErrLocked.
 const DefaultLockTimeout = 3 * time.Second
 
-// DefaultMaxBatchDelay is unused: batched writes are group-committed
-// (a write joins the commit that starts when the current one ends), which
-// needs no delay. Kept for Options' compatibility.
-const DefaultMaxBatchDelay = time.Millisecond
-
 // Options tune Open. The zero value is the production default.
 type Options struct {
 	// LockTimeout bounds the wait for the file lock; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
-	// MaxBatchDelay is unused (see DefaultMaxBatchDelay); it no longer
-	// affects anything.
-	MaxBatchDelay time.Duration
 }
 
 // Store is an open Ficshelf database. Its methods are safe for concurrent
@@ -209,9 +200,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = DefaultLockTimeout
 	}
-	if opts.MaxBatchDelay <= 0 {
-		opts.MaxBatchDelay = DefaultMaxBatchDelay
-	}
 	// Every commit is fsynced (NoSync false). The freelist is not written
 	// with each commit (NoFreelistSync): it is derived data, rebuilt from
 	// the page tree when the file is opened, so no acknowledged write
@@ -224,7 +212,6 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = opts.MaxBatchDelay
 	s := &Store{db: db, path: path, idx: newIndex()}
 	if err := migrate(db, migrations); err != nil {
 		db.Close()
@@ -299,30 +286,6 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 		return n, fmt.Errorf("backup: %w", err)
 	}
 	return n, nil
-}
-
-// BackupFile writes a consistent copy of the database to a new file at path
-// (which must not exist), synced to disk.
-func (s *Store) BackupFile(path string) (err error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("backup: %w", cerr)
-		}
-		if err != nil {
-			os.Remove(path)
-		}
-	}()
-	if _, err := s.Backup(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	return nil
 }
 
 // SchemaVersion returns the schema version recorded in the file.

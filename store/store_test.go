@@ -155,9 +155,14 @@ func TestBackupWhileWriting(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond)
 	path := filepath.Join(t.TempDir(), "backup.db")
-	if err := s.BackupFile(path); err != nil {
+	f, err := os.Create(path)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.Backup(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 	var buf bytes.Buffer
 	n, err := s.Backup(&buf)
 	close(stop)

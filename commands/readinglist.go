@@ -600,10 +600,11 @@ func (c *cmds) addFromMessage(ctx context.Context, req *Request) (*discordgo.Int
 			return c.addToList(req, rec)
 		}
 	}
-	for _, work := range c.ao3Works(msg) {
-		rec, err := c.store.StoryByAO3(req.GuildID, work)
+	if works := c.ao3Works(msg); len(works) > 0 {
+		// The first AO3 work linked in the message is the one meant.
+		rec, err := c.store.StoryByAO3(req.GuildID, works[0])
 		if errors.Is(err, store.ErrNotFound) {
-			rec, err = c.importByLink(ctx, req, work)
+			rec, err = c.importByLink(ctx, req, works[0])
 		}
 		if err != nil {
 			return nil, err

@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -261,14 +260,4 @@ func optionList(opts []*discordgo.ApplicationCommandOption) string {
 		return ""
 	}
 	return " " + strings.Join(names, " ")
-}
-
-// sortedKeys returns m's keys in order; used for stable listings.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

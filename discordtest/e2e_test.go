@@ -35,7 +35,7 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 	f.nsfw = srv.AddChannel(g.ID, "after-dark", discordgo.ChannelTypeGuildText, true)
 	f.forum = srv.AddChannel(g.ID, "recs", discordgo.ChannelTypeGuildForum, false)
 	f.thread = srv.AddThread(f.nsfw.ID, "spicy recs")
-	f.mod = srv.AddMember(g.ID, "mod", discordgo.PermissionManageMessages|discordgo.PermissionManageServer|discordgo.PermissionManageThreads)
+	f.mod = srv.AddMember(g.ID, "mod", discordgo.PermissionManageMessages|discordgo.PermissionManageGuild|discordgo.PermissionManageThreads)
 	f.member = srv.AddMember(g.ID, "reader", 0)
 	return f
 }

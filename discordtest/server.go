@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/gorilla/websocket"
 )
 
 // DefaultTimeout bounds every Wait* helper that takes no context.
@@ -40,7 +39,6 @@ type Server struct {
 	tb      testing.TB
 	hs      *httptest.Server
 	conns   atomic.Int64 // TCP connections accepted
-	upgr    websocket.Upgrader
 	hbEvery time.Duration
 	window  time.Duration
 	tokLife time.Duration

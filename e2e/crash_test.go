@@ -3,10 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,26 +14,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"ficshelf/discordtest"
+	"ficshelf/loadtest"
 	"ficshelf/store"
 )
-
-// buildBinary builds the real ficshelf program (module root is ..) into dir.
-func buildBinary(t *testing.T, dir string) string {
-	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		if goBin, err = exec.LookPath("go"); err != nil {
-			t.Fatalf("no go command to build the binary: %v", err)
-		}
-	}
-	bin := filepath.Join(dir, "ficshelf")
-	cmd := exec.Command(goBin, "build", "-o", bin, "ficshelf")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // process is the bot running as a separate program.
 type process struct {
@@ -101,7 +82,7 @@ func TestKillNineKeepsAcknowledgedKudos(t *testing.T) {
 		t.Skip("builds the binary and runs it as a separate process")
 	}
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := loadtest.Binary(t)
 	srv := discordtest.New(t)
 	g := srv.AddGuild("Crash Club")
 	general := srv.AddChannel(g.ID, "general", discordgo.ChannelTypeGuildText, false)

@@ -161,8 +161,6 @@ func labelledText(n *html.Node) string {
 	return strings.Join(parts, "\n\n")
 }
 
-var workIDRe = regexp.MustCompile(`/works/(\d{1,18})`)
-
 func readAO3Preface(p *html.Node, st *Story) {
 	for _, dl := range findAll(p, func(n *html.Node) bool { return n.DataAtom == atom.Dl }) {
 		readMetaList(dl, st)

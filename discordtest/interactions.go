@@ -845,18 +845,8 @@ func (s *Server) webhookMessage(w http.ResponseWriter, r *http.Request, path str
 		s.mu.Unlock()
 		writeJSON(w, 200, out)
 	case http.MethodPatch:
-		b, err := readBody(r)
-		if err != nil {
-			writeError(w, 400, 50109, "The request body contains invalid JSON.")
-			return
-		}
-		if ps := ValidateMessageJSON(b.JSON); len(ps) > 0 {
-			s.reject(w, r, path, b.JSON, ps)
-			return
-		}
-		p, comps, err := parseMsg(b.JSON)
-		if err != nil {
-			s.reject(w, r, path, b.JSON, Problems{{Code: "MODEL_TYPE_CONVERT", Message: err.Error()}})
+		b, p, comps, ok := s.readMessage(w, r, path, checkEdit)
+		if !ok {
 			return
 		}
 		s.mu.Lock()

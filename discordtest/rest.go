@@ -145,13 +145,8 @@ func (s *Server) commandsRoute(w http.ResponseWriter, r *http.Request, path, app
 		writeJSON(w, 200, cmds)
 		s.mu.Unlock()
 	case http.MethodPut:
-		b, err := readBody(r)
-		if err != nil {
-			writeError(w, 400, 50109, "The request body contains invalid JSON.")
-			return
-		}
-		if ps := ValidateCommandsJSON(b.JSON); len(ps) > 0 {
-			s.reject(w, r, path, b.JSON, ps)
+		b, ok := s.readChecked(w, r, path, func(b body) Problems { return ValidateCommandsJSON(b.JSON) })
+		if !ok {
 			return
 		}
 		var cmds []*discordgo.ApplicationCommand
@@ -233,6 +228,42 @@ type msgPayload struct {
 	EnforceNonce    bool                              `json:"enforce_nonce"`
 	Attachments     *[]*discordgo.MessageAttachment   `json:"attachments"`
 }
+
+// readChecked reads a request body and checks it with check. On a bad body
+// or a failed check it answers the request (400, like Discord) and returns
+// false.
+func (s *Server) readChecked(w http.ResponseWriter, r *http.Request, path string, check func(b body) Problems) (body, bool) {
+	b, err := readBody(r)
+	if err != nil {
+		writeError(w, 400, 50109, "The request body contains invalid JSON.")
+		return b, false
+	}
+	if ps := check(b); len(ps) > 0 {
+		s.reject(w, r, path, b.JSON, ps)
+		return b, false
+	}
+	return b, true
+}
+
+// readMessage is readChecked for a message payload, decoded.
+func (s *Server) readMessage(w http.ResponseWriter, r *http.Request, path string, check func(b body) Problems) (body, msgPayload, []discordgo.MessageComponent, bool) {
+	b, ok := s.readChecked(w, r, path, check)
+	if !ok {
+		return b, msgPayload{}, nil, false
+	}
+	p, comps, err := parseMsg(b.JSON)
+	if err != nil {
+		s.reject(w, r, path, b.JSON, Problems{{Code: "MODEL_TYPE_CONVERT", Message: err.Error()}})
+		return b, p, nil, false
+	}
+	return b, p, comps, true
+}
+
+// checkEdit validates a message edit.
+func checkEdit(b body) Problems { return ValidateMessageJSON(b.JSON) }
+
+// checkNew validates a new message.
+func checkNew(b body) Problems { return ValidateNewMessageJSON(b.JSON, len(b.Files) > 0) }
 
 func parseMsg(raw []byte) (msgPayload, []discordgo.MessageComponent, error) {
 	var p msgPayload
@@ -371,18 +402,8 @@ func (s *Server) channelMessages(w http.ResponseWriter, r *http.Request, path, c
 			writeError(w, http.StatusBadRequest, 50008, "Cannot send messages in a non-text channel")
 			return
 		}
-		b, err := readBody(r)
-		if err != nil {
-			writeError(w, 400, 50109, "The request body contains invalid JSON.")
-			return
-		}
-		if ps := ValidateNewMessageJSON(b.JSON, len(b.Files) > 0); len(ps) > 0 {
-			s.reject(w, r, path, b.JSON, ps)
-			return
-		}
-		p, comps, err := parseMsg(b.JSON)
-		if err != nil {
-			s.reject(w, r, path, b.JSON, Problems{{Code: "MODEL_TYPE_CONVERT", Message: err.Error()}})
+		b, p, comps, ok := s.readMessage(w, r, path, checkNew)
+		if !ok {
 			return
 		}
 		s.mu.Lock()
@@ -427,18 +448,8 @@ func (s *Server) channelMessage(w http.ResponseWriter, r *http.Request, path, ch
 		s.mu.Unlock()
 		writeJSON(w, 200, out)
 	case http.MethodPatch:
-		b, err := readBody(r)
-		if err != nil {
-			writeError(w, 400, 50109, "The request body contains invalid JSON.")
-			return
-		}
-		if ps := ValidateMessageJSON(b.JSON); len(ps) > 0 {
-			s.reject(w, r, path, b.JSON, ps)
-			return
-		}
-		p, comps, err := parseMsg(b.JSON)
-		if err != nil {
-			s.reject(w, r, path, b.JSON, Problems{{Code: "MODEL_TYPE_CONVERT", Message: err.Error()}})
+		b, p, comps, ok := s.readMessage(w, r, path, checkEdit)
+		if !ok {
 			return
 		}
 		s.mu.Lock()
@@ -485,13 +496,8 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request, path, chID,
 		writeError(w, http.StatusBadRequest, 50024, "Cannot execute action on this channel type")
 		return
 	}
-	b, err := readBody(r)
-	if err != nil {
-		writeError(w, 400, 50109, "The request body contains invalid JSON.")
-		return
-	}
-	if ps := ValidateThreadJSON(b.JSON, forum, len(b.Files) > 0); len(ps) > 0 {
-		s.reject(w, r, path, b.JSON, ps)
+	b, ok := s.readChecked(w, r, path, func(b body) Problems { return ValidateThreadJSON(b.JSON, forum, len(b.Files) > 0) })
+	if !ok {
 		return
 	}
 	var req struct {
@@ -508,6 +514,7 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request, path, chID,
 	var first msgPayload
 	var firstComps []discordgo.MessageComponent
 	if forum {
+		var err error
 		if first, firstComps, err = parseMsg(req.Message); err != nil {
 			s.reject(w, r, path, b.JSON, Problems{{Path: "message", Code: "MODEL_TYPE_CONVERT", Message: err.Error()}})
 			return

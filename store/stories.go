@@ -267,13 +267,9 @@ func chapterKey(story uint64, n int) []byte {
 
 // loadStory reads story id's record inside the transaction.
 func loadStory(g *guildTx, id uint64) (StoryRecord, error) {
-	v := g.get(bStories, u64(id))
-	if v == nil {
-		return StoryRecord{}, fmt.Errorf("story %d: %w", id, ErrNotFound)
-	}
-	var doc storyDoc
-	if err := json.Unmarshal(v, &doc); err != nil {
-		return StoryRecord{}, fmt.Errorf("story %d: %w", id, err)
+	doc, err := getStoryDoc(g, id)
+	if err != nil {
+		return StoryRecord{}, err
 	}
 	c := decodeCounts(g.get(bCounts, u64(id)))
 	return StoryRecord{
@@ -344,13 +340,9 @@ func (s *Store) UpdateStory(guild, id string, st *fic.Story, chapters []NewChapt
 			return err
 		}
 		return s.update(guild, func(g *guildTx) error {
-			v := g.get(bStories, u64(sid))
-			if v == nil {
-				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
-			}
-			var old storyDoc
-			if err := json.Unmarshal(v, &old); err != nil {
-				return fmt.Errorf("story %d: %w", sid, err)
+			old, err := getStoryDoc(g, sid)
+			if err != nil {
+				return err
 			}
 			if doc.Story.AO3ID > 0 {
 				if v := g.get(bAO3, u64(uint64(doc.Story.AO3ID))); len(v) == 8 && readU64(v, 0) != sid {
@@ -382,6 +374,20 @@ func (s *Store) UpdateStory(guild, id string, st *fic.Story, chapters []NewChapt
 	return rec, nil
 }
 
+// getStoryDoc reads and decodes story id's document; ErrNotFound when the
+// guild has no such story.
+func getStoryDoc(g *guildTx, id uint64) (storyDoc, error) {
+	var doc storyDoc
+	v := g.get(bStories, u64(id))
+	if v == nil {
+		return doc, fmt.Errorf("story %d: %w", id, ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &doc); err != nil {
+		return doc, fmt.Errorf("story %d: %w", id, err)
+	}
+	return doc, nil
+}
+
 // RemoveStory removes story id with its chapters, AO3 index entry, kudos,
 // reading-list entries and every registered feature's data about it, in one
 // transaction. ErrNotFound when the guild has no such story.
@@ -392,13 +398,9 @@ func (s *Store) RemoveStory(guild, id string) error {
 			return err
 		}
 		return s.update(guild, func(g *guildTx) error {
-			v := g.get(bStories, u64(sid))
-			if v == nil {
-				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
-			}
-			var doc storyDoc
-			if err := json.Unmarshal(v, &doc); err != nil {
-				return fmt.Errorf("story %d: %w", sid, err)
+			doc, err := getStoryDoc(g, sid)
+			if err != nil {
+				return err
 			}
 			if doc.Story.AO3ID > 0 {
 				if err := g.bucket(bAO3).Delete(u64(uint64(doc.Story.AO3ID))); err != nil {

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -81,8 +82,10 @@ type Sample struct {
 	// Guild, User and Story: who acted on what.
 	Guild, User, Story string
 	// Skipped: never dispatched because RunConfig.Stop was closed.
-	Skipped  bool
-	Latency  time.Duration // dispatch → settled answer observed
+	Skipped bool
+	Latency time.Duration // dispatch → settled answer observed
+	// Start: when it was dispatched, from the start of the run.
+	Start    time.Duration
 	Deferred bool
 	// Late: Discord refused an answer with 10062 (after the 3 s window).
 	Late bool
@@ -183,6 +186,13 @@ func (r *Result) Report() string {
 		fmt.Fprintf(&b, "%-22s %6d %9v %9v %9v %9v\n", k, kinds[Kind(k)],
 			ms(r.Percentile(Kind(k), 50)), ms(r.Percentile(Kind(k), 90)), ms(r.Percentile(Kind(k), 99)), ms(r.Percentile(Kind(k), 100)))
 	}
+	slow := r.Answered()
+	slices.SortFunc(slow, func(a, b Sample) int { return cmp.Compare(b.Latency, a.Latency) })
+	b.WriteString("slowest (dispatched at → latency):")
+	for _, s := range slow[:min(len(slow), 8)] {
+		fmt.Fprintf(&b, "  %s %v→%v", s.Kind, ms(s.Start), ms(s.Latency))
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -261,7 +271,9 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 					continue
 				default:
 				}
+				at := time.Since(start)
 				res.Samples[n] = w.fire(t, j.kind, j.i, j.prep, cfg.Wait)
+				res.Samples[n].Start = at
 				res.Samples[n].Guild, res.Samples[n].User, res.Samples[n].Story = j.i.GuildID, j.i.Member.User.ID, j.story
 			}
 		}()

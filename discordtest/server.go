@@ -146,6 +146,12 @@ func New(t testing.TB, opts ...Option) *Server {
 			s.conns.Add(1)
 		}
 	}
+	ln, err := listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.hs.Listener.Close()
+	s.hs.Listener = ln
 	s.hs.Start()
 	s.URL = s.hs.URL
 	t.Cleanup(s.Close)

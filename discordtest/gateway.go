@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,14 +112,18 @@ func randomID() string {
 }
 
 // sendLocked assigns the next sequence number, logs and writes a dispatch.
+// d is marshalled unless it is already JSON (a json.RawMessage from
+// json.Marshal, as interactions are).
 func (g *gateway) sendLocked(sess *gwSession, t string, d any) {
-	data, err := json.Marshal(d)
-	if err != nil {
-		panic(fmt.Sprintf("discordtest: marshal %s: %v", t, err))
+	data, ok := d.(json.RawMessage)
+	if !ok {
+		var err error
+		if data, err = json.Marshal(d); err != nil {
+			panic(fmt.Sprintf("discordtest: marshal %s: %v", t, err))
+		}
 	}
 	sess.seq++
-	seq := sess.seq
-	b, _ := json.Marshal(frame{Op: 0, D: data, S: &seq, T: &t})
+	b := dispatchFrame(sess.seq, t, data)
 	sess.log = append(sess.log, b)
 	if sess.conn != nil {
 		if err := sess.conn.writeRaw(b); err != nil {
@@ -127,6 +132,21 @@ func (g *gateway) sendLocked(sess *gwSession, t string, d any) {
 			sess.conn = nil
 		}
 	}
+}
+
+// dispatchFrame is json.Marshal(frame{Op: 0, D: data, S: &seq, T: &t})
+// without re-validating and compacting data, which is already compact
+// JSON: at load, marshalling the frame cost as much as building the
+// interaction.
+func dispatchFrame(seq int64, t string, data json.RawMessage) []byte {
+	b := make([]byte, 0, len(data)+len(t)+48)
+	b = append(b, `{"op":0,"d":`...)
+	b = append(b, data...)
+	b = append(b, `,"s":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, `,"t":`...)
+	b = strconv.AppendQuote(b, t) // event names are A–Z and _: Go and JSON quote them alike
+	return append(b, '}')
 }
 
 // dispatch sends an event to the current session (dropped when none).

@@ -1,7 +1,9 @@
 // Package discordtest is a Discord-compatible server for tests: REST under
 // /api/v9 and /api/v10, a JSON gateway, and attachment files, all on
 // 127.0.0.1. The real bot (discordgo v0.29) connects to it through
-// DISCORD_BASE_URL = srv.URL, exactly as it would to Discord.
+// DISCORD_BASE_URL = srv.URL, exactly as it would to Discord. On Linux its
+// connections use Internet-sized TCP segments (MSS 1460) rather than
+// loopback's 64 KiB ones, as a real bot's do (see listen.go).
 //
 // The server checks every payload it receives against Discord's limits
 // (see Validate*JSON and /work/shared/DISCORD.md). A violation fails the

@@ -457,31 +457,62 @@ func (t *tracker) wait(ctx context.Context) error {
 // sessionResponder answers interactions through a discordgo session.
 type sessionResponder struct {
 	s       *discordgo.Session
-	buckets *bucketPool // rate-limit bucket IDs for callbacks
+	buckets *bucketPool // rate-limit bucket IDs for answers (see request)
 }
 
 // Respond sends the callback as discordgo's InteractionRespond does, but
-// under a rate-limit bucket ID from r.buckets instead of the callback's
-// URL: discordgo's rate limiter keeps every bucket it ever created, so one
-// bucket per interaction (ID and token in the key, a few hundred bytes
-// each) would grow the bot's memory with every interaction for as long as
-// it runs. A bucket serializes its requests, so each callback in flight
-// holds its own ID; there are at most as many as callbacks ever in flight
-// at once.
+// under a pooled rate-limit bucket ID (see request).
 func (r sessionResponder) Respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
-	endpoint := discordgo.EndpointInteractionResponse(i.ID, i.Token)
-	id := r.buckets.get()
-	var err error
-	if resp.Data != nil && len(resp.Data.Files) > 0 {
-		var ct string
-		var body []byte
-		if ct, body, err = discordgo.MultipartBodyWithJSON(resp, resp.Data.Files); err == nil {
-			_, err = r.s.RequestRaw("POST", endpoint, ct, body, id, 0, discordgo.WithContext(ctx))
-		}
-	} else {
-		_, err = r.s.RequestWithBucketID("POST", endpoint, callbackBody(resp), id, discordgo.WithContext(ctx))
+	var files []*discordgo.File
+	if resp.Data != nil {
+		files = resp.Data.Files
 	}
-	r.buckets.release(r.s.Ratelimiter, id)
+	return r.request(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), callbackBody(resp), resp, files)
+}
+
+// EditOriginal edits the original answer (PATCH
+// /webhooks/{app}/{token}/messages/@original), as discordgo's
+// InteractionResponseEdit does but under a pooled bucket ID (see request).
+func (r sessionResponder) EditOriginal(ctx context.Context, i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
+	return r.request(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), e, e, e.Files)
+}
+
+// FollowUp sends a follow-up message (POST /webhooks/{app}/{token}?wait=true),
+// as discordgo's FollowupMessageCreate does but under a pooled bucket ID.
+func (r sessionResponder) FollowUp(ctx context.Context, i *discordgo.Interaction, p *discordgo.WebhookParams) error {
+	return r.request(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token)+"?wait=true", p, p, p.Files)
+}
+
+// DeleteOriginal deletes the original answer, under a pooled bucket ID.
+func (r sessionResponder) DeleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
+	return r.request(ctx, "DELETE", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil, nil, nil)
+}
+
+// request sends one answer to an interaction: body as JSON, or payload and
+// files as multipart when there are files.
+//
+// Every request goes under a rate-limit bucket ID from r.buckets, not the
+// bucket discordgo would pick. For callbacks, follow-ups and deletes
+// discordgo keys the bucket by the URL, interaction token included, and its
+// rate limiter keeps every bucket it ever created: a few hundred bytes more
+// for every interaction, for as long as the bot runs. For JSON edits of the
+// original answer it uses one bucket shared by every webhook, and a bucket
+// holds its lock for the whole request: every deferred answer's edit waited
+// for the one before it to come back from Discord. A bucket serializes its
+// requests, so each answer in flight holds its own ID; there are at most as
+// many IDs as answers ever in flight at once.
+func (r sessionResponder) request(ctx context.Context, method, endpoint string, body, payload any, files []*discordgo.File) error {
+	id := r.buckets.get()
+	defer r.buckets.release(r.s.Ratelimiter, id)
+	if len(files) > 0 {
+		ct, mp, err := discordgo.MultipartBodyWithJSON(payload, files)
+		if err != nil {
+			return fmt.Errorf("bot: %s %s: encode files: %w", method, Route(endpoint), err)
+		}
+		_, err = r.s.RequestRaw(method, endpoint, ct, mp, id, 0, discordgo.WithContext(ctx))
+		return err
+	}
+	_, err := r.s.RequestWithBucketID(method, endpoint, body, id, discordgo.WithContext(ctx))
 	return err
 }
 
@@ -549,20 +580,6 @@ func callbackBody(r *discordgo.InteractionResponse) any {
 		b.Data.Choices = r.Data.Choices
 	}
 	return b
-}
-
-func (r sessionResponder) EditOriginal(ctx context.Context, i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
-	_, err := r.s.InteractionResponseEdit(i, e, discordgo.WithContext(ctx))
-	return err
-}
-
-func (r sessionResponder) FollowUp(ctx context.Context, i *discordgo.Interaction, p *discordgo.WebhookParams) error {
-	_, err := r.s.FollowupMessageCreate(i, true, p, discordgo.WithContext(ctx))
-	return err
-}
-
-func (r sessionResponder) DeleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
-	return r.s.InteractionResponseDelete(i, discordgo.WithContext(ctx))
 }
 
 // dgSink is where discordgo's package-wide Logger sends its lines: the

@@ -246,7 +246,7 @@ func TestClubWorkInProgressExtendsAndMissedCheckpoints(t *testing.T) {
 	}
 	s.Close()
 	e.Begin()
-	as = waitAnnouncements(t, e, e.General.ID, 4)
+	waitAnnouncements(t, e, e.General.ID, 4)
 	settle()
 	as = announcements(e, e.General.ID)
 	if len(as) != 4 {

@@ -259,6 +259,34 @@ func (b *Bot) StartForumPost(ctx context.Context, channelID, name string, first 
 	return th, nil
 }
 
+// OwnMessages returns the messages the bot posted among the latest limit
+// (1–100) messages of a channel, newest first.
+func (b *Bot) OwnMessages(ctx context.Context, channelID string, limit int) ([]*discordgo.Message, error) {
+	limit = max(1, min(limit, 100))
+	self := ""
+	b.s.State.RLock()
+	if b.s.State.User != nil {
+		self = b.s.State.User.ID
+	}
+	b.s.State.RUnlock()
+	if self == "" {
+		return nil, errors.New("bot: own messages: not connected to Discord yet")
+	}
+	ctx, cancel := context.WithTimeout(ctx, restTimeout)
+	defer cancel()
+	msgs, err := b.s.ChannelMessages(channelID, limit, "", "", "", discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, b.redact.Error(fmt.Errorf("bot: messages of channel %s: %w", channelID, err))
+	}
+	own := msgs[:0]
+	for _, m := range msgs {
+		if m.Author != nil && m.Author.ID == self {
+			own = append(own, m)
+		}
+	}
+	return own, nil
+}
+
 // Channel returns a channel (or thread) from the gateway's cache, or asks
 // the REST API when the cache does not have it. The result is a copy the
 // caller may keep.

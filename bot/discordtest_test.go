@@ -190,6 +190,19 @@ func TestAgainstDiscordtest(t *testing.T) {
 	if ch, err := b.Channel(context.Background(), th.ID); err != nil || ch.ID != th.ID {
 		t.Errorf("Channel(thread): %v, %v", ch, err)
 	}
+	srv.AddMessage(general.ID, reader.User.ID, "a member's message, newest of all")
+	own, err := b.OwnMessages(context.Background(), general.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(own) == 0 || own[0].Content != "once" {
+		t.Errorf("OwnMessages: newest first should be the bot's last post, got %d messages", len(own))
+	}
+	for _, m := range own {
+		if m.Author == nil || m.Author.ID != srv.BotUser.ID {
+			t.Errorf("OwnMessages returned a message by %v: %q", m.Author, m.Content)
+		}
+	}
 	att := srv.AddAttachment("dawn.txt", "text/plain", []byte("It was dawn."))
 	if data, err := b.FetchAttachment(context.Background(), att.URL, 1<<20); err != nil || string(data) != "It was dawn." {
 		t.Errorf("FetchAttachment: %q, %v", data, err)

@@ -32,6 +32,12 @@ const (
 	fireWorkers = 8
 	// dueBatch is how many due checkpoints FireDue reads at a time.
 	dueBatch = 512
+	// nonceTrust is how long after a first attempt to post an announcement
+	// Discord is trusted to return that post for the same nonce (it
+	// promises "the past few minutes"). A retry after that looks for the
+	// earlier post in the channel's latest recentScan messages first.
+	nonceTrust = 2 * time.Minute
+	recentScan = 100
 )
 
 // registerClub adds /club and the Join button.
@@ -593,7 +599,7 @@ func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.
 		}
 		late := now.Sub(since) > lateAfter
 		m := announcement(club, cp, members, late)
-		sent, err := c.discord.SendMessageOnce(ctx, club.ChannelID, checkpointNonce(d.GuildID, d.ClubID, d.Number), m)
+		sent, err := k.post(ctx, d, club, m, now)
 		if err != nil {
 			if channelGone(err) {
 				c.log.Warn("club ended: its channel is gone", "guild", d.GuildID, "club", d.ClubID, "channel", club.ChannelID, "err", err)
@@ -628,6 +634,68 @@ func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.
 		return fmt.Errorf("start checkpoint thread: %w", err)
 	}
 	return c.store.CheckpointDone(d.GuildID, d.ClubID, d.Number, threadID)
+}
+
+// post posts checkpoint d's announcement m, exactly once. The first
+// attempt is recorded before it is made; a retry within nonceTrust of it
+// relies on the nonce (Discord returns the first post), a later one (the
+// bot crashed between posting and recording, and was away for minutes)
+// first looks for that post among the channel's latest messages.
+func (k *Checkpoints) post(ctx context.Context, d store.DueCheckpoint, club store.Club, m *discordgo.MessageSend, now time.Time) (*discordgo.Message, error) {
+	first, err := k.c.store.CheckpointPosting(d.GuildID, d.ClubID, d.Number, now)
+	if err != nil {
+		return nil, err
+	}
+	if now.Sub(first) >= nonceTrust {
+		recent, err := k.c.discord.OwnMessages(ctx, club.ChannelID, recentScan)
+		if err != nil {
+			return nil, fmt.Errorf("look for an earlier announcement: %w", err)
+		}
+		if msg := findAnnouncement(recent, club, d.Number); msg != nil {
+			k.c.log.Info("checkpoint announcement found posted by an earlier attempt", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "message", msg.ID)
+			return msg, nil
+		}
+	}
+	return k.c.discord.SendMessageOnce(ctx, club.ChannelID, checkpointNonce(d.GuildID, d.ClubID, d.Number), m)
+}
+
+// findAnnouncement returns the message among msgs (the bot's own) that
+// announces checkpoint n of club: it carries the club's Join button and
+// says which checkpoint opened.
+func findAnnouncement(msgs []*discordgo.Message, club store.Club, n int) *discordgo.Message {
+	join := CustomID(routeClubJoin, club.ID)
+	opened := fmt.Sprintf("— checkpoint %d of %d is open:", n, len(club.Checkpoints))
+	for _, m := range msgs {
+		if strings.Contains(m.Content, opened) && hasButton(m.Components, join) {
+			return m
+		}
+	}
+	return nil
+}
+
+// hasButton reports whether a button with customID is among comps.
+func hasButton(comps []discordgo.MessageComponent, customID string) bool {
+	for _, c := range comps {
+		switch c := c.(type) {
+		case *discordgo.ActionsRow:
+			if hasButton(c.Components, customID) {
+				return true
+			}
+		case discordgo.ActionsRow:
+			if hasButton(c.Components, customID) {
+				return true
+			}
+		case *discordgo.Button:
+			if c.CustomID == customID {
+				return true
+			}
+		case discordgo.Button:
+			if c.CustomID == customID {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // announcement is a checkpoint's message: it pings the club's members

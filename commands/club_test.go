@@ -25,6 +25,7 @@ type fakeDiscord struct {
 	byNonce     map[string]*discordgo.Message
 	threads     map[string]bool // message IDs with a thread
 	threadFails []error         // returned by the next StartThread calls
+	posted      []*discordgo.Message
 	next        int
 }
 
@@ -43,9 +44,28 @@ func (f *fakeDiscord) SendMessageOnce(_ context.Context, ch, nonce string, m *di
 		return msg, nil
 	}
 	f.sends = append(f.sends, nonce)
-	msg := &discordgo.Message{ID: f.id(), ChannelID: ch, Content: m.Content}
+	msg := &discordgo.Message{ID: f.id(), ChannelID: ch, Content: m.Content, Components: m.Components}
 	f.byNonce[nonce] = msg
+	f.posted = append(f.posted, msg)
 	return msg, nil
+}
+func (f *fakeDiscord) OwnMessages(_ context.Context, ch string, limit int) ([]*discordgo.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*discordgo.Message
+	for i := len(f.posted) - 1; i >= 0 && len(out) < limit; i-- {
+		if f.posted[i].ChannelID == ch {
+			out = append(out, f.posted[i])
+		}
+	}
+	return out, nil
+}
+
+// forgetNonces is Discord after its nonce window: a repeat posts again.
+func (f *fakeDiscord) forgetNonces() {
+	f.mu.Lock()
+	f.byNonce = nil
+	f.mu.Unlock()
 }
 func (f *fakeDiscord) EditMessage(context.Context, string, string, *discordgo.MessageEdit) (*discordgo.Message, error) {
 	return &discordgo.Message{}, nil
@@ -136,6 +156,60 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 	}
 	if _, ok, _ := st.NextCheckpointDue(); ok {
 		t.Error("still due")
+	}
+}
+
+// A crash between posting an announcement and recording it, then minutes
+// away (Discord no longer dedups the nonce): the retry finds the earlier
+// post and does not post again. A first attempt that never reached Discord
+// is posted once.
+func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
+	st := storetest.Open(t)
+	s := &fic.Story{Title: "Crash", Rating: fic.RatingGeneral, Chapters: []fic.Chapter{{Text: "One."}, {Text: "Two."}}}
+	rec, err := st.AddStory(tGuild, s, nil, tAlice, false, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	club, err := st.StartClub(tGuild, store.ClubStart{ChannelID: tChannel, StoryID: rec.ID, HostID: tAlice, PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-01", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &fakeDiscord{}
+	k := NewCheckpoints(Deps{Discord: d, Store: st})
+
+	// Checkpoint 1: what fire does up to the crash — attempt recorded,
+	// announcement posted, its ID never recorded.
+	if _, err := st.CheckpointPosting(tGuild, club.ID, 1, t0); err != nil {
+		t.Fatal(err)
+	}
+	cp1 := club.Checkpoints[0]
+	posted, err := d.SendMessageOnce(context.Background(), tChannel, checkpointNonce(tGuild, club.ID, 1), announcement(club, cp1, nil, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Checkpoint 2: the crash came before its post reached Discord.
+	t1 := t0.Add(24 * time.Hour)
+	if _, err := st.CheckpointPosting(tGuild, club.ID, 2, t1); err != nil {
+		t.Fatal(err)
+	}
+	d.forgetNonces()
+
+	if err := k.FireDue(context.Background(), t1.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Club(tGuild, club.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp := got.Checkpoints[0]; cp.MessageID != posted.ID || cp.ThreadID != posted.ID {
+		t.Errorf("checkpoint 1 = %+v; want the announcement posted before the crash (%s) and its thread", cp, posted.ID)
+	}
+	if cp := got.Checkpoints[1]; cp.MessageID == "" || cp.MessageID == posted.ID || cp.ThreadID != cp.MessageID {
+		t.Errorf("checkpoint 2 = %+v; want posted now with its thread", cp)
+	}
+	if len(d.sends) != 2 {
+		t.Errorf("%d announcements posted for 2 checkpoints: %v", len(d.sends), d.sends)
 	}
 }
 

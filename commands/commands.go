@@ -30,6 +30,9 @@ type Discord interface {
 	// StartForumPost opens a post in a forum channel with first as its
 	// first message.
 	StartForumPost(ctx context.Context, channelID, name string, first *discordgo.MessageSend) (*discordgo.Channel, error)
+	// OwnMessages returns the messages the bot itself posted among the
+	// latest limit (at most 100) messages of a channel, newest first.
+	OwnMessages(ctx context.Context, channelID string, limit int) ([]*discordgo.Message, error)
 	// Channel looks a channel up (cache first).
 	Channel(ctx context.Context, channelID string) (*discordgo.Channel, error)
 	// FetchAttachment downloads an attachment from Discord's CDN (or the

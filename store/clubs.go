@@ -81,8 +81,14 @@ type Checkpoint struct {
 	MessageID   string    `json:"message_id,omitempty"`
 	ThreadID    string    `json:"thread_id,omitempty"`
 	AnnouncedAt time.Time `json:"announced_at,omitzero"`
-	Late        bool      `json:"late,omitempty"`
-	Skipped     string    `json:"skipped,omitempty"`
+	// PostingSince is when the bot first tried to post the announcement
+	// (CheckpointPosting), zero before. An attempt may have posted it
+	// without MessageID being recorded (a crash in between): the retry
+	// looks for it in the channel once Discord's nonce no longer would.
+	// Records written before this field existed read it as zero.
+	PostingSince time.Time `json:"posting_since,omitzero"`
+	Late         bool      `json:"late,omitempty"`
+	Skipped      string    `json:"skipped,omitempty"`
 }
 
 // Done reports whether the checkpoint needs no more work.
@@ -706,6 +712,31 @@ func checkpointTx(g *guildTx, club string, n int) (uint64, *Club, *Checkpoint, e
 		return 0, nil, nil, fmt.Errorf("club %d checkpoint %d: %w", cid, n, ErrNotFound)
 	}
 	return cid, c, &c.Checkpoints[n-1], nil
+}
+
+// CheckpointPosting records that the bot is about to post checkpoint n's
+// announcement, and returns when it first did: now on the first attempt,
+// the earlier time on a retry. It records nothing once the announcement is
+// posted.
+func (s *Store) CheckpointPosting(guild, club string, n int, now time.Time) (time.Time, error) {
+	var since time.Time
+	err := s.update(guild, func(g *guildTx) error {
+		cid, c, cp, err := checkpointTx(g, club, n)
+		if err != nil {
+			return err
+		}
+		if !cp.PostingSince.IsZero() || cp.MessageID != "" {
+			since = cp.PostingSince
+			return nil
+		}
+		cp.PostingSince = now.UTC()
+		since = cp.PostingSince
+		return putClub(g, cid, c)
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("checkpoint posting: %w", err)
+	}
+	return since, nil
 }
 
 // CheckpointPosted records that checkpoint n's announcement is posted as

@@ -248,3 +248,37 @@ func BenchmarkNextCheckpointDue(b *testing.B) {
 		}
 	}
 }
+
+// CheckpointPosting keeps the first attempt's time, across a restart, until
+// the announcement is recorded.
+func TestCheckpointPostingKeepsTheFirstAttempt(t *testing.T) {
+	path := t.TempDir() + "/ficshelf.db"
+	s := storetest.OpenPath(t, path)
+	rec := add(t, s, guildA, storyWith("Posting", 2, 2))
+	now := time.Date(2026, 2, 20, 12, 0, 0, 0, time.UTC)
+	c := startClub(t, s, rec.ID, 1, 1, now)
+	first := now.Add(time.Hour)
+	if got, err := s.CheckpointPosting(guildA, c.ID, 1, first); err != nil || !got.Equal(first) {
+		t.Fatalf("first attempt: %v, %v; want %v", got, err, first)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = storetest.OpenPath(t, path)
+	if got, err := s.CheckpointPosting(guildA, c.ID, 1, first.Add(time.Hour)); err != nil || !got.Equal(first) {
+		t.Fatalf("retry after a restart: %v, %v; want the first attempt %v", got, err, first)
+	}
+	if err := s.CheckpointPosted(guildA, c.ID, 1, "800000000000000008", false, first); err != nil {
+		t.Fatal(err)
+	}
+	club, err := s.Club(guildA, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp := club.Checkpoints[0]; cp.MessageID != "800000000000000008" || !cp.PostingSince.Equal(first) {
+		t.Errorf("checkpoint 1 = %+v", cp)
+	}
+	if _, err := s.CheckpointPosting(guildA, c.ID, 9, first); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("checkpoint 9 of 2: %v, want ErrNotFound", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
+	"golang.org/x/text/encoding/charmap"
 
 	"ficshelf/discordtest"
 	"ficshelf/fic"
@@ -109,6 +110,17 @@ func TestStoryAddEachFormat(t *testing.T) {
 	}
 	if !strings.Contains(field(a.Original, "Library"), "their own work") {
 		t.Errorf("mine not shown: %q", field(a.Original, "Library"))
+	}
+	// The same text saved as Windows-1252 ("ANSI"), in another server:
+	// the same card, curly quotes and all.
+	ansi, err := charmap.Windows1252.NewEncoder().String(plainStory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := addFile(e, e.OtherGeneral, e.OtherMember, "ferry-ansi.txt", []byte(ansi))
+	wantCard(t, "windows-1252 text", b, "The Ferryman's Daughter")
+	if b.Original.Embeds[0].Description != a.Original.Embeds[0].Description {
+		t.Errorf("windows-1252 card reads %q, UTF-8 one %q", b.Original.Embeds[0].Description, a.Original.Embeds[0].Description)
 	}
 
 	// AO3 HTML, Mature, multi-chapter, in General: the summary is hidden,
@@ -307,6 +319,8 @@ func TestStoryBadInputsChangeNothing(t *testing.T) {
 	ae("EPUB not a zip", addFile(e, e.General, e.Alice, "broken.epub", []byte("this is not a zip at all, just words")), "isn't really an EPUB")
 	ae("HTML without prose", addFile(e, e.General, e.Alice, "empty.html", []byte("<!DOCTYPE html><html><head><title>x</title></head><body><div><img src=\"a.png\"/></div></body></html>")), "couldn't find any story text")
 	ae("empty file", addFile(e, e.General, e.Alice, "empty.txt", []byte("   \n")), "empty")
+	cyrillic := []byte("\xcf\xf0\xe8\xe2\xe5\xf2, \xec\xe8\xf0! \xc4\xee\xe1\xf0\xee\xe5 \xf3\xf2\xf0\xee \xe8 \xf7\xe0\xe9.")
+	ae("unknown 8-bit encoding", addFile(e, e.General, e.Alice, "cp1251.txt", cyrillic), "save it as UTF-8")
 
 	for _, link := range []string{"https://example.com/works/1", "https://archiveofourown.org/users/someone", "https://archiveofourown.org/series/12", "not a link"} {
 		ae("link "+link, add(discordtest.String("link", link)), "isn't a link to an AO3 work")

@@ -52,6 +52,7 @@ func importErr(kind error, msg string, cause error) *ImportError {
 const (
 	msgNotStory  = "That file doesn't look like a story: I can read plain text (.txt, .md), AO3 HTML downloads and AO3 EPUB downloads."
 	msgBinary    = "That file looks like a binary file (an image, a PDF or similar), not a story I can read: upload plain text, an AO3 HTML download or an AO3 EPUB download."
+	msgEncoding  = "I can't read that file's text encoding: save it as UTF-8 text (in Notepad or Word: Save As, Encoding: UTF-8) and upload it again."
 	msgTooLarge  = "That file is over 20 MiB, which is more than I can import."
 	msgEPUBLarge = "That EPUB unpacks to more than 100 MiB, which is more than I can import."
 	msgBadEPUB   = "That EPUB file is damaged or isn't really an EPUB (it isn't a valid zip with a book inside)."

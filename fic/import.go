@@ -8,6 +8,7 @@ import (
 
 	"unicode"
 
+	"golang.org/x/text/encoding/charmap"
 	xunicode "golang.org/x/text/encoding/unicode"
 )
 
@@ -64,7 +65,7 @@ func ImportFormat(filename string, data []byte) (*Story, Format, error) {
 	}
 	text, ok := decodeText(data)
 	if !ok {
-		return nil, "", importErr(ErrNotStory, msgBinary, nil)
+		return nil, "", importErr(ErrNotStory, msgEncoding, nil)
 	}
 	if blank(text) {
 		return nil, "", importErr(ErrEmpty, msgEmpty, nil)
@@ -123,7 +124,8 @@ func looksBinary(data []byte) bool {
 }
 
 // decodeText returns data as a Go string without a byte order mark. UTF-16
-// with a BOM is converted; anything else must be valid UTF-8.
+// with a BOM is converted; so is text that is not UTF-8 but reads as
+// Windows-1252 (see windows1252); anything else must be valid UTF-8.
 func decodeText(data []byte) (string, bool) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xff, 0xfe}), bytes.HasPrefix(data, []byte{0xfe, 0xff}):
@@ -136,9 +138,38 @@ func decodeText(data []byte) (string, bool) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
-		return "", false
+		return windows1252(data)
 	}
 	return string(data), true
+}
+
+// windows1252 converts data from Windows-1252, the "ANSI" text that Word
+// and Notepad on Windows long saved English and Western European stories
+// as (curly quotes and dashes as the single bytes 0x91–0x97, accents as
+// Latin-1), when it plausibly is that: none of the five bytes Windows-1252
+// leaves undefined, and at most one byte in eight outside ASCII (English
+// dialogue with curly quotes runs at 2–6 %). Text in a Cyrillic or Greek
+// code page has most of its letters outside ASCII and is refused rather
+// than turned into gibberish; a Central European code page (Windows-1250)
+// can pass and come out with some letters wrong.
+func windows1252(data []byte) (string, bool) {
+	high := 0
+	for _, b := range data {
+		switch {
+		case b == 0x81 || b == 0x8d || b == 0x8f || b == 0x90 || b == 0x9d:
+			return "", false
+		case b >= 0x80:
+			high++
+		}
+	}
+	if high*8 > len(data) {
+		return "", false
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+	if err != nil {
+		return "", false
+	}
+	return string(out), true
 }
 
 // looksHTML reports whether text is an HTML (or XHTML) document rather

@@ -25,7 +25,8 @@ func TestImportErrors(t *testing.T) {
 		{"png", "a.png", []byte("\x89PNG\r\n\x1a\nrest"), ErrNotStory},
 		{"pdf", "story.txt", []byte("%PDF-1.7\n%rest of pdf"), ErrNotStory},
 		{"jpeg", "a.jpg", []byte("\xff\xd8\xff\xe0JFIF"), ErrNotStory},
-		{"invalid utf8", "a.txt", []byte("caf\xe9 au lait and more words"), ErrNotStory},
+		{"cp1251 cyrillic", "a.txt", []byte("\xcf\xf0\xe8\xe2\xe5\xf2, \xec\xe8\xf0! \xc4\xee\xe1\xf0\xee\xe5 \xf3\xf2\xf0\xee."), ErrNotStory},
+		{"byte windows-1252 leaves undefined", "a.txt", []byte("A story with one odd byte \x81 in the middle of its words."), ErrNotStory},
 		{"epub not zip", "a.epub", []byte("just some text"), ErrBadEPUB},
 		{"truncated zip", "a.epub", []byte("PK\x03\x04\x14\x00\x00\x00broken"), ErrBadEPUB},
 		{"zip without book", "a.zip", zipFiles(t, [][2]string{{"readme.txt", "hi"}}), ErrBadEPUB},
@@ -50,6 +51,21 @@ func TestImportErrors(t *testing.T) {
 				t.Errorf("message %q is not a sentence", ie.Message)
 			}
 		})
+	}
+}
+
+// Plain text saved as Windows-1252 ("ANSI": curly quotes as 0x93/0x94,
+// dashes as 0x96/0x97) imports as the same Unicode text a UTF-8 copy would.
+func TestImportWindows1252Text(t *testing.T) {
+	cp := "\x93Are you coming?\x94 she asked \x97 caf\xe9 forgotten, na\xefve as ever. \x91Yes,\x92 he said\x85\n\nNotes: thanks for reading!"
+	want := "“Are you coming?” she asked — café forgotten, naïve as ever. ‘Yes,’ he said…\n\nNotes: thanks for reading!"
+	got := mustImport(t, "ansi.txt", []byte(cp))
+	utf := mustImport(t, "ansi.txt", []byte(want))
+	if !reflect.DeepEqual(got, utf) {
+		t.Errorf("Windows-1252 import differs from the UTF-8 one:\n%+v\n%+v", got, utf)
+	}
+	if len(got.Chapters) == 0 || !strings.Contains(got.Chapters[0].Text, "“Are you coming?”") {
+		t.Errorf("text not converted: %+v", got.Chapters)
 	}
 }
 

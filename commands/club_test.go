@@ -108,9 +108,12 @@ const (
 	tAlice   = "300000000000000003"
 )
 
-func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
+// twoCheckpointClub starts a club over a two-chapter story in tChannel, one
+// chapter a day from t0 (returned).
+func twoCheckpointClub(t *testing.T) (*store.Store, store.Club, time.Time) {
+	t.Helper()
 	st := storetest.Open(t)
-	s := &fic.Story{Title: "Retry", Rating: fic.RatingGeneral, Chapters: []fic.Chapter{{Text: "One."}, {Text: "Two."}}}
+	s := &fic.Story{Title: "Two Days", Rating: fic.RatingGeneral, Chapters: []fic.Chapter{{Text: "One."}, {Text: "Two."}}}
 	rec, err := st.AddStory(tGuild, s, nil, tAlice, false, time.Time{})
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +123,11 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, club, t0
+}
+
+func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
+	st, club, t0 := twoCheckpointClub(t)
 	// The first thread attempt fails like a Discord outage; then, as
 	// after a crash, the thread turns out to exist already (160004).
 	d := &fakeDiscord{threadFails: []error{&discordgo.RESTError{Response: &http.Response{StatusCode: 502}}}}
@@ -164,17 +172,7 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 // post and does not post again. A first attempt that never reached Discord
 // is posted once.
 func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
-	st := storetest.Open(t)
-	s := &fic.Story{Title: "Crash", Rating: fic.RatingGeneral, Chapters: []fic.Chapter{{Text: "One."}, {Text: "Two."}}}
-	rec, err := st.AddStory(tGuild, s, nil, tAlice, false, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	club, err := st.StartClub(tGuild, store.ClubStart{ChannelID: tChannel, StoryID: rec.ID, HostID: tAlice, PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-01", Now: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, club, t0 := twoCheckpointClub(t)
 	d := &fakeDiscord{}
 	k := NewCheckpoints(Deps{Discord: d, Store: st})
 

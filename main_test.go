@@ -137,6 +137,30 @@ func TestBackupWhileRunningAndLockedDatabase(t *testing.T) {
 	}
 }
 
+// A bot that cannot start (Discord refuses its token) makes the program
+// exit with the reason, also with the metrics server running: nothing is
+// left waiting for a shutdown signal that never comes.
+func TestStartFailureExitsWithMetricsOn(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	srv := discordtest.New(t)
+	srv.AddGuild("g")
+	e := map[string]string{"DISCORD_TOKEN": "not-the-token", "DISCORD_BASE_URL": srv.URL,
+		"FICSHELF_DB": filepath.Join(dir, "ficshelf.db"), "LOG_LEVEL": "error", "METRICS_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env(e), &bytes.Buffer{}, &bytes.Buffer{}) }()
+	select {
+	case err := <-done:
+		if err == nil || ctx.Err() != nil {
+			t.Errorf("run = %v (context: %v), want the start-up failure", err, ctx.Err())
+		}
+	case <-ctx.Done():
+		t.Fatal("run still waiting after the bot failed to start")
+	}
+}
+
 func TestBackupWithoutRunningBot(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)

@@ -120,34 +120,29 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
-		wait, err := metrics.Serve(ctx, cfg.MetricsAddr, m.Handler(metrics.Health{
+		stop, err := metrics.Serve(cfg.MetricsAddr, m.Handler(metrics.Health{
 			GatewayConnected: b.Connected,
 			DatabaseOpen:     st.IsOpen,
 		}))
 		if err != nil {
 			return &config.Error{Key: "METRICS_ADDR", Reason: err.Error()}
 		}
-		defer wait()
+		defer stop()
 		log.Info("metrics listening", "addr", cfg.MetricsAddr)
 	}
 
-	if opts.Started != nil {
-		go func() {
-			select {
-			case <-b.Ready():
-				opts.Started()
-			case <-ctx.Done():
-			}
-		}()
-	}
-	// Club checkpoints: the scheduler starts once the bot is ready and
-	// stops before the database closes.
+	// Club checkpoints: the scheduler starts once the bot is ready (and
+	// Started is called then) and stops before the database closes, also
+	// when the bot fails to start.
 	schedCtx, stopScheduler := context.WithCancel(ctx)
 	schedDone := make(chan struct{})
 	go func() {
 		defer close(schedDone)
 		select {
 		case <-b.Ready():
+			if opts.Started != nil {
+				opts.Started()
+			}
 			scheduler.Run(schedCtx)
 		case <-schedCtx.Done():
 		}
@@ -162,7 +157,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	}
 	log.Info("starting", "db", cfg.DBPath, "guild", cfg.GuildID, "base_url", cfg.BaseURL)
 	if err := b.Run(ctx, handler); err != nil {
-		return fmt.Errorf("bot: %w", err)
+		return err // the bot's errors already say "bot: …"
 	}
 	log.Info("stopped")
 	return nil

@@ -129,10 +129,13 @@ func (m *Metrics) Handler(h Health) http.Handler {
 	return mux
 }
 
-// Serve listens on addr and serves handler until ctx is done. It returns
-// once the listener is up (or failed), serving in the background; the
-// returned function waits for the server to stop.
-func Serve(ctx context.Context, addr string, handler http.Handler) (wait func(), err error) {
+// Serve listens on addr and serves handler in the background until the
+// returned stop is called; it returns once the listener is up (or failed).
+// stop shuts the server down (in-flight scrapes get up to 2 s) and returns
+// when it has stopped. The caller decides when: app.Run stops it last, so
+// /healthz and /metrics stay up while the bot drains, and a bot that fails
+// to start does not leave the server (and the process) running.
+func Serve(addr string, handler http.Handler) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
@@ -143,13 +146,12 @@ func Serve(ctx context.Context, addr string, handler http.Handler) (wait func(),
 		defer close(done)
 		srv.Serve(ln) // returns http.ErrServerClosed after Shutdown
 	}()
-	go func() {
-		<-ctx.Done()
+	return func() {
 		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(shut)
-	}()
-	return func() { <-done }, nil
+		<-done
+	}, nil
 }
 
 // storeCollector reads the store's statistics at scrape time.

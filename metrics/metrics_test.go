@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,15 +53,13 @@ func TestHealthz(t *testing.T) {
 	get(t, srv.URL+"/healthz", 200)
 }
 
-func TestServeStopsWithContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	wait, err := Serve(ctx, "127.0.0.1:0", New(nil).Handler(Health{}))
+func TestServeStops(t *testing.T) {
+	stop, err := Serve("127.0.0.1:0", New(nil).Handler(Health{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cancel()
 	done := make(chan struct{})
-	go func() { wait(); close(done) }()
+	go func() { stop(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):

@@ -133,6 +133,21 @@ func NewAO3Client(baseURL string, httpClient *http.Client, userAgent string) (*A
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	// A copy that follows at most 3 redirects, and only to AO3 (or the
+	// configured base URL's host): a redirected page from anywhere else
+	// would otherwise be read as the work.
+	hc := *httpClient
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 3 {
+			return errors.New("too many redirects")
+		}
+		host := strings.TrimSuffix(strings.ToLower(req.URL.Hostname()), ".")
+		if !strings.EqualFold(req.URL.Host, u.Host) && !ao3Hosts[host] {
+			return fmt.Errorf("redirect to %s, not AO3", req.URL.Host)
+		}
+		return nil
+	}
+	httpClient = &hc
 	if userAgent == "" {
 		userAgent = DefaultUserAgent
 	}
@@ -242,7 +257,7 @@ func (c *AO3Client) fetch(ctx context.Context, id int64) (*Story, error) {
 			}
 			return nil, importErr(ErrAO3Unavailable, msgAO3Down, err)
 		}
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, c.MaxBody))
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, c.MaxBody+1))
 		resp.Body.Close()
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
@@ -270,6 +285,9 @@ func (c *AO3Client) fetch(ctx context.Context, id int64) (*Story, error) {
 		}
 		if rerr != nil {
 			return nil, importErr(ErrAO3Unavailable, msgAO3Down, rerr)
+		}
+		if int64(len(body)) > c.MaxBody { // a cut page would parse as a shorter work
+			return nil, importErr(ErrAO3Unavailable, msgAO3Down, fmt.Errorf("page over %d bytes", c.MaxBody))
 		}
 		if resp.Request != nil && strings.Contains(resp.Request.URL.Path, "/users/login") {
 			return nil, importErr(ErrAO3Restricted, msgAO3Restrict, errors.New("redirected to login"))

@@ -247,6 +247,9 @@ func TestAO3ClientErrors(t *testing.T) {
 		}, ErrAO3Restricted},
 		{"500", func(w http.ResponseWriter, r *http.Request, n int64) { w.WriteHeader(500) }, ErrAO3Unavailable},
 		{"garbage", func(w http.ResponseWriter, r *http.Request, n int64) { w.Write([]byte("<html>nothing</html>")) }, ErrAO3Unavailable},
+		{"page over MaxBody", func(w http.ResponseWriter, r *http.Request, n int64) {
+			w.Write([]byte(workPage + strings.Repeat("<!-- padding -->", 9<<20/16)))
+		}, ErrAO3Unavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,6 +259,21 @@ func TestAO3ClientErrors(t *testing.T) {
 				t.Fatalf("err %v, want %v", err, tt.kind)
 			}
 		})
+	}
+}
+
+// A redirect away from AO3 is not followed: the page there is never read
+// as the work.
+func TestAO3ClientRefusesRedirectOffAO3(t *testing.T) {
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(workPage))
+	}))
+	defer elsewhere.Close()
+	_, c := newFakeAO3(t, func(w http.ResponseWriter, r *http.Request, n int64) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
+	})
+	if st, err := c.Work(context.Background(), 5); err == nil {
+		t.Fatalf("followed a redirect off AO3 and read %q", st.Title)
 	}
 }
 

@@ -55,6 +55,7 @@ const (
 	msgEncoding  = "I can't read that file's text encoding: save it as UTF-8 text (in Notepad or Word: Save As, Encoding: UTF-8) and upload it again."
 	msgTooLarge  = "That file is over 20 MiB, which is more than I can import."
 	msgEPUBLarge = "That EPUB unpacks to more than 100 MiB, which is more than I can import."
+	msgEPUBText  = "That EPUB holds more than 20 MiB of story pages, which is more than I can import."
 	msgBadEPUB   = "That EPUB file is damaged or isn't really an EPUB (it isn't a valid zip with a book inside)."
 	msgNoProse   = "I couldn't find any story text in that HTML file."
 	msgEmpty     = "That file is empty."

@@ -167,3 +167,21 @@ func TestEPUBZipBomb(t *testing.T) {
 		t.Fatalf("budget err %v", err)
 	}
 }
+
+// Story pages are parsed and kept in memory, at many times their size: an
+// EPUB within the 100 MiB unpacked limit but with more than 20 MiB of
+// pages (a small zip of tiny paragraphs) is refused before it is parsed.
+func TestEPUBTextLimit(t *testing.T) {
+	small := xhtml("<p>A first page.</p>")
+	dense := xhtml(strings.Repeat("<p>x</p>", MaxFileSize/8))
+	data := zipFiles(t, [][2]string{
+		{"META-INF/container.xml", strings.Replace(containerFmt, "%s", "c.opf", 1)},
+		{"c.opf", opfDoc("T", "A", []string{"a.xhtml", "b.xhtml"})},
+		{"a.xhtml", small}, {"b.xhtml", dense},
+	})
+	_, err := Import("dense.epub", data)
+	var ie *ImportError
+	if !errors.Is(err, ErrEPUBTooLarge) || !errors.As(err, &ie) || !strings.Contains(ie.Message, "20 MiB") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -90,20 +90,6 @@ func (c *cmds) registerClub(r *Router) {
 
 func ptrFloat(f float64) *float64 { return &f }
 
-// storyChaptersChanged is called after a story's chapters change (a
-// re-import of an AO3 work with new chapters), so clubs reading a work in
-// progress can extend their schedules.
-func (c *cmds) storyChaptersChanged(guildID, storyID string) error {
-	clubs, err := c.store.ExtendClubs(guildID, storyID, c.now())
-	if err != nil {
-		return fmt.Errorf("extend club schedules: %w", err)
-	}
-	if len(clubs) > 0 {
-		c.clubsChanged()
-	}
-	return nil
-}
-
 // zone returns the server's time zone (UTC unless set).
 func (c *cmds) zone(guild string) (*time.Location, string, error) {
 	st, err := c.store.Settings(guild)

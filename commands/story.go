@@ -375,16 +375,14 @@ func (c *cmds) updateExisting(ctx context.Context, req *Request, existing store.
 	}
 	old := existing.Story
 	fillMissing(st, &old)
-	rec, err := c.store.UpdateStory(req.GuildID, existing.ID, st, chapters)
+	rec, err := c.store.UpdateStory(req.GuildID, existing.ID, st, chapters, c.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, Sorry(err, "That story was removed from the library while I was updating it. Add it again with `/story add`.")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update story %s: %w", existing.ID, err)
 	}
-	if err := c.storyChaptersChanged(req.GuildID, rec.ID); err != nil {
-		c.log.Error("story updated, but club schedules were not extended", "guild", req.GuildID, "story", rec.ID, "err", err)
-	}
+	c.clubsChanged() // clubs reading it may have new checkpoints
 	card, err := c.card(ctx, req, rec)
 	if err != nil {
 		return nil, err

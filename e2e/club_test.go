@@ -228,7 +228,7 @@ func TestClubWorkInProgressExtendsAndMissedCheckpoints(t *testing.T) {
 	e.Stop()
 	clk.Advance(72 * time.Hour)
 	// Meanwhile the author posted chapter 4 (imported while the bot ran
-	// elsewhere): the club's schedule grows when told.
+	// elsewhere): the club's schedule grows with it.
 	s, err := store.Open(e.Cfg.DBPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -238,10 +238,7 @@ func TestClubWorkInProgressExtendsAndMissedCheckpoints(t *testing.T) {
 		more.Chapters = append(more.Chapters, fic.Chapter{Title: fmt.Sprint(i), Text: "Text."})
 	}
 	more.Finish()
-	if _, err := s.UpdateStory(e.Guild.ID, story.ID, more, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ExtendClubs(e.Guild.ID, story.ID, clk.Now()); err != nil { // what storyChaptersChanged does
+	if _, err := s.UpdateStory(e.Guild.ID, story.ID, more, nil, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -581,72 +581,66 @@ func (s *Store) EndClub(guild, club, by string, now time.Time) (Club, error) {
 	return out, nil
 }
 
-// ExtendClubs extends the schedules of story's active clubs to its posted
+// extendClubs extends the schedules of story's active clubs to its posted
 // chapters (a work in progress got new ones): a short last checkpoint not
 // yet announced grows, then new checkpoints follow on the club's grid of
-// dates, none opening before now. It returns the clubs that changed.
-func (s *Store) ExtendClubs(guild, story string, now time.Time) ([]Club, error) {
-	var out []Club
-	err := func() error {
-		sid, err := parseStoryID(story)
+// dates, none opening before now. UpdateStory runs it in its transaction
+// (registered in init below).
+func extendClubs(g *guildTx, sid uint64, now time.Time) error {
+	hv := g.get(bHeads, u64(sid))
+	if hv == nil {
+		return nil
+	}
+	h, err := decodeHead(hv)
+	if err != nil {
+		return err
+	}
+	posted := max(h.chaptersPosted, chapterCount(g, sid))
+	var due *bolt.Bucket
+	for _, cid := range clubsOfStory(g, sid) {
+		c, err := getClub(g, cid)
 		if err != nil {
 			return err
 		}
-		return s.update(guild, func(g *guildTx) error {
-			hv := g.get(bHeads, u64(sid))
-			if hv == nil {
-				return nil
-			}
-			h, err := decodeHead(hv)
-			if err != nil {
+		if !c.Active() || posted <= c.Chapters() {
+			continue
+		}
+		loc, err := loadZone(c.Timezone)
+		if err != nil {
+			return err
+		}
+		day, err := time.ParseInLocation("2006-01-02", c.Starts, loc)
+		if err != nil {
+			return fmt.Errorf("club %d start date: %w", cid, err)
+		}
+		// A grown short checkpoint keeps its time and due key.
+		before := len(c.Checkpoints)
+		c.Checkpoints = appendCheckpoints(c.Checkpoints, day, c.PerCheckpoint, c.EveryDays, posted, now)
+		if due == nil {
+			if due, err = dueBucket(g.tx); err != nil {
 				return err
 			}
-			posted := max(h.chaptersPosted, chapterCount(g, sid))
-			var ids []uint64
-			forEachPrefix(g.bucket(bClubStories), u64(sid), func(k, _ []byte) error {
-				ids = append(ids, readU64(k, 1))
-				return nil
-			})
-			for _, cid := range ids {
-				c, err := getClub(g, cid)
-				if err != nil {
-					return err
-				}
-				if !c.Active() || posted <= c.Chapters() {
-					continue
-				}
-				loc, err := loadZone(c.Timezone)
-				if err != nil {
-					return err
-				}
-				day, err := time.ParseInLocation("2006-01-02", c.Starts, loc)
-				if err != nil {
-					return fmt.Errorf("club %d start date: %w", cid, err)
-				}
-				// A grown short checkpoint keeps its time and due key.
-				before := len(c.Checkpoints)
-				c.Checkpoints = appendCheckpoints(c.Checkpoints, day, c.PerCheckpoint, c.EveryDays, posted, now)
-				due, err := dueBucket(g.tx)
-				if err != nil {
-					return err
-				}
-				for _, cp := range c.Checkpoints[before:] {
-					if err := due.Put(dueKey(cp.Opens, g.guild, cid, cp.Number), nil); err != nil {
-						return err
-					}
-				}
-				if err := putClub(g, cid, c); err != nil {
-					return err
-				}
-				out = append(out, *c)
+		}
+		for _, cp := range c.Checkpoints[before:] {
+			if err := due.Put(dueKey(cp.Opens, g.guild, cid, cp.Number), nil); err != nil {
+				return err
 			}
-			return nil
-		})
-	}()
-	if err != nil {
-		return nil, fmt.Errorf("extend clubs: %w", err)
+		}
+		if err := putClub(g, cid, c); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
+}
+
+// clubsOfStory returns the IDs of the clubs (active or ended) reading story.
+func clubsOfStory(g *guildTx, sid uint64) []uint64 {
+	var ids []uint64
+	forEachPrefix(g.bucket(bClubStories), u64(sid), func(k, _ []byte) error {
+		ids = append(ids, readU64(k, 1))
+		return nil
+	})
+	return ids
 }
 
 // NextCheckpointDue returns the earliest time a checkpoint of any guild is
@@ -837,13 +831,11 @@ type clubExport struct {
 }
 
 func init() {
+	registerStoryUpdated(func(g *guildTx, story uint64, _, _ int, now time.Time) error {
+		return extendClubs(g, story, now)
+	})
 	registerStoryCleanup(func(g *guildTx, story uint64) error {
-		var ids []uint64
-		forEachPrefix(g.bucket(bClubStories), u64(story), func(k, _ []byte) error {
-			ids = append(ids, readU64(k, 1))
-			return nil
-		})
-		for _, cid := range ids {
+		for _, cid := range clubsOfStory(g, story) {
 			c, err := getClub(g, cid)
 			if err != nil {
 				return err

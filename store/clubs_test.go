@@ -108,14 +108,14 @@ func TestClubLifecycleAndDueIndex(t *testing.T) {
 	// New chapters: the short last checkpoint (4–4) grows to 4–6, then a
 	// new one follows on the grid.
 	up := storyWith("Slow Burn", 8, 0)
-	if _, err := s.UpdateStory(guildA, rec.ID, up, nil); err != nil {
+	if _, err := s.UpdateStory(guildA, rec.ID, up, nil, now); err != nil {
 		t.Fatal(err)
 	}
-	ext, err := s.ExtendClubs(guildA, rec.ID, now)
-	if err != nil || len(ext) != 1 {
-		t.Fatalf("extend: %v %v", ext, err)
+	ext, err := s.Club(guildA, c.ID)
+	if err != nil {
+		t.Fatalf("extend: %v", err)
 	}
-	if got, want := spans(ext[0].Checkpoints), "1:1-3@03-01T00 2:4-6@03-08T00 3:7-8@03-15T00 "; got != want {
+	if got, want := spans(ext.Checkpoints), "1:1-3@03-01T00 2:4-6@03-08T00 3:7-8@03-15T00 "; got != want {
 		t.Errorf("extended %s, want %s", got, want)
 	}
 

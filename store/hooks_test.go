@@ -16,7 +16,7 @@ func TestExtensionHooks(t *testing.T) {
 	oldCleanups, oldHooks, oldUpdated := storyCleanups, memberHooks, storyUpdateHooks
 	defer func() { storyCleanups, memberHooks, storyUpdateHooks = oldCleanups, oldHooks, oldUpdated }()
 	var updates [][2]int
-	registerStoryUpdated(func(g *guildTx, story uint64, oldN, newN int) error {
+	registerStoryUpdated(func(g *guildTx, story uint64, oldN, newN int, _ time.Time) error {
 		updates = append(updates, [2]int{oldN, newN})
 		return nil
 	})
@@ -85,7 +85,7 @@ func TestExtensionHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	more := &fic.Story{Title: "B", Chapters: []fic.Chapter{{Text: "one"}, {Text: "two"}}}
-	if _, err := s.UpdateStory(guild, b.ID, more, nil); err != nil || len(updates) != 1 || updates[0] != [2]int{0, 2} {
+	if _, err := s.UpdateStory(guild, b.ID, more, nil, time.Time{}); err != nil || len(updates) != 1 || updates[0] != [2]int{0, 2} {
 		t.Errorf("UpdateStory hook saw %v (%v)", updates, err)
 	}
 	exp, err := s.ExportMember(guild, user)

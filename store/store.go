@@ -96,7 +96,7 @@
 //
 //	func init() {
 //		registerStoryCleanup(func(g *guildTx, story uint64) error { ... }) // RemoveStory
-//		registerStoryUpdated(func(g *guildTx, story uint64, oldN, newN int) error { ... }) // UpdateStory
+//		registerStoryUpdated(func(g *guildTx, story uint64, oldN, newN int, now time.Time) error { ... }) // UpdateStory
 //		registerMemberHook(memberHook{name: "clubs", export: ..., delete: ...}) // /mydata
 //	}
 //

@@ -197,7 +197,7 @@ func TestInvalidInputNeverPanics(t *testing.T) {
 			"AddStory user":  func() error { _, err := s.AddStory(guildA, newStory("x"), nil, id, false, t0); return err },
 			"Story":          func() error { _, err := s.Story(guildA, id); return err },
 			"Story guild":    func() error { _, err := s.Story(id, rec.ID); return err },
-			"UpdateStory":    func() error { _, err := s.UpdateStory(guildA, id, newStory("x"), nil); return err },
+			"UpdateStory":    func() error { _, err := s.UpdateStory(guildA, id, newStory("x"), nil, time.Time{}); return err },
 			"RemoveStory":    func() error { return s.RemoveStory(guildA, id) },
 			"Chapter":        func() error { _, err := s.Chapter(guildA, id, 1); return err },
 			"GiveKudos":      func() error { _, err := s.GiveKudos(guildA, rec.ID, id, t0); return err },

@@ -125,8 +125,9 @@ func registerStoryCleanup(f storyCleanup) { storyCleanups = append(storyCleanups
 
 // storyUpdated lets a feature react to UpdateStory in its transaction (a
 // club extends its schedule when new chapters arrive); oldChapters and
-// newChapters are the stored chapter counts before and after.
-type storyUpdated func(g *guildTx, story uint64, oldChapters, newChapters int) error
+// newChapters are the stored chapter counts before and after, now is
+// UpdateStory's.
+type storyUpdated func(g *guildTx, story uint64, oldChapters, newChapters int, now time.Time) error
 
 var storyUpdateHooks []storyUpdated
 
@@ -327,8 +328,10 @@ func (s *Store) StoryByAO3(guild string, workID int64) (StoryRecord, error) {
 
 // UpdateStory replaces story id's metadata and chapters (as AddStory takes
 // them) and keeps its ID, adder, time added, mine flag and counters. Changing
-// the AO3 work ID to one another story has fails with *DuplicateError.
-func (s *Store) UpdateStory(guild, id string, st *fic.Story, chapters []NewChapter) (StoryRecord, error) {
+// the AO3 work ID to one another story has fails with *DuplicateError. In
+// the same transaction the clubs reading the story extend their schedules
+// to its new chapters, none opening before now.
+func (s *Store) UpdateStory(guild, id string, st *fic.Story, chapters []NewChapter, now time.Time) (StoryRecord, error) {
 	var rec StoryRecord
 	err := func() error {
 		sid, err := parseStoryID(id)
@@ -360,7 +363,7 @@ func (s *Store) UpdateStory(guild, id string, st *fic.Story, chapters []NewChapt
 				return err
 			}
 			for _, f := range storyUpdateHooks {
-				if err := f(g, sid, len(old.Chapters), len(doc.Chapters)); err != nil {
+				if err := f(g, sid, len(old.Chapters), len(doc.Chapters), now); err != nil {
 					return err
 				}
 			}

@@ -121,7 +121,7 @@ func TestUpdateStoryKeepsIdentityAndCounters(t *testing.T) {
 	upd := newStory("Final Title", "Ann")
 	upd.AO3ID = 5
 	upd.Chapters = append(upd.Chapters, fic.Chapter{Title: "Three", Text: "Third."})
-	got, err := s.UpdateStory(guildA, rec.ID, upd, nil)
+	got, err := s.UpdateStory(guildA, rec.ID, upd, nil, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestUpdateStoryKeepsIdentityAndCounters(t *testing.T) {
 		t.Errorf("chapter 3: %+v, %v", c, err)
 	}
 	// Fewer chapters: the old third goes.
-	if _, err := s.UpdateStory(guildA, rec.ID, newStory("Final Title", "Ann"), nil); err != nil {
+	if _, err := s.UpdateStory(guildA, rec.ID, newStory("Final Title", "Ann"), nil, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Chapter(guildA, rec.ID, 3); !errors.Is(err, store.ErrNotFound) {
@@ -154,10 +154,10 @@ func TestUpdateStoryKeepsIdentityAndCounters(t *testing.T) {
 	// Taking another story's AO3 ID is refused.
 	taken := newStory("Final Title")
 	taken.AO3ID = 6
-	if _, err := s.UpdateStory(guildA, rec.ID, taken, nil); !errors.Is(err, store.ErrDuplicate) {
+	if _, err := s.UpdateStory(guildA, rec.ID, taken, nil, time.Time{}); !errors.Is(err, store.ErrDuplicate) {
 		t.Errorf("update to a taken AO3 ID: %v", err)
 	}
-	if _, err := s.UpdateStory(guildA, "99", upd, nil); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.UpdateStory(guildA, "99", upd, nil, time.Time{}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update missing story: %v", err)
 	}
 }

@@ -221,10 +221,6 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	target, err := c.recTarget(ctx, req)
-	if err != nil {
-		return nil, err
-	}
 	title := "**" + escapeMarkdown(clip(rec.Story.Title, 200)) + "**"
 
 	unlock := c.recLocks.lock(req.GuildID + "/" + rec.ID)
@@ -253,6 +249,13 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 			}
 		}
 		c.log.Info("rec thread gone; opening a new one", "guild", req.GuildID, "story", rec.ID, "thread", th.ThreadID)
+	}
+
+	// Only a new thread needs the recs channel (a rec joining an existing
+	// thread works even when that channel was deleted since).
+	target, err := c.recTarget(ctx, req)
+	if err != nil {
+		return nil, err
 	}
 
 	msg, err := c.recCard(ctx, req, rec, target.ID, fmt.Sprintf("<@%s> recommends %s:", req.UserID, title), why)
@@ -424,6 +427,13 @@ func unescapeArg(s string) string { return argUnescaper.Replace(s) }
 // recPage renders page (0-based) of the recs matching member and fandom.
 func (c *cmds) recPage(guild, member, fandom string, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent, error) {
 	page = max(page, 0)
+	// The fandom rides in the page buttons' custom_id (at most 60 escaped
+	// characters there): shorten it before the first query, so that every
+	// page lists the same recs.
+	for utf8.RuneCountInString(escapeArg(fandom)) > 60 {
+		r := []rune(fandom)
+		fandom = string(r[:len(r)-1])
+	}
 	recs, total, err := c.store.ListRecs(guild, store.RecQuery{UserID: member, Fandom: fandom, Offset: page * recsPerPage, Limit: recsPerPage})
 	if err != nil {
 		return nil, nil, err
@@ -473,11 +483,6 @@ func (c *cmds) recPage(guild, member, fandom string, page int) (*discordgo.Messa
 		m = "-"
 	}
 	f := escapeArg(fandom)
-	for utf8.RuneCountInString(f) > 60 {
-		r := []rune(fandom)
-		fandom = string(r[:len(r)-1])
-		f = escapeArg(fandom)
-	}
 	prev := Button("Previous", discordgo.SecondaryButton, routeRecList, strconv.Itoa(page-1), m, f)
 	prev.Disabled = page == 0
 	next := Button("Next", discordgo.SecondaryButton, routeRecList, strconv.Itoa(page+1), m, f)

@@ -467,29 +467,28 @@ func (r sessionResponder) Respond(ctx context.Context, i *discordgo.Interaction,
 	if resp.Data != nil {
 		files = resp.Data.Files
 	}
-	return r.request(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), callbackBody(resp), resp, files)
+	return r.request(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), callbackBody(resp), files)
 }
 
 // EditOriginal edits the original answer (PATCH
 // /webhooks/{app}/{token}/messages/@original), as discordgo's
 // InteractionResponseEdit does but under a pooled bucket ID (see request).
 func (r sessionResponder) EditOriginal(ctx context.Context, i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
-	return r.request(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), e, e, e.Files)
+	return r.request(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), e, e.Files)
 }
 
 // FollowUp sends a follow-up message (POST /webhooks/{app}/{token}?wait=true),
 // as discordgo's FollowupMessageCreate does but under a pooled bucket ID.
 func (r sessionResponder) FollowUp(ctx context.Context, i *discordgo.Interaction, p *discordgo.WebhookParams) error {
-	return r.request(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token)+"?wait=true", p, p, p.Files)
+	return r.request(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token)+"?wait=true", p, p.Files)
 }
 
 // DeleteOriginal deletes the original answer, under a pooled bucket ID.
 func (r sessionResponder) DeleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
-	return r.request(ctx, "DELETE", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil, nil, nil)
+	return r.request(ctx, "DELETE", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil, nil)
 }
 
-// request sends one answer to an interaction: body as JSON, or payload and
-// files as multipart when there are files.
+// request sends one answer to an interaction (see package-level request).
 //
 // Every request goes under a rate-limit bucket ID from r.buckets, not the
 // bucket discordgo would pick. For callbacks, follow-ups and deletes
@@ -501,18 +500,10 @@ func (r sessionResponder) DeleteOriginal(ctx context.Context, i *discordgo.Inter
 // for the one before it to come back from Discord. A bucket serializes its
 // requests, so each answer in flight holds its own ID; there are at most as
 // many IDs as answers ever in flight at once.
-func (r sessionResponder) request(ctx context.Context, method, endpoint string, body, payload any, files []*discordgo.File) error {
+func (r sessionResponder) request(ctx context.Context, method, endpoint string, body any, files []*discordgo.File) error {
 	id := r.buckets.get()
 	defer r.buckets.release(r.s.Ratelimiter, id)
-	if len(files) > 0 {
-		ct, mp, err := discordgo.MultipartBodyWithJSON(payload, files)
-		if err != nil {
-			return fmt.Errorf("bot: %s %s: encode files: %w", method, Route(endpoint), err)
-		}
-		_, err = r.s.RequestRaw(method, endpoint, ct, mp, id, 0, discordgo.WithContext(ctx))
-		return err
-	}
-	_, err := r.s.RequestWithBucketID(method, endpoint, body, id, discordgo.WithContext(ctx))
+	_, err := request(ctx, r.s, method, endpoint, id, body, files)
 	return err
 }
 

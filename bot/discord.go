@@ -109,24 +109,25 @@ func partNonce(nonce string, k int) string {
 	return nonce + suffix
 }
 
+// request sends body to endpoint under rate-limit bucket: as JSON, or with
+// files as multipart (body in payload_json). It returns the response body.
+func request(ctx context.Context, s *discordgo.Session, method, endpoint, bucket string, body any, files []*discordgo.File) ([]byte, error) {
+	if len(files) == 0 {
+		return s.RequestWithBucketID(method, endpoint, body, bucket, discordgo.WithContext(ctx))
+	}
+	ct, data, err := discordgo.MultipartBodyWithJSON(body, files)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %s %s: encode files: %w", method, Route(endpoint), err)
+	}
+	return s.RequestRaw(method, endpoint, ct, data, bucket, 0, discordgo.WithContext(ctx))
+}
+
 // postMessage POSTs a JSON (or, with files, multipart) body to endpoint and
 // decodes the message Discord returns.
 func (b *Bot) postMessage(ctx context.Context, endpoint string, body any, files []*discordgo.File) (*discordgo.Message, error) {
 	ctx, cancel := context.WithTimeout(ctx, restTimeout)
 	defer cancel()
-	var (
-		resp []byte
-		err  error
-	)
-	if len(files) > 0 {
-		ct, data, merr := discordgo.MultipartBodyWithJSON(body, files)
-		if merr != nil {
-			return nil, merr
-		}
-		resp, err = b.s.RequestRaw("POST", endpoint, ct, data, endpoint, 0, discordgo.WithContext(ctx))
-	} else {
-		resp, err = b.s.RequestWithBucketID("POST", endpoint, body, endpoint, discordgo.WithContext(ctx))
-	}
+	resp, err := request(ctx, b.s, "POST", endpoint, endpoint, body, files)
 	if err != nil {
 		return nil, err
 	}

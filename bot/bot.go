@@ -57,10 +57,6 @@ type Config struct {
 	// Logger receives the bot's logs, and discordgo's own warnings and
 	// errors. Default slog.Default().
 	Logger *slog.Logger
-	// HTTPClient, when set, supplies the transport, timeout, redirect
-	// policy and cookie jar for REST calls and attachment downloads; the
-	// bot wraps its transport. It is not modified.
-	HTTPClient *http.Client
 	// ShutdownGrace bounds how long Run waits, after its context ends, for
 	// in-flight interactions to be answered before cancelling their
 	// contexts (default 20 s).
@@ -141,17 +137,7 @@ func New(cfg Config) (*Bot, error) {
 	dt := http.DefaultTransport.(*http.Transport).Clone()
 	dt.MaxIdleConnsPerHost = maxIdleConnsPerHost
 	var next http.RoundTripper = dt
-	client := &http.Client{Timeout: defaultHTTPTimeout}
-	if hc := cfg.HTTPClient; hc != nil {
-		if hc.Transport != nil {
-			next = hc.Transport
-		}
-		if hc.Timeout > 0 {
-			client.Timeout = hc.Timeout
-		}
-		client.CheckRedirect, client.Jar = hc.CheckRedirect, hc.Jar
-	}
-	client.Transport = &rewriteTransport{base: base, next: next, obs: obs}
+	client := &http.Client{Timeout: defaultHTTPTimeout, Transport: &rewriteTransport{base: base, next: next, obs: obs}}
 
 	s, err := discordgo.New(red.secrets[0]) // "Bot <token>"
 	if err != nil {

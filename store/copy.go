@@ -123,4 +123,3 @@ func countDiff(want, got map[string]map[string]int) string {
 	}
 	return strings.Join(out, "; ")
 }
-

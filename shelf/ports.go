@@ -33,6 +33,7 @@ type Stories interface {
 	UpdateStory(ctx context.Context, guild, id string, s *fic.Story, chapters []NewChapter, now time.Time) (StoryRecord, error)
 	// RemoveStory removes a story with its chapters, kudos, reading-list
 	// entries, recs and rec thread; an active club reading it ends.
+	// ErrNotFound when the guild has no such story.
 	RemoveStory(ctx context.Context, guild, id string) error
 	// ListStories returns one page of the guild's stories matching q, and
 	// how many match in all.
@@ -75,10 +76,13 @@ type Kudos interface {
 	// their own with ErrOwnStory; both return the current count and change
 	// nothing. A zero at means now.
 	GiveKudos(ctx context.Context, guild, story, user string, at time.Time) (int, error)
-	// Kudos lists who gave kudos to story, newest first.
+	// Kudos lists who gave kudos to story, newest first; ErrNotFound when
+	// the guild has no such story.
 	Kudos(ctx context.Context, guild, story string) ([]Kudo, error)
-	// TopKudos returns up to limit stories with the most kudos given at or
-	// after since (zero: ever), most first, then newest story.
+	// TopKudos returns up to limit (0 means 10) stories with the most kudos
+	// given at or after since (zero: ever), most first, ties broken by
+	// all-time kudos, then newest. Stories with none in the period are
+	// left out.
 	TopKudos(ctx context.Context, guild string, since time.Time, limit int) ([]TopStory, error)
 }
 
@@ -94,10 +98,12 @@ type ReadingLists interface {
 	// ListEntry returns one entry; ErrNotFound when the story is not on
 	// the member's list.
 	ListEntry(ctx context.Context, guild, user, story string) (ListEntry, error)
-	// RemoveListEntry removes an entry; ErrNotFound when there was none.
+	// RemoveListEntry removes an entry (the story's Readers count follows);
+	// ErrNotFound when there was none.
 	RemoveListEntry(ctx context.Context, guild, user, story string) error
-	// MemberList returns a member's whole list with story details, most
-	// recently updated first.
+	// MemberList returns a member's whole list in story-ID order (oldest
+	// story first), each entry joined with its story's title, authors and
+	// chapter counts. An empty list is not an error.
 	MemberList(ctx context.Context, guild, user string) ([]ListEntry, error)
 }
 
@@ -114,10 +120,12 @@ type Members interface {
 type Recs interface {
 	// RecThread returns story's rec discussion thread; false when none.
 	RecThread(ctx context.Context, guild, story string) (RecThread, bool, error)
-	// SetRecThread records story's discussion thread.
+	// SetRecThread records (or replaces, when the old one was deleted)
+	// story's discussion thread; ErrNotFound for an unknown story.
 	SetRecThread(ctx context.Context, guild, story string, t RecThread) error
 	// AddRec stores a rec with a new ID (and adds it to its request's
-	// answers when RequestID is set) and returns it.
+	// answers when RequestID is set) and returns it; ErrNotFound when the
+	// story (or the request) does not exist.
 	AddRec(ctx context.Context, guild string, r Rec) (Rec, error)
 	// ListRecs returns one page of recs, newest first, with story titles,
 	// and how many match in all.
@@ -127,7 +135,8 @@ type Recs interface {
 	// RecRequestByThread returns the request whose thread is thread;
 	// ErrNotFound when none.
 	RecRequestByThread(ctx context.Context, guild, thread string) (RecRequest, error)
-	// Recs returns the recs with these IDs that exist, in the order given.
+	// Recs returns the recs with these IDs that still exist, in the order
+	// given, with their stories' titles.
 	Recs(ctx context.Context, guild string, ids []string) ([]Rec, error)
 }
 
@@ -140,6 +149,7 @@ type Clubs interface {
 	// bad numbers, date or zone.
 	StartClub(ctx context.Context, guild string, p ClubStart) (Club, error)
 	// ActiveClub returns the channel's active club; ErrNotFound when none.
+	// StartClub's ErrClubActive comes with the active club returned.
 	ActiveClub(ctx context.Context, guild, channel string) (Club, error)
 	// Club returns a club, active or ended; ErrNotFound when none.
 	Club(ctx context.Context, guild, id string) (Club, error)

@@ -60,7 +60,7 @@ func genericHTML(st *Story, docs []*html.Node, filename string) (*Story, error) 
 		if body == nil {
 			body = doc
 		}
-		if txt := nodeText(body); txt != "" {
+		if txt := readerText(body); txt != "" {
 			paras = append(paras, strings.Split(txt, "\n\n")...)
 		}
 	}

@@ -41,9 +41,12 @@ type indexEntry struct {
 }
 
 // index returns the sentence index of ch (see chapterIndex), from the
-// cache when ch's stored index is big and unchanged since it was decoded.
+// cache when ch's stored index is unchanged since it was decoded and is
+// big, or was written by older segmentation rules (the chapter is then
+// segmented again, far slower than decoding, so once per process).
 func (c *indexCache) index(guild, story string, ch store.ChapterRecord) passage.Index {
-	if len(ch.Sentences) < indexCacheMin {
+	stale := len(ch.Sentences) > 0 && ch.Sentences[0] != passage.IndexVersion
+	if len(ch.Sentences) < indexCacheMin && !stale {
 		return chapterIndex(ch)
 	}
 	key := indexKey{guild, story, ch.Number}

@@ -364,6 +364,18 @@ func TestIndexCacheFollowsTheStoredIndex(t *testing.T) {
 	if !slices.Equal(got, idx2) {
 		t.Error("a changed stored index was served from the cache")
 	}
+	// An index written by older segmentation rules is segmented again
+	// once, then served from the cache, however small.
+	small := "It rained. Then it stopped."
+	old := []byte{passage.IndexVersion - 1, 10}
+	oldCh := store.ChapterRecord{Number: 2, Chapter: fic.Chapter{Text: small}, Sentences: old}
+	got = c.index(testGuild, "1", oldCh)
+	if !slices.Equal(got, passage.Segment(small)) {
+		t.Errorf("old index: %v", got)
+	}
+	if again := c.index(testGuild, "1", oldCh); &again[0] != &got[0] {
+		t.Error("an old index was segmented again")
+	}
 	// Another server's chapter with the same number is its own entry.
 	if other := c.index("700000000000000002", "1", ch); !slices.Equal(other, idx) {
 		t.Error("wrong index for another server")

@@ -113,7 +113,7 @@ func CutAt(text string, idx Index, startByte int, length Length) Passage {
 	s := idx.SentenceAt(startByte)
 	ss, se := idx.Span(text, s)
 	from := clampRune(text, startByte)
-	if from > ss && from < se {
+	if from > ss && from < se && !isBreakAt(text, idx, s) {
 		if from = wordStart(text, ss, se, from); from > ss {
 			return build(text, idx, s, from, true, forward(text, idx, s, from, true, length, true))
 		}

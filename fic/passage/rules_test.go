@@ -105,6 +105,12 @@ func TestSceneBreakNeitherStartNorPart(t *testing.T) {
 	if _, ok := Next(p, 0, []int{idx.Len()}); ok {
 		t.Fatal("Next into the trailing scene breaks")
 	}
+	// A stale cursor inside a scene break starts at the next sentence.
+	text = "One.\n\n* * * * *\n\nTwo."
+	idx = Segment(text)
+	if p := CutAt(text, idx, strings.Index(text, "* *")+2, Short); p.Continued || p.Text != "Two." {
+		t.Fatalf("cursor inside a break: %+v", p)
+	}
 	// A chapter of nothing but a scene break has no passage.
 	for _, p := range []Passage{Cut("* * *", Segment("* * *"), 0, Short), Around("* * *", nil, 1, 1, Short), CutAt("o0o", nil, 0, Long)} {
 		if !p.Empty() || p.Text != "" {

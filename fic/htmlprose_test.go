@@ -40,7 +40,7 @@ func TestHTMLProseWithoutItsNavigation(t *testing.T) {
 <div class="story">
 <p>The lantern went out at midnight. She read <a href="#n1">the letter</a> twice by the fire.</p>
 <p><a href="#n1">[1]</a></p>
-<p>Nobody came.</p>
+<p><a name="p3">Nobody came.</a></p>
 </div>
 <p><a href="2">Next chapter »</a></p>
 <footer><a href="/about">About</a> <a href="/contact">Contact</a></footer>

@@ -198,8 +198,10 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 			return
 		}
 	case atom.A:
-		w.inLink++
-		defer func() { w.inLink-- }()
+		if isLink(n) {
+			w.inLink++
+			defer func() { w.inLink-- }()
+		}
 	}
 	block := isBlock(n.DataAtom)
 	if block {
@@ -213,7 +215,8 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 	}
 }
 
-func isLink(n *html.Node) bool { return n.DataAtom == atom.A }
+// isLink reports a link (<a href>; an <a name> anchor is no link).
+func isLink(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "href") != "" }
 
 func isWordChar(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 

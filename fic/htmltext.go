@@ -2,7 +2,6 @@ package fic
 
 import (
 	"strings"
-	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -86,7 +85,7 @@ func (w *textWriter) write(s string) {
 	if (lead || w.space) && w.cur.Len() > 0 {
 		w.cur.WriteByte(' ')
 	}
-	if w.inLink == 0 && !w.prose && strings.IndexFunc(s, isWordChar) >= 0 {
+	if w.inLink == 0 && !w.prose && strings.IndexFunc(s, isLetterOrDigit) >= 0 {
 		w.prose = true
 	}
 	w.cur.WriteString(s)
@@ -217,8 +216,6 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 
 // isLink reports a link (<a href>; an <a name> anchor is no link).
 func isLink(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "href") != "" }
-
-func isWordChar(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // notProse reports page furniture a reader does not read as the story:
 // navigation and menus (<nav>, <menu>, a navigation, menu or banner role,

@@ -1,16 +1,13 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -267,87 +264,6 @@ func (x *excerpter) withChapter(req *Request, rec store.StoryRecord, n int, fn f
 	return nil
 }
 
-// indexCacheMin is the smallest stored index worth caching decoded: a
-// 10,000-word chapter's (about 1 KB) decodes in a few microseconds; a
-// 500,000-word chapter's (about 60 KB, 35,000 sentences) in a hundred or
-// more, while checking a cached copy against it takes a few.
-const indexCacheMin = 8 << 10
-
-// indexCacheMax bounds the decoded indexes kept, in bytes of Index (4 per
-// sentence): about 500 chapters of 500,000 words' worth of sentences.
-const indexCacheMax = 64 << 20
-
-// indexCache keeps the decoded sentence indexes of big chapters, keyed by
-// server, story and chapter and checked against the stored bytes on every
-// use, so a re-imported chapter is never served a stale index. Oldest
-// entries go first. Safe for concurrent use; a returned Index is shared
-// and read-only.
-type indexCache struct {
-	mu      sync.Mutex
-	entries map[indexKey]indexEntry
-	order   []indexKey
-	size    int
-}
-
-type indexKey struct {
-	guild, story string
-	chapter      int
-}
-
-type indexEntry struct {
-	stored []byte
-	idx    passage.Index
-}
-
-// index returns the sentence index of ch (see chapterIndex), from the
-// cache when ch's stored index is big and unchanged since it was decoded.
-func (c *indexCache) index(guild, story string, ch store.ChapterRecord) passage.Index {
-	if len(ch.Sentences) < indexCacheMin {
-		return chapterIndex(ch)
-	}
-	key := indexKey{guild, story, ch.Number}
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && bytes.Equal(e.stored, ch.Sentences) {
-		return e.idx
-	}
-	idx := chapterIndex(ch)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[indexKey]indexEntry{}
-	}
-	if old, ok := c.entries[key]; ok {
-		c.size -= 4 * len(old.idx)
-	} else {
-		c.order = append(c.order, key)
-	}
-	c.entries[key] = indexEntry{stored: bytes.Clone(ch.Sentences), idx: idx}
-	c.size += 4 * len(idx)
-	for c.size > indexCacheMax && len(c.order) > 1 {
-		k := c.order[0]
-		c.order = c.order[1:]
-		if old, ok := c.entries[k]; ok && k != key {
-			c.size -= 4 * len(old.idx)
-			delete(c.entries, k)
-		} else if k == key {
-			c.order = append(c.order, k)
-		}
-	}
-	return idx
-}
-
-// chapterIndex decodes a chapter's stored sentence index, or segments the
-// chapter when there is none usable.
-func chapterIndex(ch store.ChapterRecord) passage.Index {
-	var idx passage.Index
-	if len(ch.Sentences) == 0 || idx.UnmarshalBinary(ch.Sentences) != nil {
-		return passage.Segment(ch.Text)
-	}
-	return idx
-}
-
 // random answers with a passage from a random place: anywhere in the
 // story, chapters weighted by their words (chapter 0), or within chapter n.
 func (x *excerpter) random(req *Request, rec store.StoryRecord, n int, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
@@ -464,11 +380,11 @@ func (v excerptView) embed() *discordgo.MessageEmbed {
 	if v.spoiler {
 		fmt.Fprintf(&b, "*Rated %s: this passage is hidden behind spoiler bars. Click it to read.*\n\n", s.Rating)
 	}
-	body := passageMarkdown(v.p.Text, v.spoiler)
+	body := passage.Markdown(v.p.Text, v.spoiler)
 	if room := maxDescription - utf8.RuneCountInString(b.String()); utf8.RuneCountInString(body) > room {
 		// Never with passage lengths up to Long (at most 2 × 1,800 runes
 		// even fully escaped), but keep Discord's limit whatever happens.
-		body = passageMarkdown(clip(v.p.Text, room/2-8), v.spoiler)
+		body = passage.Markdown(clip(v.p.Text, room/2-8), v.spoiler)
 	}
 	b.WriteString(body)
 	e.Description = b.String()
@@ -575,212 +491,4 @@ func (v excerptView) buttons() []discordgo.MessageComponent {
 		discordgo.Button{Label: kudosLabel(v.rec.Kudos), Style: discordgo.SuccessButton, CustomID: CustomID(routeKudos, v.rec.ID), Emoji: &discordgo.ComponentEmoji{Name: "❤️"}},
 		Button("Add to reading list", discordgo.SecondaryButton, routeListAdd, v.rec.ID),
 	)}
-}
-
-// passageMarkdown shows a passage as the author wrote it, emphasis and all,
-// but so that a cut can never break the embed: markers a passage cut off
-// from their partner are escaped (balanceMarkdown). With spoiler, each
-// paragraph goes behind its own spoiler bars and every "|" of the text is
-// escaped, so nothing in the text can close the bars early.
-func passageMarkdown(text string, spoiler bool) string {
-	if !spoiler {
-		return balanceMarkdown(text, false)
-	}
-	paras := strings.Split(text, "\n\n")
-	for i, p := range paras {
-		if strings.TrimSpace(p) == "" {
-			continue
-		}
-		paras[i] = "||" + balanceMarkdown(p, true) + "||"
-	}
-	return strings.Join(paras, "\n\n")
-}
-
-// mdToken is one emphasis, strike or spoiler marker of a passage.
-type mdToken struct {
-	pos, n   int    // byte range of the marker
-	kind     string // "*", "**", "***", "_", "__", "___", "~~", "||"
-	canOpen  bool
-	canClose bool
-	matched  bool
-}
-
-// balanceMarkdown returns s with every markdown marker that has no partner
-// inside s escaped with a backslash, so that an emphasis, strike, spoiler
-// or code span opened before a cut (or closed after it) cannot swallow
-// what follows it in the message. Paired markers, code spans and the
-// author's own escapes are kept as written; so is a "* " list bullet. A
-// lone backslash at the end is doubled. With allPipes, every "|" outside
-// code is escaped (the text goes inside spoiler bars of its own).
-func balanceMarkdown(s string, allPipes bool) string {
-	var escape []int // byte offsets to put a backslash before, ascending
-	var toks []mdToken
-	space := func(i int) bool { // white space (or no character) at i
-		if i < 0 || i >= len(s) {
-			return true
-		}
-		r, _ := utf8.DecodeRuneInString(s[i:])
-		return unicode.IsSpace(r)
-	}
-	before := func(i int) int { // offset of the rune before i
-		if i <= 0 {
-			return -1
-		}
-		_, w := utf8.DecodeLastRuneInString(s[:i])
-		return i - w
-	}
-	wordAt := func(i int) bool {
-		if i < 0 || i >= len(s) {
-			return false
-		}
-		r, _ := utf8.DecodeRuneInString(s[i:])
-		return isWordRune(r)
-	}
-	run := func(i int, c byte) int {
-		j := i
-		for j < len(s) && s[j] == c {
-			j++
-		}
-		return j - i
-	}
-	for i := 0; i < len(s); {
-		switch c := s[i]; c {
-		case '\\':
-			if i+1 >= len(s) {
-				escape = append(escape, i)
-				i++
-				continue
-			}
-			_, w := utf8.DecodeRuneInString(s[i+1:])
-			i += 1 + w
-		case '`':
-			k := run(i, '`')
-			if end := closingRun(s, i+k, k); end >= 0 {
-				i = end + k // a code span: kept whole, nothing inside is markdown
-				continue
-			}
-			for j := 0; j < k; j++ {
-				escape = append(escape, i+j)
-			}
-			i += k
-		case '|':
-			if i+1 < len(s) && s[i+1] == '|' {
-				if allPipes {
-					escape = append(escape, i, i+1)
-				} else {
-					toks = append(toks, mdToken{pos: i, n: 2, kind: "||", canOpen: true, canClose: true})
-				}
-				i += 2
-				continue
-			}
-			if allPipes {
-				escape = append(escape, i)
-			}
-			i++
-		case '~':
-			if i+1 < len(s) && s[i+1] == '~' {
-				toks = append(toks, mdToken{pos: i, n: 2, kind: "~~", canOpen: true, canClose: true})
-				i += 2
-				continue
-			}
-			i++
-		case '*', '_':
-			k := run(i, c)
-			prev, next := before(i), i+k
-			lineStart := i == 0 || s[i-1] == '\n'
-			if c == '*' && k == 1 && lineStart && next < len(s) && s[next] == ' ' && listItem(s[next:]) {
-				i += k // a list bullet
-				continue
-			}
-			t := mdToken{pos: i, n: k, kind: strings.Repeat(string(c), min(k, 3))}
-			t.canOpen = !space(next)
-			t.canClose = prev >= 0 && !space(prev)
-			if c == '_' {
-				// Underscores inside a word (snake_case) are plain text.
-				t.canOpen = t.canOpen && !wordAt(prev)
-				t.canClose = t.canClose && !wordAt(next)
-				if !t.canOpen && !t.canClose && (wordAt(prev) || wordAt(next)) {
-					i += k
-					continue
-				}
-			}
-			toks = append(toks, t)
-			i += k
-		default:
-			i++
-		}
-	}
-	// Pair markers: a closer takes the nearest open marker of its kind;
-	// markers opened inside that pair and never closed stay unpaired.
-	var open []int
-	for ti := range toks {
-		t := &toks[ti]
-		paired := false
-		if t.canClose {
-			for k := len(open) - 1; k >= 0; k-- {
-				if toks[open[k]].kind == t.kind {
-					toks[open[k]].matched, t.matched = true, true
-					open = open[:k]
-					paired = true
-					break
-				}
-			}
-		}
-		if !paired && t.canOpen {
-			open = append(open, ti)
-		}
-	}
-	for _, t := range toks {
-		if !t.matched {
-			for j := 0; j < t.n; j++ {
-				escape = append(escape, t.pos+j)
-			}
-		}
-	}
-	if len(escape) == 0 {
-		return s
-	}
-	slices.Sort(escape)
-	var b strings.Builder
-	b.Grow(len(s) + len(escape))
-	last := 0
-	for _, p := range escape {
-		b.WriteString(s[last:p])
-		b.WriteByte('\\')
-		last = p
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-// closingRun returns the offset of the next run of exactly k backticks at
-// or after from, or -1.
-func closingRun(s string, from, k int) int {
-	for i := from; i < len(s); {
-		j := strings.IndexByte(s[i:], '`')
-		if j < 0 {
-			return -1
-		}
-		i += j
-		n := 0
-		for i+n < len(s) && s[i+n] == '`' {
-			n++
-		}
-		if n == k {
-			return i
-		}
-		i += n
-	}
-	return -1
-}
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// listItem reports whether the rest of a line after "* " has words (a
-// list item, not a "* * *" scene break).
-func listItem(rest string) bool {
-	if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
-		rest = rest[:nl]
-	}
-	return strings.IndexFunc(rest, isWordRune) >= 0
 }

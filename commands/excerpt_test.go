@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -115,60 +114,6 @@ func TestExcerptNextCustomID(t *testing.T) {
 		_, args := splitCustomID(bad)
 		if n, ok := parseExcerptNext(args); ok {
 			t.Errorf("%q decodes to %+v; want a refusal", bad, n)
-		}
-	}
-}
-
-func TestBalanceMarkdown(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"plain text.", "plain text."},
-		{"She was *very* **sure** of it.", "She was *very* **sure** of it."},
-		{"He said *no. And then", `He said \*no. And then`},
-		{"over now.* She left.", `over now.\* She left.`},
-		{"**Bold start and no end.", `\*\*Bold start and no end.`},
-		{"a ||secret|| and ||another", `a ||secret|| and \|\|another`},
-		{"code `x * y` here and `open", "code `x * y` here and \\`open"},
-		{"```\nfenced\n", "\\`\\`\\`\nfenced\n"},
-		{"snake_case_name stays", "snake_case_name stays"},
-		{"_italic_ and _open", `_italic_ and \_open`},
-		{"* a list item\n* another", "* a list item\n* another"},
-		{"* * *", `\* \* \*`},
-		{"~~struck~~ and ~~not", `~~struck~~ and \~\~not`},
-		{`already \*escaped\* text`, `already \*escaped\* text`},
-		{`ends with a backslash \`, `ends with a backslash \\`},
-		{"***both*** fine", "***both*** fine"},
-		{"*a **b* c", `*a \*\*b* c`},
-		{"“Stop!” *he thought.*", "“Stop!” *he thought.*"},
-	} {
-		if got := balanceMarkdown(tc.in, false); got != tc.want {
-			t.Errorf("balanceMarkdown(%q)\n got %q\nwant %q", tc.in, got, tc.want)
-		}
-	}
-	if got, want := passageMarkdown("one || two | three\n\n*four", true), `||one \|\| two \| three||`+"\n\n"+`||\*four||`; got != want {
-		t.Errorf("spoilered: got %q, want %q", got, want)
-	}
-}
-
-// TestBalanceMarkdownFuzzish checks, over random marker soups, that the
-// balanced text never has an unescaped backslash at its end and only
-// grows by backslashes.
-func TestBalanceMarkdownFuzzish(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	pieces := []string{"*", "**", "_", "__", "||", "|", "~~", "`", "```", "\\", " ", "word", "\n", "\n\n", "é"}
-	for n := 0; n < 2000; n++ {
-		var b strings.Builder
-		for k := rng.IntN(20); k >= 0; k-- {
-			b.WriteString(pieces[rng.IntN(len(pieces))])
-		}
-		in := b.String()
-		for _, spoiler := range []bool{false, true} {
-			out := passageMarkdown(in, spoiler)
-			if strings.ReplaceAll(strings.ReplaceAll(out, `\`, ""), "||", "") != strings.ReplaceAll(strings.ReplaceAll(in, `\`, ""), "||", "") && !spoiler {
-				t.Fatalf("%q became %q: more than escapes changed", in, out)
-			}
-			if !utf8.ValidString(out) {
-				t.Fatalf("%q became invalid UTF-8", in)
-			}
 		}
 	}
 }
@@ -418,6 +363,18 @@ func TestIndexCacheFollowsTheStoredIndex(t *testing.T) {
 	got := c.index(testGuild, "1", store.ChapterRecord{Number: 1, Chapter: fic.Chapter{Text: text2}, Sentences: stored2})
 	if !slices.Equal(got, idx2) {
 		t.Error("a changed stored index was served from the cache")
+	}
+	// An index written by older segmentation rules is segmented again
+	// once, then served from the cache, however small.
+	small := "It rained. Then it stopped."
+	old := []byte{passage.IndexVersion - 1, 10}
+	oldCh := store.ChapterRecord{Number: 2, Chapter: fic.Chapter{Text: small}, Sentences: old}
+	got = c.index(testGuild, "1", oldCh)
+	if !slices.Equal(got, passage.Segment(small)) {
+		t.Errorf("old index: %v", got)
+	}
+	if again := c.index(testGuild, "1", oldCh); &again[0] != &got[0] {
+		t.Error("an old index was segmented again")
 	}
 	// Another server's chapter with the same number is its own entry.
 	if other := c.index("700000000000000002", "1", ch); !slices.Equal(other, idx) {

@@ -1,6 +1,7 @@
 package fic
 
 import (
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,7 +18,10 @@ func ImportHTML(filename, text string) (*Story, error) {
 }
 
 func importHTML(filename, text string) (*Story, error) {
-	doc, err := html.Parse(strings.NewReader(text))
+	doc, err := parseHTML([]byte(text))
+	if errors.Is(err, ErrTooDeep) {
+		return nil, importErr(ErrTooDeep, msgTooDeep, err)
+	}
 	if err != nil {
 		return nil, importErr(ErrNotStory, msgNotStory, err)
 	}
@@ -56,7 +60,7 @@ func genericHTML(st *Story, docs []*html.Node, filename string) (*Story, error) 
 		if body == nil {
 			body = doc
 		}
-		if txt := nodeText(body); txt != "" {
+		if txt := readerText(body); txt != "" {
 			paras = append(paras, strings.Split(txt, "\n\n")...)
 		}
 	}
@@ -590,7 +594,7 @@ func isWrapper(n *html.Node) bool {
 }
 
 func (cw *chapterWalker) visit(n *html.Node, depth int) {
-	if depth > 64 {
+	if depth > maxDepth {
 		return
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {

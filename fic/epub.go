@@ -125,6 +125,9 @@ func importEPUB(filename string, data []byte) (*Story, error) {
 		if errors.Is(err, errTextBudget) {
 			return nil, importErr(ErrEPUBTooLarge, msgEPUBText, err)
 		}
+		if errors.Is(err, ErrTooDeep) {
+			return nil, importErr(ErrTooDeep, "That EPUB's pages are nested too deeply for me to read (more than 512 tags inside one another): upload the story's EPUB as AO3 made it, or its HTML download.", err)
+		}
 		return nil, importErr(ErrBadEPUB, msgBadEPUB, err)
 	}
 
@@ -203,7 +206,7 @@ func importEPUB(filename string, data []byte) (*Story, error) {
 		if textLeft -= len(b); textLeft < 0 {
 			return errTextBudget
 		}
-		doc, err := html.Parse(bytes.NewReader(b))
+		doc, err := parseHTML(b)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,9 @@ var (
 	ErrBadEPUB      = errors.New("invalid epub")
 	ErrNoProse      = errors.New("no readable prose")
 	ErrEmpty        = errors.New("empty file")
+	// ErrTooDeep: HTML whose elements nest deeper than can be parsed (over
+	// 512 levels), even with its plain wrappers flattened.
+	ErrTooDeep = errors.New("html nested too deeply")
 )
 
 // ImportError is the error every importer returns. Message is one sentence
@@ -59,4 +62,5 @@ const (
 	msgBadEPUB   = "That EPUB file is damaged or isn't really an EPUB (it isn't a valid zip with a book inside)."
 	msgNoProse   = "I couldn't find any story text in that HTML file."
 	msgEmpty     = "That file is empty."
+	msgTooDeep   = "That HTML file's markup is nested too deeply for me to read (more than 512 tags inside one another): upload the story's HTML download as AO3 made it, or its EPUB."
 )

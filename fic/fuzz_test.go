@@ -1,6 +1,7 @@
 package fic
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,6 +42,9 @@ func FuzzImportHTML(f *testing.F) {
 	f.Add(`<div id="chapters"><div id="chapters"><h2>x</h2><p>Chapter Notes</p></div></div>`)
 	f.Add(`<div id="preface"><dl><dt>Stats:</dt><dd>Chapters: 99999999999999999999/?</dd></dl></div><div id="chapters"><p>x</p></div>`)
 	f.Add(workPage)
+	f.Add(`<html><body><nav><a href="/">home</a></nav><p><a href="/">home</a></p></body></html>`)
+	f.Add(wrapDeep(sampleWork().html(), 600))
+	f.Add("<p>" + strings.Repeat("<b><div>", 300) + "x")
 	f.Fuzz(func(t *testing.T, page string) {
 		_, _ = ImportHTML("f.html", page)
 		_, _ = ParseWorkPage([]byte(page))

@@ -17,6 +17,9 @@ import (
 //   - <em>/<i> become *x* and <strong>/<b> become **x** (Discord Markdown)
 //     when their content is a single line of text without asterisks or
 //     underscores; otherwise their text is kept plain;
+//   - in pages that are not AO3 downloads, only what a reader would take
+//     for story text is kept: navigation, menus and forms are dropped, and
+//     so is every paragraph whose words are all inside links;
 //   - scripts, styles, templates and the document head are dropped, entities
 //     are decoded, runs of white space (including no-break spaces) inside a
 //     paragraph collapse to one space, and empty paragraphs are dropped.
@@ -27,17 +30,27 @@ type textWriter struct {
 	cur     strings.Builder
 	pending int  // <br>s seen since the last text
 	space   bool // a space is owed before the next text
+
+	// proseOnly keeps only what a reader would take for story text: it
+	// drops navigation and menus (see notProse) and every paragraph whose
+	// words are all inside links ("home", "Next chapter »", a list of
+	// links). For pages that are not AO3 downloads.
+	proseOnly bool
+	inLink    int  // depth of <a> elements around the current text
+	prose     bool // the current paragraph has words outside links
 }
 
 func (w *textWriter) breakPara() {
 	w.pending = 0
 	w.space = false
+	prose := w.prose
+	w.prose = false
 	if w.cur.Len() == 0 {
 		return
 	}
 	p := strings.TrimSpace(w.cur.String())
 	w.cur.Reset()
-	if p != "" {
+	if p != "" && (prose || !w.proseOnly) {
 		w.paras = append(w.paras, p)
 	}
 }
@@ -71,6 +84,9 @@ func (w *textWriter) write(s string) {
 	}
 	if (lead || w.space) && w.cur.Len() > 0 {
 		w.cur.WriteByte(' ')
+	}
+	if w.inLink == 0 && !w.prose && strings.IndexFunc(s, isLetterOrDigit) >= 0 {
+		w.prose = true
 	}
 	w.cur.WriteString(s)
 	w.space = trail
@@ -133,6 +149,14 @@ func nodeText(n *html.Node) string {
 	return w.text()
 }
 
+// readerText is nodeText keeping only what a reader would see as story
+// text: no navigation, no menus, no paragraph made only of links.
+func readerText(n *html.Node) string {
+	w := textWriter{proseOnly: true}
+	w.walk(n, 0)
+	return w.text()
+}
+
 // childrenText converts the prose of n's children (not n itself) to text.
 func childrenText(n *html.Node) string {
 	var w textWriter
@@ -161,7 +185,7 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 	default:
 		return
 	}
-	if skipped(n.DataAtom) {
+	if skipped(n.DataAtom) || w.proseOnly && notProse(n) {
 		return
 	}
 	switch n.DataAtom {
@@ -169,8 +193,13 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 		w.br()
 		return
 	case atom.Em, atom.I, atom.Cite, atom.Strong, atom.B:
-		if w.emphasis(n) {
+		if (!w.proseOnly || findFirst(n, isLink) == nil) && w.emphasis(n) {
 			return
+		}
+	case atom.A:
+		if isLink(n) {
+			w.inLink++
+			defer func() { w.inLink-- }()
 		}
 	}
 	block := isBlock(n.DataAtom)
@@ -183,6 +212,34 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 	if block {
 		w.breakPara()
 	}
+}
+
+// isLink reports a link (<a href>; an <a name> anchor is no link).
+func isLink(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "href") != "" }
+
+// notProse reports page furniture a reader does not read as the story:
+// navigation and menus (<nav>, <menu>, a navigation, menu or banner role,
+// or a class or id naming a nav, menu, breadcrumb or sidebar) and forms.
+func notProse(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Nav, atom.Menu, atom.Form:
+		return true
+	}
+	switch strings.ToLower(attr(n, "role")) {
+	case "navigation", "menu", "menubar", "banner", "search", "contentinfo":
+		return true
+	}
+	for _, key := range []string{"class", "id"} {
+		for _, name := range strings.Fields(strings.ToLower(attr(n, key))) {
+			for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' }) {
+				switch part {
+				case "nav", "navbar", "navigation", "menu", "menubar", "breadcrumb", "breadcrumbs", "sidebar", "skiplink":
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // emphasis writes a simple <em>/<strong> as Markdown and reports whether it

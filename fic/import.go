@@ -36,9 +36,9 @@ const (
 //
 // Every error is an *ImportError whose Message is a sentence a member can
 // read, wrapping one of ErrNotStory, ErrTooLarge, ErrEPUBTooLarge,
-// ErrBadEPUB, ErrNoProse or ErrEmpty. Import never panics on any input, does
-// not touch the network or the disk, and returns a Story on which Finish has
-// been called.
+// ErrBadEPUB, ErrNoProse, ErrEmpty or ErrTooDeep. Import never panics on
+// any input, does not touch the network or the disk, and returns a Story
+// on which Finish has been called.
 func Import(filename string, data []byte) (*Story, error) {
 	st, _, err := ImportFormat(filename, data)
 	return st, err

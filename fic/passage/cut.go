@@ -52,15 +52,18 @@ func (l Length) Target() int {
 // (360, 840 and 1800 for Short, Medium and Long).
 func (l Length) Max() int { t := l.Target(); return t + t/5 }
 
-// Passage is a run of whole sentences of one chapter, or a piece of one
-// sentence too long for any passage.
+// Passage is a run of whole sentences of one chapter, maybe ending with
+// the start of a sentence cut at a word, or a piece of one sentence too
+// long for any passage.
 type Passage struct {
 	// StartSentence is the first sentence shown; EndSentence is one past
-	// the last (shown in part when Truncated).
+	// the last (shown in part when Truncated; scene breaks passed over at
+	// the chapter's end included).
 	StartSentence, EndSentence int
 	// Text is what to show: text[StartByte:EndByte] with the white space
 	// between sentences made a single " ", "\n" or (between paragraphs)
-	// "\n\n", plus "…" at a cut. It never starts or ends with white space.
+	// "\n\n", scene-break lines left out (as a "\n\n"), plus "…" at a cut.
+	// It never starts or ends with white space.
 	Text string
 	// Truncated: the last sentence was cut at a word and "…" appended; the
 	// sentence goes on at EndByte.
@@ -72,14 +75,17 @@ type Passage struct {
 	StartByte, EndByte int
 }
 
-// Empty reports whether there is no passage (a chapter without sentences).
+// Empty reports whether there is no passage (a chapter without sentences,
+// or with only scene breaks from there on).
 func (p Passage) Empty() bool { return p.EndSentence <= p.StartSentence }
 
 // Cut returns the passage starting at sentence startSentence of text, whose
 // sentence index is idx (clamped into range; an index that plainly belongs
-// to another text is made again). Whole sentences are added
-// while the passage stays near length (see Length.Max); a first sentence
-// longer than Max is cut at a word with "…". It never panics, also with an
+// to another text is made again), or at the next sentence of prose when
+// that one is a scene break. Whole sentences are added while the passage
+// stays near length (see Length.Max); a first sentence longer than Max, or
+// a sentence that would leave the passage under half its length, is cut at
+// a word with "…". It never panics, also with an
 // index that does not belong to text; a chapter without sentences gives an
 // empty Passage.
 func Cut(text string, idx Index, startSentence int, length Length) Passage {
@@ -95,7 +101,10 @@ func Cut(text string, idx Index, startSentence int, length Length) Passage {
 // a Cursor from Next gives it. An offset at or before a sentence start
 // (white space included) starts there; an offset inside a sentence (where a
 // Truncated passage ended) continues that sentence from the next word, with
-// Continued set and "…" in front.
+// Continued set and "…" in front. Scene-break lines are skipped: the
+// passage starts at the first sentence of prose from there. When only
+// scene breaks are left in the chapter, the passage is empty and ends at
+// the chapter's end (Next goes on to the next chapter).
 func CutAt(text string, idx Index, startByte int, length Length) Passage {
 	idx = usable(text, idx)
 	if len(idx) == 0 {
@@ -104,53 +113,77 @@ func CutAt(text string, idx Index, startByte int, length Length) Passage {
 	s := idx.SentenceAt(startByte)
 	ss, se := idx.Span(text, s)
 	from := clampRune(text, startByte)
-	if from <= ss || from >= se {
-		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length))
+	if from > ss && from < se && !isBreakAt(text, idx, s) {
+		if from = wordStart(text, ss, se, from); from > ss {
+			return build(text, idx, s, from, true, forward(text, idx, s, from, true, length, true))
+		}
 	}
-	from = wordStart(text, ss, se, from)
-	if from <= ss {
-		return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length))
+	s = prose(text, idx, s)
+	if s == len(idx) {
+		return emptyAtEnd(text, idx)
 	}
-	return build(text, idx, s, from, true, forward(text, idx, s, from, true, length))
+	ss, _ = idx.Span(text, s)
+	return build(text, idx, s, ss, false, forward(text, idx, s, ss, false, length, true))
+}
+
+// emptyAtEnd is the empty passage at the end of a chapter holding no more
+// prose.
+func emptyAtEnd(text string, idx Index) Passage {
+	n := len(idx)
+	return Passage{StartSentence: n, EndSentence: n, StartByte: int(idx[n-1]), EndByte: int(idx[n-1])}
+}
+
+// isBreakAt reports whether sentence i of text is a scene-break line.
+func isBreakAt(text string, idx Index, i int) bool {
+	s, e := idx.Span(text, i)
+	return e-s <= maxBreakLine && IsSceneBreak(text[s:e])
+}
+
+// prose returns the first sentence from s on that is no scene break, or
+// len(idx).
+func prose(text string, idx Index, s int) int {
+	for s < len(idx) && isBreakAt(text, idx, s) {
+		s++
+	}
+	return s
 }
 
 // Around returns a passage of text holding the byte range [from, to) (a
-// match of Find, say, or a random offset with to == from): it starts at the
-// sentence containing from and, when the chapter ends before the passage is
-// near its length, takes earlier sentences in front. When that sentence is
-// too long to show up to the range, the passage starts a little before from,
-// inside the sentence (Continued).
+// match of Find, say, or a random offset with to == from). It starts where
+// a sentence starts, never inside one: at the sentence containing from (the
+// next sentence of prose when from falls on a scene break) and, when the
+// chapter or the scene ends before the passage is near its length, takes
+// earlier sentences of the same scene in front. A passage that would still
+// stay under half its length goes on past the scene break (not showing
+// it). When the sentence at from is longer than a passage, the passage is
+// its beginning, cut with "…", and may end before the range.
 func Around(text string, idx Index, from, to int, length Length) Passage {
 	idx = usable(text, idx)
 	if len(idx) == 0 {
 		return Passage{}
 	}
 	from = clampRune(text, from)
-	to = max(clampRune(text, to), from)
 	s := idx.SentenceAt(from)
-	ss, se := idx.Span(text, s)
-	target, maxRunes := length.Target(), length.Max()
-	upTo := min(to, se)
-	if from > ss && runesUpTo(text[ss:se], maxRunes) > maxRunes && runesUpTo(text[ss:max(upTo, from)], target) > target*3/4 {
-		// A sentence too long for one passage, and the range lies beyond
-		// where its first passage would be cut: begin a quarter of the
-		// target before from, inside the sentence.
-		back := from
-		for n := 0; n < target/4 && back > ss; n++ {
-			_, w := utf8.DecodeLastRuneInString(text[:back])
-			back -= w
+	if p := prose(text, idx, s); p < len(idx) {
+		s = p
+	} else {
+		for s >= 0 && isBreakAt(text, idx, s) {
+			s--
 		}
-		start := wordStart(text, ss, se, back)
-		if start > ss {
-			return build(text, idx, s, start, true, forward(text, idx, s, start, true, length))
+		if s < 0 {
+			return emptyAtEnd(text, idx)
 		}
 	}
-	end := forward(text, idx, s, ss, false, length)
+	ss, _ := idx.Span(text, s)
+	target := length.Target()
+	end := forward(text, idx, s, ss, false, length, false)
 	first := s
-	if end.sentence == len(idx) && !end.truncated {
-		// The chapter ended first: take earlier sentences in front.
+	if !end.truncated && end.runes < target && (end.sentence == len(idx) || isBreakAt(text, idx, end.sentence)) {
+		// The chapter or the scene ended first: take earlier sentences of
+		// the scene in front.
 		runes := end.runes
-		for first > 0 {
+		maxRunes := length.Max()
+		for first > 0 && !isBreakAt(text, idx, first-1) {
 			ps, pe := idx.Span(text, first-1)
 			ns, _ := idx.Span(text, first)
 			add := runesUpTo(text[ps:pe], maxRunes+1) + len(separator(text[pe:ns]))
@@ -162,6 +195,12 @@ func Around(text string, idx Index, from, to int, length Length) Passage {
 			if runes >= target {
 				break
 			}
+		}
+		if runes < target/2 && end.sentence < len(idx) {
+			// Still short, and only a scene break ends it: go on past
+			// the break.
+			fs, _ := idx.Span(text, first)
+			return build(text, idx, first, fs, false, forward(text, idx, first, fs, false, length, true))
 		}
 	}
 	fs, _ := idx.Span(text, first)
@@ -198,7 +237,13 @@ func fits(runes, add, target, maxRunes int) bool {
 }
 
 // forward finds where a passage beginning at byte from of sentence s ends.
-func forward(text string, idx Index, s, from int, cont bool, length Length) stop {
+// Whole sentences are added while the passage stays near its length; a
+// passage under half its length takes the next sentence cut at a word
+// rather than stopping short. Scene-break lines are never shown: the
+// passage ends before one, or, with cross and while under half its length,
+// goes on past it. Scene breaks ending the chapter are passed over (the
+// passage ends the chapter).
+func forward(text string, idx Index, s, from int, cont bool, length Length, cross bool) stop {
 	target, maxRunes := length.Target(), length.Max()
 	runes := 0
 	if cont {
@@ -212,43 +257,63 @@ func forward(text string, idx Index, s, from int, cont bool, length Length) stop
 	}
 	i := s + 1
 	prevEnd := se
-	for ; i < len(idx) && runes < target; i++ {
+	for i < len(idx) && runes < target {
+		if isBreakAt(text, idx, i) {
+			j := prose(text, idx, i)
+			if j == len(idx) {
+				return stop{sentence: j, runes: runes}
+			}
+			if !cross || runes >= target/2 {
+				return stop{sentence: i, runes: runes}
+			}
+			i = j
+		}
 		ns, ne := idx.Span(text, i)
-		add := runesUpTo(text[ns:ne], maxRunes+1) + len(separator(text[prevEnd:ns]))
+		sep := len(separator(text[prevEnd:ns]))
+		add := runesUpTo(text[ns:ne], maxRunes+1) + sep
 		if !fits(runes, add, target, maxRunes) {
+			if runes < target/2 {
+				// Rather than stop short, show the start of the next
+				// sentence.
+				return stop{sentence: i + 1, truncated: true, cut: cutWord(text, ns, ne, target-runes-sep-1), runes: target}
+			}
 			break
 		}
 		runes += add
 		prevEnd = ne
+		i++
+	}
+	if i < len(idx) && prose(text, idx, i) == len(idx) {
+		i = len(idx) // only scene breaks are left: the chapter ends here
 	}
 	return stop{sentence: i, runes: runes}
 }
 
-// build assembles the passage from byte from of sentence first to end.
+// build assembles the passage from byte from of sentence first to end,
+// leaving out scene-break lines.
 func build(text string, idx Index, first, from int, cont bool, end stop) Passage {
 	p := Passage{StartSentence: first, EndSentence: end.sentence, Truncated: end.truncated, Continued: cont, StartByte: from}
 	var b strings.Builder
+	last := end.sentence - 1
 	if end.truncated {
 		b.Grow(end.cut - from + 2*len("…"))
-	} else if end.sentence > first {
-		_, e := idx.Span(text, end.sentence-1)
+	} else if last >= first {
+		_, e := idx.Span(text, last)
 		b.Grow(e - from + len("…"))
 	}
 	if cont {
 		b.WriteString("…")
-	}
-	if end.truncated {
-		p.EndByte = end.cut
-		b.WriteString(text[from:end.cut])
-		b.WriteString("…")
-		p.Text = b.String()
-		return p
 	}
 	prevEnd := -1
 	for i := first; i < end.sentence; i++ {
 		ss, se := idx.Span(text, i)
 		if i == first {
 			ss = from
+		}
+		if i == last && end.truncated {
+			se = end.cut
+		} else if i != first && isBreakAt(text, idx, i) {
+			continue
 		}
 		if se <= ss {
 			continue
@@ -258,6 +323,9 @@ func build(text string, idx Index, first, from int, cont bool, end stop) Passage
 		}
 		b.WriteString(text[ss:se])
 		prevEnd = se
+	}
+	if end.truncated {
+		b.WriteString("…")
 	}
 	p.EndByte = max(prevEnd, from)
 	p.Text = b.String()

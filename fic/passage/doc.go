@@ -30,6 +30,12 @@
 //   - closing quotes and brackets after the stop stay with the sentence they
 //     close (`“No.” She left.` is two sentences), and a lowercase word after
 //     the quote continues it (`"No!" she said.` is one sentence);
+//   - an exclamation or question mark followed by a lowercase word (opening
+//     quotes, dashes, emphasis and "…" before it aside) does not end the
+//     sentence: `Hush! they're coming.` is one sentence;
+//   - a line that only marks a scene break ([IsSceneBreak]: "* * *", "***",
+//     "~~~", "—", "o0o", "#", ...) is a sentence of its own, even between
+//     the lines of one paragraph; passages never show it;
 //   - dialogue broken off with a dash ends a sentence when a capitalised word
 //     or a new quotation follows (`“I was—” “Stop.”`);
 //   - after a quotation closing on "!", "?", "…" or a dash, a dialogue tag
@@ -46,12 +52,23 @@
 // runes); one more is taken when that lands nearer the target without
 // passing [Length.Max] (120% of the target: 2040 at most, so even with every
 // character markdown-escaped it stays under Discord's 4096-character embed
-// description). A passage holds at least one sentence. Only a single sentence longer than Max is cut, at a
-// word boundary, with "…" appended (Truncated); the next passage then
-// continues inside that sentence at the cut, beginning with "…"
-// (Continued), so the Next chain reads every word of the story exactly once.
-// Paragraph breaks inside a passage are kept as "\n\n"; the text never starts
-// or ends with white space.
+// description). A passage holds at least one sentence. A sentence longer
+// than Max is cut at a word, with "…" appended (Truncated); so is the
+// sentence after a passage still under half its length, rather than stop
+// short: a passage reaches half its length unless its chapter ends. The
+// next passage then continues inside the cut sentence, beginning with "…"
+// (Continued), so the Next chain reads every word of the story exactly
+// once. Only a passage cut where a Next cursor points continues a
+// sentence: random and found passages ([Around]) always start where a
+// sentence starts.
+//
+// Scene-break lines are neither the start nor a part of a passage: a
+// passage starting on one starts at the next sentence of prose; a passage
+// ends before one, or, while under half its length, goes on past it
+// without showing it; scene breaks ending a chapter end the passage before
+// them (and Next goes to the next chapter). Paragraph breaks inside a
+// passage are kept as "\n\n"; the text never starts or ends with white
+// space.
 //
 // # Positions
 //
@@ -60,11 +77,12 @@
 // next sentence, the next chapter's first sentence, or the end of the
 // story); [CutAt] cuts the passage there. [Pick] gives a random place spread
 // evenly over the whole story (chapters weighted by length, every byte
-// equally likely, so every sentence, the last ones included, can come up,
-// and every part of a sentence too long for one passage), and [Around] the
-// passage holding it, taking earlier sentences when the chapter ends too
-// soon; [Random] does both within one chapter. [Find] gives the byte offset
-// of a phrase, and Around the passage around the match.
+// equally likely, so every sentence, the last ones included, can come up),
+// and [Around] the passage holding it, taking earlier sentences when the
+// chapter or the scene ends too soon; [Random] does both within one
+// chapter. [Find] gives the byte offset of a phrase, and Around the
+// passage around the match (starting at the sentence holding it: in a
+// sentence longer than a passage, the match may lie past the cut).
 //
 // # Find
 //

@@ -12,8 +12,12 @@ import (
 // IndexVersion is the version of the segmentation rules and of the binary
 // form of an Index. It is the first byte of [Index.MarshalBinary]'s output;
 // [Index.UnmarshalBinary] rejects other versions with [ErrIndexVersion], and
-// the store should then segment the chapter again.
-const IndexVersion = 1
+// the reader should then segment the chapter again (recompute on read).
+//
+// Version 2 (same encoding as 1) makes a scene-break line inside a
+// paragraph a sentence of its own; a version 1 index may hold such a line
+// inside a sentence of prose, so it is segmented again rather than read.
+const IndexVersion = 2
 
 // ErrIndexVersion is returned by [Index.UnmarshalBinary] for an index written
 // by other segmentation rules: segment the chapter again.

@@ -84,6 +84,24 @@ func checkPassage(t *testing.T, name, text string, idx Index, p Passage, l Lengt
 	} else if p.StartByte != idx.Start(text, p.StartSentence) {
 		t.Fatalf("%s: starts at %d, not at sentence %d start %d", name, p.StartByte, p.StartSentence, idx.Start(text, p.StartSentence))
 	}
+	for _, line := range strings.Split(p.Text, "\n") {
+		if IsSceneBreak(line) {
+			t.Fatalf("%s: a scene-break line %q in the passage", name, line)
+		}
+	}
+	if isBreakAt(text, idx, p.StartSentence) {
+		t.Fatalf("%s: starts at a scene break", name)
+	}
+	n := utf8.RuneCountInString(p.Text)
+	if n < l.Target()/2 && p.EndSentence < len(idx) {
+		t.Fatalf("%s: %d runes, under half of %d, though the chapter goes on", name, n, l.Target())
+	}
+	// The last sentence shown (scene breaks passed over at the chapter's
+	// end are not shown).
+	last := p.EndSentence - 1
+	for last > p.StartSentence && isBreakAt(text, idx, last) {
+		last--
+	}
 	if p.Truncated {
 		if !strings.HasSuffix(p.Text, "…") {
 			t.Fatalf("%s: truncated without …", name)
@@ -91,24 +109,24 @@ func checkPassage(t *testing.T, name, text string, idx Index, p Passage, l Lengt
 		if r, _ := utf8.DecodeRuneInString(text[p.EndByte:]); !isSpaceRune(r) && wordRune(r) {
 			t.Fatalf("%s: cut mid-word at %d: %q", name, p.EndByte, text[max(0, p.EndByte-10):min(len(text), p.EndByte+10)])
 		}
-		if p.EndSentence != p.StartSentence+1 {
-			t.Fatalf("%s: truncated passage spans sentences %d..%d", name, p.StartSentence, p.EndSentence)
+		if ls := idx.Start(text, last); last != p.StartSentence &&
+			n-utf8.RuneCountInString(text[ls:p.EndByte])-1-len(separator(text[idx[last-1]:ls])) >= l.Target()/2 {
+			t.Fatalf("%s: a sentence cut though the passage was half its length without it", name)
 		}
 	} else {
-		if p.EndByte != int(idx[p.EndSentence-1]) {
-			t.Fatalf("%s: ends at %d, not at sentence end %d", name, p.EndByte, idx[p.EndSentence-1])
+		if p.EndByte != int(idx[last]) {
+			t.Fatalf("%s: ends at %d, not at sentence end %d", name, p.EndByte, idx[last])
 		}
-		// Whole sentences were added while they fit.
-		if p.EndSentence < len(idx) {
+		// Whole sentences were added while they fit, up to a scene break.
+		if p.EndSentence < len(idx) && !isBreakAt(text, idx, p.EndSentence) {
 			ns, ne := idx.Span(text, p.EndSentence)
-			n := utf8.RuneCountInString(p.Text)
 			add := utf8.RuneCountInString(text[ns:ne]) + len(separator(text[p.EndByte:ns]))
 			if n+add <= l.Target() {
 				t.Fatalf("%s: stopped at %d runes though the next sentence (%d) fits %d", name, n, add, l.Target())
 			}
 		}
 	}
-	// The text is the original with normalised gaps.
+	// The text is the original with normalised gaps, scene breaks left out.
 	inner := p.Text
 	if p.Continued {
 		inner = strings.TrimPrefix(inner, "…")
@@ -116,11 +134,22 @@ func checkPassage(t *testing.T, name, text string, idx Index, p Passage, l Lengt
 	if p.Truncated {
 		inner = strings.TrimSuffix(inner, "…")
 	}
-	if strings.Join(strings.Fields(inner), " ") != strings.Join(strings.Fields(text[p.StartByte:p.EndByte]), " ") {
+	var want []string
+	crossed := false
+	for i := p.StartSentence; i < p.EndSentence; i++ {
+		if isBreakAt(text, idx, i) {
+			crossed = true
+			continue
+		}
+		ss, se := idx.Span(text, i)
+		want = append(want, strings.Fields(text[max(ss, p.StartByte):min(se, p.EndByte)])...)
+	}
+	if crossed && strings.Join(strings.Fields(inner), "") != strings.Join(want, "") ||
+		!crossed && strings.Join(strings.Fields(inner), " ") != strings.Join(strings.Fields(text[p.StartByte:p.EndByte]), " ") {
 		t.Fatalf("%s: text differs from the original range", name)
 	}
 	// Paragraph breaks are kept.
-	if strings.Count(text[p.StartByte:p.EndByte], "\n\n") != strings.Count(p.Text, "\n\n") {
+	if !crossed && strings.Count(text[p.StartByte:p.EndByte], "\n\n") != strings.Count(p.Text, "\n\n") {
 		t.Fatalf("%s: paragraph breaks not kept", name)
 	}
 }
@@ -132,7 +161,14 @@ func TestPropertyEveryPassage(t *testing.T) {
 			checkIndex(t, kind, text, idx)
 			for _, l := range lengths {
 				for s := 0; s < len(idx); s++ {
-					checkPassage(t, kind, text, idx, Cut(text, idx, s, l), l)
+					p := Cut(text, idx, s, l)
+					if prose(text, idx, s) == len(idx) {
+						if !p.Empty() || p.EndSentence != len(idx) {
+							t.Fatalf("%s: passage %+v from the scene breaks ending the chapter", kind, p)
+						}
+						continue
+					}
+					checkPassage(t, kind, text, idx, p, l)
 				}
 			}
 			_ = c
@@ -159,21 +195,38 @@ func TestPropertyNextChain(t *testing.T) {
 			for ok {
 				text, idx := chapters[cur.Chapter], idxs[cur.Chapter]
 				p := CutAt(text, idx, cur.Byte, l)
+				if p.Empty() {
+					// Only scene breaks were left in the chapter.
+					if prose(text, idx, idx.SentenceAt(cur.Byte)) != len(idx) || p.EndSentence != len(idx) {
+						t.Fatalf("%s: empty passage at %d", kind, cur.Byte)
+					}
+					cur, ok = Next(p, cur.Chapter, counts)
+					continue
+				}
 				checkPassage(t, kind, text, idx, p, l)
 				if cur.Chapter == lastCh {
-					if want := skipSpace(text, lastEnd, len(text)); p.StartByte != want {
+					want := skipSpace(text, lastEnd, len(text))
+					if !p.Continued {
+						want = idx.Start(text, prose(text, idx, idx.SentenceAt(want)))
+					}
+					if p.StartByte != want {
 						t.Fatalf("%s/%d: gap or repeat: passage starts at %d, previous ended at %d", kind, l, p.StartByte, lastEnd)
 					}
 				} else {
-					if lastCh >= 0 && lastEnd != int(idxs[lastCh][len(idxs[lastCh])-1]) {
-						t.Fatalf("%s: chapter %d left before its end", kind, lastCh)
+					if lastCh >= 0 {
+						lt, li := chapters[lastCh], idxs[lastCh]
+						if prose(lt, li, li.SentenceAt(lastEnd)+1) != len(li) {
+							t.Fatalf("%s: chapter %d left before its end", kind, lastCh)
+						}
 					}
-					if p.StartByte != idx.Start(text, 0) {
+					if p.StartByte != idx.Start(text, prose(text, idx, 0)) {
 						t.Fatalf("%s: chapter %d not read from its start", kind, cur.Chapter)
 					}
 				}
 				for s := p.StartSentence; s < p.EndSentence; s++ {
-					seen[cur.Chapter] = append(seen[cur.Chapter], s)
+					if !isBreakAt(text, idx, s) {
+						seen[cur.Chapter] = append(seen[cur.Chapter], s)
+					}
 				}
 				inner := p.Text
 				if p.Continued {
@@ -189,9 +242,20 @@ func TestPropertyNextChain(t *testing.T) {
 					t.Fatal("chain does not end")
 				}
 			}
+			// Every word of prose (scene breaks left out) once, in order.
 			var want []string
-			for _, text := range chapters {
-				want = append(want, strings.Fields(text)...)
+			var prosed [][]int
+			for c, text := range chapters {
+				idx := idxs[c]
+				var ps []int
+				for i := range idx.Len() {
+					if !isBreakAt(text, idx, i) {
+						ss, se := idx.Span(text, i)
+						want = append(want, strings.Fields(text[ss:se])...)
+						ps = append(ps, i)
+					}
+				}
+				prosed = append(prosed, ps)
 			}
 			if strings.Join(got, "") != strings.Join(want, "") {
 				t.Fatalf("%s/%d: chain read %d words, story has %d", kind, l, len(got), len(want))
@@ -200,17 +264,17 @@ func TestPropertyNextChain(t *testing.T) {
 				// Each sentence in order; a cut sentence repeats only in
 				// consecutive pieces.
 				next := 0
-				for _, x := range s {
-					if x == next-1 {
+				for k, x := range s {
+					if k > 0 && x == s[k-1] {
 						continue
 					}
-					if x != next {
-						t.Fatalf("%s: chapter %d sentence %d out of order (want %d)", kind, c, x, next)
+					if next >= len(prosed[c]) || x != prosed[c][next] {
+						t.Fatalf("%s: chapter %d sentence %d out of order", kind, c, x)
 					}
 					next++
 				}
-				if next != counts[c] {
-					t.Fatalf("%s: chapter %d: read %d of %d sentences", kind, c, next, counts[c])
+				if next != len(prosed[c]) {
+					t.Fatalf("%s: chapter %d: read %d of %d sentences", kind, c, next, len(prosed[c]))
 				}
 			}
 		}
@@ -256,10 +320,9 @@ func TestPropertyRandomReach(t *testing.T) {
 				checkPassage(t, kind, text, idx, p, Medium)
 			}
 			if p.Continued {
-				if c.Byte < p.StartByte || c.Byte > p.EndByte {
-					t.Fatalf("%s: random place %d outside passage %d..%d", kind, c.Byte, p.StartByte, p.EndByte)
-				}
-			} else if s := idx.SentenceAt(c.Byte); s < p.StartSentence || s >= p.EndSentence {
+				t.Fatalf("%s: a random passage starts inside a sentence: %q", kind, p.Text)
+			}
+			if s := idx.SentenceAt(c.Byte); !isBreakAt(text, idx, s) && (s < p.StartSentence || s >= p.EndSentence) {
 				t.Fatalf("%s: random place %d (sentence %d) outside passage %d..%d", kind, c.Byte, s, p.StartSentence, p.EndSentence)
 			}
 			for s := p.StartSentence; s < p.EndSentence; s++ {
@@ -268,7 +331,7 @@ func TestPropertyRandomReach(t *testing.T) {
 		}
 		for c, cv := range covered {
 			for s, ok := range cv {
-				if !ok {
+				if !ok && !isBreakAt(chapters[c], idxs[c], s) {
 					t.Fatalf("%s: chapter %d sentence %d of %d never came up", kind, c, s, len(cv))
 				}
 			}

@@ -19,14 +19,95 @@ func Segment(text string) Index {
 	var idx Index
 	var cands []int
 	forParagraphs(text, func(ps, pe int) {
-		cands = candidates(text, ps, pe, cands[:0])
-		for i, c := range cands {
-			if i == len(cands)-1 || isBreak(text, c, skipSpace(text, c, pe)) {
-				idx = append(idx, uint32(c))
+		forBlocks(text, ps, pe, func(bs, be int) {
+			cands = candidates(text, bs, be, cands[:0])
+			for i, c := range cands {
+				if i == len(cands)-1 || isBreak(text, c, skipSpace(text, c, be)) {
+					idx = append(idx, uint32(c))
+				}
 			}
-		}
+		})
 	})
 	return idx
+}
+
+// forBlocks calls f with the trimmed ranges of the paragraph text[ps:pe]
+// between its scene-break lines, and with each scene-break line: a line
+// that only marks a scene break is a sentence of its own (one that no
+// passage shows), never the end or the start of a sentence of prose.
+func forBlocks(text string, ps, pe int, f func(start, end int)) {
+	start := ps
+	for ls := ps; ls < pe; {
+		le := pe
+		if k := strings.IndexByte(text[ls:pe], '\n'); k >= 0 {
+			le = ls + k
+		} else if ls == ps {
+			break // a single line: the paragraph is one block
+		}
+		if IsSceneBreak(text[ls:le]) {
+			if e := trimSpaceEnd(text, start, ls); e > start {
+				f(start, e)
+			}
+			bs := skipSpace(text, ls, le)
+			f(bs, trimSpaceEnd(text, bs, le))
+			start = skipSpace(text, le, pe)
+		}
+		ls = le + 1
+	}
+	if start < pe {
+		f(start, pe)
+	}
+}
+
+// maxBreakLine is the longest line (in bytes) taken for a scene break.
+const maxBreakLine = 80
+
+// IsSceneBreak reports whether line (white space around it ignored) only
+// marks a scene break: "* * *", "***", "~~~", "—", "#", "o0o", "-x-",
+// "xXx", "◇◆◇" and the like. Such a line holds no letter or digit other
+// than o, O, 0, x and X (and those only as an ornament: with a symbol, or
+// mixed as in "o0o"), no quotation mark, and is not made only of stops
+// ("...", "?!": a pause in dialogue is prose).
+func IsSceneBreak(line string) bool {
+	line = strings.TrimSpace(line)
+	if line == "" || len(line) > maxBreakLine {
+		return false
+	}
+	symbols, stops, letters := 0, 0, 0
+	var kinds [5]bool
+	for _, r := range line {
+		switch {
+		case unicode.IsSpace(r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			k := strings.IndexRune("oO0xX", r)
+			if k < 0 {
+				return false
+			}
+			kinds[k] = true
+			letters++
+		case r == '"' || r == '\'' || isOpener(r) && r != '(' && r != '[' && r != '{' ||
+			r == '”' || r == '’' || r == '»' || r == '›' || r == '」' || r == '』':
+			return false
+		case r == '.' || r == '…' || r == '!' || r == '?' || r == '‽' || r == ',' || r == ';' || r == ':':
+			stops++
+		default:
+			symbols++
+		}
+	}
+	if symbols == 0 && letters == 0 {
+		return false // only stops, or nothing
+	}
+	if letters == 0 {
+		return true
+	}
+	n := 0
+	for _, k := range kinds {
+		if k {
+			n++
+		}
+	}
+	// "o0o", "xXx", "-x-", "~o~": an ornament, not a word ("Ox", "XO").
+	return letters+symbols+stops >= 3 && (symbols > 0 || n >= 2)
 }
 
 // forParagraphs calls f with the trimmed byte range of each non-blank
@@ -137,6 +218,9 @@ func candidates(text string, ps, pe int, out []int) []int {
 		next := skipSpace(text, e, pe)
 		if next == e || next >= pe {
 			continue
+		}
+		for next < pe && (text[next] == '*' || text[next] == '_') {
+			next++ // emphasis opening the next sentence: "… *Then*"
 		}
 		c, _ := utf8.DecodeRuneInString(text[next:])
 		if isOpener(c) || unicode.IsUpper(c) || unicode.IsTitle(c) {
@@ -371,7 +455,7 @@ func nextWord(text string, i int) (rune, string) {
 			}
 			return r, text[i:j]
 		}
-		if !isOpener(r) && !isDash(r) && r != '*' && r != '_' {
+		if !isOpener(r) && !isDash(r) && r != '*' && r != '_' && r != '…' && r != '.' {
 			return r, ""
 		}
 		i += n

@@ -17,7 +17,9 @@ import (
 	"ficshelf/config"
 	"ficshelf/fic"
 	"ficshelf/hotbackup"
+	"ficshelf/jobs"
 	"ficshelf/metrics"
+	"ficshelf/shelf"
 	"ficshelf/store"
 )
 
@@ -29,10 +31,10 @@ type Options struct {
 	// Now is the clock for commands and club checkpoints; nil means
 	// time.Now.
 	Now func() time.Time
-	// Clock, when set, is the checkpoint scheduler's clock (tests move a
-	// bot.FakeClock); nil means one that follows Now (the system clock
-	// when Now is nil).
-	Clock bot.Clock
+	// Clock, when set, is the clock of background jobs (club checkpoints,
+	// lease renewals); tests give a jobstest clock that follows Now. nil
+	// means the system clock.
+	Clock jobs.Clock
 	// HTTPClient is used for AO3 look-ups; nil means a client with a
 	// 20-second timeout.
 	HTTPClient *http.Client
@@ -56,7 +58,6 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	usingSystemClock := opts.Now == nil
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -101,12 +102,8 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		return fmt.Errorf("start bot: %w", err)
 	}
 	clock := opts.Clock
-	switch {
-	case clock != nil:
-	case usingSystemClock:
-		clock = bot.RealClock{}
-	default:
-		clock = bot.FuncClock{NowFunc: opts.Now}
+	if clock == nil {
+		clock = jobs.RealClock{}
 	}
 	deps := commands.Deps{
 		Discord: b,
@@ -115,7 +112,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Log:     log,
 		Now:     opts.Now,
 	}
-	scheduler := bot.NewScheduler(clock, commands.NewCheckpoints(deps), log)
+	scheduler := jobs.NewScheduler(clock, commands.NewCheckpoints(deps), log)
 	deps.ClubsChanged = scheduler.Wake
 	router := commands.New(deps)
 
@@ -143,7 +140,15 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			if opts.Started != nil {
 				opts.Started()
 			}
-			scheduler.Run(schedCtx)
+			checkpoints := &jobs.Leased{
+				Leases: leasesOf(st),
+				Name:   "jobs/checkpoints",
+				Holder: jobs.NewHolder(),
+				Clock:  clock,
+				Log:    log,
+				Work:   scheduler.Run,
+			}
+			checkpoints.Run(schedCtx)
 		case <-schedCtx.Done():
 		}
 	}()
@@ -160,5 +165,15 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		return err // the bot's errors already say "bot: …"
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// leasesOf returns the store's leases when its engine has them (so that
+// of several processes one runs each job), or nil: a store only one
+// process can open needs none, and its jobs run unleased.
+func leasesOf(st any) shelf.Leases {
+	if l, ok := st.(shelf.Leases); ok {
+		return l
+	}
 	return nil
 }

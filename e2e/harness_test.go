@@ -20,6 +20,8 @@ import (
 	"ficshelf/config"
 	"ficshelf/discordtest"
 	"ficshelf/fic"
+	"ficshelf/jobs"
+	"ficshelf/jobs/jobstest"
 	"ficshelf/store"
 )
 
@@ -161,10 +163,15 @@ func (e *Env) Begin() {
 	e.mu.Unlock()
 
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var clock jobs.Clock // nil: the system clock
+	if e.opts.now != nil {
+		clock = jobstest.FuncClock{NowFunc: e.opts.now}
+	}
 	go func() {
 		done <- app.Run(ctx, e.Cfg, app.Options{
 			Logger:  log,
 			Now:     e.opts.now,
+			Clock:   clock,
 			Wrap:    e.opts.wrap,
 			Started: func() { close(started) },
 		})

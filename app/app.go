@@ -6,6 +6,8 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,13 +93,16 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	}
 
 	m := metrics.New(func() metrics.StoreStats { return metrics.StoreStats(st.Stats()) })
-	b, err := bot.New(bot.Config{
-		Token:    cfg.Token,
-		GuildID:  cfg.GuildID,
-		BaseURL:  cfg.BaseURL,
-		Logger:   log,
-		Observer: m,
-	})
+	holder := jobs.NewHolder()
+	bcfg, err := botConfig(cfg)
+	if err != nil {
+		return err
+	}
+	bcfg.Logger, bcfg.Observer, bcfg.Holder = log, m, holder
+	if l := leasesOf(st); l != nil {
+		bcfg.IdentifyGate = l // processes sharing the token take turns to identify
+	}
+	b, err := bot.New(bcfg)
 	if err != nil {
 		return fmt.Errorf("start bot: %w", err)
 	}
@@ -117,10 +122,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
-		stop, err := metrics.Serve(cfg.MetricsAddr, m.Handler(metrics.Health{
-			GatewayConnected: b.Connected,
-			DatabaseOpen:     st.IsOpen,
-		}))
+		stop, err := metrics.Serve(cfg.MetricsAddr, m.Handler(health(cfg, b, st.IsOpen)))
 		if err != nil {
 			return &config.Error{Key: "METRICS_ADDR", Reason: err.Error()}
 		}
@@ -143,7 +145,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			checkpoints := &jobs.Leased{
 				Leases: leasesOf(st),
 				Name:   "jobs/checkpoints",
-				Holder: jobs.NewHolder(),
+				Holder: holder,
 				Clock:  clock,
 				Log:    log,
 				Work:   scheduler.Run,
@@ -160,7 +162,8 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if opts.Wrap != nil {
 		handler = opts.Wrap(router)
 	}
-	log.Info("starting", "db", cfg.DBPath, "guild", cfg.GuildID, "base_url", cfg.BaseURL)
+	log.Info("starting", "db", cfg.DBPath, "guild", cfg.GuildID, "base_url", cfg.BaseURL,
+		"shards", cfg.Shards.String(), "interactions_addr", cfg.InteractionsAddr)
 	if err := b.Run(ctx, handler); err != nil {
 		return err // the bot's errors already say "bot: …"
 	}
@@ -176,4 +179,45 @@ func leasesOf(st any) shelf.Leases {
 		return l
 	}
 	return nil
+}
+
+// botConfig maps the configuration keys that concern Discord to a
+// bot.Config (logger, observer and holder are set by Run).
+func botConfig(cfg config.Config) (bot.Config, error) {
+	bc := bot.Config{
+		Token:            cfg.Token,
+		GuildID:          cfg.GuildID,
+		BaseURL:          cfg.BaseURL,
+		Shards:           bot.ShardPlan{Off: cfg.Shards.Off, Count: cfg.Shards.Count, First: cfg.Shards.First, Last: cfg.Shards.Last},
+		InteractionsAddr: cfg.InteractionsAddr,
+	}
+	if cfg.PublicKey != "" {
+		key, err := hex.DecodeString(cfg.PublicKey)
+		if err != nil || len(key) != ed25519.PublicKeySize {
+			return bc, &config.Error{Key: "DISCORD_PUBLIC_KEY", Reason: "must be 64 hexadecimal characters"}
+		}
+		bc.PublicKey = key
+	}
+	return bc, nil
+}
+
+// health is what /healthz checks for this process: its gateway shards
+// (none with DISCORD_SHARDS=off), its HTTP endpoint (when it has one) and
+// the database.
+func health(cfg config.Config, b *bot.Bot, dbOpen func() bool) metrics.Health {
+	h := metrics.Health{DatabaseOpen: dbOpen}
+	if !cfg.Shards.Off {
+		h.GatewayConnected = b.Connected
+		h.Shards = func() []metrics.ShardState {
+			var out []metrics.ShardState
+			for _, s := range b.ShardStates() {
+				out = append(out, metrics.ShardState{ID: s.ID, State: s.State})
+			}
+			return out
+		}
+	}
+	if cfg.InteractionsAddr != "" {
+		h.Interactions = func() bool { return b.InteractionsAddr() != nil }
+	}
+	return h
 }

@@ -21,7 +21,8 @@ type countingObserver struct{ reconnects atomic.Int32 }
 
 func (*countingObserver) InteractionDone(string, string, string, time.Duration, bool) {}
 func (*countingObserver) RESTError(string, int)                                       {}
-func (o *countingObserver) Reconnect()                                                { o.reconnects.Add(1) }
+func (o *countingObserver) Reconnect(int)                                             { o.reconnects.Add(1) }
+func (*countingObserver) ShardState(int, string)                                      {}
 
 func msg(content string, flags discordgo.MessageFlags) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{

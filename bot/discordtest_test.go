@@ -71,6 +71,10 @@ func testHandler(ctx context.Context, i *discordgo.Interaction) (*discordgo.Inte
 			discordgo.Button{Label: "Press", Style: discordgo.PrimaryButton, CustomID: "btn:1"},
 		}}}
 		return r, nil
+	case "file":
+		r := msg("your list", discordgo.MessageFlagsEphemeral)
+		r.Data.Files = []*discordgo.File{{Name: "list.json", ContentType: "application/json", Reader: strings.NewReader(`{"stories":[]}`)}}
+		return r, nil
 	case "boom":
 		panic("kaboom")
 	}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -158,7 +159,11 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	defer timer.Stop()
 	select {
 	case f := <-hr.first:
-		f.result <- writeBody(w, f.body)
+		err := writeBody(w, f.body)
+		if fl, ok := w.(http.Flusher); ok && err == nil {
+			fl.Flush() // on the wire before the answerer goes on to webhooks
+		}
+		f.result <- err
 	case <-timer.C:
 		close(hr.gone)
 		b.log.Error("no first answer within the HTTP window", "interaction", i.ID, "window", httpAnswerWindow)
@@ -252,20 +257,83 @@ func (h *httpResponder) respondWithFiles(ctx context.Context, i *discordgo.Inter
 		cs := d.Components
 		e.Components = &cs
 	}
-	return h.rest.EditOriginal(ctx, i, e)
+	return h.EditOriginal(ctx, i, e)
 }
 
 // EditOriginal implements responder.
 func (h *httpResponder) EditOriginal(ctx context.Context, i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
-	return h.rest.EditOriginal(ctx, i, e)
+	files, err := replayable(e.Files)
+	if err != nil {
+		return err
+	}
+	return webhookRetry(ctx, func() error {
+		c := *e
+		c.Files = files()
+		return h.rest.EditOriginal(ctx, i, &c)
+	})
 }
 
 // FollowUp implements responder.
 func (h *httpResponder) FollowUp(ctx context.Context, i *discordgo.Interaction, p *discordgo.WebhookParams) error {
-	return h.rest.FollowUp(ctx, i, p)
+	files, err := replayable(p.Files)
+	if err != nil {
+		return err
+	}
+	return webhookRetry(ctx, func() error {
+		c := *p
+		c.Files = files()
+		return h.rest.FollowUp(ctx, i, &c)
+	})
+}
+
+// replayable reads files once so that each attempt can send them again.
+func replayable(files []*discordgo.File) (func() []*discordgo.File, error) {
+	if len(files) == 0 {
+		return func() []*discordgo.File { return files }, nil
+	}
+	data := make([][]byte, len(files))
+	for k, f := range files {
+		b, err := io.ReadAll(f.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("bot: read file %s: %w", f.Name, err)
+		}
+		data[k] = b
+	}
+	return func() []*discordgo.File {
+		out := make([]*discordgo.File, len(files))
+		for k, f := range files {
+			c := *f
+			c.Reader = bytes.NewReader(data[k])
+			out[k] = &c
+		}
+		return out
+	}, nil
 }
 
 // DeleteOriginal implements responder.
 func (h *httpResponder) DeleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
-	return h.rest.DeleteOriginal(ctx, i)
+	return webhookRetry(ctx, func() error { return h.rest.DeleteOriginal(ctx, i) })
+}
+
+// webhookRetry runs call again, a few times over about a second, while
+// Discord says the interaction's webhook (10015) or its original message
+// (10008) is unknown. The first
+// answer of an HTTP interaction is the response body: a follow-up sent the
+// moment it is written can reach Discord before Discord has read that
+// response, and would find no answered interaction to follow.
+func webhookRetry(ctx context.Context, call func() error) error {
+	delay := 50 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := call()
+		_, code := restStatus(err)
+		if (code != discordgo.ErrCodeUnknownWebhook && code != discordgo.ErrCodeUnknownMessage) || attempt == 5 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
 }

@@ -171,10 +171,14 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	return nil
 }
 
-// leasesOf returns the store's leases when its engine has them (so that
-// of several processes one runs each job), or nil: a store only one
-// process can open needs none, and its jobs run unleased.
+// leasesOf returns the store's leases when its engine is shared by
+// several processes (PostgreSQL), so that one process runs each job and
+// processes take turns to identify. A store only one process can open
+// (the BoltDB file) has no need of them: its jobs run unleased.
 func leasesOf(st any) shelf.Leases {
+	if e, ok := st.(interface{ Engine() string }); ok && e.Engine() == "bolt" {
+		return nil
+	}
 	if l, ok := st.(shelf.Leases); ok {
 		return l
 	}

@@ -68,7 +68,6 @@ func (b *Bot) listenHTTP(addr string) error {
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
 	}
 	h := &httpIngress{srv: srv, addr: ln.Addr(), done: make(chan struct{})}
 	go func() {

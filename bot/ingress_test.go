@@ -88,6 +88,22 @@ func TestShardsIdentifyInRoundsAndAnswerTheirServers(t *testing.T) {
 			t.Errorf("server on shard %d: %q", k, a.Content())
 		}
 	}
+	// Op 7 to every shard: each resumes its own session, none identifies.
+	identifies := srv.Identifies()
+	srv.Reconnect()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.WaitResumed(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Identifies() != identifies {
+		t.Errorf("identifies %d after reconnect, want %d (resumes only)", srv.Identifies(), identifies)
+	}
+	for k := range 3 {
+		if a := srv.Send(t, srv.Slash(t, chans[k].ID, members[k].User.ID, "fast")).Wait(t); a.Content() != "hi @everyone" {
+			t.Errorf("after resume, server on shard %d: %q", k, a.Content())
+		}
+	}
 }
 
 func TestShardRangeIgnoresOtherServers(t *testing.T) {

@@ -6,6 +6,8 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +19,9 @@ import (
 	"ficshelf/config"
 	"ficshelf/fic"
 	"ficshelf/hotbackup"
+	"ficshelf/jobs"
 	"ficshelf/metrics"
+	"ficshelf/shelf"
 	"ficshelf/store"
 )
 
@@ -29,10 +33,10 @@ type Options struct {
 	// Now is the clock for commands and club checkpoints; nil means
 	// time.Now.
 	Now func() time.Time
-	// Clock, when set, is the checkpoint scheduler's clock (tests move a
-	// bot.FakeClock); nil means one that follows Now (the system clock
-	// when Now is nil).
-	Clock bot.Clock
+	// Clock, when set, is the clock of background jobs (club checkpoints,
+	// lease renewals); tests give a jobstest clock that follows Now. nil
+	// means the system clock.
+	Clock jobs.Clock
 	// HTTPClient is used for AO3 look-ups; nil means a client with a
 	// 20-second timeout.
 	HTTPClient *http.Client
@@ -56,7 +60,6 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	usingSystemClock := opts.Now == nil
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -90,23 +93,22 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	}
 
 	m := metrics.New(func() metrics.StoreStats { return metrics.StoreStats(st.Stats()) })
-	b, err := bot.New(bot.Config{
-		Token:    cfg.Token,
-		GuildID:  cfg.GuildID,
-		BaseURL:  cfg.BaseURL,
-		Logger:   log,
-		Observer: m,
-	})
+	holder := jobs.NewHolder()
+	bcfg, err := botConfig(cfg)
+	if err != nil {
+		return err
+	}
+	bcfg.Logger, bcfg.Observer, bcfg.Holder = log, m, holder
+	if l := leasesOf(st); l != nil {
+		bcfg.IdentifyGate = l // processes sharing the token take turns to identify
+	}
+	b, err := bot.New(bcfg)
 	if err != nil {
 		return fmt.Errorf("start bot: %w", err)
 	}
 	clock := opts.Clock
-	switch {
-	case clock != nil:
-	case usingSystemClock:
-		clock = bot.RealClock{}
-	default:
-		clock = bot.FuncClock{NowFunc: opts.Now}
+	if clock == nil {
+		clock = jobs.RealClock{}
 	}
 	deps := commands.Deps{
 		Discord: b,
@@ -115,15 +117,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Log:     log,
 		Now:     opts.Now,
 	}
-	scheduler := bot.NewScheduler(clock, commands.NewCheckpoints(deps), log)
+	scheduler := jobs.NewScheduler(clock, commands.NewCheckpoints(deps), log)
 	deps.ClubsChanged = scheduler.Wake
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
-		stop, err := metrics.Serve(cfg.MetricsAddr, m.Handler(metrics.Health{
-			GatewayConnected: b.Connected,
-			DatabaseOpen:     st.IsOpen,
-		}))
+		stop, err := metrics.Serve(cfg.MetricsAddr, m.Handler(health(cfg, b, st.IsOpen)))
 		if err != nil {
 			return &config.Error{Key: "METRICS_ADDR", Reason: err.Error()}
 		}
@@ -143,7 +142,15 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			if opts.Started != nil {
 				opts.Started()
 			}
-			scheduler.Run(schedCtx)
+			checkpoints := &jobs.Leased{
+				Leases: leasesOf(st),
+				Name:   "jobs/checkpoints",
+				Holder: holder,
+				Clock:  clock,
+				Log:    log,
+				Work:   scheduler.Run,
+			}
+			checkpoints.Run(schedCtx)
 		case <-schedCtx.Done():
 		}
 	}()
@@ -155,10 +162,66 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if opts.Wrap != nil {
 		handler = opts.Wrap(router)
 	}
-	log.Info("starting", "db", cfg.DBPath, "guild", cfg.GuildID, "base_url", cfg.BaseURL)
+	log.Info("starting", "db", cfg.DBPath, "guild", cfg.GuildID, "base_url", cfg.BaseURL,
+		"shards", cfg.Shards.String(), "interactions_addr", cfg.InteractionsAddr)
 	if err := b.Run(ctx, handler); err != nil {
 		return err // the bot's errors already say "bot: …"
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// leasesOf returns the store's leases when its engine is shared by
+// several processes (PostgreSQL), so that one process runs each job and
+// processes take turns to identify. A store only one process can open
+// (the BoltDB file) has no need of them: its jobs run unleased.
+func leasesOf(st any) shelf.Leases {
+	if e, ok := st.(interface{ Engine() string }); ok && e.Engine() == "bolt" {
+		return nil
+	}
+	if l, ok := st.(shelf.Leases); ok {
+		return l
+	}
+	return nil
+}
+
+// botConfig maps the configuration keys that concern Discord to a
+// bot.Config (logger, observer and holder are set by Run).
+func botConfig(cfg config.Config) (bot.Config, error) {
+	bc := bot.Config{
+		Token:            cfg.Token,
+		GuildID:          cfg.GuildID,
+		BaseURL:          cfg.BaseURL,
+		Shards:           bot.ShardPlan{Off: cfg.Shards.Off, Count: cfg.Shards.Count, First: cfg.Shards.First, Last: cfg.Shards.Last},
+		InteractionsAddr: cfg.InteractionsAddr,
+	}
+	if cfg.PublicKey != "" {
+		key, err := hex.DecodeString(cfg.PublicKey)
+		if err != nil || len(key) != ed25519.PublicKeySize {
+			return bc, &config.Error{Key: "DISCORD_PUBLIC_KEY", Reason: "must be 64 hexadecimal characters"}
+		}
+		bc.PublicKey = key
+	}
+	return bc, nil
+}
+
+// health is what /healthz checks for this process: its gateway shards
+// (none with DISCORD_SHARDS=off), its HTTP endpoint (when it has one) and
+// the database.
+func health(cfg config.Config, b *bot.Bot, dbOpen func() bool) metrics.Health {
+	h := metrics.Health{DatabaseOpen: dbOpen}
+	if !cfg.Shards.Off {
+		h.GatewayConnected = b.Connected
+		h.Shards = func() []metrics.ShardState {
+			var out []metrics.ShardState
+			for _, s := range b.ShardStates() {
+				out = append(out, metrics.ShardState{ID: s.ID, State: s.State})
+			}
+			return out
+		}
+	}
+	if cfg.InteractionsAddr != "" {
+		h.Interactions = func() bool { return b.InteractionsAddr() != nil }
+	}
+	return h
 }

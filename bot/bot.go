@@ -2,12 +2,12 @@ package bot
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,12 +20,15 @@ import (
 const (
 	DefaultDeferAfter    = 2 * time.Second
 	DefaultShutdownGrace = 20 * time.Second
+	// DefaultIdentifyEvery is Discord's pace for identifies: one per
+	// rate-limit key (shard_id % max_concurrency) per 5 seconds.
+	DefaultIdentifyEvery = 5 * time.Second
 
 	autocompleteAfter   = 2500 * time.Millisecond // Discord allows 3 s
 	maxDeferAfter       = 2500 * time.Millisecond
 	restTimeout         = 10 * time.Second // bound on one REST call
 	lastResort          = 2 * time.Second  // a cancelled handler's time to return
-	readyTimeout        = 30 * time.Second // from the gateway's READY to the application ID
+	readyTimeout        = 30 * time.Second // from opening a shard to its READY
 	registerTimeout     = 30 * time.Second // the bulk command overwrite
 	interactionLifetime = 15 * time.Minute // how long an interaction token works
 	defaultHTTPTimeout  = 20 * time.Second
@@ -45,8 +48,8 @@ type Config struct {
 	// DefaultBaseURL. The gateway is whatever GET /api/v9/gateway on it
 	// answers. Its host is also allowed by FetchAttachment.
 	BaseURL string
-	// Commands are registered with one bulk overwrite once the gateway is
-	// ready. When nil, the Handler's Definitions() are used if it is a
+	// Commands are registered with one bulk overwrite once the bot is
+	// connected. When nil, the Handler's Definitions() are used if it is a
 	// Definer; otherwise the registered commands are left alone. An empty
 	// non-nil slice removes them all.
 	Commands []*discordgo.ApplicationCommand
@@ -61,9 +64,38 @@ type Config struct {
 	// in-flight interactions to be answered before cancelling their
 	// contexts (default 20 s).
 	ShutdownGrace time.Duration
-	// Observer, when set, is told about interactions, REST failures and
-	// reconnects (for metrics).
+	// Observer, when set, is told about interactions, REST failures,
+	// shard states and reconnects (for metrics).
 	Observer Observer
+
+	// Shards says which gateway shards this process runs; the zero value
+	// runs as many as Discord recommends (see shards.go).
+	Shards ShardPlan
+	// IdentifyEvery is the least time between two identifies of one
+	// rate-limit key (default DefaultIdentifyEvery; tests shorten it
+	// together with their server's window).
+	IdentifyEvery time.Duration
+	// IdentifyGate, when set, is asked before each identify so that
+	// processes sharing a token take turns (shelf.Leases fits). Nil: this
+	// process paces only itself.
+	IdentifyGate Gate
+	// Holder names this process to IdentifyGate.
+	Holder string
+
+	// InteractionsAddr, when set, is the address of the HTTP endpoint
+	// that receives interactions (POST /interactions; see http.go).
+	InteractionsAddr string
+	// PublicKey is the application's public key, which every HTTP
+	// interaction's signature is checked against. Required with
+	// InteractionsAddr.
+	PublicKey ed25519.PublicKey
+}
+
+// Gate is a lease: TryLease makes holder the holder of name until now+ttl
+// when nobody (else) holds it, and reports whether holder does.
+// shelf.Leases implements it.
+type Gate interface {
+	TryLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 }
 
 // Definer is optionally implemented by a Handler that knows its command
@@ -74,11 +106,21 @@ type Definer interface {
 	Definitions() []*discordgo.ApplicationCommand
 }
 
-// Bot is a connection to Discord: the gateway session that receives
-// interactions, and the REST API that answers them and does the side
-// effects commands ask for. Create one with New; start it with Run.
+// Bot is Ficshelf's connection to Discord: one way out and several ways in.
+//
+//   - Out: the answerer (answer.go, responder.go, fit.go) sends a handler's
+//     answer to its interaction (callback, deferral, edit, follow-ups,
+//     within Discord's limits), and the REST calls of discord.go do the
+//     side effects commands ask for.
+//   - In: gateway shards (shards.go) and the signed HTTP endpoint
+//     (http.go) deliver interactions; both hand them to the same Handler.
+//   - Command registration (register.go) runs once the bot knows its
+//     application ID.
+//
+// Create one with New; start it with Run.
 type Bot struct {
-	s       *discordgo.Session
+	s       *discordgo.Session // REST only; never opened
+	cfg     Config
 	log     *slog.Logger
 	obs     Observer
 	redact  redactor
@@ -88,11 +130,18 @@ type Bot struct {
 	grace   time.Duration
 	fetch   *http.Client // attachment downloads
 	ans     *answerer
+	chans   channelCache
 
-	connected atomic.Bool
-	started   atomic.Bool
-	ready     chan struct{}
-	inflight  tracker
+	appID    atomic.Pointer[string]
+	started  atomic.Bool
+	ready    chan struct{}
+	inflight tracker
+
+	shardsMu sync.Mutex
+	shards   []*shard
+	owned    shardSet // which guilds' events this process answers
+
+	httpSrv atomic.Pointer[httpIngress]
 
 	mu       sync.Mutex
 	handler  Handler         // set by Run
@@ -130,6 +179,18 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
+	if cfg.IdentifyEvery <= 0 {
+		cfg.IdentifyEvery = DefaultIdentifyEvery
+	}
+	if err := cfg.Shards.check(); err != nil {
+		return nil, err
+	}
+	if cfg.InteractionsAddr != "" && len(cfg.PublicKey) != ed25519.PublicKeySize {
+		return nil, errors.New("bot: InteractionsAddr needs a PublicKey of 32 bytes")
+	}
+	if cfg.Shards.Off && cfg.InteractionsAddr == "" {
+		return nil, errors.New("bot: with shards off, InteractionsAddr must be set")
+	}
 
 	// Keep enough idle connections for a burst of concurrent answers:
 	// http.DefaultTransport keeps 2 per host, so under load most REST
@@ -139,20 +200,15 @@ func New(cfg Config) (*Bot, error) {
 	var next http.RoundTripper = dt
 	client := &http.Client{Timeout: defaultHTTPTimeout, Transport: &rewriteTransport{base: base, next: next, obs: obs}}
 
-	s, err := discordgo.New(red.secrets[0]) // "Bot <token>"
+	s, err := newSession(red.secrets[0], client) // "Bot <token>"
 	if err != nil {
 		return nil, red.Error(fmt.Errorf("bot: discordgo session: %w", err))
 	}
-	s.Client = client
-	s.Identify.Intents = discordgo.IntentsGuilds
-	s.LogLevel = discordgo.LogWarning
-	s.SyncEvents = false // each event, so each interaction, in its own goroutine
-	s.ShouldReconnectOnError = true
-	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second}
 	routeDiscordgoLogs(log, red)
 
 	b := &Bot{
 		s:       s,
+		cfg:     cfg,
 		log:     log,
 		obs:     obs,
 		redact:  red,
@@ -163,6 +219,7 @@ func New(cfg Config) (*Bot, error) {
 		ready:   make(chan struct{}),
 		fetch:   newFetchClient(next, base),
 	}
+	b.chans.init()
 	b.ans = &answerer{
 		r:                 sessionResponder{s: s, buckets: &bucketPool{}},
 		log:               log,
@@ -176,25 +233,49 @@ func New(cfg Config) (*Bot, error) {
 	return b, nil
 }
 
-// Session is the underlying discordgo session, for what this package does
-// not wrap. Its Client sends REST calls to the configured base URL.
+// newSession makes a discordgo session sending REST calls through client.
+func newSession(token string, client *http.Client) (*discordgo.Session, error) {
+	s, err := discordgo.New(token)
+	if err != nil {
+		return nil, err
+	}
+	s.Client = client
+	s.Identify.Intents = discordgo.IntentsGuilds
+	s.LogLevel = discordgo.LogWarning
+	s.SyncEvents = false // each event, so each interaction, in its own goroutine
+	s.ShouldReconnectOnError = true
+	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second}
+	return s, nil
+}
+
+// Session is the discordgo session the bot makes REST calls with, for
+// what this package does not wrap. Its Client sends REST calls to the
+// configured base URL. It is never connected to the gateway: each shard
+// has a session of its own.
 func (b *Bot) Session() *discordgo.Session { return b.s }
 
-// Connected reports whether the gateway connection is up (for /healthz).
-func (b *Bot) Connected() bool { return b.connected.Load() }
-
-// Ready is closed once Run has connected and registered the commands.
+// Ready is closed once Run has connected its shards (and opened its HTTP
+// endpoint) and registered the commands.
 func (b *Bot) Ready() <-chan struct{} { return b.ready }
 
-// Run connects to the gateway, registers the commands with one bulk
-// overwrite (to Config.GuildID, or globally) once READY gives the
-// application ID, and hands every interaction to h until ctx is done. Then
-// it shuts down: interactions arriving from then on are answered with
-// ShutdownMessage, in-flight ones are given Config.ShutdownGrace to be
-// answered (after which their contexts are cancelled), and the gateway is
-// closed. Run returns nil after a shutdown asked for by ctx, or an error
-// (token redacted) if connecting or registering fails. Run may be called
-// once per Bot.
+// ApplicationID is the application's ID once Run has learned it ("" before).
+func (b *Bot) ApplicationID() string {
+	if p := b.appID.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// Run starts every way in — the HTTP endpoint when InteractionsAddr is
+// set, then the gateway shards unless Shards.Off — registers the commands
+// with one bulk overwrite (to Config.GuildID, or globally) once the
+// application ID is known, and hands every interaction to h until ctx is
+// done. Then it shuts down: interactions arriving from then on are
+// answered with ShutdownMessage, in-flight ones are given
+// Config.ShutdownGrace to be answered (after which their contexts are
+// cancelled), and the shards and the endpoint are closed. Run returns nil
+// after a shutdown asked for by ctx, or an error (token redacted) if
+// starting fails. Run may be called once per Bot.
 func (b *Bot) Run(ctx context.Context, h Handler) error {
 	if h == nil {
 		return errors.New("bot: Run: nil Handler")
@@ -213,134 +294,45 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 	b.mu.Lock()
 	b.handler, b.hctx = h, hctx
 	b.mu.Unlock()
+	defer b.shutdown(hcancel)
 
-	appIDs := make(chan string, 1)
-	var everConnected atomic.Bool
-	for _, remove := range []func(){
-		b.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
-			b.connected.Store(true)
-			id := ""
-			if r.Application != nil {
-				id = r.Application.ID
-			}
-			if id == "" && r.User != nil {
-				id = r.User.ID // a bot's user ID is its application ID
-			}
-			select {
-			case appIDs <- id:
-			default:
-			}
-		}),
-		b.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) {
-			b.connected.Store(true)
-			if everConnected.Swap(true) {
-				b.log.Info("gateway reconnected")
-				b.obs.Reconnect()
-			}
-		}),
-		b.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { b.connected.Store(true) }),
-		b.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
-			b.connected.Store(false)
-			b.log.Warn("gateway disconnected")
-		}),
-		b.s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-			if ic.Interaction != nil {
-				b.dispatch(ic.Interaction)
-			}
-		}),
-	} {
-		defer remove()
+	if b.cfg.InteractionsAddr != "" {
+		if err := b.listenHTTP(b.cfg.InteractionsAddr); err != nil {
+			return err
+		}
 	}
-
-	if err := b.open(ctx); err != nil {
-		return err
+	var appID string
+	var err error
+	if b.cfg.Shards.Off {
+		appID, err = b.applicationID(ctx)
+	} else {
+		appID, err = b.openShards(ctx)
 	}
 	if ctx.Err() != nil {
-		b.shutdown(hcancel)
 		return nil
 	}
-
-	var appID string
-	select {
-	case appID = <-appIDs:
-	case <-ctx.Done():
-		b.shutdown(hcancel)
-		return nil
-	case <-time.After(readyTimeout):
-		b.shutdown(hcancel)
-		return errors.New("bot: no READY from the gateway")
+	if err != nil {
+		return err
 	}
 	if appID == "" {
-		b.shutdown(hcancel)
-		return errors.New("bot: READY carried no application ID")
+		return errors.New("bot: Discord gave no application ID")
 	}
+	b.appID.Store(&appID)
 	if err := b.register(ctx, appID); err != nil {
-		b.shutdown(hcancel)
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
 	close(b.ready)
-	b.log.Info("bot ready", "application", appID)
+	b.log.Info("bot ready", "application", appID, "shards", b.cfg.Shards.String(), "http", b.cfg.InteractionsAddr)
 
 	<-ctx.Done()
-	b.shutdown(hcancel)
-	return nil
-}
-
-// open opens the gateway, giving up (and closing it later) when ctx ends
-// first.
-func (b *Bot) open(ctx context.Context) error {
-	opened := make(chan error, 1)
-	go func() { opened <- b.s.Open() }()
-	select {
-	case err := <-opened:
-		if err != nil {
-			return b.redact.Error(fmt.Errorf("bot: connect to the Discord gateway: %w", err))
-		}
-		b.connected.Store(true)
-		b.log.Info("gateway connected")
-		return nil
-	case <-ctx.Done():
-		select {
-		case err := <-opened:
-			if err == nil {
-				b.connected.Store(true)
-				return nil // Run's shutdown closes it
-			}
-		case <-time.After(5 * time.Second):
-			go func() {
-				if <-opened == nil {
-					_ = b.s.Close()
-				}
-			}()
-		}
-		return nil
-	}
-}
-
-// register overwrites the application's commands with Config.Commands.
-func (b *Bot) register(ctx context.Context, appID string) error {
-	if b.cmds == nil {
-		return nil
-	}
-	rctx, cancel := context.WithTimeout(ctx, registerTimeout)
-	defer cancel()
-	got, err := b.s.ApplicationCommandBulkOverwrite(appID, b.guildID, b.cmds, discordgo.WithContext(rctx))
-	if err != nil {
-		scope := "global"
-		if b.guildID != "" {
-			scope = "guild " + b.guildID
-		}
-		return b.redact.Error(fmt.Errorf("bot: register %d commands (%s): %w", len(b.cmds), scope, err))
-	}
-	b.log.Info("commands registered", "count", len(got), "guild", b.guildID)
 	return nil
 }
 
 // shutdown stops taking interactions, waits for in-flight ones, and closes
-// the gateway.
+// the shards and the HTTP endpoint.
 func (b *Bot) shutdown(hcancel context.CancelCauseFunc) {
 	b.mu.Lock()
 	b.draining = true
@@ -358,19 +350,19 @@ func (b *Bot) shutdown(hcancel context.CancelCauseFunc) {
 		cancel2()
 	}
 	cancel()
-	if err := b.s.Close(); err != nil {
-		b.log.Warn("closing the gateway", "err", b.redact.String(err.Error()))
+	b.closeShards()
+	if h := b.httpSrv.Load(); h != nil {
+		h.close()
+		b.log.Info("interactions endpoint closed")
 	}
-	b.connected.Store(false)
-	b.log.Info("gateway closed")
 }
 
 var errShuttingDown = errors.New("bot: shutting down")
 
-// dispatch answers one interaction: through the handler normally, with
-// ShutdownMessage once shutdown has begun. Pings are ignored (they come
-// only to HTTP endpoints).
-func (b *Bot) dispatch(i *discordgo.Interaction) {
+// dispatch answers one interaction through r: through the handler
+// normally, with ShutdownMessage once shutdown has begun. Pings are
+// ignored (the HTTP endpoint answers them itself).
+func (b *Bot) dispatch(i *discordgo.Interaction, r responder) {
 	if i.Type == discordgo.InteractionPing {
 		return
 	}
@@ -380,13 +372,17 @@ func (b *Bot) dispatch(i *discordgo.Interaction) {
 	b.mu.Unlock()
 	defer b.inflight.done()
 
+	ans := *b.ans
+	if r != nil {
+		ans.r = r
+	}
 	if draining || h == nil {
 		start := time.Now()
 		kind, name := Describe(i)
 		log := b.log.With("interaction", i.ID, "kind", kind, "name", name)
 		outcome := OutcomeShutdown
-		if b.ans.send(log, "callback", func(ctx context.Context) error {
-			return b.ans.r.Respond(ctx, i, textResponse(i, ShutdownMessage))
+		if ans.send(log, "callback", func(ctx context.Context) error {
+			return ans.r.Respond(ctx, i, textResponse(i, ShutdownMessage))
 		}) != nil {
 			outcome = OutcomeFailed
 		}
@@ -395,7 +391,7 @@ func (b *Bot) dispatch(i *discordgo.Interaction) {
 	}
 	ctx, cancel := context.WithDeadline(hctx, time.Now().Add(interactionLifetime))
 	defer cancel()
-	b.ans.answer(ctx, h, i)
+	ans.answer(ctx, h, i)
 }
 
 // tracker counts in-flight interactions; wait returns when none are left.
@@ -438,125 +434,6 @@ func (t *tracker) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// sessionResponder answers interactions through a discordgo session.
-type sessionResponder struct {
-	s       *discordgo.Session
-	buckets *bucketPool // rate-limit bucket IDs for answers (see request)
-}
-
-// Respond sends the callback as discordgo's InteractionRespond does, but
-// under a pooled rate-limit bucket ID (see request).
-func (r sessionResponder) Respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
-	var files []*discordgo.File
-	if resp.Data != nil {
-		files = resp.Data.Files
-	}
-	return r.request(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), callbackBody(resp), files)
-}
-
-// EditOriginal edits the original answer (PATCH
-// /webhooks/{app}/{token}/messages/@original), as discordgo's
-// InteractionResponseEdit does but under a pooled bucket ID (see request).
-func (r sessionResponder) EditOriginal(ctx context.Context, i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
-	return r.request(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), e, e.Files)
-}
-
-// FollowUp sends a follow-up message (POST /webhooks/{app}/{token}?wait=true),
-// as discordgo's FollowupMessageCreate does but under a pooled bucket ID.
-func (r sessionResponder) FollowUp(ctx context.Context, i *discordgo.Interaction, p *discordgo.WebhookParams) error {
-	return r.request(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token)+"?wait=true", p, p.Files)
-}
-
-// DeleteOriginal deletes the original answer, under a pooled bucket ID.
-func (r sessionResponder) DeleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
-	return r.request(ctx, "DELETE", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil, nil)
-}
-
-// request sends one answer to an interaction (see package-level request).
-//
-// Every request goes under a rate-limit bucket ID from r.buckets, not the
-// bucket discordgo would pick. For callbacks, follow-ups and deletes
-// discordgo keys the bucket by the URL, interaction token included, and its
-// rate limiter keeps every bucket it ever created: a few hundred bytes more
-// for every interaction, for as long as the bot runs. For JSON edits of the
-// original answer it uses one bucket shared by every webhook, and a bucket
-// holds its lock for the whole request: every deferred answer's edit waited
-// for the one before it to come back from Discord. A bucket serializes its
-// requests, so each answer in flight holds its own ID; there are at most as
-// many IDs as answers ever in flight at once.
-func (r sessionResponder) request(ctx context.Context, method, endpoint string, body any, files []*discordgo.File) error {
-	id := r.buckets.get()
-	defer r.buckets.release(r.s.Ratelimiter, id)
-	_, err := request(ctx, r.s, method, endpoint, id, body, files)
-	return err
-}
-
-// bucketPool hands out rate-limit bucket IDs, each to one request at a
-// time, and takes them back once their bucket would not delay the next
-// request.
-type bucketPool struct {
-	mu   sync.Mutex
-	free []string
-	n    int
-}
-
-func (p *bucketPool) get() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if k := len(p.free); k > 0 {
-		id := p.free[k-1]
-		p.free = p.free[:k-1]
-		return id
-	}
-	p.n++
-	return "interactions/callback#" + strconv.Itoa(p.n)
-}
-
-// release returns id when its bucket is unlocked and owes no wait (a
-// bucket Discord said was exhausted comes back when it resets); an ID
-// whose bucket is still locked is dropped.
-func (p *bucketPool) release(rl *discordgo.RateLimiter, id string) {
-	b := rl.GetBucket(id)
-	if !b.TryLock() {
-		return
-	}
-	wait := rl.GetWaitTime(b, 1)
-	b.Unlock()
-	put := func() {
-		p.mu.Lock()
-		p.free = append(p.free, id)
-		p.mu.Unlock()
-	}
-	if wait > 0 {
-		time.AfterFunc(wait, put)
-		return
-	}
-	put()
-}
-
-// autocompleteBody is an autocomplete callback as Discord wants it:
-// discordgo's omits an empty choices list, which Discord refuses.
-type autocompleteBody struct {
-	Type discordgo.InteractionResponseType `json:"type"`
-	Data struct {
-		Choices []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
-	} `json:"data"`
-}
-
-// callbackBody is what is marshalled for an interaction callback.
-func callbackBody(r *discordgo.InteractionResponse) any {
-	if r.Type != discordgo.InteractionApplicationCommandAutocompleteResult {
-		return r
-	}
-	var b autocompleteBody
-	b.Type = r.Type
-	b.Data.Choices = []*discordgo.ApplicationCommandOptionChoice{}
-	if r.Data != nil && r.Data.Choices != nil {
-		b.Data.Choices = r.Data.Choices
-	}
-	return b
 }
 
 // dgSink is where discordgo's package-wide Logger sends its lines: the

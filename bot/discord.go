@@ -264,12 +264,7 @@ func (b *Bot) StartForumPost(ctx context.Context, channelID, name string, first 
 // (1–100) messages of a channel, newest first.
 func (b *Bot) OwnMessages(ctx context.Context, channelID string, limit int) ([]*discordgo.Message, error) {
 	limit = max(1, min(limit, 100))
-	self := ""
-	b.s.State.RLock()
-	if b.s.State.User != nil {
-		self = b.s.State.User.ID
-	}
-	b.s.State.RUnlock()
+	self := b.ApplicationID() // a bot's user ID is its application ID
 	if self == "" {
 		return nil, errors.New("bot: own messages: not connected to Discord yet")
 	}
@@ -286,24 +281,4 @@ func (b *Bot) OwnMessages(ctx context.Context, channelID string, limit int) ([]*
 		}
 	}
 	return own, nil
-}
-
-// Channel returns a channel (or thread) from the gateway's cache, or asks
-// the REST API when the cache does not have it. The result is a copy the
-// caller may keep.
-func (b *Bot) Channel(ctx context.Context, channelID string) (*discordgo.Channel, error) {
-	st := b.s.State
-	if c, err := st.Channel(channelID); err == nil {
-		st.RLock()
-		cp := *c
-		st.RUnlock()
-		return &cp, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, restTimeout)
-	defer cancel()
-	c, err := b.s.Channel(channelID, discordgo.WithContext(ctx))
-	if err != nil {
-		return nil, b.redact.Error(fmt.Errorf("bot: channel %s: %w", channelID, err))
-	}
-	return c, nil
 }

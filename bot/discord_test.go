@@ -187,10 +187,16 @@ func TestSideEffects(t *testing.T) {
 	if reqs = rec.take(); len(reqs) != 1 || reqs[0].Path != "/api/v9/channels/c9" {
 		t.Errorf("Channel requests: %+v", reqs)
 	}
-	if err := b.s.State.GuildAdd(&discordgo.Guild{ID: "g1"}); err != nil {
+	// A shard's gateway cache knows c10.
+	shardSession, err := newSession("Bot x", b.s.Client)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.s.State.ChannelAdd(&discordgo.Channel{ID: "c10", Name: "cached", GuildID: "g1"}); err != nil {
+	b.shards = append(b.shards, &shard{id: 0, count: 1, s: shardSession})
+	if err := shardSession.State.GuildAdd(&discordgo.Guild{ID: "g1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := shardSession.State.ChannelAdd(&discordgo.Channel{ID: "c10", Name: "cached", GuildID: "g1"}); err != nil {
 		t.Fatal(err)
 	}
 	if ch, err := b.Channel(ctx, "c10"); err != nil || ch.Name != "cached" {
@@ -198,5 +204,12 @@ func TestSideEffects(t *testing.T) {
 	}
 	if reqs = rec.take(); len(reqs) != 0 {
 		t.Errorf("cached channel made requests: %+v", reqs)
+	}
+	// c9 came by REST: asked once, then kept.
+	if ch, err := b.Channel(ctx, "c9"); err != nil || ch.Name != "general" {
+		t.Errorf("c9 again: %v, %v", ch, err)
+	}
+	if reqs = rec.take(); len(reqs) != 0 {
+		t.Errorf("a channel looked up by REST was asked for again: %+v", reqs)
 	}
 }

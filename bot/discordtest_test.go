@@ -21,7 +21,8 @@ type countingObserver struct{ reconnects atomic.Int32 }
 
 func (*countingObserver) InteractionDone(string, string, string, time.Duration, bool) {}
 func (*countingObserver) RESTError(string, int)                                       {}
-func (o *countingObserver) Reconnect()                                                { o.reconnects.Add(1) }
+func (o *countingObserver) Reconnect(int)                                             { o.reconnects.Add(1) }
+func (*countingObserver) ShardState(int, string)                                      {}
 
 func msg(content string, flags discordgo.MessageFlags) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{
@@ -69,6 +70,10 @@ func testHandler(ctx context.Context, i *discordgo.Interaction) (*discordgo.Inte
 		r.Data.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 			discordgo.Button{Label: "Press", Style: discordgo.PrimaryButton, CustomID: "btn:1"},
 		}}}
+		return r, nil
+	case "file":
+		r := msg("your list", discordgo.MessageFlagsEphemeral)
+		r.Data.Files = []*discordgo.File{{Name: "list.json", ContentType: "application/json", Reader: strings.NewReader(`{"stories":[]}`)}}
 		return r, nil
 	case "boom":
 		panic("kaboom")

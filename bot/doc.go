@@ -1,8 +1,39 @@
-// Package bot carries every byte between Ficshelf and Discord: the gateway
-// session that receives interactions, the REST calls that answer them, the
-// command registration, and the side effects commands ask for (messages,
-// threads, forum posts, attachment downloads). It knows discordgo and the
-// small Handler interface; it does not import commands.
+// Package bot carries every byte between Ficshelf and Discord. It knows
+// discordgo and the small Handler interface; it does not import commands.
+//
+//   - One way out: the answerer (answer.go, responder.go, fit.go) sends a
+//     Handler's answer to its interaction — callback, deferral, edit,
+//     follow-ups — within Discord's limits, and discord.go does the side
+//     effects commands ask for (messages, threads, forum posts, channel
+//     look-ups, attachment downloads).
+//   - Several ways in: gateway shards (shards.go), one discordgo session per
+//     shard, and the signed HTTP endpoint (http.go). Both hand interactions
+//     to the same dispatch; only the first answer's path differs (a REST
+//     callback, or the HTTP response body).
+//   - Command registration on its own (register.go), once the application
+//     ID is known (from a shard's READY, or GET /applications/@me).
+//
+// # Shards
+//
+// Run reads GET /api/v10/gateway/bot, refuses to start (ErrSessionStartLimit,
+// with a log line) when session_start_limit.remaining cannot cover this
+// process's shards, and opens them in rounds: shards whose rate-limit keys
+// (shard_id % max_concurrency) differ identify together, each key once per
+// Config.IdentifyEvery (5 s); with Config.IdentifyGate, processes sharing
+// the token also take turns per key. Each session resumes on its own.
+// Gateway interactions of servers outside this process's shards ((guild_id
+// >> 22) % N) are ignored. ShardStates and the Observer report each shard.
+//
+// # HTTP interactions
+//
+// POST /interactions checks X-Signature-Ed25519 over X-Signature-Timestamp
+// + body against Config.PublicKey before anything else (401 when missing or
+// wrong, 413 over MaxInteractionBody, 401 when the timestamp is more than
+// MaxSignatureAge from now), answers PING with PONG, and dispatches the
+// rest; the first answer (the deferral when the handler is slow) is the
+// response body, within 3 s. An answer with files is sent as a deferral and
+// an edit, since the body is JSON. Channel facts come from the payload's
+// channel object, else one REST look-up cached for a minute.
 //
 // # Transport
 //

@@ -17,9 +17,12 @@ type Observer interface {
 	// with status 0 when the request failed without a response. route has
 	// no IDs or tokens (see Route).
 	RESTError(route string, status int)
-	// Reconnect is called each time the gateway connects again after the
-	// first connection of a Run.
-	Reconnect()
+	// Reconnect is called each time a gateway shard connects again after
+	// its first connection of a Run.
+	Reconnect(shard int)
+	// ShardState is called when a gateway shard's state changes (one of
+	// the Shard* constants).
+	ShardState(shard int, state string)
 }
 
 // Outcomes reported to Observer.InteractionDone.
@@ -37,4 +40,5 @@ type nopObserver struct{}
 
 func (nopObserver) InteractionDone(string, string, string, time.Duration, bool) {}
 func (nopObserver) RESTError(string, int)                                       {}
-func (nopObserver) Reconnect()                                                  {}
+func (nopObserver) Reconnect(int)                                               {}
+func (nopObserver) ShardState(int, string)                                      {}

@@ -31,7 +31,9 @@ func (o *recordingObserver) RESTError(route string, status int) {
 	o.restErrors = append(o.restErrors, fmt.Sprintf("%s %d", route, status))
 }
 
-func (o *recordingObserver) Reconnect() {
+func (o *recordingObserver) ShardState(int, string) {}
+
+func (o *recordingObserver) Reconnect(int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.reconnects++

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,6 +29,95 @@ type Config struct {
 	AO3BaseURL  string     // AO3_BASE_URL
 	LogLevel    slog.Level // LOG_LEVEL
 	MetricsAddr string     // METRICS_ADDR, "" = off
+
+	Shards           Shards // DISCORD_SHARDS (zero value: auto)
+	InteractionsAddr string // INTERACTIONS_ADDR, "" = no HTTP endpoint
+	PublicKey        string // DISCORD_PUBLIC_KEY, 64 hex characters (lower case); required with InteractionsAddr
+}
+
+// Shards is DISCORD_SHARDS: which gateway shards this process runs. The
+// zero value is "auto": as many as Discord recommends, all in this process.
+type Shards struct {
+	// Off: no gateway connection at all (HTTP interactions only).
+	Off bool
+	// Count is the total number of shards N; 0 means auto.
+	Count int
+	// First and Last are the shards this process runs (inclusive), within
+	// [0, Count). With Count 0 they are 0.
+	First, Last int
+}
+
+// Auto reports whether the shard count comes from Discord's recommendation.
+func (s Shards) Auto() bool { return !s.Off && s.Count == 0 }
+
+// String renders s the way DISCORD_SHARDS spells it.
+func (s Shards) String() string {
+	switch {
+	case s.Off:
+		return "off"
+	case s.Count == 0:
+		return "auto"
+	case s.First == 0 && s.Last == s.Count-1:
+		return strconv.Itoa(s.Count)
+	case s.First == s.Last:
+		return fmt.Sprintf("%d/%d", s.First, s.Count)
+	}
+	return fmt.Sprintf("%d-%d/%d", s.First, s.Last, s.Count)
+}
+
+// maxShards bounds N: far beyond any bot (Discord's largest run a few
+// thousand shards), small enough that a typo cannot ask for millions.
+const maxShards = 100000
+
+// ParseShards parses a DISCORD_SHARDS value: "auto" (or empty), "N",
+// "A-B/N", "A/N" or "off".
+func ParseShards(v string) (Shards, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	bad := func(why string) (Shards, error) {
+		return Shards{}, fmt.Errorf("must be auto, off, N, A/N or A-B/N (%s), got %q", why, v)
+	}
+	switch v {
+	case "", "auto":
+		return Shards{}, nil
+	case "off":
+		return Shards{Off: true}, nil
+	}
+	num := func(s string) (int, bool) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > maxShards || strings.HasPrefix(s, "+") {
+			return 0, false
+		}
+		return n, true
+	}
+	rng, total, slash := strings.Cut(v, "/")
+	if !slash {
+		n, ok := num(v)
+		if !ok || n < 1 {
+			return bad("N is a whole number of shards, at least 1")
+		}
+		return Shards{Count: n, First: 0, Last: n - 1}, nil
+	}
+	n, ok := num(total)
+	if !ok || n < 1 {
+		return bad("N is a whole number of shards, at least 1")
+	}
+	from, to, dash := strings.Cut(rng, "-")
+	a, okA := num(from)
+	b := a
+	okB := true
+	if dash {
+		b, okB = num(to)
+	}
+	if !okA || !okB {
+		return bad("A and B are shard numbers counted from 0")
+	}
+	if a > b {
+		return bad("A is at most B")
+	}
+	if b >= n {
+		return bad("shards are numbered 0 to N-1")
+	}
+	return Shards{Count: n, First: a, Last: b}, nil
 }
 
 // Error names the key whose value is wrong. Its message is one line, fit to
@@ -49,12 +139,13 @@ func Load(lookup func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		Token:       get("DISCORD_TOKEN", ""),
-		GuildID:     get("DISCORD_GUILD_ID", ""),
-		BaseURL:     strings.TrimRight(get("DISCORD_BASE_URL", DefaultBaseURL), "/"),
-		DBPath:      get("FICSHELF_DB", DefaultDB),
-		AO3BaseURL:  strings.TrimRight(get("AO3_BASE_URL", DefaultAO3URL), "/"),
-		MetricsAddr: get("METRICS_ADDR", ""),
+		InteractionsAddr: get("INTERACTIONS_ADDR", ""),
+		Token:            get("DISCORD_TOKEN", ""),
+		GuildID:          get("DISCORD_GUILD_ID", ""),
+		BaseURL:          strings.TrimRight(get("DISCORD_BASE_URL", DefaultBaseURL), "/"),
+		DBPath:           get("FICSHELF_DB", DefaultDB),
+		AO3BaseURL:       strings.TrimRight(get("AO3_BASE_URL", DefaultAO3URL), "/"),
+		MetricsAddr:      get("METRICS_ADDR", ""),
 	}
 	if c.Token == "" {
 		return c, &Error{"DISCORD_TOKEN", "is required (the bot token from the Discord developer portal)"}
@@ -82,6 +173,29 @@ func Load(lookup func(string) string) (Config, error) {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			return c, &Error{"METRICS_ADDR", "must be host:port, e.g. 127.0.0.1:9090, or empty"}
 		}
+	}
+	shards, err := ParseShards(get("DISCORD_SHARDS", "auto"))
+	if err != nil {
+		return c, &Error{"DISCORD_SHARDS", err.Error()}
+	}
+	c.Shards = shards
+	if c.InteractionsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.InteractionsAddr); err != nil {
+			return c, &Error{"INTERACTIONS_ADDR", "must be host:port or :port, e.g. :8080, or empty"}
+		}
+	}
+	key := strings.ToLower(get("DISCORD_PUBLIC_KEY", ""))
+	switch {
+	case key == "" && c.InteractionsAddr != "":
+		return c, &Error{"DISCORD_PUBLIC_KEY", "is required with INTERACTIONS_ADDR (the application's public key from the developer portal, General Information)"}
+	case key != "":
+		if b, err := hex.DecodeString(key); err != nil || len(b) != 32 {
+			return c, &Error{"DISCORD_PUBLIC_KEY", fmt.Sprintf("must be 64 hexadecimal characters (the application's public key), got %d characters", len(key))}
+		}
+		c.PublicKey = key
+	}
+	if c.Shards.Off && c.InteractionsAddr == "" {
+		return c, &Error{"DISCORD_SHARDS", "is off, so INTERACTIONS_ADDR must be set: with neither a gateway nor an HTTP endpoint no interaction can arrive"}
 	}
 	return c, nil
 }

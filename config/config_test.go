@@ -82,3 +82,70 @@ func TestTokenNeverEchoed(t *testing.T) {
 		t.Errorf("got %v; the token must not appear", err)
 	}
 }
+
+func TestParseShards(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Shards
+	}{
+		{"", Shards{}},
+		{"auto", Shards{}},
+		{"AUTO", Shards{}},
+		{"off", Shards{Off: true}},
+		{"1", Shards{Count: 1}},
+		{"4", Shards{Count: 4, Last: 3}},
+		{"0-1/4", Shards{Count: 4, First: 0, Last: 1}},
+		{"2-3/4", Shards{Count: 4, First: 2, Last: 3}},
+		{"3/4", Shards{Count: 4, First: 3, Last: 3}},
+		{" 0/2 ", Shards{Count: 2}},
+	} {
+		got, err := ParseShards(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseShards(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
+		if err == nil && tc.in != "" && tc.in != "AUTO" {
+			back, err := ParseShards(got.String())
+			if err != nil || back != got {
+				t.Errorf("ParseShards(%q.String() = %q) = %+v, %v", tc.in, got.String(), back, err)
+			}
+		}
+	}
+	for _, in := range []string{"0", "-1", "x", "2/2", "3-1/4", "0-4/4", "1/0", "a-b/4", "1-/4", "/4", "4/", "1.5", "+2", "200000", "0-1-2/4"} {
+		if got, err := ParseShards(in); err == nil {
+			t.Errorf("ParseShards(%q) = %+v, want an error", in, got)
+		}
+	}
+}
+
+func TestLoadShardsAndInteractions(t *testing.T) {
+	key := strings.Repeat("ab", 32)
+	c, err := Load(lookup(map[string]string{"DISCORD_TOKEN": "t", "DISCORD_SHARDS": "1-2/4", "INTERACTIONS_ADDR": ":8080", "DISCORD_PUBLIC_KEY": strings.ToUpper(key)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Shards != (Shards{Count: 4, First: 1, Last: 2}) || c.InteractionsAddr != ":8080" || c.PublicKey != key {
+		t.Errorf("got %+v", c)
+	}
+	if _, err := Load(lookup(map[string]string{"DISCORD_TOKEN": "t", "DISCORD_SHARDS": "off", "INTERACTIONS_ADDR": "127.0.0.1:0", "DISCORD_PUBLIC_KEY": key})); err != nil {
+		t.Errorf("HTTP only: %v", err)
+	}
+	for _, tc := range []struct {
+		env map[string]string
+		key string
+	}{
+		{map[string]string{"DISCORD_SHARDS": "5/4"}, "DISCORD_SHARDS"},
+		{map[string]string{"DISCORD_SHARDS": "many"}, "DISCORD_SHARDS"},
+		{map[string]string{"DISCORD_SHARDS": "off"}, "DISCORD_SHARDS"},
+		{map[string]string{"INTERACTIONS_ADDR": "8080"}, "INTERACTIONS_ADDR"},
+		{map[string]string{"INTERACTIONS_ADDR": ":8080"}, "DISCORD_PUBLIC_KEY"},
+		{map[string]string{"INTERACTIONS_ADDR": ":8080", "DISCORD_PUBLIC_KEY": "abc"}, "DISCORD_PUBLIC_KEY"},
+		{map[string]string{"DISCORD_PUBLIC_KEY": strings.Repeat("zz", 32)}, "DISCORD_PUBLIC_KEY"},
+	} {
+		tc.env["DISCORD_TOKEN"] = "t"
+		_, err := Load(lookup(tc.env))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != tc.key || strings.Contains(ce.Error(), "\n") {
+			t.Errorf("Load(%v) = %v, want one line about %s", tc.env, err, tc.key)
+		}
+	}
+}

@@ -78,6 +78,23 @@
 //     heartbeat ACKs, RESUME with replay, RESUMED. Controls: Reconnect (op 7),
 //     InvalidateSession (op 9), DropConnections; WaitReady, WaitIdentified,
 //     WaitResumed, GatewayStats.
+//   - Shards (shards.go): GET /gateway/bot answers WithShards,
+//     WithMaxConcurrency and WithSessionStartLimit (each identify uses one);
+//     IDENTIFY's "shard" is checked (close 4010 when invalid); each shard's
+//     READY lists only its servers and every event goes to the session of
+//     (guild_id >> 22) % shard_count. An identify before its rate-limit
+//     key (shard_id % max_concurrency) has waited the window (5 s, on
+//     sharded identifies; WithIdentifyWindow for all) gets op 9 and a
+//     closed socket (IdentifyRejections). GuildOnShard seeds a server on a
+//     given shard; ShardSessions, WaitShards; SendToShard misroutes on
+//     purpose.
+//   - HTTP delivery (httpdelivery.go): SetInteractionsEndpoint makes Send
+//     POST each interaction to the bot, signed (X-Signature-Ed25519 over
+//     X-Signature-Timestamp + body) with the application's key, whose
+//     public half PublicKey gives as DISCORD_PUBLIC_KEY takes it; the
+//     response body is checked and recorded as a callback is.
+//     PostInteraction sends anything (pings, forged, unsigned, stale)
+//     and returns the status; Ping, Sign.
 //   - Recording: Messages, Message, WaitMessage, WaitNewMessage, Threads,
 //     Deletions, Requests, Downloads, Violations, Commands, CommandsJSON.
 //   - Validation on its own, for unit tests of other packages:
@@ -98,9 +115,8 @@
 //
 // # Caveats
 //
-// Frames are plain JSON text (no zlib). One gateway session is current at a
-// time; there are no shards, intents are ignored and no MESSAGE_CREATE events
-// are sent (THREAD_CREATE/THREAD_DELETE/CHANNEL_DELETE are). Top-level
+// Frames are plain JSON text (no zlib). One gateway session is current per
+// shard; intents are ignored and no MESSAGE_CREATE events are sent (THREAD_CREATE/THREAD_DELETE/CHANNEL_DELETE are). Top-level
 // components other than action rows (components v2) are reported as
 // violations. The 15-minute token lifetime is not enforced.
 package discordtest

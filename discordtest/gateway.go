@@ -24,19 +24,33 @@ type gateway struct {
 	mu       sync.Mutex
 	changed  chan struct{}
 	sessions map[string]*gwSession
-	current  *gwSession
+	current  map[int]*gwSession // by shard ID: the session each shard's events go to
 	conns    map[*gwConn]bool
 	closed   bool
+
+	// Sharding (see shards.go): what GET /gateway/bot says, and when each
+	// rate-limit key (shard_id % max_concurrency) last identified.
+	recommended    int
+	maxConcurrency int
+	startTotal     int
+	startRemaining int
+	window         time.Duration
+	windowAll      bool // enforce the window on unsharded identifies too
+	lastIdentify   map[int]time.Time
+	rejected       []IdentifyRejection
 
 	identifies, resumes, heartbeats, connects int
 }
 
 type gwSession struct {
-	id    string
-	seq   int64
-	log   [][]byte // dispatch frames, index i has seq i+1
-	conn  *gwConn
-	ready bool
+	id         string
+	seq        int64
+	log        [][]byte // dispatch frames, index i has seq i+1
+	conn       *gwConn
+	ready      bool
+	shard      int // shard ID
+	shardCount int // shard count it identified with (1 when unsharded)
+	identified time.Time
 }
 
 type gwConn struct {
@@ -55,7 +69,18 @@ type frame struct {
 func (g *gateway) init() {
 	g.changed = make(chan struct{})
 	g.sessions = map[string]*gwSession{}
+	g.current = map[int]*gwSession{}
 	g.conns = map[*gwConn]bool{}
+	g.lastIdentify = map[int]time.Time{}
+	if g.recommended == 0 {
+		g.recommended = 1
+	}
+	if g.maxConcurrency == 0 {
+		g.maxConcurrency = 1
+	}
+	if g.startTotal == 0 {
+		g.startTotal, g.startRemaining = 1000, 1000
+	}
 }
 
 func (g *gateway) notifyLocked() {
@@ -149,15 +174,45 @@ func dispatchFrame(seq int64, t string, data json.RawMessage) []byte {
 	return append(b, '}')
 }
 
-// dispatch sends an event to the current session (dropped when none).
-func (g *gateway) dispatch(t string, d any) bool {
+// dispatch sends an event about guildID to the session of the shard that
+// guild belongs to, (guild_id >> 22) % shard_count, as Discord routes it;
+// guildID "" goes to every session (shard 0 alone would get a DM, but the
+// events the server sends without a guild concern them all). It reports
+// whether some session got it.
+func (g *gateway) dispatch(guildID, t string, d any) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.current == nil {
+	sent := false
+	for _, sess := range g.current {
+		if guildID == "" || ShardOf(guildID, sess.shardCount) == sess.shard {
+			g.sendLocked(sess, t, d)
+			sent = true
+		}
+	}
+	return sent
+}
+
+// dispatchTo sends an event to shard's session whatever guild it is
+// about (to test that a bot ignores what is not its own).
+func (g *gateway) dispatchTo(shard int, t string, d any) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	sess := g.current[shard]
+	if sess == nil {
 		return false
 	}
-	g.sendLocked(g.current, t, d)
+	g.sendLocked(sess, t, d)
 	return true
+}
+
+// sessionFor returns the current session that receives guildID's events.
+func (g *gateway) sessionForLocked(guildID string) *gwSession {
+	for _, sess := range g.current {
+		if ShardOf(guildID, sess.shardCount) == sess.shard {
+			return sess
+		}
+	}
+	return nil
 }
 
 func (g *gateway) serve(s *Server, w http.ResponseWriter, r *http.Request) {
@@ -234,23 +289,38 @@ func (g *gateway) closeWith(c *gwConn, code int, text string) {
 func (g *gateway) identify(s *Server, c *gwConn, d json.RawMessage) bool {
 	var id struct {
 		Token string `json:"token"`
+		Shard []int  `json:"shard"`
 	}
 	_ = json.Unmarshal(d, &id)
 	if id.Token != "Bot "+s.Token {
 		g.closeWith(c, 4004, "Authentication failed.")
 		return false
 	}
-	ready, guilds := s.readyPayload()
+	shard, count := 0, 1
+	if id.Shard != nil {
+		if len(id.Shard) != 2 || id.Shard[1] < 1 || id.Shard[0] < 0 || id.Shard[0] >= id.Shard[1] {
+			g.closeWith(c, 4010, "Invalid shard.")
+			return false
+		}
+		shard, count = id.Shard[0], id.Shard[1]
+	}
+	if g.refuseIdentify(c, shard, count) {
+		return false
+	}
+	ready, guilds := s.readyPayload(shard, count)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c.sess != nil && c.sess.conn == c {
 		c.sess.conn = nil
 	}
-	sess := &gwSession{id: randomID(), conn: c}
+	sess := &gwSession{id: randomID(), conn: c, shard: shard, shardCount: count, identified: time.Now()}
 	c.sess = sess
 	g.sessions[sess.id] = sess
-	g.current = sess
+	g.current[shard] = sess
 	ready["session_id"] = sess.id
+	if id.Shard != nil {
+		ready["shard"] = []int{shard, count}
+	}
 	g.sendLocked(sess, "READY", ready)
 	for _, gd := range guilds {
 		g.sendLocked(sess, "GUILD_CREATE", gd)
@@ -285,7 +355,7 @@ func (g *gateway) resume(s *Server, c *gwConn, d json.RawMessage) bool {
 	}
 	sess.conn = c
 	c.sess = sess
-	g.current = sess
+	g.current[sess.shard] = sess
 	for _, b := range sess.log[rs.Seq:] {
 		if err := c.writeRaw(b); err != nil {
 			return false
@@ -297,13 +367,17 @@ func (g *gateway) resume(s *Server, c *gwConn, d json.RawMessage) bool {
 	return true
 }
 
-// readyPayload builds READY (without session_id) and GUILD_CREATE payloads.
-func (s *Server) readyPayload() (map[string]any, []*discordgo.Guild) {
+// readyPayload builds READY (without session_id) and GUILD_CREATE payloads
+// for shard of count: the guilds whose events go to that shard.
+func (s *Server) readyPayload(shard, count int) (map[string]any, []*discordgo.Guild) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var stubs []map[string]any
 	var full []*discordgo.Guild
 	for _, g := range s.guilds {
+		if ShardOf(g.g.ID, count) != shard {
+			continue
+		}
 		stubs = append(stubs, map[string]any{"id": g.g.ID, "unavailable": true})
 		gd := *g.g
 		gd.JoinedAt = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -344,33 +418,34 @@ func (s *Server) wsURL() string {
 	return "ws://" + strings.TrimPrefix(s.URL, "http://") + gatewayPath
 }
 
-// Reconnect sends op 7 RECONNECT to the connected session; discordgo closes
-// and resumes.
+// Reconnect sends op 7 RECONNECT to every connected session (every
+// shard); discordgo closes and resumes.
 func (s *Server) Reconnect() {
 	g := &s.gw
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.current != nil && g.current.conn != nil {
-		_ = g.current.conn.write(frame{Op: 7, D: json.RawMessage("null")})
+	for _, sess := range g.current {
+		if sess.conn != nil {
+			_ = sess.conn.write(frame{Op: 7, D: json.RawMessage("null")})
+		}
 	}
 }
 
-// InvalidateSession sends op 9 INVALID_SESSION (not resumable) and forgets
-// the session; discordgo identifies again on the same socket.
+// InvalidateSession sends op 9 INVALID_SESSION (not resumable) to every
+// current session and forgets them; discordgo identifies again on the
+// same socket.
 func (s *Server) InvalidateSession() {
 	g := &s.gw
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	sess := g.current
-	if sess == nil {
-		return
-	}
-	delete(g.sessions, sess.id)
-	g.current = nil
-	if c := sess.conn; c != nil {
-		_ = c.write(frame{Op: 9, D: json.RawMessage("false")})
-		c.sess = nil
-		sess.conn = nil
+	for shard, sess := range g.current {
+		delete(g.sessions, sess.id)
+		delete(g.current, shard)
+		if c := sess.conn; c != nil {
+			_ = c.write(frame{Op: 9, D: json.RawMessage("false")})
+			c.sess = nil
+			sess.conn = nil
+		}
 	}
 	g.notifyLocked()
 }
@@ -392,9 +467,10 @@ func (s *Server) DropConnections() {
 // GatewayStats counts gateway events since the server started.
 type GatewayStats struct {
 	Connects, Identifies, Resumes, Heartbeats int
-	// Connected: a live socket carries a ready (or resumed) session and has
-	// sent its first heartbeat, which discordgo does as the last step of
-	// connecting, so tests never act on a half-open discordgo session.
+	// Connected: for every shard that has a session, a live socket
+	// carries it ready (or resumed) and has sent its first heartbeat,
+	// which discordgo does as the last step of connecting, so tests never
+	// act on a half-open discordgo session.
 	Connected bool
 }
 
@@ -407,10 +483,20 @@ func (s *Server) GatewayStats() GatewayStats {
 }
 
 func (g *gateway) statsLocked() GatewayStats {
+	connected := len(g.current) > 0
+	for _, sess := range g.current {
+		connected = connected && sessionUp(sess)
+	}
 	return GatewayStats{
 		Connects: g.connects, Identifies: g.identifies, Resumes: g.resumes, Heartbeats: g.heartbeats,
-		Connected: g.current != nil && g.current.conn != nil && g.current.ready && g.current.conn.beats > 0,
+		Connected: connected,
 	}
+}
+
+// sessionUp: a live socket carries the session, ready, and it has sent its
+// first heartbeat.
+func sessionUp(sess *gwSession) bool {
+	return sess != nil && sess.conn != nil && sess.ready && sess.conn.beats > 0
 }
 
 // Identifies returns how many IDENTIFYs succeeded.
@@ -449,14 +535,29 @@ func (s *Server) WaitResumed(ctx context.Context, n int) error {
 	return nil
 }
 
-// Dispatch sends any gateway event to the connected session (e.g.
-// "GUILD_DELETE"); it reports false when no session exists.
-func (s *Server) Dispatch(event string, data any) bool { return s.gw.dispatch(event, data) }
+// Dispatch sends any gateway event (e.g. "GUILD_DELETE") to the session of
+// the shard its "guild_id" belongs to, or to every session when it has
+// none; it reports false when no session got it.
+func (s *Server) Dispatch(event string, data any) bool {
+	var probe struct {
+		GuildID string `json:"guild_id"`
+	}
+	if b, err := json.Marshal(data); err == nil {
+		_ = json.Unmarshal(b, &probe)
+	}
+	return s.gw.dispatch(probe.GuildID, event, data)
+}
 
-// ready reports whether a session is connected and ready (WaitReady's
-// condition, without waiting).
-func (g *gateway) ready() bool {
+// readyFor reports whether the session receiving guildID's events is
+// connected and ready.
+func (g *gateway) readyFor(guildID string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.statsLocked().Connected
+	return sessionUp(g.sessionForLocked(guildID))
+}
+
+// guildPayloads returns every guild's GUILD_CREATE payload.
+func (s *Server) guildPayloads() []*discordgo.Guild {
+	_, guilds := s.readyPayload(0, 1)
+	return guilds
 }

@@ -23,6 +23,7 @@ type interactionState struct {
 	followups   []*Message
 	rejections  []int // Discord error codes the server answered callbacks with
 	baseEdits   int   // edits of the original when the callback arrived
+	viaHTTP     bool  // delivered by POST to the bot's endpoint
 }
 
 // Answer is what the bot did with an interaction, as of a moment.
@@ -516,28 +517,38 @@ func (s *Server) channelCopy(id string) *discordgo.Channel {
 // send dispatches i, encoding it first unless payload is given.
 func (s *Server) send(t testing.TB, i *discordgo.Interaction, payload json.RawMessage) *Pending {
 	t.Helper()
-	if !s.gw.ready() {
-		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
-		defer cancel()
-		if err := s.WaitReady(ctx); err != nil {
-			t.Fatalf("discordtest: Send: %v", err)
-		}
-	}
 	if payload == nil {
 		var err error
 		if payload, err = interactionJSON(i, s.channelCopy(i.ChannelID)); err != nil {
 			t.Fatalf("discordtest: Send: %v", err)
 		}
 	}
+	if s.httpEndpoint() != "" {
+		return s.deliverHTTP(t, i, payload)
+	}
+	if !s.gw.readyFor(i.GuildID) {
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+		defer cancel()
+		g := &s.gw
+		if err := g.waitFor(ctx, func() bool { return sessionUp(g.sessionForLocked(i.GuildID)) }); err != nil {
+			t.Fatalf("discordtest: Send: no ready session for shard of guild %s: %v", i.GuildID, err)
+		}
+	}
+	st := s.track(i)
+	if !s.gw.dispatch(i.GuildID, "INTERACTION_CREATE", payload) {
+		t.Fatalf("discordtest: Send: no gateway session")
+	}
+	return &Pending{s: s, st: st}
+}
+
+// track records i as dispatched now.
+func (s *Server) track(i *discordgo.Interaction) *interactionState {
 	st := &interactionState{i: i, fromMessage: i.Message != nil, sentAt: time.Now()}
 	s.mu.Lock()
 	s.inter[i.ID] = st
 	s.interTok[i.Token] = st
 	s.mu.Unlock()
-	if !s.gw.dispatch("INTERACTION_CREATE", payload) {
-		t.Fatalf("discordtest: Send: no gateway session")
-	}
-	return &Pending{s: s, st: st}
+	return st
 }
 
 // Click sends a component interaction for the button customID on msg by
@@ -629,11 +640,21 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request, path, id, toke
 	}
 	s.mu.Lock()
 	st := s.inter[id]
-	if st == nil || st.i.Token != token {
+	if st == nil || st.i.Token != token || st.viaHTTP {
+		// An interaction delivered by HTTP is answered in the response:
+		// a REST callback for it is unknown to Discord.
 		s.mu.Unlock()
 		writeError(w, http.StatusNotFound, 10062, "Unknown interaction")
 		return
 	}
+	s.mu.Unlock()
+	s.acceptCallback(w, r, path, st, b, arrived)
+}
+
+// acceptCallback checks and records the first answer to st, arrived at
+// arrived: a REST callback, or an HTTP interaction's response body.
+func (s *Server) acceptCallback(w http.ResponseWriter, r *http.Request, path string, st *interactionState, b body, arrived time.Time) {
+	s.mu.Lock()
 	switch {
 	case arrived.Sub(st.sentAt) > s.window:
 		st.rejections = append(st.rejections, 10062)
@@ -663,6 +684,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request, path, id, toke
 	var p msgPayload
 	var comps []discordgo.MessageComponent
 	var data *discordgo.InteractionResponseData
+	var err error
 	if len(resp.Data) > 0 && string(resp.Data) != "null" {
 		p, comps, err = parseMsg(resp.Data)
 	}

@@ -243,9 +243,9 @@ func (s *Server) DeleteChannel(id string) {
 
 func (s *Server) dispatchChannelDelete(ch *discordgo.Channel) {
 	if ch.IsThread() {
-		s.gw.dispatch("THREAD_DELETE", map[string]any{"id": ch.ID, "guild_id": ch.GuildID, "parent_id": ch.ParentID, "type": ch.Type})
+		s.gw.dispatch(ch.GuildID, "THREAD_DELETE", map[string]any{"id": ch.ID, "guild_id": ch.GuildID, "parent_id": ch.ParentID, "type": ch.Type})
 	} else {
-		s.gw.dispatch("CHANNEL_DELETE", ch)
+		s.gw.dispatch(ch.GuildID, "CHANNEL_DELETE", ch)
 	}
 }
 

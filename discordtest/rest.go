@@ -81,9 +81,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 	case n == 1 && at(0, "gateway") && m == http.MethodGet:
 		h = func() { writeJSON(w, 200, map[string]any{"url": s.wsURL()}) }
 	case n == 2 && at(0, "gateway") && at(1, "bot") && m == http.MethodGet:
-		h = func() {
-			writeJSON(w, 200, map[string]any{"url": s.wsURL(), "shards": 1, "session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
-		}
+		h = func() { writeJSON(w, 200, s.gatewayBot()) }
 	case n == 2 && at(0, "users") && at(1, "@me") && m == http.MethodGet:
 		h = func() { writeJSON(w, 200, s.BotUser) }
 	case (n == 2 && at(0, "applications") && at(1, "@me") || n == 3 && at(0, "oauth2") && at(1, "applications") && at(2, "@me")) && m == http.MethodGet:
@@ -553,7 +551,7 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request, path, chID,
 	s.notifyLocked()
 	cp := *th
 	s.mu.Unlock()
-	s.gw.dispatch("THREAD_CREATE", &cp)
+	s.gw.dispatch(cp.GuildID, "THREAD_CREATE", &cp)
 	if forum {
 		out := struct {
 			*discordgo.Channel

@@ -67,6 +67,8 @@ type Server struct {
 	faults      []*fault
 	cbDelay     time.Duration
 	requests    []Request
+	endpoint    string // Interactions Endpoint URL; "" = the gateway
+	keys        httpKeys
 
 	gw gateway
 }
@@ -133,6 +135,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		inter:       map[string]*interactionState{},
 		interTok:    map[string]*interactionState{},
 		attach:      map[string]*attachment{},
+		keys:        newHTTPKeys(),
 	}
 	for _, o := range opts {
 		o(s)
@@ -273,15 +276,14 @@ func (s *Server) AddGuild(name string) *discordgo.Guild {
 func (s *Server) afterSeed(event, id string) {
 	switch event {
 	case "GUILD_CREATE":
-		_, guilds := s.readyPayload()
-		for _, g := range guilds {
+		for _, g := range s.guildPayloads() {
 			if g.ID == id {
-				s.gw.dispatch(event, g)
+				s.gw.dispatch(g.ID, event, g)
 			}
 		}
 	default:
 		if ch := s.Channel(id); ch != nil {
-			s.gw.dispatch(event, ch)
+			s.gw.dispatch(ch.GuildID, event, ch)
 		}
 	}
 }
@@ -358,7 +360,7 @@ func (s *Server) AddMember(guildID, username string, perms int64) *discordgo.Mem
 	s.users[u.ID] = u
 	m := copyMember(s.addMemberLocked(g, u, perms))
 	s.mu.Unlock()
-	s.gw.dispatch("GUILD_MEMBER_ADD", m)
+	s.gw.dispatch(m.GuildID, "GUILD_MEMBER_ADD", m)
 	s.mu.Lock()
 	return m
 }

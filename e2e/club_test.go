@@ -12,9 +12,9 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/bot"
 	"ficshelf/discordtest"
 	"ficshelf/fic"
+	"ficshelf/jobs/jobstest"
 	"ficshelf/store"
 )
 
@@ -45,7 +45,7 @@ func waitAnnouncements(t *testing.T, e *Env, channelID string, n int) []*discord
 func settle() { time.Sleep(150 * time.Millisecond) }
 
 func TestClubEndToEnd(t *testing.T) {
-	clk := bot.NewFakeClock(clubT0)
+	clk := jobstest.NewFakeClock(clubT0)
 	var story store.StoryRecord
 	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Long Way Round", fic.RatingMature, nil, 5, 5)
@@ -207,7 +207,7 @@ func TestClubEndToEnd(t *testing.T) {
 }
 
 func TestClubWorkInProgressExtendsAndMissedCheckpoints(t *testing.T) {
-	clk := bot.NewFakeClock(clubT0)
+	clk := jobstest.NewFakeClock(clubT0)
 	var story store.StoryRecord
 	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Still Writing", fic.RatingGeneral, nil, 3, 0)
@@ -306,7 +306,7 @@ func nonceOf(guild, club string, n int) string {
 }
 
 func TestClubCrashBetweenPostingAndRecording(t *testing.T) {
-	clk := bot.NewFakeClock(clubT0)
+	clk := jobstest.NewFakeClock(clubT0)
 	var club store.Club
 	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
 		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Crash Course", fic.RatingGeneral, nil, 2, 2)
@@ -374,7 +374,7 @@ func TestClubThousandCheckpointsInOneMinute(t *testing.T) {
 		t.Skip("1,000 clubs: skipped in -short")
 	}
 	const clubs = 1000
-	clk := bot.NewFakeClock(clubT0)
+	clk := jobstest.NewFakeClock(clubT0)
 	var channels []*discordgo.Channel
 	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
 		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Everyone Reads", fic.RatingGeneral, nil, 3, 3)
@@ -414,7 +414,7 @@ func TestClubThousandCheckpointsInOneMinute(t *testing.T) {
 }
 
 func TestClubEndsWhenItsChannelIsDeleted(t *testing.T) {
-	clk := bot.NewFakeClock(clubT0)
+	clk := jobstest.NewFakeClock(clubT0)
 	var club store.Club
 	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
 		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Nowhere", fic.RatingGeneral, nil, 3, 3)

@@ -20,6 +20,8 @@ import (
 	"ficshelf/config"
 	"ficshelf/discordtest"
 	"ficshelf/fic"
+	"ficshelf/jobs"
+	"ficshelf/jobs/jobstest"
 	"ficshelf/store"
 )
 
@@ -62,6 +64,13 @@ type options struct {
 	now     func() time.Time
 	seed    func(t *testing.T, st *store.Store, e *Env)
 	srvOpts []discordtest.Option
+	cfg     func(e *Env, c *config.Config)
+}
+
+// WithConfig changes the bot's configuration before it starts (shards,
+// HTTP interactions, metrics); e.Srv is up and seeded when fn runs.
+func WithConfig(fn func(e *Env, c *config.Config)) Option {
+	return func(o *options) { o.cfg = fn }
 }
 
 // Option changes how Start sets up the environment.
@@ -125,6 +134,9 @@ func Start(t *testing.T, opts ...Option) *Env {
 		AO3BaseURL: ao3,
 		LogLevel:   slog.LevelDebug,
 	}
+	if e.opts.cfg != nil {
+		e.opts.cfg(e, &e.Cfg)
+	}
 	if e.opts.seed != nil {
 		st, err := store.Open(e.Cfg.DBPath, store.Options{})
 		if err != nil {
@@ -161,10 +173,15 @@ func (e *Env) Begin() {
 	e.mu.Unlock()
 
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var clock jobs.Clock // nil: the system clock
+	if e.opts.now != nil {
+		clock = jobstest.FuncClock{NowFunc: e.opts.now}
+	}
 	go func() {
 		done <- app.Run(ctx, e.Cfg, app.Options{
 			Logger:  log,
 			Now:     e.opts.now,
+			Clock:   clock,
 			Wrap:    e.opts.wrap,
 			Started: func() { close(started) },
 		})
@@ -178,6 +195,9 @@ func (e *Env) Begin() {
 		e.t.Fatalf("bot stopped before it was ready: %v", err)
 	case <-time.After(20 * time.Second):
 		e.t.Fatal("bot not ready after 20 s")
+	}
+	if e.Cfg.Shards.Off {
+		return // HTTP interactions only: no gateway session to wait for
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel2()

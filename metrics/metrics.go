@@ -31,8 +31,22 @@ type StoreStats struct {
 
 // Health is what /healthz checks.
 type Health struct {
+	// GatewayConnected reports whether every gateway shard is ready; nil
+	// for a process without gateway (HTTP interactions only).
 	GatewayConnected func() bool
 	DatabaseOpen     func() bool
+	// Shards, when set, lists each gateway shard's state ("ready" is
+	// healthy), reported as "shards".
+	Shards func() []ShardState
+	// Interactions, when set, reports whether the HTTP interactions
+	// endpoint is listening.
+	Interactions func() bool
+}
+
+// ShardState is one gateway shard's state in /healthz.
+type ShardState struct {
+	ID    int    `json:"id"`
+	State string `json:"state"`
 }
 
 // Metrics holds Ficshelf's metrics. The zero value is not usable; call New.
@@ -43,7 +57,8 @@ type Metrics struct {
 	deferrals    *prometheus.CounterVec
 	restErrors   *prometheus.CounterVec
 	rateLimits   *prometheus.CounterVec
-	reconnects   prometheus.Counter
+	reconnects   *prometheus.CounterVec
+	shardUp      *prometheus.GaugeVec
 }
 
 // New returns Metrics registered in a fresh registry, including Go runtime
@@ -73,12 +88,16 @@ func New(store func() StoreStats) *Metrics {
 			Name: "ficshelf_discord_rate_limited_total",
 			Help: "Discord REST responses with status 429 (rate limited), by route.",
 		}, []string{"route"}),
-		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ficshelf_gateway_reconnects_total",
-			Help: "Gateway connections made after the first one (resumes and re-identifies).",
-		}),
+			Help: "Gateway connections made after the first one (resumes and re-identifies), by shard.",
+		}, []string{"shard"}),
+		shardUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ficshelf_gateway_shard_ready",
+			Help: "1 while a gateway shard of this process is ready (READY or RESUMED), 0 otherwise, by shard.",
+		}, []string{"shard"}),
 	}
-	m.reg.MustRegister(m.interactions, m.latency, m.deferrals, m.restErrors, m.rateLimits, m.reconnects,
+	m.reg.MustRegister(m.interactions, m.latency, m.deferrals, m.restErrors, m.rateLimits, m.reconnects, m.shardUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if store != nil {
 		m.reg.MustRegister(&storeCollector{stats: store})
@@ -104,23 +123,50 @@ func (m *Metrics) RESTError(route string, status int) {
 }
 
 // Reconnect implements bot.Observer.
-func (m *Metrics) Reconnect() { m.reconnects.Inc() }
+func (m *Metrics) Reconnect(shard int) { m.reconnects.WithLabelValues(strconv.Itoa(shard)).Inc() }
+
+// ShardState implements bot.Observer.
+func (m *Metrics) ShardState(shard int, state string) {
+	up := 0.0
+	if state == "ready" {
+		up = 1
+	}
+	m.shardUp.WithLabelValues(strconv.Itoa(shard)).Set(up)
+	m.reconnects.WithLabelValues(strconv.Itoa(shard)) // a shard that never reconnected shows 0
+}
 
 // Handler serves /metrics and /healthz. /healthz answers 200 with a JSON
-// body when the gateway is connected and the database open, 503 otherwise.
+// body when every gateway shard is ready (when the process has any), the
+// HTTP endpoint listens (when it has one) and the database is open, 503
+// otherwise. The body has a boolean per check and "shards": each shard's
+// id and state.
 func (m *Metrics) Handler(h Health) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		status := map[string]bool{
-			"gateway_connected": h.GatewayConnected != nil && h.GatewayConnected(),
-			"database_open":     h.DatabaseOpen != nil && h.DatabaseOpen(),
+		status := map[string]any{}
+		healthy := true
+		check := func(name string, ok bool) {
+			status[name] = ok
+			healthy = healthy && ok
+		}
+		if h.GatewayConnected != nil {
+			check("gateway_connected", h.GatewayConnected())
+		}
+		if h.Interactions != nil {
+			check("interactions_listening", h.Interactions())
+		}
+		check("database_open", h.DatabaseOpen != nil && h.DatabaseOpen())
+		if h.Shards != nil {
+			shards := h.Shards()
+			if shards == nil {
+				shards = []ShardState{}
+			}
+			status["shards"] = shards
 		}
 		code := http.StatusOK
-		for _, ok := range status {
-			if !ok {
-				code = http.StatusServiceUnavailable
-			}
+		if !healthy {
+			code = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)

@@ -16,7 +16,9 @@ func TestMetricsExposition(t *testing.T) {
 	m.InteractionDone("component", "kudos", "panic", time.Millisecond, false)
 	m.RESTError("/channels/{id}/messages", 429)
 	m.RESTError("/interactions/{id}/{token}/callback", 502)
-	m.Reconnect()
+	m.Reconnect(1)
+	m.ShardState(0, "ready")
+	m.ShardState(1, "disconnected")
 
 	srv := httptest.NewServer(m.Handler(Health{GatewayConnected: func() bool { return true }, DatabaseOpen: func() bool { return true }}))
 	defer srv.Close()
@@ -28,7 +30,10 @@ func TestMetricsExposition(t *testing.T) {
 		`ficshelf_interaction_duration_seconds_bucket{command="story",kind="command",le="0.05"} 1`,
 		`ficshelf_discord_rest_errors_total{route="/channels/{id}/messages",status="429"} 1`,
 		`ficshelf_discord_rate_limited_total{route="/channels/{id}/messages"} 1`,
-		`ficshelf_gateway_reconnects_total 1`,
+		`ficshelf_gateway_reconnects_total{shard="1"} 1`,
+		`ficshelf_gateway_reconnects_total{shard="0"} 0`,
+		`ficshelf_gateway_shard_ready{shard="0"} 1`,
+		`ficshelf_gateway_shard_ready{shard="1"} 0`,
 		`ficshelf_store_commits_total 7`,
 		`ficshelf_store_commit_seconds_total 1.5`,
 		`ficshelf_store_open_read_transactions 2`,
@@ -79,4 +84,24 @@ func get(t *testing.T, url string, wantStatus int) string {
 		t.Fatalf("GET %s: status %d, want %d", url, resp.StatusCode, wantStatus)
 	}
 	return string(b)
+}
+
+func TestHealthzShardsAndHTTPOnly(t *testing.T) {
+	m := New(nil)
+	states := []ShardState{{ID: 2, State: "ready"}, {ID: 3, State: "disconnected"}}
+	srv := httptest.NewServer(m.Handler(Health{
+		GatewayConnected: func() bool { return false },
+		DatabaseOpen:     func() bool { return true },
+		Shards:           func() []ShardState { return states },
+	}))
+	defer srv.Close()
+	if body := get(t, srv.URL+"/healthz", 503); !strings.Contains(body, `"shards":[{"id":2,"state":"ready"},{"id":3,"state":"disconnected"}]`) {
+		t.Errorf("body %s", body)
+	}
+	// HTTP only: no gateway to be healthy about.
+	http := httptest.NewServer(m.Handler(Health{DatabaseOpen: func() bool { return true }, Interactions: func() bool { return true }}))
+	defer http.Close()
+	if body := get(t, http.URL+"/healthz", 200); strings.Contains(body, "gateway") || !strings.Contains(body, `"interactions_listening":true`) {
+		t.Errorf("HTTP-only body %s", body)
+	}
 }

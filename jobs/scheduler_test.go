@@ -1,8 +1,9 @@
-package bot
+package jobs
 
 import (
 	"context"
 	"errors"
+	"ficshelf/jobs/jobstest"
 	"sort"
 	"sync"
 	"testing"
@@ -88,7 +89,7 @@ func startScheduler(t *testing.T, s *Scheduler) {
 
 func TestSchedulerFiresInOrderWithOneReadPerWakeUp(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clock := NewFakeClock(t0)
+	clock := jobstest.NewFakeClock(t0)
 	src := &fakeSource{}
 	for _, h := range []int{3, 1, 2} {
 		src.add(t0.Add(time.Duration(h) * time.Hour))
@@ -120,7 +121,7 @@ func TestSchedulerFiresInOrderWithOneReadPerWakeUp(t *testing.T) {
 
 func TestSchedulerIdleCostIsOneReadPerWakeUp(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clock := NewFakeClock(t0)
+	clock := jobstest.NewFakeClock(t0)
 	src := &fakeSource{}
 	s := NewScheduler(clock, src, nil)
 	s.MaxSleep = time.Minute
@@ -137,7 +138,7 @@ func TestSchedulerIdleCostIsOneReadPerWakeUp(t *testing.T) {
 
 func TestSchedulerWakesWhenToldAndRetriesFailures(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clock := NewFakeClock(t0)
+	clock := jobstest.NewFakeClock(t0)
 	src := &fakeSource{fail: 1}
 	s := NewScheduler(clock, src, nil)
 	s.RetryDelay = time.Second
@@ -153,24 +154,4 @@ func TestSchedulerWakesWhenToldAndRetriesFailures(t *testing.T) {
 	}
 	clock.Advance(time.Second)
 	waitFor(t, "the retry to fire", func() bool { f, _ := src.snapshot(); return len(f) == 1 })
-}
-
-func TestFuncClockFollowsItsFunction(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	c := FuncClock{NowFunc: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }, Poll: time.Millisecond}
-	ch := c.After(time.Hour)
-	select {
-	case <-ch:
-		t.Fatal("fired before the clock moved")
-	case <-time.After(20 * time.Millisecond):
-	}
-	mu.Lock()
-	now = now.Add(time.Hour)
-	mu.Unlock()
-	select {
-	case <-ch:
-	case <-time.After(5 * time.Second):
-		t.Fatal("did not fire after the clock moved")
-	}
 }

@@ -20,6 +20,7 @@ import (
 	"ficshelf/config"
 	"ficshelf/discordtest"
 	"ficshelf/fic"
+	"ficshelf/shelf"
 	"ficshelf/store"
 )
 
@@ -60,7 +61,7 @@ type options struct {
 	wrap    func(*commands.Router) bot.Handler
 	ao3     string
 	now     func() time.Time
-	seed    func(t *testing.T, st *store.Store, e *Env)
+	seed    func(t *testing.T, st shelf.Store, e *Env)
 	srvOpts []discordtest.Option
 }
 
@@ -75,7 +76,7 @@ func WithNow(now func() time.Time) Option { return func(o *options) { o.now = no
 
 // WithSeed runs fn on the database before the bot starts, to add stories
 // and other state without going through commands (see SeedStory).
-func WithSeed(fn func(t *testing.T, st *store.Store, e *Env)) Option {
+func WithSeed(fn func(t *testing.T, st shelf.Store, e *Env)) Option {
 	return func(o *options) { o.seed = fn }
 }
 
@@ -126,7 +127,7 @@ func Start(t *testing.T, opts ...Option) *Env {
 		LogLevel:   slog.LevelDebug,
 	}
 	if e.opts.seed != nil {
-		st, err := store.Open(e.Cfg.DBPath, store.Options{})
+		st, err := store.Open(context.Background(), e.Cfg.DBPath, store.Options{})
 		if err != nil {
 			t.Fatalf("open store to seed: %v", err)
 		}
@@ -243,7 +244,7 @@ func (e *Env) Logs() string { return e.logs.String() }
 // SeedStory imports a file the way /story add does (fic.Import, then
 // commands.IndexChapters) and stores it in guild as added by
 // addedBy. Use it from WithSeed.
-func SeedStory(t *testing.T, st *store.Store, guildID, addedBy, filename, content string, mine bool) store.StoryRecord {
+func SeedStory(t *testing.T, st shelf.Store, guildID, addedBy, filename, content string, mine bool) shelf.StoryRecord {
 	t.Helper()
 	s, err := fic.Import(filename, []byte(content))
 	if err != nil {
@@ -253,7 +254,7 @@ func SeedStory(t *testing.T, st *store.Store, guildID, addedBy, filename, conten
 	if err != nil {
 		t.Fatalf("seed %s: %v", filename, err)
 	}
-	rec, err := st.AddStory(guildID, s, chapters, addedBy, mine, time.Now())
+	rec, err := st.AddStory(context.Background(), guildID, s, chapters, addedBy, mine, time.Now())
 	if err != nil {
 		t.Fatalf("seed %s: %v", filename, err)
 	}

@@ -1,10 +1,12 @@
-package store
+package bolt
 
 import (
+	"context"
 	"fmt"
 	"unsafe"
 
 	"ficshelf/fic"
+	"ficshelf/shelf"
 )
 
 // ViewChapter calls fn with chapter n (1-based) of story id read in place,
@@ -16,17 +18,17 @@ import (
 // it keeps (strings.Clone). rec.Title is a copy. fn runs inside a read
 // transaction, so it must not write to the store. ErrNotFound when the
 // story or the chapter does not exist; fn's error is returned as is.
-func (s *Store) ViewChapter(guild, id string, n int, fn func(rec ChapterRecord) error) error {
+func (s *Store) ViewChapter(ctx context.Context, guild, id string, n int, fn func(rec shelf.ChapterRecord) error) error {
 	sid, err := parseStoryID(id)
 	if err != nil {
 		return fmt.Errorf("view chapter: %w", err)
 	}
 	if n < 1 || n > 1<<30 {
-		return fmt.Errorf("view chapter %d of story %d: %w", n, sid, ErrNotFound)
+		return fmt.Errorf("view chapter %d of story %d: %w", n, sid, shelf.ErrNotFound)
 	}
 	var found bool
 	var fnErr error
-	err = s.view(guild, func(g *guildTx) error {
+	err = s.view(ctx, guild, func(g *guildTx) error {
 		v := g.get(bChapters, chapterKey(sid, n))
 		if v == nil {
 			return nil
@@ -41,7 +43,7 @@ func (s *Store) ViewChapter(guild, id string, n int, fn func(rec ChapterRecord) 
 		if err := d.done("chapter"); err != nil {
 			return err
 		}
-		fnErr = fn(ChapterRecord{StoryID: formatID(sid), Number: n,
+		fnErr = fn(shelf.ChapterRecord{StoryID: shelf.FormatID(sid), Number: n,
 			Chapter:   fic.Chapter{Title: title, Notes: borrow(notes), EndNotes: borrow(endNotes), Text: borrow(text)},
 			Sentences: sentences})
 		return nil
@@ -50,7 +52,7 @@ func (s *Store) ViewChapter(guild, id string, n int, fn func(rec ChapterRecord) 
 	case err != nil:
 		return fmt.Errorf("view chapter %d of story %d: %w", n, sid, err)
 	case !found:
-		return fmt.Errorf("view chapter %d of story %d: %w", n, sid, ErrNotFound)
+		return fmt.Errorf("view chapter %d of story %d: %w", n, sid, shelf.ErrNotFound)
 	}
 	return fnErr
 }

@@ -1,11 +1,13 @@
-package store
+package bolt
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
+
+	"ficshelf/shelf"
 )
 
 // migration moves the file from schema version n to n+1, where n is its
@@ -13,7 +15,7 @@ import (
 // the version bump, so a crash leaves the file at n or n+1, never between.
 type migration struct {
 	name  string
-	apply func(tx *bolt.Tx) error
+	apply func(tx *bbolt.Tx) error
 }
 
 // migrations is the ordered schema history. Append only: never reorder,
@@ -30,7 +32,7 @@ var migrations = []migration{
 // number of migrations it knows.
 func CurrentSchemaVersion() int { return len(migrations) }
 
-func readVersion(tx *bolt.Tx) (uint64, error) {
+func readVersion(tx *bbolt.Tx) (uint64, error) {
 	m := tx.Bucket(bucketMeta)
 	if m == nil {
 		return 0, nil
@@ -46,9 +48,9 @@ func readVersion(tx *bolt.Tx) (uint64, error) {
 }
 
 // migrate applies migs[version:] to db, one transaction each.
-func migrate(db *bolt.DB, migs []migration) error {
+func migrate(db *bbolt.DB, migs []migration) error {
 	var version uint64
-	if err := db.View(func(tx *bolt.Tx) error {
+	if err := db.View(func(tx *bbolt.Tx) error {
 		var err error
 		version, err = readVersion(tx)
 		return err
@@ -57,11 +59,11 @@ func migrate(db *bolt.DB, migs []migration) error {
 	}
 	if version > uint64(len(migs)) {
 		return fmt.Errorf("file has schema version %d, this program knows up to %d; use a newer Ficshelf: %w",
-			version, len(migs), ErrSchemaTooNew)
+			version, len(migs), shelf.ErrSchemaTooNew)
 	}
 	for i := int(version); i < len(migs); i++ {
 		m := migs[i]
-		err := db.Update(func(tx *bolt.Tx) (err error) {
+		err := db.Update(func(tx *bbolt.Tx) (err error) {
 			defer recoverBucketError(&err)
 			if err := m.apply(tx); err != nil {
 				return err
@@ -80,7 +82,7 @@ func migrate(db *bolt.DB, migs []migration) error {
 }
 
 // Migration 1: the root buckets.
-func migrateCreateRoots(tx *bolt.Tx) error {
+func migrateCreateRoots(tx *bbolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists(bucketMeta); err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func migrateCreateRoots(tx *bolt.Tx) error {
 // Migration 2: version 1 kept only stories/, kudos/ and readers/; version 2
 // adds heads/ (derived from each story document) and counts/ (recounted
 // from the kudos and readers records). Safe to re-run: it rebuilds both.
-func migrateDeriveHeadsCounts(tx *bolt.Tx) error {
+func migrateDeriveHeadsCounts(tx *bbolt.Tx) error {
 	guilds := tx.Bucket(bucketGuilds)
 	if guilds == nil {
 		return errors.New("no guilds bucket")
@@ -147,7 +149,7 @@ func migrateDeriveHeadsCounts(tx *bolt.Tx) error {
 // Migration 3: version 2 filtered ListStories by decoding every story
 // document; version 3 adds facets/ (rating, words, time added, folded
 // title, fandoms and tags), derived from each document.
-func migrateDeriveFacets(tx *bolt.Tx) error {
+func migrateDeriveFacets(tx *bbolt.Tx) error {
 	guilds := tx.Bucket(bucketGuilds)
 	if guilds == nil {
 		return errors.New("no guilds bucket")

@@ -1,4 +1,4 @@
-package store_test
+package bolt_test
 
 import (
 	"errors"
@@ -7,28 +7,27 @@ import (
 	"time"
 
 	"ficshelf/fic"
-	"ficshelf/store"
-	"ficshelf/store/storetest"
+	"ficshelf/shelf"
 )
 
 func TestViewChapterMatchesChapter(t *testing.T) {
-	st := storetest.Open(t)
+	st := openTest(t)
 	const guild = "700000000000000009"
 	s := &fic.Story{Title: "Borrowed", Chapters: []fic.Chapter{
 		{Title: "One", Text: strings.Repeat("It rained. ", 5000), Notes: "n", EndNotes: "e"},
 		{Title: "", Text: ""},
 	}}
-	rec, err := st.AddStory(guild, s, []store.NewChapter{{Chapter: s.Chapters[0], Sentences: []byte{1, 2, 3}}, {Chapter: s.Chapters[1]}}, "1", false, time.Time{})
+	rec, err := st.AddStory(ctx, guild, s, []shelf.NewChapter{{Chapter: s.Chapters[0], Sentences: []byte{1, 2, 3}}, {Chapter: s.Chapters[1]}}, "1", false, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n := 1; n <= 2; n++ {
-		want, err := st.Chapter(guild, rec.ID, n)
+		want, err := st.Chapter(ctx, guild, rec.ID, n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got store.ChapterRecord
-		err = st.ViewChapter(guild, rec.ID, n, func(c store.ChapterRecord) error {
+		var got shelf.ChapterRecord
+		err = st.ViewChapter(ctx, guild, rec.ID, n, func(c shelf.ChapterRecord) error {
 			got = c
 			got.Text, got.Notes, got.EndNotes = strings.Clone(c.Text), strings.Clone(c.Notes), strings.Clone(c.EndNotes)
 			got.Sentences = append([]byte(nil), c.Sentences...)
@@ -45,14 +44,14 @@ func TestViewChapterMatchesChapter(t *testing.T) {
 			t.Errorf("chapter %d: ViewChapter differs from Chapter", n)
 		}
 	}
-	if err := st.ViewChapter(guild, rec.ID, 3, func(store.ChapterRecord) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+	if err := st.ViewChapter(ctx, guild, rec.ID, 3, func(shelf.ChapterRecord) error { return nil }); !errors.Is(err, shelf.ErrNotFound) {
 		t.Errorf("missing chapter: %v", err)
 	}
-	if err := st.ViewChapter(guild, "99", 1, func(store.ChapterRecord) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+	if err := st.ViewChapter(ctx, guild, "99", 1, func(shelf.ChapterRecord) error { return nil }); !errors.Is(err, shelf.ErrNotFound) {
 		t.Errorf("missing story: %v", err)
 	}
 	boom := errors.New("boom")
-	if err := st.ViewChapter(guild, rec.ID, 1, func(store.ChapterRecord) error { return boom }); err != boom {
+	if err := st.ViewChapter(ctx, guild, rec.ID, 1, func(shelf.ChapterRecord) error { return boom }); err != boom {
 		t.Errorf("fn's error = %v", err)
 	}
 }

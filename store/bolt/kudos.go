@@ -1,11 +1,14 @@
-package store
+package bolt
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
+
+	"ficshelf/shelf"
 )
 
 var (
@@ -14,18 +17,6 @@ var (
 	bKudosByTime = []byte("kudos_by_time")
 )
 
-// Kudo is one member's kudos on a story.
-type Kudo struct {
-	UserID string
-	At     time.Time
-}
-
-// TopStory is a story with the number of kudos it got in a period.
-type TopStory struct {
-	StoryRecord
-	Count int // kudos given in the period
-}
-
 // GiveKudos records userID's kudos on storyID, once per member per story,
 // and returns the story's kudos count afterwards. The record and the
 // story's counter change in the same transaction, so the count always equals
@@ -33,8 +24,8 @@ type TopStory struct {
 // a story added as their own (mine) gets ErrOwnStory; both return the
 // current count and change nothing. Concurrent calls share commits (bbolt
 // Batch); each returns only once its kudos is durable. A zero at means now.
-func (s *Store) GiveKudos(guild, storyID, userID string, at time.Time) (int, error) {
-	count, err := s.giveKudos(guild, storyID, userID, at, true)
+func (s *Store) GiveKudos(ctx context.Context, guild, storyID, userID string, at time.Time) (int, error) {
+	count, err := s.giveKudos(ctx, guild, storyID, userID, at, true)
 	if err != nil {
 		return count, fmt.Errorf("give kudos: %w", err)
 	}
@@ -43,8 +34,8 @@ func (s *Store) GiveKudos(guild, storyID, userID string, at time.Time) (int, err
 
 // giveKudos is GiveKudos through group commit (s.batch), or db.Update when batch is false
 // (the benchmark's baseline).
-func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch bool) (int, error) {
-	gid, err := parseSnowflake("guild", guild)
+func (s *Store) giveKudos(ctx context.Context, guild, storyID, userID string, at time.Time, batch bool) (int, error) {
+	gid, err := shelf.ParseID("guild", guild)
 	if err != nil {
 		return 0, err
 	}
@@ -52,7 +43,7 @@ func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch boo
 	if err != nil {
 		return 0, err
 	}
-	uid, err := parseSnowflake("user", userID)
+	uid, err := shelf.ParseID("user", userID)
 	if err != nil {
 		return 0, err
 	}
@@ -64,26 +55,32 @@ func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch boo
 	)
 	// fn may run twice (Batch re-runs a function alone when its batch fails),
 	// so it resets its results and decides from what is in the transaction.
-	fn := func(tx *bolt.Tx) (err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	fn := func(tx *bbolt.Tx) (err error) {
 		defer recoverBucketError(&err)
 		count, outcome, txid = 0, nil, tx.ID()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		s.countCommit(tx, batch)
 		g := newGuildTx(tx, gid)
 		cv := g.get(bCounts, u64(sid))
 		if cv == nil {
-			outcome = fmt.Errorf("story %d: %w", sid, ErrNotFound)
+			outcome = fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
 			return nil
 		}
 		c := decodeCounts(cv)
 		count = int(c.kudos)
 		if c.owner == uid {
-			outcome = ErrOwnStory
+			outcome = shelf.ErrOwnStory
 			return nil
 		}
 		kb := g.bucket(bKudos)
 		k := key(sid, uid)
 		if kb.Get(k) != nil {
-			outcome = ErrAlreadyGiven
+			outcome = shelf.ErrAlreadyGiven
 			return nil
 		}
 		if err := kb.Put(k, i64(ts)); err != nil {
@@ -116,19 +113,19 @@ func (s *Store) giveKudos(guild, storyID, userID string, at time.Time, batch boo
 
 // Kudos lists who gave kudos to storyID, newest first. ErrNotFound when
 // the guild has no such story.
-func (s *Store) Kudos(guild, storyID string) ([]Kudo, error) {
-	var out []Kudo
+func (s *Store) Kudos(ctx context.Context, guild, storyID string) ([]shelf.Kudo, error) {
+	var out []shelf.Kudo
 	err := func() error {
 		sid, err := parseStoryID(storyID)
 		if err != nil {
 			return err
 		}
-		return s.view(guild, func(g *guildTx) error {
+		return s.view(ctx, guild, func(g *guildTx) error {
 			if g.get(bStories, u64(sid)) == nil {
-				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
+				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
 			}
 			return forEachPrefix(g.bucket(bKudos), u64(sid), func(k, v []byte) error {
-				out = append(out, Kudo{UserID: formatID(readU64(k, 1)), At: fromNanos(readI64(v))})
+				out = append(out, shelf.Kudo{UserID: shelf.FormatID(readU64(k, 1)), At: fromNanos(readI64(v))})
 				return nil
 			})
 		})
@@ -136,19 +133,19 @@ func (s *Store) Kudos(guild, storyID string) ([]Kudo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kudos: %w", err)
 	}
-	slices.SortStableFunc(out, func(a, b Kudo) int { return b.At.Compare(a.At) })
+	slices.SortStableFunc(out, func(a, b shelf.Kudo) int { return b.At.Compare(a.At) })
 	return out, nil
 }
 
 // TopKudos returns up to limit (0 means 10) stories with the most kudos given
 // at or after since (zero: ever), most first, ties broken by all-time kudos
 // then newest. Stories with none in the period are left out.
-func (s *Store) TopKudos(guild string, since time.Time, limit int) ([]TopStory, error) {
+func (s *Store) TopKudos(ctx context.Context, guild string, since time.Time, limit int) ([]shelf.TopStory, error) {
 	if limit <= 0 {
 		limit = 10
 	}
-	var out []TopStory
-	err := s.view(guild, func(g *guildTx) error {
+	var out []shelf.TopStory
+	err := s.view(ctx, guild, func(g *guildTx) error {
 		period := map[uint64]int{}
 		if since.IsZero() || since.UnixNano() <= 0 {
 			err := forEachPrefix(g.bucket(bCounts), nil, func(k, v []byte) error {
@@ -173,14 +170,14 @@ func (s *Store) TopKudos(guild string, since time.Time, limit int) ([]TopStory, 
 			if err != nil {
 				return err
 			}
-			out = append(out, TopStory{StoryRecord: rec, Count: n})
+			out = append(out, shelf.TopStory{StoryRecord: rec, Count: n})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("top kudos: %w", err)
 	}
-	slices.SortFunc(out, func(a, b TopStory) int {
+	slices.SortFunc(out, func(a, b shelf.TopStory) int {
 		if a.Count != b.Count {
 			return b.Count - a.Count
 		}
@@ -241,7 +238,7 @@ func removeMemberKudos(g *guildTx, user uint64) error {
 
 // deletePrefixKV deletes every key in b starting with prefix and returns
 // copies of the pairs deleted.
-func deletePrefixKV(b *bolt.Bucket, prefix []byte) ([][2][]byte, error) {
+func deletePrefixKV(b *bbolt.Bucket, prefix []byte) ([][2][]byte, error) {
 	if b == nil {
 		return nil, nil
 	}

@@ -1,11 +1,11 @@
-package store
+package bolt
 
 import (
 	"errors"
 	"fmt"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // groupCommit shares fsynced commits between concurrent writers: a write
@@ -25,7 +25,7 @@ type groupCommit struct {
 }
 
 type groupCall struct {
-	fn  func(*bolt.Tx) error
+	fn  func(*bbolt.Tx) error
 	err chan error
 }
 
@@ -39,7 +39,7 @@ var errTrySolo = errors.New("store: batched function failed; run it alone")
 // fsynced, or failed. fn may run more than once (when another function in
 // its group fails, the group is retried without that one), so it must
 // only depend on the transaction it is given.
-func (s *Store) batch(fn func(*bolt.Tx) error) error {
+func (s *Store) batch(fn func(*bbolt.Tx) error) error {
 	c := &groupCall{fn: fn, err: make(chan error, 1)}
 	g := &s.group
 	g.mu.Lock()
@@ -103,7 +103,7 @@ func (s *Store) drainGroups() {
 func (s *Store) commitGroup(calls []*groupCall) {
 	for len(calls) > 0 {
 		failed := -1
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.db.Update(func(tx *bbolt.Tx) error {
 			for i, c := range calls {
 				if err := callSafely(c.fn, tx); err != nil {
 					failed = i
@@ -126,7 +126,7 @@ func (s *Store) commitGroup(calls []*groupCall) {
 
 // callSafely runs fn, turning a panic into an error (the caller's solo
 // run then panics in the caller's own goroutine).
-func callSafely(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+func callSafely(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("store: batched function panicked: %v", p)

@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"encoding/json"
@@ -7,15 +7,16 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 
 	"ficshelf/fic"
+	"ficshelf/shelf"
 )
 
-func rawDB(t *testing.T) (*bolt.DB, string) {
+func rawDB(t *testing.T) (*bbolt.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "m.db")
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,10 +24,10 @@ func rawDB(t *testing.T) (*bolt.DB, string) {
 	return db, path
 }
 
-func version(t *testing.T, db *bolt.DB) uint64 {
+func version(t *testing.T, db *bbolt.DB) uint64 {
 	t.Helper()
 	var v uint64
-	if err := db.View(func(tx *bolt.Tx) error { var err error; v, err = readVersion(tx); return err }); err != nil {
+	if err := db.View(func(tx *bbolt.Tx) error { var err error; v, err = readVersion(tx); return err }); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -40,7 +41,7 @@ func TestMigration1CreatesRoots(t *testing.T) {
 	if v := version(t, db); v != 1 {
 		t.Errorf("version = %d, want 1", v)
 	}
-	db.View(func(tx *bolt.Tx) error {
+	db.View(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil || tx.Bucket(bucketGuilds) == nil {
 			t.Error("root buckets missing")
 		}
@@ -55,12 +56,12 @@ func TestMigration2DerivesHeadsAndCounts(t *testing.T) {
 	}
 	// A version-1 file: story documents, kudos and readers, no heads/counts.
 	const guild, story, owner, u1, u2 = 11, 3, 21, 22, 23
-	err := db.Update(func(tx *bolt.Tx) error {
+	err := db.Update(func(tx *bbolt.Tx) error {
 		g, err := tx.Bucket(bucketGuilds).CreateBucket(u64(guild))
 		if err != nil {
 			return err
 		}
-		b := func(name []byte) *bolt.Bucket { x, _ := g.CreateBucketIfNotExists(name); return x }
+		b := func(name []byte) *bbolt.Bucket { x, _ := g.CreateBucketIfNotExists(name); return x }
 		doc := storyDoc{Story: fic.Story{Title: "Legacy Tale", Authors: []string{"Old Hand"}, ChaptersPosted: 2, Words: 10},
 			AddedBy: owner, AddedAt: time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano(), Mine: true}
 		v, _ := json.Marshal(doc)
@@ -94,21 +95,21 @@ func TestMigration2DerivesHeadsAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rec, err := s.Story("11", "3")
+	rec, err := s.Story(ctx, "11", "3")
 	if err != nil || rec.Kudos != 2 || rec.Readers != 1 || !rec.Mine || rec.AddedBy != "21" {
 		t.Errorf("migrated story = %+v, %v", rec, err)
 	}
-	if _, err := s.GiveKudos("11", "3", "21", time.Time{}); !errors.Is(err, ErrOwnStory) {
+	if _, err := s.GiveKudos(ctx, "11", "3", "21", time.Time{}); !errors.Is(err, shelf.ErrOwnStory) {
 		t.Errorf("owner kudos after migration: %v", err)
 	}
-	if refs, _ := s.SearchStories("11", "legacy", 5); len(refs) != 1 {
+	if refs, _ := s.SearchStories(ctx, "11", "legacy", 5); len(refs) != 1 {
 		t.Errorf("migrated story not searchable: %v", refs)
 	}
-	if l, _ := s.MemberList("11", "22"); len(l) != 1 || l[0].Title != "Legacy Tale" {
+	if l, _ := s.MemberList(ctx, "11", "22"); len(l) != 1 || l[0].Title != "Legacy Tale" {
 		t.Errorf("migrated list: %+v", l)
 	}
 	// New stories continue the sequence.
-	if r, err := s.AddStory("11", &fic.Story{Title: "New"}, nil, "22", false, time.Time{}); err != nil || r.ID != "4" {
+	if r, err := s.AddStory(ctx, "11", &fic.Story{Title: "New"}, nil, "22", false, time.Time{}); err != nil || r.ID != "4" {
 		t.Errorf("add after migration: %v, %v", r.ID, err)
 	}
 }
@@ -119,7 +120,7 @@ func TestMigration3DerivesFacets(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A version-2 file: documents, heads and counts, no facets.
-	err := db.Update(func(tx *bolt.Tx) error {
+	err := db.Update(func(tx *bbolt.Tx) error {
 		g := &guildTx{tx: tx, guild: 12}
 		for i, st := range []fic.Story{
 			{Title: "Élan", Fandoms: []string{"Les Misérables"}, Tags: []string{"Angst"}, Rating: fic.RatingTeen, Words: 50},
@@ -150,17 +151,17 @@ func TestMigration3DerivesFacets(t *testing.T) {
 	}
 	defer s.Close()
 	tests := []struct {
-		q    ListQuery
+		q    shelf.ListQuery
 		want string
 	}{
-		{ListQuery{Fandom: "miserables"}, "Élan"},
-		{ListQuery{Tag: "crowley"}, "Other"},
-		{ListQuery{Rating: "teen"}, "Élan"},
-		{ListQuery{Sort: SortTitle, Limit: 1}, "Élan"},
-		{ListQuery{Sort: SortWords, Limit: 1}, "Élan"},
+		{shelf.ListQuery{Fandom: "miserables"}, "Élan"},
+		{shelf.ListQuery{Tag: "crowley"}, "Other"},
+		{shelf.ListQuery{Rating: "teen"}, "Élan"},
+		{shelf.ListQuery{Sort: shelf.SortTitle, Limit: 1}, "Élan"},
+		{shelf.ListQuery{Sort: shelf.SortWords, Limit: 1}, "Élan"},
 	}
 	for _, tt := range tests {
-		got, _, err := s.ListStories("12", tt.q)
+		got, _, err := s.ListStories(ctx, "12", tt.q)
 		if err != nil || len(got) != 1 || got[0].Story.Title != tt.want {
 			t.Errorf("ListStories(%+v) = %v, %v; want %q", tt.q, got, err, tt.want)
 		}
@@ -172,7 +173,7 @@ func TestMigrateFailureLeavesVersion(t *testing.T) {
 	boom := errors.New("boom")
 	migs := []migration{
 		migrations[0],
-		{"fails halfway", func(tx *bolt.Tx) error {
+		{"fails halfway", func(tx *bbolt.Tx) error {
 			if _, err := tx.CreateBucket([]byte("half")); err != nil {
 				return err
 			}
@@ -185,7 +186,7 @@ func TestMigrateFailureLeavesVersion(t *testing.T) {
 	if v := version(t, db); v != 1 {
 		t.Errorf("version = %d, want 1", v)
 	}
-	db.View(func(tx *bolt.Tx) error {
+	db.View(func(tx *bbolt.Tx) error {
 		if tx.Bucket([]byte("half")) != nil {
 			t.Error("failed migration left a bucket behind")
 		}

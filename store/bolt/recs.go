@@ -1,9 +1,11 @@
-package store
+package bolt
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"time"
+
+	"ficshelf/shelf"
 )
 
 // Recommendations: each story recommended in a guild has one discussion
@@ -20,54 +22,10 @@ var (
 	bRecRequestThreads = []byte("rec_request_threads")
 )
 
-// RecThread is where a story's recommendations are discussed: a thread
-// started on the first rec's message (MessageID in ChannelID), or a forum
-// post (Forum; the thread's first message has the thread's ID).
-type RecThread struct {
-	ChannelID string `json:"channel_id"` // the channel or forum the thread is in
-	ThreadID  string `json:"thread_id"`
-	MessageID string `json:"message_id"` // the card the thread hangs on
-	Forum     bool   `json:"forum,omitempty"`
-}
-
-// Rec is one member's recommendation of a story.
-type Rec struct {
-	ID         string    `json:"id"`
-	StoryID    string    `json:"story_id"`
-	StoryTitle string    `json:"story_title,omitempty"` // filled by ListRecs and exports
-	UserID     string    `json:"user_id"`
-	Why        string    `json:"why"`
-	At         time.Time `json:"at"`
-	ChannelID  string    `json:"channel_id"` // where the rec's message is (a thread, or the channel the thread hangs on)
-	MessageID  string    `json:"message_id"`
-	ThreadID   string    `json:"thread_id"`            // its discussion thread
-	RequestID  string    `json:"request_id,omitempty"` // the request it answers
-}
-
-// RecRequest is a member asking for recommendations.
-type RecRequest struct {
-	ID        string    `json:"id"`
-	UserID    string    `json:"user_id"`
-	Text      string    `json:"text"`
-	At        time.Time `json:"at"`
-	ChannelID string    `json:"channel_id"` // where the request message is
-	MessageID string    `json:"message_id"`
-	ThreadID  string    `json:"thread_id"`
-	Answers   []string  `json:"answers,omitempty"` // rec IDs, oldest first
-}
-
-// RecQuery filters ListRecs.
-type RecQuery struct {
-	UserID string // "" = everyone
-	Fandom string // case-insensitive substring of any of the story's fandoms
-	Offset int
-	Limit  int // 0 means 10; at most 100
-}
-
 // RecThread returns story's rec discussion thread; false when it has none.
-func (s *Store) RecThread(guild, story string) (RecThread, bool, error) {
+func (s *Store) RecThread(ctx context.Context, guild, story string) (shelf.RecThread, bool, error) {
 	var (
-		out RecThread
+		out shelf.RecThread
 		ok  bool
 	)
 	err := func() error {
@@ -75,7 +33,7 @@ func (s *Store) RecThread(guild, story string) (RecThread, bool, error) {
 		if err != nil {
 			return err
 		}
-		return s.view(guild, func(g *guildTx) error {
+		return s.view(ctx, guild, func(g *guildTx) error {
 			v := g.get(bRecThreads, u64(sid))
 			if v == nil {
 				return nil
@@ -85,14 +43,14 @@ func (s *Store) RecThread(guild, story string) (RecThread, bool, error) {
 		})
 	}()
 	if err != nil {
-		return RecThread{}, false, fmt.Errorf("rec thread: %w", err)
+		return shelf.RecThread{}, false, fmt.Errorf("rec thread: %w", err)
 	}
 	return out, ok, nil
 }
 
 // SetRecThread records (or replaces, when the old one was deleted) story's
 // rec discussion thread. ErrNotFound when the story does not exist.
-func (s *Store) SetRecThread(guild, story string, t RecThread) error {
+func (s *Store) SetRecThread(ctx context.Context, guild, story string, t shelf.RecThread) error {
 	err := func() error {
 		sid, err := parseStoryID(story)
 		if err != nil {
@@ -102,9 +60,9 @@ func (s *Store) SetRecThread(guild, story string, t RecThread) error {
 		if err != nil {
 			return err
 		}
-		return s.update(guild, func(g *guildTx) error {
+		return s.update(ctx, guild, func(g *guildTx) error {
 			if g.get(bHeads, u64(sid)) == nil {
-				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
+				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
 			}
 			return g.bucket(bRecThreads).Put(u64(sid), v)
 		})
@@ -118,33 +76,33 @@ func (s *Store) SetRecThread(guild, story string, t RecThread) error {
 // AddRec stores a recommendation (its ID is assigned) and, when it answers
 // a request, adds it to the request's answers. ErrNotFound when the story
 // (or the request) does not exist.
-func (s *Store) AddRec(guild string, r Rec) (Rec, error) {
+func (s *Store) AddRec(ctx context.Context, guild string, r shelf.Rec) (shelf.Rec, error) {
 	err := func() error {
 		sid, err := parseStoryID(r.StoryID)
 		if err != nil {
 			return err
 		}
-		uid, err := parseSnowflake("user", r.UserID)
+		uid, err := shelf.ParseID("user", r.UserID)
 		if err != nil {
 			return err
 		}
 		var reqID uint64
 		if r.RequestID != "" {
-			if reqID, err = parseSnowflake("request", r.RequestID); err != nil {
+			if reqID, err = shelf.ParseID("request", r.RequestID); err != nil {
 				return err
 			}
 		}
 		r.At = r.At.UTC()
-		return s.update(guild, func(g *guildTx) error {
+		return s.update(ctx, guild, func(g *guildTx) error {
 			hv := g.get(bHeads, u64(sid))
 			if hv == nil {
-				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
+				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
 			}
 			seq, err := g.bucket(bRecs).NextSequence()
 			if err != nil {
 				return err
 			}
-			r.ID = formatID(seq)
+			r.ID = shelf.FormatID(seq)
 			r.StoryTitle = ""
 			if reqID != 0 {
 				req, err := getRequest(g, reqID)
@@ -172,7 +130,7 @@ func (s *Store) AddRec(guild string, r Rec) (Rec, error) {
 		})
 	}()
 	if err != nil {
-		return Rec{}, fmt.Errorf("add rec: %w", err)
+		return shelf.Rec{}, fmt.Errorf("add rec: %w", err)
 	}
 	return r, nil
 }
@@ -185,12 +143,12 @@ func putJSON(g *guildTx, bucket, k []byte, v any) error {
 	return g.bucket(bucket).Put(k, b)
 }
 
-func getRequest(g *guildTx, id uint64) (*RecRequest, error) {
+func getRequest(g *guildTx, id uint64) (*shelf.RecRequest, error) {
 	v := g.get(bRecRequests, u64(id))
 	if v == nil {
-		return nil, fmt.Errorf("request %d: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("request %d: %w", id, shelf.ErrNotFound)
 	}
-	var r RecRequest
+	var r shelf.RecRequest
 	if err := json.Unmarshal(v, &r); err != nil {
 		return nil, fmt.Errorf("request %d: %w", id, err)
 	}
@@ -199,25 +157,25 @@ func getRequest(g *guildTx, id uint64) (*RecRequest, error) {
 
 // ListRecs returns recs newest first, filtered by q, with each story's
 // title, and how many match in all.
-func (s *Store) ListRecs(guild string, q RecQuery) ([]Rec, int, error) {
+func (s *Store) ListRecs(ctx context.Context, guild string, q shelf.RecQuery) ([]shelf.Rec, int, error) {
 	if q.Limit <= 0 {
 		q.Limit = 10
 	}
 	q.Limit = min(q.Limit, 100)
 	var (
-		out   []Rec
+		out   []shelf.Rec
 		total int
 	)
 	err := func() error {
 		var uid uint64
 		if q.UserID != "" {
 			var err error
-			if uid, err = parseSnowflake("user", q.UserID); err != nil {
+			if uid, err = shelf.ParseID("user", q.UserID); err != nil {
 				return err
 			}
 		}
-		fandom := foldString(q.Fandom)
-		return s.view(guild, func(g *guildTx) error {
+		fandom := shelf.FoldString(q.Fandom)
+		return s.view(ctx, guild, func(g *guildTx) error {
 			recs := g.bucket(bRecs)
 			if recs == nil {
 				return nil
@@ -228,7 +186,7 @@ func (s *Store) ListRecs(guild string, q RecQuery) ([]Rec, int, error) {
 				if v == nil {
 					return nil
 				}
-				var r Rec
+				var r shelf.Rec
 				if err := json.Unmarshal(v, &r); err != nil {
 					return fmt.Errorf("rec %d: %w", readU64(id, 0), err)
 				}
@@ -296,22 +254,22 @@ func (s *Store) ListRecs(guild string, q RecQuery) ([]Rec, int, error) {
 
 // AddRecRequest stores a request (its ID is assigned) and indexes its
 // thread, so a rec posted there answers it.
-func (s *Store) AddRecRequest(guild string, r RecRequest) (RecRequest, error) {
+func (s *Store) AddRecRequest(ctx context.Context, guild string, r shelf.RecRequest) (shelf.RecRequest, error) {
 	err := func() error {
-		if _, err := parseSnowflake("user", r.UserID); err != nil {
+		if _, err := shelf.ParseID("user", r.UserID); err != nil {
 			return err
 		}
-		th, err := parseSnowflake("thread", r.ThreadID)
+		th, err := shelf.ParseID("thread", r.ThreadID)
 		if err != nil {
 			return err
 		}
 		r.At = r.At.UTC()
-		return s.update(guild, func(g *guildTx) error {
+		return s.update(ctx, guild, func(g *guildTx) error {
 			seq, err := g.bucket(bRecRequests).NextSequence()
 			if err != nil {
 				return err
 			}
-			r.ID = formatID(seq)
+			r.ID = shelf.FormatID(seq)
 			if err := putJSON(g, bRecRequests, u64(seq), r); err != nil {
 				return err
 			}
@@ -319,24 +277,24 @@ func (s *Store) AddRecRequest(guild string, r RecRequest) (RecRequest, error) {
 		})
 	}()
 	if err != nil {
-		return RecRequest{}, fmt.Errorf("add rec request: %w", err)
+		return shelf.RecRequest{}, fmt.Errorf("add rec request: %w", err)
 	}
 	return r, nil
 }
 
 // RecRequestByThread returns the request whose thread is thread;
 // ErrNotFound when it is no request's thread.
-func (s *Store) RecRequestByThread(guild, thread string) (RecRequest, error) {
-	var out RecRequest
+func (s *Store) RecRequestByThread(ctx context.Context, guild, thread string) (shelf.RecRequest, error) {
+	var out shelf.RecRequest
 	err := func() error {
-		th, err := parseSnowflake("thread", thread)
+		th, err := shelf.ParseID("thread", thread)
 		if err != nil {
 			return err
 		}
-		return s.view(guild, func(g *guildTx) error {
+		return s.view(ctx, guild, func(g *guildTx) error {
 			v := g.get(bRecRequestThreads, u64(th))
 			if len(v) != 8 {
-				return fmt.Errorf("thread %d: %w", th, ErrNotFound)
+				return fmt.Errorf("thread %d: %w", th, shelf.ErrNotFound)
 			}
 			r, err := getRequest(g, readU64(v, 0))
 			if err != nil {
@@ -347,18 +305,18 @@ func (s *Store) RecRequestByThread(guild, thread string) (RecRequest, error) {
 		})
 	}()
 	if err != nil {
-		return RecRequest{}, fmt.Errorf("rec request: %w", err)
+		return shelf.RecRequest{}, fmt.Errorf("rec request: %w", err)
 	}
 	return out, nil
 }
 
 // Recs returns the recs with the given IDs that still exist, in order,
 // with their stories' titles.
-func (s *Store) Recs(guild string, ids []string) ([]Rec, error) {
-	var out []Rec
-	err := s.view(guild, func(g *guildTx) error {
+func (s *Store) Recs(ctx context.Context, guild string, ids []string) ([]shelf.Rec, error) {
+	var out []shelf.Rec
+	err := s.view(ctx, guild, func(g *guildTx) error {
 		for _, id := range ids {
-			rid, err := parseSnowflake("rec", id)
+			rid, err := shelf.ParseID("rec", id)
 			if err != nil {
 				return err
 			}
@@ -366,7 +324,7 @@ func (s *Store) Recs(guild string, ids []string) ([]Rec, error) {
 			if v == nil {
 				continue
 			}
-			var r Rec
+			var r shelf.Rec
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err
 			}
@@ -386,87 +344,79 @@ func (s *Store) Recs(guild string, ids []string) ([]Rec, error) {
 	return out, nil
 }
 
-// recsExport is a member's rec data in /mydata export. Recs stay when a
-// member deletes their data: they are public posts in the server.
-type recsExport struct {
-	Recs     []Rec        `json:"recs"`
-	Requests []RecRequest `json:"requests"`
+// removeStoryRecs removes a story's rec thread and recs, in RemoveStory's
+// transaction.
+func removeStoryRecs(g *guildTx, story uint64) error {
+	if err := g.bucket(bRecThreads).Delete(u64(story)); err != nil {
+		return err
+	}
+	keys, err := deletePrefix(g.bucket(bRecsByStory), u64(story))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		rid := readU64(k, 1)
+		v := g.get(bRecs, u64(rid))
+		if v == nil {
+			continue
+		}
+		var r shelf.Rec
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		if uid, err := shelf.ParseID("user", r.UserID); err == nil {
+			if err := g.bucket(bRecsByUser).Delete(key(uid, rid)); err != nil {
+				return err
+			}
+		}
+		if err := g.bucket(bRecs).Delete(u64(rid)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func init() {
-	registerStoryCleanup(func(g *guildTx, story uint64) error {
-		if err := g.bucket(bRecThreads).Delete(u64(story)); err != nil {
+// exportMemberRecs is user's rec data for ExportMember; nil when none.
+// Recs and requests have no delete: they are public posts in the server
+// and stay when a member deletes their data (/mydata says so).
+func exportMemberRecs(g *guildTx, user uint64) (*shelf.RecsExport, error) {
+	out := &shelf.RecsExport{Recs: []shelf.Rec{}, Requests: []shelf.RecRequest{}}
+	err := forEachPrefix(g.bucket(bRecsByUser), u64(user), func(k, _ []byte) error {
+		v := g.get(bRecs, u64(readU64(k, 1)))
+		if v == nil {
+			return nil
+		}
+		var r shelf.Rec
+		if err := json.Unmarshal(v, &r); err != nil {
 			return err
 		}
-		keys, err := deletePrefix(g.bucket(bRecsByStory), u64(story))
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			rid := readU64(k, 1)
-			v := g.get(bRecs, u64(rid))
-			if v == nil {
-				continue
+		sid, _ := parseStoryID(r.StoryID)
+		if hv := g.get(bHeads, u64(sid)); hv != nil {
+			if h, err := decodeHead(hv); err == nil {
+				r.StoryTitle = h.title
 			}
-			var r Rec
+		}
+		out.Recs = append(out.Recs, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	uid := shelf.FormatID(user)
+	if b := g.bucket(bRecRequests); b != nil {
+		err = b.ForEach(func(_, v []byte) error {
+			var r shelf.RecRequest
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err
 			}
-			if uid, err := parseSnowflake("user", r.UserID); err == nil {
-				if err := g.bucket(bRecsByUser).Delete(key(uid, rid)); err != nil {
-					return err
-				}
+			if r.UserID == uid {
+				out.Requests = append(out.Requests, r)
 			}
-			if err := g.bucket(bRecs).Delete(u64(rid)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	registerMemberHook(memberHook{
-		name: "recs",
-		export: func(g *guildTx, user uint64) (any, error) {
-			out := recsExport{Recs: []Rec{}, Requests: []RecRequest{}}
-			err := forEachPrefix(g.bucket(bRecsByUser), u64(user), func(k, _ []byte) error {
-				v := g.get(bRecs, u64(readU64(k, 1)))
-				if v == nil {
-					return nil
-				}
-				var r Rec
-				if err := json.Unmarshal(v, &r); err != nil {
-					return err
-				}
-				sid, _ := parseStoryID(r.StoryID)
-				if hv := g.get(bHeads, u64(sid)); hv != nil {
-					if h, err := decodeHead(hv); err == nil {
-						r.StoryTitle = h.title
-					}
-				}
-				out.Recs = append(out.Recs, r)
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
-			uid := formatID(user)
-			if b := g.bucket(bRecRequests); b != nil {
-				err = b.ForEach(func(_, v []byte) error {
-					var r RecRequest
-					if err := json.Unmarshal(v, &r); err != nil {
-						return err
-					}
-					if r.UserID == uid {
-						out.Requests = append(out.Requests, r)
-					}
-					return nil
-				})
-			}
-			if err != nil || (len(out.Recs) == 0 && len(out.Requests) == 0) {
-				return nil, err
-			}
-			return out, nil
-		},
-		// No delete: recs and requests are public posts in the server and
-		// stay when a member deletes their data (/mydata says so).
-	})
+			return nil
+		})
+	}
+	if err != nil || (len(out.Recs) == 0 && len(out.Requests) == 0) {
+		return nil, err
+	}
+	return out, nil
 }

@@ -1,4 +1,4 @@
-package store_test
+package bolt_test
 
 import (
 	"fmt"
@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"ficshelf/fic"
-	"ficshelf/store"
-	"ficshelf/store/storetest"
+	"ficshelf/shelf"
+	"ficshelf/store/bolt"
 )
 
-func titles(refs []store.StoryRef) []string {
+func titles(refs []shelf.StoryRef) []string {
 	out := []string{}
 	for _, r := range refs {
 		out = append(out, r.Title)
@@ -22,7 +22,7 @@ func titles(refs []store.StoryRef) []string {
 
 func TestSearchStories(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
-	s := storetest.OpenPath(t, path)
+	s := openTestPath(t, path)
 	lib := []struct {
 		title   string
 		authors []string
@@ -38,12 +38,12 @@ func TestSearchStories(t *testing.T) {
 	users := []string{alice, bob, carol}
 	for i, l := range lib {
 		st := &fic.Story{Title: l.title, Authors: l.authors}
-		rec, err := s.AddStory(guildA, st, nil, alice, false, t0.Add(time.Duration(i)*time.Minute))
+		rec, err := s.AddStory(ctx, guildA, st, nil, alice, false, t0.Add(time.Duration(i)*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for k := 0; k < l.kudos; k++ {
-			if _, err := s.GiveKudos(guildA, rec.ID, users[k+1], t0); err != nil {
+			if _, err := s.GiveKudos(ctx, guildA, rec.ID, users[k+1], t0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -67,33 +67,33 @@ func TestSearchStories(t *testing.T) {
 		{"", []string{"Roses Are Red", "A Garden of Roses", "Winter", "Don’t Look Back", "Pokémon Journey", "The Rose Garden"}},
 		{"  ", []string{"Roses Are Red", "A Garden of Roses", "Winter", "Don’t Look Back", "Pokémon Journey", "The Rose Garden"}},
 	}
-	check := func(s *store.Store) {
+	check := func(s *bolt.Store) {
 		for _, tt := range tests {
-			got, err := s.SearchStories(guildA, tt.q, 25)
+			got, err := s.SearchStories(ctx, guildA, tt.q, 25)
 			if err != nil || !reflect.DeepEqual(titles(got), tt.want) {
 				t.Errorf("SearchStories(%q) = %q, %v; want %q", tt.q, titles(got), err, tt.want)
 			}
 		}
-		if got, _ := s.SearchStories(guildA, "", 2); len(got) != 2 {
+		if got, _ := s.SearchStories(ctx, guildA, "", 2); len(got) != 2 {
 			t.Errorf("limit 2: %d results", len(got))
 		}
-		if got, _ := s.SearchStories(guildB, "rose", 25); len(got) != 0 {
+		if got, _ := s.SearchStories(ctx, guildB, "rose", 25); len(got) != 0 {
 			t.Errorf("guild B sees %v", titles(got))
 		}
 	}
 	check(s)
 	// The index is rebuilt from the file at Open.
 	s.Close()
-	check(storetest.OpenPath(t, path))
+	check(openTestPath(t, path))
 }
 
 func TestSearchStoriesCapsAt25(t *testing.T) {
-	s := storetest.Open(t)
+	s := openTest(t)
 	for i := 0; i < 40; i++ {
 		add(t, s, guildA, &fic.Story{Title: fmt.Sprintf("Story %d", i)})
 	}
 	for _, limit := range []int{0, 25, 100, -1} {
-		got, err := s.SearchStories(guildA, "story", limit)
+		got, err := s.SearchStories(ctx, guildA, "story", limit)
 		if err != nil || len(got) != 25 {
 			t.Errorf("limit %d: %d results, %v", limit, len(got), err)
 		}

@@ -122,43 +122,25 @@
 // each commit; it is never written to the file. Kudos and reading-list
 // writes are group-committed (group.go): concurrent writes share one
 // fsynced commit, each caller returning once its own is durable.
-package store
+package bolt
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"ficshelf/shelf"
 )
 
-// Errors returned (wrapped) by Store methods; test with errors.Is.
-var (
-	// ErrLocked means another running process holds the database file.
-	ErrLocked = errors.New("database is in use by another running instance")
-	// ErrNotFound means the guild has no such story, entry or record.
-	ErrNotFound = errors.New("not found")
-	// ErrInvalidID means an ID argument is not a positive decimal integer.
-	ErrInvalidID = errors.New("invalid ID")
-	// ErrInvalid means an argument is outside its allowed values.
-	ErrInvalid = errors.New("invalid value")
-	// ErrDuplicate means the guild already has this AO3 work; see DuplicateError.
-	ErrDuplicate = errors.New("story already in the library")
-	// ErrAlreadyGiven means the member already gave kudos to the story.
-	ErrAlreadyGiven = errors.New("kudos already given")
-	// ErrOwnStory means the member wrote the story (mine) and cannot give it kudos.
-	ErrOwnStory = errors.New("cannot give kudos to your own story")
-	// ErrSchemaTooNew means the file was written by a newer Ficshelf.
-	ErrSchemaTooNew = errors.New("database schema is newer than this program")
-	// ErrClosed means the store was closed.
-	ErrClosed = errors.New("store is closed")
-)
+var _ shelf.Store = (*Store)(nil)
 
 // DefaultLockTimeout is how long Open waits for another process to release
 // the file before failing with ErrLocked.
@@ -173,14 +155,14 @@ type Options struct {
 // Store is an open Ficshelf database. Its methods are safe for concurrent
 // use. Close it when done.
 type Store struct {
-	db      *bolt.DB
+	db      *bbolt.DB
 	path    string
 	idx     *index
 	closed  atomic.Bool
 	commits atomic.Int64
 
 	batchMu     sync.Mutex
-	lastBatchTx *bolt.Tx // the batch transaction already counted in commits
+	lastBatchTx *bbolt.Tx // the batch transaction already counted in commits
 
 	group groupCommit // batched writes (kudos, reading lists)
 }
@@ -205,10 +187,10 @@ func Open(path string, opts Options) (*Store, error) {
 	// the page tree when the file is opened, so no acknowledged write
 	// depends on it, and each commit writes a page less; the map freelist
 	// allocates in constant time.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: false, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout, NoSync: false, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+			return nil, fmt.Errorf("open %s: %w", path, shelf.ErrLocked)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -236,19 +218,25 @@ func (s *Store) Close() error {
 // IsOpen reports whether Close has not been called yet (for health checks).
 func (s *Store) IsOpen() bool { return !s.closed.Load() }
 
-// Stats are cumulative figures about the store's write transactions, for
-// metrics. Field names and types match metrics.StoreStats, so a
-// conversion metrics.StoreStats(st.Stats()) works.
-type Stats struct {
-	Commits     int64         // write transactions committed since Open
-	CommitTime  time.Duration // time spent committing them (rebalance, spill, writes and fsync)
-	OpenReadTxs int           // read transactions open now
+// Engine is "bolt".
+func (s *Store) Engine() string { return "bolt" }
+
+// Ping reports ErrClosed once the store is closed; an open file always
+// serves.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed.Load() {
+		return shelf.ErrClosed
+	}
+	return nil
 }
 
 // Stats returns the store's current Stats.
-func (s *Store) Stats() Stats {
+func (s *Store) Stats() shelf.Stats {
 	st := s.db.Stats()
-	return Stats{
+	return shelf.Stats{
 		Commits:     s.commits.Load(),
 		CommitTime:  st.TxStats.GetRebalanceTime() + st.TxStats.GetSpillTime() + st.TxStats.GetWriteTime(),
 		OpenReadTxs: st.OpenTxN,
@@ -257,7 +245,7 @@ func (s *Store) Stats() Stats {
 
 // countCommit counts tx in Stats once it commits; for batch transactions,
 // whose functions each call it, only the first call of a tx counts.
-func (s *Store) countCommit(tx *bolt.Tx, batch bool) {
+func (s *Store) countCommit(tx *bbolt.Tx, batch bool) {
 	if batch {
 		s.batchMu.Lock()
 		defer s.batchMu.Unlock()
@@ -277,7 +265,7 @@ func (s *Store) Path() string { return s.path }
 // copy is a valid database file that Open accepts.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bbolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -291,7 +279,7 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // SchemaVersion returns the schema version recorded in the file.
 func (s *Store) SchemaVersion() (int, error) {
 	var v uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bbolt.Tx) error {
 		var err error
 		v, err = readVersion(tx)
 		return err
@@ -301,26 +289,8 @@ func (s *Store) SchemaVersion() (int, error) {
 
 // ---- IDs and keys ----
 
-// parseSnowflake parses a Discord ID (a positive decimal uint64).
-func parseSnowflake(kind, s string) (uint64, error) {
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || v == 0 || len(s) > 20 || s[0] == '+' {
-		return 0, fmt.Errorf("%s ID %q: %w", kind, truncate(s, 40), ErrInvalidID)
-	}
-	return v, nil
-}
-
 // parseStoryID parses a story ID as shown to users.
-func parseStoryID(s string) (uint64, error) { return parseSnowflake("story", s) }
-
-func formatID(v uint64) string { return strconv.FormatUint(v, 10) }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func parseStoryID(s string) (uint64, error) { return shelf.ParseID("story", s) }
 
 func u64(v uint64) []byte {
 	b := make([]byte, 8)
@@ -355,13 +325,13 @@ func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 // transaction the guild bucket (and any sub-bucket) may be missing: bucket
 // then returns nil and callers treat that as empty.
 type guildTx struct {
-	tx    *bolt.Tx
-	g     *bolt.Bucket
+	tx    *bbolt.Tx
+	g     *bbolt.Bucket
 	guild uint64
 	// touched lists stories whose head changed: the autocomplete index
 	// reloads them once the transaction has committed.
 	touched []uint64
-	cache   map[string]*bolt.Bucket // sub-buckets opened so far
+	cache   map[string]*bbolt.Bucket // sub-buckets opened so far
 }
 
 // refresh schedules story's autocomplete entry to be reloaded after commit.
@@ -369,21 +339,21 @@ func (g *guildTx) refresh(story uint64) { g.touched = append(g.touched, story) }
 
 // bucket returns the named sub-bucket of the guild, creating it (and the
 // guild bucket) in a write transaction; nil when missing in a read one.
-func (g *guildTx) bucket(name []byte) *bolt.Bucket {
+func (g *guildTx) bucket(name []byte) *bbolt.Bucket {
 	if b, ok := g.cache[string(name)]; ok {
 		return b
 	}
 	b := g.openBucket(name)
 	if b != nil {
 		if g.cache == nil {
-			g.cache = map[string]*bolt.Bucket{}
+			g.cache = map[string]*bbolt.Bucket{}
 		}
 		g.cache[string(name)] = b
 	}
 	return b
 }
 
-func (g *guildTx) openBucket(name []byte) *bolt.Bucket {
+func (g *guildTx) openBucket(name []byte) *bbolt.Bucket {
 	if g.g == nil {
 		if !g.tx.Writable() {
 			return nil
@@ -428,7 +398,7 @@ func recoverBucketError(err *error) {
 	}
 }
 
-func newGuildTx(tx *bolt.Tx, guild uint64) *guildTx {
+func newGuildTx(tx *bbolt.Tx, guild uint64) *guildTx {
 	g := &guildTx{tx: tx, guild: guild}
 	if gs := tx.Bucket(bucketGuilds); gs != nil {
 		g.g = gs.Bucket(u64(guild))
@@ -437,39 +407,42 @@ func newGuildTx(tx *bolt.Tx, guild uint64) *guildTx {
 }
 
 // view runs fn in a read transaction on guild's data.
-func (s *Store) view(guild string, fn func(g *guildTx) error) error {
-	gid, err := parseSnowflake("guild", guild)
+func (s *Store) view(ctx context.Context, guild string, fn func(g *guildTx) error) error {
+	gid, err := shelf.ParseID("guild", guild)
 	if err != nil {
 		return err
 	}
-	return engineErr(s.db.View(func(tx *bolt.Tx) error { return fn(newGuildTx(tx, gid)) }))
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return engineErr(s.db.View(func(tx *bbolt.Tx) error { return fn(newGuildTx(tx, gid)) }))
 }
 
 // engineErr maps bbolt's errors that callers may test for to ours.
 func engineErr(err error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
-		return fmt.Errorf("%w: %w", ErrClosed, err)
+		return fmt.Errorf("%w: %w", shelf.ErrClosed, err)
 	}
 	return err
 }
 
 // update runs fn in a write transaction on guild's data, then reloads the
 // autocomplete entries fn touched once the commit is durable.
-func (s *Store) update(guild string, fn func(g *guildTx) error) error {
-	return s.write(guild, false, fn)
+func (s *Store) update(ctx context.Context, guild string, fn func(g *guildTx) error) error {
+	return s.write(ctx, guild, false, fn)
 }
 
 // updateBatch is update through group commit (group.go): concurrent callers share one
 // fsynced commit, each returning once its own change is durable. fn may run
 // twice (it is re-run alone when its group fails), so it must
 // decide only from what is in the transaction and reset its results.
-func (s *Store) updateBatch(guild string, fn func(g *guildTx) error) error {
-	return s.write(guild, true, fn)
+func (s *Store) updateBatch(ctx context.Context, guild string, fn func(g *guildTx) error) error {
+	return s.write(ctx, guild, true, fn)
 }
 
 // write is update (batch false) or updateBatch (batch true).
-func (s *Store) write(guild string, batch bool, fn func(g *guildTx) error) error {
-	gid, err := parseSnowflake("guild", guild)
+func (s *Store) write(ctx context.Context, guild string, batch bool, fn func(g *guildTx) error) error {
+	gid, err := shelf.ParseID("guild", guild)
 	if err != nil {
 		return err
 	}
@@ -477,9 +450,17 @@ func (s *Store) write(guild string, batch bool, fn func(g *guildTx) error) error
 	if batch {
 		commit = s.batch
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	var g *guildTx
-	err = commit(func(tx *bolt.Tx) (err error) {
+	err = commit(func(tx *bbolt.Tx) (err error) {
 		defer recoverBucketError(&err)
+		// The caller may have given up while this waited for the write
+		// lock (or its group): then nothing is written.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		s.countCommit(tx, batch)
 		g = newGuildTx(tx, gid)
 		return fn(g)
@@ -495,7 +476,7 @@ func (s *Store) write(guild string, batch bool, fn func(g *guildTx) error) error
 
 // forEachPrefix calls fn for each key in b starting with prefix, in key
 // order. k and v are valid only during the call.
-func forEachPrefix(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
+func forEachPrefix(b *bbolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
 	if b == nil {
 		return nil
 	}
@@ -510,7 +491,7 @@ func forEachPrefix(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) error) er
 
 // deletePrefix deletes every key in b starting with prefix and returns the
 // keys deleted (copied).
-func deletePrefix(b *bolt.Bucket, prefix []byte) ([][]byte, error) {
+func deletePrefix(b *bbolt.Bucket, prefix []byte) ([][]byte, error) {
 	if b == nil {
 		return nil, nil
 	}
@@ -528,3 +509,24 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) ([][]byte, error) {
 }
 
 func hasPrefix(k, p []byte) bool { return len(k) >= len(p) && string(k[:len(p)]) == string(p) }
+
+// Check runs bbolt's consistency check (every page reachable once, no
+// page both free and in use, keys in order) over one read transaction and
+// returns what it found, joined; nil for a sound file. A bolt-only extra
+// for crash and fault tests.
+func (s *Store) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var errs []error
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check: %w", engineErr(err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,4 +1,4 @@
-package store_test
+package bolt_test
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/store/bolt"
 )
 
 // TestKillNineKeepsAcknowledgedWrites runs a child process that gives kudos
@@ -23,11 +23,11 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 		t.Skip("spawns a process")
 	}
 	path := filepath.Join(t.TempDir(), "crash.db")
-	s, err := store.Open(path, store.Options{})
+	s, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := s.AddStory(guildA, &fic.Story{Title: "Crash"}, nil, alice, false, t0)
+	rec, err := s.AddStory(ctx, guildA, &fic.Story{Title: "Crash"}, nil, alice, false, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +64,12 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 		t.Fatal("child acknowledged nothing")
 	}
 
-	s, err = store.Open(path, store.Options{})
+	s, err = bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatalf("reopen after kill: %v", err)
 	}
 	defer s.Close()
-	kudos, err := s.Kudos(guildA, rec.ID)
+	kudos, err := s.Kudos(ctx, guildA, rec.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 			t.Errorf("acknowledged kudos from %s lost", u)
 		}
 	}
-	got, _ := s.Story(guildA, rec.ID)
+	got, _ := s.Story(ctx, guildA, rec.ID)
 	if got.Kudos != len(kudos) {
 		t.Errorf("counter %d, records %d", got.Kudos, len(kudos))
 	}
@@ -96,7 +96,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("only run as a child process")
 	}
 	path, story, _ := strings.Cut(arg, "|")
-	s, err := store.Open(path, store.Options{})
+	s, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestCrashChild(t *testing.T) {
 		go func() {
 			for i := 0; ; i++ {
 				u := fmt.Sprint(900_000_000 + g*1_000_000 + i)
-				if _, err := s.GiveKudos(guildA, story, u, time.Time{}); err == nil {
+				if _, err := s.GiveKudos(ctx, guildA, story, u, time.Time{}); err == nil {
 					lines <- "ACK " + u + "\n"
 				}
 			}

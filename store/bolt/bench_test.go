@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ficshelf/fic"
+	"ficshelf/shelf"
 )
 
 const benchGuild = "111111111111111111"
@@ -42,7 +43,7 @@ var benchNames = strings.Fields(`ann bea cara dana elle faye gwen hana iris june
 func fillLibrary(b *testing.B, s *Store, guild string, n int, rng *rand.Rand) {
 	b.Helper()
 	for done := 0; done < n; {
-		err := s.update(guild, func(g *guildTx) error {
+		err := s.update(ctx, guild, func(g *guildTx) error {
 			for i := 0; i < 500 && done < n; i, done = i+1, done+1 {
 				words := make([]string, 1+rng.IntN(5))
 				for j := range words {
@@ -99,7 +100,7 @@ func BenchmarkSearchStories5000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		refs, err := s.SearchStories(benchGuild, queries[i%len(queries)], 25)
+		refs, err := s.SearchStories(ctx, benchGuild, queries[i%len(queries)], 25)
 		durs = append(durs, time.Since(start))
 		if err != nil || len(refs) > 25 {
 			b.Fatal(err)
@@ -120,7 +121,7 @@ func BenchmarkKudos64(b *testing.B) {
 	}{{"batch", true}, {"update", false}} {
 		b.Run(mode.name, func(b *testing.B) {
 			s := benchStore(b)
-			rec, err := s.AddStory(benchGuild, &fic.Story{Title: "Hot"}, nil, "7", false, time.Time{})
+			rec, err := s.AddStory(ctx, benchGuild, &fic.Story{Title: "Hot"}, nil, "7", false, time.Time{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -137,7 +138,7 @@ func BenchmarkKudos64(b *testing.B) {
 						if i > int64(b.N) {
 							return
 						}
-						if _, err := s.giveKudos(benchGuild, rec.ID, fmt.Sprint(1_000_000+i), time.Time{}, mode.batch); err != nil {
+						if _, err := s.giveKudos(ctx, benchGuild, rec.ID, fmt.Sprint(1_000_000+i), time.Time{}, mode.batch); err != nil {
 							b.Error(err)
 							return
 						}
@@ -148,7 +149,7 @@ func BenchmarkKudos64(b *testing.B) {
 			el := time.Since(start)
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/el.Seconds(), "kudos/s")
-			if got, _ := s.Story(benchGuild, rec.ID); got.Kudos != b.N {
+			if got, _ := s.Story(ctx, benchGuild, rec.ID); got.Kudos != b.N {
 				b.Fatalf("count %d, want %d", got.Kudos, b.N)
 			}
 		})
@@ -161,9 +162,9 @@ func BenchmarkMemberList2000(b *testing.B) {
 	s := benchStore(b)
 	fillLibrary(b, s, benchGuild, 2500, rand.New(rand.NewPCG(3, 4)))
 	const user = "555555555555555555"
-	err := s.update(benchGuild, func(g *guildTx) error {
+	err := s.update(ctx, benchGuild, func(g *guildTx) error {
 		for id := uint64(1); id <= 2000; id++ {
-			r := listRec{status: string(Statuses[id%5]), chapter: int(id % 7), note: "a short note", added: 1, updated: 2}
+			r := listRec{status: string(shelf.Statuses[id%5]), chapter: int(id % 7), note: "a short note", added: 1, updated: 2}
 			if err := g.bucket(bLists).Put(key(555555555555555555, id), r.encode()); err != nil {
 				return err
 			}
@@ -177,7 +178,7 @@ func BenchmarkMemberList2000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		l, err := s.MemberList(benchGuild, user)
+		l, err := s.MemberList(ctx, benchGuild, user)
 		durs = append(durs, time.Since(start))
 		if err != nil || len(l) != 2000 {
 			b.Fatal(len(l), err)
@@ -204,14 +205,14 @@ func BenchmarkOpenIndex5000(b *testing.B) {
 func BenchmarkAddStory500kWords(b *testing.B) {
 	s := benchStore(b)
 	para := strings.Repeat("She walked along the quiet road and thought of home. ", 10) // 100 words
-	chapters := make([]NewChapter, 50)
+	chapters := make([]shelf.NewChapter, 50)
 	for i := range chapters {
-		chapters[i] = NewChapter{Chapter: fic.Chapter{Title: fmt.Sprint("Chapter ", i+1),
+		chapters[i] = shelf.NewChapter{Chapter: fic.Chapter{Title: fmt.Sprint("Chapter ", i+1),
 			Text: strings.Repeat(para+"\n\n", 100)}, Sentences: make([]byte, 4000)}
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		rec, err := s.AddStory(benchGuild, &fic.Story{Title: fmt.Sprint("Epic ", i)}, chapters, "7", false, time.Time{})
+		rec, err := s.AddStory(ctx, benchGuild, &fic.Story{Title: fmt.Sprint("Epic ", i)}, chapters, "7", false, time.Time{})
 		if err != nil || rec.Story.Words != 500_000 {
 			b.Fatal(rec.Story.Words, err)
 		}
@@ -224,7 +225,7 @@ func BenchmarkListStories5000(b *testing.B) {
 	fillLibrary(b, s, benchGuild, 5000, rand.New(rand.NewPCG(7, 8)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, _, err := s.ListStories(benchGuild, ListQuery{Sort: SortKudos, Offset: 10, Limit: 10}); err != nil {
+		if _, _, err := s.ListStories(ctx, benchGuild, shelf.ListQuery{Sort: shelf.SortKudos, Offset: 10, Limit: 10}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -234,14 +235,14 @@ func BenchmarkListStories5000(b *testing.B) {
 func BenchmarkResolveStory5000(b *testing.B) {
 	s := benchStore(b)
 	fillLibrary(b, s, benchGuild, 5000, rand.New(rand.NewPCG(9, 10)))
-	first, err := s.Story(benchGuild, "1")
+	first, err := s.Story(ctx, benchGuild, "1")
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, in := range []struct{ name, q string }{{"title", first.Story.Title}, {"miss", "Zzyzx the unfound"}} {
 		b.Run(in.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				s.ResolveStory(benchGuild, in.q)
+				s.ResolveStory(ctx, benchGuild, in.q)
 			}
 		})
 	}

@@ -1,9 +1,11 @@
-package store
+package bolt
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"ficshelf/shelf"
 )
 
 // The binary records below start with a format byte (1 today) so a later
@@ -255,7 +257,7 @@ func readI64(b []byte) int64 {
 
 // internStatus returns the constant for a known status without allocating.
 func internStatus(b []byte) string {
-	for _, st := range Statuses {
+	for _, st := range shelf.Statuses {
 		if string(b) == string(st) {
 			return string(st)
 		}

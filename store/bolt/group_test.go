@@ -1,4 +1,4 @@
-package store
+package bolt
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // Concurrent batched writes share commits, a failing one fails alone, and
@@ -29,7 +29,7 @@ func TestGroupCommitSharesCommitsAndIsolatesFailures(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.batch(func(tx *bolt.Tx) error {
+			errs[i] = s.batch(func(tx *bbolt.Tx) error {
 				s.countCommit(tx, true)
 				if i%50 == 7 {
 					return boom
@@ -48,7 +48,7 @@ func TestGroupCommitSharesCommitsAndIsolatesFailures(t *testing.T) {
 			t.Errorf("write %d: err %v", i, err)
 		}
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucket)
 		for i := range n {
 			if got := b.Get(fmt.Appendf(nil, "%03d", i)) != nil; got != (i%50 != 7) {
@@ -92,5 +92,5 @@ func TestGroupCommitPanicStaysWithItsCaller(t *testing.T) {
 			t.Error("no panic")
 		}
 	}()
-	_ = s.batch(func(*bolt.Tx) error { panic("bad") })
+	_ = s.batch(func(*bbolt.Tx) error { panic("bad") })
 }

@@ -1,12 +1,15 @@
-package store
+package bolt
 
 import (
+	"context"
 	"fmt"
 	"strconv"
-
-	bolt "go.etcd.io/bbolt"
 	"strings"
 	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"ficshelf/shelf"
 )
 
 var (
@@ -14,65 +17,16 @@ var (
 	bReaders = []byte("readers")
 )
 
-// Status is a reading-list entry's state.
-type Status string
-
-// The reading-list statuses.
-const (
-	StatusToRead   Status = "to-read"
-	StatusReading  Status = "reading"
-	StatusFinished Status = "finished"
-	StatusOnHold   Status = "on-hold"
-	StatusDropped  Status = "dropped"
-)
-
-// Statuses lists every status in display order.
-var Statuses = []Status{StatusToRead, StatusReading, StatusFinished, StatusOnHold, StatusDropped}
-
-// ParseStatus accepts a status in any case; "" is StatusToRead.
-func ParseStatus(s string) (Status, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" {
-		return StatusToRead, nil
-	}
-	for _, st := range Statuses {
-		if s == string(st) {
-			return st, nil
-		}
-	}
-	return "", fmt.Errorf("status %q: %w", truncate(s, 40), ErrInvalid)
-}
-
-// MaxNoteLength is the longest note (in bytes) a list entry keeps.
-const MaxNoteLength = 1000
-
-// ListEntry is one story on a member's reading list. The story fields
-// (Title, Authors, ChaptersPosted, ChaptersExpected) are filled when read
-// and ignored when written.
-type ListEntry struct {
-	StoryID string    `json:"story_id"`
-	Status  Status    `json:"status"`
-	Chapter int       `json:"chapter"` // last chapter read; 0 = not started
-	Note    string    `json:"note,omitempty"`
-	Added   time.Time `json:"added"`
-	Updated time.Time `json:"updated"`
-
-	Title            string   `json:"title"`
-	Authors          []string `json:"authors,omitempty"`
-	ChaptersPosted   int      `json:"chapters_posted"`
-	ChaptersExpected int      `json:"chapters_expected"` // 0 = unknown (work in progress)
-}
-
 // SetListEntry adds e.StoryID to user's list or updates the entry there,
 // and returns the stored entry. Chapter and Note are stored as given; an
 // empty Status keeps an existing entry's status (to-read for a new one). Added is kept from an existing entry (else at), Updated is at (zero
 // means now). The story's Readers counter changes in the same transaction.
 // ErrNotFound when the guild has no such story; ErrInvalid for a bad status,
 // a negative chapter or an over-long note.
-func (s *Store) SetListEntry(guild, user string, e ListEntry, at time.Time) (ListEntry, error) {
-	var out ListEntry
+func (s *Store) SetListEntry(ctx context.Context, guild, user string, e shelf.ListEntry, at time.Time) (shelf.ListEntry, error) {
+	var out shelf.ListEntry
 	err := func() error {
-		uid, err := parseSnowflake("user", user)
+		uid, err := shelf.ParseID("user", user)
 		if err != nil {
 			return err
 		}
@@ -80,22 +34,22 @@ func (s *Store) SetListEntry(guild, user string, e ListEntry, at time.Time) (Lis
 		if err != nil {
 			return err
 		}
-		st, err := ParseStatus(string(e.Status))
+		st, err := shelf.ParseStatus(string(e.Status))
 		if err != nil {
 			return err
 		}
 		keepStatus := strings.TrimSpace(string(e.Status)) == ""
 		if e.Chapter < 0 || e.Chapter > 1<<30 {
-			return fmt.Errorf("chapter %d: %w", e.Chapter, ErrInvalid)
+			return fmt.Errorf("chapter %d: %w", e.Chapter, shelf.ErrInvalid)
 		}
-		if len(e.Note) > MaxNoteLength {
-			return fmt.Errorf("note longer than %d bytes: %w", MaxNoteLength, ErrInvalid)
+		if len(e.Note) > shelf.MaxNoteLength {
+			return fmt.Errorf("note longer than %d bytes: %w", shelf.MaxNoteLength, shelf.ErrInvalid)
 		}
 		ts := nanos(at)
-		return s.updateBatch(guild, func(g *guildTx) error {
+		return s.updateBatch(ctx, guild, func(g *guildTx) error {
 			cv := g.get(bCounts, u64(sid))
 			if cv == nil {
-				return fmt.Errorf("story %d: %w", sid, ErrNotFound)
+				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
 			}
 			rec := listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: ts, updated: ts}
 			k := key(uid, sid)
@@ -126,18 +80,18 @@ func (s *Store) SetListEntry(guild, user string, e ListEntry, at time.Time) (Lis
 		})
 	}()
 	if err != nil {
-		return ListEntry{}, fmt.Errorf("set list entry: %w", err)
+		return shelf.ListEntry{}, fmt.Errorf("set list entry: %w", err)
 	}
 	return out, nil
 }
 
-func joinEntry(g *guildTx, sid uint64, r listRec) (ListEntry, error) {
-	e := ListEntry{StoryID: formatID(sid), Status: Status(r.status), Chapter: r.chapter, Note: r.note,
+func joinEntry(g *guildTx, sid uint64, r listRec) (shelf.ListEntry, error) {
+	e := shelf.ListEntry{StoryID: shelf.FormatID(sid), Status: shelf.Status(r.status), Chapter: r.chapter, Note: r.note,
 		Added: fromNanos(r.added), Updated: fromNanos(r.updated)}
 	if hv := g.get(bHeads, u64(sid)); hv != nil {
 		h, err := decodeHead(hv)
 		if err != nil {
-			return ListEntry{}, err
+			return shelf.ListEntry{}, err
 		}
 		e.Title, e.Authors, e.ChaptersPosted, e.ChaptersExpected = h.title, h.authors, h.chaptersPosted, h.chaptersExpected
 	}
@@ -145,10 +99,10 @@ func joinEntry(g *guildTx, sid uint64, r listRec) (ListEntry, error) {
 }
 
 // ListEntry returns user's entry for storyID, or ErrNotFound.
-func (s *Store) ListEntry(guild, user, storyID string) (ListEntry, error) {
-	var out ListEntry
+func (s *Store) ListEntry(ctx context.Context, guild, user, storyID string) (shelf.ListEntry, error) {
+	var out shelf.ListEntry
 	err := func() error {
-		uid, err := parseSnowflake("user", user)
+		uid, err := shelf.ParseID("user", user)
 		if err != nil {
 			return err
 		}
@@ -156,10 +110,10 @@ func (s *Store) ListEntry(guild, user, storyID string) (ListEntry, error) {
 		if err != nil {
 			return err
 		}
-		return s.view(guild, func(g *guildTx) error {
+		return s.view(ctx, guild, func(g *guildTx) error {
 			v := g.get(bLists, key(uid, sid))
 			if v == nil {
-				return fmt.Errorf("story %d on list: %w", sid, ErrNotFound)
+				return fmt.Errorf("story %d on list: %w", sid, shelf.ErrNotFound)
 			}
 			r, err := decodeList(v)
 			if err != nil {
@@ -170,16 +124,16 @@ func (s *Store) ListEntry(guild, user, storyID string) (ListEntry, error) {
 		})
 	}()
 	if err != nil {
-		return ListEntry{}, fmt.Errorf("list entry: %w", err)
+		return shelf.ListEntry{}, fmt.Errorf("list entry: %w", err)
 	}
 	return out, nil
 }
 
 // RemoveListEntry removes storyID from user's list and decrements its
 // Readers counter in the same transaction; ErrNotFound when not listed.
-func (s *Store) RemoveListEntry(guild, user, storyID string) error {
+func (s *Store) RemoveListEntry(ctx context.Context, guild, user, storyID string) error {
 	err := func() error {
-		uid, err := parseSnowflake("user", user)
+		uid, err := shelf.ParseID("user", user)
 		if err != nil {
 			return err
 		}
@@ -187,9 +141,9 @@ func (s *Store) RemoveListEntry(guild, user, storyID string) error {
 		if err != nil {
 			return err
 		}
-		return s.update(guild, func(g *guildTx) error {
+		return s.update(ctx, guild, func(g *guildTx) error {
 			if g.get(bLists, key(uid, sid)) == nil {
-				return fmt.Errorf("story %d on list: %w", sid, ErrNotFound)
+				return fmt.Errorf("story %d on list: %w", sid, shelf.ErrNotFound)
 			}
 			return removeEntry(g, uid, sid)
 		})
@@ -221,14 +175,14 @@ func removeEntry(g *guildTx, uid, sid uint64) error {
 // MemberList returns user's whole list in this guild in story-ID order
 // (oldest story first), each entry joined with its story's title, authors
 // and chapter counts. An empty list is not an error.
-func (s *Store) MemberList(guild, user string) ([]ListEntry, error) {
-	out := []ListEntry{}
+func (s *Store) MemberList(ctx context.Context, guild, user string) ([]shelf.ListEntry, error) {
+	out := []shelf.ListEntry{}
 	err := func() error {
-		uid, err := parseSnowflake("user", user)
+		uid, err := shelf.ParseID("user", user)
 		if err != nil {
 			return err
 		}
-		return s.view(guild, func(g *guildTx) error {
+		return s.view(ctx, guild, func(g *guildTx) error {
 			var err error
 			out, err = memberList(g, uid)
 			return err
@@ -275,7 +229,7 @@ func removeMemberList(g *guildTx, user uint64) error {
 // cut from one buffer (one allocation instead of six per entry) and the
 // heads are read by one cursor walking alongside: entries come in story
 // order, as heads do (Next for near neighbours, Seek for jumps).
-func memberList(g *guildTx, uid uint64) ([]ListEntry, error) {
+func memberList(g *guildTx, uid uint64) ([]shelf.ListEntry, error) {
 	type span struct{ from, to int }
 	type pending struct {
 		id, note, title span
@@ -284,7 +238,7 @@ func memberList(g *guildTx, uid uint64) ([]ListEntry, error) {
 	lists := g.bucket(bLists)
 	n, size := 0, 0
 	forEachPrefix(lists, u64(uid), func(_, v []byte) error { n++; size += len(v) + 20; return nil })
-	out := make([]ListEntry, 0, n)
+	out := make([]shelf.ListEntry, 0, n)
 	pend := make([]pending, 0, n)
 	var authorSpans []span
 	buf := make([]byte, 0, size+64*n)
@@ -293,7 +247,7 @@ func memberList(g *guildTx, uid uint64) ([]ListEntry, error) {
 		buf = append(buf, b...)
 		return span{from, len(buf)}
 	}
-	var hc *bolt.Cursor
+	var hc *bbolt.Cursor
 	var hk, hv []byte
 	if hb := g.bucket(bHeads); hb != nil {
 		hc = hb.Cursor()
@@ -309,7 +263,7 @@ func memberList(g *guildTx, uid uint64) ([]ListEntry, error) {
 		from := len(buf)
 		buf = strconv.AppendUint(buf, sid, 10)
 		p.id = span{from, len(buf)}
-		e := ListEntry{Status: Status(internStatus(d.raw())), Chapter: int(d.uint())}
+		e := shelf.ListEntry{Status: shelf.Status(internStatus(d.raw())), Chapter: int(d.uint())}
 		p.note = put(d.raw())
 		e.Added, e.Updated = fromNanos(d.int()), fromNanos(d.int())
 		if err := d.done("list entry"); err != nil {

@@ -1,17 +1,17 @@
-package store
+package bolt
 
 import (
+	"context"
 	"fmt"
 	"math/bits"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
-	"golang.org/x/text/unicode/norm"
+	bbolt "go.etcd.io/bbolt"
+
+	"ficshelf/shelf"
 )
 
 // The autocomplete index lives in memory: per guild, the sorted set of
@@ -23,12 +23,6 @@ import (
 // word bucket in the file was the alternative; it would make every query a
 // transaction plus a decode of each candidate's head, and every story add
 // many more B-tree writes, for no durability gain (the index is derived).
-
-// MaxSearchResults is the most SearchStories returns (Discord's limit on
-// autocomplete choices).
-const MaxSearchResults = 25
-
-const maxQueryWords = 8
 
 const (
 	fTitle      = 1 << iota // the word occurs in the title
@@ -45,7 +39,7 @@ type ref struct {
 	slot    int32
 	id      uint64
 	title   string
-	fold    string // foldString(title), for ResolveStory
+	fold    string // shelf.FoldString(title), for ResolveStory
 	authors []string
 	kudos   uint32
 	added   int64
@@ -80,14 +74,14 @@ func (ix *index) guild(id uint64) *guildIndex {
 // wordsOf returns the distinct words of title and authors with their flags.
 func wordsOf(title string, authors []string) map[string]uint8 {
 	m := map[string]uint8{}
-	for i, w := range tokens(title) {
+	for i, w := range shelf.Tokens(title) {
 		m[w] |= fTitle
 		if i == 0 {
 			m[w] |= fTitleFirst
 		}
 	}
 	for _, a := range authors {
-		for _, w := range tokens(a) {
+		for _, w := range shelf.Tokens(a) {
 			m[w] |= fAuthor
 		}
 	}
@@ -124,7 +118,7 @@ func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 		return
 	}
 	gi.remove(id)
-	r := &ref{id: id, title: h.title, fold: foldString(h.title), authors: h.authors, kudos: c.kudos, added: h.added, txid: txid}
+	r := &ref{id: id, title: h.title, fold: shelf.FoldString(h.title), authors: h.authors, kudos: c.kudos, added: h.added, txid: txid}
 	if n := len(gi.free); n > 0 {
 		r.slot = gi.free[n-1]
 		gi.free = gi.free[:n-1]
@@ -150,7 +144,7 @@ func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 // loadIndex rebuilds the whole index from the database.
 func (s *Store) loadIndex() error {
 	ix := newIndex()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bbolt.Tx) error {
 		gs := tx.Bucket(bucketGuilds)
 		if gs == nil {
 			return nil
@@ -191,11 +185,11 @@ func (s *Store) loadIndex() error {
 }
 
 // reload re-reads the committed head and counters of each story in ids.
-func (ix *index) reload(db *bolt.DB, guild uint64, ids []uint64) {
+func (ix *index) reload(db *bbolt.DB, guild uint64, ids []uint64) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	gi := ix.guild(guild)
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = db.View(func(tx *bbolt.Tx) error {
 		g := newGuildTx(tx, guild)
 		for _, id := range ids {
 			hv := g.get(bHeads, u64(id))
@@ -231,15 +225,15 @@ func (ix *index) setKudos(guild, story uint64, txid int, kudos uint32) {
 // it is a prefix of (shortest title first), and, when neither, up to five
 // closest titles: containing the input first, then by edit distance to the
 // title's start and to the whole title.
-func (ix *index) matchTitle(guild uint64, folded string) (exact, prefix, closest []StoryRef) {
+func (ix *index) matchTitle(guild uint64, folded string) (exact, prefix, closest []shelf.StoryRef) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	gi := ix.guilds[guild]
 	if gi == nil {
 		return nil, nil, nil
 	}
-	sref := func(r *ref) StoryRef {
-		return StoryRef{ID: formatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
+	sref := func(r *ref) shelf.StoryRef {
+		return shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
 	}
 	var pre []*ref
 	for _, r := range gi.items {
@@ -262,18 +256,12 @@ func (ix *index) matchTitle(guild uint64, folded string) (exact, prefix, closest
 		r     *ref
 		score int
 	}
-	in := []rune(folded)
 	ss := make([]scored, 0, len(gi.items))
 	for _, r := range gi.items {
 		if r == nil {
 			continue
 		}
-		sc := 0
-		if !strings.Contains(r.fold, folded) {
-			t := []rune(r.fold)
-			sc = 1000 + 10*levenshtein(in, t[:min(len(t), len(in))]) + levenshtein(in, t)
-		}
-		ss = append(ss, scored{r, sc})
+		ss = append(ss, scored{r, shelf.TitleDistance(folded, r.fold)})
 	}
 	slices.SortStableFunc(ss, func(a, b scored) int {
 		if a.score != b.score {
@@ -304,23 +292,23 @@ func cmpID(a, b uint64) int {
 // over author matches, then most kudos and newest. An empty query returns
 // the most-kudos, then newest stories. It reads an in-memory index and
 // never scans story text.
-func (s *Store) SearchStories(guild, query string, limit int) ([]StoryRef, error) {
-	gid, err := parseSnowflake("guild", guild)
+func (s *Store) SearchStories(ctx context.Context, guild, query string, limit int) ([]shelf.StoryRef, error) {
+	gid, err := shelf.ParseID("guild", guild)
 	if err != nil {
 		return nil, fmt.Errorf("search stories: %w", err)
 	}
-	if limit <= 0 || limit > MaxSearchResults {
-		limit = MaxSearchResults
+	if limit <= 0 || limit > shelf.MaxSearchResults {
+		limit = shelf.MaxSearchResults
 	}
-	toks := tokens(query)
-	if len(toks) > maxQueryWords {
-		toks = toks[:maxQueryWords]
+	toks := shelf.Tokens(query)
+	if len(toks) > shelf.MaxQueryWords {
+		toks = toks[:shelf.MaxQueryWords]
 	}
 	s.idx.mu.RLock()
 	defer s.idx.mu.RUnlock()
 	gi := s.idx.guilds[gid]
 	if gi == nil {
-		return []StoryRef{}, nil
+		return []shelf.StoryRef{}, nil
 	}
 	popular := func(a, b *ref) int {
 		if a.kudos != b.kudos {
@@ -421,80 +409,9 @@ func (s *Store) SearchStories(guild, query string, limit int) ([]StoryRef, error
 			picked = append(picked, gi.items[slot])
 		}
 	}
-	out := make([]StoryRef, len(picked))
+	out := make([]shelf.StoryRef, len(picked))
 	for i, r := range picked {
-		out[i] = StoryRef{ID: formatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
+		out[i] = shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
 	}
 	return out, nil
-}
-
-// foldString lowers s, strips accents and apostrophes and collapses white
-// space: the form titles are compared in.
-func foldString(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range foldRunes(s) {
-		if unicode.IsSpace(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// tokens splits s into folded words: runs of letters and digits.
-func tokens(s string) []string {
-	var out []string
-	var b strings.Builder
-	for _, r := range foldRunes(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-			continue
-		}
-		if b.Len() > 0 {
-			out = append(out, b.String())
-			b.Reset()
-		}
-	}
-	if b.Len() > 0 {
-		out = append(out, b.String())
-	}
-	return out
-}
-
-// foldRunes decomposes s, drops combining marks and apostrophes (so
-// "Don’t" and "dont" match) and lower-cases the rest.
-func foldRunes(s string) []rune {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, " ")
-	}
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if !ascii {
-		s = norm.NFKD.String(s)
-	}
-	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		switch {
-		case r == '\'' || r == '’' || r == 'ʼ' || r == '‘':
-			continue
-		case r == 'ß':
-			out = append(out, 's', 's')
-			continue
-		case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r):
-			continue
-		}
-		out = append(out, unicode.ToLower(r))
-	}
-	return out
 }

@@ -115,7 +115,7 @@ func (c *cmds) clubHere(ctx context.Context, req *Request) (shelf.Club, error) {
 			return club, nil
 		}
 	}
-	return shelf.Club{}, Sorry(err, "There's no reading club in this channel. Start one with `/club start`.")
+	return shelf.Club{}, storeError(err, actClubHere, facts{})
 }
 
 func chapterSpan(cp shelf.Checkpoint) string {
@@ -173,14 +173,14 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 		ChannelID: req.ChannelID, StoryID: rec.ID, Name: req.String("name"), HostID: req.UserID,
 		PerCheckpoint: int(per), EveryDays: int(every), Starts: starts, Timezone: tz, Now: now,
 	})
-	switch {
-	case errors.Is(err, shelf.ErrClubActive):
-		return nil, Sorry(err, fmt.Sprintf("This channel already has a reading club: %s, reading %s. End it with `/club end` first, or start yours in another channel.",
-			quote(club.Name), quote(club.StoryTitle)))
-	case errors.Is(err, shelf.ErrInvalid):
-		return nil, Sorry(err, fmt.Sprintf("%s has no chapters to read yet, so there is nothing to schedule.", quote(rec.Story.Title)))
-	case err != nil:
-		return nil, err
+	if errors.Is(err, shelf.ErrClubActive) {
+		// Name the club in the way (the store need not return it).
+		if active, aerr := c.clubs.ActiveClub(ctx, req.GuildID, req.ChannelID); aerr == nil {
+			club = active
+		}
+	}
+	if err != nil {
+		return nil, storeError(err, actClubStart, facts{Story: rec.Story.Title, Club: club.Name, Reading: club.StoryTitle})
 	}
 	c.clubsChanged()
 	embeds := scheduleEmbeds(club, rec.Story.Complete(), now)
@@ -240,20 +240,15 @@ func (c *cmds) clubJoin(ctx context.Context, req *Request) (*discordgo.Interacti
 
 func (c *cmds) clubJoinButton(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	if len(req.Args) < 1 {
-		return nil, Errorf("This button has expired.")
+		return nil, buttonExpired("/club join")
 	}
 	return c.join(ctx, req, req.Args[0])
 }
 
 func (c *cmds) join(ctx context.Context, req *Request, clubID string) (*discordgo.InteractionResponse, error) {
 	joined, err := c.clubs.JoinClub(ctx, req.GuildID, clubID, req.UserID, c.now())
-	switch {
-	case errors.Is(err, shelf.ErrClubEnded):
-		return nil, Sorry(err, "This reading club has ended.")
-	case errors.Is(err, shelf.ErrNotFound):
-		return nil, Sorry(err, "This reading club no longer exists.")
-	case err != nil:
-		return nil, err
+	if err != nil {
+		return nil, storeError(err, actClubJoin, facts{})
 	}
 	club, err := c.clubs.Club(ctx, req.GuildID, clubID)
 	if err != nil {
@@ -270,10 +265,8 @@ func (c *cmds) clubLeave(ctx context.Context, req *Request) (*discordgo.Interact
 	if err != nil {
 		return nil, err
 	}
-	if err := c.clubs.LeaveClub(ctx, req.GuildID, club.ID, req.UserID); errors.Is(err, shelf.ErrNotMember) {
-		return nil, Sorry(err, fmt.Sprintf("You're not in %s.", quote(club.Name)))
-	} else if err != nil {
-		return nil, err
+	if err := c.clubs.LeaveClub(ctx, req.GuildID, club.ID, req.UserID); err != nil {
+		return nil, storeError(err, actClubLeave, facts{Club: club.Name})
 	}
 	return Ephemeral(fmt.Sprintf("You left %s. No more pings from it.", quote(club.Name))), nil
 }
@@ -302,11 +295,8 @@ func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.Inter
 		return nil, Errorf("%s covers chapters 1 to %d so far.", quote(club.Name), total)
 	}
 	err = c.clubs.SetClubProgress(ctx, req.GuildID, club.ID, req.UserID, int(ch), c.now())
-	if errors.Is(err, shelf.ErrNotMember) {
-		return nil, Sorry(err, fmt.Sprintf("Join %s first with `/club join`.", quote(club.Name)))
-	}
 	if err != nil {
-		return nil, err
+		return nil, storeError(err, actClubProgress, facts{Club: club.Name})
 	}
 	msg := fmt.Sprintf("Noted: you've read %d of %d chapters of %s.", ch, total, quote(club.StoryTitle))
 	if cur, _ := currentCheckpoint(club, c.now()); cur != nil {

@@ -193,7 +193,7 @@ func (x *excerpter) fromCard(ctx context.Context, req *Request) (*discordgo.Inte
 func (x *excerpter) next(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	at, ok := parseExcerptNext(req.Args)
 	if !ok {
-		return nil, Errorf("This button has expired. Run `/excerpt` again for a fresh one.")
+		return nil, buttonExpired("/excerpt")
 	}
 	rec, err := x.storyByArg(ctx, req)
 	if err != nil {
@@ -255,13 +255,11 @@ func (x *excerpter) withChapter(ctx context.Context, req *Request, rec shelf.Sto
 	err := x.chapters.ViewChapter(ctx, req.GuildID, rec.ID, n, func(ch shelf.ChapterRecord) error {
 		return fn(ch, x.indexes.index(req.GuildID, rec.ID, ch))
 	})
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		return err
-	case errors.Is(err, shelf.ErrNotFound):
-		return Sorry(err, fmt.Sprintf("Chapter %d of %s is no longer in the library. Try `/excerpt` again.", n, storyName(rec.Story.Title)))
-	case err != nil:
+	if err = storeError(err, actChapter, facts{Story: rec.Story.Title, Chapter: n}); err != nil {
+		var ue *UserError
+		if errors.As(err, &ue) {
+			return err
+		}
 		return fmt.Errorf("read chapter %d of story %s: %w", n, rec.ID, err)
 	}
 	return nil

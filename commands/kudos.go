@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -83,20 +82,15 @@ func kudosWord(n int) string { return formatInt(n) + " kudos" }
 // giveKudos records the member's kudos on rec and returns the new count.
 // The refusals (already given, own story, story gone) are UserErrors.
 func (c *cmds) giveKudos(ctx context.Context, req *Request, rec shelf.StoryRecord) (int, error) {
-	name := storyName(rec.Story.Title)
 	if rec.Mine && rec.AddedBy == req.UserID {
-		return rec.Kudos, Errorf("You wrote %s, so you can't leave kudos on it — but thank you for sharing it with the server!", name)
+		return rec.Kudos, Errorf("%s", ownStoryKudos(rec.Story.Title))
 	}
 	n, err := c.kudos.GiveKudos(ctx, req.GuildID, rec.ID, req.UserID, c.now())
-	switch {
-	case err == nil:
+	if err == nil {
 		return n, nil
-	case errors.Is(err, shelf.ErrAlreadyGiven):
-		return n, Sorry(err, fmt.Sprintf("You already left kudos on %s — one per member per story, as on AO3. It has %s.", name, kudosWord(n)))
-	case errors.Is(err, shelf.ErrOwnStory):
-		return n, Sorry(err, fmt.Sprintf("You wrote %s, so you can't leave kudos on it — but thank you for sharing it with the server!", name))
-	case errors.Is(err, shelf.ErrNotFound):
-		return 0, Sorry(err, "That story is no longer in this server's library.")
+	}
+	if err := storeError(err, actKudos, facts{Story: rec.Story.Title, Kudos: n}); isUserError(err) {
+		return n, err
 	}
 	return 0, fmt.Errorf("give kudos on story %s: %w", rec.ID, err)
 }
@@ -121,11 +115,11 @@ func (c *cmds) kudosGive(ctx context.Context, req *Request) (*discordgo.Interact
 // a removed story or a malformed argument is a UserError.
 func (c *cmds) storyByArg(ctx context.Context, req *Request) (shelf.StoryRecord, error) {
 	if len(req.Args) < 1 {
-		return shelf.StoryRecord{}, Errorf("This button has expired. Run the command again for a fresh one.")
+		return shelf.StoryRecord{}, buttonExpired("")
 	}
 	rec, err := c.stories.Story(ctx, req.GuildID, req.Args[0])
-	if errors.Is(err, shelf.ErrNotFound) || errors.Is(err, shelf.ErrInvalidID) {
-		return shelf.StoryRecord{}, Sorry(err, "That story is no longer in this server's library.")
+	if err := storeError(err, actStory, facts{}); isUserError(err) {
+		return shelf.StoryRecord{}, err
 	}
 	if err != nil {
 		return shelf.StoryRecord{}, fmt.Errorf("story %s: %w", req.Args[0], err)

@@ -85,7 +85,7 @@ func (c *cmds) myDataDelete(ctx context.Context, req *Request) (*discordgo.Inter
 // who asked can confirm (the message is ephemeral anyway).
 func (c *cmds) myDataDeleteConfirm(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	if len(req.Args) != 2 {
-		return nil, Errorf("This button has expired. Run `/mydata delete` again.")
+		return nil, buttonExpired("/mydata delete")
 	}
 	if req.Args[1] != req.UserID {
 		return nil, Errorf("Only the member who asked can confirm this. Use `/mydata delete` for your own data.")

@@ -404,7 +404,7 @@ func (c *cmds) recList(ctx context.Context, req *Request) (*discordgo.Interactio
 // recListPage turns the page of a /rec list.
 func (c *cmds) recListPage(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	if len(req.Args) < 3 {
-		return nil, Errorf("This button has expired. Run `/rec list` again.")
+		return nil, buttonExpired("/rec list")
 	}
 	page, _ := strconv.Atoi(req.Args[0])
 	member := req.Args[1]

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -133,8 +132,8 @@ func (c *cmds) changeSettings(ctx context.Context, req *Request, change func(*sh
 	}
 	change(&st)
 	st, err = c.settings.SetSettings(ctx, req.GuildID, st)
-	if errors.Is(err, shelf.ErrInvalid) {
-		return shelf.Settings{}, Sorry(err, "That setting isn't valid. Pick one of the choices offered.")
+	if err := storeError(err, actSettings, facts{}); isUserError(err) {
+		return shelf.Settings{}, err
 	}
 	if err != nil {
 		return shelf.Settings{}, fmt.Errorf("store settings: %w", err)

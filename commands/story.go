@@ -376,8 +376,8 @@ func (c *cmds) updateExisting(ctx context.Context, req *Request, existing shelf.
 	old := existing.Story
 	fillMissing(st, &old)
 	rec, err := c.stories.UpdateStory(ctx, req.GuildID, existing.ID, st, chapters, c.now())
-	if errors.Is(err, shelf.ErrNotFound) {
-		return nil, Sorry(err, "That story was removed from the library while I was updating it. Add it again with `/story add`.")
+	if err := storeError(err, actStoryUpdate, facts{}); isUserError(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update story %s: %w", existing.ID, err)
@@ -598,7 +598,7 @@ func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.Interact
 func (c *cmds) storyListPage(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	q, ok := parseListArgs(req.Args)
 	if !ok {
-		return nil, Errorf("This button has expired. Run `/story list` again for a fresh list.")
+		return nil, buttonExpired("/story list")
 	}
 	embed, rows, empty, err := c.listPage(ctx, req, &q)
 	if err != nil {
@@ -721,7 +721,7 @@ func (c *cmds) storyRemove(ctx context.Context, req *Request) (*discordgo.Intera
 // removeArgs reads "<story>:<requester>" and checks the clicker asked.
 func removeArgs(req *Request) (story string, err error) {
 	if len(req.Args) != 2 {
-		return "", Errorf("This button has expired. Run `/story remove` again.")
+		return "", buttonExpired("/story remove")
 	}
 	if req.Args[1] != req.UserID {
 		return "", Errorf("This confirmation belongs to the member who asked to remove the story; run `/story remove` yourself if you mean to.")

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -36,12 +35,8 @@ func (c *cmds) resolveStory(ctx context.Context, req *Request, name string) (she
 	if err == nil {
 		return rec, nil
 	}
-	var re *shelf.ResolveError
-	if errors.As(err, &re) {
-		return shelf.StoryRecord{}, &UserError{Message: resolveMessage(re), Err: err}
-	}
-	if errors.Is(err, shelf.ErrNotFound) {
-		return shelf.StoryRecord{}, Sorry(err, fmt.Sprintf("This server's library has no story called %s.", quote(input)))
+	if err := storeError(err, actResolve, facts{Input: input}); isUserError(err) {
+		return shelf.StoryRecord{}, err
 	}
 	return shelf.StoryRecord{}, fmt.Errorf("resolve story %q: %w", input, err)
 }

@@ -182,7 +182,7 @@ func (c *cmds) listAdd(ctx context.Context, req *Request) (*discordgo.Interactio
 	if statusGiven {
 		st, err := shelf.ParseStatus(req.String("status"))
 		if err != nil {
-			return nil, Sorry(err, "Pick a status from the list: to-read, reading, finished, on-hold or dropped.")
+			return nil, storeError(err, actStatus, facts{})
 		}
 		e.Status = st
 	}
@@ -241,11 +241,8 @@ func entrySummary(e shelf.ListEntry) string {
 
 // listWriteError turns a store error from a list write into a sentence.
 func (c *cmds) listWriteError(err error) error {
-	switch {
-	case errors.Is(err, shelf.ErrNotFound):
-		return Sorry(err, "That story is no longer in this server's library.")
-	case errors.Is(err, shelf.ErrInvalid):
-		return Sorry(err, "I couldn't save that: a chapter can't be negative, and a note must be shorter.")
+	if err := storeError(err, actListWrite, facts{}); isUserError(err) {
+		return err
 	}
 	return fmt.Errorf("save list entry: %w", err)
 }
@@ -296,8 +293,8 @@ func (c *cmds) listRemove(ctx context.Context, req *Request) (*discordgo.Interac
 		return nil, err
 	}
 	err = c.lists.RemoveListEntry(ctx, req.GuildID, req.UserID, rec.ID)
-	if errors.Is(err, shelf.ErrNotFound) {
-		return nil, Sorry(err, fmt.Sprintf("%s isn't on your reading list, so there was nothing to remove.", storyName(rec.Story.Title)))
+	if err := storeError(err, actListRemove, facts{Story: rec.Story.Title}); isUserError(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("remove list entry: %w", err)
@@ -318,7 +315,7 @@ func (c *cmds) listShow(ctx context.Context, req *Request) (*discordgo.Interacti
 	if req.Has("status") {
 		st, err := shelf.ParseStatus(req.String("status"))
 		if err != nil {
-			return nil, Sorry(err, "Pick a status from the list: to-read, reading, finished, on-hold or dropped.")
+			return nil, storeError(err, actStatus, facts{})
 		}
 		status = string(st)
 	}
@@ -339,7 +336,7 @@ func listTitle(name string, own bool) string {
 // ("rl-show:<user>:<status|all>:<page>").
 func (c *cmds) listShowPage(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	if len(req.Args) != 3 {
-		return nil, Errorf("This button has expired. Run `/readinglist show` again.")
+		return nil, buttonExpired("/readinglist show")
 	}
 	page, _ := strconv.Atoi(req.Args[2])
 	title := "Reading list"
@@ -353,8 +350,8 @@ func (c *cmds) listShowPage(ctx context.Context, req *Request) (*discordgo.Inter
 // message or as an update of the page buttons' message.
 func (c *cmds) renderList(ctx context.Context, guildID, userID, title, status string, page int, update bool) (*discordgo.InteractionResponse, error) {
 	entries, err := c.lists.MemberList(ctx, guildID, userID)
-	if errors.Is(err, shelf.ErrInvalidID) {
-		return nil, Sorry(err, "I can't find that member.")
+	if err := storeError(err, actMemberList, facts{}); isUserError(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("member list: %w", err)
@@ -527,6 +524,11 @@ func (c *cmds) listExport(ctx context.Context, req *Request) (*discordgo.Interac
 	if err != nil {
 		return nil, fmt.Errorf("member list: %w", err)
 	}
+	// The file lists entries in the order stories joined the library, so
+	// that two exports of an unchanged list are the same file.
+	slices.SortStableFunc(entries, func(a, b shelf.ListEntry) int {
+		return cmp.Or(cmp.Compare(len(a.StoryID), len(b.StoryID)), strings.Compare(a.StoryID, b.StoryID))
+	})
 	doc := ListExport{Format: "ficshelf-reading-list/1", GuildID: req.GuildID, UserID: req.UserID, ExportedAt: c.now().UTC().Truncate(time.Second), Entries: entries}
 	msg := fmt.Sprintf("Here is your reading list in this server: %s.", storiesWord(len(entries)))
 	return jsonFileReply(msg, "reading-list.json", doc)
@@ -591,8 +593,8 @@ func (c *cmds) addFromMessage(ctx context.Context, req *Request) (*discordgo.Int
 	if msg.Author != nil && req.Interaction.AppID != "" && msg.Author.ID == req.Interaction.AppID {
 		if id := storyIDFromComponents(msg.Components); id != "" {
 			rec, err := c.stories.Story(ctx, req.GuildID, id)
-			if errors.Is(err, shelf.ErrNotFound) || errors.Is(err, shelf.ErrInvalidID) {
-				return nil, Sorry(err, "That story is no longer in this server's library.")
+			if err := storeError(err, actStory, facts{}); isUserError(err) {
+				return nil, err
 			}
 			if err != nil {
 				return nil, fmt.Errorf("story %s: %w", id, err)

@@ -16,7 +16,7 @@ import (
 // memory map and are valid only until fn returns: fn must not keep them or
 // anything sharing their memory (substrings included) and must copy what
 // it keeps (strings.Clone). rec.Title is a copy. fn runs inside a read
-// transaction, so it must not write to the store. ErrNotFound when the
+// transaction, so it must not write to the store. shelf.ErrNotFound when the
 // story or the chapter does not exist; fn's error is returned as is.
 func (s *Store) ViewChapter(ctx context.Context, guild, id string, n int, fn func(rec shelf.ChapterRecord) error) error {
 	sid, err := parseStoryID(id)

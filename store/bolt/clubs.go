@@ -59,9 +59,9 @@ func putClub(g *guildTx, id uint64, c *shelf.Club) error {
 
 // StartClub creates a club in p.ChannelID reading p.StoryID, hosted (and
 // joined) by p.HostID, with its schedule up to the story's posted chapters,
-// and indexes its checkpoints as due. ErrClubActive (wrapped, with the
-// active club returned) when the channel has one; ErrNotFound when the
-// story does not exist; ErrInvalid for bad numbers, date or zone.
+// and indexes its checkpoints as due. shelf.ErrClubActive (wrapped, with the
+// active club returned) when the channel has one; shelf.ErrNotFound when the
+// story does not exist; shelf.ErrInvalid for bad numbers, date or zone.
 func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) (shelf.Club, error) {
 	var out shelf.Club
 	err := func() error {
@@ -161,7 +161,7 @@ func chapterCount(g *guildTx, sid uint64) int {
 	return n
 }
 
-// ActiveClub returns the active club of a channel; ErrNotFound when none.
+// ActiveClub returns the active club of a channel; shelf.ErrNotFound when none.
 func (s *Store) ActiveClub(ctx context.Context, guild, channel string) (shelf.Club, error) {
 	var out shelf.Club
 	err := func() error {
@@ -242,7 +242,7 @@ func putMember(g *guildTx, club uint64, m shelf.ClubMember) error {
 	return g.bucket(bClubByMember).Put(key(uid, club), nil)
 }
 
-// activeClubTx opens club id for a member's change: ErrClubEnded when over.
+// activeClubTx opens club id for a member's change: shelf.ErrClubEnded when over.
 func activeClubTx(g *guildTx, id string) (uint64, *shelf.Club, error) {
 	cid, err := shelf.ParseID("club", id)
 	if err != nil {
@@ -259,7 +259,7 @@ func activeClubTx(g *guildTx, id string) (uint64, *shelf.Club, error) {
 }
 
 // JoinClub adds user to club; joined is false when they already were in
-// it. ErrClubEnded for an ended club.
+// it. shelf.ErrClubEnded for an ended club.
 func (s *Store) JoinClub(ctx context.Context, guild, club, user string, now time.Time) (joined bool, err error) {
 	err = func() error {
 		uid, err := shelf.ParseID("user", user)
@@ -285,7 +285,7 @@ func (s *Store) JoinClub(ctx context.Context, guild, club, user string, now time
 }
 
 // LeaveClub removes user from club (their progress goes with them);
-// ErrNotMember when they were not in it.
+// shelf.ErrNotMember when they were not in it.
 func (s *Store) LeaveClub(ctx context.Context, guild, club, user string) error {
 	err := func() error {
 		uid, err := shelf.ParseID("user", user)
@@ -313,7 +313,7 @@ func (s *Store) LeaveClub(ctx context.Context, guild, club, user string) error {
 }
 
 // SetClubProgress records the last chapter user has read (1..the club's
-// chapters; ErrInvalid otherwise). ErrNotMember when they have not joined.
+// chapters; shelf.ErrInvalid otherwise). shelf.ErrNotMember when they have not joined.
 func (s *Store) SetClubProgress(ctx context.Context, guild, club, user string, chapter int, now time.Time) error {
 	err := func() error {
 		uid, err := shelf.ParseID("user", user)
@@ -412,7 +412,7 @@ func endClubTx(g *guildTx, cid uint64, c *shelf.Club, by string, now time.Time) 
 
 // EndClub ends a club: its remaining checkpoints are never announced and
 // the channel may start another; the club, its members and announced
-// checkpoints stay as history. ErrClubEnded when it already ended.
+// checkpoints stay as history. shelf.ErrClubEnded when it already ended.
 func (s *Store) EndClub(ctx context.Context, guild, club, by string, now time.Time) (shelf.Club, error) {
 	var out shelf.Club
 	err := s.update(ctx, guild, func(g *guildTx) error {

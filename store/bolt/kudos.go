@@ -20,8 +20,8 @@ var (
 // GiveKudos records userID's kudos on storyID, once per member per story,
 // and returns the story's kudos count afterwards. The record and the
 // story's counter change in the same transaction, so the count always equals
-// the records. A second kudos fails with ErrAlreadyGiven, and the author of
-// a story added as their own (mine) gets ErrOwnStory; both return the
+// the records. A second kudos fails with shelf.ErrAlreadyGiven, and the author of
+// a story added as their own (mine) gets shelf.ErrOwnStory; both return the
 // current count and change nothing. Concurrent calls share commits (bbolt
 // Batch); each returns only once its kudos is durable. A zero at means now.
 func (s *Store) GiveKudos(ctx context.Context, guild, storyID, userID string, at time.Time) (int, error) {
@@ -111,7 +111,7 @@ func (s *Store) giveKudos(ctx context.Context, guild, storyID, userID string, at
 	return count, nil
 }
 
-// Kudos lists who gave kudos to storyID, newest first. ErrNotFound when
+// Kudos lists who gave kudos to storyID, newest first. shelf.ErrNotFound when
 // the guild has no such story.
 func (s *Store) Kudos(ctx context.Context, guild, storyID string) ([]shelf.Kudo, error) {
 	var out []shelf.Kudo

@@ -23,7 +23,7 @@ var (
 // and returns the stored entry. Chapter and Note are stored as given; an
 // empty Status keeps an existing entry's status (to-read for a new one). Added is kept from an existing entry (else at), Updated is at (zero
 // means now). The story's Readers counter changes in the same transaction.
-// ErrNotFound when the guild has no such story; ErrInvalid for a bad status,
+// shelf.ErrNotFound when the guild has no such story; shelf.ErrInvalid for a bad status,
 // a negative chapter or an over-long note.
 func (s *Store) SetListEntry(ctx context.Context, guild, user string, e shelf.ListEntry, at time.Time) (shelf.ListEntry, error) {
 	var out shelf.ListEntry
@@ -100,7 +100,7 @@ func joinEntry(g *guildTx, sid uint64, r listRec) (shelf.ListEntry, error) {
 	return e, nil
 }
 
-// ListEntry returns user's entry for storyID, or ErrNotFound.
+// ListEntry returns user's entry for storyID, or shelf.ErrNotFound.
 func (s *Store) ListEntry(ctx context.Context, guild, user, storyID string) (shelf.ListEntry, error) {
 	var out shelf.ListEntry
 	err := func() error {
@@ -132,7 +132,7 @@ func (s *Store) ListEntry(ctx context.Context, guild, user, storyID string) (she
 }
 
 // RemoveListEntry removes storyID from user's list and decrements its
-// Readers counter in the same transaction; ErrNotFound when not listed.
+// Readers counter in the same transaction; shelf.ErrNotFound when not listed.
 func (s *Store) RemoveListEntry(ctx context.Context, guild, user, storyID string) error {
 	err := func() error {
 		uid, err := shelf.ParseID("user", user)

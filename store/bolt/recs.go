@@ -49,7 +49,7 @@ func (s *Store) RecThread(ctx context.Context, guild, story string) (shelf.RecTh
 }
 
 // SetRecThread records (or replaces, when the old one was deleted) story's
-// rec discussion thread. ErrNotFound when the story does not exist.
+// rec discussion thread. shelf.ErrNotFound when the story does not exist.
 func (s *Store) SetRecThread(ctx context.Context, guild, story string, t shelf.RecThread) error {
 	err := func() error {
 		sid, err := parseStoryID(story)
@@ -74,7 +74,7 @@ func (s *Store) SetRecThread(ctx context.Context, guild, story string, t shelf.R
 }
 
 // AddRec stores a recommendation (its ID is assigned) and, when it answers
-// a request, adds it to the request's answers. ErrNotFound when the story
+// a request, adds it to the request's answers. shelf.ErrNotFound when the story
 // (or the request) does not exist.
 func (s *Store) AddRec(ctx context.Context, guild string, r shelf.Rec) (shelf.Rec, error) {
 	err := func() error {
@@ -283,7 +283,7 @@ func (s *Store) AddRecRequest(ctx context.Context, guild string, r shelf.RecRequ
 }
 
 // RecRequestByThread returns the request whose thread is thread;
-// ErrNotFound when it is no request's thread.
+// shelf.ErrNotFound when it is no request's thread.
 func (s *Store) RecRequestByThread(ctx context.Context, guild, thread string) (shelf.RecRequest, error) {
 	var out shelf.RecRequest
 	err := func() error {

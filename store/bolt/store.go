@@ -1,13 +1,15 @@
-// Package store keeps everything Ficshelf persists, in one embedded BoltDB
-// (go.etcd.io/bbolt) file: each server's library of stories and their
-// chapters, kudos, reading lists and settings.
+// Package bolt is Ficshelf's embedded storage engine: one BoltDB
+// (go.etcd.io/bbolt) file holding each server's library of stories and
+// their chapters, kudos, reading lists, recommendations, reading clubs and
+// settings. *Store implements shelf.Store, the contract both engines keep
+// (package shelf); commands see it only through those ports. Backup, Path,
+// Check and SchemaVersion are bolt-only extras (hot backups, crash tests).
 //
-// The exported API is engine-neutral: IDs go in and out as decimal strings
-// (Discord snowflakes, story IDs), values as domain types, and no bbolt type
-// appears in a signature, so another engine (PostgreSQL, for sharded
-// deployments) can implement the same method set later. Every method runs in
-// one transaction; values are decoded inside it and raw byte slices never
-// leave it. Every acknowledged write is fsynced before the method returns.
+// IDs go in and out as decimal strings (Discord snowflakes, story IDs),
+// values as shelf's domain types, and no bbolt type appears in a signature.
+// Every method checks its context and runs in one transaction; values are
+// decoded inside it and raw byte slices never leave it. Every acknowledged
+// write is fsynced before the method returns.
 //
 // # Bucket tree
 //
@@ -83,24 +85,25 @@
 //	  <opens u64 unix ns>|<guild u64>|<club u64>|<checkpoint u64> -> (empty)
 //	                        (a checkpoint not yet announced; removed in the
 //	                        transaction that records its thread)
+//	leases/                                   (bucket; leases.go)
+//	  <name>             -> u64 unix ns expiry | holder bytes
 //
 // # Extending
 //
 // A new feature (recommendations in recs.go, clubs in clubs.go) adds its own
 // sub-buckets under the guild bucket and draws them above. Inside its
-// methods it uses s.view / s.update, which parse the guild ID and hand over
-// a *guildTx; guildTx.bucket(name) returns the guild's sub-bucket (created on
-// write, nil on read when absent), key(...) builds fixed-width keys and
-// forEachPrefix / deletePrefix scan them. From its file's init it registers
-// what must happen in other features' transactions:
+// methods it uses s.view / s.update, which check the context, parse the
+// guild ID and hand over a *guildTx; guildTx.bucket(name) returns the
+// guild's sub-bucket (created on write, nil on read when absent), key(...)
+// builds fixed-width keys and forEachPrefix / deletePrefix scan them. What
+// must happen in other features' transactions is called explicitly where it
+// happens, never registered: RemoveStory calls endClubsOfStory and
+// removeStoryRecs, UpdateStory calls extendClubs, ExportMember calls
+// exportMemberClubs and exportMemberRecs, DeleteMember calls
+// deleteMemberClubs. A feature's records also go into Dump and Load
+// (copy.go), its derived buckets rebuilt there from the records.
 //
-//	func init() {
-//		registerStoryCleanup(func(g *guildTx, story uint64) error { ... }) // RemoveStory
-//		registerStoryUpdated(func(g *guildTx, story uint64, oldN, newN int, now time.Time) error { ... }) // UpdateStory
-//		registerMemberHook(memberHook{name: "clubs", export: ..., delete: ...}) // /mydata
-//	}
-//
-// and it appends to migrations (migrate.go) only when existing files must be
+// Append to migrations (migrate.go) only when existing files must be
 // rewritten; new buckets need no migration since they are created on write.
 // A method that changes what autocomplete shows calls g.refresh(storyID).
 //
@@ -115,7 +118,7 @@
 //
 // # Caveats
 //
-// One process at a time: the file is locked while open (ErrLocked for a
+// One process at a time: the file is locked while open (shelf.ErrLocked for a
 // second one), so this engine cannot serve several shards. Autocomplete and
 // typed-title resolution read an in-memory index derived from heads/ and
 // counts/, rebuilt at Open (tens of ms for 5,000 stories) and refreshed after
@@ -143,7 +146,7 @@ import (
 var _ shelf.Store = (*Store)(nil)
 
 // DefaultLockTimeout is how long Open waits for another process to release
-// the file before failing with ErrLocked.
+// the file before failing with shelf.ErrLocked.
 const DefaultLockTimeout = 3 * time.Second
 
 // Options tune Open. The zero value is the production default.
@@ -175,8 +178,8 @@ var (
 
 // Open opens (creating if needed) the database at path, applies pending
 // migrations (each in its own transaction) and loads the autocomplete index.
-// It fails with ErrLocked when another process holds the file for longer than
-// the lock timeout, and with ErrSchemaTooNew when the file's schema version
+// It fails with shelf.ErrLocked when another process holds the file for longer than
+// the lock timeout, and with shelf.ErrSchemaTooNew when the file's schema version
 // is newer than this program knows.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout <= 0 {
@@ -221,7 +224,7 @@ func (s *Store) IsOpen() bool { return !s.closed.Load() }
 // Engine is "bolt".
 func (s *Store) Engine() string { return "bolt" }
 
-// Ping reports ErrClosed once the store is closed; an open file always
+// Ping reports shelf.ErrClosed once the store is closed; an open file always
 // serves.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {

@@ -77,7 +77,7 @@ func prepare(s *fic.Story, chapters []shelf.NewChapter) (storyDoc, []chapterRec,
 // chapters carries each chapter's text with its sentence index; when nil,
 // s.Chapters are stored without sentence indexes. s is not modified. A
 // story with an AO3 work ID the guild already has fails with a
-// *DuplicateError (errors.Is ErrDuplicate) naming the existing story. A zero
+// *DuplicateError (errors.Is shelf.ErrDuplicate) naming the existing story. A zero
 // at means now.
 func (s *Store) AddStory(ctx context.Context, guild string, st *fic.Story, chapters []shelf.NewChapter, addedBy string, mine bool, at time.Time) (shelf.StoryRecord, error) {
 	var rec shelf.StoryRecord
@@ -183,7 +183,7 @@ func loadStory(g *guildTx, id uint64) (shelf.StoryRecord, error) {
 	}, nil
 }
 
-// Story returns story id of guild, or ErrNotFound.
+// Story returns story id of guild, or shelf.ErrNotFound.
 func (s *Store) Story(ctx context.Context, guild, id string) (shelf.StoryRecord, error) {
 	var rec shelf.StoryRecord
 	err := func() error {
@@ -202,7 +202,7 @@ func (s *Store) Story(ctx context.Context, guild, id string) (shelf.StoryRecord,
 	return rec, nil
 }
 
-// StoryByAO3 returns the guild's story for AO3 work workID, or ErrNotFound.
+// StoryByAO3 returns the guild's story for AO3 work workID, or shelf.ErrNotFound.
 func (s *Store) StoryByAO3(ctx context.Context, guild string, workID int64) (shelf.StoryRecord, error) {
 	var rec shelf.StoryRecord
 	err := s.view(ctx, guild, func(g *guildTx) error {
@@ -273,7 +273,7 @@ func (s *Store) UpdateStory(ctx context.Context, guild, id string, st *fic.Story
 	return rec, nil
 }
 
-// getStoryDoc reads and decodes story id's document; ErrNotFound when the
+// getStoryDoc reads and decodes story id's document; shelf.ErrNotFound when the
 // guild has no such story.
 func getStoryDoc(g *guildTx, id uint64) (storyDoc, error) {
 	var doc storyDoc
@@ -289,7 +289,7 @@ func getStoryDoc(g *guildTx, id uint64) (storyDoc, error) {
 
 // RemoveStory removes story id with its chapters, AO3 index entry, kudos,
 // reading-list entries and every registered feature's data about it, in one
-// transaction. ErrNotFound when the guild has no such story.
+// transaction. shelf.ErrNotFound when the guild has no such story.
 func (s *Store) RemoveStory(ctx context.Context, guild, id string) error {
 	err := func() error {
 		sid, err := parseStoryID(id)
@@ -337,7 +337,7 @@ func (s *Store) RemoveStory(ctx context.Context, guild, id string) error {
 }
 
 // Chapter returns chapter n (1-based) of story id, reading that chapter
-// only. ErrNotFound when the story or the chapter does not exist.
+// only. shelf.ErrNotFound when the story or the chapter does not exist.
 func (s *Store) Chapter(ctx context.Context, guild, id string, n int) (shelf.ChapterRecord, error) {
 	var rec shelf.ChapterRecord
 	err := func() error {

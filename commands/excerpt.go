@@ -248,7 +248,7 @@ func (x *excerpter) allowed(ctx context.Context, req *Request, rec shelf.StoryRe
 // withChapter calls fn with chapter n (1-based) of the story and its
 // stored sentence index: one chapter per call, read in place (the chapter's
 // text is borrowed from the database and valid only during fn, see
-// shelf.ViewChapter; newExcerptView copies what an answer keeps). An index
+// shelf.Chapters.ViewChapter; newExcerptView copies what an answer keeps). An index
 // missing or written by other segmentation rules (an old record) is made
 // again from this chapter only.
 func (x *excerpter) withChapter(ctx context.Context, req *Request, rec shelf.StoryRecord, n int, fn func(ch shelf.ChapterRecord, idx passage.Index) error) error {

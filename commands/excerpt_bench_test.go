@@ -93,7 +93,7 @@ func percentiles(b *testing.B, durs []time.Duration) {
 
 // BenchmarkExcerpt500kWords is one excerpt of a 500,000-word story, from
 // the store to the embed, in both shapes (50 chapters of 10,000 words, one
-// chapter of 500,000). "path" is shelf.ViewChapter (the chapter read in place) + decoding the stored index
+// chapter of 500,000). "path" is shelf.Chapters.ViewChapter (the chapter read in place) + decoding the stored index
 // + passage.CutAt + building the embed and buttons; "next" and "random"
 // are the whole Next passage click and /excerpt through the Router (story
 // record, placement, the path above).

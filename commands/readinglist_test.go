@@ -125,7 +125,7 @@ func TestReadingListHandlers(t *testing.T) {
 }
 
 // BenchmarkReadingListShow2000 answers /readinglist show through the
-// router for a member with 2,000 entries: shelf.MemberList plus sorting,
+// router for a member with 2,000 entries: shelf.ReadingLists.MemberList plus sorting,
 // grouping and rendering the first page. Reports p50/p99 in µs.
 func BenchmarkReadingListShow2000(b *testing.B) {
 	st := storetest.Open(b)

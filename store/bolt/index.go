@@ -293,6 +293,11 @@ func cmpID(a, b uint64) int {
 // the most-kudos, then newest stories. It reads an in-memory index and
 // never scans story text.
 func (s *Store) SearchStories(ctx context.Context, guild, query string, limit int) ([]shelf.StoryRef, error) {
+	// The index is in memory: a closed store or a cancelled caller gets
+	// the error a transaction would have given.
+	if err := s.usable(ctx); err != nil {
+		return nil, fmt.Errorf("search stories: %w", err)
+	}
 	gid, err := shelf.ParseID("guild", guild)
 	if err != nil {
 		return nil, fmt.Errorf("search stories: %w", err)

@@ -79,4 +79,13 @@ func TestEnginePingAndContext(t *testing.T) {
 	if _, err := s.Story(ctx, guildA, "1"); !errors.Is(err, shelf.ErrClosed) {
 		t.Errorf("read after close: %v", err)
 	}
+	if _, err := s.SearchStories(ctx, guildA, "a", 5); !errors.Is(err, shelf.ErrClosed) {
+		t.Errorf("autocomplete after close: %v", err)
+	}
+	if _, err := s.ResolveStory(ctx, guildA, "Never"); !errors.Is(err, shelf.ErrClosed) {
+		t.Errorf("resolve after close: %v", err)
+	}
+	if _, err := s.TryLease(ctx, "x", "y", t0, time.Minute); !errors.Is(err, shelf.ErrClosed) {
+		t.Errorf("lease after close: %v", err)
+	}
 }

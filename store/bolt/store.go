@@ -221,12 +221,10 @@ func (s *Store) Close() error {
 // IsOpen reports whether Close has not been called yet (for health checks).
 func (s *Store) IsOpen() bool { return !s.closed.Load() }
 
-// Engine is "bolt".
-func (s *Store) Engine() string { return "bolt" }
-
-// Ping reports shelf.ErrClosed once the store is closed; an open file always
-// serves.
-func (s *Store) Ping(ctx context.Context) error {
+// usable is what a method that reads no transaction (the in-memory
+// autocomplete index) checks first: the caller's context, and that the
+// store is open.
+func (s *Store) usable(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -235,6 +233,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Engine is "bolt".
+func (s *Store) Engine() string { return "bolt" }
+
+// Ping reports shelf.ErrClosed once the store is closed; an open file always
+// serves.
+func (s *Store) Ping(ctx context.Context) error { return s.usable(ctx) }
 
 // Stats returns the store's current Stats.
 func (s *Store) Stats() shelf.Stats {

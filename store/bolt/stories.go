@@ -503,6 +503,9 @@ func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.St
 }
 
 func (s *Store) resolveStory(ctx context.Context, guild, input string) (shelf.StoryRecord, error) {
+	if err := s.usable(ctx); err != nil {
+		return shelf.StoryRecord{}, err
+	}
 	gid, err := shelf.ParseID("guild", guild)
 	if err != nil {
 		return shelf.StoryRecord{}, err

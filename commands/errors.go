@@ -156,13 +156,14 @@ func ownStoryKudos(title string) string {
 }
 
 // buttonExpired answers a button (or form) whose custom ID no longer
-// parses or names no handler: rerun says what to run for a fresh one
-// (a command such as "/excerpt"; "" means the command it came from).
+// parses or names no handler: rerun is the command that does what it did
+// (such as "/excerpt"); "" sends the member back to the command it came
+// from.
 func buttonExpired(rerun string) error {
 	if rerun == "" {
 		return Errorf("This button has expired. Run the command again for a fresh one.")
 	}
-	return Errorf("This button has expired. Run `%s` again for a fresh one.", rerun)
+	return Errorf("This button has expired. Use `%s` instead.", rerun)
 }
 
 // formExpired answers a form whose handler is gone.

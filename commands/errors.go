@@ -155,7 +155,7 @@ func ownStoryKudos(title string) string {
 	return fmt.Sprintf("You wrote %s, so you can't leave kudos on it — but thank you for sharing it with the server!", storyName(title))
 }
 
-// buttonExpired answers a button (or form) whose custom ID no longer
+// buttonExpired answers a button whose custom ID no longer
 // parses or names no handler: rerun is the command that does what it did
 // (such as "/excerpt"); "" sends the member back to the command it came
 // from.

@@ -26,6 +26,7 @@ import (
 	"ficshelf/commands"
 	"ficshelf/config"
 	"ficshelf/hotbackup"
+	"ficshelf/shelf"
 	"ficshelf/store"
 )
 
@@ -91,6 +92,11 @@ func envLookup(path string, getenv func(string) string) (func(string) string, er
 // bot is running it holds the database, so it is asked over the backup
 // socket; otherwise the database is opened and copied directly.
 func backup(ctx context.Context, dbPath, dest string, stdout io.Writer) error {
+	if store.IsPostgres(dbPath) {
+		// MERGE: a PostgreSQL store is backed up into a BoltDB file from
+		// one snapshot (shelf.Copier), by store/postgres.
+		return &config.Error{Key: "FICSHELF_DB", Reason: "backup of a PostgreSQL database is not available in this build"}
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	n, err := hotbackup.Fetch(ctx, hotbackup.SocketPath(dbPath), dest)
@@ -98,15 +104,21 @@ func backup(ctx context.Context, dbPath, dest string, stdout io.Writer) error {
 		if _, statErr := os.Stat(dbPath); statErr != nil {
 			return &config.Error{Key: "FICSHELF_DB", Reason: fmt.Sprintf("no database at %s", dbPath)}
 		}
-		st, openErr := store.Open(dbPath, store.Options{LockTimeout: 2 * time.Second})
-		if errors.Is(openErr, store.ErrLocked) {
+		st, openErr := store.Open(ctx, dbPath, store.Options{LockTimeout: 2 * time.Second})
+		if errors.Is(openErr, shelf.ErrLocked) {
 			return fmt.Errorf("backup: %s is held by a running Ficshelf that does not answer on %s", dbPath, hotbackup.SocketPath(dbPath))
 		}
 		if openErr != nil {
 			return fmt.Errorf("backup: %w", openErr)
 		}
 		defer st.Close()
-		n, err = hotbackup.WriteFile(dest, st.Backup)
+		file, ok := st.(interface {
+			Backup(w io.Writer) (int64, error)
+		})
+		if !ok {
+			return fmt.Errorf("backup: the %s store has no file to copy", st.Engine())
+		}
+		n, err = hotbackup.WriteFile(dest, file.Backup)
 	}
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)

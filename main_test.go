@@ -16,6 +16,7 @@ import (
 	"ficshelf/config"
 	"ficshelf/discordtest"
 	"ficshelf/store"
+	"ficshelf/store/bolt"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -127,12 +128,12 @@ func TestBackupWhileRunningAndLockedDatabase(t *testing.T) {
 	if !strings.Contains(out.String(), "wrote") {
 		t.Errorf("backup said %q", out.String())
 	}
-	st, err := store.Open(dest, store.Options{})
+	st, err := bolt.Open(dest, bolt.Options{})
 	if err != nil {
 		t.Fatalf("open backup: %v", err)
 	}
 	defer st.Close()
-	if v, err := st.SchemaVersion(); err != nil || v != store.CurrentSchemaVersion() {
+	if v, err := st.SchemaVersion(); err != nil || v != bolt.CurrentSchemaVersion() {
 		t.Errorf("backup schema version %d, %v", v, err)
 	}
 }
@@ -165,7 +166,7 @@ func TestBackupWithoutRunningBot(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	db := filepath.Join(dir, "ficshelf.db")
-	st, err := store.Open(db, store.Options{})
+	st, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

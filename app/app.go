@@ -10,8 +10,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"ficshelf/bot"
@@ -67,8 +69,8 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		opts.HTTPClient = &http.Client{Timeout: 20 * time.Second}
 	}
 
-	st, err := store.Open(cfg.DBPath, store.Options{LockTimeout: opts.LockTimeout})
-	if errors.Is(err, store.ErrLocked) {
+	st, err := store.Open(ctx, cfg.DBPath, store.Options{LockTimeout: opts.LockTimeout})
+	if errors.Is(err, shelf.ErrLocked) {
 		return &config.Error{Key: "FICSHELF_DB", Reason: fmt.Sprintf("%s is in use by another running Ficshelf (stop it first, or use another file)", cfg.DBPath)}
 	}
 	if err != nil {
@@ -80,11 +82,15 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		}
 	}()
 
-	backups, err := hotbackup.Listen(hotbackup.SocketPath(cfg.DBPath), st.Backup, log)
-	if err != nil {
-		log.Warn("hot backups unavailable while running", "err", err)
-	} else {
-		defer backups.Close()
+	// Hot backups over a socket beside the file: only a BoltDB file has
+	// one (and only the process holding it can copy it).
+	if b, ok := st.(fileBackupper); ok {
+		backups, err := hotbackup.Listen(hotbackup.SocketPath(b.Path()), b.Backup, log)
+		if err != nil {
+			log.Warn("hot backups unavailable while running", "err", err)
+		} else {
+			defer backups.Close()
+		}
 	}
 
 	ao3, err := fic.NewAO3Client(cfg.AO3BaseURL, opts.HTTPClient, fic.DefaultUserAgent)
@@ -122,7 +128,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
-		stop, err := metrics.Serve(cfg.MetricsAddr, m.Handler(health(cfg, b, st.IsOpen)))
+		stop, err := metrics.Serve(cfg.MetricsAddr, m.Handler(health(cfg, b, func() bool { return pingStore(ctx, st) })))
 		if err != nil {
 			return &config.Error{Key: "METRICS_ADDR", Reason: err.Error()}
 		}
@@ -162,7 +168,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if opts.Wrap != nil {
 		handler = opts.Wrap(router)
 	}
-	log.Info("starting", "db", cfg.DBPath, "guild", cfg.GuildID, "base_url", cfg.BaseURL,
+	log.Info("starting", "engine", st.Engine(), "db", dbForLog(cfg.DBPath), "guild", cfg.GuildID, "base_url", cfg.BaseURL,
 		"shards", cfg.Shards.String(), "interactions_addr", cfg.InteractionsAddr)
 	if err := b.Run(ctx, handler); err != nil {
 		return err // the bot's errors already say "bot: …"
@@ -224,4 +230,30 @@ func health(cfg config.Config, b *bot.Bot, dbOpen func() bool) metrics.Health {
 		h.Interactions = func() bool { return b.InteractionsAddr() != nil }
 	}
 	return h
+}
+
+// fileBackupper is what the BoltDB engine adds to shelf.Store for hot
+// backups: a consistent copy of its file, and the file's path.
+type fileBackupper interface {
+	Backup(w io.Writer) (int64, error)
+	Path() string
+}
+
+// pingStore reports whether st serves, waiting at most two seconds.
+func pingStore(ctx context.Context, st shelf.Store) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	return st.Ping(ctx) == nil
+}
+
+// dbForLog is FICSHELF_DB as logs may show it: a URL without its password.
+func dbForLog(dsn string) string {
+	if !store.IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable database URL)"
+	}
+	return u.Redacted()
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // Component routes shared by cards, excerpts and recs. The story ID is the
@@ -47,7 +47,7 @@ type cardOptions struct {
 // storyCard is the story's embed: title, authors, rating colour, warnings
 // (as spoilers when real), fandoms, relationships, characters, tags,
 // summary, words, chapters x/y, kudos, readers, who added it.
-func storyCard(rec store.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
+func storyCard(rec shelf.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
 	s := rec.Story
 	e := &discordgo.MessageEmbed{
 		Title: clip(s.Title, 256),
@@ -105,7 +105,7 @@ func storyCard(rec store.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
 
 // cardButtons are the buttons under a story card: Kudos, Add to reading
 // list, Excerpt (the excerpt button only when the story has text).
-func cardButtons(rec store.StoryRecord) []discordgo.MessageComponent {
+func cardButtons(rec shelf.StoryRecord) []discordgo.MessageComponent {
 	row := Row(
 		discordgo.Button{Label: fmt.Sprintf("Kudos (%d)", rec.Kudos), Style: discordgo.SuccessButton, CustomID: CustomID(routeKudos, rec.ID), Emoji: &discordgo.ComponentEmoji{Name: "❤️"}},
 		Button("Add to reading list", discordgo.SecondaryButton, routeListAdd, rec.ID),

@@ -14,7 +14,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // Club routes and rules.
@@ -91,8 +91,8 @@ func (c *cmds) registerClub(r *Router) {
 func ptrFloat(f float64) *float64 { return &f }
 
 // zone returns the server's time zone (UTC unless set).
-func (c *cmds) zone(guild string) (*time.Location, string, error) {
-	st, err := c.store.Settings(guild)
+func (c *cmds) zone(ctx context.Context, guild string) (*time.Location, string, error) {
+	st, err := c.settings.Settings(ctx, guild)
 	if err != nil {
 		return nil, "", fmt.Errorf("read settings: %w", err)
 	}
@@ -105,20 +105,20 @@ func (c *cmds) zone(guild string) (*time.Location, string, error) {
 
 // clubHere finds the active club of the request's channel, or of the
 // channel a thread belongs to (a checkpoint's discussion thread).
-func (c *cmds) clubHere(ctx context.Context, req *Request) (store.Club, error) {
-	club, err := c.store.ActiveClub(req.GuildID, req.ChannelID)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
+func (c *cmds) clubHere(ctx context.Context, req *Request) (shelf.Club, error) {
+	club, err := c.clubs.ActiveClub(ctx, req.GuildID, req.ChannelID)
+	if err == nil || !errors.Is(err, shelf.ErrNotFound) {
 		return club, err
 	}
 	if ch, cerr := c.discord.Channel(ctx, req.ChannelID); cerr == nil && ch.IsThread() && ch.ParentID != "" {
-		if club, err := c.store.ActiveClub(req.GuildID, ch.ParentID); err == nil {
+		if club, err := c.clubs.ActiveClub(ctx, req.GuildID, ch.ParentID); err == nil {
 			return club, nil
 		}
 	}
-	return store.Club{}, Sorry(err, "There's no reading club in this channel. Start one with `/club start`.")
+	return shelf.Club{}, storeError(err, actClubHere, facts{})
 }
 
-func chapterSpan(cp store.Checkpoint) string {
+func chapterSpan(cp shelf.Checkpoint) string {
 	if cp.First == cp.Last {
 		return fmt.Sprintf("Chapter %d", cp.First)
 	}
@@ -133,7 +133,7 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	if ch.Type != discordgo.ChannelTypeGuildText && ch.Type != discordgo.ChannelTypeGuildNews {
 		return nil, Errorf("Start a club in an ordinary text channel: I open a thread there for each checkpoint, which threads and forums can't hold.")
 	}
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	if per < 1 || per > 100 || every < 1 || every > 365 {
 		return nil, Errorf("Checkpoints take 1 to 100 chapters each, 1 to 365 days apart.")
 	}
-	loc, tz, err := c.zone(req.GuildID)
+	loc, tz, err := c.zone(ctx, req.GuildID)
 	if err != nil {
 		return nil, err
 	}
@@ -169,18 +169,18 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	if day.After(todayDay.AddDate(1, 0, 0)) {
 		return nil, Errorf("A club can start at most a year from today.")
 	}
-	club, err := c.store.StartClub(req.GuildID, store.ClubStart{
+	club, err := c.clubs.StartClub(ctx, req.GuildID, shelf.ClubStart{
 		ChannelID: req.ChannelID, StoryID: rec.ID, Name: req.String("name"), HostID: req.UserID,
 		PerCheckpoint: int(per), EveryDays: int(every), Starts: starts, Timezone: tz, Now: now,
 	})
-	switch {
-	case errors.Is(err, store.ErrClubActive):
-		return nil, Sorry(err, fmt.Sprintf("This channel already has a reading club: %s, reading %s. End it with `/club end` first, or start yours in another channel.",
-			quote(club.Name), quote(club.StoryTitle)))
-	case errors.Is(err, store.ErrInvalid):
-		return nil, Sorry(err, fmt.Sprintf("%s has no chapters to read yet, so there is nothing to schedule.", quote(rec.Story.Title)))
-	case err != nil:
-		return nil, err
+	if errors.Is(err, shelf.ErrClubActive) {
+		// Name the club in the way (the store need not return it).
+		if active, aerr := c.clubs.ActiveClub(ctx, req.GuildID, req.ChannelID); aerr == nil {
+			club = active
+		}
+	}
+	if err != nil {
+		return nil, storeError(err, actClubStart, facts{Story: rec.Story.Title, Club: club.Name, Reading: club.StoryTitle})
 	}
 	c.clubsChanged()
 	embeds := scheduleEmbeds(club, rec.Story.Complete(), now)
@@ -194,7 +194,7 @@ func joinRow(clubID string) discordgo.ActionsRow {
 
 // scheduleEmbeds lists every checkpoint with its chapters and date, split
 // over embeds of at most 60 lines.
-func scheduleEmbeds(club store.Club, complete bool, now time.Time) []*discordgo.MessageEmbed {
+func scheduleEmbeds(club shelf.Club, complete bool, now time.Time) []*discordgo.MessageEmbed {
 	var head strings.Builder
 	fmt.Fprintf(&head, "Reading **%s**: %s per checkpoint, one checkpoint every %s. Host: <@%s>.\nCheckpoints open at midnight, %s time.",
 		escapeMarkdown(clip(club.StoryTitle, 200)), countOf(club.PerCheckpoint, "chapter", "chapters"), countOf(club.EveryDays, "day", "days"), club.HostID, club.Timezone)
@@ -235,27 +235,22 @@ func (c *cmds) clubJoin(ctx context.Context, req *Request) (*discordgo.Interacti
 	if err != nil {
 		return nil, err
 	}
-	return c.join(req, club.ID)
+	return c.join(ctx, req, club.ID)
 }
 
 func (c *cmds) clubJoinButton(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	if len(req.Args) < 1 {
-		return nil, Errorf("This button has expired.")
+		return nil, buttonExpired("/club join")
 	}
-	return c.join(req, req.Args[0])
+	return c.join(ctx, req, req.Args[0])
 }
 
-func (c *cmds) join(req *Request, clubID string) (*discordgo.InteractionResponse, error) {
-	joined, err := c.store.JoinClub(req.GuildID, clubID, req.UserID, c.now())
-	switch {
-	case errors.Is(err, store.ErrClubEnded):
-		return nil, Sorry(err, "This reading club has ended.")
-	case errors.Is(err, store.ErrNotFound):
-		return nil, Sorry(err, "This reading club no longer exists.")
-	case err != nil:
-		return nil, err
+func (c *cmds) join(ctx context.Context, req *Request, clubID string) (*discordgo.InteractionResponse, error) {
+	joined, err := c.clubs.JoinClub(ctx, req.GuildID, clubID, req.UserID, c.now())
+	if err != nil {
+		return nil, storeError(err, actClubJoin, facts{})
 	}
-	club, err := c.store.Club(req.GuildID, clubID)
+	club, err := c.clubs.Club(ctx, req.GuildID, clubID)
 	if err != nil {
 		return nil, err
 	}
@@ -270,17 +265,15 @@ func (c *cmds) clubLeave(ctx context.Context, req *Request) (*discordgo.Interact
 	if err != nil {
 		return nil, err
 	}
-	if err := c.store.LeaveClub(req.GuildID, club.ID, req.UserID); errors.Is(err, store.ErrNotMember) {
-		return nil, Sorry(err, fmt.Sprintf("You're not in %s.", quote(club.Name)))
-	} else if err != nil {
-		return nil, err
+	if err := c.clubs.LeaveClub(ctx, req.GuildID, club.ID, req.UserID); err != nil {
+		return nil, storeError(err, actClubLeave, facts{Club: club.Name})
 	}
 	return Ephemeral(fmt.Sprintf("You left %s. No more pings from it.", quote(club.Name))), nil
 }
 
 // currentCheckpoint is the last checkpoint open at now (nil before the
 // first), and the next one (nil after the last).
-func currentCheckpoint(club store.Club, now time.Time) (cur, next *store.Checkpoint) {
+func currentCheckpoint(club shelf.Club, now time.Time) (cur, next *shelf.Checkpoint) {
 	for i := range club.Checkpoints {
 		cp := &club.Checkpoints[i]
 		if cp.Opens.After(now) && cp.MessageID == "" {
@@ -301,12 +294,9 @@ func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.Inter
 	if ch < 0 || int(ch) > total {
 		return nil, Errorf("%s covers chapters 1 to %d so far.", quote(club.Name), total)
 	}
-	err = c.store.SetClubProgress(req.GuildID, club.ID, req.UserID, int(ch), c.now())
-	if errors.Is(err, store.ErrNotMember) {
-		return nil, Sorry(err, fmt.Sprintf("Join %s first with `/club join`.", quote(club.Name)))
-	}
+	err = c.clubs.SetClubProgress(ctx, req.GuildID, club.ID, req.UserID, int(ch), c.now())
 	if err != nil {
-		return nil, err
+		return nil, storeError(err, actClubProgress, facts{Club: club.Name})
 	}
 	msg := fmt.Sprintf("Noted: you've read %d of %d chapters of %s.", ch, total, quote(club.StoryTitle))
 	if cur, _ := currentCheckpoint(club, c.now()); cur != nil {
@@ -333,7 +323,7 @@ func (c *cmds) clubStatus(ctx context.Context, req *Request) (*discordgo.Interac
 	if err != nil {
 		return nil, err
 	}
-	members, err := c.store.ClubMembers(req.GuildID, club.ID)
+	members, err := c.clubs.ClubMembers(ctx, req.GuildID, club.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +385,7 @@ func (c *cmds) clubSchedule(ctx context.Context, req *Request) (*discordgo.Inter
 		return nil, err
 	}
 	complete := false
-	if rec, err := c.store.Story(req.GuildID, club.StoryID); err == nil {
+	if rec, err := c.stories.Story(ctx, req.GuildID, club.StoryID); err == nil {
 		complete = rec.Story.Complete()
 	}
 	return EmbedReply(false, scheduleEmbeds(club, complete, c.now()), joinRow(club.ID)), nil
@@ -409,7 +399,7 @@ func (c *cmds) clubEnd(ctx context.Context, req *Request) (*discordgo.Interactio
 	if club.HostID != req.UserID && !req.Can(discordgo.PermissionManageThreads) {
 		return nil, Errorf("Only the host (<@%s>) or someone with Manage Threads can end %s.", club.HostID, quote(club.Name))
 	}
-	if _, err := c.store.EndClub(req.GuildID, club.ID, req.UserID, c.now()); err != nil {
+	if _, err := c.clubs.EndClub(ctx, req.GuildID, club.ID, req.UserID, c.now()); err != nil {
 		return nil, err
 	}
 	c.clubsChanged()
@@ -444,11 +434,13 @@ func NewCheckpoints(d Deps) *Checkpoints {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Checkpoints{c: &cmds{discord: d.Discord, store: d.Store, log: d.Log, now: d.Now, clubsChanged: func() {}}}
+	return &Checkpoints{c: newCmds(d)}
 }
 
 // NextDue implements bot.DueSource: one read of the due index.
-func (k *Checkpoints) NextDue() (time.Time, bool, error) { return k.c.store.NextCheckpointDue() }
+func (k *Checkpoints) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return k.c.checkpoints.NextCheckpointDue(ctx)
+}
 
 // FireDue implements bot.DueSource: it announces every checkpoint due at
 // now, clubs in parallel, each club's checkpoints in order. A checkpoint
@@ -457,14 +449,14 @@ func (k *Checkpoints) NextDue() (time.Time, bool, error) { return k.c.store.Next
 // channel is gone) is skipped with the reason recorded.
 func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
 	for {
-		due, err := k.c.store.DueCheckpoints(now, dueBatch)
+		due, err := k.c.checkpoints.DueCheckpoints(ctx, now, dueBatch)
 		if err != nil {
 			return err
 		}
 		if len(due) == 0 {
 			return nil
 		}
-		groups := map[string][]store.DueCheckpoint{}
+		groups := map[string][]shelf.DueCheckpoint{}
 		var order []string
 		for _, d := range due {
 			g := d.GuildID + "/" + d.ClubID
@@ -473,7 +465,7 @@ func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
 			}
 			groups[g] = append(groups[g], d)
 		}
-		work := make(chan []store.DueCheckpoint)
+		work := make(chan []shelf.DueCheckpoint)
 		var (
 			wg       sync.WaitGroup
 			mu       sync.Mutex
@@ -557,25 +549,25 @@ func permanent(err error) bool {
 // this message.
 const errThreadExists = 160004
 
-func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.Time) error {
+func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.Time) error {
 	c := k.c
-	club, err := c.store.Club(d.GuildID, d.ClubID)
-	if errors.Is(err, store.ErrNotFound) {
-		return c.store.DropDueCheckpoint(d)
+	club, err := c.clubs.Club(ctx, d.GuildID, d.ClubID)
+	if errors.Is(err, shelf.ErrNotFound) {
+		return c.checkpoints.DropDueCheckpoint(ctx, d)
 	}
 	if err != nil {
 		return err
 	}
 	if !club.Active() || d.Number < 1 || d.Number > len(club.Checkpoints) {
-		return c.store.DropDueCheckpoint(d)
+		return c.checkpoints.DropDueCheckpoint(ctx, d)
 	}
 	cp := club.Checkpoints[d.Number-1]
 	if cp.Done() || !cp.Opens.Equal(d.At) {
-		return c.store.DropDueCheckpoint(d)
+		return c.checkpoints.DropDueCheckpoint(ctx, d)
 	}
 	msgID := cp.MessageID
 	if msgID == "" {
-		members, err := c.store.ClubMembers(d.GuildID, d.ClubID)
+		members, err := c.clubs.ClubMembers(ctx, d.GuildID, d.ClubID)
 		if err != nil {
 			return err
 		}
@@ -589,18 +581,18 @@ func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.
 		if err != nil {
 			if channelGone(err) {
 				c.log.Warn("club ended: its channel is gone", "guild", d.GuildID, "club", d.ClubID, "channel", club.ChannelID, "err", err)
-				if _, err := c.store.EndClub(d.GuildID, d.ClubID, "", now); err != nil && !errors.Is(err, store.ErrClubEnded) {
+				if _, err := c.clubs.EndClub(ctx, d.GuildID, d.ClubID, "", now); err != nil && !errors.Is(err, shelf.ErrClubEnded) {
 					return err
 				}
 				return nil
 			}
 			if permanent(err) {
 				c.log.Warn("checkpoint skipped: cannot post in its channel", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-				return c.store.SkipCheckpoint(d.GuildID, d.ClubID, d.Number, "could not post: "+err.Error())
+				return c.checkpoints.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "could not post: "+err.Error())
 			}
 			return fmt.Errorf("post announcement: %w", err)
 		}
-		if err := c.store.CheckpointPosted(d.GuildID, d.ClubID, d.Number, sent.ID, late, now); err != nil {
+		if err := c.checkpoints.CheckpointPosted(ctx, d.GuildID, d.ClubID, d.Number, sent.ID, late, now); err != nil {
 			return err
 		}
 		msgID = sent.ID
@@ -615,11 +607,11 @@ func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.
 		threadID = msgID // a thread started on a message has the message's ID
 	case permanent(err):
 		c.log.Warn("checkpoint announced without a thread", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-		return c.store.SkipCheckpoint(d.GuildID, d.ClubID, d.Number, "announced; no thread: "+err.Error())
+		return c.checkpoints.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "announced; no thread: "+err.Error())
 	default:
 		return fmt.Errorf("start checkpoint thread: %w", err)
 	}
-	return c.store.CheckpointDone(d.GuildID, d.ClubID, d.Number, threadID)
+	return c.checkpoints.CheckpointDone(ctx, d.GuildID, d.ClubID, d.Number, threadID)
 }
 
 // post posts checkpoint d's announcement m, exactly once. The first
@@ -627,8 +619,8 @@ func (k *Checkpoints) fire(ctx context.Context, d store.DueCheckpoint, now time.
 // relies on the nonce (Discord returns the first post), a later one (the
 // bot crashed between posting and recording, and was away for minutes)
 // first looks for that post among the channel's latest messages.
-func (k *Checkpoints) post(ctx context.Context, d store.DueCheckpoint, club store.Club, m *discordgo.MessageSend, now time.Time) (*discordgo.Message, error) {
-	first, err := k.c.store.CheckpointPosting(d.GuildID, d.ClubID, d.Number, now)
+func (k *Checkpoints) post(ctx context.Context, d shelf.DueCheckpoint, club shelf.Club, m *discordgo.MessageSend, now time.Time) (*discordgo.Message, error) {
+	first, err := k.c.checkpoints.CheckpointPosting(ctx, d.GuildID, d.ClubID, d.Number, now)
 	if err != nil {
 		return nil, err
 	}
@@ -648,7 +640,7 @@ func (k *Checkpoints) post(ctx context.Context, d store.DueCheckpoint, club stor
 // findAnnouncement returns the message among msgs (the bot's own) that
 // announces checkpoint n of club: it carries the club's Join button and
 // says which checkpoint opened.
-func findAnnouncement(msgs []*discordgo.Message, club store.Club, n int) *discordgo.Message {
+func findAnnouncement(msgs []*discordgo.Message, club shelf.Club, n int) *discordgo.Message {
 	join := CustomID(routeClubJoin, club.ID)
 	opened := fmt.Sprintf("— checkpoint %d of %d is open:", n, len(club.Checkpoints))
 	for _, m := range msgs {
@@ -686,7 +678,7 @@ func hasButton(comps []discordgo.MessageComponent, customID string) bool {
 
 // announcement is a checkpoint's message: it pings the club's members
 // (and nobody else) and says when it is late.
-func announcement(club store.Club, cp store.Checkpoint, members []store.ClubMember, late bool) *discordgo.MessageSend {
+func announcement(club shelf.Club, cp shelf.Checkpoint, members []shelf.ClubMember, late bool) *discordgo.MessageSend {
 	head := fmt.Sprintf("📖 **%s** — checkpoint %d of %d is open: **%s** of *%s*.\n",
 		escapeMarkdown(clip(club.Name, 100)), cp.Number, len(club.Checkpoints), chapterSpan(cp), escapeMarkdown(clip(club.StoryTitle, 150)))
 	tail := fmt.Sprintf("Talk about it in the thread below — spoilers up to chapter %d are fine there.", cp.Last)

@@ -13,9 +13,8 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest"
-	"ficshelf/fic"
-	"ficshelf/store"
-	"ficshelf/store/storetest"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 // fakeDiscord records sends and threads; StartThread can fail on demand.
@@ -110,16 +109,12 @@ const (
 
 // twoCheckpointClub starts a club over a two-chapter story in tChannel, one
 // chapter a day from t0 (returned).
-func twoCheckpointClub(t *testing.T) (*store.Store, store.Club, time.Time) {
+func twoCheckpointClub(t *testing.T) (shelf.Store, shelf.Club, time.Time) {
 	t.Helper()
 	st := storetest.Open(t)
-	s := &fic.Story{Title: "Two Days", Rating: fic.RatingGeneral, Chapters: []fic.Chapter{{Text: "One."}, {Text: "Two."}}}
-	rec, err := st.AddStory(tGuild, s, nil, tAlice, false, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := storetest.Add(t, st, tGuild, tAlice, storetest.WithChapters("Two Days", 2, 0))
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	club, err := st.StartClub(tGuild, store.ClubStart{ChannelID: tChannel, StoryID: rec.ID, HostID: tAlice, PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-01", Now: t0})
+	club, err := st.StartClub(context.Background(), tGuild, shelf.ClubStart{ChannelID: tChannel, StoryID: rec.ID, HostID: tAlice, PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-01", Now: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +131,7 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 	if err := k.FireDue(context.Background(), now); err == nil {
 		t.Fatal("FireDue hid a failed thread")
 	}
-	got, _ := st.Club(tGuild, club.ID)
+	got, _ := st.Club(context.Background(), tGuild, club.ID)
 	if cp := got.Checkpoints[0]; cp.MessageID == "" || cp.ThreadID != "" {
 		t.Fatalf("after the failure checkpoint 1 = %+v; want posted, no thread", cp)
 	}
@@ -149,7 +144,7 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 	if err := k.FireDue(context.Background(), now); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = st.Club(tGuild, club.ID)
+	got, _ = st.Club(context.Background(), tGuild, club.ID)
 	for i, cp := range got.Checkpoints {
 		if cp.ThreadID == "" || cp.ThreadID != cp.MessageID {
 			t.Errorf("checkpoint %d = %+v", i+1, cp)
@@ -162,7 +157,7 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 		// Both opened well before now (the club was created at t0).
 		t.Errorf("late flags: %v %v", got.Checkpoints[0].Late, got.Checkpoints[1].Late)
 	}
-	if _, ok, _ := st.NextCheckpointDue(); ok {
+	if _, ok, _ := st.NextCheckpointDue(context.Background()); ok {
 		t.Error("still due")
 	}
 }
@@ -178,7 +173,7 @@ func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
 
 	// Checkpoint 1: what fire does up to the crash — attempt recorded,
 	// announcement posted, its ID never recorded.
-	if _, err := st.CheckpointPosting(tGuild, club.ID, 1, t0); err != nil {
+	if _, err := st.CheckpointPosting(context.Background(), tGuild, club.ID, 1, t0); err != nil {
 		t.Fatal(err)
 	}
 	cp1 := club.Checkpoints[0]
@@ -188,7 +183,7 @@ func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
 	}
 	// Checkpoint 2: the crash came before its post reached Discord.
 	t1 := t0.Add(24 * time.Hour)
-	if _, err := st.CheckpointPosting(tGuild, club.ID, 2, t1); err != nil {
+	if _, err := st.CheckpointPosting(context.Background(), tGuild, club.ID, 2, t1); err != nil {
 		t.Fatal(err)
 	}
 	d.forgetNonces()
@@ -196,7 +191,7 @@ func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
 	if err := k.FireDue(context.Background(), t1.Add(10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.Club(tGuild, club.ID)
+	got, err := st.Club(context.Background(), tGuild, club.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,10 +232,10 @@ func TestCheckpointNonceFits(t *testing.T) {
 }
 
 func TestAnnouncementPingsOnlyMembers(t *testing.T) {
-	club := store.Club{ID: "1", Name: "*Club*", StoryTitle: "T", Checkpoints: []store.Checkpoint{{Number: 1, First: 1, Last: 2}, {Number: 2, First: 3, Last: 3}}}
-	var members []store.ClubMember
+	club := shelf.Club{ID: "1", Name: "*Club*", StoryTitle: "T", Checkpoints: []shelf.Checkpoint{{Number: 1, First: 1, Last: 2}, {Number: 2, First: 3, Last: 3}}}
+	var members []shelf.ClubMember
 	for i := range 120 {
-		members = append(members, store.ClubMember{UserID: fmt.Sprintf("1%017d", i)})
+		members = append(members, shelf.ClubMember{UserID: fmt.Sprintf("1%017d", i)})
 	}
 	m := announcement(club, club.Checkpoints[0], members, true)
 	if n := len(m.AllowedMentions.Users); n < 60 || n > maxPings || len(m.AllowedMentions.Parse) != 0 {
@@ -266,10 +261,10 @@ func TestClubBarAndSpans(t *testing.T) {
 			t.Errorf("clubBar(%d, %d) = %s, want %s", tc.read, tc.total, got, tc.want)
 		}
 	}
-	if got := chapterSpan(store.Checkpoint{First: 3, Last: 3}); got != "Chapter 3" {
+	if got := chapterSpan(shelf.Checkpoint{First: 3, Last: 3}); got != "Chapter 3" {
 		t.Error(got)
 	}
-	if got := chapterSpan(store.Checkpoint{First: 3, Last: 5}); got != "Chapters 3–5" {
+	if got := chapterSpan(shelf.Checkpoint{First: 3, Last: 5}); got != "Chapters 3–5" {
 		t.Error(got)
 	}
 }

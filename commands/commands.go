@@ -8,7 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // Discord is what handlers may do on Discord besides answering their own
@@ -41,10 +41,26 @@ type Discord interface {
 	FetchAttachment(ctx context.Context, url string, maxBytes int64) ([]byte, error)
 }
 
+// Store is the storage the commands use: the shelf ports of every command
+// family, and nothing of any engine. Each family's code reaches the store
+// only through the port it needs (cmds' fields below).
+type Store interface {
+	shelf.Stories
+	shelf.Chapters
+	shelf.StoryFinder
+	shelf.Kudos
+	shelf.ReadingLists
+	shelf.Members
+	shelf.Recs
+	shelf.Clubs
+	shelf.Checkpoints
+	shelf.GuildSettings
+}
+
 // Deps is what the commands need from the rest of the program.
 type Deps struct {
 	Discord Discord
-	Store   *store.Store
+	Store   Store
 	AO3     *fic.AO3Client
 	Log     *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -58,10 +74,23 @@ type Deps struct {
 // file adds its commands and component routes in a register method.
 type cmds struct {
 	discord Discord
-	store   *store.Store
-	ao3     *fic.AO3Client
-	log     *slog.Logger
-	now     func() time.Time
+
+	// The store, one field per port: a family's file names the ports it
+	// touches (story.go: stories, finder; kudos.go: kudos; …).
+	stories     shelf.Stories
+	chapters    shelf.Chapters
+	finder      shelf.StoryFinder
+	kudos       shelf.Kudos
+	lists       shelf.ReadingLists
+	members     shelf.Members
+	recs        shelf.Recs
+	clubs       shelf.Clubs
+	checkpoints shelf.Checkpoints
+	settings    shelf.GuildSettings
+
+	ao3 *fic.AO3Client
+	log *slog.Logger
+	now func() time.Time
 
 	clubsChanged func()
 	recLocks     keyedLocks // serialise /rec post per story (rec.go)
@@ -79,7 +108,8 @@ func New(d Deps) *Router {
 	if d.ClubsChanged == nil {
 		d.ClubsChanged = func() {}
 	}
-	c := &cmds{discord: d.Discord, store: d.Store, ao3: d.AO3, log: d.Log, now: d.Now, clubsChanged: d.ClubsChanged}
+	c := newCmds(d)
+	c.ao3, c.clubsChanged = d.AO3, d.ClubsChanged
 	r := NewRouter(d.Log)
 	r.Add(helpCommand(r))
 	c.registerStory(r)
@@ -91,4 +121,15 @@ func New(d Deps) *Router {
 	c.registerSettings(r)
 	c.registerMyData(r)
 	return r
+}
+
+// newCmds returns the shared state for d, with the store seen through its
+// ports. A nil store (definitions only) leaves every port nil.
+func newCmds(d Deps) *cmds {
+	c := &cmds{discord: d.Discord, log: d.Log, now: d.Now, clubsChanged: func() {}}
+	if st := d.Store; st != nil {
+		c.stories, c.chapters, c.finder, c.kudos, c.lists = st, st, st, st, st
+		c.members, c.recs, c.clubs, c.checkpoints, c.settings = st, st, st, st, st
+	}
+	return c
 }

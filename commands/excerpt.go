@@ -14,7 +14,7 @@ import (
 
 	"ficshelf/fic"
 	"ficshelf/fic/passage"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // routeExcerptNext is the Next passage button:
@@ -148,7 +148,7 @@ func (c *cmds) registerExcerptWith(r *Router, rng *rand.Rand) {
 
 // command is /excerpt story [chapter] [find] [length].
 func (x *excerpter) command(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := x.resolveStory(req, "story")
+	rec, err := x.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
@@ -163,15 +163,15 @@ func (x *excerpter) command(ctx context.Context, req *Request) (*discordgo.Inter
 			storyName(rec.Story.Title), chaptersWord(len(rec.Chapters)), chapter, len(rec.Chapters))
 	}
 	if phrase := req.String("find"); phrase != "" {
-		return x.find(req, rec, int(chapter), phrase, length, place)
+		return x.find(ctx, req, rec, int(chapter), phrase, length, place)
 	}
-	return x.random(req, rec, int(chapter), length, place)
+	return x.random(ctx, req, rec, int(chapter), length, place)
 }
 
 // fromCard is the Excerpt button on a story card ("ex-card:<story>"): a
 // random medium passage, posted as a new message.
 func (x *excerpter) fromCard(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := x.storyByArg(req)
+	rec, err := x.storyByArg(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (x *excerpter) fromCard(ctx context.Context, req *Request) (*discordgo.Inte
 	if err != nil {
 		return nil, err
 	}
-	return x.random(req, rec, 0, passage.Medium, place)
+	return x.random(ctx, req, rec, 0, passage.Medium, place)
 }
 
 // next is the Next passage button: the passage that begins exactly where
@@ -190,9 +190,9 @@ func (x *excerpter) fromCard(ctx context.Context, req *Request) (*discordgo.Inte
 func (x *excerpter) next(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	at, ok := parseExcerptNext(req.Args)
 	if !ok {
-		return nil, Errorf("This button has expired. Run `/excerpt` again for a fresh one.")
+		return nil, buttonExpired("/excerpt")
 	}
-	rec, err := x.storyByArg(req)
+	rec, err := x.storyByArg(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (x *excerpter) next(ctx context.Context, req *Request) (*discordgo.Interact
 	n, off := at.Chapter, at.Byte
 	for ; n <= len(rec.Chapters); n, off = n+1, 0 {
 		var resp *discordgo.InteractionResponse
-		err := x.withChapter(req, rec, n, func(ch store.ChapterRecord, idx passage.Index) error {
+		err := x.withChapter(ctx, req, rec, n, func(ch shelf.ChapterRecord, idx passage.Index) error {
 			if idx.Len() == 0 || off > 0 && off >= int(idx[idx.Len()-1]) {
 				return nil // nothing (more) to read in this chapter
 			}
@@ -228,7 +228,7 @@ func (x *excerpter) next(ctx context.Context, req *Request) (*discordgo.Interact
 // allowed checks that the story has text and may be shown in the
 // request's channel; a refusal is an ephemeral UserError and nothing is
 // posted.
-func (x *excerpter) allowed(ctx context.Context, req *Request, rec store.StoryRecord) (adultPlacement, error) {
+func (x *excerpter) allowed(ctx context.Context, req *Request, rec shelf.StoryRecord) (adultPlacement, error) {
 	if len(rec.Chapters) == 0 {
 		return showNothing, Errorf("%s is in the library by its link only, so I have no text to quote: excerpts need an uploaded file. Add the story's file with `/story add file:` to excerpt it.", storyName(rec.Story.Title))
 	}
@@ -245,20 +245,18 @@ func (x *excerpter) allowed(ctx context.Context, req *Request, rec store.StoryRe
 // withChapter calls fn with chapter n (1-based) of the story and its
 // stored sentence index: one chapter per call, read in place (the chapter's
 // text is borrowed from the database and valid only during fn, see
-// store.ViewChapter; newExcerptView copies what an answer keeps). An index
+// shelf.Chapters.ViewChapter; newExcerptView copies what an answer keeps). An index
 // missing or written by other segmentation rules (an old record) is made
 // again from this chapter only.
-func (x *excerpter) withChapter(req *Request, rec store.StoryRecord, n int, fn func(ch store.ChapterRecord, idx passage.Index) error) error {
-	err := x.store.ViewChapter(req.GuildID, rec.ID, n, func(ch store.ChapterRecord) error {
+func (x *excerpter) withChapter(ctx context.Context, req *Request, rec shelf.StoryRecord, n int, fn func(ch shelf.ChapterRecord, idx passage.Index) error) error {
+	err := x.chapters.ViewChapter(ctx, req.GuildID, rec.ID, n, func(ch shelf.ChapterRecord) error {
 		return fn(ch, x.indexes.index(req.GuildID, rec.ID, ch))
 	})
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		return err
-	case errors.Is(err, store.ErrNotFound):
-		return Sorry(err, fmt.Sprintf("Chapter %d of %s is no longer in the library. Try `/excerpt` again.", n, storyName(rec.Story.Title)))
-	case err != nil:
+	if err = storeError(err, actChapter, facts{Story: rec.Story.Title, Chapter: n}); err != nil {
+		var ue *UserError
+		if errors.As(err, &ue) {
+			return err
+		}
 		return fmt.Errorf("read chapter %d of story %s: %w", n, rec.ID, err)
 	}
 	return nil
@@ -266,7 +264,7 @@ func (x *excerpter) withChapter(req *Request, rec store.StoryRecord, n int, fn f
 
 // random answers with a passage from a random place: anywhere in the
 // story, chapters weighted by their words (chapter 0), or within chapter n.
-func (x *excerpter) random(req *Request, rec store.StoryRecord, n int, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
+func (x *excerpter) random(ctx context.Context, req *Request, rec shelf.StoryRecord, n int, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
 	if n == 0 {
 		words := make([]int, len(rec.Chapters))
 		for i, c := range rec.Chapters {
@@ -279,7 +277,7 @@ func (x *excerpter) random(req *Request, rec store.StoryRecord, n int, length pa
 		}
 	}
 	var resp *discordgo.InteractionResponse
-	err := x.withChapter(req, rec, n, func(ch store.ChapterRecord, idx passage.Index) error {
+	err := x.withChapter(ctx, req, rec, n, func(ch shelf.ChapterRecord, idx passage.Index) error {
 		if idx.Len() == 0 {
 			return Errorf("Chapter %d of %s has no text to quote.", n, storyName(rec.Story.Title))
 		}
@@ -293,14 +291,14 @@ func (x *excerpter) random(req *Request, rec store.StoryRecord, n int, length pa
 
 // find answers with the passage around the first match of phrase, in
 // chapter order (only chapter n when n > 0), reading one chapter at a time.
-func (x *excerpter) find(req *Request, rec store.StoryRecord, n int, phrase string, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
+func (x *excerpter) find(ctx context.Context, req *Request, rec shelf.StoryRecord, n int, phrase string, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
 	from, to := 1, len(rec.Chapters)
 	if n > 0 {
 		from, to = n, n
 	}
 	for i := from; i <= to; i++ {
 		var resp *discordgo.InteractionResponse
-		err := x.withChapter(req, rec, i, func(ch store.ChapterRecord, idx passage.Index) error {
+		err := x.withChapter(ctx, req, rec, i, func(ch shelf.ChapterRecord, idx passage.Index) error {
 			start, end, ok := passage.FindSpan(ch.Text, phrase)
 			if !ok {
 				return nil
@@ -333,7 +331,7 @@ const (
 // excerptView is one passage with what its message shows around it. It
 // shares no memory with the chapter text it was cut from.
 type excerptView struct {
-	rec          store.StoryRecord
+	rec          shelf.StoryRecord
 	number       int // chapter, 1-based
 	chapterTitle string
 	textLen      int // bytes of the chapter's text
@@ -346,7 +344,7 @@ type excerptView struct {
 
 // newExcerptView copies what the answer needs out of a chapter read in
 // place, so nothing it returns points into the database's memory.
-func newExcerptView(rec store.StoryRecord, n int, ch store.ChapterRecord, idx passage.Index, p passage.Passage, length passage.Length, place adultPlacement, kind excerptKind) excerptView {
+func newExcerptView(rec shelf.StoryRecord, n int, ch shelf.ChapterRecord, idx passage.Index, p passage.Passage, length passage.Length, place adultPlacement, kind excerptKind) excerptView {
 	p.Text = strings.Clone(p.Text)
 	return excerptView{rec: rec, number: n, chapterTitle: strings.Clone(ch.Title), textLen: len(ch.Text),
 		idx: idx, p: p, length: length, kind: kind, spoiler: place == showSpoilered}

@@ -14,8 +14,8 @@ import (
 
 	"ficshelf/fic"
 	"ficshelf/fic/passage"
-	"ficshelf/store"
-	"ficshelf/store/storetest"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 // benchWords writes n words of generated prose: sentences of 4 to 24
@@ -93,7 +93,7 @@ func percentiles(b *testing.B, durs []time.Duration) {
 
 // BenchmarkExcerpt500kWords is one excerpt of a 500,000-word story, from
 // the store to the embed, in both shapes (50 chapters of 10,000 words, one
-// chapter of 500,000). "path" is store.ViewChapter (the chapter read in place) + decoding the stored index
+// chapter of 500,000). "path" is shelf.Chapters.ViewChapter (the chapter read in place) + decoding the stored index
 // + passage.CutAt + building the embed and buttons; "next" and "random"
 // are the whole Next passage click and /excerpt through the Router (story
 // record, placement, the path above).
@@ -101,7 +101,7 @@ func BenchmarkExcerpt500kWords(b *testing.B) {
 	for _, chapters := range []int{50, 1} {
 		s := benchStory(chapters)
 		st := storetest.Open(b)
-		rec := addText(b, st, s)
+		rec := storetest.AddText(b, st, testGuild, "501", s)
 		r := excerptRouter(b, st)
 		lengths := make([]int, len(s.Chapters))
 		for i, c := range s.Chapters {
@@ -115,7 +115,7 @@ func BenchmarkExcerpt500kWords(b *testing.B) {
 				at, _ := passage.Pick(rng, lengths)
 				start := time.Now()
 				var resp *discordgo.InteractionResponse
-				err := st.ViewChapter(testGuild, rec.ID, at.Chapter+1, func(ch store.ChapterRecord) error {
+				err := st.ViewChapter(context.Background(), testGuild, rec.ID, at.Chapter+1, func(ch shelf.ChapterRecord) error {
 					idx := chapterIndex(ch)
 					p := passage.CutAt(ch.Text, idx, at.Byte, passage.Long)
 					resp = newExcerptView(rec, at.Chapter+1, ch, idx, p, passage.Long, showPlainly, freshExcerpt).response()
@@ -139,7 +139,7 @@ func BenchmarkExcerpt500kWords(b *testing.B) {
 				at, _ := passage.Pick(rng, lengths)
 				start := time.Now()
 				var resp *discordgo.InteractionResponse
-				err := st.ViewChapter(testGuild, rec.ID, at.Chapter+1, func(ch store.ChapterRecord) error {
+				err := st.ViewChapter(context.Background(), testGuild, rec.ID, at.Chapter+1, func(ch shelf.ChapterRecord) error {
 					idx := cache.index(testGuild, rec.ID, ch)
 					p := passage.CutAt(ch.Text, idx, at.Byte, passage.Long)
 					resp = newExcerptView(rec, at.Chapter+1, ch, idx, p, passage.Long, showPlainly, freshExcerpt).response()

@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"ficshelf/fic/passage"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // indexCacheMin is the smallest stored index worth caching decoded: a
@@ -44,7 +44,7 @@ type indexEntry struct {
 // cache when ch's stored index is unchanged since it was decoded and is
 // big, or was written by older segmentation rules (the chapter is then
 // segmented again, far slower than decoding, so once per process).
-func (c *indexCache) index(guild, story string, ch store.ChapterRecord) passage.Index {
+func (c *indexCache) index(guild, story string, ch shelf.ChapterRecord) passage.Index {
 	stale := len(ch.Sentences) > 0 && ch.Sentences[0] != passage.IndexVersion
 	if len(ch.Sentences) < indexCacheMin && !stale {
 		return chapterIndex(ch)
@@ -84,7 +84,7 @@ func (c *indexCache) index(guild, story string, ch store.ChapterRecord) passage.
 
 // chapterIndex decodes a chapter's stored sentence index, or segments the
 // chapter when there is none usable.
-func chapterIndex(ch store.ChapterRecord) passage.Index {
+func chapterIndex(ch shelf.ChapterRecord) passage.Index {
 	var idx passage.Index
 	if len(ch.Sentences) == 0 || idx.UnmarshalBinary(ch.Sentences) != nil {
 		return passage.Segment(ch.Text)

@@ -14,8 +14,8 @@ import (
 	"ficshelf/discordtest"
 	"ficshelf/fic"
 	"ficshelf/fic/passage"
-	"ficshelf/store"
-	"ficshelf/store/storetest"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 // channelsOnly is a Discord that knows channels and nothing else.
@@ -38,11 +38,11 @@ const (
 
 // excerptRouter is a router with only the excerpt family, a fixed random
 // source and a Discord with a plain and an age-restricted channel.
-func excerptRouter(t testing.TB, st *store.Store) *Router {
-	c := &cmds{store: st, now: time.Now, discord: channelsOnly{channels: map[string]*discordgo.Channel{
+func excerptRouter(t testing.TB, st shelf.Store) *Router {
+	c := newCmds(Deps{Store: st, Now: time.Now, Discord: channelsOnly{channels: map[string]*discordgo.Channel{
 		plainChannel: {ID: plainChannel, GuildID: testGuild, Type: discordgo.ChannelTypeGuildText},
 		nsfwChannel:  {ID: nsfwChannel, GuildID: testGuild, Type: discordgo.ChannelTypeGuildText, NSFW: true},
-	}}}
+	}}})
 	r := NewRouter(nil)
 	c.registerExcerptWith(r, rand.New(rand.NewPCG(1, 2)))
 	c.registerSettings(r)
@@ -64,21 +64,6 @@ func click(user, channel, customID string) *discordgo.Interaction {
 		Message: &discordgo.Message{ID: "3", ChannelID: channel},
 		Data:    discordgo.MessageComponentInteractionData{CustomID: customID, ComponentType: discordgo.ButtonComponent},
 	}
-}
-
-// addText stores a story with text, indexed as an import does.
-func addText(t testing.TB, st *store.Store, s *fic.Story) store.StoryRecord {
-	t.Helper()
-	s.Finish()
-	chapters, err := IndexChapters(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := st.AddStory(testGuild, s, chapters, "501", false, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec
 }
 
 func nextID(t testing.TB, resp *discordgo.InteractionResponse) string {
@@ -134,31 +119,11 @@ func TestChapterLabel(t *testing.T) {
 	}
 }
 
-// threeChapters is a General story whose sentences are numbered, so a
-// chain can be checked sentence by sentence.
-func threeChapters() *fic.Story {
-	s := &fic.Story{Title: "Counting Stars", Authors: []string{"quill"}, Rating: fic.RatingGeneral}
-	n := 0
-	for c := 0; c < 3; c++ {
-		var paras []string
-		for p := 0; p < 6; p++ {
-			var sents []string
-			for k := 0; k < 4; k++ {
-				n++
-				sents = append(sents, fmt.Sprintf("Sentence number %d is about the stars over the lake.", n))
-			}
-			paras = append(paras, strings.Join(sents, " "))
-		}
-		s.Chapters = append(s.Chapters, fic.Chapter{Title: fmt.Sprintf("Part %d", c+1), Text: strings.Join(paras, "\n\n")})
-	}
-	return s
-}
-
 func TestExcerptNextChainReadsTheStoryThrough(t *testing.T) {
 	st := storetest.Open(t)
 	r := excerptRouter(t, st)
-	s := threeChapters()
-	rec := addText(t, st, s)
+	s := storetest.Numbered("Counting Stars", 3, 6, 4)
+	rec := storetest.AddText(t, st, testGuild, "501", s)
 	var want []string
 	for _, ch := range s.Chapters {
 		idx := passage.Segment(ch.Text)
@@ -205,9 +170,9 @@ func TestExcerptNextChainReadsTheStoryThrough(t *testing.T) {
 func TestExcerptFindAndErrors(t *testing.T) {
 	st := storetest.Open(t)
 	r := excerptRouter(t, st)
-	s := threeChapters()
+	s := storetest.Numbered("Counting Stars", 3, 6, 4)
 	s.Chapters[2].Text += "\n\nAt last Zoë said, “Don’t go.”"
-	rec := addText(t, st, s)
+	rec := storetest.AddText(t, st, testGuild, "501", s)
 	resp := handle(t, r, excerptSlash("502", strOpt("story", rec.ID), strOpt("find", `zoe said, "don't`)))
 	if e := resp.Data.Embeds; len(e) != 1 || !strings.Contains(e[0].Description, "Zoë said, “Don’t go.”") || !strings.Contains(e[0].Title, "Chapter 3: Part 3") {
 		t.Fatalf("find answered %+v", resp.Data)
@@ -230,11 +195,11 @@ func TestExcerptFindAndErrors(t *testing.T) {
 func TestExcerptAdultPlacement(t *testing.T) {
 	st := storetest.Open(t)
 	r := excerptRouter(t, st)
-	s := threeChapters()
+	s := storetest.Numbered("Counting Stars", 3, 6, 4)
 	s.Rating = fic.RatingExplicit
 	s.Warnings = []string{fic.WarningViolence}
 	s.Chapters[0].Text = "She said || was a pipe. *And then\n\n" + s.Chapters[0].Text
-	rec := addText(t, st, s)
+	rec := storetest.AddText(t, st, testGuild, "501", s)
 	in := func(channel string) *discordgo.Interaction {
 		i := excerptSlash("502", strOpt("story", rec.ID), intOpt("chapter", 1), strOpt("find", "she said"))
 		i.ChannelID = channel
@@ -250,7 +215,7 @@ func TestExcerptAdultPlacement(t *testing.T) {
 	if resp.Data.Embeds[0].Color != colorExplicit {
 		t.Errorf("colour %x, want explicit's", resp.Data.Embeds[0].Color)
 	}
-	if _, err := st.SetSettings(testGuild, store.Settings{AdultContent: store.AdultSpoilered}); err != nil {
+	if _, err := st.SetSettings(context.Background(), testGuild, shelf.Settings{AdultContent: shelf.AdultSpoilered}); err != nil {
 		t.Fatal(err)
 	}
 	resp = handle(t, r, in(plainChannel))
@@ -258,7 +223,7 @@ func TestExcerptAdultPlacement(t *testing.T) {
 	if !strings.Contains(d, "||She said \\|\\| was a pipe. \\*And then||") {
 		t.Errorf("spoilered passage: %q", d)
 	}
-	if _, err := st.SetSettings(testGuild, store.Settings{AdultContent: store.AdultOff}); err != nil {
+	if _, err := st.SetSettings(context.Background(), testGuild, shelf.Settings{AdultContent: shelf.AdultOff}); err != nil {
 		t.Fatal(err)
 	}
 	if resp := handle(t, r, in(nsfwChannel)); !strings.Contains(resp.Data.Content, "turned off") {
@@ -280,8 +245,8 @@ func TestExcerptFitsDiscord(t *testing.T) {
 	s := &fic.Story{Title: strings.Repeat("T", 300), Authors: []string{strings.Repeat("a", 300)}, Rating: fic.RatingMature,
 		Warnings: []string{fic.WarningViolence, fic.WarningMajorDeath, fic.WarningNonCon, fic.WarningUnderage},
 		Chapters: []fic.Chapter{{Title: long, Text: b.String()}}}
-	rec := addText(t, st, s)
-	if _, err := st.SetSettings(testGuild, store.Settings{AdultContent: store.AdultSpoilered}); err != nil {
+	rec := storetest.AddText(t, st, testGuild, "501", s)
+	if _, err := st.SetSettings(context.Background(), testGuild, shelf.Settings{AdultContent: shelf.AdultSpoilered}); err != nil {
 		t.Fatal(err)
 	}
 	for _, ch := range []string{plainChannel, nsfwChannel} {
@@ -310,7 +275,7 @@ func TestSettingsHandlers(t *testing.T) {
 	if resp := handle(t, r, slash("502", "settings", "adult-content", strOpt("mode", "off"))); !strings.Contains(resp.Data.Content, "Manage Server") {
 		t.Errorf("plain member changing: %q", resp.Data.Content)
 	}
-	if got, _ := st.Settings(testGuild); got.AdultContent != store.AdultAgeRestrictedOnly {
+	if got, _ := st.Settings(context.Background(), testGuild); got.AdultContent != shelf.AdultAgeRestrictedOnly {
 		t.Errorf("a plain member changed the settings: %+v", got)
 	}
 	admin("adult-content", strOpt("mode", "spoilered"))
@@ -319,8 +284,8 @@ func TestSettingsHandlers(t *testing.T) {
 		t.Errorf("bad zone: %q", resp.Data.Content)
 	}
 	admin("recs-channel", &discordgo.ApplicationCommandInteractionDataOption{Name: "channel", Type: discordgo.ApplicationCommandOptionChannel, Value: plainChannel})
-	got, _ := st.Settings(testGuild)
-	if got != (store.Settings{RecsChannelID: plainChannel, AdultContent: store.AdultSpoilered, Timezone: "Europe/Paris"}) {
+	got, _ := st.Settings(context.Background(), testGuild)
+	if got != (shelf.Settings{RecsChannelID: plainChannel, AdultContent: shelf.AdultSpoilered, Timezone: "Europe/Paris"}) {
 		t.Errorf("settings = %+v", got)
 	}
 	show := admin("show").Data.Content
@@ -330,7 +295,7 @@ func TestSettingsHandlers(t *testing.T) {
 		}
 	}
 	admin("recs-channel")
-	if got, _ := st.Settings(testGuild); got.RecsChannelID != "" {
+	if got, _ := st.Settings(context.Background(), testGuild); got.RecsChannelID != "" {
 		t.Errorf("recs channel not cleared: %+v", got)
 	}
 	if err := discordtest.CheckCommands(r.Definitions()); err != nil {
@@ -351,7 +316,7 @@ func TestIndexCacheFollowsTheStoredIndex(t *testing.T) {
 	if len(stored) < indexCacheMin {
 		t.Fatalf("stored index %d bytes: too small for the cache", len(stored))
 	}
-	ch := store.ChapterRecord{Number: 1, Chapter: fic.Chapter{Text: text}, Sentences: stored}
+	ch := shelf.ChapterRecord{Number: 1, Chapter: fic.Chapter{Text: text}, Sentences: stored}
 	first := c.index(testGuild, "1", ch)
 	if again := c.index(testGuild, "1", ch); &again[0] != &first[0] {
 		t.Error("an unchanged index was decoded again")
@@ -360,7 +325,7 @@ func TestIndexCacheFollowsTheStoredIndex(t *testing.T) {
 	text2 := strings.Repeat("It snowed. ", 12000)
 	idx2 := passage.Segment(text2)
 	stored2, _ := idx2.MarshalBinary()
-	got := c.index(testGuild, "1", store.ChapterRecord{Number: 1, Chapter: fic.Chapter{Text: text2}, Sentences: stored2})
+	got := c.index(testGuild, "1", shelf.ChapterRecord{Number: 1, Chapter: fic.Chapter{Text: text2}, Sentences: stored2})
 	if !slices.Equal(got, idx2) {
 		t.Error("a changed stored index was served from the cache")
 	}
@@ -368,7 +333,7 @@ func TestIndexCacheFollowsTheStoredIndex(t *testing.T) {
 	// once, then served from the cache, however small.
 	small := "It rained. Then it stopped."
 	old := []byte{passage.IndexVersion - 1, 10}
-	oldCh := store.ChapterRecord{Number: 2, Chapter: fic.Chapter{Text: small}, Sentences: old}
+	oldCh := shelf.ChapterRecord{Number: 2, Chapter: fic.Chapter{Text: small}, Sentences: old}
 	got = c.index(testGuild, "1", oldCh)
 	if !slices.Equal(got, passage.Segment(small)) {
 		t.Errorf("old index: %v", got)

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,7 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // Routes of the kudos family besides the shared Kudos button (routeKudos).
@@ -82,21 +81,16 @@ func kudosWord(n int) string { return formatInt(n) + " kudos" }
 
 // giveKudos records the member's kudos on rec and returns the new count.
 // The refusals (already given, own story, story gone) are UserErrors.
-func (c *cmds) giveKudos(req *Request, rec store.StoryRecord) (int, error) {
-	name := storyName(rec.Story.Title)
+func (c *cmds) giveKudos(ctx context.Context, req *Request, rec shelf.StoryRecord) (int, error) {
 	if rec.Mine && rec.AddedBy == req.UserID {
-		return rec.Kudos, Errorf("You wrote %s, so you can't leave kudos on it — but thank you for sharing it with the server!", name)
+		return rec.Kudos, Errorf("%s", ownStoryKudos(rec.Story.Title))
 	}
-	n, err := c.store.GiveKudos(req.GuildID, rec.ID, req.UserID, c.now())
-	switch {
-	case err == nil:
+	n, err := c.kudos.GiveKudos(ctx, req.GuildID, rec.ID, req.UserID, c.now())
+	if err == nil {
 		return n, nil
-	case errors.Is(err, store.ErrAlreadyGiven):
-		return n, Sorry(err, fmt.Sprintf("You already left kudos on %s — one per member per story, as on AO3. It has %s.", name, kudosWord(n)))
-	case errors.Is(err, store.ErrOwnStory):
-		return n, Sorry(err, fmt.Sprintf("You wrote %s, so you can't leave kudos on it — but thank you for sharing it with the server!", name))
-	case errors.Is(err, store.ErrNotFound):
-		return 0, Sorry(err, "That story is no longer in this server's library.")
+	}
+	if err := storeError(err, actKudos, facts{Story: rec.Story.Title, Kudos: n}); isUserError(err) {
+		return n, err
 	}
 	return 0, fmt.Errorf("give kudos on story %s: %w", rec.ID, err)
 }
@@ -106,11 +100,11 @@ func (c *cmds) giveKudos(req *Request, rec store.StoryRecord) (int, error) {
 // channel anyway, and the thank-you tells others the story is loved.
 // Refusals are ephemeral.
 func (c *cmds) kudosGive(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
-	n, err := c.giveKudos(req, rec)
+	n, err := c.giveKudos(ctx, req, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -119,16 +113,16 @@ func (c *cmds) kudosGive(ctx context.Context, req *Request) (*discordgo.Interact
 
 // storyByArg reads a component's story argument as a story of the server;
 // a removed story or a malformed argument is a UserError.
-func (c *cmds) storyByArg(req *Request) (store.StoryRecord, error) {
+func (c *cmds) storyByArg(ctx context.Context, req *Request) (shelf.StoryRecord, error) {
 	if len(req.Args) < 1 {
-		return store.StoryRecord{}, Errorf("This button has expired. Run the command again for a fresh one.")
+		return shelf.StoryRecord{}, buttonExpired("")
 	}
-	rec, err := c.store.Story(req.GuildID, req.Args[0])
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidID) {
-		return store.StoryRecord{}, Sorry(err, "That story is no longer in this server's library.")
+	rec, err := c.stories.Story(ctx, req.GuildID, req.Args[0])
+	if err := storeError(err, actStory, facts{}); isUserError(err) {
+		return shelf.StoryRecord{}, err
 	}
 	if err != nil {
-		return store.StoryRecord{}, fmt.Errorf("story %s: %w", req.Args[0], err)
+		return shelf.StoryRecord{}, fmt.Errorf("story %s: %w", req.Args[0], err)
 	}
 	return rec, nil
 }
@@ -139,11 +133,11 @@ func (c *cmds) storyByArg(req *Request) (store.StoryRecord, error) {
 // the message changes, except a story card's own Kudos field. Refusals are
 // ephemeral.
 func (c *cmds) kudosButton(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.storyByArg(req)
+	rec, err := c.storyByArg(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	n, err := c.giveKudos(req, rec)
+	n, err := c.giveKudos(ctx, req, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +148,7 @@ func (c *cmds) kudosButton(ctx context.Context, req *Request) (*discordgo.Intera
 	// Clicks in a burst are answered in any order, and the last update
 	// applied is what members see: show the count as of now, which
 	// includes every kudos committed before this answer, not only ours.
-	if now, err := c.store.Story(req.GuildID, rec.ID); err == nil && now.Kudos > n {
+	if now, err := c.stories.Story(ctx, req.GuildID, rec.ID); err == nil && now.Kudos > n {
 		n = now.Kudos
 	}
 	return kudosUpdate(msg, rec.ID, n), nil
@@ -263,7 +257,7 @@ func periodSince(period string, now time.Time) (time.Time, string) {
 func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	period := req.String("period")
 	since, words := periodSince(period, c.now())
-	top, err := c.store.TopKudos(req.GuildID, since, topKudosLimit)
+	top, err := c.kudos.TopKudos(ctx, req.GuildID, since, topKudosLimit)
 	if err != nil {
 		return nil, fmt.Errorf("top kudos: %w", err)
 	}
@@ -298,11 +292,11 @@ func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.Interacti
 // kudosListPageSize per page. Public, like the kudos list under an AO3
 // work; the mentions never ping.
 func (c *cmds) kudosList(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
-	kudos, err := c.store.Kudos(req.GuildID, rec.ID)
+	kudos, err := c.kudos.Kudos(ctx, req.GuildID, rec.ID)
 	if err != nil {
 		return nil, fmt.Errorf("kudos of story %s: %w", rec.ID, err)
 	}
@@ -315,7 +309,7 @@ func (c *cmds) kudosList(ctx context.Context, req *Request) (*discordgo.Interact
 
 // kudosListPage turns /kudos list's pages ("kudos-ls:<story>:<page>").
 func (c *cmds) kudosListPage(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.storyByArg(req)
+	rec, err := c.storyByArg(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +317,7 @@ func (c *cmds) kudosListPage(ctx context.Context, req *Request) (*discordgo.Inte
 	if len(req.Args) > 1 {
 		page, _ = strconv.Atoi(req.Args[1])
 	}
-	kudos, err := c.store.Kudos(req.GuildID, rec.ID)
+	kudos, err := c.kudos.Kudos(ctx, req.GuildID, rec.ID)
 	if err != nil {
 		return nil, fmt.Errorf("kudos of story %s: %w", rec.ID, err)
 	}
@@ -332,7 +326,7 @@ func (c *cmds) kudosListPage(ctx context.Context, req *Request) (*discordgo.Inte
 }
 
 // kudosListPage renders page (clamped) of a story's kudos.
-func kudosListPage(rec store.StoryRecord, kudos []store.Kudo, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
+func kudosListPage(rec shelf.StoryRecord, kudos []shelf.Kudo, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	pages := max(1, (len(kudos)+kudosListPageSize-1)/kudosListPageSize)
 	page = min(max(page, 0), pages-1)
 	var b strings.Builder

@@ -13,8 +13,8 @@ import (
 
 	"ficshelf/discordtest"
 	"ficshelf/fic"
-	"ficshelf/store"
-	"ficshelf/store/storetest"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 const testGuild = "700000000000000001"
@@ -39,14 +39,13 @@ func intOpt(name string, v int) *discordgo.ApplicationCommandInteractionDataOpti
 	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionInteger, Value: float64(v)}
 }
 
-func addWork(t testing.TB, st *store.Store, title string, posted, expected int, by string, mine bool) store.StoryRecord {
+// addWork adds a Teen And Up story known by its details only
+// (storetest.Work) to testGuild.
+func addWork(t testing.TB, st shelf.Store, title string, posted, expected int, by string, mine bool) shelf.StoryRecord {
 	t.Helper()
-	rec, err := st.AddStory(testGuild, &fic.Story{Title: title, Authors: []string{"quill"}, Rating: fic.RatingTeen,
-		ChaptersPosted: posted, ChaptersExpected: expected}, nil, by, mine, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec
+	w := storetest.Work(title, posted, expected, 0)
+	w.Rating = fic.RatingTeen
+	return storetest.AddAt(t, st, testGuild, by, mine, time.Time{}, w)
 }
 
 func handle(t testing.TB, r *Router, i *discordgo.Interaction) *discordgo.InteractionResponse {
@@ -112,7 +111,7 @@ func TestKudosGiveRules(t *testing.T) {
 	r := New(Deps{Store: st})
 	own := addWork(t, st, "Mine", 1, 1, "501", true)
 	found := addWork(t, st, "Found", 1, 1, "501", false)
-	give := func(user string, rec store.StoryRecord) *discordgo.InteractionResponse {
+	give := func(user string, rec shelf.StoryRecord) *discordgo.InteractionResponse {
 		return handle(t, r, slash(user, "kudos", "give", strOpt("story", rec.ID)))
 	}
 	if a := give("502", own); a.Data.Flags != 0 || !strings.Contains(a.Data.Content, "1 kudos") {
@@ -120,7 +119,7 @@ func TestKudosGiveRules(t *testing.T) {
 	}
 	for _, c := range []struct {
 		user string
-		rec  store.StoryRecord
+		rec  shelf.StoryRecord
 		want string
 	}{{"502", own, "already left kudos"}, {"501", own, "You wrote"}} {
 		a := give(c.user, c.rec)
@@ -131,18 +130,18 @@ func TestKudosGiveRules(t *testing.T) {
 	if a := give("501", found); a.Data.Flags != 0 {
 		t.Errorf("the adder of a story they did not write was refused: %q", a.Data.Content)
 	}
-	got, _ := st.Story(testGuild, own.ID)
+	got, _ := st.Story(context.Background(), testGuild, own.ID)
 	if got.Kudos != 1 {
 		t.Errorf("kudos = %d after refusals; want 1", got.Kudos)
 	}
 }
 
 func TestKudosListPageFits(t *testing.T) {
-	kudos := make([]store.Kudo, 45)
+	kudos := make([]shelf.Kudo, 45)
 	for i := range kudos {
-		kudos[i] = store.Kudo{UserID: fmt.Sprint(100000000000000000 + i), At: time.Unix(int64(1e9+i), 0)}
+		kudos[i] = shelf.Kudo{UserID: fmt.Sprint(100000000000000000 + i), At: time.Unix(int64(1e9+i), 0)}
 	}
-	rec := store.StoryRecord{ID: "3", Story: fic.Story{Title: strings.Repeat("Ŵ", 300)}}
+	rec := shelf.StoryRecord{ID: "3", Story: fic.Story{Title: strings.Repeat("Ŵ", 300)}}
 	for page := -1; page < 4; page++ {
 		e, comps := kudosListPage(rec, kudos, page)
 		r := EmbedReply(false, []*discordgo.MessageEmbed{e}, comps...)
@@ -185,7 +184,7 @@ func BenchmarkKudosGive64(b *testing.B) {
 	el := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/el.Seconds(), "kudos/s")
-	if got, _ := st.Story(testGuild, rec.ID); got.Kudos != b.N {
+	if got, _ := st.Story(context.Background(), testGuild, rec.ID); got.Kudos != b.N {
 		b.Fatalf("count %d after %d kudos", got.Kudos, b.N)
 	}
 }

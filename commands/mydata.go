@@ -7,7 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // routeMyDataDelete is the confirmation of /mydata delete:
@@ -44,17 +44,17 @@ func (c *cmds) registerMyData(r *Router) {
 }
 
 // MyDataExport is the JSON document of /mydata export (schema version 1):
-// store.MemberExport (reading list, kudos given, stories added, and each
+// shelf.MemberExport (reading list, kudos given, stories added, and each
 // feature's data under "other") with a format marker and the time.
 type MyDataExport struct {
 	Format     string    `json:"format"` // "ficshelf-member-data/1"
 	ExportedAt time.Time `json:"exported_at"`
-	store.MemberExport
+	shelf.MemberExport
 }
 
 // myDataExport is /mydata export: ephemeral, as a JSON file.
 func (c *cmds) myDataExport(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	exp, err := c.store.ExportMember(req.GuildID, req.UserID)
+	exp, err := c.members.ExportMember(ctx, req.GuildID, req.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
@@ -67,7 +67,7 @@ func (c *cmds) myDataExport(ctx context.Context, req *Request) (*discordgo.Inter
 // myDataDelete is /mydata delete: says what would go and asks for a
 // confirmation button.
 func (c *cmds) myDataDelete(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	exp, err := c.store.ExportMember(req.GuildID, req.UserID)
+	exp, err := c.members.ExportMember(ctx, req.GuildID, req.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
@@ -85,7 +85,7 @@ func (c *cmds) myDataDelete(ctx context.Context, req *Request) (*discordgo.Inter
 // who asked can confirm (the message is ephemeral anyway).
 func (c *cmds) myDataDeleteConfirm(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	if len(req.Args) != 2 {
-		return nil, Errorf("This button has expired. Run `/mydata delete` again.")
+		return nil, buttonExpired("/mydata delete")
 	}
 	if req.Args[1] != req.UserID {
 		return nil, Errorf("Only the member who asked can confirm this. Use `/mydata delete` for your own data.")
@@ -93,7 +93,7 @@ func (c *cmds) myDataDeleteConfirm(ctx context.Context, req *Request) (*discordg
 	if req.Args[0] != "yes" {
 		return Update("Cancelled: nothing was deleted.", nil), nil
 	}
-	if err := c.store.DeleteMember(req.GuildID, req.UserID); err != nil {
+	if err := c.members.DeleteMember(ctx, req.GuildID, req.UserID); err != nil {
 		return nil, fmt.Errorf("delete member: %w", err)
 	}
 	return Update("Done: your reading list, kudos and reading-club progress in this server are deleted.", nil), nil

@@ -16,7 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // Routes and names of the reading-list family besides the shared "Add to
@@ -32,17 +32,17 @@ const (
 )
 
 // statusLabels are the statuses as headings.
-var statusLabels = map[store.Status]string{
-	store.StatusToRead:   "To read",
-	store.StatusReading:  "Reading",
-	store.StatusFinished: "Finished",
-	store.StatusOnHold:   "On hold",
-	store.StatusDropped:  "Dropped",
+var statusLabels = map[shelf.Status]string{
+	shelf.StatusToRead:   "To read",
+	shelf.StatusReading:  "Reading",
+	shelf.StatusFinished: "Finished",
+	shelf.StatusOnHold:   "On hold",
+	shelf.StatusDropped:  "Dropped",
 }
 
 func statusChoices() []*discordgo.ApplicationCommandOptionChoice {
-	choices := make([]*discordgo.ApplicationCommandOptionChoice, 0, len(store.Statuses))
-	for _, s := range store.Statuses {
+	choices := make([]*discordgo.ApplicationCommandOptionChoice, 0, len(shelf.Statuses))
+	for _, s := range shelf.Statuses {
 		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: string(s), Value: string(s)})
 	}
 	return choices
@@ -68,7 +68,7 @@ func (c *cmds) registerReadingList(r *Router) {
 						storyOption("The story to add", true),
 						{Type: discordgo.ApplicationCommandOptionString, Name: "status", Description: "Where you are with it (default: to-read)", Choices: statusChoices()},
 						chapter(false, "The last chapter you read"),
-						{Type: discordgo.ApplicationCommandOptionString, Name: "note", Description: "A note for yourself", MaxLength: store.MaxNoteLength},
+						{Type: discordgo.ApplicationCommandOptionString, Name: "note", Description: "A note for yourself", MaxLength: shelf.MaxNoteLength},
 					},
 				},
 				{
@@ -165,24 +165,24 @@ func chaptersWord(n int) string {
 // complete work marks it finished; any other chapter read moves a to-read
 // entry to reading.
 func (c *cmds) listAdd(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
-	old, err := c.store.ListEntry(req.GuildID, req.UserID, rec.ID)
+	old, err := c.lists.ListEntry(ctx, req.GuildID, req.UserID, rec.ID)
 	exists := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, shelf.ErrNotFound) {
 		return nil, fmt.Errorf("read list entry: %w", err)
 	}
-	e := store.ListEntry{StoryID: rec.ID, Status: store.StatusToRead}
+	e := shelf.ListEntry{StoryID: rec.ID, Status: shelf.StatusToRead}
 	if exists {
 		e = old
 	}
 	statusGiven := req.Has("status")
 	if statusGiven {
-		st, err := store.ParseStatus(req.String("status"))
+		st, err := shelf.ParseStatus(req.String("status"))
 		if err != nil {
-			return nil, Sorry(err, "Pick a status from the list: to-read, reading, finished, on-hold or dropped.")
+			return nil, storeError(err, actStatus, facts{})
 		}
 		e.Status = st
 	}
@@ -198,11 +198,11 @@ func (c *cmds) listAdd(ctx context.Context, req *Request) (*discordgo.Interactio
 	}
 	if req.Has("note") {
 		e.Note = req.String("note")
-		if len(e.Note) > store.MaxNoteLength {
-			return nil, Errorf("That note is too long: notes hold up to %s plain letters (fewer with accents or emoji). Please shorten it.", formatInt(store.MaxNoteLength))
+		if len(e.Note) > shelf.MaxNoteLength {
+			return nil, Errorf("That note is too long: notes hold up to %s plain letters (fewer with accents or emoji). Please shorten it.", formatInt(shelf.MaxNoteLength))
 		}
 	}
-	saved, err := c.store.SetListEntry(req.GuildID, req.UserID, e, c.now())
+	saved, err := c.lists.SetListEntry(ctx, req.GuildID, req.UserID, e, c.now())
 	if err != nil {
 		return nil, c.listWriteError(err)
 	}
@@ -216,18 +216,18 @@ func (c *cmds) listAdd(ctx context.Context, req *Request) (*discordgo.Interactio
 // progressStatus is the status after recording chapter: finished at the
 // last chapter of a complete work; reading when a to-read (or finished,
 // now re-read) entry has chapters read; otherwise unchanged.
-func progressStatus(st store.Status, chapter int, last bool) store.Status {
+func progressStatus(st shelf.Status, chapter int, last bool) shelf.Status {
 	switch {
 	case last:
-		return store.StatusFinished
-	case chapter > 0 && (st == store.StatusToRead || st == store.StatusFinished):
-		return store.StatusReading
+		return shelf.StatusFinished
+	case chapter > 0 && (st == shelf.StatusToRead || st == shelf.StatusFinished):
+		return shelf.StatusReading
 	}
 	return st
 }
 
 // entrySummary describes an entry in a few words: "reading, chapter 3 of 5".
-func entrySummary(e store.ListEntry) string {
+func entrySummary(e shelf.ListEntry) string {
 	s := string(e.Status)
 	total := chapterTotal(e.ChaptersPosted, e.ChaptersExpected)
 	switch {
@@ -241,11 +241,8 @@ func entrySummary(e store.ListEntry) string {
 
 // listWriteError turns a store error from a list write into a sentence.
 func (c *cmds) listWriteError(err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return Sorry(err, "That story is no longer in this server's library.")
-	case errors.Is(err, store.ErrInvalid):
-		return Sorry(err, "I couldn't save that: a chapter can't be negative, and a note must be shorter.")
+	if err := storeError(err, actListWrite, facts{}); isUserError(err) {
+		return err
 	}
 	return fmt.Errorf("save list entry: %w", err)
 }
@@ -253,7 +250,7 @@ func (c *cmds) listWriteError(err error) error {
 // listProgress is /readinglist progress: records the last chapter read,
 // adding the story to the list when it is not there yet.
 func (c *cmds) listProgress(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
@@ -265,17 +262,17 @@ func (c *cmds) listProgress(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, err
 	}
-	e, err := c.store.ListEntry(req.GuildID, req.UserID, rec.ID)
+	e, err := c.lists.ListEntry(ctx, req.GuildID, req.UserID, rec.ID)
 	exists := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, shelf.ErrNotFound) {
 		return nil, fmt.Errorf("read list entry: %w", err)
 	}
 	if !exists {
-		e = store.ListEntry{StoryID: rec.ID, Status: store.StatusToRead}
+		e = shelf.ListEntry{StoryID: rec.ID, Status: shelf.StatusToRead}
 	}
 	e.Chapter = int(ch)
 	e.Status = progressStatus(e.Status, e.Chapter, last)
-	saved, err := c.store.SetListEntry(req.GuildID, req.UserID, e, c.now())
+	saved, err := c.lists.SetListEntry(ctx, req.GuildID, req.UserID, e, c.now())
 	if err != nil {
 		return nil, c.listWriteError(err)
 	}
@@ -291,13 +288,13 @@ func (c *cmds) listProgress(ctx context.Context, req *Request) (*discordgo.Inter
 
 // listRemove is /readinglist remove.
 func (c *cmds) listRemove(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
-	err = c.store.RemoveListEntry(req.GuildID, req.UserID, rec.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, Sorry(err, fmt.Sprintf("%s isn't on your reading list, so there was nothing to remove.", storyName(rec.Story.Title)))
+	err = c.lists.RemoveListEntry(ctx, req.GuildID, req.UserID, rec.ID)
+	if err := storeError(err, actListRemove, facts{Story: rec.Story.Title}); isUserError(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("remove list entry: %w", err)
@@ -316,13 +313,13 @@ func (c *cmds) listShow(ctx context.Context, req *Request) (*discordgo.Interacti
 	}
 	status := "all"
 	if req.Has("status") {
-		st, err := store.ParseStatus(req.String("status"))
+		st, err := shelf.ParseStatus(req.String("status"))
 		if err != nil {
-			return nil, Sorry(err, "Pick a status from the list: to-read, reading, finished, on-hold or dropped.")
+			return nil, storeError(err, actStatus, facts{})
 		}
 		status = string(st)
 	}
-	return c.renderList(req.GuildID, userID, listTitle(name, userID == req.UserID), status, 0, false)
+	return c.renderList(ctx, req.GuildID, userID, listTitle(name, userID == req.UserID), status, 0, false)
 }
 
 func listTitle(name string, own bool) string {
@@ -339,22 +336,22 @@ func listTitle(name string, own bool) string {
 // ("rl-show:<user>:<status|all>:<page>").
 func (c *cmds) listShowPage(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	if len(req.Args) != 3 {
-		return nil, Errorf("This button has expired. Run `/readinglist show` again.")
+		return nil, buttonExpired("/readinglist show")
 	}
 	page, _ := strconv.Atoi(req.Args[2])
 	title := "Reading list"
 	if m := req.Message(); m != nil && len(m.Embeds) > 0 && m.Embeds[0] != nil && m.Embeds[0].Title != "" {
 		title = m.Embeds[0].Title
 	}
-	return c.renderList(req.GuildID, req.Args[0], title, req.Args[1], page, true)
+	return c.renderList(ctx, req.GuildID, req.Args[0], title, req.Args[1], page, true)
 }
 
 // renderList reads userID's list and renders one page, as a new ephemeral
 // message or as an update of the page buttons' message.
-func (c *cmds) renderList(guildID, userID, title, status string, page int, update bool) (*discordgo.InteractionResponse, error) {
-	entries, err := c.store.MemberList(guildID, userID)
-	if errors.Is(err, store.ErrInvalidID) {
-		return nil, Sorry(err, "I can't find that member.")
+func (c *cmds) renderList(ctx context.Context, guildID, userID, title, status string, page int, update bool) (*discordgo.InteractionResponse, error) {
+	entries, err := c.lists.MemberList(ctx, guildID, userID)
+	if err := storeError(err, actMemberList, facts{}); isUserError(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("member list: %w", err)
@@ -366,35 +363,35 @@ func (c *cmds) renderList(guildID, userID, title, status string, page int, updat
 	return EmbedReply(true, []*discordgo.MessageEmbed{embed}, comps...), nil
 }
 
-// statusRank orders statuses for display (store.Statuses' order).
-func statusRank(s store.Status) int {
+// statusRank orders statuses for display (shelf.Statuses' order).
+func statusRank(s shelf.Status) int {
 	switch s {
-	case store.StatusToRead:
+	case shelf.StatusToRead:
 		return 0
-	case store.StatusReading:
+	case shelf.StatusReading:
 		return 1
-	case store.StatusFinished:
+	case shelf.StatusFinished:
 		return 2
-	case store.StatusOnHold:
+	case shelf.StatusOnHold:
 		return 3
-	case store.StatusDropped:
+	case shelf.StatusDropped:
 		return 4
 	}
 	return 5
 }
 
 // listPage renders page (clamped) of a member's list: entries of status
-// (or "all"), grouped by status in store.Statuses order, most recently
+// (or "all"), grouped by status in shelf.Statuses order, most recently
 // updated first within a group, each with a progress bar. Only small
 // pointer-free keys are sorted (a list may hold thousands of entries).
-func listPage(entries []store.ListEntry, userID, title, status string, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
+func listPage(entries []shelf.ListEntry, userID, title, status string, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	type sortKey struct {
 		rank    int
 		updated int64
 		idx     int
 	}
 	keys := make([]sortKey, 0, len(entries))
-	groupSize := map[store.Status]int{}
+	groupSize := map[shelf.Status]int{}
 	for i := range entries {
 		e := &entries[i]
 		if status != "all" && string(e.Status) != status {
@@ -427,7 +424,7 @@ func listPage(entries []store.ListEntry, userID, title, status string, page int)
 			fmt.Fprintf(&b, "\nNo stories with the status %s.", status)
 		}
 	}
-	var group store.Status
+	var group shelf.Status
 	for i, k := range keys[min(page*listPageSize, len(keys)):min((page+1)*listPageSize, len(keys))] {
 		e := entries[k.idx]
 		if i == 0 || e.Status != group {
@@ -462,7 +459,7 @@ func storiesWord(n int) string {
 
 // entryLine is one story of a list page: title, authors, progress bar and
 // note, kept short enough that ten fit in an embed description.
-func entryLine(e store.ListEntry) string {
+func entryLine(e shelf.ListEntry) string {
 	var b strings.Builder
 	title := e.Title
 	if title == "" {
@@ -517,16 +514,21 @@ type ListExport struct {
 	GuildID    string            `json:"guild_id"`
 	UserID     string            `json:"user_id"`
 	ExportedAt time.Time         `json:"exported_at"`
-	Entries    []store.ListEntry `json:"entries"`
+	Entries    []shelf.ListEntry `json:"entries"`
 }
 
 // listExport is /readinglist export: the caller's list in this server as
 // a JSON file, ephemeral.
 func (c *cmds) listExport(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	entries, err := c.store.MemberList(req.GuildID, req.UserID)
+	entries, err := c.lists.MemberList(ctx, req.GuildID, req.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("member list: %w", err)
 	}
+	// The file lists entries in the order stories joined the library, so
+	// that two exports of an unchanged list are the same file.
+	slices.SortStableFunc(entries, func(a, b shelf.ListEntry) int {
+		return cmp.Or(cmp.Compare(len(a.StoryID), len(b.StoryID)), strings.Compare(a.StoryID, b.StoryID))
+	})
 	doc := ListExport{Format: "ficshelf-reading-list/1", GuildID: req.GuildID, UserID: req.UserID, ExportedAt: c.now().UTC().Truncate(time.Second), Entries: entries}
 	msg := fmt.Sprintf("Here is your reading list in this server: %s.", storiesWord(len(entries)))
 	return jsonFileReply(msg, "reading-list.json", doc)
@@ -547,16 +549,16 @@ func jsonFileReply(content, filename string, v any) (*discordgo.InteractionRespo
 // addToList adds rec to the member's list as to-read, or says it is
 // already there with its status. Shared by the button and the message
 // command.
-func (c *cmds) addToList(req *Request, rec store.StoryRecord) (*discordgo.InteractionResponse, error) {
+func (c *cmds) addToList(ctx context.Context, req *Request, rec shelf.StoryRecord) (*discordgo.InteractionResponse, error) {
 	name := storyName(rec.Story.Title)
-	e, err := c.store.ListEntry(req.GuildID, req.UserID, rec.ID)
+	e, err := c.lists.ListEntry(ctx, req.GuildID, req.UserID, rec.ID)
 	if err == nil {
 		return Ephemeral(fmt.Sprintf("%s is already on your reading list: %s. Change it with `/readinglist add` or `/readinglist progress`.", name, entrySummary(e))), nil
 	}
-	if !errors.Is(err, store.ErrNotFound) {
+	if !errors.Is(err, shelf.ErrNotFound) {
 		return nil, fmt.Errorf("read list entry: %w", err)
 	}
-	if _, err := c.store.SetListEntry(req.GuildID, req.UserID, store.ListEntry{StoryID: rec.ID, Status: store.StatusToRead}, c.now()); err != nil {
+	if _, err := c.lists.SetListEntry(ctx, req.GuildID, req.UserID, shelf.ListEntry{StoryID: rec.ID, Status: shelf.StatusToRead}, c.now()); err != nil {
 		return nil, c.listWriteError(err)
 	}
 	return Ephemeral(fmt.Sprintf("Added %s to your reading list as to-read. See it with `/readinglist show`.", name)), nil
@@ -565,11 +567,11 @@ func (c *cmds) addToList(req *Request, rec store.StoryRecord) (*discordgo.Intera
 // listAddButton is the "Add to reading list" button ("rl-add:<story>") on
 // cards, excerpts and recs.
 func (c *cmds) listAddButton(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.storyByArg(req)
+	rec, err := c.storyByArg(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return c.addToList(req, rec)
+	return c.addToList(ctx, req, rec)
 }
 
 // linkRe finds URL-like tokens (with or without a scheme) in message text.
@@ -590,26 +592,26 @@ func (c *cmds) addFromMessage(ctx context.Context, req *Request) (*discordgo.Int
 	}
 	if msg.Author != nil && req.Interaction.AppID != "" && msg.Author.ID == req.Interaction.AppID {
 		if id := storyIDFromComponents(msg.Components); id != "" {
-			rec, err := c.store.Story(req.GuildID, id)
-			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidID) {
-				return nil, Sorry(err, "That story is no longer in this server's library.")
+			rec, err := c.stories.Story(ctx, req.GuildID, id)
+			if err := storeError(err, actStory, facts{}); isUserError(err) {
+				return nil, err
 			}
 			if err != nil {
 				return nil, fmt.Errorf("story %s: %w", id, err)
 			}
-			return c.addToList(req, rec)
+			return c.addToList(ctx, req, rec)
 		}
 	}
 	if works := c.ao3Works(msg); len(works) > 0 {
 		// The first AO3 work linked in the message is the one meant.
-		rec, err := c.store.StoryByAO3(req.GuildID, works[0])
-		if errors.Is(err, store.ErrNotFound) {
+		rec, err := c.stories.StoryByAO3(ctx, req.GuildID, works[0])
+		if errors.Is(err, shelf.ErrNotFound) {
 			rec, err = c.importByLink(ctx, req, works[0])
 		}
 		if err != nil {
 			return nil, err
 		}
-		return c.addToList(req, rec)
+		return c.addToList(ctx, req, rec)
 	}
 	return nil, Errorf("I found no story in that message. Use this on a Ficshelf story card, excerpt or rec, or on a message with an AO3 work link (https://archiveofourown.org/works/…).")
 }
@@ -617,14 +619,14 @@ func (c *cmds) addFromMessage(ctx context.Context, req *Request) (*discordgo.Int
 // importByLink imports AO3 work work into the server's library through
 // the story family's addByLink (which returns the existing entry when a
 // concurrent add got there first).
-func (c *cmds) importByLink(ctx context.Context, req *Request, work int64) (store.StoryRecord, error) {
+func (c *cmds) importByLink(ctx context.Context, req *Request, work int64) (shelf.StoryRecord, error) {
 	rec, _, err := c.addByLink(ctx, req, work)
 	if err != nil {
 		var ue *UserError
 		if errors.As(err, &ue) {
-			return store.StoryRecord{}, err
+			return shelf.StoryRecord{}, err
 		}
-		return store.StoryRecord{}, fmt.Errorf("import AO3 work %d: %w", work, err)
+		return shelf.StoryRecord{}, fmt.Errorf("import AO3 work %d: %w", work, err)
 	}
 	return rec, nil
 }

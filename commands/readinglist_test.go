@@ -11,9 +11,8 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest"
-	"ficshelf/fic"
-	"ficshelf/store"
-	"ficshelf/store/storetest"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 func TestCheckChapterRules(t *testing.T) {
@@ -59,7 +58,7 @@ func TestProgressText(t *testing.T) {
 }
 
 func TestStatusRankFollowsStoreOrder(t *testing.T) {
-	for i, st := range store.Statuses {
+	for i, st := range shelf.Statuses {
 		if statusRank(st) != i {
 			t.Errorf("statusRank(%s) = %d; want %d", st, statusRank(st), i)
 		}
@@ -85,9 +84,9 @@ func TestStoryFromMessage(t *testing.T) {
 
 func TestListPageFitsDiscord(t *testing.T) {
 	long := strings.Repeat("*_~`|", 60)
-	var entries []store.ListEntry
+	var entries []shelf.ListEntry
 	for i := 0; i < 23; i++ {
-		entries = append(entries, store.ListEntry{StoryID: fmt.Sprint(i + 1), Status: store.Statuses[i%5], Chapter: i,
+		entries = append(entries, shelf.ListEntry{StoryID: fmt.Sprint(i + 1), Status: shelf.Statuses[i%5], Chapter: i,
 			Note: strings.Repeat("note ", 200), Title: long + fmt.Sprint(i), Authors: []string{long, long}, ChaptersPosted: 30, ChaptersExpected: 30})
 	}
 	for page := 0; page < 3; page++ {
@@ -126,19 +125,17 @@ func TestReadingListHandlers(t *testing.T) {
 }
 
 // BenchmarkReadingListShow2000 answers /readinglist show through the
-// router for a member with 2,000 entries: store.MemberList plus sorting,
+// router for a member with 2,000 entries: shelf.ReadingLists.MemberList plus sorting,
 // grouping and rendering the first page. Reports p50/p99 in µs.
 func BenchmarkReadingListShow2000(b *testing.B) {
 	st := storetest.Open(b)
 	r := New(Deps{Store: st})
 	const user = "600000000000000001"
 	for i := 0; i < 2000; i++ {
-		rec, err := st.AddStory(testGuild, &fic.Story{Title: fmt.Sprintf("A Story Called Number %d", i), Authors: []string{"quill", "ink"},
-			ChaptersPosted: 10 + i%20, ChaptersExpected: (10 + i%20) * (i % 2)}, nil, "7", false, time.Time{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := st.SetListEntry(testGuild, user, store.ListEntry{StoryID: rec.ID, Status: store.Statuses[i%5], Chapter: i % 10, Note: "a note"}, time.Unix(int64(1e9+i), 0)); err != nil {
+		w := storetest.Work(fmt.Sprintf("A Story Called Number %d", i), 10+i%20, (10+i%20)*(i%2), 0)
+		w.Authors, w.Rating = []string{"quill", "ink"}, ""
+		rec := storetest.Add(b, st, testGuild, "7", w)
+		if _, err := st.SetListEntry(context.Background(), testGuild, user, shelf.ListEntry{StoryID: rec.ID, Status: shelf.Statuses[i%5], Chapter: i % 10, Note: "a note"}, time.Unix(int64(1e9+i), 0)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // Rec routes.
@@ -152,7 +152,7 @@ func channelGone(err error) bool {
 // the channel asked in (its parent when that is a thread, since a thread
 // cannot hold threads).
 func (c *cmds) recTarget(ctx context.Context, req *Request) (*discordgo.Channel, error) {
-	settings, err := c.store.Settings(req.GuildID)
+	settings, err := c.settings.Settings(ctx, req.GuildID)
 	if err != nil {
 		return nil, fmt.Errorf("read settings: %w", err)
 	}
@@ -183,7 +183,7 @@ func isForum(ch *discordgo.Channel) bool {
 
 // recCard is the rec's message: the recommender's words above the story
 // card, the summary shown as channelID's rules allow.
-func (c *cmds) recCard(ctx context.Context, req *Request, rec store.StoryRecord, channelID, intro, why string) (*discordgo.MessageSend, error) {
+func (c *cmds) recCard(ctx context.Context, req *Request, rec shelf.StoryRecord, channelID, intro, why string) (*discordgo.MessageSend, error) {
 	where := *req
 	where.ChannelID = channelID
 	p, err := c.placement(ctx, &where, rec.Story.Rating)
@@ -203,7 +203,7 @@ func (c *cmds) recCard(ctx context.Context, req *Request, rec store.StoryRecord,
 // elsewhere it adds the rec to the story's thread, opening one (a forum
 // post in a forum) when the story has none or its thread was deleted.
 func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
@@ -214,18 +214,18 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 	if n := utf8.RuneCountInString(why); n > maxWhy {
 		return nil, Errorf("Your reasons are %d characters long; please keep them under %d.", n, maxWhy)
 	}
-	request, err := c.store.RecRequestByThread(req.GuildID, req.ChannelID)
+	request, err := c.recs.RecRequestByThread(ctx, req.GuildID, req.ChannelID)
 	switch {
 	case err == nil:
 		return c.answerRequest(ctx, req, rec, why, request)
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, shelf.ErrNotFound):
 		return nil, err
 	}
 	title := "**" + escapeMarkdown(clip(rec.Story.Title, 200)) + "**"
 
 	unlock := c.recLocks.lock(req.GuildID + "/" + rec.ID)
 	defer unlock()
-	th, ok, err := c.store.RecThread(req.GuildID, rec.ID)
+	th, ok, err := c.recs.RecThread(ctx, req.GuildID, rec.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 			m, err := c.discord.SendMessage(ctx, th.ThreadID, msg)
 			switch {
 			case err == nil:
-				if _, err := c.store.AddRec(req.GuildID, store.Rec{StoryID: rec.ID, UserID: req.UserID, Why: why, At: c.now(),
+				if _, err := c.recs.AddRec(ctx, req.GuildID, shelf.Rec{StoryID: rec.ID, UserID: req.UserID, Why: why, At: c.now(),
 					ChannelID: th.ThreadID, MessageID: m.ID, ThreadID: th.ThreadID}); err != nil {
 					return nil, err
 				}
@@ -263,13 +263,13 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 		return nil, err
 	}
 	threadName := clip(rec.Story.Title, 100)
-	var nt store.RecThread
+	var nt shelf.RecThread
 	if isForum(target) {
 		post, err := c.discord.StartForumPost(ctx, target.ID, threadName, msg)
 		if err != nil {
 			return nil, fmt.Errorf("start forum post in %s: %w", target.ID, err)
 		}
-		nt = store.RecThread{ChannelID: target.ID, ThreadID: post.ID, MessageID: post.ID, Forum: true}
+		nt = shelf.RecThread{ChannelID: target.ID, ThreadID: post.ID, MessageID: post.ID, Forum: true}
 	} else {
 		m, err := c.discord.SendMessage(ctx, target.ID, msg)
 		if err != nil {
@@ -279,16 +279,16 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 		if err != nil {
 			return nil, fmt.Errorf("start rec thread: %w", err)
 		}
-		nt = store.RecThread{ChannelID: target.ID, ThreadID: t.ID, MessageID: m.ID}
+		nt = shelf.RecThread{ChannelID: target.ID, ThreadID: t.ID, MessageID: m.ID}
 	}
-	if err := c.store.SetRecThread(req.GuildID, rec.ID, nt); err != nil {
+	if err := c.recs.SetRecThread(ctx, req.GuildID, rec.ID, nt); err != nil {
 		return nil, err
 	}
 	msgChannel := nt.ChannelID
 	if nt.Forum {
 		msgChannel = nt.ThreadID
 	}
-	if _, err := c.store.AddRec(req.GuildID, store.Rec{StoryID: rec.ID, UserID: req.UserID, Why: why, At: c.now(),
+	if _, err := c.recs.AddRec(ctx, req.GuildID, shelf.Rec{StoryID: rec.ID, UserID: req.UserID, Why: why, At: c.now(),
 		ChannelID: msgChannel, MessageID: nt.MessageID, ThreadID: nt.ThreadID}); err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 
 // answerRequest posts a rec in a request's thread and lists it on the
 // request.
-func (c *cmds) answerRequest(ctx context.Context, req *Request, rec store.StoryRecord, why string, request store.RecRequest) (*discordgo.InteractionResponse, error) {
+func (c *cmds) answerRequest(ctx context.Context, req *Request, rec shelf.StoryRecord, why string, request shelf.RecRequest) (*discordgo.InteractionResponse, error) {
 	title := "**" + escapeMarkdown(clip(rec.Story.Title, 200)) + "**"
 	requestLink := messageLink(req.GuildID, request.ChannelID, request.MessageID)
 	intro := fmt.Sprintf("<@%s> answers <@%s>'s [request](%s) with %s:", req.UserID, request.UserID, requestLink, title)
@@ -314,19 +314,19 @@ func (c *cmds) answerRequest(ctx context.Context, req *Request, rec store.StoryR
 	if err != nil {
 		return nil, fmt.Errorf("post answer in request thread: %w", err)
 	}
-	saved, err := c.store.AddRec(req.GuildID, store.Rec{StoryID: rec.ID, UserID: req.UserID, Why: why, At: c.now(),
+	saved, err := c.recs.AddRec(ctx, req.GuildID, shelf.Rec{StoryID: rec.ID, UserID: req.UserID, Why: why, At: c.now(),
 		ChannelID: req.ChannelID, MessageID: m.ID, ThreadID: req.ChannelID, RequestID: request.ID})
 	if err != nil {
 		return nil, err
 	}
 	// Link the answers from the request itself (read again: answers may
 	// have arrived meanwhile).
-	if fresh, err := c.store.RecRequestByThread(req.GuildID, req.ChannelID); err == nil {
+	if fresh, err := c.recs.RecRequestByThread(ctx, req.GuildID, req.ChannelID); err == nil {
 		request = fresh
 	} else {
 		request.Answers = append(request.Answers, saved.ID)
 	}
-	if answers, err := c.store.Recs(req.GuildID, request.Answers); err == nil {
+	if answers, err := c.recs.Recs(ctx, req.GuildID, request.Answers); err == nil {
 		content := requestContent(req.GuildID, request, answers)
 		if _, err := c.discord.EditMessage(ctx, request.ChannelID, request.MessageID, &discordgo.MessageEdit{Content: &content}); err != nil {
 			c.log.Warn("could not list an answer on its request", "guild", req.GuildID, "request", request.ID, "err", err)
@@ -337,7 +337,7 @@ func (c *cmds) answerRequest(ctx context.Context, req *Request, rec store.StoryR
 
 // requestContent is a request's message, with links to its answers (the
 // latest ten).
-func requestContent(guild string, r store.RecRequest, answers []store.Rec) string {
+func requestContent(guild string, r shelf.RecRequest, answers []shelf.Rec) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Looking for:** <@%s> asks for recommendations.\n%s\n\nAnswer in the thread with `/rec post`.", r.UserID, blockquote(r.Text))
 	if len(answers) > 0 {
@@ -365,7 +365,7 @@ func (c *cmds) recAsk(ctx context.Context, req *Request) (*discordgo.Interaction
 	if err != nil {
 		return nil, err
 	}
-	r := store.RecRequest{UserID: req.UserID, Text: text, At: c.now()}
+	r := shelf.RecRequest{UserID: req.UserID, Text: text, At: c.now()}
 	content := requestContent(req.GuildID, r, nil)
 	name := clip("Looking for: "+strings.Join(strings.Fields(text), " "), 100)
 	msg := &discordgo.MessageSend{Content: content, AllowedMentions: noPings()}
@@ -386,7 +386,7 @@ func (c *cmds) recAsk(ctx context.Context, req *Request) (*discordgo.Interaction
 		}
 		r.ChannelID, r.MessageID, r.ThreadID = target.ID, m.ID, t.ID
 	}
-	if _, err := c.store.AddRecRequest(req.GuildID, r); err != nil {
+	if _, err := c.recs.AddRecRequest(ctx, req.GuildID, r); err != nil {
 		return nil, err
 	}
 	return Ephemeral(fmt.Sprintf("Your request is up: %s — members can answer there with `/rec post`.", channelLink(req.GuildID, r.ThreadID))), nil
@@ -394,7 +394,7 @@ func (c *cmds) recAsk(ctx context.Context, req *Request) (*discordgo.Interaction
 
 // recList is /rec list.
 func (c *cmds) recList(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	embed, comps, err := c.recPage(req.GuildID, req.ID("member"), req.String("fandom"), 0)
+	embed, comps, err := c.recPage(ctx, req.GuildID, req.ID("member"), req.String("fandom"), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -404,14 +404,14 @@ func (c *cmds) recList(ctx context.Context, req *Request) (*discordgo.Interactio
 // recListPage turns the page of a /rec list.
 func (c *cmds) recListPage(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	if len(req.Args) < 3 {
-		return nil, Errorf("This button has expired. Run `/rec list` again.")
+		return nil, buttonExpired("/rec list")
 	}
 	page, _ := strconv.Atoi(req.Args[0])
 	member := req.Args[1]
 	if member == "-" {
 		member = ""
 	}
-	embed, comps, err := c.recPage(req.GuildID, member, unescapeArg(req.Args[2]), page)
+	embed, comps, err := c.recPage(ctx, req.GuildID, member, unescapeArg(req.Args[2]), page)
 	if err != nil {
 		return nil, err
 	}
@@ -425,7 +425,7 @@ func escapeArg(s string) string   { return argEscaper.Replace(s) }
 func unescapeArg(s string) string { return argUnescaper.Replace(s) }
 
 // recPage renders page (0-based) of the recs matching member and fandom.
-func (c *cmds) recPage(guild, member, fandom string, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent, error) {
+func (c *cmds) recPage(ctx context.Context, guild, member, fandom string, page int) (*discordgo.MessageEmbed, []discordgo.MessageComponent, error) {
 	page = max(page, 0)
 	// The fandom rides in the page buttons' custom_id (at most 60 escaped
 	// characters there): shorten it before the first query, so that every
@@ -434,14 +434,14 @@ func (c *cmds) recPage(guild, member, fandom string, page int) (*discordgo.Messa
 		r := []rune(fandom)
 		fandom = string(r[:len(r)-1])
 	}
-	recs, total, err := c.store.ListRecs(guild, store.RecQuery{UserID: member, Fandom: fandom, Offset: page * recsPerPage, Limit: recsPerPage})
+	recs, total, err := c.recs.ListRecs(ctx, guild, shelf.RecQuery{UserID: member, Fandom: fandom, Offset: page * recsPerPage, Limit: recsPerPage})
 	if err != nil {
 		return nil, nil, err
 	}
 	pages := max(1, (total+recsPerPage-1)/recsPerPage)
 	if page >= pages && total > 0 {
 		page = pages - 1
-		recs, total, err = c.store.ListRecs(guild, store.RecQuery{UserID: member, Fandom: fandom, Offset: page * recsPerPage, Limit: recsPerPage})
+		recs, total, err = c.recs.ListRecs(ctx, guild, shelf.RecQuery{UserID: member, Fandom: fandom, Offset: page * recsPerPage, Limit: recsPerPage})
 		if err != nil {
 			return nil, nil, err
 		}

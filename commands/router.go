@@ -189,12 +189,12 @@ func (r *Router) route(req *Request) (HandlerFunc, error) {
 		if h, ok := r.components[req.Route]; ok {
 			return h, nil
 		}
-		return nil, Errorf("This button has expired. Run the command again for a fresh one.")
+		return nil, buttonExpired("")
 	case discordgo.InteractionModalSubmit:
 		if h, ok := r.modals[req.Route]; ok {
 			return h, nil
 		}
-		return nil, Errorf("This form has expired. Please start again.")
+		return nil, formExpired()
 	}
 	return nil, fmt.Errorf("route: unsupported interaction type %d", req.Type)
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // adultPlacement says how a story may be shown in a channel.
@@ -26,11 +26,11 @@ func (c *cmds) placement(ctx context.Context, req *Request, r fic.Rating) (adult
 	if !r.Adult() {
 		return showPlainly, nil
 	}
-	settings, err := c.store.Settings(req.GuildID)
+	settings, err := c.settings.Settings(ctx, req.GuildID)
 	if err != nil {
 		return showNothing, fmt.Errorf("read settings: %w", err)
 	}
-	if settings.AdultContent == store.AdultOff {
+	if settings.AdultContent == shelf.AdultOff {
 		return showNothing, nil
 	}
 	nsfw, err := c.ageRestricted(ctx, req.ChannelID)
@@ -40,7 +40,7 @@ func (c *cmds) placement(ctx context.Context, req *Request, r fic.Rating) (adult
 	switch {
 	case nsfw:
 		return showPlainly, nil
-	case settings.AdultContent == store.AdultSpoilered:
+	case settings.AdultContent == shelf.AdultSpoilered:
 		return showSpoilered, nil
 	}
 	return showNothing, nil
@@ -49,8 +49,8 @@ func (c *cmds) placement(ctx context.Context, req *Request, r fic.Rating) (adult
 // adultRefusal is the sentence for a member whose adult-rated story cannot
 // be shown in this channel.
 func (c *cmds) adultRefusal(ctx context.Context, req *Request, r fic.Rating) error {
-	settings, err := c.store.Settings(req.GuildID)
-	if err == nil && settings.AdultContent == store.AdultOff {
+	settings, err := c.settings.Settings(ctx, req.GuildID)
+	if err == nil && settings.AdultContent == shelf.AdultOff {
 		return Errorf("This story is rated %s, and this server has turned off excerpts of Mature, Explicit and Not Rated stories.", r)
 	}
 	return Errorf("This story is rated %s, so I only post it in age-restricted channels. Try again in one of those.", r)

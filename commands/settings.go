@@ -2,14 +2,13 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // registerSettings adds /settings (show, recs-channel, adult-content,
@@ -50,9 +49,9 @@ func (c *cmds) registerSettings(r *Router) {
 						Description: "age-restricted-only (default), spoilered, or off",
 						Required:    true,
 						Choices: []*discordgo.ApplicationCommandOptionChoice{
-							{Name: "age-restricted-only: only in age-restricted channels", Value: string(store.AdultAgeRestrictedOnly)},
-							{Name: "spoilered: anywhere, behind spoiler bars", Value: string(store.AdultSpoilered)},
-							{Name: "off: never excerpted", Value: string(store.AdultOff)},
+							{Name: "age-restricted-only: only in age-restricted channels", Value: string(shelf.AdultAgeRestrictedOnly)},
+							{Name: "spoilered: anywhere, behind spoiler bars", Value: string(shelf.AdultSpoilered)},
+							{Name: "off: never excerpted", Value: string(shelf.AdultOff)},
 						},
 					}},
 				},
@@ -89,18 +88,18 @@ func canManageServer(req *Request) error {
 }
 
 // adultContentExplained is a sentence on what a mode does.
-func adultContentExplained(m store.AdultContent) string {
+func adultContentExplained(m shelf.AdultContent) string {
 	switch m {
-	case store.AdultSpoilered:
+	case shelf.AdultSpoilered:
 		return "Excerpts of Mature, Explicit and Not Rated stories may be posted in any channel, hidden behind spoiler bars; in age-restricted channels they are shown plainly."
-	case store.AdultOff:
+	case shelf.AdultOff:
 		return "Excerpts of Mature, Explicit and Not Rated stories are never posted, not even in age-restricted channels."
 	}
 	return "Excerpts of Mature, Explicit and Not Rated stories are posted only in age-restricted channels (and their threads); elsewhere members are told why."
 }
 
 // settingsText describes the settings for /settings show.
-func settingsText(st store.Settings) string {
+func settingsText(st shelf.Settings) string {
 	recs := "wherever `/rec post` is used (no recs channel set)"
 	if st.RecsChannelID != "" {
 		recs = "<#" + st.RecsChannelID + ">"
@@ -118,7 +117,7 @@ func (c *cmds) settingsShow(ctx context.Context, req *Request) (*discordgo.Inter
 	if err := canManageServer(req); err != nil {
 		return nil, err
 	}
-	st, err := c.store.Settings(req.GuildID)
+	st, err := c.settings.Settings(ctx, req.GuildID)
 	if err != nil {
 		return nil, fmt.Errorf("read settings: %w", err)
 	}
@@ -126,18 +125,18 @@ func (c *cmds) settingsShow(ctx context.Context, req *Request) (*discordgo.Inter
 }
 
 // changeSettings reads the settings, applies change and stores them.
-func (c *cmds) changeSettings(req *Request, change func(*store.Settings)) (store.Settings, error) {
-	st, err := c.store.Settings(req.GuildID)
+func (c *cmds) changeSettings(ctx context.Context, req *Request, change func(*shelf.Settings)) (shelf.Settings, error) {
+	st, err := c.settings.Settings(ctx, req.GuildID)
 	if err != nil {
-		return store.Settings{}, fmt.Errorf("read settings: %w", err)
+		return shelf.Settings{}, fmt.Errorf("read settings: %w", err)
 	}
 	change(&st)
-	st, err = c.store.SetSettings(req.GuildID, st)
-	if errors.Is(err, store.ErrInvalid) {
-		return store.Settings{}, Sorry(err, "That setting isn't valid. Pick one of the choices offered.")
+	st, err = c.settings.SetSettings(ctx, req.GuildID, st)
+	if err := storeError(err, actSettings, facts{}); isUserError(err) {
+		return shelf.Settings{}, err
 	}
 	if err != nil {
-		return store.Settings{}, fmt.Errorf("store settings: %w", err)
+		return shelf.Settings{}, fmt.Errorf("store settings: %w", err)
 	}
 	return st, nil
 }
@@ -157,7 +156,7 @@ func (c *cmds) settingsRecsChannel(ctx context.Context, req *Request) (*discordg
 			return nil, Errorf("That channel isn't in this server.")
 		}
 	}
-	if _, err := c.changeSettings(req, func(st *store.Settings) { st.RecsChannelID = channel }); err != nil {
+	if _, err := c.changeSettings(ctx, req, func(st *shelf.Settings) { st.RecsChannelID = channel }); err != nil {
 		return nil, err
 	}
 	if channel == "" {
@@ -171,13 +170,13 @@ func (c *cmds) settingsAdultContent(ctx context.Context, req *Request) (*discord
 	if err := canManageServer(req); err != nil {
 		return nil, err
 	}
-	mode := store.AdultContent(req.String("mode"))
+	mode := shelf.AdultContent(req.String("mode"))
 	switch mode {
-	case store.AdultAgeRestrictedOnly, store.AdultSpoilered, store.AdultOff:
+	case shelf.AdultAgeRestrictedOnly, shelf.AdultSpoilered, shelf.AdultOff:
 	default:
 		return nil, Errorf("Pick one of the modes offered: age-restricted-only, spoilered or off.")
 	}
-	st, err := c.changeSettings(req, func(st *store.Settings) { st.AdultContent = mode })
+	st, err := c.changeSettings(ctx, req, func(st *shelf.Settings) { st.AdultContent = mode })
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +192,7 @@ func (c *cmds) settingsTimezone(ctx context.Context, req *Request) (*discordgo.I
 	if _, err := time.LoadLocation(zone); err != nil || zone == "" || strings.EqualFold(zone, "local") {
 		return nil, Errorf("I don't know the time zone %s. Use an IANA name such as `Europe/London`, `America/New_York` or `UTC`.", quote(zone))
 	}
-	st, err := c.changeSettings(req, func(st *store.Settings) { st.Timezone = zone })
+	st, err := c.changeSettings(ctx, req, func(st *shelf.Settings) { st.Timezone = zone })
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 
 	"ficshelf/bot"
 	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // Routes of the /story family.
@@ -43,10 +43,10 @@ func (c *cmds) registerStory(r *Router) {
 	}
 	sortOpt := str("sort", "Order of the list (default: newest first)")
 	sortOpt.Choices = []*discordgo.ApplicationCommandOptionChoice{
-		{Name: "newest", Value: string(store.SortNewest)},
-		{Name: "kudos", Value: string(store.SortKudos)},
-		{Name: "title", Value: string(store.SortTitle)},
-		{Name: "words", Value: string(store.SortWords)},
+		{Name: "newest", Value: string(shelf.SortNewest)},
+		{Name: "kudos", Value: string(shelf.SortKudos)},
+		{Name: "title", Value: string(shelf.SortTitle)},
+		{Name: "words", Value: string(shelf.SortWords)},
 	}
 	r.Add(&Command{
 		Def: &discordgo.ApplicationCommand{
@@ -264,7 +264,7 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 	}
 
 	var st *fic.Story
-	var chapters []store.NewChapter
+	var chapters []shelf.NewChapter
 	if att != nil {
 		if st, err = c.importAttachment(ctx, att); err != nil {
 			return nil, err
@@ -289,15 +289,15 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 			return nil, fmt.Errorf("index %q: %w", att.Filename, err)
 		}
 	} else {
-		existing, err := c.store.StoryByAO3(req.GuildID, workID)
+		existing, err := c.stories.StoryByAO3(ctx, req.GuildID, workID)
 		switch {
 		case err == nil:
 			// Re-adding by link: fresh details from AO3 for the existing
 			// entry (checked for permission below).
-			if !c.mayUpdate(req, existing) {
+			if !c.mayUpdate(ctx, req, existing) {
 				return c.alreadyThere(existing), nil
 			}
-		case !errors.Is(err, store.ErrNotFound):
+		case !errors.Is(err, shelf.ErrNotFound):
 			return nil, fmt.Errorf("look up AO3 work %d: %w", workID, err)
 		}
 		if st, err = c.fetchWork(ctx, workID); err != nil {
@@ -311,15 +311,15 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 	}
 
 	if st.AO3ID > 0 {
-		existing, err := c.store.StoryByAO3(req.GuildID, st.AO3ID)
+		existing, err := c.stories.StoryByAO3(ctx, req.GuildID, st.AO3ID)
 		if err == nil {
 			return c.updateExisting(ctx, req, existing, st, chapters)
 		}
-		if !errors.Is(err, store.ErrNotFound) {
+		if !errors.Is(err, shelf.ErrNotFound) {
 			return nil, fmt.Errorf("look up AO3 work %d: %w", st.AO3ID, err)
 		}
 	}
-	rec, existed, err := c.addNew(req, st, chapters, opts.Mine)
+	rec, existed, err := c.addNew(ctx, req, st, chapters, opts.Mine)
 	if err != nil {
 		return nil, err
 	}
@@ -341,12 +341,12 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 
 // mayUpdate reports whether the member may update an existing entry: the
 // member who added it or a moderator (Manage Messages).
-func (c *cmds) mayUpdate(req *Request, rec store.StoryRecord) bool {
+func (c *cmds) mayUpdate(ctx context.Context, req *Request, rec shelf.StoryRecord) bool {
 	return rec.AddedBy == req.UserID || req.Can(discordgo.PermissionManageMessages)
 }
 
 // alreadyThere points a member who may not update an entry to it.
-func (c *cmds) alreadyThere(rec store.StoryRecord) *discordgo.InteractionResponse {
+func (c *cmds) alreadyThere(rec shelf.StoryRecord) *discordgo.InteractionResponse {
 	by := ""
 	if rec.AddedBy != "" {
 		by = fmt.Sprintf(" (added by <@%s>)", rec.AddedBy)
@@ -357,13 +357,13 @@ func (c *cmds) alreadyThere(rec store.StoryRecord) *discordgo.InteractionRespons
 
 // updateExisting re-imports an AO3 work the server has: new metadata and,
 // when a file was given, new chapters. A link alone keeps the stored text.
-func (c *cmds) updateExisting(ctx context.Context, req *Request, existing store.StoryRecord, st *fic.Story, chapters []store.NewChapter) (*discordgo.InteractionResponse, error) {
-	if !c.mayUpdate(req, existing) {
+func (c *cmds) updateExisting(ctx context.Context, req *Request, existing shelf.StoryRecord, st *fic.Story, chapters []shelf.NewChapter) (*discordgo.InteractionResponse, error) {
+	if !c.mayUpdate(ctx, req, existing) {
 		return c.alreadyThere(existing), nil
 	}
 	if chapters == nil && len(existing.Chapters) > 0 {
 		// By link: details only; keep the chapters (text) already stored.
-		kept, err := c.storedChapters(existing)
+		kept, err := c.storedChapters(ctx, existing)
 		if err != nil {
 			return nil, err
 		}
@@ -375,9 +375,9 @@ func (c *cmds) updateExisting(ctx context.Context, req *Request, existing store.
 	}
 	old := existing.Story
 	fillMissing(st, &old)
-	rec, err := c.store.UpdateStory(req.GuildID, existing.ID, st, chapters, c.now())
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, Sorry(err, "That story was removed from the library while I was updating it. Add it again with `/story add`.")
+	rec, err := c.stories.UpdateStory(ctx, req.GuildID, existing.ID, st, chapters, c.now())
+	if err := storeError(err, actStoryUpdate, facts{}); isUserError(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update story %s: %w", existing.ID, err)
@@ -399,14 +399,14 @@ func (c *cmds) updateExisting(ctx context.Context, req *Request, existing store.
 
 // storedChapters reads every stored chapter of rec back as NewChapters,
 // sentence indexes included.
-func (c *cmds) storedChapters(rec store.StoryRecord) ([]store.NewChapter, error) {
-	out := make([]store.NewChapter, 0, len(rec.Chapters))
+func (c *cmds) storedChapters(ctx context.Context, rec shelf.StoryRecord) ([]shelf.NewChapter, error) {
+	out := make([]shelf.NewChapter, 0, len(rec.Chapters))
 	for n := 1; n <= len(rec.Chapters); n++ {
-		ch, err := c.store.Chapter(rec.GuildID, rec.ID, n)
+		ch, err := c.chapters.Chapter(ctx, rec.GuildID, rec.ID, n)
 		if err != nil {
 			return nil, fmt.Errorf("read chapter %d of story %s: %w", n, rec.ID, err)
 		}
-		out = append(out, store.NewChapter{Chapter: ch.Chapter, Sentences: ch.Sentences})
+		out = append(out, shelf.NewChapter{Chapter: ch.Chapter, Sentences: ch.Sentences})
 	}
 	return out, nil
 }
@@ -454,7 +454,7 @@ func sizeText(n int64) string {
 // card is rec's story card as it may be shown in the request's channel:
 // an adult story's summary is hidden outside age-restricted channels, or
 // spoilered when the server chose that.
-func (c *cmds) card(ctx context.Context, req *Request, rec store.StoryRecord) (*discordgo.MessageEmbed, error) {
+func (c *cmds) card(ctx context.Context, req *Request, rec shelf.StoryRecord) (*discordgo.MessageEmbed, error) {
 	p, err := c.placement(ctx, req, rec.Story.Rating)
 	if err != nil {
 		// Unsure where we are: show the card, keep an adult summary hidden.
@@ -467,7 +467,7 @@ func (c *cmds) card(ctx context.Context, req *Request, rec store.StoryRecord) (*
 // ---- /story info ----
 
 func (c *cmds) storyInfo(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
@@ -483,14 +483,14 @@ func (c *cmds) storyInfo(ctx context.Context, req *Request) (*discordgo.Interact
 // listQuery is /story list's filters and page, carried by its buttons.
 type listQuery struct {
 	Page   int
-	Sort   store.Sort
+	Sort   shelf.Sort
 	Rating fic.Rating // "" for any
 	Fandom string
 	Tag    string
 }
 
 var (
-	sortCodes   = map[store.Sort]string{store.SortNewest: "n", store.SortKudos: "k", store.SortTitle: "t", store.SortWords: "w"}
+	sortCodes   = map[shelf.Sort]string{shelf.SortNewest: "n", shelf.SortKudos: "k", shelf.SortTitle: "t", shelf.SortWords: "w"}
 	ratingCodes = map[fic.Rating]string{fic.RatingGeneral: "g", fic.RatingTeen: "t", fic.RatingMature: "m", fic.RatingExplicit: "e", fic.RatingNotRated: "n"}
 )
 
@@ -566,12 +566,12 @@ func parseListArgs(args []string) (listQuery, bool) {
 
 func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	q := listQuery{
-		Sort:   store.Sort(req.String("sort")),
+		Sort:   shelf.Sort(req.String("sort")),
 		Fandom: firstRunes(strings.Join(strings.Fields(req.String("fandom")), " "), 100),
 		Tag:    firstRunes(strings.Join(strings.Fields(req.String("tag")), " "), 100),
 	}
 	if q.Sort == "" {
-		q.Sort = store.SortNewest
+		q.Sort = shelf.SortNewest
 	}
 	if _, ok := sortCodes[q.Sort]; !ok {
 		return nil, Errorf("I can sort the library by newest, kudos, title or words.")
@@ -584,7 +584,7 @@ func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.Interact
 		q.Rating = r
 	}
 	q.fit()
-	embed, rows, empty, err := c.listPage(req, &q)
+	embed, rows, empty, err := c.listPage(ctx, req, &q)
 	if err != nil {
 		return nil, err
 	}
@@ -598,9 +598,9 @@ func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.Interact
 func (c *cmds) storyListPage(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	q, ok := parseListArgs(req.Args)
 	if !ok {
-		return nil, Errorf("This button has expired. Run `/story list` again for a fresh list.")
+		return nil, buttonExpired("/story list")
 	}
-	embed, rows, empty, err := c.listPage(req, &q)
+	embed, rows, empty, err := c.listPage(ctx, req, &q)
 	if err != nil {
 		return nil, err
 	}
@@ -612,10 +612,10 @@ func (c *cmds) storyListPage(ctx context.Context, req *Request) (*discordgo.Inte
 
 // listPage renders page q.Page (clamped to the last page) of the list, or
 // returns the sentence to show when nothing matches.
-func (c *cmds) listPage(req *Request, q *listQuery) (*discordgo.MessageEmbed, []discordgo.MessageComponent, string, error) {
-	query := store.ListQuery{Fandom: q.Fandom, Rating: string(q.Rating), Tag: q.Tag, Sort: q.Sort,
+func (c *cmds) listPage(ctx context.Context, req *Request, q *listQuery) (*discordgo.MessageEmbed, []discordgo.MessageComponent, string, error) {
+	query := shelf.ListQuery{Fandom: q.Fandom, Rating: string(q.Rating), Tag: q.Tag, Sort: q.Sort,
 		Offset: q.Page * storyListPageSize, Limit: storyListPageSize}
-	recs, total, err := c.store.ListStories(req.GuildID, query)
+	recs, total, err := c.stories.ListStories(ctx, req.GuildID, query)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("list stories: %w", err)
 	}
@@ -630,7 +630,7 @@ func (c *cmds) listPage(req *Request, q *listQuery) (*discordgo.MessageEmbed, []
 	if q.Page >= pages {
 		q.Page = pages - 1
 		query.Offset = q.Page * storyListPageSize
-		if recs, total, err = c.store.ListStories(req.GuildID, query); err != nil {
+		if recs, total, err = c.stories.ListStories(ctx, req.GuildID, query); err != nil {
 			return nil, nil, "", fmt.Errorf("list stories: %w", err)
 		}
 		pages = max(1, (total+storyListPageSize-1)/storyListPageSize)
@@ -701,11 +701,11 @@ func (q listQuery) describe() string {
 // ---- /story remove ----
 
 func (c *cmds) storyRemove(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
-	rec, err := c.resolveStory(req, "story")
+	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
 	}
-	if !c.mayUpdate(req, rec) {
+	if !c.mayUpdate(ctx, req, rec) {
 		return nil, Errorf("Only the member who added %s (<@%s>) or a moderator can remove it.", storyName(rec.Story.Title), rec.AddedBy)
 	}
 	msg := fmt.Sprintf("Remove %s from the library? Its %s, %s on reading lists and excerpt history go with it. This can't be undone.",
@@ -721,7 +721,7 @@ func (c *cmds) storyRemove(ctx context.Context, req *Request) (*discordgo.Intera
 // removeArgs reads "<story>:<requester>" and checks the clicker asked.
 func removeArgs(req *Request) (story string, err error) {
 	if len(req.Args) != 2 {
-		return "", Errorf("This button has expired. Run `/story remove` again.")
+		return "", buttonExpired("/story remove")
 	}
 	if req.Args[1] != req.UserID {
 		return "", Errorf("This confirmation belongs to the member who asked to remove the story; run `/story remove` yourself if you mean to.")
@@ -734,18 +734,18 @@ func (c *cmds) storyRemoveConfirm(ctx context.Context, req *Request) (*discordgo
 	if err != nil {
 		return nil, err
 	}
-	rec, err := c.store.Story(req.GuildID, id)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidID) {
+	rec, err := c.stories.Story(ctx, req.GuildID, id)
+	if errors.Is(err, shelf.ErrNotFound) || errors.Is(err, shelf.ErrInvalidID) {
 		return Update("That story is already gone from the library; nothing more to do.", nil), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("story %s: %w", id, err)
 	}
-	if !c.mayUpdate(req, rec) {
+	if !c.mayUpdate(ctx, req, rec) {
 		return Update(fmt.Sprintf("Only the member who added %s or a moderator can remove it; nothing changed.", storyName(rec.Story.Title)), nil), nil
 	}
-	err = c.store.RemoveStory(req.GuildID, id)
-	if errors.Is(err, store.ErrNotFound) {
+	err = c.stories.RemoveStory(ctx, req.GuildID, id)
+	if errors.Is(err, shelf.ErrNotFound) {
 		return Update("That story is already gone from the library; nothing more to do.", nil), nil
 	}
 	if err != nil {
@@ -761,7 +761,7 @@ func (c *cmds) storyRemoveCancel(ctx context.Context, req *Request) (*discordgo.
 		return nil, err
 	}
 	title := "The story"
-	if rec, err := c.store.Story(req.GuildID, id); err == nil {
+	if rec, err := c.stories.Story(ctx, req.GuildID, id); err == nil {
 		title = storyName(rec.Story.Title)
 	}
 	return Update(fmt.Sprintf("Nothing changed: %s stays in the library.", title), nil), nil
@@ -774,17 +774,17 @@ func (c *cmds) storyRemoveCancel(ctx context.Context, req *Request) (*discordgo.
 // or returns the server's existing entry for that work with existed true.
 // Failures a member can act on (AO3 busy, no such work, restricted work,
 // lookups not configured) are *UserError sentences.
-func (c *cmds) addByLink(ctx context.Context, req *Request, workID int64) (store.StoryRecord, bool, error) {
-	if rec, err := c.store.StoryByAO3(req.GuildID, workID); err == nil {
+func (c *cmds) addByLink(ctx context.Context, req *Request, workID int64) (shelf.StoryRecord, bool, error) {
+	if rec, err := c.stories.StoryByAO3(ctx, req.GuildID, workID); err == nil {
 		return rec, true, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return store.StoryRecord{}, false, fmt.Errorf("look up AO3 work %d: %w", workID, err)
+	} else if !errors.Is(err, shelf.ErrNotFound) {
+		return shelf.StoryRecord{}, false, fmt.Errorf("look up AO3 work %d: %w", workID, err)
 	}
 	st, err := c.fetchWork(ctx, workID)
 	if err != nil {
-		return store.StoryRecord{}, false, err
+		return shelf.StoryRecord{}, false, err
 	}
-	return c.addNew(req, st, nil, false)
+	return c.addNew(ctx, req, st, nil, false)
 }
 
 // fetchWork reads AO3 work workID's metadata. Errors a member should see
@@ -810,18 +810,18 @@ func (c *cmds) fetchWork(ctx context.Context, workID int64) (*fic.Story, error) 
 // addNew stores a new story added by the requesting member. When another
 // request added the same AO3 work meanwhile, the existing entry is
 // returned with existed true.
-func (c *cmds) addNew(req *Request, st *fic.Story, chapters []store.NewChapter, mine bool) (store.StoryRecord, bool, error) {
-	rec, err := c.store.AddStory(req.GuildID, st, chapters, req.UserID, mine, c.now())
-	var dup *store.DuplicateError
+func (c *cmds) addNew(ctx context.Context, req *Request, st *fic.Story, chapters []shelf.NewChapter, mine bool) (shelf.StoryRecord, bool, error) {
+	rec, err := c.stories.AddStory(ctx, req.GuildID, st, chapters, req.UserID, mine, c.now())
+	var dup *shelf.DuplicateError
 	if errors.As(err, &dup) {
-		rec, err := c.store.Story(req.GuildID, dup.ExistingID)
+		rec, err := c.stories.Story(ctx, req.GuildID, dup.ExistingID)
 		if err != nil {
-			return store.StoryRecord{}, false, fmt.Errorf("existing story %s: %w", dup.ExistingID, err)
+			return shelf.StoryRecord{}, false, fmt.Errorf("existing story %s: %w", dup.ExistingID, err)
 		}
 		return rec, true, nil
 	}
 	if err != nil {
-		return store.StoryRecord{}, false, fmt.Errorf("add story: %w", err)
+		return shelf.StoryRecord{}, false, fmt.Errorf("add story: %w", err)
 	}
 	return rec, false, nil
 }

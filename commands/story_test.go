@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,8 +12,8 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/fic"
-	"ficshelf/store"
-	"ficshelf/store/storetest"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 func TestParseAddOptions(t *testing.T) {
@@ -65,10 +66,10 @@ func TestFillMissing(t *testing.T) {
 
 func TestListCustomIDRoundTrip(t *testing.T) {
 	cases := []listQuery{
-		{Page: 0, Sort: store.SortNewest},
-		{Page: 12, Sort: store.SortKudos, Rating: fic.RatingNotRated, Fandom: "Star: Crossed", Tag: "100% fluff"},
-		{Page: 3, Sort: store.SortTitle, Rating: fic.RatingTeen, Fandom: "%3A literally", Tag: "a:b:c"},
-		{Page: 1, Sort: store.SortWords, Rating: fic.RatingExplicit, Fandom: "僕のヒーローアカデミア | Boku no Hero Academia", Tag: "Found Family"},
+		{Page: 0, Sort: shelf.SortNewest},
+		{Page: 12, Sort: shelf.SortKudos, Rating: fic.RatingNotRated, Fandom: "Star: Crossed", Tag: "100% fluff"},
+		{Page: 3, Sort: shelf.SortTitle, Rating: fic.RatingTeen, Fandom: "%3A literally", Tag: "a:b:c"},
+		{Page: 1, Sort: shelf.SortWords, Rating: fic.RatingExplicit, Fandom: "僕のヒーローアカデミア | Boku no Hero Academia", Tag: "Found Family"},
 	}
 	for _, q := range cases {
 		id := q.customID()
@@ -90,7 +91,7 @@ func TestListCustomIDRoundTrip(t *testing.T) {
 
 func TestListFitShortensLongFiltersConsistently(t *testing.T) {
 	long := strings.Repeat("東京", 50) // 100 runes, 300 bytes
-	q := listQuery{Sort: store.SortTitle, Rating: fic.RatingMature, Fandom: long, Tag: "Tag: with colon " + strings.Repeat("x", 80)}
+	q := listQuery{Sort: shelf.SortTitle, Rating: fic.RatingMature, Fandom: long, Tag: "Tag: with colon " + strings.Repeat("x", 80)}
 	q.fit()
 	for _, page := range []int{0, 1, 99999} {
 		p := q
@@ -106,7 +107,7 @@ func TestListFitShortensLongFiltersConsistently(t *testing.T) {
 	if !strings.HasPrefix(long, q.Fandom) || !strings.HasPrefix("Tag: with colon "+strings.Repeat("x", 80), q.Tag) || q.Fandom == "" || q.Tag == "" {
 		t.Errorf("shortened filters %q / %q are not prefixes", q.Fandom, q.Tag)
 	}
-	short := listQuery{Sort: store.SortNewest, Fandom: "Short", Tag: "Also short"}
+	short := listQuery{Sort: shelf.SortNewest, Fandom: "Short", Tag: "Also short"}
 	before := short
 	short.fit()
 	if short != before {
@@ -192,7 +193,7 @@ func benchImport(b *testing.B, name, data string) {
 			b.Fatal(err)
 		}
 		guild := fmt.Sprint(700000000000000001 + i) // a fresh server: the AO3 work ID is unique per server
-		if _, err := st.AddStory(guild, s, chapters, "5", false, time.Now()); err != nil {
+		if _, err := st.AddStory(context.Background(), guild, s, chapters, "5", false, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,13 +2,12 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // storyOption is the `story` option every command shares: autocomplete
@@ -27,26 +26,22 @@ func storyOption(description string, required bool) *discordgo.ApplicationComman
 // server: the autocomplete value (the story's ID) or a title as typed (an
 // exact match first, then a unique case-insensitive prefix). An unknown or
 // ambiguous title is a UserError listing the closest titles.
-func (c *cmds) resolveStory(req *Request, name string) (store.StoryRecord, error) {
+func (c *cmds) resolveStory(ctx context.Context, req *Request, name string) (shelf.StoryRecord, error) {
 	input := req.String(name)
 	if input == "" {
-		return store.StoryRecord{}, Errorf("Which story? Pick one from the list as you type.")
+		return shelf.StoryRecord{}, Errorf("Which story? Pick one from the list as you type.")
 	}
-	rec, err := c.store.ResolveStory(req.GuildID, input)
+	rec, err := c.finder.ResolveStory(ctx, req.GuildID, input)
 	if err == nil {
 		return rec, nil
 	}
-	var re *store.ResolveError
-	if errors.As(err, &re) {
-		return store.StoryRecord{}, &UserError{Message: resolveMessage(re), Err: err}
+	if err := storeError(err, actResolve, facts{Input: input}); isUserError(err) {
+		return shelf.StoryRecord{}, err
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		return store.StoryRecord{}, Sorry(err, fmt.Sprintf("This server's library has no story called %s.", quote(input)))
-	}
-	return store.StoryRecord{}, fmt.Errorf("resolve story %q: %w", input, err)
+	return shelf.StoryRecord{}, fmt.Errorf("resolve story %q: %w", input, err)
 }
 
-func resolveMessage(re *store.ResolveError) string {
+func resolveMessage(re *shelf.ResolveError) string {
 	var b strings.Builder
 	if re.Ambiguous {
 		fmt.Fprintf(&b, "Several stories match %s.", quote(re.Input))
@@ -72,7 +67,7 @@ func (c *cmds) autocompleteStories(ctx context.Context, req *Request) (*discordg
 	if name != "story" {
 		return Choices(nil), nil
 	}
-	refs, err := c.store.SearchStories(req.GuildID, value, store.MaxSearchResults)
+	refs, err := c.finder.SearchStories(ctx, req.GuildID, value, shelf.MaxSearchResults)
 	if err != nil {
 		return nil, fmt.Errorf("autocomplete stories: %w", err)
 	}

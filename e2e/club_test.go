@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,7 +16,9 @@ import (
 	"ficshelf/discordtest"
 	"ficshelf/fic"
 	"ficshelf/jobs/jobstest"
+	"ficshelf/shelf"
 	"ficshelf/store"
+	"ficshelf/storetest"
 )
 
 // clubT0 is 10:00 UTC on the day before the test clubs start.
@@ -46,8 +49,8 @@ func settle() { time.Sleep(150 * time.Millisecond) }
 
 func TestClubEndToEnd(t *testing.T) {
 	clk := jobstest.NewFakeClock(clubT0)
-	var story store.StoryRecord
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var story shelf.StoryRecord
+	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Long Way Round", fic.RatingMature, nil, 5, 5)
 	}))
 
@@ -195,21 +198,21 @@ func TestClubEndToEnd(t *testing.T) {
 
 	// /mydata export carries the club progress.
 	e.Stop()
-	s, err := store.Open(e.Cfg.DBPath, store.Options{})
+	s, err := store.Open(context.Background(), e.Cfg.DBPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := s.ExportMember(e.Guild.ID, e.Bob.User.ID)
+	exp, err := s.ExportMember(context.Background(), e.Guild.ID, e.Bob.User.ID)
 	s.Close()
-	if err != nil || exp.Other["clubs"] == nil {
+	if err != nil || exp.Other == nil || len(exp.Other.Clubs) == 0 {
 		t.Errorf("export: %+v %v", exp.Other, err)
 	}
 }
 
 func TestClubWorkInProgressExtendsAndMissedCheckpoints(t *testing.T) {
 	clk := jobstest.NewFakeClock(clubT0)
-	var story store.StoryRecord
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var story shelf.StoryRecord
+	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Still Writing", fic.RatingGeneral, nil, 3, 0)
 	}))
 	start := e.Slash(e.General, e.Alice, "club", discordtest.Sub("start", discordtest.String("story", story.ID), discordtest.Int("every", 1)))
@@ -229,16 +232,13 @@ func TestClubWorkInProgressExtendsAndMissedCheckpoints(t *testing.T) {
 	clk.Advance(72 * time.Hour)
 	// Meanwhile the author posted chapter 4 (imported while the bot ran
 	// elsewhere): the club's schedule grows with it.
-	s, err := store.Open(e.Cfg.DBPath, store.Options{})
+	s, err := store.Open(context.Background(), e.Cfg.DBPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	more := &fic.Story{Title: "Still Writing", Authors: []string{"quill"}, Rating: fic.RatingGeneral}
-	for i := 1; i <= 4; i++ {
-		more.Chapters = append(more.Chapters, fic.Chapter{Title: fmt.Sprint(i), Text: "Text."})
-	}
+	more := storetest.Parts("Still Writing", fic.RatingGeneral, 4, 0)
 	more.Finish()
-	if _, err := s.UpdateStory(e.Guild.ID, story.ID, more, nil, clk.Now()); err != nil {
+	if _, err := s.UpdateStory(context.Background(), e.Guild.ID, story.ID, more, nil, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -307,11 +307,11 @@ func nonceOf(guild, club string, n int) string {
 
 func TestClubCrashBetweenPostingAndRecording(t *testing.T) {
 	clk := jobstest.NewFakeClock(clubT0)
-	var club store.Club
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var club shelf.Club
+	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Crash Course", fic.RatingGeneral, nil, 2, 2)
 		var err error
-		club, err = st.StartClub(e.Guild.ID, store.ClubStart{ChannelID: e.General.ID, StoryID: story.ID, HostID: e.Alice.User.ID,
+		club, err = st.StartClub(context.Background(), e.Guild.ID, shelf.ClubStart{ChannelID: e.General.ID, StoryID: story.ID, HostID: e.Alice.User.ID,
 			PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-02", Timezone: "UTC", Now: clubT0})
 		if err != nil {
 			t.Fatal(err)
@@ -326,11 +326,11 @@ func TestClubCrashBetweenPostingAndRecording(t *testing.T) {
 	m2 := postAsBot(t, e, e.General.ID, map[string]any{"content": "📖 checkpoint 2 of 2 is open: (posted before the crash)",
 		"nonce": nonceOf(e.Guild.ID, club.ID, 2), "enforce_nonce": true, "allowed_mentions": map[string]any{"parse": []string{}}})
 	startThreadAsBot(t, e, e.General.ID, m2.ID)
-	s, err := store.Open(e.Cfg.DBPath, store.Options{})
+	s, err := store.Open(context.Background(), e.Cfg.DBPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CheckpointPosted(e.Guild.ID, club.ID, 2, m2.ID, false, clubT0); err != nil {
+	if err := s.CheckpointPosted(context.Background(), e.Guild.ID, club.ID, 2, m2.ID, false, clubT0); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -350,18 +350,18 @@ func TestClubCrashBetweenPostingAndRecording(t *testing.T) {
 		t.Fatalf("threads: %+v", ths)
 	}
 	e.Stop()
-	s, err = store.Open(e.Cfg.DBPath, store.Options{})
+	s, err = store.Open(context.Background(), e.Cfg.DBPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	got, _ := s.Club(e.Guild.ID, club.ID)
+	got, _ := s.Club(context.Background(), e.Guild.ID, club.ID)
 	for i, cp := range got.Checkpoints {
 		if cp.ThreadID == "" || cp.MessageID == "" {
 			t.Errorf("checkpoint %d not recorded: %+v", i+1, cp)
 		}
 	}
-	if _, ok, _ := s.NextCheckpointDue(); ok {
+	if _, ok, _ := s.NextCheckpointDue(context.Background()); ok {
 		t.Error("checkpoints still due")
 	}
 }
@@ -376,12 +376,12 @@ func TestClubThousandCheckpointsInOneMinute(t *testing.T) {
 	const clubs = 1000
 	clk := jobstest.NewFakeClock(clubT0)
 	var channels []*discordgo.Channel
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Everyone Reads", fic.RatingGeneral, nil, 3, 3)
 		for i := range clubs {
 			ch := e.Srv.AddChannel(e.Guild.ID, fmt.Sprintf("club-%d", i), discordgo.ChannelTypeGuildText, false)
 			channels = append(channels, ch)
-			if _, err := st.StartClub(e.Guild.ID, store.ClubStart{ChannelID: ch.ID, StoryID: story.ID, HostID: e.Alice.User.ID,
+			if _, err := st.StartClub(context.Background(), e.Guild.ID, shelf.ClubStart{ChannelID: ch.ID, StoryID: story.ID, HostID: e.Alice.User.ID,
 				PerCheckpoint: 1, EveryDays: 7, Starts: "2026-03-02", Timezone: "UTC", Now: clubT0}); err != nil {
 				t.Fatal(err)
 			}
@@ -415,11 +415,11 @@ func TestClubThousandCheckpointsInOneMinute(t *testing.T) {
 
 func TestClubEndsWhenItsChannelIsDeleted(t *testing.T) {
 	clk := jobstest.NewFakeClock(clubT0)
-	var club store.Club
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var club shelf.Club
+	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Nowhere", fic.RatingGeneral, nil, 3, 3)
 		var err error
-		club, err = st.StartClub(e.Guild.ID, store.ClubStart{ChannelID: e.Lounge.ID, StoryID: story.ID, HostID: e.Alice.User.ID,
+		club, err = st.StartClub(context.Background(), e.Guild.ID, shelf.ClubStart{ChannelID: e.Lounge.ID, StoryID: story.ID, HostID: e.Alice.User.ID,
 			PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-02", Timezone: "UTC", Now: clubT0})
 		if err != nil {
 			t.Fatal(err)
@@ -435,15 +435,15 @@ func TestClubEndsWhenItsChannelIsDeleted(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	e.Stop()
-	s, err := store.Open(e.Cfg.DBPath, store.Options{})
+	s, err := store.Open(context.Background(), e.Cfg.DBPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if got, _ := s.Club(e.Guild.ID, club.ID); got.Active() {
+	if got, _ := s.Club(context.Background(), e.Guild.ID, club.ID); got.Active() {
 		t.Error("club still active")
 	}
-	if _, ok, _ := s.NextCheckpointDue(); ok {
+	if _, ok, _ := s.NextCheckpointDue(context.Background()); ok {
 		t.Error("checkpoints of a deleted channel still due")
 	}
 }

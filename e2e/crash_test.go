@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	bolt "go.etcd.io/bbolt"
 
 	"ficshelf/discordtest"
 	"ficshelf/loadtest"
@@ -93,7 +92,7 @@ func TestKillNineKeepsAcknowledgedKudos(t *testing.T) {
 		members[i] = srv.AddMember(g.ID, fmt.Sprintf("reader%02d", i), 0)
 	}
 	db := filepath.Join(dir, "ficshelf.db")
-	st, err := store.Open(db, store.Options{})
+	st, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,26 +154,13 @@ func TestKillNineKeepsAcknowledgedKudos(t *testing.T) {
 	}
 
 	// The file itself: consistent, and counter = records ⊇ acknowledged.
-	bdb, err := bolt.Open(db, 0o600, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = bdb.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			t.Errorf("bbolt check: %v", err)
-		}
-		return nil
-	})
-	bdb.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err = store.Open(db, store.Options{})
+	loadtest.CheckDB(t, db)
+	st, err = store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	kudos, err := st.Kudos(g.ID, rec.ID)
+	kudos, err := st.Kudos(context.Background(), g.ID, rec.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +176,7 @@ func TestKillNineKeepsAcknowledgedKudos(t *testing.T) {
 			t.Errorf("acknowledged kudos by %s lost", u)
 		}
 	}
-	got, err := st.Story(g.ID, rec.ID)
+	got, err := st.Story(context.Background(), g.ID, rec.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

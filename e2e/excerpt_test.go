@@ -4,30 +4,20 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/commands"
 	"ficshelf/discordtest"
 	"ficshelf/fic"
 	"ficshelf/fic/passage"
-	"ficshelf/store"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 // exStory adds s to the main server as an import would (indexed chapters).
-func exStory(t *testing.T, st *store.Store, e *Env, s *fic.Story) store.StoryRecord {
+func exStory(t *testing.T, st shelf.Store, e *Env, s *fic.Story) shelf.StoryRecord {
 	t.Helper()
-	s.Finish()
-	chapters, err := commands.IndexChapters(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := st.AddStory(e.Guild.ID, s, chapters, e.Alice.User.ID, false, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec
+	return storetest.AddText(t, st, e.Guild.ID, e.Alice.User.ID, s)
 }
 
 // lakeHouse is a three-chapter General story with dialogue, curly quotes,
@@ -105,9 +95,9 @@ func posted(e *Env, ch *discordgo.Channel) int {
 }
 
 func TestExcerptRandomAndByChapter(t *testing.T) {
-	var rec store.StoryRecord
+	var rec shelf.StoryRecord
 	s := lakeHouse()
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) { rec = exStory(t, st, e, s) }))
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) { rec = exStory(t, st, e, s) }))
 	all := strings.Join(strings.Fields(s.Chapters[0].Text+" "+s.Chapters[1].Text+" "+s.Chapters[2].Text), " ")
 	for n := 0; n < 8; n++ {
 		a := e.Slash(e.General, e.Bob, "excerpt", discordtest.String("story", rec.ID))
@@ -163,9 +153,9 @@ func TestExcerptRandomAndByChapter(t *testing.T) {
 }
 
 func TestExcerptFind(t *testing.T) {
-	var rec, link store.StoryRecord
+	var rec, link shelf.StoryRecord
 	s := lakeHouse()
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = exStory(t, st, e, s)
 		link = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Known By Link", 2, 2, false, 77)
 	}))
@@ -201,9 +191,9 @@ func TestExcerptFind(t *testing.T) {
 }
 
 func TestExcerptNextReadsTheStoryThrough(t *testing.T) {
-	var rec store.StoryRecord
+	var rec shelf.StoryRecord
 	s := lakeHouse()
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) { rec = exStory(t, st, e, s) }))
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) { rec = exStory(t, st, e, s) }))
 	want := sentencesOf(s)
 
 	// Start at the very beginning: the passage around the first words.
@@ -270,8 +260,8 @@ func TestExcerptNextReadsTheStoryThrough(t *testing.T) {
 }
 
 func TestExcerptAdultContent(t *testing.T) {
-	var explicit, notRated store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var explicit, notRated shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		s := lakeHouse()
 		s.Title, s.Rating = "After Hours", fic.RatingExplicit
 		s.Warnings = []string{fic.WarningViolence, fic.WarningMajorDeath}
@@ -303,7 +293,7 @@ func TestExcerptAdultContent(t *testing.T) {
 	} {
 		setMode(tc.mode)
 		for i, ch := range channels {
-			for _, rec := range []store.StoryRecord{explicit, notRated} {
+			for _, rec := range []shelf.StoryRecord{explicit, notRated} {
 				what := fmt.Sprintf("%s, %s in #%s", tc.mode, rec.Story.Title, ch.Name)
 				before := posted(e, ch)
 				a := e.Slash(ch, e.Bob, "excerpt", discordtest.String("story", rec.ID))
@@ -356,8 +346,8 @@ func TestExcerptAdultContent(t *testing.T) {
 }
 
 func TestExcerptFromCardAndRemovedStory(t *testing.T) {
-	var rec, adult store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var rec, adult shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = exStory(t, st, e, lakeHouse())
 		s := lakeHouse()
 		s.Title, s.Rating = "Grown-Up Lake", fic.RatingMature

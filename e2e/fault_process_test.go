@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"ficshelf/bot"
 	"ficshelf/discordtest"
 	"ficshelf/loadtest"
+	"ficshelf/shelf"
 	"ficshelf/store"
 )
 
@@ -85,7 +87,7 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 
 	loadtest.CheckDB(t, w.DB)
-	st, err := store.Open(w.DB, store.Options{})
+	st, err := store.Open(context.Background(), w.DB, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,11 +115,11 @@ func TestFaultDiskFull(t *testing.T) {
 
 // hasWrite reports whether the write of s (kudos or reading-list entry) is
 // in the store.
-func hasWrite(t *testing.T, st *store.Store, s loadtest.Sample) bool {
+func hasWrite(t *testing.T, st shelf.Store, s loadtest.Sample) bool {
 	t.Helper()
 	switch s.Kind {
 	case loadtest.KudosGive, loadtest.KudosButton:
-		ks, err := st.Kudos(s.Guild, s.Story)
+		ks, err := st.Kudos(context.Background(), s.Guild, s.Story)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +130,7 @@ func hasWrite(t *testing.T, st *store.Store, s loadtest.Sample) bool {
 		}
 		return false
 	case loadtest.ListAdd:
-		_, err := st.ListEntry(s.Guild, s.User, s.Story)
+		_, err := st.ListEntry(context.Background(), s.Guild, s.User, s.Story)
 		return err == nil
 	}
 	return false
@@ -273,12 +275,12 @@ func TestFaultSIGTERMWithInFlight(t *testing.T) {
 		}
 	}
 	loadtest.CheckDB(t, w.DB)
-	st, err := store.Open(w.DB, store.Options{})
+	st, err := store.Open(context.Background(), w.DB, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if refs, err := st.SearchStories(g.Guild.ID, "Long Crossing", 5); err != nil || len(refs) == 0 {
+	if refs, err := st.SearchStories(context.Background(), g.Guild.ID, "Long Crossing", 5); err != nil || len(refs) == 0 {
 		t.Errorf("the story added during shutdown is not in the library: %v %v", refs, err)
 	}
 }

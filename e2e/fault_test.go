@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -222,7 +223,7 @@ func TestFaultKillNineMidLoad(t *testing.T) {
 		t.Errorf("exit after SIGTERM: %v", err)
 	}
 	loadtest.CheckDB(t, w.DB)
-	st, err := store.Open(w.DB, store.Options{})
+	st, err := store.Open(context.Background(), w.DB, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func TestFaultKillNineMidLoad(t *testing.T) {
 	for _, s := range acked {
 		switch s.Kind {
 		case loadtest.KudosGive, loadtest.KudosButton:
-			ks, err := st.Kudos(s.Guild, s.Story)
+			ks, err := st.Kudos(context.Background(), s.Guild, s.Story)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +244,7 @@ func TestFaultKillNineMidLoad(t *testing.T) {
 				lost++
 				t.Errorf("acknowledged kudos by %s on story %s lost", s.User, s.Story)
 			}
-			rec, err := st.Story(s.Guild, s.Story)
+			rec, err := st.Story(context.Background(), s.Guild, s.Story)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,7 +252,7 @@ func TestFaultKillNineMidLoad(t *testing.T) {
 				t.Errorf("story %s: counter %d, %d kudos records", s.Story, rec.Kudos, len(ks))
 			}
 		case loadtest.ListAdd:
-			if _, err := st.ListEntry(s.Guild, s.User, s.Story); err != nil {
+			if _, err := st.ListEntry(context.Background(), s.Guild, s.User, s.Story); err != nil {
 				lost++
 				t.Errorf("acknowledged reading-list entry of %s for story %s: %v", s.User, s.Story, err)
 			}

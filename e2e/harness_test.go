@@ -22,6 +22,7 @@ import (
 	"ficshelf/fic"
 	"ficshelf/jobs"
 	"ficshelf/jobs/jobstest"
+	"ficshelf/shelf"
 	"ficshelf/store"
 )
 
@@ -62,7 +63,7 @@ type options struct {
 	wrap    func(*commands.Router) bot.Handler
 	ao3     string
 	now     func() time.Time
-	seed    func(t *testing.T, st *store.Store, e *Env)
+	seed    func(t *testing.T, st shelf.Store, e *Env)
 	srvOpts []discordtest.Option
 	cfg     func(e *Env, c *config.Config)
 }
@@ -84,7 +85,7 @@ func WithNow(now func() time.Time) Option { return func(o *options) { o.now = no
 
 // WithSeed runs fn on the database before the bot starts, to add stories
 // and other state without going through commands (see SeedStory).
-func WithSeed(fn func(t *testing.T, st *store.Store, e *Env)) Option {
+func WithSeed(fn func(t *testing.T, st shelf.Store, e *Env)) Option {
 	return func(o *options) { o.seed = fn }
 }
 
@@ -138,7 +139,7 @@ func Start(t *testing.T, opts ...Option) *Env {
 		e.opts.cfg(e, &e.Cfg)
 	}
 	if e.opts.seed != nil {
-		st, err := store.Open(e.Cfg.DBPath, store.Options{})
+		st, err := store.Open(context.Background(), e.Cfg.DBPath, store.Options{})
 		if err != nil {
 			t.Fatalf("open store to seed: %v", err)
 		}
@@ -263,7 +264,7 @@ func (e *Env) Logs() string { return e.logs.String() }
 // SeedStory imports a file the way /story add does (fic.Import, then
 // commands.IndexChapters) and stores it in guild as added by
 // addedBy. Use it from WithSeed.
-func SeedStory(t *testing.T, st *store.Store, guildID, addedBy, filename, content string, mine bool) store.StoryRecord {
+func SeedStory(t *testing.T, st shelf.Store, guildID, addedBy, filename, content string, mine bool) shelf.StoryRecord {
 	t.Helper()
 	s, err := fic.Import(filename, []byte(content))
 	if err != nil {
@@ -273,7 +274,7 @@ func SeedStory(t *testing.T, st *store.Store, guildID, addedBy, filename, conten
 	if err != nil {
 		t.Fatalf("seed %s: %v", filename, err)
 	}
-	rec, err := st.AddStory(guildID, s, chapters, addedBy, mine, time.Now())
+	rec, err := st.AddStory(context.Background(), guildID, s, chapters, addedBy, mine, time.Now())
 	if err != nil {
 		t.Fatalf("seed %s: %v", filename, err)
 	}

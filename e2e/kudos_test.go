@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -11,24 +12,17 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest"
-	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 // seedWork adds a story known by metadata only (as a link import leaves
 // it) with posted/expected chapters (expected 0: a work in progress).
-func seedWork(t *testing.T, st *store.Store, guildID, addedBy, title string, posted, expected int, mine bool, ao3 int64) store.StoryRecord {
+func seedWork(t *testing.T, st shelf.Store, guildID, addedBy, title string, posted, expected int, mine bool, ao3 int64) shelf.StoryRecord {
 	t.Helper()
-	s := &fic.Story{Title: title, Authors: []string{"quill"}, Rating: fic.RatingGeneral,
-		Fandoms: []string{"Original Work"}, ChaptersPosted: posted, ChaptersExpected: expected, AO3ID: ao3}
-	if ao3 > 0 {
-		s.AO3URL = "https://archiveofourown.org/works/" + strconv.FormatInt(ao3, 10)
-	}
-	rec, err := st.AddStory(guildID, s, nil, addedBy, mine, time.Now())
-	if err != nil {
-		t.Fatalf("seed %q: %v", title, err)
-	}
-	return rec
+	s := storetest.Work(title, posted, expected, ao3)
+	s.Fandoms = []string{"Original Work"}
+	return storetest.AddAt(t, st, guildID, addedBy, mine, time.Time{}, s)
 }
 
 // Message shapes the Kudos button sits on. They are built here as the bot
@@ -100,12 +94,12 @@ func wantEphemeral(t *testing.T, what string, a *discordtest.Answer, contains st
 }
 
 func TestKudosGive(t *testing.T) {
-	var own, other store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var own, other shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		own = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Alice Writes", 1, 1, true, 0)
 		other = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Found On AO3", 3, 3, false, 0)
 	}))
-	story := func(r store.StoryRecord) discordtest.Opt {
+	story := func(r shelf.StoryRecord) discordtest.Opt {
 		return discordtest.Sub("give", discordtest.String("story", r.ID))
 	}
 
@@ -134,8 +128,8 @@ func TestKudosGive(t *testing.T) {
 }
 
 func TestKudosButtonUpdatesCountInPlaceOnEveryShape(t *testing.T) {
-	var rec, own store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var rec, own shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Button Story", 2, 2, false, 0)
 		own = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Mod's Own", 2, 2, true, 0)
 	}))
@@ -218,24 +212,24 @@ func TestKudosButtonUpdatesCountInPlaceOnEveryShape(t *testing.T) {
 
 func TestKudosTopAndList(t *testing.T) {
 	now := time.Now()
-	var a, b, c store.StoryRecord
+	var a, b, c shelf.StoryRecord
 	var voters []string
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		a = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Alpha", 1, 1, false, 0)
 		b = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Beta", 1, 1, false, 0)
 		c = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Gamma", 1, 1, false, 0)
 		// Alpha: 3 old kudos (two months ago); Beta: 2 this week; Gamma: 1 three weeks ago.
 		for i := 0; i < 3; i++ {
-			if _, err := st.GiveKudos(e.Guild.ID, a.ID, strconv.Itoa(500+i), now.AddDate(0, -2, 0)); err != nil {
+			if _, err := st.GiveKudos(context.Background(), e.Guild.ID, a.ID, strconv.Itoa(500+i), now.AddDate(0, -2, 0)); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for i := 0; i < 2; i++ {
-			if _, err := st.GiveKudos(e.Guild.ID, b.ID, strconv.Itoa(600+i), now.Add(-time.Duration(i+1)*time.Hour)); err != nil {
+			if _, err := st.GiveKudos(context.Background(), e.Guild.ID, b.ID, strconv.Itoa(600+i), now.Add(-time.Duration(i+1)*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := st.GiveKudos(e.Guild.ID, c.ID, "700", now.AddDate(0, 0, -21)); err != nil {
+		if _, err := st.GiveKudos(context.Background(), e.Guild.ID, c.ID, "700", now.AddDate(0, 0, -21)); err != nil {
 			t.Fatal(err)
 		}
 		seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Epsilon", 1, 1, false, 0)
@@ -244,7 +238,7 @@ func TestKudosTopAndList(t *testing.T) {
 		for i := 0; i < 45; i++ {
 			u := strconv.Itoa(800 + i)
 			voters = append(voters, u)
-			if _, err := st.GiveKudos(e.Guild.ID, d.ID, u, now.AddDate(0, -3, i)); err != nil {
+			if _, err := st.GiveKudos(context.Background(), e.Guild.ID, d.ID, u, now.AddDate(0, -3, i)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -326,8 +320,8 @@ func TestKudosTopAndList(t *testing.T) {
 // commands and button clicks mixed) on one story, plus repeats, and checks
 // the count equals the number of members.
 func TestConcurrentKudosAreExact(t *testing.T) {
-	var rec store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var rec shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Popular", 1, 1, false, 0)
 	}))
 	const n = 40
@@ -386,8 +380,8 @@ func TestConcurrentKudosAreExact(t *testing.T) {
 // label and the card's count change; the recommender's words, the card and
 // the other buttons stay. The message command then finds the story on it.
 func TestKudosOnARealRec(t *testing.T) {
-	var rec store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var rec shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Recommended Reading", 2, 2, false, 0)
 	}))
 	e.Slash(e.General, e.Alice, "rec", discordtest.Sub("post", discordtest.String("story", rec.ID), discordtest.String("why", "The *slow burn* is worth it.")))
@@ -419,8 +413,8 @@ func TestKudosOnARealRec(t *testing.T) {
 // TestKudosOnRealCardAndExcerpt presses Kudos on a /story info card and an
 // /excerpt passage as those commands post them.
 func TestKudosOnRealCardAndExcerpt(t *testing.T) {
-	var rec store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var rec shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = SeedStory(t, st, e.Guild.ID, e.Mod.User.ID, "tide.txt",
 			"The Tide Clock\nby Marin\n\nChapter 1\n\nThe tide came in at noon. Nobody on the island believed the clock any more. Mira did.\n\nChapter 2\n\nShe wound it every night. The sea listened.\n", false)
 	}))

@@ -8,7 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // myData reads Alice's /mydata export.
@@ -45,13 +45,13 @@ func exportMyData(t *testing.T, e *Env, who *discordgo.Member) myDataDoc {
 }
 
 func TestMyDataExportAndDelete(t *testing.T) {
-	var one, two, mine store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var one, two, mine shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		one = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "First Love", 3, 3, false, 0)
 		two = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Second Wind", 3, 3, false, 0)
 		mine = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Alice's Own", 1, 1, true, 0)
 	}))
-	kudos := func(who *discordgo.Member, r store.StoryRecord) {
+	kudos := func(who *discordgo.Member, r shelf.StoryRecord) {
 		t.Helper()
 		if a := e.Slash(e.General, who, "kudos", discordtest.Sub("give", discordtest.String("story", r.ID))); a.Ephemeral() {
 			t.Fatalf("kudos refused: %q", a.Content())
@@ -132,13 +132,13 @@ func TestMyDataExportAndDelete(t *testing.T) {
 // /story remove (confirmed) and checks every view of kudos and lists
 // follows, also after a restart.
 func TestRemovingAStoryRemovesItsKudosAndListEntries(t *testing.T) {
-	var gone, kept store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var gone, kept shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		gone = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Going Away", 2, 2, false, 0)
 		kept = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Staying Put", 2, 2, false, 0)
 	}))
 	for _, who := range []*discordgo.Member{e.Alice, e.Bob} {
-		for _, r := range []store.StoryRecord{gone, kept} {
+		for _, r := range []shelf.StoryRecord{gone, kept} {
 			e.Slash(e.General, who, "kudos", discordtest.Sub("give", discordtest.String("story", r.ID)))
 			e.Slash(e.General, who, "readinglist", rl("add", discordtest.String("story", r.ID)))
 		}

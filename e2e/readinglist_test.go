@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,14 +14,14 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 func rl(sub string, opts ...discordtest.Opt) discordtest.Opt { return discordtest.Sub(sub, opts...) }
 
 func TestReadingListAddProgressRemove(t *testing.T) {
-	var done, wip, unknown store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var done, wip, unknown shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		done = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Complete Five", 5, 5, false, 0)
 		wip = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Still Going", 3, 0, false, 0)
 		unknown = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "No Count", 0, 0, false, 0)
@@ -29,8 +30,8 @@ func TestReadingListAddProgressRemove(t *testing.T) {
 		t.Helper()
 		return e.Slash(e.General, who, "readinglist", rl(sub, opts...))
 	}
-	story := func(r store.StoryRecord) discordtest.Opt { return discordtest.String("story", r.ID) }
-	entry := func(r store.StoryRecord) string {
+	story := func(r shelf.StoryRecord) discordtest.Opt { return discordtest.String("story", r.ID) }
+	entry := func(r shelf.StoryRecord) string {
 		t.Helper()
 		show := say(e.Alice, "show")
 		for _, line := range strings.Split(show.Original.Embeds[0].Description, "\n") {
@@ -83,13 +84,13 @@ func TestReadingListAddProgressRemove(t *testing.T) {
 }
 
 func TestReadingListShowGroupsAndPages(t *testing.T) {
-	var recs []store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var recs []shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		for i := 0; i < 25; i++ {
 			r := seedWork(t, st, e.Guild.ID, e.Mod.User.ID, fmt.Sprintf("Story %02d", i), 5, 5, false, 0)
 			recs = append(recs, r)
-			status := store.Statuses[i%len(store.Statuses)]
-			if _, err := st.SetListEntry(e.Guild.ID, e.Alice.User.ID, store.ListEntry{StoryID: r.ID, Status: status, Chapter: i % 6}, timeAt(i)); err != nil {
+			status := shelf.Statuses[i%len(shelf.Statuses)]
+			if _, err := st.SetListEntry(context.Background(), e.Guild.ID, e.Alice.User.ID, shelf.ListEntry{StoryID: r.ID, Status: status, Chapter: i % 6}, timeAt(i)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -158,8 +159,8 @@ func TestReadingListShowGroupsAndPages(t *testing.T) {
 }
 
 func TestReadingListExport(t *testing.T) {
-	var a, b store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var a, b shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		a = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Export Me", 4, 4, false, 0)
 		b = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Me Too", 2, 0, false, 0)
 	}))
@@ -208,8 +209,8 @@ func TestReadingListExport(t *testing.T) {
 }
 
 func TestAddToListButtonAndMessageCommand(t *testing.T) {
-	var rec, linked store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var rec, linked shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Card Story", 3, 3, false, 0)
 		linked = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Linked Work", 2, 2, false, 4242)
 	}))
@@ -250,8 +251,8 @@ func TestAddToListButtonAndMessageCommand(t *testing.T) {
 // TestMessageCommandTrustsOnlyBotMessages: components on a message by
 // someone else (a webhook or another bot could post buttons) are ignored.
 func TestMessageCommandTrustsOnlyBotMessages(t *testing.T) {
-	var rec store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var rec shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Trusted", 1, 1, false, 0)
 	}))
 	impostor := e.Srv.AddMember(e.Guild.ID, "otherbot", 0)

@@ -1,38 +1,26 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/commands"
 	"ficshelf/discordtest"
 	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 // seedFic stores a story built in code: title, rating, fandoms, chapters
 // posted and expected (0 = unknown: a work in progress).
-func seedFic(t *testing.T, st *store.Store, guild, addedBy, title string, rating fic.Rating, fandoms []string, posted, expected int) store.StoryRecord {
+func seedFic(t *testing.T, st shelf.Store, guild, addedBy, title string, rating fic.Rating, fandoms []string, posted, expected int) shelf.StoryRecord {
 	t.Helper()
-	s := &fic.Story{Title: title, Authors: []string{"quill"}, Rating: rating, Fandoms: fandoms, ChaptersExpected: expected,
-		Summary: "A summary with *stars* about " + title + "."}
-	for i := 1; i <= posted; i++ {
-		s.Chapters = append(s.Chapters, fic.Chapter{Title: fmt.Sprintf("Part %d", i), Text: fmt.Sprintf("Chapter %d begins. It ends here.", i)})
-	}
-	s.Finish()
-	chapters, err := commands.IndexChapters(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := st.AddStory(guild, s, chapters, addedBy, false, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec
+	s := storetest.Parts(title, rating, posted, expected)
+	s.Fandoms = fandoms
+	return storetest.AddText(t, st, guild, addedBy, s)
 }
 
 // threadsOf returns the bot-created threads whose parent is parentID.
@@ -57,8 +45,8 @@ func channelMsgs(e *Env, channelID, contains string) []*discordtest.Message {
 }
 
 func TestRecPostOpensOneThreadPerStory(t *testing.T) {
-	var story, adult store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var story, adult shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Gravity Falls Apart", fic.RatingTeen, []string{"Gravity Falls"}, 3, 3)
 		adult = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "After Hours", fic.RatingExplicit, []string{"Hockey RPF"}, 1, 1)
 	}))
@@ -138,11 +126,11 @@ func TestRecPostOpensOneThreadPerStory(t *testing.T) {
 }
 
 func TestRecForumPostAndRequests(t *testing.T) {
-	var story, other store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var story, other shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Forum Fic", fic.RatingGeneral, []string{"Good Omens"}, 2, 2)
 		other = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Second Fic", fic.RatingGeneral, []string{"Stranger Things"}, 2, 2)
-		if _, err := st.SetSettings(e.Guild.ID, store.Settings{RecsChannelID: e.Forum.ID}); err != nil {
+		if _, err := st.SetSettings(context.Background(), e.Guild.ID, shelf.Settings{RecsChannelID: e.Forum.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}))
@@ -192,8 +180,8 @@ func TestRecForumPostAndRequests(t *testing.T) {
 }
 
 func TestRecAskInTextChannelAndList(t *testing.T) {
-	var stories []store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var stories []shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		for i := range 12 {
 			fandom := "Good Omens"
 			if i%2 == 1 {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -10,7 +11,7 @@ import (
 
 	"ficshelf/discordtest"
 	"ficshelf/fic"
-	"ficshelf/store"
+	"ficshelf/shelf"
 )
 
 // TestStorySlowLinkIsDeferredThenEdited: an AO3 look-up slower than the
@@ -103,8 +104,8 @@ func TestStoryUpdateExtendsAClub(t *testing.T) {
 // title and tags anywhere, its summary only where the server allows.
 func TestStoryCardAdultSummaryPlacement(t *testing.T) {
 	var id string
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
-		rec, err := st.AddStory(e.Guild.ID, &fic.Story{Title: "Midnight Canal", Authors: []string{"owl"}, Rating: fic.RatingExplicit,
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+		rec, err := st.AddStory(context.Background(), e.Guild.ID, &fic.Story{Title: "Midnight Canal", Authors: []string{"owl"}, Rating: fic.RatingExplicit,
 			Summary: "SECRET-SUMMARY of the night.", Tags: []string{"Night Swimming"}}, nil, e.Alice.User.ID, false, time.Now())
 		if err != nil {
 			t.Fatal(err)
@@ -132,7 +133,7 @@ func TestStoryCardAdultSummaryPlacement(t *testing.T) {
 
 	// The server chose "spoilered": behind spoiler bars anywhere.
 	st := openStore(t, e)
-	if _, err := st.SetSettings(e.Guild.ID, store.Settings{AdultContent: store.AdultSpoilered}); err != nil {
+	if _, err := st.SetSettings(context.Background(), e.Guild.ID, shelf.Settings{AdultContent: shelf.AdultSpoilered}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

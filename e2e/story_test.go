@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"ficshelf/discordtest"
 	"ficshelf/fic"
+	"ficshelf/shelf"
 	"ficshelf/store"
 )
 
@@ -83,12 +85,12 @@ func libraryTitles(t *testing.T, e *Env, ch *discordgo.Channel, who *discordgo.M
 
 // openStore stops the bot and opens its database for inspection; the
 // caller closes it.
-func openStore(t *testing.T, e *Env) *store.Store {
+func openStore(t *testing.T, e *Env) shelf.Store {
 	t.Helper()
 	if err := e.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(e.Cfg.DBPath, store.Options{})
+	st, err := store.Open(context.Background(), e.Cfg.DBPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,9 +165,9 @@ func TestStoryAddEachFormat(t *testing.T) {
 	}
 
 	st := openStore(t, e)
-	check := func(id string, chapters int, notIn []string, want func(r store.StoryRecord) string) {
+	check := func(id string, chapters int, notIn []string, want func(r shelf.StoryRecord) string) {
 		t.Helper()
-		rec, err := st.Story(e.Guild.ID, id)
+		rec, err := st.Story(context.Background(), e.Guild.ID, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +175,7 @@ func TestStoryAddEachFormat(t *testing.T) {
 			t.Errorf("%s: %d chapters stored, want %d", rec.Story.Title, len(rec.Chapters), chapters)
 		}
 		for n := 1; n <= len(rec.Chapters); n++ {
-			ch, err := st.Chapter(e.Guild.ID, id, n)
+			ch, err := st.Chapter(context.Background(), e.Guild.ID, id, n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,14 +192,14 @@ func TestStoryAddEachFormat(t *testing.T) {
 			t.Errorf("%s: %s", rec.Story.Title, msg)
 		}
 	}
-	check(plainID, 2, []string{"Thank you for reading", "Notes:"}, func(r store.StoryRecord) string {
+	check(plainID, 2, []string{"Thank you for reading", "Notes:"}, func(r shelf.StoryRecord) string {
 		if !strings.Contains(r.Story.EndNotes, "writing group") {
 			return "end notes " + r.Story.EndNotes
 		}
 		return ""
 	})
-	check(htmlID, 3, []string{"CHAPNOTE", "CHAPEND", "WORKNOTE", "WORKEND"}, func(r store.StoryRecord) string {
-		ch1, _ := st.Chapter(e.Guild.ID, htmlID, 1)
+	check(htmlID, 3, []string{"CHAPNOTE", "CHAPEND", "WORKNOTE", "WORKEND"}, func(r shelf.StoryRecord) string {
+		ch1, _ := st.Chapter(context.Background(), e.Guild.ID, htmlID, 1)
 		switch {
 		case r.Story.Rating != fic.RatingMature || r.Story.AO3ID != 9100 || r.Story.ChaptersExpected != 0:
 			return fmt.Sprintf("rating %q work %d expected %d", r.Story.Rating, r.Story.AO3ID, r.Story.ChaptersExpected)
@@ -210,7 +212,7 @@ func TestStoryAddEachFormat(t *testing.T) {
 		}
 		return ""
 	})
-	check(epubID, 3, []string{"CHAPNOTE", "CHAPEND", "WORKNOTE", "WORKEND"}, func(r store.StoryRecord) string {
+	check(epubID, 3, []string{"CHAPNOTE", "CHAPEND", "WORKNOTE", "WORKEND"}, func(r shelf.StoryRecord) string {
 		if r.Story.AO3ID != 9200 || r.Story.Rating != fic.RatingTeen || len(r.Story.Authors) != 1 || r.Story.Authors[0] != "saltmarsh" {
 			return fmt.Sprintf("work %d rating %q authors %q", r.Story.AO3ID, r.Story.Rating, r.Story.Authors)
 		}
@@ -353,8 +355,8 @@ func bytes20MiBPlus() []byte {
 }
 
 func TestStoryAutocompleteInfoListRemove(t *testing.T) {
-	var recs []store.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st *store.Store, e *Env) {
+	var recs []shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		for i := 0; i < 23; i++ {
 			s := &fic.Story{Title: fmt.Sprintf("Lantern Tale %02d", i), Authors: []string{"moth"}, Rating: fic.RatingGeneral,
 				Fandoms: []string{"Canal Town"}, Tags: []string{"Boats"}, Words: 1000 + i, ChaptersPosted: 1, ChaptersExpected: 1}
@@ -362,7 +364,7 @@ func TestStoryAutocompleteInfoListRemove(t *testing.T) {
 				s.Fandoms = []string{"Star: Crossed"} // a colon in a filter
 				s.Rating = fic.RatingExplicit
 			}
-			rec, err := st.AddStory(e.Guild.ID, s, nil, e.Alice.User.ID, false, timeAt(i))
+			rec, err := st.AddStory(context.Background(), e.Guild.ID, s, nil, e.Alice.User.ID, false, timeAt(i))
 			if err != nil {
 				t.Fatal(err)
 			}

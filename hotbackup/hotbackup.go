@@ -33,7 +33,7 @@ import (
 func SocketPath(dbPath string) string { return dbPath + ".sock" }
 
 // BackupFunc writes a consistent copy of the database to w and returns the
-// number of bytes written (store.Store.Backup).
+// number of bytes written (bolt.Store.Backup, the BoltDB engine's extra).
 type BackupFunc func(w io.Writer) (int64, error)
 
 // Server serves backup requests on a Unix socket until Close.

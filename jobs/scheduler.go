@@ -31,7 +31,7 @@ type DueSource interface {
 	// NextDue returns the earliest due time, and false when nothing is
 	// scheduled. The scheduler calls it once per wake-up: it should be
 	// one cheap read (the first key of an index), not a scan.
-	NextDue() (time.Time, bool, error)
+	NextDue(ctx context.Context) (time.Time, bool, error)
 	// FireDue handles everything due at or before now, in order. It
 	// should check ctx between items and stop when it is done. An error
 	// makes the scheduler retry after RetryDelay.
@@ -100,7 +100,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return err
 		}
 		sleep := maxSleep
-		next, ok, err := s.Source.NextDue()
+		next, ok, err := s.Source.NextDue(ctx)
 		now := s.Clock.Now()
 		switch {
 		case err != nil:

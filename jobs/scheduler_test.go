@@ -20,7 +20,7 @@ type fakeSource struct {
 	onFire chan struct{}
 }
 
-func (f *fakeSource) NextDue() (time.Time, bool, error) {
+func (f *fakeSource) NextDue(context.Context) (time.Time, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reads++

@@ -33,9 +33,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"ficshelf/discordtest"
+	"ficshelf/store"
 )
 
 var (
@@ -277,22 +276,22 @@ func (l *LogBuffer) Tail(n int) string {
 	return s
 }
 
-// CheckDB opens the database file at path read-only with bbolt and fails t
-// for every inconsistency bbolt's own check (Tx.Check) finds.
+// CheckDB opens the store at path (the bot must have stopped) and fails t
+// for every inconsistency its engine's own check finds (bbolt's Tx.Check
+// for a BoltDB file; an engine without one is not checked).
 func CheckDB(t testing.TB, path string) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, store.Options{LockTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("open %s for a consistency check: %v", path, err)
 	}
-	defer db.Close()
-	err = db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			t.Errorf("bbolt consistency check of %s: %v", path, err)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	defer st.Close()
+	c, ok := st.(interface{ Check(context.Context) error })
+	if !ok {
+		return
+	}
+	if err := c.Check(ctx); err != nil {
+		t.Errorf("consistency check of %s: %v", path, err)
 	}
 }

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -76,7 +77,7 @@ type Story struct {
 
 // NewWorld seeds srv and a new database at db (which must not exist) with
 // cfg's servers, members and generated stories (each imported the way
-// /story add stores it: commands.IndexChapters, then store.AddStory).
+// /story add stores it: commands.IndexChapters, then shelf.Stories.AddStory).
 func NewWorld(t testing.TB, srv *discordtest.Server, db string, cfg WorldConfig) *World {
 	t.Helper()
 	cfg.defaults()
@@ -96,7 +97,7 @@ func NewWorld(t testing.TB, srv *discordtest.Server, db string, cfg WorldConfig)
 	}
 
 	start := time.Now()
-	st, err := store.Open(db, store.Options{})
+	st, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatalf("open store to seed: %v", err)
 	}
@@ -114,7 +115,7 @@ func NewWorld(t testing.TB, srv *discordtest.Server, db string, cfg WorldConfig)
 			t.Fatalf("index story %d: %v", i, err)
 		}
 		adder := g.Members[rng.IntN(len(g.Members))].User.ID
-		rec, err := st.AddStory(g.Guild.ID, s, chapters, adder, false, at.Add(time.Duration(i)*time.Minute))
+		rec, err := st.AddStory(context.Background(), g.Guild.ID, s, chapters, adder, false, at.Add(time.Duration(i)*time.Minute))
 		if err != nil {
 			t.Fatalf("add story %d: %v", i, err)
 		}

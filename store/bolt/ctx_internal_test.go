@@ -1,0 +1,5 @@
+package bolt
+
+import "context"
+
+var ctx = context.Background()

@@ -1,0 +1,244 @@
+package bolt
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"ficshelf/fic"
+	"ficshelf/shelf"
+)
+
+func rawDB(t *testing.T) (*bbolt.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "m.db")
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+func version(t *testing.T, db *bbolt.DB) uint64 {
+	t.Helper()
+	var v uint64
+	if err := db.View(func(tx *bbolt.Tx) error { var err error; v, err = readVersion(tx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestMigration1CreatesRoots(t *testing.T) {
+	db, _ := rawDB(t) // version 0: an empty file
+	if err := migrate(db, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, db); v != 1 {
+		t.Errorf("version = %d, want 1", v)
+	}
+	db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil || tx.Bucket(bucketGuilds) == nil {
+			t.Error("root buckets missing")
+		}
+		return nil
+	})
+}
+
+func TestMigration2DerivesHeadsAndCounts(t *testing.T) {
+	db, path := rawDB(t)
+	if err := migrate(db, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	// A version-1 file: story documents, kudos and readers, no heads/counts.
+	const guild, story, owner, u1, u2 = 11, 3, 21, 22, 23
+	err := db.Update(func(tx *bbolt.Tx) error {
+		g, err := tx.Bucket(bucketGuilds).CreateBucket(u64(guild))
+		if err != nil {
+			return err
+		}
+		b := func(name []byte) *bbolt.Bucket { x, _ := g.CreateBucketIfNotExists(name); return x }
+		doc := storyDoc{Story: fic.Story{Title: "Legacy Tale", Authors: []string{"Old Hand"}, ChaptersPosted: 2, Words: 10},
+			AddedBy: owner, AddedAt: time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano(), Mine: true}
+		v, _ := json.Marshal(doc)
+		if err := b(bStories).Put(u64(story), v); err != nil {
+			return err
+		}
+		if err := b(bStories).SetSequence(story); err != nil {
+			return err
+		}
+		for _, u := range []uint64{u1, u2} {
+			b(bKudos).Put(key(story, u), i64(1))
+			b(bKudosByUser).Put(key(u, story), i64(1))
+			b(bKudosByTime).Put(key(1, story, u), nil)
+		}
+		b(bReaders).Put(key(story, u1), nil)
+		return b(bLists).Put(key(u1, story), listRec{status: "reading", chapter: 1}.encode())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(db, migrations[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, db); v != 2 {
+		t.Errorf("version = %d, want 2", v)
+	}
+	db.Close()
+
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec, err := s.Story(ctx, "11", "3")
+	if err != nil || rec.Kudos != 2 || rec.Readers != 1 || !rec.Mine || rec.AddedBy != "21" {
+		t.Errorf("migrated story = %+v, %v", rec, err)
+	}
+	if _, err := s.GiveKudos(ctx, "11", "3", "21", time.Time{}); !errors.Is(err, shelf.ErrOwnStory) {
+		t.Errorf("owner kudos after migration: %v", err)
+	}
+	if refs, _ := s.SearchStories(ctx, "11", "legacy", 5); len(refs) != 1 {
+		t.Errorf("migrated story not searchable: %v", refs)
+	}
+	if l, _ := s.MemberList(ctx, "11", "22"); len(l) != 1 || l[0].Title != "Legacy Tale" {
+		t.Errorf("migrated list: %+v", l)
+	}
+	// New stories continue the sequence.
+	if r, err := s.AddStory(ctx, "11", &fic.Story{Title: "New"}, nil, "22", false, time.Time{}); err != nil || r.ID != "4" {
+		t.Errorf("add after migration: %v, %v", r.ID, err)
+	}
+}
+
+func TestMigration3DerivesFacets(t *testing.T) {
+	db, path := rawDB(t)
+	if err := migrate(db, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	// A version-2 file: documents, heads and counts, no facets.
+	err := db.Update(func(tx *bbolt.Tx) error {
+		g := &guildTx{tx: tx, guild: 12}
+		for i, st := range []fic.Story{
+			{Title: "Élan", Fandoms: []string{"Les Misérables"}, Tags: []string{"Angst"}, Rating: fic.RatingTeen, Words: 50},
+			{Title: "Other", Fandoms: []string{"Good Omens"}, Relationships: []string{"Aziraphale/Crowley"}, Rating: fic.RatingGeneral, Words: 10},
+		} {
+			doc := storyDoc{Story: st, AddedBy: 9, AddedAt: int64(i)}
+			v, _ := json.Marshal(doc)
+			id, _ := g.bucket(bStories).NextSequence()
+			g.bucket(bStories).Put(u64(id), v)
+			g.bucket(bHeads).Put(u64(id), doc.head().encode())
+			g.bucket(bCounts).Put(u64(id), counts{}.encode())
+		}
+		return tx.Bucket(bucketMeta).Put(keyVersion, u64(2))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(db, migrations[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, db); v != 3 {
+		t.Errorf("version = %d, want 3", v)
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tests := []struct {
+		q    shelf.ListQuery
+		want string
+	}{
+		{shelf.ListQuery{Fandom: "miserables"}, "Élan"},
+		{shelf.ListQuery{Tag: "crowley"}, "Other"},
+		{shelf.ListQuery{Rating: "teen"}, "Élan"},
+		{shelf.ListQuery{Sort: shelf.SortTitle, Limit: 1}, "Élan"},
+		{shelf.ListQuery{Sort: shelf.SortWords, Limit: 1}, "Élan"},
+	}
+	for _, tt := range tests {
+		got, _, err := s.ListStories(ctx, "12", tt.q)
+		if err != nil || len(got) != 1 || got[0].Story.Title != tt.want {
+			t.Errorf("ListStories(%+v) = %v, %v; want %q", tt.q, got, err, tt.want)
+		}
+	}
+}
+
+func TestMigrateFailureLeavesVersion(t *testing.T) {
+	db, _ := rawDB(t)
+	boom := errors.New("boom")
+	migs := []migration{
+		migrations[0],
+		{"fails halfway", func(tx *bbolt.Tx) error {
+			if _, err := tx.CreateBucket([]byte("half")); err != nil {
+				return err
+			}
+			return boom
+		}},
+	}
+	if err := migrate(db, migs); !errors.Is(err, boom) {
+		t.Fatalf("migrate = %v, want boom", err)
+	}
+	if v := version(t, db); v != 1 {
+		t.Errorf("version = %d, want 1", v)
+	}
+	db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket([]byte("half")) != nil {
+			t.Error("failed migration left a bucket behind")
+		}
+		return nil
+	})
+}
+
+func TestOpenIsIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	for i := 0; i < 2; i++ {
+		s, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := s.SchemaVersion(); v != len(migrations) {
+			t.Errorf("open %d: version %d", i, v)
+		}
+		s.Close()
+	}
+}
+
+func TestCodecRejectsCorrupt(t *testing.T) {
+	for _, b := range [][]byte{nil, {}, {9}, {codecV1}, {codecV1, 200}, {codecV1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}} {
+		if _, err := decodeHead(b); err == nil {
+			t.Errorf("decodeHead(%v) accepted", b)
+		}
+		if _, err := decodeChapter(b); err == nil {
+			t.Errorf("decodeChapter(%v) accepted", b)
+		}
+		if _, err := decodeList(b); err == nil {
+			t.Errorf("decodeList(%v) accepted", b)
+		}
+		if _, err := decodeFacets(b); err == nil {
+			t.Errorf("decodeFacets(%v) accepted", b)
+		}
+	}
+	h := head{title: "T", authors: []string{"a", "b"}, chaptersPosted: 3, chaptersExpected: 5, words: 9, rating: "Mature", addedBy: 7, added: -3}
+	got, err := decodeHead(h.encode())
+	if err != nil || got.title != h.title || len(got.authors) != 2 || got.added != -3 || got.addedBy != 7 {
+		t.Errorf("head round trip = %+v, %v", got, err)
+	}
+}
+
+func FuzzDecoders(f *testing.F) {
+	f.Add(head{title: "x", authors: []string{"y"}}.encode())
+	f.Add(chapterRec{text: "t", sentences: []byte{1}}.encode())
+	f.Add(listRec{status: "reading", note: "n"}.encode())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		decodeHead(b)
+		decodeChapter(b)
+		decodeList(b)
+		decodeCounts(b)
+		decodeFacets(b)
+	})
+}

@@ -1,0 +1,422 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"ficshelf/shelf"
+)
+
+// Recommendations: each story recommended in a guild has one discussion
+// thread (rec_threads/); each rec is a record (recs/, newest = highest ID)
+// indexed by member and story; requests ("looking for…") have their own
+// threads (rec_requests/, rec_request_threads/).
+
+var (
+	bRecThreads        = []byte("rec_threads")
+	bRecs              = []byte("recs")
+	bRecsByUser        = []byte("recs_by_user")
+	bRecsByStory       = []byte("recs_by_story")
+	bRecRequests       = []byte("rec_requests")
+	bRecRequestThreads = []byte("rec_request_threads")
+)
+
+// RecThread returns story's rec discussion thread; false when it has none.
+func (s *Store) RecThread(ctx context.Context, guild, story string) (shelf.RecThread, bool, error) {
+	var (
+		out shelf.RecThread
+		ok  bool
+	)
+	err := func() error {
+		sid, err := parseStoryID(story)
+		if err != nil {
+			return err
+		}
+		return s.view(ctx, guild, func(g *guildTx) error {
+			v := g.get(bRecThreads, u64(sid))
+			if v == nil {
+				return nil
+			}
+			ok = true
+			return json.Unmarshal(v, &out)
+		})
+	}()
+	if err != nil {
+		return shelf.RecThread{}, false, fmt.Errorf("rec thread: %w", err)
+	}
+	return out, ok, nil
+}
+
+// SetRecThread records (or replaces, when the old one was deleted) story's
+// rec discussion thread. shelf.ErrNotFound when the story does not exist.
+func (s *Store) SetRecThread(ctx context.Context, guild, story string, t shelf.RecThread) error {
+	err := func() error {
+		sid, err := parseStoryID(story)
+		if err != nil {
+			return err
+		}
+		v, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		return s.update(ctx, guild, func(g *guildTx) error {
+			if g.get(bHeads, u64(sid)) == nil {
+				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
+			}
+			return g.bucket(bRecThreads).Put(u64(sid), v)
+		})
+	}()
+	if err != nil {
+		return fmt.Errorf("set rec thread: %w", err)
+	}
+	return nil
+}
+
+// AddRec stores a recommendation (its ID is assigned) and, when it answers
+// a request, adds it to the request's answers. shelf.ErrNotFound when the story
+// (or the request) does not exist.
+func (s *Store) AddRec(ctx context.Context, guild string, r shelf.Rec) (shelf.Rec, error) {
+	err := func() error {
+		sid, err := parseStoryID(r.StoryID)
+		if err != nil {
+			return err
+		}
+		uid, err := shelf.ParseID("user", r.UserID)
+		if err != nil {
+			return err
+		}
+		var reqID uint64
+		if r.RequestID != "" {
+			if reqID, err = shelf.ParseID("request", r.RequestID); err != nil {
+				return err
+			}
+		}
+		r.At = r.At.UTC()
+		return s.update(ctx, guild, func(g *guildTx) error {
+			hv := g.get(bHeads, u64(sid))
+			if hv == nil {
+				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
+			}
+			seq, err := g.bucket(bRecs).NextSequence()
+			if err != nil {
+				return err
+			}
+			r.ID = shelf.FormatID(seq)
+			r.StoryTitle = ""
+			if reqID != 0 {
+				req, err := getRequest(g, reqID)
+				if err != nil {
+					return err
+				}
+				req.Answers = append(req.Answers, r.ID)
+				if err := putJSON(g, bRecRequests, u64(reqID), req); err != nil {
+					return err
+				}
+			}
+			if err := putJSON(g, bRecs, u64(seq), r); err != nil {
+				return err
+			}
+			if err := g.bucket(bRecsByUser).Put(key(uid, seq), nil); err != nil {
+				return err
+			}
+			if err := g.bucket(bRecsByStory).Put(key(sid, seq), nil); err != nil {
+				return err
+			}
+			if h, err := decodeHead(hv); err == nil {
+				r.StoryTitle = h.title
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		return shelf.Rec{}, fmt.Errorf("add rec: %w", err)
+	}
+	return r, nil
+}
+
+func putJSON(g *guildTx, bucket, k []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return g.bucket(bucket).Put(k, b)
+}
+
+func getRequest(g *guildTx, id uint64) (*shelf.RecRequest, error) {
+	v := g.get(bRecRequests, u64(id))
+	if v == nil {
+		return nil, fmt.Errorf("request %d: %w", id, shelf.ErrNotFound)
+	}
+	var r shelf.RecRequest
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("request %d: %w", id, err)
+	}
+	return &r, nil
+}
+
+// ListRecs returns recs newest first, filtered by q, with each story's
+// title, and how many match in all.
+func (s *Store) ListRecs(ctx context.Context, guild string, q shelf.RecQuery) ([]shelf.Rec, int, error) {
+	if q.Limit <= 0 {
+		q.Limit = 10
+	}
+	q.Limit = min(q.Limit, 100)
+	var (
+		out   []shelf.Rec
+		total int
+	)
+	err := func() error {
+		var uid uint64
+		if q.UserID != "" {
+			var err error
+			if uid, err = shelf.ParseID("user", q.UserID); err != nil {
+				return err
+			}
+		}
+		fandom := shelf.FoldString(q.Fandom)
+		return s.view(ctx, guild, func(g *guildTx) error {
+			recs := g.bucket(bRecs)
+			if recs == nil {
+				return nil
+			}
+			fandomOK := map[string]bool{}
+			visit := func(id []byte) error {
+				v := recs.Get(id)
+				if v == nil {
+					return nil
+				}
+				var r shelf.Rec
+				if err := json.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("rec %d: %w", readU64(id, 0), err)
+				}
+				if fandom != "" {
+					ok, seen := fandomOK[r.StoryID]
+					if !seen {
+						sid, _ := parseStoryID(r.StoryID)
+						if fv := g.get(bFacets, u64(sid)); fv != nil {
+							if f, err := decodeFacets(fv); err == nil {
+								ok = anyContains(f.fandoms, fandom)
+							}
+						}
+						fandomOK[r.StoryID] = ok
+					}
+					if !ok {
+						return nil
+					}
+				}
+				total++
+				if total > q.Offset && len(out) < q.Limit {
+					sid, _ := parseStoryID(r.StoryID)
+					if hv := g.get(bHeads, u64(sid)); hv != nil {
+						if h, err := decodeHead(hv); err == nil {
+							r.StoryTitle = h.title
+						}
+					}
+					out = append(out, r)
+				}
+				return nil
+			}
+			if uid != 0 {
+				idx := g.bucket(bRecsByUser)
+				if idx == nil {
+					return nil
+				}
+				c := idx.Cursor()
+				prefix := u64(uid)
+				k, _ := c.Seek(key(uid+1, 0))
+				if k == nil {
+					k, _ = c.Last()
+				} else {
+					k, _ = c.Prev()
+				}
+				for ; k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
+					if err := visit(u64(readU64(k, 1))); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			c := recs.Cursor()
+			for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+				if err := visit(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		return nil, 0, fmt.Errorf("list recs: %w", err)
+	}
+	return out, total, nil
+}
+
+// AddRecRequest stores a request (its ID is assigned) and indexes its
+// thread, so a rec posted there answers it.
+func (s *Store) AddRecRequest(ctx context.Context, guild string, r shelf.RecRequest) (shelf.RecRequest, error) {
+	err := func() error {
+		if _, err := shelf.ParseID("user", r.UserID); err != nil {
+			return err
+		}
+		th, err := shelf.ParseID("thread", r.ThreadID)
+		if err != nil {
+			return err
+		}
+		r.At = r.At.UTC()
+		return s.update(ctx, guild, func(g *guildTx) error {
+			seq, err := g.bucket(bRecRequests).NextSequence()
+			if err != nil {
+				return err
+			}
+			r.ID = shelf.FormatID(seq)
+			if err := putJSON(g, bRecRequests, u64(seq), r); err != nil {
+				return err
+			}
+			return g.bucket(bRecRequestThreads).Put(u64(th), u64(seq))
+		})
+	}()
+	if err != nil {
+		return shelf.RecRequest{}, fmt.Errorf("add rec request: %w", err)
+	}
+	return r, nil
+}
+
+// RecRequestByThread returns the request whose thread is thread;
+// shelf.ErrNotFound when it is no request's thread.
+func (s *Store) RecRequestByThread(ctx context.Context, guild, thread string) (shelf.RecRequest, error) {
+	var out shelf.RecRequest
+	err := func() error {
+		th, err := shelf.ParseID("thread", thread)
+		if err != nil {
+			return err
+		}
+		return s.view(ctx, guild, func(g *guildTx) error {
+			v := g.get(bRecRequestThreads, u64(th))
+			if len(v) != 8 {
+				return fmt.Errorf("thread %d: %w", th, shelf.ErrNotFound)
+			}
+			r, err := getRequest(g, readU64(v, 0))
+			if err != nil {
+				return err
+			}
+			out = *r
+			return nil
+		})
+	}()
+	if err != nil {
+		return shelf.RecRequest{}, fmt.Errorf("rec request: %w", err)
+	}
+	return out, nil
+}
+
+// Recs returns the recs with the given IDs that still exist, in order,
+// with their stories' titles.
+func (s *Store) Recs(ctx context.Context, guild string, ids []string) ([]shelf.Rec, error) {
+	var out []shelf.Rec
+	err := s.view(ctx, guild, func(g *guildTx) error {
+		for _, id := range ids {
+			rid, err := shelf.ParseID("rec", id)
+			if err != nil {
+				return err
+			}
+			v := g.get(bRecs, u64(rid))
+			if v == nil {
+				continue
+			}
+			var r shelf.Rec
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			sid, _ := parseStoryID(r.StoryID)
+			if hv := g.get(bHeads, u64(sid)); hv != nil {
+				if h, err := decodeHead(hv); err == nil {
+					r.StoryTitle = h.title
+				}
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recs: %w", err)
+	}
+	return out, nil
+}
+
+// removeStoryRecs removes a story's rec thread and recs, in RemoveStory's
+// transaction.
+func removeStoryRecs(g *guildTx, story uint64) error {
+	if err := g.bucket(bRecThreads).Delete(u64(story)); err != nil {
+		return err
+	}
+	keys, err := deletePrefix(g.bucket(bRecsByStory), u64(story))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		rid := readU64(k, 1)
+		v := g.get(bRecs, u64(rid))
+		if v == nil {
+			continue
+		}
+		var r shelf.Rec
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		if uid, err := shelf.ParseID("user", r.UserID); err == nil {
+			if err := g.bucket(bRecsByUser).Delete(key(uid, rid)); err != nil {
+				return err
+			}
+		}
+		if err := g.bucket(bRecs).Delete(u64(rid)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exportMemberRecs is user's rec data for ExportMember; nil when none.
+// Recs and requests have no delete: they are public posts in the server
+// and stay when a member deletes their data (/mydata says so).
+func exportMemberRecs(g *guildTx, user uint64) (*shelf.RecsExport, error) {
+	out := &shelf.RecsExport{Recs: []shelf.Rec{}, Requests: []shelf.RecRequest{}}
+	err := forEachPrefix(g.bucket(bRecsByUser), u64(user), func(k, _ []byte) error {
+		v := g.get(bRecs, u64(readU64(k, 1)))
+		if v == nil {
+			return nil
+		}
+		var r shelf.Rec
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		sid, _ := parseStoryID(r.StoryID)
+		if hv := g.get(bHeads, u64(sid)); hv != nil {
+			if h, err := decodeHead(hv); err == nil {
+				r.StoryTitle = h.title
+			}
+		}
+		out.Recs = append(out.Recs, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	uid := shelf.FormatID(user)
+	if b := g.bucket(bRecRequests); b != nil {
+		err = b.ForEach(func(_, v []byte) error {
+			var r shelf.RecRequest
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			if r.UserID == uid {
+				out.Requests = append(out.Requests, r)
+			}
+			return nil
+		})
+	}
+	if err != nil || (len(out.Recs) == 0 && len(out.Requests) == 0) {
+		return nil, err
+	}
+	return out, nil
+}

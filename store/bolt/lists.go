@@ -1,10 +1,8 @@
 package bolt
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -174,9 +172,9 @@ func removeEntry(g *guildTx, uid, sid uint64) error {
 	return nil
 }
 
-// MemberList returns user's whole list in this guild, most recently
-// updated first (ties: oldest story first), each entry joined with its
-// story's title, authors and chapter counts. An empty list is not an error.
+// MemberList returns user's whole list in this guild in story-ID order
+// (oldest story first), each entry joined with its story's title, authors
+// and chapter counts. An empty list is not an error.
 func (s *Store) MemberList(ctx context.Context, guild, user string) ([]shelf.ListEntry, error) {
 	out := []shelf.ListEntry{}
 	err := func() error {
@@ -193,32 +191,7 @@ func (s *Store) MemberList(ctx context.Context, guild, user string) ([]shelf.Lis
 	if err != nil {
 		return nil, fmt.Errorf("member list: %w", err)
 	}
-	return newestFirst(out), nil
-}
-
-// newestFirst orders entries (in story-ID order) by Updated, newest first,
-// keeping story-ID order among equals. It sorts small keys, not the
-// entries, then moves each entry once: a list may hold thousands.
-func newestFirst(entries []shelf.ListEntry) []shelf.ListEntry {
-	type key struct {
-		updated int64
-		idx     int
-	}
-	keys := make([]key, len(entries))
-	for i := range entries {
-		keys[i] = key{entries[i].Updated.UnixNano(), i}
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if a.updated != b.updated {
-			return cmp.Compare(b.updated, a.updated)
-		}
-		return a.idx - b.idx
-	})
-	out := make([]shelf.ListEntry, len(entries))
-	for i, k := range keys {
-		out[i] = entries[k.idx]
-	}
-	return out
+	return out, nil
 }
 
 // removeStoryReaders deletes every list entry for story (for RemoveStory).

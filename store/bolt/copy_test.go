@@ -111,7 +111,7 @@ func TestCopyRoundTrip(t *testing.T) {
 	if _, total, err := dst.ListStories(ctx, guildA, shelf.ListQuery{Fandom: "good omens"}); err != nil || total != 1 {
 		t.Errorf("copy's facets: %d %v", total, err)
 	}
-	if l, err := dst.MemberList(ctx, guildA, bob); err != nil || len(l) != 2 || l[1].Title != "The Lake House" {
+	if l, err := dst.MemberList(ctx, guildA, bob); err != nil || len(l) != 2 || l[0].Title != "The Lake House" {
 		t.Errorf("copy's list: %+v %v", l, err)
 	}
 	if req, err := dst.RecRequestByThread(ctx, guildA, "820000000000000001"); err != nil || req.ID != "1" {

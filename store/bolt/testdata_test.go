@@ -131,7 +131,7 @@ func TestOpensSchema3FileWrittenBeforeTheMove(t *testing.T) {
 		t.Errorf("bob's entry = %+v, %v", e, err)
 	}
 	list, err := s.MemberList(ctx, guildA, bob)
-	if err != nil || len(list) != 2 || list[0].StoryID != "3" || list[0].Status != shelf.StatusToRead {
+	if err != nil || len(list) != 2 || list[1].StoryID != "3" || list[1].Status != shelf.StatusToRead {
 		t.Errorf("bob's list = %+v, %v", list, err)
 	}
 	if e, err := s.ListEntry(ctx, guildA, carol, "1"); err != nil || e.Status != shelf.StatusFinished || e.Chapter != 2 {

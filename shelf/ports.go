@@ -157,10 +157,11 @@ type Clubs interface {
 	// were in it. ErrClubEnded for an ended club.
 	JoinClub(ctx context.Context, guild, club, user string, now time.Time) (joined bool, err error)
 	// LeaveClub removes user and their progress; ErrNotMember when they
-	// were not in it.
+	// were not in it, ErrClubEnded for an ended club.
 	LeaveClub(ctx context.Context, guild, club, user string) error
-	// SetClubProgress records the last chapter user has read (1..the
-	// club's chapters, else ErrInvalid); ErrNotMember when not joined.
+	// SetClubProgress records the last chapter user has read (0 for none
+	// yet, up to the club's chapters, else ErrInvalid); ErrNotMember when
+	// not joined, ErrClubEnded for an ended club.
 	SetClubProgress(ctx context.Context, guild, club, user string, chapter int, now time.Time) error
 	// ClubMembers lists a club's members in join order (ties by user ID).
 	ClubMembers(ctx context.Context, guild, club string) ([]ClubMember, error)

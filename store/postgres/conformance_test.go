@@ -1,0 +1,20 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"ficshelf/shelf"
+	"ficshelf/store/postgres/pgtest"
+	"ficshelf/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t testing.TB) shelf.Store { return pgtest.Open(t) })
+}
+
+func TestConformanceTwoStores(t *testing.T) {
+	storetest.RunTwoStores(t, func(t testing.TB) (shelf.Store, shelf.Store) {
+		url := pgtest.URL(t)
+		return pgtest.OpenURL(t, url), pgtest.OpenURL(t, url)
+	})
+}

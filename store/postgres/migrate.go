@@ -52,8 +52,14 @@ CREATE TABLE stories (
 	infos             bytea   NOT NULL,
 	PRIMARY KEY (guild, id)
 );
+-- Keep the heap narrow: autocomplete ranks and lists scan these rows, and
+-- kudos rewrite them; the documents live out of line (TOAST).
+ALTER TABLE stories ALTER COLUMN meta SET STORAGE EXTERNAL, ALTER COLUMN infos SET STORAGE EXTERNAL;
+ALTER TABLE stories SET (toast_tuple_target = 128);
 CREATE UNIQUE INDEX stories_ao3 ON stories (guild, ao3_id) WHERE ao3_id > 0;
 CREATE INDEX stories_title ON stories (guild, title_fold);
+-- Autocomplete with nothing typed: the most-kudos, newest stories.
+CREATE INDEX stories_popular ON stories (guild, kudos DESC, added_at DESC, id DESC);
 CREATE INDEX stories_added_by ON stories (guild, added_by);
 CREATE TABLE chapters (
 	guild     bigint  NOT NULL,
@@ -72,7 +78,7 @@ CREATE TABLE story_words (
 	word  text     COLLATE "C" NOT NULL,
 	story bigint   NOT NULL,
 	flags smallint NOT NULL,
-	PRIMARY KEY (guild, word, story),
+	PRIMARY KEY (guild, word, story) INCLUDE (flags),
 	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
 );
 CREATE INDEX story_words_story ON story_words (guild, story);

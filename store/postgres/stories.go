@@ -467,17 +467,24 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 		}
 		rows, err = s.pool.Query(ctx, `
 WITH t AS (SELECT tok, up, ord FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(tok, up, ord)),
-m AS (
-	SELECT w.story,
-		count(DISTINCT t.ord) AS n,
-		bool_or(t.ord = 1 AND w.flags & 4 <> 0) AS ts,
-		count(DISTINCT t.ord) FILTER (WHERE w.word = t.tok) AS ex,
-		count(DISTINCT t.ord) FILTER (WHERE w.flags & 1 <> 0) AS it
+p AS (
+	SELECT w.story, t.ord,
+		bool_or(w.word = t.tok) AS ex,
+		bool_or(w.flags & 1 <> 0) AS it,
+		bool_or(t.ord = 1 AND w.flags & 4 <> 0) AS ts
 	FROM t JOIN story_words w ON w.guild = $1 AND w.word >= t.tok AND w.word < t.up
-	GROUP BY w.story)
-SELECT s.id, s.title, s.authors FROM m JOIN stories s ON s.guild = $1 AND s.id = m.story
-ORDER BY m.n DESC, m.ts DESC, m.ex DESC, m.it DESC, s.kudos DESC, s.added_at DESC, s.id DESC
-LIMIT $4`, gid, toks, uppers, limit)
+	GROUP BY w.story, t.ord),
+m AS (
+	SELECT story, count(*) AS n, bool_or(ts) AS ts,
+		count(*) FILTER (WHERE ex) AS ex, count(*) FILTER (WHERE it) AS it
+	FROM p GROUP BY story),
+r AS (
+	SELECT s.id, m.n, m.ts, m.ex, m.it, s.kudos, s.added_at FROM m JOIN stories s ON s.guild = $1 AND s.id = m.story
+	ORDER BY m.n DESC, m.ts DESC, m.ex DESC, m.it DESC, s.kudos DESC, s.added_at DESC, s.id DESC
+	LIMIT $4)
+SELECT s.id, s.title, s.authors FROM r JOIN stories s ON s.guild = $1 AND s.id = r.id
+ORDER BY r.n DESC, r.ts DESC, r.ex DESC, r.it DESC, r.kudos DESC, r.added_at DESC, r.id DESC
+`, gid, toks, uppers, limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search stories: %w", s.mapErr(err))

@@ -372,9 +372,11 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 		if err != nil {
 			return err
 		}
-		by, err := parseID("user", r.AddedBy)
-		if err != nil {
-			return err
+		var by int64 // records older than the adder field read as 0
+		if r.AddedBy != "" && r.AddedBy != "0" {
+			if by, err = parseID("user", r.AddedBy); err != nil {
+				return err
+			}
 		}
 		meta := r.Story
 		meta.Chapters = nil

@@ -46,7 +46,7 @@ func (s *Store) GiveKudos(ctx context.Context, guild, story, user string, at tim
 		own      bool
 		inserted int64
 	)
-	err = s.tx(ctx, "give kudos", func(tx pgx.Tx) error {
+	err = s.one(ctx, "give kudos", func(tx querier) error {
 		err := tx.QueryRow(ctx, giveKudosSQL, gid, sid, uid, ts).Scan(&count, &own, &inserted)
 		if errors.Is(err, pgx.ErrNoRows) || pgCode(err) == "23503" {
 			return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)

@@ -60,7 +60,7 @@ func (s *Store) SetListEntry(ctx context.Context, guild, user string, e shelf.Li
 	}
 	ts := nanos(at)
 	var out shelf.ListEntry
-	err = s.tx(ctx, "set list entry", func(tx pgx.Tx) error {
+	err = s.one(ctx, "set list entry", func(tx querier) error {
 		out = shelf.ListEntry{StoryID: fmtID(sid)}
 		var added, updated int64
 		var authors []string

@@ -478,8 +478,14 @@ m AS (
 	SELECT story, count(*) AS n, bool_or(ts) AS ts,
 		count(*) FILTER (WHERE ex) AS ex, count(*) FILTER (WHERE it) AS it
 	FROM p GROUP BY story),
+cut AS (
+	SELECT n, ts, ex, it FROM m ORDER BY n DESC, ts DESC, ex DESC, it DESC OFFSET $4 - 1 LIMIT 1),
 r AS (
-	SELECT s.id, m.n, m.ts, m.ex, m.it, s.kudos, s.added_at FROM m JOIN stories s ON s.guild = $1 AND s.id = m.story
+	SELECT s.id, m.n, m.ts, m.ex, m.it, s.kudos, s.added_at FROM m CROSS JOIN LATERAL (
+		-- OFFSET 0 keeps this a lookup per candidate: the planner cannot
+		-- estimate m and would otherwise hash the whole guild.
+		SELECT id, kudos, added_at FROM stories WHERE guild = $1 AND id = m.story OFFSET 0) s
+	WHERE NOT EXISTS (SELECT 1 FROM cut) OR (m.n, m.ts, m.ex, m.it) >= (SELECT n, ts, ex, it FROM cut)
 	ORDER BY m.n DESC, m.ts DESC, m.ex DESC, m.it DESC, s.kudos DESC, s.added_at DESC, s.id DESC
 	LIMIT $4)
 SELECT s.id, s.title, s.authors FROM r JOIN stories s ON s.guild = $1 AND s.id = r.id

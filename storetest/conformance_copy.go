@@ -183,6 +183,13 @@ func cCopy(t *testing.T, src shelf.Store, open func(t testing.TB) shelf.Store) {
 		t.Errorf("dumped story IDs %v, want [1 3]", storyIDs)
 	}
 
+	// Dump stops at emit's first error and returns it.
+	stop := errors.New("stop here")
+	calls := 0
+	if err := src.Dump(cCtx, func(string, shelf.Item) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("Dump after emit failed: %v after %d calls", err, calls)
+	}
+
 	dst := open(t)
 	ld, err := dst.Load(cCtx)
 	if err != nil {

@@ -90,6 +90,9 @@ func connect(ctx context.Context, dbURL string, opts Options) (*Store, string, e
 		return nil, "", fmt.Errorf("open postgres: bad URL: %w", shelf.ErrInvalid)
 	}
 	cfg.ConnConfig.ConnectTimeout = connectTimeout(opts)
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "ficshelf" // names our sessions in pg_stat_activity
+	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}

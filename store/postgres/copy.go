@@ -122,7 +122,7 @@ func dumpGuild(ctx context.Context, tx pgx.Tx, gid int64, emit func(shelf.Item) 
 			return err
 		}
 	}
-	err = each(ctx, tx, `SELECT `+storyCols+` FROM stories WHERE guild = $1 ORDER BY id`, g, func(r pgx.Rows) error {
+	err = each(ctx, tx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 ORDER BY s.id`, g, func(r pgx.Rows) error {
 		rec, err := scanStory(r)
 		if err != nil {
 			return err

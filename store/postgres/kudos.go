@@ -115,11 +115,12 @@ func (s *Store) TopKudos(ctx context.Context, guild string, since time.Time, lim
 		var rows pgx.Rows
 		var err error
 		if since.IsZero() || since.UnixNano() <= 0 {
-			rows, err = tx.Query(ctx, `SELECT `+storyCols+`, kudos FROM stories WHERE guild = $1 AND kudos > 0
-				ORDER BY kudos DESC, added_at DESC, id DESC LIMIT $2`, gid, limit)
+			rows, err = tx.Query(ctx, `SELECT `+storyCols+`, s.kudos FROM `+storyFrom+` WHERE s.guild = $1 AND s.kudos > 0
+				ORDER BY s.kudos DESC, s.added_at DESC, s.id DESC LIMIT $2`, gid, limit)
 		} else {
 			rows, err = tx.Query(ctx, `WITH p AS (SELECT story, count(*) AS n FROM kudos WHERE guild = $1 AND at >= $2 GROUP BY story)
-				SELECT `+prefixed("s.", storyCols)+`, p.n FROM p JOIN stories s ON s.guild = $1 AND s.id = p.story
+				SELECT `+storyCols+`, p.n FROM p JOIN stories s ON s.guild = $1 AND s.id = p.story
+				JOIN story_docs d ON d.guild = s.guild AND d.id = s.id
 				ORDER BY p.n DESC, s.kudos DESC, s.added_at DESC, s.id DESC LIMIT $3`, gid, since.UnixNano(), limit)
 		}
 		if err != nil {
@@ -167,24 +168,4 @@ func (r fixedRow) Scan(dest ...any) error {
 		}
 	}
 	return nil
-}
-
-// prefixed qualifies each of the comma-separated columns with p.
-func prefixed(p, cols string) string {
-	out := ""
-	start := 0
-	for i := 0; i <= len(cols); i++ {
-		if i == len(cols) || cols[i] == ',' {
-			c := cols[start:i]
-			for len(c) > 0 && c[0] == ' ' {
-				c = c[1:]
-			}
-			if out != "" {
-				out += ", "
-			}
-			out += p + c
-			start = i + 1
-		}
-	}
-	return out
 }

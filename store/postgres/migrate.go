@@ -48,14 +48,19 @@ CREATE TABLE stories (
 	readers           integer NOT NULL DEFAULT 0 CHECK (readers >= 0),
 	fandoms_fold      text[]  NOT NULL,
 	tags_fold         text[]  NOT NULL,
-	meta              bytea   NOT NULL,
-	infos             bytea   NOT NULL,
 	PRIMARY KEY (guild, id)
 );
--- Keep the heap narrow: autocomplete ranks and lists scan these rows, and
--- kudos rewrite them; the documents live out of line (TOAST).
-ALTER TABLE stories ALTER COLUMN meta SET STORAGE EXTERNAL, ALTER COLUMN infos SET STORAGE EXTERNAL;
-ALTER TABLE stories SET (toast_tuple_target = 128);
+-- A story's documents (fic.Story metadata, chapter summaries) are read
+-- whole and only by ID, so they live apart: the stories heap, which lists
+-- and autocomplete scan and every kudos rewrites, stays narrow.
+CREATE TABLE story_docs (
+	guild bigint NOT NULL,
+	id    bigint NOT NULL,
+	meta  bytea  NOT NULL,
+	infos bytea  NOT NULL,
+	PRIMARY KEY (guild, id),
+	FOREIGN KEY (guild, id) REFERENCES stories ON DELETE CASCADE
+);
 CREATE UNIQUE INDEX stories_ao3 ON stories (guild, ao3_id) WHERE ao3_id > 0;
 CREATE INDEX stories_title ON stories (guild, title_fold);
 -- Autocomplete with nothing typed: the most-kudos, newest stories.

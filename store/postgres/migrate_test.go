@@ -62,7 +62,7 @@ func connectTest(t *testing.T, dbURL string) *Store {
 func TestMigrationsStepByStep(t *testing.T) {
 	s := connectTest(t, pgtest.URL(t))
 	wantTables := map[int][]string{
-		1: {"guild_seq", "settings", "stories", "chapters", "story_words", "kudos", "list_entries", "rec_threads", "recs", "rec_requests", "clubs", "club_members", "club_due"},
+		1: {"guild_seq", "settings", "stories", "story_docs", "chapters", "story_words", "kudos", "list_entries", "rec_threads", "recs", "rec_requests", "clubs", "club_members", "club_due"},
 		2: {"leases"},
 	}
 	for v := 1; v <= len(Migrations); v++ {

@@ -15,8 +15,11 @@ import (
 	"ficshelf/shelf"
 )
 
-// storyCols are the columns scanStory reads, in order.
-const storyCols = `id, guild, meta, infos, added_by, added_at, mine, kudos, readers`
+// storyCols are the columns scanStory reads, in order, from storyFrom.
+const (
+	storyCols = `s.id, s.guild, d.meta, d.infos, s.added_by, s.added_at, s.mine, s.kudos, s.readers`
+	storyFrom = `stories s JOIN story_docs d ON d.guild = s.guild AND d.id = s.id`
+)
 
 func scanStory(row pgx.Row) (shelf.StoryRecord, error) {
 	var (
@@ -41,7 +44,7 @@ func scanStory(row pgx.Row) (shelf.StoryRecord, error) {
 
 // loadStory reads one story's record.
 func loadStory(ctx context.Context, q querier, guild, id int64) (shelf.StoryRecord, error) {
-	rec, err := scanStory(q.QueryRow(ctx, `SELECT `+storyCols+` FROM stories WHERE guild = $1 AND id = $2`, guild, id))
+	rec, err := scanStory(q.QueryRow(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 AND s.id = $2`, guild, id))
 	if err != nil {
 		return rec, notFound(err, "story %d", id)
 	}
@@ -122,16 +125,22 @@ func writeStory(ctx context.Context, tx pgx.Tx, guild, id int64, p *shelf.Prepar
 	}
 	args := []any{guild, id, m.Title, shelf.FoldString(m.Title), authors, m.AO3ID, string(m.Rating), m.Words,
 		m.ChaptersPosted, m.ChaptersExpected, len(p.Chapters), addedBy, addedAt, mine,
-		foldAll(m.Fandoms), foldAll(m.Tags, m.Relationships, m.Characters, m.Categories), meta, inf}
+		foldAll(m.Fandoms), foldAll(m.Tags, m.Relationships, m.Characters, m.Categories)}
 	if update {
 		_, err = tx.Exec(ctx, `UPDATE stories SET title = $3, title_fold = $4, authors = $5, ao3_id = $6, rating = $7,
 			words = $8, chapters_posted = $9, chapters_expected = $10, chapter_count = $11, fandoms_fold = $12,
-			tags_fold = $13, meta = $14, infos = $15 WHERE guild = $1 AND id = $2`,
+			tags_fold = $13 WHERE guild = $1 AND id = $2`,
 			append(args[:11:11], args[14:]...)...)
+		if err == nil {
+			_, err = tx.Exec(ctx, `UPDATE story_docs SET meta = $3, infos = $4 WHERE guild = $1 AND id = $2`, guild, id, meta, inf)
+		}
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO stories (guild, id, title, title_fold, authors, ao3_id, rating, words,
-			chapters_posted, chapters_expected, chapter_count, added_by, added_at, mine, fandoms_fold, tags_fold, meta, infos)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
+			chapters_posted, chapters_expected, chapter_count, added_by, added_at, mine, fandoms_fold, tags_fold)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO story_docs (guild, id, meta, infos) VALUES ($1, $2, $3, $4)`, guild, id, meta, inf)
+		}
 	}
 	if err != nil {
 		return err
@@ -256,7 +265,7 @@ func (s *Store) StoryByAO3(ctx context.Context, guild string, workID int64) (she
 	if s.closed.Load() {
 		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", shelf.ErrClosed)
 	}
-	rec, err := scanStory(s.pool.QueryRow(ctx, `SELECT `+storyCols+` FROM stories WHERE guild = $1 AND ao3_id = $2`, gid, workID))
+	rec, err := scanStory(s.pool.QueryRow(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 AND s.ao3_id = $2`, gid, workID))
 	if err != nil {
 		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", s.mapErr(notFound(err, "AO3 work %d", workID)))
 	}
@@ -384,15 +393,15 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 		}
 		rating = string(r)
 	}
-	order := "added_at DESC, id DESC"
+	order := "s.added_at DESC, s.id DESC"
 	switch q.Sort {
 	case "", shelf.SortNewest:
 	case shelf.SortKudos:
-		order = "kudos DESC, " + order
+		order = "s.kudos DESC, " + order
 	case shelf.SortTitle:
-		order = "title_fold, " + order
+		order = "s.title_fold, " + order
 	case shelf.SortWords:
-		order = "words DESC, " + order
+		order = "s.words DESC, " + order
 	default:
 		return nil, 0, fmt.Errorf("list stories: sort %q: %w", shelf.Truncate(string(q.Sort), 40), shelf.ErrInvalid)
 	}
@@ -408,16 +417,16 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	)
 	err = s.read(ctx, "list stories", func(tx pgx.Tx) error {
 		page, total = nil, 0
-		const where = `guild = $1 AND ($2 = '' OR rating = $2)
-			AND ($3 = '' OR EXISTS (SELECT 1 FROM unnest(fandoms_fold) f WHERE strpos(f, $3) > 0))
-			AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(tags_fold) t WHERE strpos(t, $4) > 0))`
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM stories WHERE `+where, gid, rating, fandom, tag).Scan(&total); err != nil {
+		const where = `s.guild = $1 AND ($2 = '' OR s.rating = $2)
+			AND ($3 = '' OR EXISTS (SELECT 1 FROM unnest(s.fandoms_fold) f WHERE strpos(f, $3) > 0))
+			AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(s.tags_fold) t WHERE strpos(t, $4) > 0))`
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM stories s WHERE `+where, gid, rating, fandom, tag).Scan(&total); err != nil {
 			return err
 		}
 		if q.Offset >= total {
 			return nil
 		}
-		rows, err := tx.Query(ctx, `SELECT `+storyCols+` FROM stories WHERE `+where+` ORDER BY `+order+
+		rows, err := tx.Query(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE `+where+` ORDER BY `+order+
 			` LIMIT $5 OFFSET $6`, gid, rating, fandom, tag, q.Limit, q.Offset)
 		if err != nil {
 			return err

@@ -158,7 +158,7 @@ func cCopy(t *testing.T, src shelf.Store, open func(t testing.TB) shelf.Store) {
 	}
 	for g, kinds := range counts {
 		for k := range kinds {
-			if !contains(shelf.CountKinds, k) {
+			if !cContains(shelf.CountKinds, k) {
 				t.Errorf("Counts[%s] has unknown kind %q", g, k)
 			}
 		}
@@ -311,7 +311,7 @@ func cItemString(it shelf.Item) string {
 	return "empty"
 }
 
-func contains(list []string, s string) bool {
+func cContains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true

@@ -2,13 +2,27 @@
 // number of processes share. Every invariant of the contract is held by the
 // database itself — unique constraints (one kudos per member per story, one
 // active club per channel, one rec thread per story), counters updated in
-// the same transaction as their records under the story row's lock, and
+// the same statement as their records under the story row's lock, and
 // row locks on a club while its checkpoints change — so processes need no
 // coordination of their own.
+//
+// IDs: stories, recs, requests and clubs are numbered per guild from a
+// guild_seq row (guild, kind) incremented in the inserting transaction, so
+// they stay small decimal numbers like BoltDB's, are never reused, and
+// Load can keep them.
+//
+// Autocomplete: story_words holds each story's distinct title and author
+// words (shelf.Tokens) with flags (in title, in author, title's first
+// word), keyed (guild, word, story) with the flags included, so a typed
+// prefix is an index-only range scan; the candidates are ranked in SQL in
+// BoltDB's order, kudos being read only for those that can still make the
+// page. ResolveStory finds exact and prefix titles through an index on the
+// folded title and scans the guild's titles only for "did you mean".
 //
 // Times are stored as Unix nanoseconds (bigint) so that they round-trip
 // exactly as they do on BoltDB; documents that are only ever read whole
 // (story metadata, recs, requests, clubs, settings) are stored as JSON.
+// Schema changes are the ordered steps in migrate.go.
 package postgres
 
 import (

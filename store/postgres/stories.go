@@ -593,46 +593,9 @@ func resolve(ctx context.Context, tx pgx.Tx, gid int64, input string) (shelf.Sto
 	case len(refs) > 1:
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Ambiguous: true, Suggestions: refs}
 	}
-	rows, err := tx.Query(ctx, `SELECT id, title, authors, title_fold FROM stories WHERE guild = $1`, gid)
+	closest, err := closestTitles(ctx, tx, gid, folded)
 	if err != nil {
 		return shelf.StoryRecord{}, err
-	}
-	type scored struct {
-		id    int64
-		ref   shelf.StoryRef
-		score int
-	}
-	var ss []scored
-	for rows.Next() {
-		var (
-			x       scored
-			fold    string
-			authors []string
-		)
-		if err := rows.Scan(&x.id, &x.ref.Title, &authors, &fold); err != nil {
-			rows.Close()
-			return shelf.StoryRecord{}, err
-		}
-		x.ref.ID = fmtID(x.id)
-		if len(authors) > 0 {
-			x.ref.Authors = authors
-		}
-		x.score = shelf.TitleDistance(folded, fold)
-		ss = append(ss, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return shelf.StoryRecord{}, err
-	}
-	slices.SortFunc(ss, func(a, b scored) int {
-		if a.score != b.score {
-			return a.score - b.score
-		}
-		return cmpInt(a.id, b.id)
-	})
-	var closest []shelf.StoryRef
-	for _, x := range ss[:min(5, len(ss))] {
-		closest = append(closest, x.ref)
 	}
 	return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Suggestions: closest}
 }
@@ -645,4 +608,72 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// closestTitles returns the five titles closest to folded by
+// shelf.TitleDistance, ties by lower ID. Titles containing it score 0, so
+// when five do, the database answers alone; otherwise every title of the
+// guild is scored (only IDs and folded titles cross the wire).
+func closestTitles(ctx context.Context, tx pgx.Tx, gid int64, folded string) ([]shelf.StoryRef, error) {
+	var ids []int64
+	rows, err := tx.Query(ctx, `SELECT id FROM stories WHERE guild = $1 AND strpos(title_fold, $2) > 0 ORDER BY id LIMIT 5`, gid, folded)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) < 5 {
+		type scored struct {
+			id    int64
+			score int
+		}
+		var ss []scored
+		rows, err := tx.Query(ctx, `SELECT id, title_fold FROM stories WHERE guild = $1`, gid)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var x scored
+			var fold string
+			if err := rows.Scan(&x.id, &fold); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			x.score = shelf.TitleDistance(folded, fold)
+			ss = append(ss, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(ss, func(a, b scored) int {
+			if a.score != b.score {
+				return a.score - b.score
+			}
+			return cmpInt(a.id, b.id)
+		})
+		ids = ids[:0]
+		for _, x := range ss[:min(5, len(ss))] {
+			ids = append(ids, x.id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err = tx.Query(ctx, `SELECT s.id, s.title, s.authors FROM unnest($2::int8[]) WITH ORDINALITY AS x(id, ord)
+		JOIN stories s ON s.guild = $1 AND s.id = x.id ORDER BY x.ord`, gid, ids)
+	if err != nil {
+		return nil, err
+	}
+	return scanRefs(rows)
 }

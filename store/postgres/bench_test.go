@@ -48,6 +48,7 @@ var (
 	benchStore *Store
 	benchErr   error
 	benchDrop  func()
+	benchURL   string
 )
 
 func TestMain(m *testing.M) {
@@ -106,7 +107,8 @@ func makeLibrary(server string) (*Store, error) {
 	}
 	u, _ := url.Parse(server)
 	u.Path = "/" + name
-	s, err := Open(ctx, u.String(), Options{})
+	benchURL = u.String()
+	s, err := Open(ctx, benchURL, Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +274,55 @@ func BenchmarkKudos64(b *testing.B) {
 	b.ReportMetric(float64(b.N)/el.Seconds(), "kudos/s")
 	if got, _ := s.Story(ctx, benchGuild, rec.ID); got.Kudos != b.N {
 		b.Fatalf("count %d, want %d", got.Kudos, b.N)
+	}
+}
+
+// BenchmarkKudos64TwoStores is BenchmarkKudos64 through two separately
+// opened stores (two processes' worth), 32 givers each, on one story.
+func BenchmarkKudos64TwoStores(b *testing.B) {
+	a := library(b)
+	ctx := context.Background()
+	other, err := Open(ctx, benchURL, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer other.Close()
+	rec, err := a.AddStory(ctx, benchGuild, &fic.Story{Title: "Hot in two"}, nil, "7", false, time.Time{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for w := 0; w < 64; w++ {
+		s := a
+		if w%2 == 1 {
+			s = other
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				if _, err := s.GiveKudos(ctx, benchGuild, rec.ID, fmt.Sprint(2_000_000+i), time.Time{}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/el.Seconds(), "kudos/s")
+	for _, s := range []*Store{a, other} {
+		if got, _ := s.Story(ctx, benchGuild, rec.ID); got.Kudos != b.N {
+			b.Fatalf("count %d, want %d", got.Kudos, b.N)
+		}
 	}
 }
 

@@ -1,0 +1,224 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"ficshelf/shelf"
+)
+
+// migrationLock is the advisory lock key Open holds while it migrates, so
+// that processes started together apply each step once ("ficshelf" in
+// ASCII, as an int64).
+const migrationLock int64 = 0x6669637368656c66
+
+// migrations are the schema's steps, in order; step i brings the schema to
+// version i+1. Never edit a released step: append a new one.
+var migrations = []string{
+	// 1: the library, kudos, reading lists, recs, clubs and settings.
+	`
+CREATE TABLE guild_seq (
+	guild bigint NOT NULL,
+	kind  text   NOT NULL,
+	last  bigint NOT NULL,
+	PRIMARY KEY (guild, kind)
+);
+CREATE TABLE settings (
+	guild bigint PRIMARY KEY,
+	doc   bytea  NOT NULL
+);
+CREATE TABLE stories (
+	guild             bigint  NOT NULL,
+	id                bigint  NOT NULL,
+	title             text    NOT NULL,
+	title_fold        text    COLLATE "C" NOT NULL,
+	authors           text[]  NOT NULL,
+	ao3_id            bigint  NOT NULL DEFAULT 0,
+	rating            text    NOT NULL,
+	words             integer NOT NULL,
+	chapters_posted   integer NOT NULL,
+	chapters_expected integer NOT NULL,
+	chapter_count     integer NOT NULL,
+	added_by          bigint  NOT NULL,
+	added_at          bigint  NOT NULL,
+	mine              boolean NOT NULL,
+	kudos             integer NOT NULL DEFAULT 0 CHECK (kudos >= 0),
+	readers           integer NOT NULL DEFAULT 0 CHECK (readers >= 0),
+	fandoms_fold      text[]  NOT NULL,
+	tags_fold         text[]  NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+-- A story's documents (fic.Story metadata, chapter summaries) are read
+-- whole and only by ID, so they live apart: the stories heap, which lists
+-- and autocomplete scan and every kudos rewrites, stays narrow.
+CREATE TABLE story_docs (
+	guild bigint NOT NULL,
+	id    bigint NOT NULL,
+	meta  bytea  NOT NULL,
+	infos bytea  NOT NULL,
+	PRIMARY KEY (guild, id),
+	FOREIGN KEY (guild, id) REFERENCES stories ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX stories_ao3 ON stories (guild, ao3_id) WHERE ao3_id > 0;
+CREATE INDEX stories_title ON stories (guild, title_fold);
+-- Autocomplete with nothing typed: the most-kudos, newest stories.
+CREATE INDEX stories_popular ON stories (guild, kudos DESC, added_at DESC, id DESC);
+CREATE INDEX stories_added_by ON stories (guild, added_by);
+CREATE TABLE chapters (
+	guild     bigint  NOT NULL,
+	story     bigint  NOT NULL,
+	n         integer NOT NULL,
+	title     text    NOT NULL,
+	body      text    NOT NULL,
+	notes     text    NOT NULL,
+	end_notes text    NOT NULL,
+	sentences bytea,
+	PRIMARY KEY (guild, story, n),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE TABLE story_words (
+	guild bigint   NOT NULL,
+	word  text     COLLATE "C" NOT NULL,
+	story bigint   NOT NULL,
+	flags smallint NOT NULL,
+	PRIMARY KEY (guild, word, story) INCLUDE (flags),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE INDEX story_words_story ON story_words (guild, story);
+CREATE TABLE kudos (
+	guild   bigint NOT NULL,
+	story   bigint NOT NULL,
+	user_id bigint NOT NULL,
+	at      bigint NOT NULL,
+	PRIMARY KEY (guild, story, user_id),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE INDEX kudos_user ON kudos (guild, user_id);
+CREATE INDEX kudos_at ON kudos (guild, at);
+CREATE TABLE list_entries (
+	guild   bigint  NOT NULL,
+	user_id bigint  NOT NULL,
+	story   bigint  NOT NULL,
+	status  text    NOT NULL,
+	chapter integer NOT NULL,
+	note    text    NOT NULL,
+	added   bigint  NOT NULL,
+	updated bigint  NOT NULL,
+	PRIMARY KEY (guild, user_id, story),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE INDEX list_entries_story ON list_entries (guild, story);
+CREATE TABLE rec_threads (
+	guild bigint NOT NULL,
+	story bigint NOT NULL,
+	doc   bytea  NOT NULL,
+	PRIMARY KEY (guild, story),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE TABLE recs (
+	guild   bigint NOT NULL,
+	id      bigint NOT NULL,
+	story   bigint NOT NULL,
+	user_id bigint NOT NULL,
+	doc     bytea  NOT NULL,
+	PRIMARY KEY (guild, id),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE INDEX recs_user ON recs (guild, user_id, id);
+CREATE INDEX recs_story ON recs (guild, story);
+CREATE TABLE rec_requests (
+	guild   bigint NOT NULL,
+	id      bigint NOT NULL,
+	user_id bigint NOT NULL,
+	thread  bigint NOT NULL,
+	doc     bytea  NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE INDEX rec_requests_thread ON rec_requests (guild, thread, id);
+CREATE TABLE clubs (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	channel bigint  NOT NULL,
+	story   bigint  NOT NULL,
+	active  boolean NOT NULL,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE UNIQUE INDEX clubs_active_channel ON clubs (guild, channel) WHERE active;
+CREATE INDEX clubs_active_story ON clubs (guild, story) WHERE active;
+CREATE TABLE club_members (
+	guild      bigint  NOT NULL,
+	club       bigint  NOT NULL,
+	user_id    bigint  NOT NULL,
+	joined_at  bigint  NOT NULL,
+	chapter    integer NOT NULL,
+	updated_at bigint  NOT NULL,
+	PRIMARY KEY (guild, club, user_id),
+	FOREIGN KEY (guild, club) REFERENCES clubs ON DELETE CASCADE
+);
+CREATE INDEX club_members_user ON club_members (guild, user_id);
+-- A checkpoint is due from its opening until it is done: one row per
+-- checkpoint not yet announced (or skipped) of a club not ended.
+CREATE TABLE club_due (
+	guild bigint  NOT NULL,
+	club  bigint  NOT NULL,
+	n     integer NOT NULL,
+	opens bigint  NOT NULL,
+	PRIMARY KEY (guild, club, n),
+	FOREIGN KEY (guild, club) REFERENCES clubs ON DELETE CASCADE
+);
+CREATE INDEX club_due_opens ON club_due (opens, guild, club, n);
+`,
+	// 2: leases, so that background work runs in one process at a time.
+	`
+CREATE TABLE leases (
+	name    text   PRIMARY KEY,
+	holder  text   NOT NULL,
+	expires bigint NOT NULL
+);
+`,
+}
+
+// SchemaVersion is the schema version this program writes.
+var SchemaVersion = len(migrations)
+
+// migrate brings the schema up to SchemaVersion in one transaction under
+// an advisory lock, one step (and one schema_version row) at a time.
+func (s *Store) migrate(ctx context.Context) error {
+	return migrateTo(ctx, s, len(migrations))
+}
+
+// migrateTo applies the steps up to version target.
+func migrateTo(ctx context.Context, s *Store, target int) error {
+	err := s.runTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+			version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return err
+		}
+		var cur int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&cur); err != nil {
+			return err
+		}
+		if cur > len(migrations) {
+			return fmt.Errorf("schema version %d, this program knows %d: %w", cur, len(migrations), shelf.ErrSchemaTooNew)
+		}
+		for v := cur + 1; v <= target; v++ {
+			if _, err := tx.Exec(ctx, migrations[v-1]); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}

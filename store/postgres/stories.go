@@ -1,0 +1,679 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"ficshelf/fic"
+	"ficshelf/shelf"
+)
+
+// storyCols are the columns scanStory reads, in order, from storyFrom.
+const (
+	storyCols = `s.id, s.guild, d.meta, d.infos, s.added_by, s.added_at, s.mine, s.kudos, s.readers`
+	storyFrom = `stories s JOIN story_docs d ON d.guild = s.guild AND d.id = s.id`
+)
+
+func scanStory(row pgx.Row) (shelf.StoryRecord, error) {
+	var (
+		id, guild, addedBy, addedAt int64
+		meta, infos                 []byte
+		mine                        bool
+		kudos, readers              int
+	)
+	if err := row.Scan(&id, &guild, &meta, &infos, &addedBy, &addedAt, &mine, &kudos, &readers); err != nil {
+		return shelf.StoryRecord{}, err
+	}
+	rec := shelf.StoryRecord{ID: fmtID(id), GuildID: fmtID(guild), AddedBy: fmtID(addedBy),
+		AddedAt: fromNanos(addedAt), Mine: mine, Kudos: kudos, Readers: readers}
+	if err := json.Unmarshal(meta, &rec.Story); err != nil {
+		return rec, fmt.Errorf("story %d: %w", id, err)
+	}
+	if err := json.Unmarshal(infos, &rec.Chapters); err != nil {
+		return rec, fmt.Errorf("story %d chapters: %w", id, err)
+	}
+	return rec, nil
+}
+
+// loadStory reads one story's record.
+func loadStory(ctx context.Context, q querier, guild, id int64) (shelf.StoryRecord, error) {
+	rec, err := scanStory(q.QueryRow(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 AND s.id = $2`, guild, id))
+	if err != nil {
+		return rec, notFound(err, "story %d", id)
+	}
+	return rec, nil
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Flags of a word in story_words, as bolt's index keeps them.
+const (
+	fTitle      = 1 // the word occurs in the title
+	fAuthor     = 2 // the word occurs in an author's name
+	fTitleFirst = 4 // the word is the title's first word
+)
+
+// wordsOf returns the distinct words of title and authors with their flags.
+func wordsOf(title string, authors []string) ([]string, []int16) {
+	m := map[string]int16{}
+	var order []string
+	add := func(w string, f int16) {
+		if _, ok := m[w]; !ok {
+			order = append(order, w)
+		}
+		m[w] |= f
+	}
+	for i, w := range shelf.Tokens(title) {
+		f := int16(fTitle)
+		if i == 0 {
+			f |= fTitleFirst
+		}
+		add(w, f)
+	}
+	for _, a := range authors {
+		for _, w := range shelf.Tokens(a) {
+			add(w, fAuthor)
+		}
+	}
+	flags := make([]int16, len(order))
+	for i, w := range order {
+		flags[i] = m[w]
+	}
+	return order, flags
+}
+
+func foldAll(lists ...[]string) []string {
+	out := []string{}
+	for _, l := range lists {
+		for _, x := range l {
+			out = append(out, shelf.FoldString(x))
+		}
+	}
+	return out
+}
+
+// writeStory inserts (or, with update, replaces) story id's row, words and
+// chapters. kudos and readers are left as they are.
+func writeStory(ctx context.Context, tx pgx.Tx, guild, id int64, p *shelf.PreparedStory, addedBy, addedAt int64, mine, update bool) error {
+	meta, err := json.Marshal(p.Meta)
+	if err != nil {
+		return err
+	}
+	infos := p.Infos
+	if infos == nil {
+		infos = []shelf.ChapterInfo{}
+	}
+	inf, err := json.Marshal(infos)
+	if err != nil {
+		return err
+	}
+	m := &p.Meta
+	authors := m.Authors
+	if authors == nil {
+		authors = []string{}
+	}
+	args := []any{guild, id, m.Title, shelf.FoldString(m.Title), authors, m.AO3ID, string(m.Rating), m.Words,
+		m.ChaptersPosted, m.ChaptersExpected, len(p.Chapters), addedBy, addedAt, mine,
+		foldAll(m.Fandoms), foldAll(m.Tags, m.Relationships, m.Characters, m.Categories)}
+	if update {
+		_, err = tx.Exec(ctx, `UPDATE stories SET title = $3, title_fold = $4, authors = $5, ao3_id = $6, rating = $7,
+			words = $8, chapters_posted = $9, chapters_expected = $10, chapter_count = $11, fandoms_fold = $12,
+			tags_fold = $13 WHERE guild = $1 AND id = $2`,
+			append(args[:11:11], args[14:]...)...)
+		if err == nil {
+			_, err = tx.Exec(ctx, `UPDATE story_docs SET meta = $3, infos = $4 WHERE guild = $1 AND id = $2`, guild, id, meta, inf)
+		}
+	} else {
+		_, err = tx.Exec(ctx, `INSERT INTO stories (guild, id, title, title_fold, authors, ao3_id, rating, words,
+			chapters_posted, chapters_expected, chapter_count, added_by, added_at, mine, fandoms_fold, tags_fold)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO story_docs (guild, id, meta, infos) VALUES ($1, $2, $3, $4)`, guild, id, meta, inf)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if update {
+		if _, err := tx.Exec(ctx, `DELETE FROM story_words WHERE guild = $1 AND story = $2`, guild, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM chapters WHERE guild = $1 AND story = $2`, guild, id); err != nil {
+			return err
+		}
+	}
+	words, flags := wordsOf(m.Title, m.Authors)
+	if len(words) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO story_words (guild, story, word, flags)
+			SELECT $1, $2, w, f FROM unnest($3::text[], $4::int2[]) AS t(w, f)`, guild, id, words, flags); err != nil {
+			return err
+		}
+	}
+	if len(p.Chapters) > 0 {
+		rows := make([][]any, len(p.Chapters))
+		for i, c := range p.Chapters {
+			rows[i] = []any{guild, id, int32(i + 1), c.Chapter.Title, c.Chapter.Text, c.Chapter.Notes, c.Chapter.EndNotes, c.Sentences}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chapters"},
+			[]string{"guild", "story", "n", "title", "body", "notes", "end_notes", "sentences"},
+			pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ao3Owner returns the story of guild holding AO3 work id, 0 when none.
+func ao3Owner(ctx context.Context, tx pgx.Tx, guild, ao3 int64) (int64, error) {
+	if ao3 <= 0 {
+		return 0, nil
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM stories WHERE guild = $1 AND ao3_id = $2`, guild, ao3).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// AddStory adds s with a new ID. Two processes adding the same AO3 work at
+// once: the unique index refuses the second, which then reports the first
+// as a *shelf.DuplicateError.
+func (s *Store) AddStory(ctx context.Context, guild string, st *fic.Story, chapters []shelf.NewChapter, addedBy string, mine bool, at time.Time) (shelf.StoryRecord, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("add story: %w", err)
+	}
+	adder, err := parseID("user", addedBy)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("add story: %w", err)
+	}
+	p, err := shelf.PrepareStory(st, chapters)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("add story: %w", err)
+	}
+	ts := nanos(at)
+	var rec shelf.StoryRecord
+	for attempt := 0; ; attempt++ {
+		err = s.tx(ctx, "add story", func(tx pgx.Tx) error {
+			if dup, err := ao3Owner(ctx, tx, gid, p.Meta.AO3ID); err != nil {
+				return err
+			} else if dup != 0 {
+				return &shelf.DuplicateError{AO3ID: p.Meta.AO3ID, ExistingID: fmtID(dup)}
+			}
+			id, err := nextID(ctx, tx, gid, "stories")
+			if err != nil {
+				return err
+			}
+			if err := writeStory(ctx, tx, gid, id, &p, adder, ts, mine, false); err != nil {
+				return err
+			}
+			rec, err = loadStory(ctx, tx, gid, id)
+			return err
+		})
+		if attempt < 3 && pgCode(err) == "23505" {
+			continue // the AO3 work was added concurrently: report it
+		}
+		break
+	}
+	if err != nil {
+		return shelf.StoryRecord{}, err
+	}
+	return rec, nil
+}
+
+// Story returns one story's record.
+func (s *Store) Story(ctx context.Context, guild, id string) (shelf.StoryRecord, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("story: %w", err)
+	}
+	sid, err := parseID("story", id)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("story: %w", err)
+	}
+	if s.closed.Load() {
+		return shelf.StoryRecord{}, fmt.Errorf("story: %w", shelf.ErrClosed)
+	}
+	rec, err := loadStory(ctx, s.pool, gid, sid)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("story: %w", s.mapErr(err))
+	}
+	return rec, nil
+}
+
+// StoryByAO3 returns the guild's story of AO3 work workID.
+func (s *Store) StoryByAO3(ctx context.Context, guild string, workID int64) (shelf.StoryRecord, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", err)
+	}
+	if workID <= 0 {
+		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: AO3 work %d: %w", workID, shelf.ErrNotFound)
+	}
+	if s.closed.Load() {
+		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", shelf.ErrClosed)
+	}
+	rec, err := scanStory(s.pool.QueryRow(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 AND s.ao3_id = $2`, gid, workID))
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", s.mapErr(notFound(err, "AO3 work %d", workID)))
+	}
+	return rec, nil
+}
+
+// UpdateStory replaces a story's metadata and chapters and extends the
+// schedules of the active clubs reading it, in one transaction.
+func (s *Store) UpdateStory(ctx context.Context, guild, id string, st *fic.Story, chapters []shelf.NewChapter, now time.Time) (shelf.StoryRecord, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("update story: %w", err)
+	}
+	sid, err := parseID("story", id)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("update story: %w", err)
+	}
+	p, err := shelf.PrepareStory(st, chapters)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("update story: %w", err)
+	}
+	var rec shelf.StoryRecord
+	for attempt := 0; ; attempt++ {
+		err = s.tx(ctx, "update story", func(tx pgx.Tx) error {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT true FROM stories WHERE guild = $1 AND id = $2 FOR UPDATE`, gid, sid).Scan(&exists); err != nil {
+				return notFound(err, "story %d", sid)
+			}
+			if dup, err := ao3Owner(ctx, tx, gid, p.Meta.AO3ID); err != nil {
+				return err
+			} else if dup != 0 && dup != sid {
+				return &shelf.DuplicateError{AO3ID: p.Meta.AO3ID, ExistingID: fmtID(dup)}
+			}
+			if err := writeStory(ctx, tx, gid, sid, &p, 0, 0, false, true); err != nil {
+				return err
+			}
+			if err := extendClubs(ctx, tx, gid, sid, now); err != nil {
+				return err
+			}
+			rec, err = loadStory(ctx, tx, gid, sid)
+			return err
+		})
+		if attempt < 3 && pgCode(err) == "23505" {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		return shelf.StoryRecord{}, err
+	}
+	return rec, nil
+}
+
+// RemoveStory removes a story; its chapters, words, kudos, list entries,
+// recs and rec thread go with it (foreign keys cascade), and the active
+// clubs reading it end.
+func (s *Store) RemoveStory(ctx context.Context, guild, id string) error {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return fmt.Errorf("remove story: %w", err)
+	}
+	sid, err := parseID("story", id)
+	if err != nil {
+		return fmt.Errorf("remove story: %w", err)
+	}
+	return s.tx(ctx, "remove story", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM stories WHERE guild = $1 AND id = $2`, gid, sid)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
+		}
+		return endStoryClubs(ctx, tx, gid, sid, time.Now())
+	})
+}
+
+// Chapter returns chapter n of a story.
+func (s *Store) Chapter(ctx context.Context, guild, id string, n int) (shelf.ChapterRecord, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return shelf.ChapterRecord{}, fmt.Errorf("chapter: %w", err)
+	}
+	sid, err := parseID("story", id)
+	if err != nil {
+		return shelf.ChapterRecord{}, fmt.Errorf("chapter: %w", err)
+	}
+	if n < 1 || n > 1<<30 {
+		return shelf.ChapterRecord{}, fmt.Errorf("chapter: chapter %d of story %d: %w", n, sid, shelf.ErrNotFound)
+	}
+	if s.closed.Load() {
+		return shelf.ChapterRecord{}, fmt.Errorf("chapter: %w", shelf.ErrClosed)
+	}
+	rec := shelf.ChapterRecord{StoryID: fmtID(sid), Number: n}
+	err = s.pool.QueryRow(ctx, `SELECT title, body, notes, end_notes, sentences FROM chapters
+		WHERE guild = $1 AND story = $2 AND n = $3`, gid, sid, n).
+		Scan(&rec.Title, &rec.Text, &rec.Notes, &rec.EndNotes, &rec.Sentences)
+	if err != nil {
+		return shelf.ChapterRecord{}, fmt.Errorf("chapter: %w", s.mapErr(notFound(err, "chapter %d of story %d", n, sid)))
+	}
+	return rec, nil
+}
+
+// ViewChapter calls fn with chapter n (a copy: PostgreSQL's text arrives
+// over the wire anyway).
+func (s *Store) ViewChapter(ctx context.Context, guild, id string, n int, fn func(shelf.ChapterRecord) error) error {
+	rec, err := s.Chapter(ctx, guild, id, n)
+	if err != nil {
+		return err
+	}
+	return fn(rec)
+}
+
+// ListStories returns one page of stories matching q and how many match.
+func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery) ([]shelf.StoryRecord, int, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", err)
+	}
+	var rating string
+	if strings.TrimSpace(q.Rating) != "" {
+		r, ok := fic.ParseRating(q.Rating)
+		if !ok {
+			return nil, 0, fmt.Errorf("list stories: rating %q: %w", shelf.Truncate(q.Rating, 40), shelf.ErrInvalid)
+		}
+		rating = string(r)
+	}
+	order := "s.added_at DESC, s.id DESC"
+	switch q.Sort {
+	case "", shelf.SortNewest:
+	case shelf.SortKudos:
+		order = "s.kudos DESC, " + order
+	case shelf.SortTitle:
+		order = "s.title_fold, " + order
+	case shelf.SortWords:
+		order = "s.words DESC, " + order
+	default:
+		return nil, 0, fmt.Errorf("list stories: sort %q: %w", shelf.Truncate(string(q.Sort), 40), shelf.ErrInvalid)
+	}
+	if q.Limit <= 0 {
+		q.Limit = 10
+	}
+	q.Limit = min(q.Limit, 100)
+	q.Offset = max(q.Offset, 0)
+	fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
+	var (
+		page  []shelf.StoryRecord
+		total int
+	)
+	err = s.read(ctx, "list stories", func(tx pgx.Tx) error {
+		page, total = nil, 0
+		const where = `s.guild = $1 AND ($2 = '' OR s.rating = $2)
+			AND ($3 = '' OR EXISTS (SELECT 1 FROM unnest(s.fandoms_fold) f WHERE strpos(f, $3) > 0))
+			AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(s.tags_fold) t WHERE strpos(t, $4) > 0))`
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM stories s WHERE `+where, gid, rating, fandom, tag).Scan(&total); err != nil {
+			return err
+		}
+		if q.Offset >= total {
+			return nil
+		}
+		rows, err := tx.Query(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE `+where+` ORDER BY `+order+
+			` LIMIT $5 OFFSET $6`, gid, rating, fandom, tag, q.Limit, q.Offset)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			rec, err := scanStory(rows)
+			if err != nil {
+				return err
+			}
+			page = append(page, rec)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return page, total, nil
+}
+
+// SearchStories answers autocomplete from story_words: each typed word is a
+// range scan of the (guild, word) index, and only the candidate stories are
+// ranked, in SQL, exactly as the BoltDB engine ranks them.
+func (s *Store) SearchStories(ctx context.Context, guild, query string, limit int) ([]shelf.StoryRef, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return nil, fmt.Errorf("search stories: %w", err)
+	}
+	if limit <= 0 || limit > shelf.MaxSearchResults {
+		limit = shelf.MaxSearchResults
+	}
+	toks := shelf.Tokens(query)
+	if len(toks) > shelf.MaxQueryWords {
+		toks = toks[:shelf.MaxQueryWords]
+	}
+	if s.closed.Load() {
+		return nil, fmt.Errorf("search stories: %w", shelf.ErrClosed)
+	}
+	var rows pgx.Rows
+	if len(toks) == 0 {
+		rows, err = s.pool.Query(ctx, `SELECT id, title, authors FROM stories WHERE guild = $1
+			ORDER BY kudos DESC, added_at DESC, id DESC LIMIT $2`, gid, limit)
+	} else {
+		uppers := make([]string, len(toks))
+		for i, t := range toks {
+			uppers[i] = t + "\U0010FFFF"
+		}
+		rows, err = s.pool.Query(ctx, `
+WITH t AS (SELECT tok, up, ord FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(tok, up, ord)),
+p AS (
+	SELECT w.story, t.ord,
+		bool_or(w.word = t.tok) AS ex,
+		bool_or(w.flags & 1 <> 0) AS it,
+		bool_or(t.ord = 1 AND w.flags & 4 <> 0) AS ts
+	FROM t JOIN story_words w ON w.guild = $1 AND w.word >= t.tok AND w.word < t.up
+	GROUP BY w.story, t.ord),
+m AS (
+	SELECT story, count(*) AS n, bool_or(ts) AS ts,
+		count(*) FILTER (WHERE ex) AS ex, count(*) FILTER (WHERE it) AS it
+	FROM p GROUP BY story),
+cut AS (
+	SELECT n, ts, ex, it FROM m ORDER BY n DESC, ts DESC, ex DESC, it DESC OFFSET $4 - 1 LIMIT 1),
+r AS (
+	SELECT s.id, m.n, m.ts, m.ex, m.it, s.kudos, s.added_at FROM m CROSS JOIN LATERAL (
+		-- OFFSET 0 keeps this a lookup per candidate: the planner cannot
+		-- estimate m and would otherwise hash the whole guild.
+		SELECT id, kudos, added_at FROM stories WHERE guild = $1 AND id = m.story OFFSET 0) s
+	WHERE NOT EXISTS (SELECT 1 FROM cut) OR (m.n, m.ts, m.ex, m.it) >= (SELECT n, ts, ex, it FROM cut)
+	ORDER BY m.n DESC, m.ts DESC, m.ex DESC, m.it DESC, s.kudos DESC, s.added_at DESC, s.id DESC
+	LIMIT $4)
+SELECT s.id, s.title, s.authors FROM r JOIN stories s ON s.guild = $1 AND s.id = r.id
+ORDER BY r.n DESC, r.ts DESC, r.ex DESC, r.it DESC, r.kudos DESC, r.added_at DESC, r.id DESC
+`, gid, toks, uppers, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search stories: %w", s.mapErr(err))
+	}
+	out, err := scanRefs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("search stories: %w", s.mapErr(err))
+	}
+	return out, nil
+}
+
+func scanRefs(rows pgx.Rows) ([]shelf.StoryRef, error) {
+	defer rows.Close()
+	out := []shelf.StoryRef{}
+	for rows.Next() {
+		var (
+			id      int64
+			r       shelf.StoryRef
+			authors []string
+		)
+		if err := rows.Scan(&id, &r.Title, &authors); err != nil {
+			return nil, err
+		}
+		r.ID = fmtID(id)
+		if len(authors) > 0 {
+			r.Authors = authors
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ResolveStory finds the story a member meant: an ID, else an exact folded
+// title, else a unique prefix (both answered by the title index), else a
+// *shelf.ResolveError with the closest titles (a scan of the guild's
+// titles, only then).
+func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.StoryRecord, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", err)
+	}
+	var rec shelf.StoryRecord
+	err = s.read(ctx, "resolve story", func(tx pgx.Tx) error {
+		var err error
+		rec, err = resolve(ctx, tx, gid, input)
+		return err
+	})
+	if err != nil {
+		return shelf.StoryRecord{}, err
+	}
+	return rec, nil
+}
+
+func resolve(ctx context.Context, tx pgx.Tx, gid int64, input string) (shelf.StoryRecord, error) {
+	in := strings.TrimSpace(input)
+	if sid, err := shelf.ParseID("story", in); err == nil {
+		rec, err := loadStory(ctx, tx, gid, int64(sid))
+		if err == nil || !errors.Is(err, shelf.ErrNotFound) {
+			return rec, err
+		}
+	}
+	folded := shelf.FoldString(in)
+	if folded == "" {
+		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input}
+	}
+	pick := func(sql string, args ...any) ([]shelf.StoryRef, error) {
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		return scanRefs(rows)
+	}
+	exact, err := pick(`SELECT id, title, authors FROM stories WHERE guild = $1 AND title_fold = $2
+		ORDER BY id LIMIT 5`, gid, folded)
+	if err != nil {
+		return shelf.StoryRecord{}, err
+	}
+	refs := exact
+	if len(refs) == 0 {
+		refs, err = pick(`SELECT id, title, authors FROM stories WHERE guild = $1 AND title_fold > $2
+			AND title_fold < $3 AND starts_with(title_fold, $2)
+			ORDER BY octet_length(title_fold), id LIMIT 5`, gid, folded, folded+"\U0010FFFF")
+		if err != nil {
+			return shelf.StoryRecord{}, err
+		}
+	}
+	switch {
+	case len(refs) == 1:
+		sid, _ := shelf.ParseID("story", refs[0].ID)
+		return loadStory(ctx, tx, gid, int64(sid))
+	case len(refs) > 1:
+		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Ambiguous: true, Suggestions: refs}
+	}
+	closest, err := closestTitles(ctx, tx, gid, folded)
+	if err != nil {
+		return shelf.StoryRecord{}, err
+	}
+	return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Suggestions: closest}
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// closestTitles returns the five titles closest to folded by
+// shelf.TitleDistance, ties by lower ID. Titles containing it score 0, so
+// when five do, the database answers alone; otherwise every title of the
+// guild is scored (only IDs and folded titles cross the wire).
+func closestTitles(ctx context.Context, tx pgx.Tx, gid int64, folded string) ([]shelf.StoryRef, error) {
+	var ids []int64
+	rows, err := tx.Query(ctx, `SELECT id FROM stories WHERE guild = $1 AND strpos(title_fold, $2) > 0 ORDER BY id LIMIT 5`, gid, folded)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) < 5 {
+		type scored struct {
+			id    int64
+			score int
+		}
+		var ss []scored
+		rows, err := tx.Query(ctx, `SELECT id, title_fold FROM stories WHERE guild = $1`, gid)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var x scored
+			var fold string
+			if err := rows.Scan(&x.id, &fold); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			x.score = shelf.TitleDistance(folded, fold)
+			ss = append(ss, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(ss, func(a, b scored) int {
+			if a.score != b.score {
+				return a.score - b.score
+			}
+			return cmpInt(a.id, b.id)
+		})
+		ids = ids[:0]
+		for _, x := range ss[:min(5, len(ss))] {
+			ids = append(ids, x.id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err = tx.Query(ctx, `SELECT s.id, s.title, s.authors FROM unnest($2::int8[]) WITH ORDINALITY AS x(id, ord)
+		JOIN stories s ON s.guild = $1 AND s.id = x.id ORDER BY x.ord`, gid, ids)
+	if err != nil {
+		return nil, err
+	}
+	return scanRefs(rows)
+}

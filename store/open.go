@@ -6,12 +6,12 @@ package store
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
 	"ficshelf/shelf"
 	"ficshelf/store/bolt"
+	"ficshelf/store/postgres"
 )
 
 // DefaultLockTimeout is how long Open waits for another process to release
@@ -23,11 +23,10 @@ type Options struct {
 	// LockTimeout bounds the wait for a BoltDB file held by another
 	// process; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
+	// MaxConns bounds a PostgreSQL store's connection pool; 0 means the
+	// URL's pool_max_conns, else postgres.DefaultMaxConns.
+	MaxConns int32
 }
-
-// ErrNoPostgres is returned for a PostgreSQL URL by a build that has no
-// PostgreSQL engine wired in yet.
-var ErrNoPostgres = errors.New("PostgreSQL is not available in this build of Ficshelf")
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
 // BoltDB file.
@@ -44,9 +43,11 @@ func Open(ctx context.Context, dsn string, opts Options) (shelf.Store, error) {
 		return nil, err
 	}
 	if IsPostgres(dsn) {
-		// MERGE: the lead dispatches to store/postgres here, e.g.
-		//	return postgres.Open(ctx, dsn, postgres.Options{…})
-		return nil, ErrNoPostgres
+		s, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: opts.MaxConns})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	s, err := bolt.Open(dsn, bolt.Options{LockTimeout: opts.LockTimeout})
 	if err != nil {

@@ -43,13 +43,19 @@ import (
 
 // Options tune Open.
 type Options struct {
-	// MaxConns bounds the pool; 0 means pgxpool's default (4 or the
-	// number of CPUs, whichever is more).
+	// MaxConns bounds the pool; 0 means the URL's pool_max_conns, else
+	// DefaultMaxConns.
 	MaxConns int32
 	// ConnectTimeout bounds Open's first connection and every later
 	// connection attempt; 0 means 8 s, so that Open fails well within 10 s.
 	ConnectTimeout time.Duration
 }
+
+// DefaultMaxConns is the pool size when neither Options nor the URL
+// (pool_max_conns) sets one: enough for the interactions a process has in
+// flight at once (each holds a connection for one short transaction)
+// without crowding a server that several processes share.
+const DefaultMaxConns = 16
 
 // Store is a shelf.Store on a PostgreSQL database.
 type Store struct {
@@ -114,8 +120,11 @@ func connect(ctx context.Context, dbURL string, opts Options) (*Store, string, e
 		// plans) was a third of its cost.
 		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	}
-	if opts.MaxConns > 0 {
+	switch {
+	case opts.MaxConns > 0:
 		cfg.MaxConns = opts.MaxConns
+	case !strings.Contains(dbURL, "pool_max_conns"):
+		cfg.MaxConns = DefaultMaxConns
 	}
 	desc := describe(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -377,6 +377,9 @@ func cloneStory(s *Story) *Story {
 	c.Authors, c.Fandoms, c.Warnings = cp(s.Authors), cp(s.Fandoms), cp(s.Warnings)
 	c.Categories, c.Relationships, c.Characters = cp(s.Categories), cp(s.Relationships), cp(s.Characters)
 	c.Tags, c.Series = cp(s.Tags), cp(s.Series)
+	if s.SeriesRefs != nil {
+		c.SeriesRefs = append([]SeriesRef(nil), s.SeriesRefs...)
+	}
 	if s.Chapters != nil {
 		c.Chapters = append([]Chapter(nil), s.Chapters...)
 	}

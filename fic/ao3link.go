@@ -438,7 +438,7 @@ func refusal(p *ao3Page, gone, restricted, hidden *ImportError) error {
 			return restricted
 		}
 		if p.status == http.StatusOK && len(p.body) > 0 {
-			if low := strings.ToLower(string(p.body)); strings.Contains(low, "only available to registered users") {
+			if low := strings.ToLower(string(p.body)); strings.Contains(low, "registered users") {
 				return restricted
 			}
 		}
@@ -569,7 +569,7 @@ func parseWorkDoc(doc *html.Node) (*Story, error) {
 			return nil, importErr(ErrAO3Unavailable, msgAO3Adult, errAdultQuestion)
 		case mysteryPage(doc):
 			return nil, importErr(ErrWorkUnrevealed, msgAO3Unrevealed, nil)
-		case strings.Contains(low, "only available to registered users") || strings.Contains(low, "log in") && strings.Contains(low, "restricted"):
+		case strings.Contains(low, "registered users") || strings.Contains(low, "log in") && strings.Contains(low, "restricted"):
 			return nil, importErr(ErrWorkRestricted, msgAO3Restrict, nil)
 		case loginForm && !strings.Contains(low, "stats:"):
 			return nil, importErr(ErrWorkHidden, msgAO3Hidden, errors.New("a login page"))

@@ -99,8 +99,11 @@ func (c *AO3Client) Series(ctx context.Context, id int64) (*Series, error) {
 			}
 			seen[wid] = true
 			added++
-			if w.Part == 0 {
-				w.Part = len(out.Works) + 1
+			if w.Part == 0 { // a Mystery Work's blurb names no part: the one after the last
+				w.Part = 1
+				if n := len(out.Works); n > 0 {
+					w.Part = out.Works[n-1].Part + 1
+				}
 			}
 			w.Work.AO3URL = c.WorkURL(wid)
 			addSeries(w.Work, SeriesRef{ID: id, Title: out.Title, Part: w.Part})

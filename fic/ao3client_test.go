@@ -95,7 +95,7 @@ func TestFakeAO3AdultQuestionAnswered(t *testing.T) {
 	c := newClient(t, srv)
 	_, err := c.Work(context.Background(), w.ID)
 	var ie *fic.ImportError
-	if !errors.As(err, &ie) || !strings.Contains(ie.Message, "adult content") {
+	if !errors.As(err, &ie) || !strings.Contains(ie.Message, "adult content") || !errors.Is(err, fic.ErrAdultQuestion) || !errors.Is(err, fic.ErrAO3Unavailable) {
 		t.Fatalf("err %v", err)
 	}
 	if n := srv.Count(fmt.Sprintf("/works/%d", w.ID)); n != 1+2 { // ours above, then the client's two
@@ -149,6 +149,9 @@ func TestFakeAO3RefusedWorks(t *testing.T) {
 			if fic.WorkGone(err) != tt.gone {
 				t.Errorf("WorkGone = %v", !tt.gone)
 			}
+			if note := fic.SubscriberNote(err, "Secret"); !strings.HasPrefix(note, "“Secret”") {
+				t.Errorf("note %q", note)
+			}
 			if n := srv.Count("/users/login"); n != 0 {
 				t.Errorf("the login page was fetched %d times; where AO3 sends us already says why", n)
 			}
@@ -198,18 +201,36 @@ func TestFakeAO3WorkChangesBetweenChecks(t *testing.T) {
 	}
 	srv.AddChapter(w.ID, 2500)
 	srv.SetRating(w.ID, "Mature")
-	c.Forget(w.ID)
-	after, err := c.Work(ctx, w.ID)
+	n := len(srv.Requests())
+	up, err := c.CheckWork(ctx, before) // the cache still holds the old page: CheckWork goes to AO3
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := fic.CompareWork(before, after)
+	if len(srv.Requests()) == n || up.WorkID != w.ID || up.Fetched.ChapterCount() != "4/4" {
+		t.Fatalf("CheckWork %+v after %d requests", up, len(srv.Requests())-n)
+	}
+	ch := up.Changes
 	if ch.NewChapters() != 1 || !ch.Completed || ch.NewWords != 11500 || !ch.UpdatedChanged ||
 		!ch.NewUpdated.Equal(time.Date(2024, 9, 10, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("%+v", ch)
 	}
 	if got := ch.Summary(); got != "1 new chapter (4/4), now complete, rating now Mature" {
 		t.Errorf("summary %q", got)
+	}
+}
+
+func TestSubscriberNoteOnlyForStates(t *testing.T) {
+	srv := ao3test.New(t)
+	srv.Throttle(10, "0")
+	c := newClient(t, srv)
+	c.MaxRetries = 1
+	w := srv.AddWork(ao3test.Work{})
+	_, err := c.Work(context.Background(), w.ID)
+	if !errors.Is(err, fic.ErrAO3Busy) || fic.WorkGone(err) || fic.SubscriberNote(err, "x") != "" {
+		t.Errorf("a busy AO3 is not a gone work: %v", err)
+	}
+	if _, err := c.CheckWork(context.Background(), &fic.Story{Title: "no link"}); !errors.Is(err, fic.ErrNotAO3Link) {
+		t.Errorf("CheckWork without a work: %v", err)
 	}
 }
 

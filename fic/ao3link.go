@@ -68,8 +68,10 @@ const (
 	msgAO3Adult      = "AO3 kept asking whether I'm willing to see that work's adult content, so I couldn't read its details; please try again later."
 )
 
-// errAdultQuestion marks a page that is AO3's adult-content question.
-var errAdultQuestion = errors.New("adult-content question page")
+// ErrAdultQuestion is the cause (inside an ErrAO3Unavailable
+// *ImportError) when AO3 still asked its adult-content question after the
+// client answered yes: a passing failure, to try again later.
+var ErrAdultQuestion = errors.New("AO3 asked the adult-content question again")
 
 // WorkGone reports whether err says AO3 no longer shows the work to
 // visitors for good: deleted, restricted to logged-in users, or hidden by an
@@ -77,6 +79,25 @@ var errAdultQuestion = errors.New("adult-content question page")
 // longer checked. An unrevealed work is not gone: it is revealed later.
 func WorkGone(err error) bool {
 	return errors.Is(err, ErrWorkDeleted) || errors.Is(err, ErrWorkRestricted) || errors.Is(err, ErrWorkHidden)
+}
+
+// SubscriberNote is the one-time note for the subscribers of a followed
+// work that AO3 stopped showing, or "" when err is not one of those states
+// (a passing failure says nothing to subscribers). title is used as given:
+// escape it for where it is shown.
+func SubscriberNote(err error, title string) string {
+	q := "“" + title + "”"
+	switch {
+	case errors.Is(err, ErrWorkDeleted):
+		return q + " is no longer on AO3 (it was deleted), so I've stopped checking it for new chapters."
+	case errors.Is(err, ErrWorkRestricted):
+		return q + " is now only visible to logged-in AO3 users, so I can't check it for new chapters any more."
+	case errors.Is(err, ErrWorkHidden):
+		return q + " has been hidden on AO3 (by AO3's administrators, or made a draft again), so I've stopped checking it for new chapters."
+	case errors.Is(err, ErrWorkUnrevealed):
+		return q + " is now a Mystery Work in a collection that hasn't revealed its works yet; I'll tell you about new chapters once AO3 reveals it."
+	}
+	return ""
 }
 
 // DefaultUserAgent names the bot to AO3.
@@ -264,6 +285,22 @@ func (c *AO3Client) ParseSeriesLink(s string) (int64, bool) {
 // SeriesURL is the series' address on the configured AO3.
 func (c *AO3Client) SeriesURL(id int64) string {
 	return c.base.String() + "/series/" + strconv.FormatInt(id, 10)
+}
+
+// CheckWork fetches the work stored.AO3ID fresh from AO3 (never from the
+// cache; one request, or two for a work of several chapters, which AO3
+// redirects to its first chapter) and compares it with stored, the copy
+// the library kept from the last look. Errors are Work's.
+func (c *AO3Client) CheckWork(ctx context.Context, stored *Story) (WorkUpdate, error) {
+	if stored == nil || stored.AO3ID <= 0 {
+		return WorkUpdate{}, importErr(ErrNotAO3Link, msgNotAO3Link, errors.New("story has no AO3 work"))
+	}
+	c.Forget(stored.AO3ID)
+	st, err := c.Work(ctx, stored.AO3ID)
+	if err != nil {
+		return WorkUpdate{WorkID: stored.AO3ID}, err
+	}
+	return WorkUpdate{WorkID: stored.AO3ID, Fetched: st, Changes: CompareWork(stored, st)}, nil
 }
 
 // Forget drops work id from the cache, so the next Work fetches it again
@@ -477,7 +514,7 @@ func (c *AO3Client) fetch(ctx context.Context, id int64) (*Story, error) {
 			// "Yes, Continue" link, once, if it stays on AO3.
 			next, err := p.url.Parse(yes)
 			if err != nil || !strings.EqualFold(next.Host, p.url.Host) {
-				return nil, importErr(ErrAO3Unavailable, msgAO3Adult, errAdultQuestion)
+				return nil, importErr(ErrAO3Unavailable, msgAO3Adult, ErrAdultQuestion)
 			}
 			target = next.String()
 			continue
@@ -566,7 +603,7 @@ func parseWorkDoc(doc *html.Node) (*Story, error) {
 		}) != nil
 		switch {
 		case adultContinue(doc) != "":
-			return nil, importErr(ErrAO3Unavailable, msgAO3Adult, errAdultQuestion)
+			return nil, importErr(ErrAO3Unavailable, msgAO3Adult, ErrAdultQuestion)
 		case mysteryPage(doc):
 			return nil, importErr(ErrWorkUnrevealed, msgAO3Unrevealed, nil)
 		case strings.Contains(low, "registered users") || strings.Contains(low, "log in") && strings.Contains(low, "restricted"):

@@ -181,7 +181,9 @@ func (s *Server) Throttle(n int, retryAfter string) {
 // missing fields get defaults: title "Untitled Work", author "someone",
 // rating "General Audiences", warning "No Archive Warnings Apply", fandom
 // "Original Work", language English, 1 chapter posted, 1,000 words,
-// published and updated 2024-01-01.
+// published and updated 2024-01-01. Expected 0 is a work in progress of
+// unknown length ("1/?"): like every work whose expected chapters are not
+// 1, AO3 answers /works/N with a redirect to its first chapter.
 func (s *Server) AddWork(w Work) Work {
 	s.mu.Lock()
 	defer s.mu.Unlock()

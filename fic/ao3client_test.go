@@ -370,20 +370,32 @@ func TestFakeAO3SeriesGapsAndBounds(t *testing.T) {
 	if _, err := c.Series(context.Background(), 999999); !errors.Is(err, fic.ErrSeriesNotFound) {
 		t.Errorf("unknown series: %v", err)
 	}
+	if _, err := c.Series(context.Background(), 0); !errors.Is(err, fic.ErrNotAO3SeriesLink) {
+		t.Errorf("series 0: %v", err)
+	}
+	srv.SetSeriesHidden(sid, true)
+	var ie *fic.ImportError
+	if _, err := c.Series(context.Background(), sid); !errors.Is(err, fic.ErrSeriesHidden) || !errors.As(err, &ie) || !strings.Contains(ie.Message, "series") {
+		t.Errorf("hidden series: %v", err)
+	}
+	locked := srv.AddWork(ao3test.Work{State: ao3test.Restricted})
+	if _, err := c.Series(context.Background(), srv.AddSeries("Locked", locked.ID)); !errors.Is(err, fic.ErrSeriesRestricted) {
+		t.Errorf("restricted series: %v", err)
+	}
 }
 
 // A series of one page has no pagination: one request.
 func TestFakeAO3SeriesOnePage(t *testing.T) {
 	srv := ao3test.New(t)
-	a := srv.AddWork(ao3test.Work{Title: "Alpha", Rating: "Mature"})
-	b := srv.AddWork(ao3test.Work{Title: "Beta"})
+	a := srv.AddWork(ao3test.Work{Title: "Alpha", Rating: "Mature", Expected: 1})
+	b := srv.AddWork(ao3test.Work{Title: "Beta", Expected: 1})
 	sid := srv.AddSeries("Two", a.ID, b.ID)
 	other := srv.AddSeries("Also", b.ID)
 	s, err := newClient(t, srv).Series(context.Background(), sid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Works) != 2 || s.Works[1].Work.Title != "Beta" || srv.Count(fmt.Sprintf("/series/%d", sid)) != 1 {
+	if len(s.Works) != 2 || s.Works[1].Work.Title != "Beta" || !s.Complete || srv.Count(fmt.Sprintf("/series/%d", sid)) != 1 {
 		t.Fatalf("%+v", s)
 	}
 	want := []fic.SeriesRef{{ID: sid, Title: "Two", Part: 2}, {ID: other, Title: "Also", Part: 1}}

@@ -235,13 +235,8 @@ func readSeriesMeta(dl *html.Node, sp *SeriesPage) {
 					sp.Summary = inlineText(c)
 				}
 			case "stats":
-				var in string
-				for _, n := range findAll(c, func(n *html.Node) bool { return n.DataAtom == atom.Dt || n.DataAtom == atom.Dd }) {
-					if n.DataAtom == atom.Dt {
-						in = normLabel(inlineText(n))
-					} else if in == "complete" {
-						sp.Complete = strings.EqualFold(inlineText(n), "yes")
-					}
+				if inner := findFirst(c, func(n *html.Node) bool { return n.DataAtom == atom.Dl }); inner != nil && inner != c {
+					readSeriesMeta(inner, sp)
 				}
 			case "complete":
 				sp.Complete = strings.EqualFold(inlineText(c), "yes")

@@ -87,6 +87,7 @@ type series struct {
 	Authors []string
 	Summary string
 	Works   []int64 // in series order: part K is Works[K-1]
+	Hidden  bool
 }
 
 // Request is one request the server received.
@@ -300,6 +301,18 @@ func (s *Server) SetSeriesSummary(id int64, summary string) {
 	}
 }
 
+// SetSeriesHidden hides a series as an administrator would: visitors are
+// sent to the login page (access denied). A series whose works are all
+// restricted is restricted itself: visitors are sent to the login page
+// with restricted=true.
+func (s *Server) SetSeriesHidden(id int64, hidden bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sr := s.series[id]; sr != nil {
+		sr.Hidden = hidden
+	}
+}
+
 // Requests returns every request received, in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -504,6 +517,22 @@ func (s *Server) serveSeries(w http.ResponseWriter, r *http.Request, id int64) {
 	if !ok {
 		s.mu.Unlock()
 		notFound(w)
+		return
+	}
+	restricted := len(sr.Works) > 0
+	for _, wid := range sr.Works {
+		if wk := s.works[wid]; wk == nil || wk.State != Restricted {
+			restricted = false
+		}
+	}
+	if sr.Hidden || restricted {
+		s.mu.Unlock()
+		back := url.QueryEscape(r.URL.RequestURI())
+		if sr.Hidden {
+			http.Redirect(w, r, "/users/login?return_to="+back, http.StatusFound)
+		} else {
+			http.Redirect(w, r, "/users/login?restricted=true&return_to="+back, http.StatusFound)
+		}
 		return
 	}
 	type item struct {

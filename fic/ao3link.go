@@ -239,15 +239,15 @@ func NewAO3Client(baseURL string, httpClient *http.Client, userAgent string) (*A
 	// hidden), and the login page itself says nothing more.
 	hc := *httpClient
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		host := strings.TrimSuffix(strings.ToLower(req.URL.Hostname()), ".")
+		if !strings.EqualFold(req.URL.Host, u.Host) && !ao3Hosts[host] {
+			return fmt.Errorf("redirect to %s, not AO3", req.URL.Host)
+		}
 		if isLoginPath(req.URL.Path) {
 			return http.ErrUseLastResponse
 		}
 		if len(via) >= 3 {
 			return errors.New("too many redirects")
-		}
-		host := strings.TrimSuffix(strings.ToLower(req.URL.Hostname()), ".")
-		if !strings.EqualFold(req.URL.Host, u.Host) && !ao3Hosts[host] {
-			return fmt.Errorf("redirect to %s, not AO3", req.URL.Host)
 		}
 		return c.gate(req.Context())
 	}

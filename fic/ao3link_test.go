@@ -289,3 +289,19 @@ func TestAO3ClientCacheBounded(t *testing.T) {
 		t.Errorf("cache size %d", len(c.cache))
 	}
 }
+
+// A redirect to a login page off AO3 is a redirect off AO3, not AO3 saying
+// the work is restricted.
+func TestAO3ClientLoginRedirectOffAO3(t *testing.T) {
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<html><body><p>This work is only available to registered users of the Archive.</p></body></html>`))
+	}))
+	defer elsewhere.Close()
+	_, c := newFakeAO3(t, func(w http.ResponseWriter, r *http.Request, n int64) {
+		http.Redirect(w, r, elsewhere.URL+"/users/login?restricted=true", http.StatusFound)
+	})
+	_, err := c.Work(context.Background(), 5)
+	if !errors.Is(err, ErrAO3Unavailable) || errors.Is(err, ErrWorkRestricted) {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -403,3 +403,36 @@ func TestFakeAO3SeriesOnePage(t *testing.T) {
 		t.Errorf("refs %+v", s.Works[1].Work.SeriesRefs)
 	}
 }
+
+// With a SpacedGate, requests to AO3 are never closer than the gap, even
+// from concurrent look-ups and AO3's redirects.
+func TestSpacedGateSpacesRequests(t *testing.T) {
+	srv := ao3test.New(t)
+	c := newClient(t, srv)
+	const gap = 60 * time.Millisecond
+	c.Gate = fic.SpacedGate(gap)
+	var ids []int64
+	for i := 0; i < 3; i++ {
+		ids = append(ids, srv.AddWork(ao3test.Work{Posted: 2}).ID) // each: a redirect, then the chapter
+	}
+	done := make(chan error, len(ids))
+	for _, id := range ids {
+		go func() { _, err := c.Work(context.Background(), id); done <- err }()
+	}
+	for range ids {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(srv.Requests()); n != 6 {
+		t.Fatalf("%d requests", n)
+	}
+	if g := srv.MinGap(); g < gap/2 { // arrival, not departure: allow for scheduling
+		t.Errorf("requests %s apart, gap %s", g, gap)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := fic.SpacedGate(time.Hour)(ctx); err == nil {
+		t.Error("a cancelled context went through")
+	}
+}

@@ -191,6 +191,10 @@ type AO3Client struct {
 	// processes); an error from it ends the look-up as ErrAO3Unavailable
 	// (or the context's error).
 	Gate func(ctx context.Context) error
+	// OnBusy, when set, is told each time AO3 answers 429 or 503, with
+	// how long it asked to wait, so that the whole deployment holds its
+	// requests (e.g. Spacing.Hold), not only this look-up's retry.
+	OnBusy func(retryAfter time.Duration)
 
 	now func() time.Time
 
@@ -423,6 +427,9 @@ func (c *AO3Client) get(ctx context.Context, target string) (*ao3Page, error) {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 			wait := retryAfter(resp.Header.Get("Retry-After"), c.now())
+			if c.OnBusy != nil {
+				c.OnBusy(wait)
+			}
 			if attempt >= c.MaxRetries {
 				return nil, importErr(ErrAO3Busy, msgAO3Busy, fmt.Errorf("HTTP %d after %d retries", resp.StatusCode, attempt))
 			}

@@ -320,8 +320,10 @@ func (c *AO3Client) Forget(id int64) {
 // language, series, summary and stats (published, updated, words, chapters
 // posted/expected, kudos, hits). Chapters is always empty. The Story
 // returned is the caller's own copy. Errors are *ImportError wrapping
-// ErrAO3NotFound, ErrAO3Restricted, ErrAO3Busy or ErrAO3Unavailable (or the
-// context's error when ctx ends while waiting for another caller).
+// ErrWorkDeleted, ErrWorkRestricted, ErrWorkHidden, ErrWorkUnrevealed,
+// ErrAO3Busy or ErrAO3Unavailable (or the context's error when ctx ends
+// while waiting for another caller). Results are cached for TTL; use
+// CheckWork or Forget for a fresh look.
 func (c *AO3Client) Work(ctx context.Context, id int64) (*Story, error) {
 	if id <= 0 {
 		return nil, importErr(ErrNotAO3Link, msgNotAO3Link, nil)

@@ -72,7 +72,10 @@
 //     lists (Commands, WaitCommands), callbacks, webhooks (@original and
 //     follow-ups), channel messages (nonce + enforce_nonce dedup for 5
 //     minutes), GET/DELETE channels, threads (from a message, without one,
-//     forum posts), guild channels and members. Unknown routes: 404 JSON.
+//     forum posts), guild channels and members, direct messages
+//     (POST users/@me/channels opens a type 1 channel; SetDMsClosed makes
+//     sends answer 403 code 50007, as does a user sharing no server with
+//     the bot; DMChannel, DMs, WaitDM, DMRefusals). Unknown routes: 404 JSON.
 //     Every answer carries parseable rate-limit headers.
 //   - Gateway: HELLO, IDENTIFY (bad token: close 4004), READY, GUILD_CREATE,
 //     heartbeat ACKs, RESUME with replay, RESUMED. Controls: Reconnect (op 7),

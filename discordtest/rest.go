@@ -84,6 +84,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 		h = func() { writeJSON(w, 200, s.gatewayBot()) }
 	case n == 2 && at(0, "users") && at(1, "@me") && m == http.MethodGet:
 		h = func() { writeJSON(w, 200, s.BotUser) }
+	case n == 3 && at(0, "users") && at(1, "@me") && at(2, "channels") && m == http.MethodPost:
+		h = func() { s.dmCreate(w, r, path) }
 	case (n == 2 && at(0, "applications") && at(1, "@me") || n == 3 && at(0, "oauth2") && at(1, "applications") && at(2, "@me")) && m == http.MethodGet:
 		h = func() {
 			writeJSON(w, 200, map[string]any{"id": s.AppID, "name": s.BotUser.Username, "bot": s.BotUser, "flags": 0, "description": ""})
@@ -406,6 +408,11 @@ func (s *Server) channelMessages(w http.ResponseWriter, r *http.Request, path, c
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.dmRefusedLocked(ch) {
+			s.dmRefused[ch.Recipients[0].ID]++
+			writeError(w, http.StatusForbidden, 50007, "Cannot send messages to this user")
+			return
+		}
 		nonce := nonceString(p.Nonce)
 		key := chID + "|" + nonce
 		if nonce != "" && p.EnforceNonce {

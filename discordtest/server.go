@@ -69,6 +69,9 @@ type Server struct {
 	requests    []Request
 	endpoint    string // Interactions Endpoint URL; "" = the gateway
 	keys        httpKeys
+	dms         map[string]string // user ID → DM channel ID
+	dmClosed    map[string]bool   // users whose DMs are closed
+	dmRefused   map[string]int    // 50007 answers per user
 
 	gw gateway
 }
@@ -136,6 +139,9 @@ func New(t testing.TB, opts ...Option) *Server {
 		interTok:    map[string]*interactionState{},
 		attach:      map[string]*attachment{},
 		keys:        newHTTPKeys(),
+		dms:         map[string]string{},
+		dmClosed:    map[string]bool{},
+		dmRefused:   map[string]int{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -319,7 +319,7 @@ func readMetaField(label string, dd *html.Node, st *Story) {
 	case "language":
 		st.Language = inlineText(dd)
 	case "series":
-		st.Series = appendUnique(st.Series, seriesValues(dd)...)
+		addSeries(st, seriesValues(dd)...)
 	case "stats":
 		if inner := findFirst(dd, func(n *html.Node) bool { return n.DataAtom == atom.Dl }); inner != nil && inner != dd {
 			readMetaList(inner, st)
@@ -351,12 +351,20 @@ func ddValues(dd *html.Node) []string {
 	return out
 }
 
-var seriesPartRe = regexp.MustCompile(`(?i)part\s+(\d+)\s+of\s*$`)
+var (
+	seriesPartRe = regexp.MustCompile(`(?i)part\s+(\d+)\s+of\s*$`)
+	seriesHrefRe = regexp.MustCompile(`/series/(\d{1,18})/?(?:[?#].*)?$`)
+	workHrefRe   = regexp.MustCompile(`/works/\d+`)
+	seriesTextRe = regexp.MustCompile(`(?i)^(?:part\s+)?(\d+)\s+of\s+(.+)$`)
+)
 
-// seriesValues reads "Part 2 of <a>Series</a>, Part 1 of <a>Other</a>" as
-// ["Part 2 of Series", "Part 1 of Other"].
-func seriesValues(dd *html.Node) []string {
-	var out []string
+// seriesValues reads a Series field: a download's "Part 2 of <a>Series</a>,
+// Part 1 of <a>Other</a>" or a work page's "<a class=previous>← Previous
+// Work</a> Part 2 of <a>Series</a> <a class=next>Next Work →</a>" per
+// series. The neighbour-work links are not series. Each series' ID comes
+// from its link (/series/N) when it has one.
+func seriesValues(dd *html.Node) []SeriesRef {
+	var out []SeriesRef
 	var prefix strings.Builder
 	var rec func(n *html.Node)
 	rec = func(n *html.Node) {
@@ -365,14 +373,23 @@ func seriesValues(dd *html.Node) []string {
 			case c.Type == html.TextNode:
 				prefix.WriteString(c.Data)
 			case isElem(c, atom.A):
+				href := attr(c, "href")
+				if hasClass(c, "previous") || hasClass(c, "next") || workHrefRe.MatchString(href) {
+					prefix.Reset()
+					continue
+				}
 				name := inlineText(c)
 				if name == "" {
 					continue
 				}
+				ref := SeriesRef{Title: name}
 				if m := seriesPartRe.FindStringSubmatch(cleanSpace(prefix.String())); m != nil {
-					name = "Part " + m[1] + " of " + name
+					ref.Part, _ = strconv.Atoi(m[1])
 				}
-				out = append(out, name)
+				if m := seriesHrefRe.FindStringSubmatch(href); m != nil {
+					ref.ID, _ = strconv.ParseInt(m[1], 10, 64)
+				}
+				out = append(out, ref)
 				prefix.Reset()
 			case c.Type == html.ElementNode:
 				rec(c)
@@ -381,11 +398,44 @@ func seriesValues(dd *html.Node) []string {
 	}
 	rec(dd)
 	if len(out) == 0 {
-		if t := inlineText(dd); t != "" {
-			out = append(out, t)
+		for _, t := range strings.Split(inlineText(dd), ", Part ") {
+			if t = strings.TrimSpace(t); t == "" {
+				continue
+			}
+			if m := seriesTextRe.FindStringSubmatch(t); m != nil {
+				part, _ := strconv.Atoi(m[1])
+				out = append(out, SeriesRef{Title: m[2], Part: part})
+			} else {
+				out = append(out, SeriesRef{Title: t})
+			}
 		}
 	}
 	return out
+}
+
+// addSeries records series membership both as labels and as refs, once per
+// series.
+func addSeries(st *Story, refs ...SeriesRef) {
+outer:
+	for _, r := range refs {
+		r.Title = cleanSpace(r.Title)
+		if r.Title == "" {
+			continue
+		}
+		for i, have := range st.SeriesRefs {
+			if (r.ID != 0 && have.ID == r.ID) || (r.ID == 0 || have.ID == 0) && have.Title == r.Title {
+				if have.ID == 0 {
+					st.SeriesRefs[i].ID = r.ID
+				}
+				if have.Part == 0 {
+					st.SeriesRefs[i].Part = r.Part
+				}
+				continue outer
+			}
+		}
+		st.SeriesRefs = append(st.SeriesRefs, r)
+		st.Series = appendUnique(st.Series, r.SeriesLabel())
+	}
 }
 
 var statRe = regexp.MustCompile(`(?i)\b(published|updated|completed|words|chapters|kudos|hits|comments|bookmarks)\s*:\s*([0-9][0-9,./?-]*|\?)`)

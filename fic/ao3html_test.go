@@ -52,6 +52,9 @@ func checkSampleWork(t *testing.T, st *Story) {
 	if !reflect.DeepEqual(st.Series, []string{"Part 2 of The Salt Years"}) {
 		t.Errorf("series %q", st.Series)
 	}
+	if !reflect.DeepEqual(st.SeriesRefs, []SeriesRef{{ID: 77, Title: "The Salt Years", Part: 2}}) {
+		t.Errorf("series refs %+v", st.SeriesRefs)
+	}
 	if st.Words != 1234 || st.ChaptersPosted != 3 || st.ChaptersExpected != 0 || st.ChapterCount() != "3/?" {
 		t.Errorf("stats words=%d chapters=%s", st.Words, st.ChapterCount())
 	}
@@ -131,6 +134,9 @@ func TestAO3PrefaceLabels(t *testing.T) {
 		{"Freeform:", tagLinks("Fluff"), func(s *Story) any { return s.Tags }, []string{"Fluff"}},
 		{"Language:", "Español", func(s *Story) any { return s.Language }, "Español"},
 		{"Series:", `Part 1 of <a href="/series/1">One, Two</a>, Part 3 of <a href="/series/2">Other</a>`, func(s *Story) any { return s.Series }, []string{"Part 1 of One, Two", "Part 3 of Other"}},
+		{"Series:", `Part 1 of <a href="/series/1">One, Two</a>, Part 3 of <a href="https://archiveofourown.org/series/2">Other</a>`, func(s *Story) any { return s.SeriesRefs }, []SeriesRef{{1, "One, Two", 1}, {2, "Other", 3}}},
+		{"Series:", `Part 4 of Unlinked, Part 1 of Also`, func(s *Story) any { return s.SeriesRefs }, []SeriesRef{{0, "Unlinked", 4}, {0, "Also", 1}}},
+		{"Series:", `Part 4 of Unlinked, Part 1 of Also`, func(s *Story) any { return s.Series }, []string{"Part 4 of Unlinked", "Part 1 of Also"}},
 		{"Stats:", "Published: 2019-02-03 Completed: 2019-03-04 Words: 98,765 Chapters: 12/12", func(s *Story) any {
 			return []any{s.Words, s.ChaptersPosted, s.ChaptersExpected, s.Updated.Format("2006-01-02")}
 		}, []any{98765, 12, 12, "2019-03-04"}},

@@ -66,7 +66,7 @@ const workPage = `<!DOCTYPE html><html><head><title>Paper Boats - quillfeather -
 <dt class="character tags">Character:</dt><dd class="character tags"><ul class="commas"><li><a class="tag" href="/tags/c">Pim</a></li></ul></dd>
 <dt class="freeform tags">Additional Tags:</dt><dd class="freeform tags"><ul class="commas"><li><a class="tag" href="/tags/f">Boats</a></li><li><a class="tag" href="/tags/g">Rain</a></li></ul></dd>
 <dt class="language" lang="en">Language:</dt><dd class="language" lang="en">English</dd>
-<dt class="series">Series:</dt><dd class="series"><span class="series"><span class="position">Part 3 of <a href="/series/555">Folded Things</a></span></span></dd>
+<dt class="series">Series:</dt><dd class="series"><span class="series"><a class="previous" href="/works/700">&#8592; Previous Work</a><span class="divider"> </span><span class="position">Part 3 of <a href="/series/555">Folded Things</a></span><span class="divider"> </span><a class="next" href="/works/800">Next Work &#8594;</a></span></dd>
 <dt class="stats">Stats:</dt><dd class="stats"><dl class="stats">
 <dt class="published">Published:</dt><dd class="published">2023-04-05</dd>
 <dt class="status">Updated:</dt><dd class="status">2024-06-07</dd>
@@ -94,7 +94,7 @@ func TestParseWorkPage(t *testing.T) {
 		Title: "Paper Boats", Authors: []string{"quillfeather"}, Fandoms: []string{"Original Work"},
 		Rating: RatingTeen, Warnings: []string{WarningViolence, WarningUnderage}, Categories: []string{"Gen"},
 		Relationships: []string{"Pim & Tolla", "Pim/River"}, Characters: []string{"Pim"}, Tags: []string{"Boats", "Rain"},
-		Language: "English", Series: []string{"Part 3 of Folded Things"}, Summary: "Pim folds boats.\n\nThe river keeps them.",
+		Language: "English", Series: []string{"Part 3 of Folded Things"}, SeriesRefs: []SeriesRef{{ID: 555, Title: "Folded Things", Part: 3}}, Summary: "Pim folds boats.\n\nThe river keeps them.",
 		ChaptersPosted: 4, ChaptersExpected: 0, Words: 12345, Kudos: 1024, Hits: 9876,
 		Published: time.Date(2023, 4, 5, 0, 0, 0, 0, time.UTC), Updated: time.Date(2024, 6, 7, 0, 0, 0, 0, time.UTC),
 	}
@@ -287,5 +287,21 @@ func TestAO3ClientCacheBounded(t *testing.T) {
 	}
 	if len(c.cache) > 3 {
 		t.Errorf("cache size %d", len(c.cache))
+	}
+}
+
+// A redirect to a login page off AO3 is a redirect off AO3, not AO3 saying
+// the work is restricted.
+func TestAO3ClientLoginRedirectOffAO3(t *testing.T) {
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<html><body><p>This work is only available to registered users of the Archive.</p></body></html>`))
+	}))
+	defer elsewhere.Close()
+	_, c := newFakeAO3(t, func(w http.ResponseWriter, r *http.Request, n int64) {
+		http.Redirect(w, r, elsewhere.URL+"/users/login?restricted=true", http.StatusFound)
+	})
+	_, err := c.Work(context.Background(), 5)
+	if !errors.Is(err, ErrAO3Unavailable) || errors.Is(err, ErrWorkRestricted) {
+		t.Fatalf("err %v", err)
 	}
 }

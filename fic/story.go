@@ -129,21 +129,24 @@ type Chapter struct {
 // Story is a work in a server's library. Metadata fields use AO3's words.
 // Chapters may be empty for a story known only by link (metadata, no text).
 type Story struct {
-	Title         string    `json:"title"`
-	Authors       []string  `json:"authors,omitempty"`
-	Fandoms       []string  `json:"fandoms,omitempty"`
-	Rating        Rating    `json:"rating"`
-	Warnings      []string  `json:"warnings,omitempty"`
-	Categories    []string  `json:"categories,omitempty"`
-	Relationships []string  `json:"relationships,omitempty"`
-	Characters    []string  `json:"characters,omitempty"`
-	Tags          []string  `json:"tags,omitempty"` // additional tags
-	Language      string    `json:"language,omitempty"`
-	Series        []string  `json:"series,omitempty"`
-	Summary       string    `json:"summary,omitempty"`
-	Notes         string    `json:"notes,omitempty"`
-	EndNotes      string    `json:"end_notes,omitempty"`
-	Chapters      []Chapter `json:"chapters,omitempty"`
+	Title         string   `json:"title"`
+	Authors       []string `json:"authors,omitempty"`
+	Fandoms       []string `json:"fandoms,omitempty"`
+	Rating        Rating   `json:"rating"`
+	Warnings      []string `json:"warnings,omitempty"`
+	Categories    []string `json:"categories,omitempty"`
+	Relationships []string `json:"relationships,omitempty"`
+	Characters    []string `json:"characters,omitempty"`
+	Tags          []string `json:"tags,omitempty"` // additional tags
+	Language      string   `json:"language,omitempty"`
+	Series        []string `json:"series,omitempty"` // as shown: "Part 2 of Folded Things"
+	// SeriesRefs is the same membership with AO3's series IDs when known
+	// (from a work page, a download's links or a series import).
+	SeriesRefs []SeriesRef `json:"series_refs,omitempty"`
+	Summary    string      `json:"summary,omitempty"`
+	Notes      string      `json:"notes,omitempty"`
+	EndNotes   string      `json:"end_notes,omitempty"`
+	Chapters   []Chapter   `json:"chapters,omitempty"`
 
 	// ChaptersPosted and ChaptersExpected are AO3's "Chapters: 3/?" stat.
 	// ChaptersExpected is 0 when unknown ("?"): a work in progress.
@@ -159,6 +162,22 @@ type Story struct {
 
 	AO3ID  int64  `json:"ao3_id,omitempty"` // AO3 work ID, 0 when unknown
 	AO3URL string `json:"ao3_url,omitempty"`
+}
+
+// SeriesRef is a story's place in an AO3 series: part Part of series ID.
+// ID is 0 when the series' link is unknown; Part is 0 when unknown.
+type SeriesRef struct {
+	ID    int64  `json:"id,omitempty"`
+	Title string `json:"title"`
+	Part  int    `json:"part,omitempty"`
+}
+
+// SeriesLabel is how a card shows it: "Part 3 of Folded Things".
+func (r SeriesRef) SeriesLabel() string {
+	if r.Part > 0 {
+		return "Part " + itoa(r.Part) + " of " + r.Title
+	}
+	return r.Title
 }
 
 // Complete reports whether every expected chapter is posted.

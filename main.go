@@ -1,7 +1,8 @@
 // Command ficshelf is a Discord bot for fanfiction communities.
 //
 //	ficshelf               run the bot until SIGINT/SIGTERM
-//	ficshelf backup FILE   write a consistent copy of the database, also while the bot runs
+//	ficshelf backup FILE   write a consistent copy of the database as a BoltDB file, also while the bot runs
+//	ficshelf copy FROM TO  copy every server's data from one store to an empty one (a file or a PostgreSQL URL each)
 //	ficshelf commands      print the command definitions as JSON
 //
 // Configuration comes from the environment and a .env file in the working
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,7 +43,9 @@ func main() {
 
 const usage = `usage:
   ficshelf               run the bot
-  ficshelf backup FILE   write a consistent copy of the database to FILE
+  ficshelf backup FILE   write a consistent copy of the database to FILE (a BoltDB file)
+  ficshelf copy FROM TO  copy every server's data from one store to an empty one;
+                         FROM and TO are each a BoltDB file path or a postgres:// URL
   ficshelf commands      print the command definitions as JSON`
 
 // run is the whole program: args are the arguments after the program name,
@@ -66,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return enc.Encode(commands.New(commands.Deps{}).Definitions())
 	case args[0] == "backup" && len(args) == 2:
 		return backup(ctx, config.DBPath(lookup), args[1], stdout)
+	case args[0] == "copy" && len(args) == 3:
+		return copyStores(ctx, args[1], args[2], stdout)
 	case args[0] == "-h" || args[0] == "--help" || args[0] == "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -92,13 +98,11 @@ func envLookup(path string, getenv func(string) string) (func(string) string, er
 // bot is running it holds the database, so it is asked over the backup
 // socket; otherwise the database is opened and copied directly.
 func backup(ctx context.Context, dbPath, dest string, stdout io.Writer) error {
-	if store.IsPostgres(dbPath) {
-		// MERGE: a PostgreSQL store is backed up into a BoltDB file from
-		// one snapshot (shelf.Copier), by store/postgres.
-		return &config.Error{Key: "FICSHELF_DB", Reason: "backup of a PostgreSQL database is not available in this build"}
-	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
+	if store.IsPostgres(dbPath) {
+		return backupPostgres(ctx, dbPath, dest, stdout)
+	}
 	n, err := hotbackup.Fetch(ctx, hotbackup.SocketPath(dbPath), dest)
 	if errors.Is(err, hotbackup.ErrNoServer) {
 		if _, statErr := os.Stat(dbPath); statErr != nil {
@@ -125,4 +129,90 @@ func backup(ctx context.Context, dbPath, dest string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %d bytes to %s\n", n, dest)
 	return nil
+}
+
+// backupPostgres writes the PostgreSQL database at dbURL, as one snapshot,
+// into a new BoltDB file at dest (written beside it, then renamed, so dest
+// is never a half-written file). The bot may keep running.
+func backupPostgres(ctx context.Context, dbURL, dest string, stdout io.Writer) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists; name a new file", dest)
+	}
+	src, err := store.Open(ctx, dbURL, store.Options{})
+	if err != nil {
+		return &config.Error{Key: "FICSHELF_DB", Reason: err.Error()}
+	}
+	defer src.Close()
+	tmp := dest + ".partial"
+	os.Remove(tmp)
+	dst, err := store.Open(ctx, tmp, store.Options{})
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	rep, err := store.Copy(ctx, src, dst)
+	if cerr := dst.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dest)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s\n", dest, summary(rep))
+	return nil
+}
+
+// copyStores is "ficshelf copy FROM TO": every server's data from one store
+// into an empty one, checked by counts at the end. Stop the bots on FROM
+// first when it is a BoltDB file (it is locked while one runs).
+func copyStores(ctx context.Context, from, to string, stdout io.Writer) error {
+	src, err := store.Open(ctx, from, store.Options{LockTimeout: 2 * time.Second})
+	if errors.Is(err, shelf.ErrLocked) {
+		return fmt.Errorf("copy: %s is in use by a running Ficshelf; stop it first", from)
+	}
+	if err != nil {
+		return fmt.Errorf("copy: open FROM: %w", err)
+	}
+	defer src.Close()
+	if !store.IsPostgres(to) {
+		if _, err := os.Stat(to); err == nil {
+			// An existing file is opened and must be empty; say which.
+			fmt.Fprintf(stdout, "copying into the existing file %s (it must hold no data)\n", to)
+		}
+	}
+	dst, err := store.Open(ctx, to, store.Options{LockTimeout: 2 * time.Second})
+	if errors.Is(err, shelf.ErrLocked) {
+		return fmt.Errorf("copy: %s is in use by a running Ficshelf; stop it first", to)
+	}
+	if err != nil {
+		return fmt.Errorf("copy: open TO: %w", err)
+	}
+	rep, err := store.Copy(ctx, src, dst)
+	if cerr := dst.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("copy: close TO: %w", cerr)
+	}
+	if errors.Is(err, shelf.ErrNotEmpty) {
+		return fmt.Errorf("copy: TO already holds data; copy only into an empty database (%w)", shelf.ErrNotEmpty)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "copied %s; both stores hold the same counts\n", summary(rep))
+	return nil
+}
+
+// summary says what a copy moved, e.g. "2 servers: 120 stories, 430
+// chapters, …".
+func summary(rep store.CopyReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d servers:", rep.Guilds())
+	for i, k := range shelf.CountKinds {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d %s", rep.Total(k), strings.ReplaceAll(k, "_", " "))
+	}
+	return b.String()
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +17,11 @@ import (
 
 	"ficshelf/config"
 	"ficshelf/discordtest"
+	"ficshelf/shelf"
 	"ficshelf/store"
 	"ficshelf/store/bolt"
+	"ficshelf/store/postgres/pgtest"
+	"ficshelf/storetest"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -188,5 +193,89 @@ func TestUsage(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if err := run(context.Background(), []string{"frobnicate"}, env(nil), &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "usage") {
 		t.Errorf("unknown subcommand: %v", err)
+	}
+}
+
+// ficshelf copy moves a database from BoltDB to PostgreSQL and back with
+// nothing lost or changed, refuses a destination that holds data, and
+// ficshelf backup on PostgreSQL writes a BoltDB file of the same data.
+func TestCopyAndBackupThroughPostgres(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ctx := context.Background()
+	from := filepath.Join(dir, "from.db")
+	src, err := store.Open(ctx, from, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Fill(t, src)
+	src.Close()
+	pgURL := pgtest.URL(t)
+
+	var out bytes.Buffer
+	if err := run(ctx, []string{"copy", from, pgURL}, env(nil), &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("copy to postgres: %v", err)
+	}
+	if !strings.Contains(out.String(), "2 servers: 3 stories, 4 chapters, 4 kudos") {
+		t.Errorf("copy said %q", out.String())
+	}
+	back := filepath.Join(dir, "back.db")
+	if err := run(ctx, []string{"copy", pgURL, back}, env(nil), &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatalf("copy back: %v", err)
+	}
+	if err := run(ctx, []string{"copy", from, pgURL}, env(nil), &bytes.Buffer{}, &bytes.Buffer{}); !errors.Is(err, shelf.ErrNotEmpty) {
+		t.Errorf("copy into a database with data: %v", err)
+	}
+	backup := filepath.Join(dir, "backup.db")
+	if err := run(ctx, []string{"backup", backup}, env(map[string]string{"FICSHELF_DB": pgURL}), &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatalf("backup of postgres: %v", err)
+	}
+	if err := run(ctx, []string{"backup", backup}, env(map[string]string{"FICSHELF_DB": pgURL}), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Error("backup over an existing file succeeded")
+	}
+	a := storetest.OpenPath(t, from)
+	for _, p := range []string{back, backup} {
+		storetest.SameData(t, a, storetest.OpenPath(t, p))
+	}
+	pg := pgtest.OpenURL(t, pgURL)
+	storetest.SameData(t, a, pg)
+}
+
+// A PostgreSQL that does not answer stops the bot within 10 s with one
+// line naming FICSHELF_DB, and the password is never printed.
+func TestUnreachablePostgresNamesTheKey(t *testing.T) {
+	t.Chdir(t.TempDir())
+	// A listener that accepts and never answers: the slowest failure.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	for _, dsn := range []string{
+		"postgres://ficshelf:hunter2@" + l.Addr().String() + "/fics",
+		"postgresql://ficshelf:hunter2@127.0.0.1:1/fics",
+	} {
+		var stderr bytes.Buffer
+		start := time.Now()
+		err := run(context.Background(), nil, env(map[string]string{"DISCORD_TOKEN": "x", "FICSHELF_DB": dsn}), &bytes.Buffer{}, &stderr)
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s: gave up after %v", dsn, d)
+		}
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Key != "FICSHELF_DB" {
+			t.Errorf("%s: %v, want a configuration error naming FICSHELF_DB", dsn, err)
+		}
+		if strings.Contains(fmt.Sprint(err)+stderr.String(), "hunter2") {
+			t.Errorf("the password was shown: %v\n%s", err, stderr.String())
+		}
 	}
 }

@@ -70,6 +70,8 @@ func FuzzParse(f *testing.F) {
 	f.Add("m.json", []byte(`{"format":"ficshelf-member-data/1","reading_list":[{"title":"T"}]}`))
 	f.Add("c.csv", []byte("title,link,status\nT,https://archiveofourown.org/works/4,done\n"))
 	f.Add("t.txt", []byte("see archiveofourown.org/works/5/chapters/6 and https://archiveofourown.org/series/7"))
+	f.Add("p.mhtml", []byte(mhtml(f, worksPage(false, blurb{id: 8, title: "T"}), "quoted-printable")))
+	f.Add("p.mhtml", []byte("MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\nPGxpPg==\r\n--b--"))
 	f.Add("x", []byte("\xff\xfel\x00i\x00n\x00k\x00"))
 	f.Add("x", []byte{})
 	f.Fuzz(func(t *testing.T, name string, data []byte) {

@@ -192,7 +192,8 @@ func notAccepted(what string) error {
 }
 
 // Parse reads a reading list from a file a member uploaded. The format is
-// found from the content; name (the file's name) only breaks ties. AO3
+// found from the content; name (the file's name) only breaks ties. A page
+// saved as a single file (MHTML) is read as the page inside it. AO3
 // links are those of archiveofourown.org (as fic.ParseAO3Link reads them)
 // and of extraHosts (the configured AO3 base URL's host).
 //
@@ -218,6 +219,12 @@ func Parse(name string, data []byte, extraHosts ...string) (Result, error) {
 	switch {
 	case strings.HasPrefix(trimmed, "{"):
 		res, err = ParseFicshelf([]byte(trimmed))
+	case looksMHTML(text):
+		page, ok := mhtmlPage(text)
+		if !ok {
+			return Result{}, notAccepted("I couldn't find the page inside that saved web page (MHTML) file.")
+		}
+		res, err = ParseAO3Page(page, extraHosts...)
 	case looksHTML(trimmed):
 		res, err = ParseAO3Page([]byte(text), extraHosts...)
 	default:

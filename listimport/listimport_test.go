@@ -1,9 +1,11 @@
 package listimport
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime/quotedprintable"
 	"reflect"
 	"strings"
 	"testing"
@@ -411,5 +413,60 @@ func TestDescribe(t *testing.T) {
 		if d := f.Describe(); d == string(f) || !strings.HasPrefix(d, "a") {
 			t.Errorf("%q: %q", f, d)
 		}
+	}
+}
+
+// mhtml wraps page as Chrome's "single file" save does: a multipart/related
+// MIME message whose first part is the page, quoted-printable or base64.
+func mhtml(t testing.TB, page, encoding string) string {
+	t.Helper()
+	var body strings.Builder
+	switch encoding {
+	case "quoted-printable":
+		w := quotedprintable.NewWriter(&body)
+		w.Write([]byte(page))
+		w.Close()
+	case "base64":
+		enc := base64.StdEncoding.EncodeToString([]byte(page))
+		for len(enc) > 76 {
+			body.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		body.WriteString(enc)
+	}
+	return "From: <Saved by Blink>\r\n" +
+		"Snapshot-Content-Location: https://archiveofourown.org/users/reader/bookmarks\r\n" +
+		"Subject: reader | Bookmarks | Archive of Our Own\r\n" +
+		"MIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/related;\r\n\ttype=\"text/html\";\r\n\tboundary=\"----MultipartBoundary--abc----\"\r\n\r\n\r\n" +
+		"------MultipartBoundary--abc----\r\n" +
+		"Content-Type: text/css\r\nContent-Location: https://archiveofourown.org/site.css\r\n\r\nbody{}\r\n" +
+		"------MultipartBoundary--abc----\r\n" +
+		"Content-Type: text/html\r\nContent-ID: <frame-1@mhtml.blink>\r\nContent-Transfer-Encoding: " + encoding + "\r\n" +
+		"Content-Location: https://archiveofourown.org/users/reader/bookmarks\r\n\r\n" +
+		body.String() + "\r\n" +
+		"------MultipartBoundary--abc------\r\n"
+}
+
+func TestMHTML(t *testing.T) {
+	p := bookmarksPage(
+		blurb{id: 101, title: "Über = Long Title That Wraps Past Seventy-Six Characters In Quoted Printable", authors: []string{"wren"}},
+		blurb{id: 102, title: "Two", authors: []string{"moth"}, kind: "series"},
+	)
+	for _, enc := range []string{"quoted-printable", "base64"} {
+		res := mustParse(t, "Bookmarks.mhtml", mhtml(t, p, enc))
+		if res.Format != FormatAO3Bookmarks || !reflect.DeepEqual(ids(res.Works), []int64{101}) {
+			t.Fatalf("%s: %q %v", enc, res.Format, ids(res.Works))
+		}
+		if res.Works[0].Title != "Über = Long Title That Wraps Past Seventy-Six Characters In Quoted Printable" {
+			t.Errorf("%s: title %q", enc, res.Works[0].Title)
+		}
+		if skipped(res)[ReasonSeries] != 1 {
+			t.Errorf("%s: skipped %v", enc, res.Skipped)
+		}
+	}
+	broken := "MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: image/png\r\n\r\n...\r\n--x--\r\n"
+	if _, err := Parse("a.mhtml", []byte(broken)); !errors.Is(err, ErrNotList) {
+		t.Errorf("page without HTML: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package listimport
 
 import (
 	"bytes"
+	"io"
 	"net/url"
 	"strings"
 
@@ -38,7 +39,11 @@ var ao3Origin = &url.URL{Scheme: "https", Host: "archiveofourown.org"}
 // An HTML page without blurbs is read for its links to AO3 works
 // (FormatLinks), except a single work's page, which is refused.
 func ParseAO3Page(data []byte, extraHosts ...string) (Result, error) {
-	doc, err := html.Parse(bytes.NewReader(data))
+	return parseAO3Page(bytes.NewReader(data), extraHosts)
+}
+
+func parseAO3Page(r io.Reader, extraHosts []string) (Result, error) {
+	doc, err := html.Parse(r)
 	if err != nil {
 		return Result{}, notAccepted("That HTML page is nested too deeply for me to read.")
 	}

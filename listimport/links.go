@@ -5,9 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"ficshelf/fic"
 	"ficshelf/shelf"
@@ -18,7 +18,10 @@ import (
 // links in it. name only breaks a tie: a ".txt" file without a header
 // naming its columns is read as text, whatever its commas.
 func ParseLinks(name string, data []byte, extraHosts ...string) (Result, error) {
-	text := decode(data)
+	return parseLinks(name, decode(data), extraHosts)
+}
+
+func parseLinks(name, text string, extraHosts []string) (Result, error) {
 	txt := strings.HasSuffix(strings.ToLower(name), ".txt")
 	if res, ok := parseCSV(text, txt, extraHosts); ok {
 		return res, nil
@@ -292,20 +295,59 @@ func readChapter(s string) (int, bool) {
 	return n, true
 }
 
-// urlRe finds link-like tokens in text: anything with a scheme, or an
-// AO3 address written without one.
-var urlRe = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"'()\[\]{}|\\^` + "`" + `]+|\b(?:www\.)?(?:archiveofourown|ao3)\.org/[^\s<>"'()\[\]{}|\\^` + "`" + `]+`)
+// linkTokens calls fn with each link-like token of text, in order: a
+// run of characters between spaces and the marks that surround links in
+// prose, Markdown and HTML, from its http(s):// scheme (or from an AO3
+// host written without one), trailing punctuation left out.
+func linkTokens(text string, fn func(string)) {
+	sep := func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("<>\"'()[]{}|\\^`", r)
+	}
+	for len(text) > 0 {
+		i := strings.IndexFunc(text, func(r rune) bool { return !sep(r) })
+		if i < 0 {
+			return
+		}
+		text = text[i:]
+		j := strings.IndexFunc(text, sep)
+		if j < 0 {
+			j = len(text)
+		}
+		tok := text[:j]
+		text = text[j:]
+		if !strings.Contains(tok, "/") {
+			continue
+		}
+		low := strings.ToLower(tok)
+		k := strings.Index(low, "http://")
+		if h := strings.Index(low, "https://"); h >= 0 && (k < 0 || h < k) {
+			k = h
+		}
+		if k < 0 {
+			for _, host := range []string{"www.archiveofourown.org/", "archiveofourown.org/", "www.ao3.org/", "ao3.org/"} {
+				if k = strings.Index(low, host); k >= 0 {
+					break
+				}
+			}
+		}
+		if k < 0 {
+			continue
+		}
+		if tok = strings.TrimRight(tok[k:], ".,;:!?*_~"); tok != "" {
+			fn(tok)
+		}
+	}
+}
 
 // parseText reads every AO3 work link in text, in order. Links to AO3
 // series and to other sites are counted as skipped; text without links is
 // ignored.
 func parseText(text string, extraHosts []string) Result {
 	c := newCollector(FormatLinks)
-	for _, loc := range urlRe.FindAllStringIndex(text, -1) {
-		raw := strings.TrimRight(text[loc[0]:loc[1]], ".,;:!?*_~")
+	linkTokens(text, func(raw string) {
 		if id, ok := fic.ParseAO3Link(raw, extraHosts...); ok {
 			c.add(Work{AO3ID: id, Status: shelf.StatusToRead})
-			continue
+			return
 		}
 		u, err := url.Parse(raw)
 		if err != nil || !strings.Contains(raw, "://") {
@@ -315,9 +357,9 @@ func parseText(text string, extraHosts []string) Result {
 			if strings.HasPrefix(u.EscapedPath(), "/series/") {
 				c.skip(ReasonSeries, raw)
 			}
-			continue // other AO3 pages (tags, users) are not works
+			return // other AO3 pages (tags, users) are not works
 		}
 		c.skip(ReasonOtherSite, raw)
-	}
+	})
 	return c.res
 }

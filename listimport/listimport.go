@@ -226,9 +226,9 @@ func Parse(name string, data []byte, extraHosts ...string) (Result, error) {
 		}
 		res, err = ParseAO3Page(page, extraHosts...)
 	case looksHTML(trimmed):
-		res, err = ParseAO3Page([]byte(text), extraHosts...)
+		res, err = parseAO3Page(strings.NewReader(text), extraHosts)
 	default:
-		res, err = ParseLinks(name, []byte(text), extraHosts...)
+		res, err = parseLinks(name, text, extraHosts)
 	}
 	if err != nil {
 		return Result{}, err

@@ -71,13 +71,13 @@ func pageKind(doc *html.Node, blurbs []*html.Node) Format {
 	case hasClass(first, "bookmark"):
 		return FormatAO3Bookmarks
 	case hasClass(first, "reading"):
-		heading := ""
-		if h := findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.H2 && hasClass(n, "heading") }); h != nil {
-			heading = text(h)
-		} else if t := findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
-			heading = text(t)
-		}
-		if strings.Contains(strings.ToLower(heading), "marked for later") {
+		// The page's own heading says which list it is, after the
+		// dashboard's heading with the user's name; the list's tab is
+		// also marked as the current one.
+		if findFirst(doc, func(n *html.Node) bool {
+			return (n.DataAtom == atom.H2 && hasClass(n, "heading") || n.DataAtom == atom.Span && hasClass(n, "current")) &&
+				strings.EqualFold(text(n), "Marked for Later")
+		}) != nil {
 			return FormatAO3MarkedLater
 		}
 		return FormatAO3History

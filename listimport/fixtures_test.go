@@ -152,11 +152,15 @@ func readingsPage(later bool, bs ...blurb) string {
 </li>`, b.id, class, b.header(), viewed))
 	}
 	heading, title := "History", "reader | History"
+	nav := `<li><span class="current">History</span></li><li><a href="/users/reader/readings?show=to-read">Marked for Later</a></li>`
 	if later {
 		heading, title = "Marked for Later", "reader | Marked for Later"
+		nav = `<li><a href="/users/reader/readings">History</a></li><li><span class="current">Marked for Later</span></li>`
 	}
-	return page(title, `<h2 class="heading">`+heading+`</h2>
-<ul class="navigation actions" role="navigation"><li><a href="/users/reader/readings">History</a></li><li><span class="current">Marked for Later</span></li></ul>
+	// The dashboard's header comes first, with its own h2.heading.
+	return page(title, `<div class="primary header module"><h2 class="heading">reader</h2><p class="icon"><img alt="" src="/images/skins/iconsets/default/icon_user.png"></p></div>
+<h2 class="heading">`+heading+`</h2>
+<ul class="navigation actions" role="navigation">`+nav+`<li><a href="/users/reader/readings/clear">Clear Entire History</a></li></ul>
 <h3 class="landmark heading">List of items</h3>
 <ol class="reading work index group">`+strings.Join(items, "\n")+`</ol>`)
 }

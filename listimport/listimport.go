@@ -391,6 +391,8 @@ func cutUTF8(s string, n int) string {
 
 // statusWords maps the ways other tools and people write a reading status
 // (lower case, spaces and underscores as hyphens) to Ficshelf's statuses.
+// "Complete" is left out on purpose: in lists made from AO3 it says the
+// work is complete, not that the member read it.
 var statusWords = map[string]shelf.Status{
 	"to-read": shelf.StatusToRead, "toread": shelf.StatusToRead, "tbr": shelf.StatusToRead,
 	"want-to-read": shelf.StatusToRead, "plan-to-read": shelf.StatusToRead, "planned": shelf.StatusToRead,
@@ -398,7 +400,7 @@ var statusWords = map[string]shelf.Status{
 	"reading": shelf.StatusReading, "currently-reading": shelf.StatusReading, "in-progress": shelf.StatusReading,
 	"started":  shelf.StatusReading,
 	"finished": shelf.StatusFinished, "read": shelf.StatusFinished, "done": shelf.StatusFinished,
-	"complete": shelf.StatusFinished, "completed": shelf.StatusFinished,
+	"finished-reading": shelf.StatusFinished,
 	"on-hold": shelf.StatusOnHold, "onhold": shelf.StatusOnHold, "paused": shelf.StatusOnHold, "hold": shelf.StatusOnHold,
 	"dropped": shelf.StatusDropped, "dnf": shelf.StatusDropped, "did-not-finish": shelf.StatusDropped,
 	"abandoned": shelf.StatusDropped,

@@ -390,11 +390,16 @@ func TestNoteCut(t *testing.T) {
 func TestReadStatus(t *testing.T) {
 	for in, want := range map[string]shelf.Status{
 		"": shelf.StatusToRead, "TO READ": shelf.StatusToRead, "to_read": shelf.StatusToRead, "Marked for later": shelf.StatusToRead,
-		"Reading": shelf.StatusReading, "read": shelf.StatusFinished, "Completed": shelf.StatusFinished,
+		"Reading": shelf.StatusReading, "read": shelf.StatusFinished, "Finished reading": shelf.StatusFinished,
 		"on hold": shelf.StatusOnHold, "DNF": shelf.StatusDropped, " dropped ": shelf.StatusDropped,
 	} {
 		if got, ok := readStatus(in); !ok || got != want {
 			t.Errorf("readStatus(%q) = %q, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{"maybe", "Complete", "Work in Progress"} {
+		if got, ok := readStatus(in); ok || got != shelf.StatusToRead {
+			t.Errorf("%q: %q %v", in, got, ok)
 		}
 	}
 	if got, ok := readStatus("maybe"); ok || got != shelf.StatusToRead {
@@ -468,5 +473,22 @@ func TestMHTML(t *testing.T) {
 	broken := "MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: image/png\r\n\r\n...\r\n--x--\r\n"
 	if _, err := Parse("a.mhtml", []byte(broken)); !errors.Is(err, ErrNotList) {
 		t.Errorf("page without HTML: %v", err)
+	}
+}
+
+// An ao3downloader "links with metadata" CSV: the link last, list cells
+// written as Python lists, the work's own chapter count and completion
+// (which are not the member's progress or status).
+func TestAO3DownloaderCSV(t *testing.T) {
+	csv := "title,author,summary,fandoms,warnings,characters,relationships,tags,words,rating,chapters,categories,complete,link\n" +
+		"Tidewater,\"wren, moth\",\"<p>They sail, and sail.</p>\",\"['Sea', 'Boats']\",['No Archive Warnings Apply'],[],['Wren/Moth'],['Fluff'],\"12,000\",General Audiences,2/5,['F/M'],False,https://archiveofourown.org/works/111\n" +
+		"Dry Land,kit,,['Roads'],[],[],[],[],900,Teen And Up Audiences,1/1,['Gen'],True,https://archiveofourown.org/works/112\n"
+	res := mustParse(t, "links_12072026103000.csv", csv)
+	want := []Work{
+		{AO3ID: 111, Title: "Tidewater", Authors: []string{"wren", "moth"}, Fandoms: []string{"Sea", "Boats"}, Status: shelf.StatusToRead},
+		{AO3ID: 112, Title: "Dry Land", Authors: []string{"kit"}, Fandoms: []string{"Roads"}, Status: shelf.StatusToRead},
+	}
+	if res.Format != FormatCSV || !reflect.DeepEqual(res.Works, want) || len(res.Skipped)+len(res.Adjusted) != 0 {
+		t.Errorf("%q\n got %+v\nwant %+v\n%v %v", res.Format, res.Works, want, res.Skipped, res.Adjusted)
 	}
 }

@@ -401,7 +401,7 @@ var statusWords = map[string]shelf.Status{
 	"started":  shelf.StatusReading,
 	"finished": shelf.StatusFinished, "read": shelf.StatusFinished, "done": shelf.StatusFinished,
 	"finished-reading": shelf.StatusFinished,
-	"on-hold": shelf.StatusOnHold, "onhold": shelf.StatusOnHold, "paused": shelf.StatusOnHold, "hold": shelf.StatusOnHold,
+	"on-hold":          shelf.StatusOnHold, "onhold": shelf.StatusOnHold, "paused": shelf.StatusOnHold, "hold": shelf.StatusOnHold,
 	"dropped": shelf.StatusDropped, "dnf": shelf.StatusDropped, "did-not-finish": shelf.StatusDropped,
 	"abandoned": shelf.StatusDropped,
 }

@@ -393,18 +393,21 @@ func cutUTF8(s string, n int) string {
 // (lower case, spaces and underscores as hyphens) to Ficshelf's statuses.
 // "Complete" is left out on purpose: in lists made from AO3 it says the
 // work is complete, not that the member read it.
-var statusWords = map[string]shelf.Status{
-	"to-read": shelf.StatusToRead, "toread": shelf.StatusToRead, "tbr": shelf.StatusToRead,
-	"want-to-read": shelf.StatusToRead, "plan-to-read": shelf.StatusToRead, "planned": shelf.StatusToRead,
-	"marked-for-later": shelf.StatusToRead, "later": shelf.StatusToRead, "unread": shelf.StatusToRead,
-	"reading": shelf.StatusReading, "currently-reading": shelf.StatusReading, "in-progress": shelf.StatusReading,
-	"started":  shelf.StatusReading,
-	"finished": shelf.StatusFinished, "read": shelf.StatusFinished, "done": shelf.StatusFinished,
-	"finished-reading": shelf.StatusFinished,
-	"on-hold":          shelf.StatusOnHold, "onhold": shelf.StatusOnHold, "paused": shelf.StatusOnHold, "hold": shelf.StatusOnHold,
-	"dropped": shelf.StatusDropped, "dnf": shelf.StatusDropped, "did-not-finish": shelf.StatusDropped,
-	"abandoned": shelf.StatusDropped,
-}
+var statusWords = func() map[string]shelf.Status {
+	m := map[string]shelf.Status{}
+	for st, words := range map[shelf.Status][]string{
+		shelf.StatusToRead:   {"to-read", "toread", "tbr", "want-to-read", "plan-to-read", "planned", "marked-for-later", "later", "unread"},
+		shelf.StatusReading:  {"reading", "currently-reading", "in-progress", "started"},
+		shelf.StatusFinished: {"finished", "finished-reading", "read", "done"},
+		shelf.StatusOnHold:   {"on-hold", "onhold", "hold", "paused"},
+		shelf.StatusDropped:  {"dropped", "dnf", "did-not-finish", "abandoned"},
+	} {
+		for _, w := range words {
+			m[w] = st
+		}
+	}
+	return m
+}()
 
 // readStatus maps s (any case) to a status; "" is to-read with ok true,
 // anything unknown is to-read with ok false.

@@ -162,12 +162,15 @@ func compact(n int) string {
 }
 
 // intTicks marks whole numbers only (a count of stories has no halves),
-// about five of them.
+// at most about six of them, at steps of 1, 2 or 5 times a power of ten.
 type intTicks struct{}
 
 func (intTicks) Ticks(lo, hi float64) []plot.Tick {
 	top := int(math.Floor(hi))
-	step := max(1, int(math.Ceil(float64(top)/5)))
+	step := 1
+	for i := 0; top/step > 5; i++ {
+		step = []int{2, 5, 10}[i%3] * int(math.Pow10(i/3))
+	}
 	var ts []plot.Tick
 	for v := 0; v <= top; v += step {
 		ts = append(ts, plot.Tick{Value: float64(v), Label: fmt.Sprint(v)})

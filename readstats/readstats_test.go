@@ -263,3 +263,23 @@ func BenchmarkCompute(b *testing.B) {
 		Compute(2026, nil, in)
 	}
 }
+
+func TestIntTicks(t *testing.T) {
+	for hi, want := range map[float64][]float64{
+		0.9: {0},
+		1.5: {0, 1},
+		5:   {0, 1, 2, 3, 4, 5},
+		7.2: {0, 2, 4, 6},
+		30:  {0, 10, 20, 30},
+		118: {0, 20, 40, 60, 80, 100},
+		260: {0, 50, 100, 150, 200, 250},
+	} {
+		var got []float64
+		for _, tk := range (intTicks{}).Ticks(0, hi) {
+			got = append(got, tk.Value)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Ticks(0, %v) = %v, want %v", hi, got, want)
+		}
+	}
+}

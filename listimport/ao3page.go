@@ -26,8 +26,9 @@ var ao3Origin = &url.URL{Scheme: "https", Host: "archiveofourown.org"}
 // and unrevealed Mystery Works are counted as skipped. The page's kind
 // sets the status:
 //
-//   - Bookmarks (li.bookmark blurbs): to-read, with the bookmarker's notes
-//     as the note;
+//   - Bookmarks (li.bookmark blurbs): the status a bookmarker's tag names
+//     ("Read", "Currently Reading", "TBR", "DNF"; see readStatus), else
+//     to-read, with the bookmarker's notes as the note;
 //   - Marked for Later (the readings page, headed "Marked for Later"):
 //     to-read;
 //   - History (the readings page otherwise): reading, or to-read for a work
@@ -173,8 +174,29 @@ func readBlurb(c *collector, b *html.Node, format Format, extraHosts []string) {
 		}); q != nil {
 			w.Note = text(q)
 		}
+		w.Status = bookmarkStatus(b)
 	}
 	c.add(w)
+}
+
+// bookmarkStatus reads the status of a bookmark from its bookmarker's
+// tags, where many readers keep one ("Read", "TBR", "DNF"): the first tag
+// that names a status, else to-read.
+func bookmarkStatus(b *html.Node) shelf.Status {
+	user := findFirst(b, func(n *html.Node) bool { return hasClass(n, "user") && hasClass(n, "module") })
+	if user == nil {
+		return shelf.StatusToRead
+	}
+	for _, ul := range findAll(user, func(n *html.Node) bool { return n.DataAtom == atom.Ul && hasClass(n, "tags") }) {
+		for _, a := range findAll(ul, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+			if tag := text(a); tag != "" {
+				if st, ok := readStatus(tag); ok {
+					return st
+				}
+			}
+		}
+	}
+	return shelf.StatusToRead
 }
 
 // blurbTarget reads a blurb's heading link: "work" with its ID, "series",

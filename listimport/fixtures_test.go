@@ -18,8 +18,9 @@ type blurb struct {
 	href     string // overrides /works/<id>
 	kind     string // "work" (default), "series", "external", "mystery", "deleted"
 	anon     bool
-	notes    string // bookmarker's notes
-	viewed   string // readings: the h4.viewed text
+	notes    string   // bookmarker's notes
+	tags     []string // bookmarker's tags
+	viewed   string   // readings: the h4.viewed text
 	complete bool
 }
 
@@ -104,6 +105,14 @@ func bookmarksPage(bs ...blurb) string {
 </li>`, 900+i, 900+i))
 			continue
 		}
+		tagNames := b.tags
+		if tagNames == nil {
+			tagNames = []string{"Reread"}
+		}
+		tags := ""
+		for _, tg := range tagNames {
+			tags += `<li><a class="tag" href="/tags/x/bookmarks">` + html.EscapeString(tg) + `</a></li>`
+		}
 		notes := ""
 		if b.notes != "" {
 			notes = `<h6 class="landmark heading">Bookmarker's Notes</h6><blockquote class="userstuff notes"><p>` + b.notes + `</p></blockquote>`
@@ -115,10 +124,10 @@ func bookmarksPage(bs ...blurb) string {
   <div class="own user module group">
     <h5 class="byline heading">Bookmarked by <a href="/users/reader/pseuds/reader/bookmarks">reader</a></h5>
     <p class="datetime">02 Feb 2024</p>
-    <h6 class="meta heading">Bookmarker's Tags:</h6><ul class="meta tags commas"><li><a class="tag" href="/tags/Reread/bookmarks">Reread</a></li></ul>
+    <h6 class="meta heading">Bookmarker's Tags:</h6><ul class="meta tags commas">%s</ul>
     %s
   </div>
-</li>`, 100+i, b.css(), b.id, b.header(), b.id, notes))
+</li>`, 100+i, b.css(), b.id, b.header(), b.id, tags, notes))
 	}
 	return page("reader | Bookmarks", `<h2 class="heading">1 - 20 of 31 Bookmarks by reader</h2>
 <h3 class="landmark heading">List of Bookmarks</h3>

@@ -51,12 +51,14 @@ func TestBookmarksPage(t *testing.T) {
 		blurb{id: 16, title: "Full Link", authors: []string{"kit"}, href: "https://archiveofourown.org/works/16"},
 		blurb{id: 17, title: "Collected", authors: []string{"kit"}, href: "/collections/fest/works/17"},
 		blurb{id: 18, title: "Mirror", authors: []string{"kit"}, href: "https://mirror.example/works/18"},
+		blurb{id: 19, title: "Tagged Read", authors: []string{"kit"}, tags: []string{"Favourites", "Read", "DNF"}},
+		blurb{id: 20, title: "Tagged Reading", authors: []string{"kit"}, tags: []string{"currently reading"}},
 	)
 	res := mustParse(t, "Bookmarks.html", p)
 	if res.Format != FormatAO3Bookmarks {
 		t.Fatalf("format %q", res.Format)
 	}
-	if got, want := ids(res.Works), []int64{11, 15, 16, 17}; !reflect.DeepEqual(got, want) {
+	if got, want := ids(res.Works), []int64{11, 15, 16, 17, 19, 20}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("works %v, want %v", got, want)
 	}
 	w := res.Works[0]
@@ -64,6 +66,9 @@ func TestBookmarksPage(t *testing.T) {
 		Status: shelf.StatusToRead, Note: "Reread every winter."}
 	if !reflect.DeepEqual(w, want) {
 		t.Errorf("first work\n got %+v\nwant %+v", w, want)
+	}
+	if res.Works[4].Status != shelf.StatusFinished || res.Works[5].Status != shelf.StatusReading {
+		t.Errorf("statuses from bookmarker's tags: %q %q", res.Works[4].Status, res.Works[5].Status)
 	}
 	if a := res.Works[1].Authors; !reflect.DeepEqual(a, []string{"Anonymous"}) {
 		t.Errorf("anonymous authors %v", a)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
 	xunicode "golang.org/x/text/encoding/unicode"
 
 	"ficshelf/fic"
@@ -235,7 +236,7 @@ func Parse(name string, data []byte, extraHosts ...string) (Result, error) {
 	}
 	if len(res.Works) == 0 {
 		msg := "I found no works to import in that file"
-		if n := res.SkippedTotal(); n > 0 {
+		if len(res.Skipped) > 0 {
 			msg += " (" + skippedSentence(res.Skipped) + ")"
 		}
 		return Result{}, &fic.ImportError{Kind: ErrNoWorks, Message: msg + ". " + msgAccepted}
@@ -252,7 +253,8 @@ func skippedSentence(ts []Tally) string {
 }
 
 // decode returns data as UTF-8 text: a UTF-16 file with a byte order mark
-// is converted, a UTF-8 one loses its mark, and invalid bytes become U+FFFD.
+// is converted, a UTF-8 one loses its mark, and text that is not UTF-8 is
+// read as Windows-1252 (what Excel on Windows saves a CSV as).
 func decode(data []byte) string {
 	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
 		out, err := xunicode.UTF16(xunicode.BigEndian, xunicode.ExpectBOM).NewDecoder().Bytes(data)
@@ -263,6 +265,9 @@ func decode(data []byte) string {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if utf8.Valid(data) {
 		return string(data)
+	}
+	if out, err := charmap.Windows1252.NewDecoder().Bytes(data); err == nil {
+		return string(out)
 	}
 	return strings.ToValidUTF8(string(data), "\ufffd")
 }

@@ -497,3 +497,12 @@ func TestAO3DownloaderCSV(t *testing.T) {
 		t.Errorf("%q\n got %+v\nwant %+v\n%v %v", res.Format, res.Works, want, res.Skipped, res.Adjusted)
 	}
 }
+
+func TestWindows1252CSV(t *testing.T) {
+	// "Café \u201cNoir\u201d" as Excel on Windows saves it.
+	csv := "title,link\r\nCaf\xe9 \x93Noir\x94,https://archiveofourown.org/works/121\r\n"
+	res := mustParse(t, "list.csv", csv)
+	if len(res.Works) != 1 || res.Works[0].Title != "Café \u201cNoir\u201d" {
+		t.Errorf("%+v", res.Works)
+	}
+}

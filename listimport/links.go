@@ -43,7 +43,8 @@ var (
 	statusColumns  = []string{"status", "readingstatus", "shelf", "state"}
 	chapterColumns = []string{"chapter", "chapterread", "chaptersread", "lastchapter", "lastchapterread", "progress"}
 	noteColumns    = []string{"note", "notes", "comment", "comments"}
-	idColumns      = []string{"workid", "ao3id", "id"}
+	// A bare "id" is not read: it is as often a row number as an AO3 work.
+	idColumns = []string{"workid", "ao3id", "ao3workid"}
 )
 
 // maxCSVFields bounds the columns of a row that are looked at.
@@ -64,7 +65,6 @@ func parseCSV(text string, needHeader bool, extraHosts []string) (Result, bool) 
 	r.Comma = comma
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
-	r.ReuseRecord = false
 	rows := make([][]string, 0, 64)
 	for len(rows) < 64 {
 		rec, err := r.Read()

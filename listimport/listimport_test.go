@@ -506,3 +506,14 @@ func TestWindows1252CSV(t *testing.T) {
 		t.Errorf("%+v", res.Works)
 	}
 }
+
+func TestCSVWorkIDColumn(t *testing.T) {
+	res := mustParse(t, "ids.csv", "work_id,title,status\nwork_131,Numbered,reading\n132,Plain,\n")
+	if !reflect.DeepEqual(ids(res.Works), []int64{131, 132}) || res.Works[0].Status != shelf.StatusReading {
+		t.Errorf("%+v", res.Works)
+	}
+	// A bare id column is a row number as often as a work: not read.
+	if _, err := Parse("rows.csv", []byte("id,title\n1,First\n2,Second\n")); !errors.Is(err, ErrNotList) {
+		t.Errorf("bare id column: %v", err)
+	}
+}

@@ -98,7 +98,7 @@ func readBlurb(c *collector, b *html.Node, format Format, extraHosts []string) {
 		c.skip(ReasonDeleted, "")
 		return
 	}
-	if hasClass(b, "mystery") || findFirst(b, func(n *html.Node) bool { return hasClass(n, "mystery") }) != nil {
+	if findFirst(b, func(n *html.Node) bool { return hasClass(n, "mystery") }) != nil { // the blurb or its header
 		c.skip(ReasonMystery, "")
 		return
 	}

@@ -88,7 +88,7 @@ func (b blurb) css() string {
 	case "series":
 		return fmt.Sprintf("series-%d user-1", b.id)
 	case "external":
-		return fmt.Sprintf("external_work-%d", b.id)
+		return fmt.Sprintf("external-work-%d", b.id) // "ExternalWork" underscored and dasherized
 	}
 	return fmt.Sprintf("work-%d user-1", b.id)
 }

@@ -33,6 +33,8 @@ func (c *cmds) registerStory(r *Router) {
 		}
 		return o
 	}
+	titleOpt := str("title", "Use this title instead of the file's")
+	titleOpt.MaxLength = maxTitle
 	sortOpt := str("sort", "Order of the list (default: newest first)")
 	sortOpt.Choices = []*discordgo.ApplicationCommandOptionChoice{
 		{Name: "newest", Value: string(shelf.SortNewest)},
@@ -52,7 +54,7 @@ func (c *cmds) registerStory(r *Router) {
 					Options: []*discordgo.ApplicationCommandOption{
 						{Type: discordgo.ApplicationCommandOptionAttachment, Name: "file", Description: "The story as plain text (.txt, .md), an AO3 HTML download or an AO3 EPUB download"},
 						str("link", "An AO3 work link (details only; upload a file for excerpts)"),
-						str("title", "Use this title instead of the file's"),
+						titleOpt,
 						str("author", "Use these authors instead of the file's (comma-separated)"),
 						ratingOpt("Use this rating instead of the file's"),
 						str("warnings", "Use these archive warnings instead of the file's (comma-separated)"),

@@ -18,6 +18,14 @@ import (
 // file says, the import of an attachment, and the update of an AO3 work the
 // server already has.
 
+// What /story add keeps of its list and title options. Whatever is cut,
+// the answer says so (addOptions.Kept).
+const (
+	maxListItems  = 50  // items of one list option (tags, fandoms, …)
+	maxItemLength = 150 // characters of one item
+	maxTitle      = 200 // characters of a title given as an option
+)
+
 // addOptions are /story add's options that override what the file or the
 // link says. Empty fields (nil lists) leave the imported value alone.
 type addOptions struct {
@@ -28,18 +36,29 @@ type addOptions struct {
 	Fandoms  []string
 	Tags     []string
 	Mine     bool
+	// Kept says, in sentences for the answer, what was kept of options
+	// longer than the library keeps ("Kept the first 50 of 200 tags.").
+	Kept []string
 }
 
 // parseAddOptions reads /story add's override options. A rating outside
 // the five is a UserError (Discord offers only the five choices).
 func parseAddOptions(req *Request) (addOptions, error) {
-	o := addOptions{
-		Title:    clip(strings.Join(strings.Fields(req.String("title")), " "), 200),
-		Authors:  splitList(req.String("author")),
-		Warnings: splitList(req.String("warnings")),
-		Fandoms:  splitList(req.String("fandom")),
-		Tags:     splitList(req.String("tags")),
+	var o addOptions
+	title := strings.Join(strings.Fields(req.String("title")), " ")
+	o.Title = clip(title, maxTitle)
+	if o.Title != title {
+		o.Kept = append(o.Kept, fmt.Sprintf("Shortened the title to %d characters.", maxTitle))
 	}
+	list := func(option, one, many string) []string {
+		items, given, shortened := splitList(req.String(option))
+		o.Kept = append(o.Kept, listKept(len(items), given, shortened, one, many)...)
+		return items
+	}
+	o.Authors = list("author", "author", "authors")
+	o.Warnings = list("warnings", "warning", "warnings")
+	o.Fandoms = list("fandom", "fandom", "fandoms")
+	o.Tags = list("tags", "tag", "tags")
 	o.Mine, _ = req.Bool("mine")
 	if s := req.String("rating"); s != "" {
 		r, ok := fic.ParseRating(s)
@@ -55,20 +74,49 @@ func parseAddOptions(req *Request) (addOptions, error) {
 }
 
 // splitList splits a comma-separated option into trimmed, non-empty,
-// distinct items (at most 50, each at most 150 characters).
-func splitList(s string) []string {
-	var out []string
-	seen := map[string]bool{}
+// distinct items (case-insensitive), keeping the first maxListItems, each
+// cut to maxItemLength characters. given is how many distinct items the
+// option held; shortened how many of those kept were cut.
+func splitList(s string) (items []string, given, shortened int) {
+	seenGiven := map[string]bool{}
+	seenKept := map[string]bool{}
 	for _, part := range strings.Split(s, ",") {
-		part = clip(strings.Join(strings.Fields(part), " "), 150)
-		if part == "" || seen[strings.ToLower(part)] {
+		part = strings.Join(strings.Fields(part), " ")
+		key := strings.ToLower(part)
+		if part == "" || seenGiven[key] {
 			continue
 		}
-		seen[strings.ToLower(part)] = true
-		out = append(out, part)
-		if len(out) == 50 {
-			break
+		seenGiven[key] = true
+		given++
+		if len(items) == maxListItems {
+			continue
 		}
+		item := clip(part, maxItemLength)
+		if seenKept[strings.ToLower(item)] {
+			continue // two long items the same up to the cut: counted as not kept
+		}
+		seenKept[strings.ToLower(item)] = true
+		if item != part {
+			shortened++
+		}
+		items = append(items, item)
+	}
+	return items, given, shortened
+}
+
+// listKept says what a list option kept when it kept less than it was
+// given: "Kept the first 50 of 200 tags.", "Shortened 2 tags to 150
+// characters each." Nothing when everything was kept as given.
+func listKept(kept, given, shortened int, one, many string) []string {
+	var out []string
+	if kept < given {
+		out = append(out, fmt.Sprintf("Kept the first %s of %s %s.", formatInt(kept), formatInt(given), many))
+	}
+	switch {
+	case shortened == 1:
+		out = append(out, fmt.Sprintf("Shortened 1 %s to %d characters.", one, maxItemLength))
+	case shortened > 1:
+		out = append(out, fmt.Sprintf("Shortened %s %s to %d characters each.", formatInt(shortened), many, maxItemLength))
 	}
 	return out
 }
@@ -193,6 +241,7 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 			fillMissing(st, meta)
 		}
 		opts.apply(st)
+		opts.Kept = append(opts.Kept, chaptersKept(st)...)
 		if chapters, err = IndexChapters(st); err != nil {
 			return nil, fmt.Errorf("index %q: %w", att.Filename, err)
 		}
@@ -221,7 +270,7 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 	if st.AO3ID > 0 {
 		existing, err := c.stories.StoryByAO3(ctx, req.GuildID, st.AO3ID)
 		if err == nil {
-			return c.updateExisting(ctx, req, existing, st, chapters)
+			return c.updateExisting(ctx, req, existing, st, chapters, opts.Kept)
 		}
 		if !errors.Is(err, shelf.ErrNotFound) {
 			return nil, fmt.Errorf("look up AO3 work %d: %w", st.AO3ID, err)
@@ -232,7 +281,7 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 		return nil, err
 	}
 	if existed { // added by someone else a moment ago
-		return c.updateExisting(ctx, req, rec, st, chapters)
+		return c.updateExisting(ctx, req, rec, st, chapters, opts.Kept)
 	}
 	card, err := c.card(ctx, req, rec)
 	if err != nil {
@@ -242,6 +291,7 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 	if len(rec.Chapters) == 0 {
 		msg += " (Details only, from AO3: upload the work's download to post excerpts from it.)"
 	}
+	msg += keptText(opts.Kept)
 	resp := EmbedReply(false, []*discordgo.MessageEmbed{card}, cardButtons(rec)...)
 	resp.Data.Content = msg
 	return resp, nil
@@ -257,9 +307,29 @@ func (c *cmds) alreadyThere(rec shelf.StoryRecord) *discordgo.InteractionRespons
 		storyName(rec.Story.Title), by, rec.ID))
 }
 
+// keptText is the sentences saying what was kept, each after a space, or
+// "" when everything was kept as given.
+func keptText(kept []string) string {
+	if len(kept) == 0 {
+		return ""
+	}
+	return " " + strings.Join(kept, " ")
+}
+
+// chaptersKept says when an imported file names more chapters than it has
+// prose for: the importers leave out a chapter without text (only images,
+// say), so the stored chapters are fewer than the work's.
+func chaptersKept(st *fic.Story) []string {
+	if n := len(st.Chapters); n > 0 && st.ChaptersPosted > n {
+		return []string{fmt.Sprintf("The file has text for %d of the work's %d chapters: chapters with no prose (only images, say) were left out.",
+			n, st.ChaptersPosted)}
+	}
+	return nil
+}
+
 // updateExisting re-imports an AO3 work the server has: new metadata and,
 // when a file was given, new chapters. A link alone keeps the stored text.
-func (c *cmds) updateExisting(ctx context.Context, req *Request, existing shelf.StoryRecord, st *fic.Story, chapters []shelf.NewChapter) (*discordgo.InteractionResponse, error) {
+func (c *cmds) updateExisting(ctx context.Context, req *Request, existing shelf.StoryRecord, st *fic.Story, chapters []shelf.NewChapter, kept []string) (*discordgo.InteractionResponse, error) {
 	if !c.mayUpdate(ctx, req, existing) {
 		return c.alreadyThere(existing), nil
 	}
@@ -293,7 +363,7 @@ func (c *cmds) updateExisting(ctx context.Context, req *Request, existing shelf.
 	if n, was := len(rec.Chapters), len(existing.Chapters); n != was {
 		msg += fmt.Sprintf(" (%d with text, was %d)", n, was)
 	}
-	msg += "."
+	msg += "." + keptText(kept)
 	resp := EmbedReply(false, []*discordgo.MessageEmbed{card}, cardButtons(rec)...)
 	resp.Data.Content = msg
 	return resp, nil

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -130,10 +131,45 @@ func warningsText(ws []string) string {
 	if len(parts) == 0 && len(ws) > 0 {
 		return fic.WarningNoneApply
 	}
-	return strings.Join(parts, ", ")
+	return joinWithin(parts, len(parts), maxFieldValue)
 }
 
-// joinEscaped lists up to max items, escaped, with "+N more".
+// maxFieldValue is Discord's limit on an embed field's value.
+const maxFieldValue = 1024
+
+// joinWithin joins parts with ", ", as many whole ones as fit in room
+// characters, then " +N more" counting the rest of total items (parts are
+// the first of them): a part (a spoilered warning, an escaped tag) is
+// never cut in the middle, and what is left out is counted. The first part
+// is always shown.
+func joinWithin(parts []string, total, room int) string {
+	var b strings.Builder
+	n, written := 0, 0
+	for i, p := range parts {
+		sep := ""
+		if i > 0 {
+			sep = ", "
+		}
+		l := utf8.RuneCountInString(sep + p)
+		more := 0
+		if rest := total - i - 1; rest > 0 {
+			more = utf8.RuneCountInString(fmt.Sprintf(" +%d more", rest))
+		}
+		if written > 0 && n+l+more > room {
+			break
+		}
+		b.WriteString(sep + p)
+		n += l
+		written++
+	}
+	if total > written {
+		fmt.Fprintf(&b, " +%d more", total-written)
+	}
+	return b.String()
+}
+
+// joinEscaped lists up to max items, escaped, with "+N more" counting the
+// others, within an embed field's value (joinWithin).
 func joinEscaped(items []string, max int) string {
 	if len(items) == 0 {
 		return ""
@@ -146,11 +182,7 @@ func joinEscaped(items []string, max int) string {
 	for i, it := range shown {
 		out[i] = escapeMarkdown(it)
 	}
-	s := strings.Join(out, ", ")
-	if len(items) > max {
-		s += fmt.Sprintf(" +%d more", len(items)-max)
-	}
-	return s
+	return joinWithin(out, len(items), maxFieldValue)
 }
 
 // formatInt writes n with thousands separators: 12,345.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -103,10 +104,12 @@ func parseListArgs(args []string) (listQuery, bool) {
 }
 
 func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	fandom := strings.Join(strings.Fields(req.String("fandom")), " ")
+	tag := strings.Join(strings.Fields(req.String("tag")), " ")
 	q := listQuery{
 		Sort:   shelf.Sort(req.String("sort")),
-		Fandom: firstRunes(strings.Join(strings.Fields(req.String("fandom")), " "), 100),
-		Tag:    firstRunes(strings.Join(strings.Fields(req.String("tag")), " "), 100),
+		Fandom: firstRunes(fandom, maxFilter),
+		Tag:    firstRunes(tag, maxFilter),
 	}
 	if q.Sort == "" {
 		q.Sort = shelf.SortNewest
@@ -122,7 +125,8 @@ func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.Interact
 		q.Rating = r
 	}
 	q.fit()
-	embed, rows, empty, err := c.listPage(ctx, req, &q)
+	note := filterShortened("fandom", fandom, q.Fandom) + filterShortened("tag", tag, q.Tag)
+	embed, rows, empty, err := c.listPage(ctx, req, &q, strings.TrimSpace(note))
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +142,7 @@ func (c *cmds) storyListPage(ctx context.Context, req *Request) (*discordgo.Inte
 	if !ok {
 		return nil, buttonExpired("/story list")
 	}
-	embed, rows, empty, err := c.listPage(ctx, req, &q)
+	embed, rows, empty, err := c.listPage(ctx, req, &q, "")
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +152,23 @@ func (c *cmds) storyListPage(ctx context.Context, req *Request) (*discordgo.Inte
 	return Update("", []*discordgo.MessageEmbed{embed}, rows...), nil
 }
 
+// maxFilter is the most characters of a text filter /story list uses
+// (fewer when the page buttons' custom IDs need it, see listQuery.fit).
+const maxFilter = 100
+
+// filterShortened is the sentence saying that a filter was shortened from
+// what the member typed (the page buttons carry it), or "".
+func filterShortened(name, typed, used string) string {
+	if typed == used {
+		return ""
+	}
+	return fmt.Sprintf(" I filtered by the first %d characters of the %s you typed.", utf8.RuneCountInString(used), name)
+}
+
 // listPage renders page q.Page (clamped to the last page) of the list, or
-// returns the sentence to show when nothing matches.
-func (c *cmds) listPage(ctx context.Context, req *Request, q *listQuery) (*discordgo.MessageEmbed, []discordgo.MessageComponent, string, error) {
+// returns the sentence to show when nothing matches. note, when not empty,
+// is said first (a filter that was shortened).
+func (c *cmds) listPage(ctx context.Context, req *Request, q *listQuery, note string) (*discordgo.MessageEmbed, []discordgo.MessageComponent, string, error) {
 	query := shelf.ListQuery{Fandom: q.Fandom, Rating: string(q.Rating), Tag: q.Tag, Sort: q.Sort,
 		Offset: q.Page * storyListPageSize, Limit: storyListPageSize}
 	recs, total, err := c.stories.ListStories(ctx, req.GuildID, query)
@@ -162,7 +180,7 @@ func (c *cmds) listPage(ctx context.Context, req *Request, q *listQuery) (*disco
 		if filters == "" {
 			return nil, nil, "This server's library is empty so far. Add the first story with `/story add`!", nil
 		}
-		return nil, nil, "No stories in this server's library match " + filters + ". Try fewer filters, or `/story list` on its own.", nil
+		return nil, nil, strings.TrimSpace("No stories in this server's library match " + filters + ". Try fewer filters, or `/story list` on its own. " + note), nil
 	}
 	pages := (total + storyListPageSize - 1) / storyListPageSize
 	if q.Page >= pages {
@@ -175,7 +193,11 @@ func (c *cmds) listPage(ctx context.Context, req *Request, q *listQuery) (*disco
 	}
 	var b strings.Builder
 	if filters != "" {
-		b.WriteString("Stories matching " + filters + ":\n\n")
+		b.WriteString("Stories matching " + filters + ":")
+		if note != "" {
+			b.WriteString(" *(" + note + ")*")
+		}
+		b.WriteString("\n\n")
 	}
 	for i, rec := range recs {
 		s := rec.Story

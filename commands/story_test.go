@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -269,5 +270,35 @@ func TestChaptersKeptTellsChaptersWithoutProse(t *testing.T) {
 		if got := chaptersKept(st); got != nil {
 			t.Errorf("chaptersKept(%d of %d) = %q", len(st.Chapters), st.ChaptersPosted, got)
 		}
+	}
+}
+
+// A /story list filter longer than the page buttons can carry is
+// shortened, and the list says so.
+func TestStoryListSaysWhenAFilterWasShortened(t *testing.T) {
+	st := storetest.Open(t)
+	c := newCmds(Deps{Store: st, Now: time.Now})
+	r := NewRouter(nil)
+	c.registerStory(r)
+	long := strings.Repeat("very ", 40) + "long tag" // 208 characters
+	s := storetest.Story("Tagged", "a")
+	s.Tags = []string{long}
+	storetest.Add(t, st, testGuild, "501", s)
+
+	resp := handle(t, r, slash("502", "story", "list", strOpt("tag", long)))
+	if len(resp.Data.Embeds) != 1 {
+		t.Fatalf("list: %q", resp.Data.Content)
+	}
+	d := resp.Data.Embeds[0].Description
+	if !strings.Contains(d, "Tagged") || !regexp.MustCompile(`I filtered by the first 8\d characters of the tag you typed\.`).MatchString(d) {
+		t.Errorf("list by a long tag:\n%s", d)
+	}
+	resp = handle(t, r, slash("502", "story", "list", strOpt("tag", "x"+long)))
+	if !strings.Contains(resp.Data.Content, "No stories") || !strings.Contains(resp.Data.Content, "characters of the tag you typed") {
+		t.Errorf("no match by a long tag: %q", resp.Data.Content)
+	}
+	resp = handle(t, r, slash("502", "story", "list", strOpt("tag", "very")))
+	if d := resp.Data.Embeds[0].Description; strings.Contains(d, "I filtered by") {
+		t.Errorf("a short filter said it was shortened:\n%s", d)
 	}
 }

@@ -21,6 +21,9 @@ const (
 	recsPerPage  = 10
 	maxWhy       = 1000
 	maxRequest   = 1000
+	// maxRecFandom is the most characters (escaped) of a /rec list fandom
+	// filter the page buttons carry.
+	maxRecFandom = 60
 )
 
 // registerRec adds /rec and its pagination buttons.
@@ -212,7 +215,7 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 		return nil, Errorf("Say in a few words why you recommend it (the `why` option).")
 	}
 	if n := utf8.RuneCountInString(why); n > maxWhy {
-		return nil, Errorf("Your reasons are %d characters long; please keep them under %d.", n, maxWhy)
+		return nil, Errorf("Your reasons are %s characters long; a rec keeps at most %s. Please shorten them.", formatInt(n), formatInt(maxWhy))
 	}
 	request, err := c.recs.RecRequestByThread(ctx, req.GuildID, req.ChannelID)
 	switch {
@@ -335,15 +338,21 @@ func (c *cmds) answerRequest(ctx context.Context, req *Request, rec shelf.StoryR
 	return Ephemeral(fmt.Sprintf("Thanks! Your answer is posted: %s", messageLink(req.GuildID, req.ChannelID, m.ID))), nil
 }
 
+// requestLinks is how many answers a request's message links (the
+// latest); it counts them all.
+const requestLinks = 10
+
 // requestContent is a request's message, with links to its answers (the
-// latest ten).
+// latest requestLinks, saying so when there are more).
 func requestContent(guild string, r shelf.RecRequest, answers []shelf.Rec) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Looking for:** <@%s> asks for recommendations.\n%s\n\nAnswer in the thread with `/rec post`.", r.UserID, blockquote(r.Text))
 	if len(answers) > 0 {
-		fmt.Fprintf(&b, "\n\n**Answers so far (%d):**", len(answers))
-		if len(answers) > 10 {
-			answers = answers[len(answers)-10:]
+		if len(answers) > requestLinks {
+			fmt.Fprintf(&b, "\n\n**Answers so far (%d; the latest %d here, all of them in the thread):**", len(answers), requestLinks)
+			answers = answers[len(answers)-requestLinks:]
+		} else {
+			fmt.Fprintf(&b, "\n\n**Answers so far (%d):**", len(answers))
 		}
 		for _, a := range answers {
 			fmt.Fprintf(&b, "\n• [%s](%s) — <@%s>", escapeMarkdown(clip(a.StoryTitle, 80)), messageLink(guild, a.ChannelID, a.MessageID), a.UserID)
@@ -359,7 +368,7 @@ func (c *cmds) recAsk(ctx context.Context, req *Request) (*discordgo.Interaction
 		return nil, Errorf("Say what you are looking for (the `request` option).")
 	}
 	if n := utf8.RuneCountInString(text); n > maxRequest {
-		return nil, Errorf("Your request is %d characters long; please keep it under %d.", n, maxRequest)
+		return nil, Errorf("Your request is %s characters long; a request keeps at most %s. Please shorten it.", formatInt(n), formatInt(maxRequest))
 	}
 	target, err := c.recTarget(ctx, req)
 	if err != nil {
@@ -429,8 +438,9 @@ func (c *cmds) recPage(ctx context.Context, guild, member, fandom string, page i
 	page = max(page, 0)
 	// The fandom rides in the page buttons' custom_id (at most 60 escaped
 	// characters there): shorten it before the first query, so that every
-	// page lists the same recs.
-	for utf8.RuneCountInString(escapeArg(fandom)) > 60 {
+	// page lists the same recs, and say so.
+	typed := fandom
+	for utf8.RuneCountInString(escapeArg(fandom)) > maxRecFandom {
 		r := []rune(fandom)
 		fandom = string(r[:len(r)-1])
 	}
@@ -456,7 +466,11 @@ func (c *cmds) recPage(ctx context.Context, guild, member, fandom string, page i
 	}
 	var b strings.Builder
 	if len(filters) > 0 {
-		b.WriteString("Recs " + strings.Join(filters, " ") + ", newest first.\n\n")
+		b.WriteString("Recs " + strings.Join(filters, " ") + ", newest first.")
+		if fandom != typed {
+			fmt.Fprintf(&b, " *(I filtered by the first %d characters of the fandom you typed.)*", utf8.RuneCountInString(fandom))
+		}
+		b.WriteString("\n\n")
 	}
 	if total == 0 {
 		b.WriteString("No recommendations yet. Recommend a story with `/rec post`.")

@@ -1,9 +1,15 @@
 package commands
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 func TestBlockquoteEscapesEveryLine(t *testing.T) {
@@ -51,5 +57,43 @@ func TestKeyedLocksSerialisePerKey(t *testing.T) {
 	wg.Wait()
 	if len(k.m) != 0 {
 		t.Errorf("locks left behind: %d", len(k.m))
+	}
+}
+
+// A request's message links its latest answers and says it counts more.
+func TestRequestContentSaysItLinksTheLatestAnswers(t *testing.T) {
+	var answers []shelf.Rec
+	for i := range 14 {
+		answers = append(answers, shelf.Rec{StoryTitle: fmt.Sprintf("Answer %02d", i), ChannelID: "1", MessageID: "2", UserID: "3"})
+	}
+	got := requestContent("9", shelf.RecRequest{UserID: "3", Text: "slow burn"}, answers)
+	if !strings.Contains(got, "Answers so far (14; the latest 10 here, all of them in the thread)") ||
+		strings.Contains(got, "Answer 03") || !strings.Contains(got, "Answer 04") || !strings.Contains(got, "Answer 13") {
+		t.Errorf("14 answers:\n%s", got)
+	}
+	if got := requestContent("9", shelf.RecRequest{UserID: "3", Text: "x"}, answers[:2]); !strings.Contains(got, "Answers so far (2):") {
+		t.Errorf("2 answers:\n%s", got)
+	}
+}
+
+// A /rec list fandom filter too long for the page buttons is shortened,
+// and the list says so.
+func TestRecListSaysWhenTheFandomWasShortened(t *testing.T) {
+	st := storetest.Open(t)
+	c := newCmds(Deps{Store: st, Now: time.Now})
+	long := strings.Repeat("Fandom ", 12) // 84 characters
+	embed, _, err := c.recPage(context.Background(), testGuild, "", long, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(embed.Description, "I filtered by the first 60 characters of the fandom you typed.") {
+		t.Errorf("long fandom:\n%s", embed.Description)
+	}
+	embed, _, err = c.recPage(context.Background(), testGuild, "", "Good Omens", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(embed.Description, "I filtered") {
+		t.Errorf("short fandom:\n%s", embed.Description)
 	}
 }

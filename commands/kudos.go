@@ -257,9 +257,14 @@ func periodSince(period string, now time.Time) (time.Time, string) {
 func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	period := req.String("period")
 	since, words := periodSince(period, c.now())
-	top, err := c.kudos.TopKudos(ctx, req.GuildID, since, topKudosLimit)
+	// One more than shown, to know whether the chart leaves stories out.
+	top, err := c.kudos.TopKudos(ctx, req.GuildID, since, topKudosLimit+1)
 	if err != nil {
 		return nil, fmt.Errorf("top kudos: %w", err)
+	}
+	more := len(top) > topKudosLimit
+	if more {
+		top = top[:topKudosLimit]
 	}
 	if len(top) == 0 {
 		if since.IsZero() {
@@ -279,11 +284,15 @@ func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.Interacti
 		}
 		b.WriteString("\n")
 	}
+	footer := "One kudos per member per story, as on AO3."
+	if more {
+		footer = fmt.Sprintf("The top %d; more stories have kudos %s. ", topKudosLimit, words) + footer
+	}
 	embed := &discordgo.MessageEmbed{
 		Title:       "Most kudos " + words,
 		Description: b.String(),
 		Color:       colorNeutral,
-		Footer:      &discordgo.MessageEmbedFooter{Text: "One kudos per member per story, as on AO3."},
+		Footer:      &discordgo.MessageEmbedFooter{Text: footer},
 	}
 	return EmbedReply(false, []*discordgo.MessageEmbed{embed}), nil
 }

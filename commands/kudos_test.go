@@ -215,3 +215,25 @@ func TestKudosTopSaysWhenMoreStoriesHaveKudos(t *testing.T) {
 		t.Errorf("eleven stories with kudos: %q / %q", e.Description, e.Footer.Text)
 	}
 }
+
+// The chart shows all ten stories however long their titles.
+func TestKudosTopShowsEveryStoryOfTheChart(t *testing.T) {
+	st := storetest.Open(t)
+	r := New(Deps{Store: st})
+	for i := range 10 {
+		s := storetest.Story(fmt.Sprintf("%02d %s", i, strings.Repeat("*_", 100)), strings.Repeat("|~", 60))
+		rec := storetest.Add(t, st, testGuild, "501", s)
+		if _, err := st.GiveKudos(context.Background(), testGuild, rec.ID, "502", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := handle(t, r, slash("502", "kudos", "top")).Data.Embeds[0].Description
+	if n := len([]rune(d)); n > maxListText {
+		t.Errorf("%d characters", n)
+	}
+	for i := 1; i <= 10; i++ {
+		if !strings.Contains(d, fmt.Sprintf("**%d.** **", i)) {
+			t.Errorf("story %d missing from the chart:\n%.500s", i, d)
+		}
+	}
+}

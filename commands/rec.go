@@ -475,14 +475,28 @@ func (c *cmds) recPage(ctx context.Context, guild, member, fandom string, page i
 	if total == 0 {
 		b.WriteString("No recommendations yet. Recommend a story with `/rec post`.")
 	}
-	for i, r := range recs {
-		name := r.StoryTitle
-		if name == "" {
-			name = "Story " + r.StoryID
+	// Every rec of the page is shown (the page buttons step by
+	// recsPerPage): titles and reasons are clipped harder until it fits.
+	entries := func(title, why int) string {
+		var e strings.Builder
+		for i, r := range recs {
+			name := r.StoryTitle
+			if name == "" {
+				name = "Story " + r.StoryID
+			}
+			fmt.Fprintf(&e, "**%d.** [%s](%s) — <@%s> <t:%d:R>\n%s\n", page*recsPerPage+i+1, escapeMarkdown(clip(name, title)),
+				messageLink(guild, r.ChannelID, r.MessageID), r.UserID, r.At.Unix(), blockquote(clip(r.Why, why)))
 		}
-		fmt.Fprintf(&b, "**%d.** [%s](%s) — <@%s> <t:%d:R>\n%s\n", page*recsPerPage+i+1, escapeMarkdown(clip(name, 100)),
-			messageLink(guild, r.ChannelID, r.MessageID), r.UserID, r.At.Unix(), blockquote(clip(r.Why, 160)))
+		return e.String()
 	}
+	body := ""
+	for _, lim := range [][2]int{{100, 160}, {50, 80}, {30, 40}} {
+		body = entries(lim[0], lim[1])
+		if utf8.RuneCountInString(b.String()+body) <= maxListText {
+			break
+		}
+	}
+	b.WriteString(body)
 	embed := &discordgo.MessageEmbed{
 		Title:       title,
 		Description: b.String(),

@@ -97,3 +97,29 @@ func TestRecListSaysWhenTheFandomWasShortened(t *testing.T) {
 		t.Errorf("short fandom:\n%s", embed.Description)
 	}
 }
+
+// A page of /rec list shows every one of its recs, however long their
+// titles and reasons: the next page starts after the tenth.
+func TestRecListPageShowsEveryRec(t *testing.T) {
+	st := storetest.Open(t)
+	c := newCmds(Deps{Store: st, Now: time.Now})
+	for i := range 11 {
+		rec := storetest.Add(t, st, testGuild, "501", storetest.Story(fmt.Sprintf("%02d %s", i, strings.Repeat("*_", 80))))
+		if _, err := st.AddRec(context.Background(), testGuild, shelf.Rec{StoryID: rec.ID, UserID: "501", Why: strings.Repeat("|~", 400),
+			At: time.Unix(int64(1000+i), 0), ChannelID: "800000000000000001", MessageID: fmt.Sprint(900000000000000000 + i), ThreadID: "800000000000000001"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	embed, _, err := c.recPage(context.Background(), testGuild, "", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len([]rune(embed.Description)); n > maxListText {
+		t.Errorf("%d characters", n)
+	}
+	for i := 1; i <= 10; i++ {
+		if !strings.Contains(embed.Description, fmt.Sprintf("**%d.** [", i)) {
+			t.Errorf("rec %d missing from page 1:\n%.500s", i, embed.Description)
+		}
+	}
+}

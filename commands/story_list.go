@@ -152,6 +152,9 @@ func (c *cmds) storyListPage(ctx context.Context, req *Request) (*discordgo.Inte
 	return Update("", []*discordgo.MessageEmbed{embed}, rows...), nil
 }
 
+// maxListText bounds a list page's description (Discord allows 4,096).
+const maxListText = 4000
+
 // maxFilter is the most characters of a text filter /story list uses
 // (fewer when the page buttons' custom IDs need it, see listQuery.fit).
 const maxFilter = 100
@@ -199,21 +202,37 @@ func (c *cmds) listPage(ctx context.Context, req *Request, q *listQuery, note st
 		}
 		b.WriteString("\n\n")
 	}
-	for i, rec := range recs {
-		s := rec.Story
-		fmt.Fprintf(&b, "**%d.** %s", q.Page*storyListPageSize+i+1, storyName(s.Title))
-		if len(s.Authors) > 0 {
-			b.WriteString(" by " + escapeMarkdown(clip(strings.Join(s.Authors, ", "), 80)))
+	// Every story of the page is shown: the page buttons step by
+	// storyListPageSize, so one cut off the end would never be seen.
+	// Titles, authors and fandoms are clipped harder (with "…") until the
+	// page fits.
+	entries := func(title, other int) string {
+		var e strings.Builder
+		for i, rec := range recs {
+			s := rec.Story
+			fmt.Fprintf(&e, "**%d.** **%s**", q.Page*storyListPageSize+i+1, escapeMarkdown(clip(s.Title, title)))
+			if len(s.Authors) > 0 {
+				e.WriteString(" by " + escapeMarkdown(clip(strings.Join(s.Authors, ", "), other)))
+			}
+			fmt.Fprintf(&e, "\n%s · %s words · %s chapters · ❤️ %s", s.Rating, formatInt(s.Words), s.ChapterCount(), formatInt(rec.Kudos))
+			if len(s.Fandoms) > 0 {
+				e.WriteString(" · " + escapeMarkdown(clip(strings.Join(s.Fandoms, ", "), other)))
+			}
+			e.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "\n%s · %s words · %s chapters · ❤️ %s", s.Rating, formatInt(s.Words), s.ChapterCount(), formatInt(rec.Kudos))
-		if len(s.Fandoms) > 0 {
-			b.WriteString(" · " + escapeMarkdown(clip(strings.Join(s.Fandoms, ", "), 80)))
-		}
-		b.WriteString("\n")
+		return e.String()
 	}
+	body := ""
+	for _, lim := range [][2]int{{150, 80}, {60, 40}, {30, 20}} {
+		body = entries(lim[0], lim[1])
+		if utf8.RuneCountInString(b.String()+body) <= maxListText {
+			break
+		}
+	}
+	b.WriteString(body)
 	embed := &discordgo.MessageEmbed{
 		Title:       "The library",
-		Description: clip(b.String(), 4000),
+		Description: clip(b.String(), maxListText),
 		Color:       colorNeutral,
 		Footer: &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("Page %d of %d · %s %s · sorted by %s · /story info for a card",
 			q.Page+1, pages, formatInt(total), plural(total, "story", "stories"), q.Sort)},

@@ -302,3 +302,27 @@ func TestStoryListSaysWhenAFilterWasShortened(t *testing.T) {
 		t.Errorf("a short filter said it was shortened:\n%s", d)
 	}
 }
+
+// A page of /story list shows every one of its ten stories, however long
+// their titles: the next page starts at the eleventh.
+func TestStoryListPageShowsEveryStory(t *testing.T) {
+	st := storetest.Open(t)
+	c := newCmds(Deps{Store: st, Now: time.Now})
+	r := NewRouter(nil)
+	c.registerStory(r)
+	for i := range 12 {
+		s := storetest.Story(fmt.Sprintf("%02d %s", i, strings.Repeat("*_", 100)), strings.Repeat("|~", 60))
+		s.Fandoms = []string{strings.Repeat("`[", 60)}
+		storetest.Add(t, st, testGuild, "501", s)
+	}
+	resp := handle(t, r, slash("502", "story", "list", strOpt("sort", "title")))
+	d := resp.Data.Embeds[0].Description
+	if utf8.RuneCountInString(d) > maxListText {
+		t.Errorf("%d characters", utf8.RuneCountInString(d))
+	}
+	for i := 1; i <= 10; i++ {
+		if !strings.Contains(d, fmt.Sprintf("**%d.** **%02d", i, i-1)) {
+			t.Errorf("story %d missing from page 1:\n%.600s", i, d)
+		}
+	}
+}

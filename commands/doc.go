@@ -38,6 +38,12 @@
 // doing and the facts its sentence names, and never write those sentences
 // themselves.
 //
+// Wherever a command keeps less than it was given (the items of a list
+// option, a club's checkpoints, a filter too long for its page buttons, a
+// chart's top ten), its answer says what was kept; a page shows every
+// entry it counts. Discord's own limits on a payload are fitted by package
+// bot.
+//
 // # Ports
 //
 // Commands never see a storage engine. Store is the shelf ports they

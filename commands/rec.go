@@ -338,25 +338,67 @@ func (c *cmds) answerRequest(ctx context.Context, req *Request, rec shelf.StoryR
 	return Ephemeral(fmt.Sprintf("Thanks! Your answer is posted: %s", messageLink(req.GuildID, req.ChannelID, m.ID))), nil
 }
 
-// requestLinks is how many answers a request's message links (the
-// latest); it counts them all.
+// requestLinks is how many answers a request's message links at most
+// (the latest); it counts them all.
 const requestLinks = 10
 
-// requestContent is a request's message, with links to its answers (the
-// latest requestLinks, saying so when there are more).
-func requestContent(guild string, r shelf.RecRequest, answers []shelf.Rec) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "**Looking for:** <@%s> asks for recommendations.\n%s\n\nAnswer in the thread with `/rec post`.", r.UserID, blockquote(r.Text))
-	if len(answers) > 0 {
-		if len(answers) > requestLinks {
-			fmt.Fprintf(&b, "\n\n**Answers so far (%d; the latest %d here, all of them in the thread):**", len(answers), requestLinks)
-			answers = answers[len(answers)-requestLinks:]
+// maxMessage is the room of a message's content: Discord's 2,000
+// characters, counted as Discord does (textLen).
+const maxMessage = 2000
+
+// maxRequestQuote bounds the quoted request in its message, leaving room
+// for links to its answers.
+const maxRequestQuote = 1300
+
+// textLen counts s as Discord limits it: UTF-16 code units.
+func textLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
 		} else {
-			fmt.Fprintf(&b, "\n\n**Answers so far (%d):**", len(answers))
+			n++
 		}
-		for _, a := range answers {
-			fmt.Fprintf(&b, "\n• [%s](%s) — <@%s>", escapeMarkdown(clip(a.StoryTitle, 80)), messageLink(guild, a.ChannelID, a.MessageID), a.UserID)
+	}
+	return n
+}
+
+// requestContent is a request's message, with links to its latest answers
+// (at most requestLinks, fewer when the message has no room for more),
+// saying so when it links fewer than there are. It fits in one message, so
+// editing it in never cuts it.
+func requestContent(guild string, r shelf.RecRequest, answers []shelf.Rec) string {
+	quoted := blockquote(r.Text)
+	for n := utf8.RuneCountInString(r.Text); textLen(quoted) > maxRequestQuote && n > 10; {
+		n = n * 9 / 10
+		quoted = blockquote(clip(r.Text, n))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Looking for:** <@%s> asks for recommendations.\n%s\n\nAnswer in the thread with `/rec post`.", r.UserID, quoted)
+	if len(answers) == 0 {
+		return b.String()
+	}
+	lines := make([]string, len(answers))
+	for i, a := range answers {
+		lines[i] = fmt.Sprintf("\n• [%s](%s) — <@%s>", escapeMarkdown(clip(a.StoryTitle, 80)), messageLink(guild, a.ChannelID, a.MessageID), a.UserID)
+	}
+	head := func(shown int) string {
+		if shown < len(answers) {
+			return fmt.Sprintf("\n\n**Answers so far (%d; the latest %d here, all of them in the thread):**", len(answers), shown)
 		}
+		return fmt.Sprintf("\n\n**Answers so far (%d):**", len(answers))
+	}
+	shown := 0
+	room := maxMessage - textLen(b.String()) - textLen(head(0)) - 4
+	for i := len(lines) - 1; i >= 0 && shown < requestLinks; i-- {
+		if room -= textLen(lines[i]); room < 0 {
+			break
+		}
+		shown++
+	}
+	b.WriteString(head(shown))
+	for _, l := range lines[len(lines)-shown:] {
+		b.WriteString(l)
 	}
 	return b.String()
 }

@@ -123,3 +123,22 @@ func TestRecListPageShowsEveryRec(t *testing.T) {
 		}
 	}
 }
+
+// A long request with many answers still fits in one message (an edit is
+// never cut), linking as many of the latest answers as fit and saying so.
+func TestRequestContentFitsOneMessage(t *testing.T) {
+	var answers []shelf.Rec
+	for i := range 14 {
+		answers = append(answers, shelf.Rec{StoryTitle: fmt.Sprintf("Answer %02d %s", i, strings.Repeat("*", 70)),
+			ChannelID: "800000000000000001", MessageID: fmt.Sprint(900000000000000000 + i), UserID: "300000000000000003"})
+	}
+	got := requestContent("700000000000000001", shelf.RecRequest{UserID: "3", Text: strings.Repeat("slow burn, ", 90)}, answers)
+	if n := textLen(got); n > maxMessage {
+		t.Errorf("%d characters:\n%s", n, got)
+	}
+	shown := strings.Count(got, "\n• ")
+	if shown == 0 || shown >= 10 || !strings.Contains(got, fmt.Sprintf("Answers so far (14; the latest %d here, all of them in the thread)", shown)) ||
+		!strings.Contains(got, "Answer 13") {
+		t.Errorf("%d answers linked:\n%s", shown, got)
+	}
+}

@@ -46,6 +46,10 @@ const (
 	// maxCaughtUpText bounds the mentions of members caught up in /club
 	// status; it counts the others.
 	maxCaughtUpText = 900
+	// maxScheduleText bounds one schedule embed's description (Discord
+	// allows 4,096; the intro of /club start is added in front of the
+	// first).
+	maxScheduleText = 3600
 )
 
 // registerClub adds /club and the Join button.
@@ -269,15 +273,22 @@ func scheduleEmbeds(club shelf.Club, complete bool, posted int, now time.Time, h
 		}
 		lines = append(lines, fmt.Sprintf("**%d.** %s · <t:%d:D>%s", cp.Number, chapterSpan(cp), cp.Opens.Unix(), mark))
 	}
-	var embeds []*discordgo.MessageEmbed
-	for i := 0; i == 0 || i < len(lines); i += 60 {
-		part := lines[i:min(i+60, len(lines))]
-		e := &discordgo.MessageEmbed{Color: colorNeutral, Description: strings.Join(part, "\n")}
-		if i == 0 {
-			e.Title = clip("📚 "+club.Name, 256)
-			e.Description = head.String() + "\n\n" + e.Description
+	// Each embed takes at most 60 lines and what its description holds
+	// (a done checkpoint's line carries a link), so no line is cut off.
+	first := &discordgo.MessageEmbed{Color: colorNeutral, Title: clip("📚 "+club.Name, 256), Description: head.String() + "\n"}
+	embeds := []*discordgo.MessageEmbed{first}
+	cur, n := first, 0
+	for _, l := range lines {
+		if n == 60 || textLen(cur.Description)+1+textLen(l) > maxScheduleText {
+			cur = &discordgo.MessageEmbed{Color: colorNeutral}
+			embeds = append(embeds, cur)
+			n = 0
 		}
-		embeds = append(embeds, e)
+		if cur.Description != "" {
+			cur.Description += "\n"
+		}
+		cur.Description += l
+		n++
 	}
 	return embeds
 }

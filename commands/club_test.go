@@ -373,3 +373,26 @@ func TestMentionListCountsWhomItLeavesOut(t *testing.T) {
 		t.Errorf("a short list: %q", got)
 	}
 }
+
+// Every checkpoint has its line in the schedule, however long the lines
+// (done checkpoints link their threads): no embed is cut by Discord.
+func TestScheduleEmbedsKeepEveryLine(t *testing.T) {
+	club := shelf.Club{ID: "1", GuildID: tGuild, Name: "Long Haul", StoryTitle: "Saga", HostID: tAlice, PerCheckpoint: 1, EveryDays: 1, Timezone: "UTC"}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := 1; i <= 300; i++ {
+		club.Checkpoints = append(club.Checkpoints, shelf.Checkpoint{Number: i, First: i, Last: i, Opens: t0.AddDate(0, 0, i), ThreadID: fmt.Sprintf("9%017d", i)})
+	}
+	embeds := scheduleEmbeds(club, true, 300, t0.AddDate(2, 0, 0), "")
+	all := ""
+	for i, e := range embeds {
+		if n := textLen(e.Description); n > maxScheduleText+200 {
+			t.Errorf("embed %d: %d characters", i, n)
+		}
+		all += e.Description + "\n"
+	}
+	for i := 1; i <= 300; i++ {
+		if !strings.Contains(all, fmt.Sprintf("**%d.** Chapter %d ·", i, i)) {
+			t.Errorf("checkpoint %d has no line", i)
+		}
+	}
+}

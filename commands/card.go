@@ -48,7 +48,42 @@ type cardOptions struct {
 // storyCard is the story's embed: title, authors, rating colour, warnings
 // (as spoilers when real), fandoms, relationships, characters, tags,
 // summary, words, chapters x/y, kudos, readers, who added it.
+// The card keeps within Discord's 6,000 characters for a whole embed: when
+// long lists would pass it, the list fields and the summary get less room
+// (whole items, "+N more" counting the rest; the summary ends with "…")
+// rather than letting Discord's fitting cut a count or a spoiler off.
 func storyCard(rec shelf.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
+	var e *discordgo.MessageEmbed
+	for _, room := range []cardRoom{{maxFieldValue, 1500}, {500, 1000}, {250, 600}} {
+		if e = storyCardWithin(rec, opt, room); embedTextLen(e) <= maxCardText {
+			break
+		}
+	}
+	return e
+}
+
+// maxCardText is the most text a card holds, under Discord's 6,000.
+const maxCardText = 5800
+
+// cardRoom is the room a card gives each list field and its summary.
+type cardRoom struct{ field, summary int }
+
+// embedTextLen is the text of e that Discord counts toward 6,000.
+func embedTextLen(e *discordgo.MessageEmbed) int {
+	n := textLen(e.Title) + textLen(e.Description)
+	if e.Author != nil {
+		n += textLen(e.Author.Name)
+	}
+	if e.Footer != nil {
+		n += textLen(e.Footer.Text)
+	}
+	for _, f := range e.Fields {
+		n += textLen(f.Name) + textLen(f.Value)
+	}
+	return n
+}
+
+func storyCardWithin(rec shelf.StoryRecord, opt cardOptions, room cardRoom) *discordgo.MessageEmbed {
 	s := rec.Story
 	e := &discordgo.MessageEmbed{
 		Title: clip(s.Title, 256),
@@ -63,9 +98,9 @@ func storyCard(rec shelf.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
 	case opt.HideSummary:
 		e.Description = "*Summary hidden: this story is rated " + string(s.Rating) + ". Ask in an age-restricted channel.*"
 	case opt.SpoilerSummary:
-		e.Description = "||" + clip(strings.ReplaceAll(s.Summary, "||", "|"), 1000) + "||"
+		e.Description = "||" + clip(strings.ReplaceAll(s.Summary, "||", "|"), min(1000, room.summary)) + "||"
 	default:
-		e.Description = clip(s.Summary, 1500)
+		e.Description = clip(s.Summary, room.summary)
 	}
 	add := func(name, value string, inline bool) {
 		if value == "" {
@@ -74,15 +109,15 @@ func storyCard(rec shelf.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: clip(value, 1024), Inline: inline})
 	}
 	add("Rating", string(s.Rating), true)
-	add("Warnings", warningsText(s.Warnings), true)
+	add("Warnings", warningsWithin(s.Warnings, room.field), true)
 	add("Words", formatInt(s.Words), true)
 	add("Chapters", s.ChapterCount(), true)
 	add("Kudos", formatInt(rec.Kudos), true)
 	add("Readers", formatInt(rec.Readers), true)
-	add("Fandoms", joinEscaped(s.Fandoms, 15), false)
-	add("Relationships", joinEscaped(s.Relationships, 15), false)
-	add("Characters", joinEscaped(s.Characters, 20), false)
-	add("Tags", joinEscaped(append(append([]string{}, s.Categories...), s.Tags...), 25), false)
+	add("Fandoms", joinEscapedWithin(s.Fandoms, 15, room.field), false)
+	add("Relationships", joinEscapedWithin(s.Relationships, 15, room.field), false)
+	add("Characters", joinEscapedWithin(s.Characters, 20, room.field), false)
+	add("Tags", joinEscapedWithin(append(append([]string{}, s.Categories...), s.Tags...), 25, room.field), false)
 	added := "Added"
 	if rec.AddedBy != "" {
 		added += " by <@" + rec.AddedBy + ">"
@@ -118,8 +153,11 @@ func cardButtons(rec shelf.StoryRecord) []discordgo.MessageComponent {
 }
 
 // warningsText shows real warnings as spoilers, "No Archive Warnings
-// Apply" plainly, and chose-not-to-use as unknown.
-func warningsText(ws []string) string {
+// Apply" plainly, and chose-not-to-use as unknown, within a field's room.
+func warningsText(ws []string) string { return warningsWithin(ws, maxFieldValue) }
+
+// warningsWithin is warningsText within room characters.
+func warningsWithin(ws []string, room int) string {
 	real := fic.RealWarnings(ws)
 	var parts []string
 	for _, w := range real {
@@ -131,7 +169,7 @@ func warningsText(ws []string) string {
 	if len(parts) == 0 && len(ws) > 0 {
 		return fic.WarningNoneApply
 	}
-	return joinWithin(parts, len(parts), maxFieldValue)
+	return joinWithin(parts, len(parts), room)
 }
 
 // maxFieldValue is Discord's limit on an embed field's value.
@@ -170,7 +208,10 @@ func joinWithin(parts []string, total, room int) string {
 
 // joinEscaped lists up to max items, escaped, with "+N more" counting the
 // others, within an embed field's value (joinWithin).
-func joinEscaped(items []string, max int) string {
+func joinEscaped(items []string, max int) string { return joinEscapedWithin(items, max, maxFieldValue) }
+
+// joinEscapedWithin is joinEscaped within room characters.
+func joinEscapedWithin(items []string, max, room int) string {
 	if len(items) == 0 {
 		return ""
 	}
@@ -182,7 +223,7 @@ func joinEscaped(items []string, max int) string {
 	for i, it := range shown {
 		out[i] = escapeMarkdown(it)
 	}
-	return joinWithin(out, len(items), maxFieldValue)
+	return joinWithin(out, len(items), room)
 }
 
 // formatInt writes n with thousands separators: 12,345.

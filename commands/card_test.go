@@ -51,3 +51,31 @@ func TestCardFieldsCountWhatTheyLeaveOut(t *testing.T) {
 		t.Errorf("joinEscaped past max: %q", got)
 	}
 }
+
+// A card with every list long still fits Discord's 6,000 characters by
+// itself, each list counting what it leaves out.
+func TestCardFitsAWholeEmbed(t *testing.T) {
+	many := func(prefix string) []string {
+		var out []string
+		for i := range 40 {
+			out = append(out, fmt.Sprintf("%s %02d %s", prefix, i, strings.Repeat("x", 100)))
+		}
+		return out
+	}
+	rec := shelf.StoryRecord{ID: "1", Story: fic.Story{Title: strings.Repeat("T", 300), Authors: many("author"), Rating: fic.RatingTeen,
+		Summary: strings.Repeat("summary ", 400), Warnings: many("warning"), Fandoms: many("fandom"), Relationships: many("rel"),
+		Characters: many("char"), Tags: many("tag")}}
+	e := storyCard(rec, cardOptions{})
+	if n := embedTextLen(e); n > maxCardText {
+		t.Errorf("card holds %d characters", n)
+	}
+	for _, f := range e.Fields {
+		if strings.Contains(f.Value, strings.Repeat("x", 100)) && !strings.HasSuffix(f.Value, " more") {
+			t.Errorf("%s does not count what it leaves out: %.80q…", f.Name, f.Value)
+		}
+	}
+	small := storyCard(shelf.StoryRecord{ID: "2", Story: fic.Story{Title: "T", Summary: "Short.", Tags: []string{"a", "b"}}}, cardOptions{})
+	if small.Description != "Short." {
+		t.Errorf("small card: %q", small.Description)
+	}
+}

@@ -38,6 +38,18 @@ const (
 	// earlier post in the channel's latest recentScan messages first.
 	nonceTrust = 2 * time.Minute
 	recentScan = 100
+	// maxPerCheckpoint is the most chapters one checkpoint takes.
+	maxPerCheckpoint = 100
+	// maxStatusMembers is how many members /club status shows a bar for;
+	// it counts the others.
+	maxStatusMembers = 40
+	// maxCaughtUpText bounds the mentions of members caught up in /club
+	// status; it counts the others.
+	maxCaughtUpText = 900
+	// maxScheduleText bounds one schedule embed's description (Discord
+	// allows 4,096; the intro of /club start is added in front of the
+	// first).
+	maxScheduleText = 3600
 )
 
 // registerClub adds /club and the Join button.
@@ -53,7 +65,7 @@ func (c *cmds) registerClub(r *Router) {
 					Description: "Start a reading club in this channel",
 					Options: []*discordgo.ApplicationCommandOption{
 						storyOption("The story to read together", true),
-						{Type: discordgo.ApplicationCommandOptionInteger, Name: "chapters", Description: "Chapters per checkpoint (default 1)", MinValue: ptrFloat(1), MaxValue: 100},
+						{Type: discordgo.ApplicationCommandOptionInteger, Name: "chapters", Description: "Chapters per checkpoint (default 1)", MinValue: ptrFloat(1), MaxValue: maxPerCheckpoint},
 						{Type: discordgo.ApplicationCommandOptionInteger, Name: "every", Description: "Days between checkpoints (default 7)", MinValue: ptrFloat(1), MaxValue: 365},
 						{Type: discordgo.ApplicationCommandOptionString, Name: "starts", Description: "First checkpoint's date, YYYY-MM-DD (default today)", MinLength: &ten, MaxLength: 10},
 						{Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "The club's name (default: the story's title)", MinLength: &one, MaxLength: 80},
@@ -145,7 +157,7 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	if !ok {
 		every = 7
 	}
-	if per < 1 || per > 100 || every < 1 || every > 365 {
+	if per < 1 || per > maxPerCheckpoint || every < 1 || every > 365 {
 		return nil, Errorf("Checkpoints take 1 to 100 chapters each, 1 to 365 days apart.")
 	}
 	loc, tz, err := c.zone(ctx, req.GuildID)
@@ -183,7 +195,8 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 		return nil, storeError(err, actClubStart, facts{Story: rec.Story.Title, Club: club.Name, Reading: club.StoryTitle})
 	}
 	c.clubsChanged()
-	embeds := scheduleEmbeds(club, rec.Story.Complete(), now)
+	posted := storyChapters(rec)
+	embeds := scheduleEmbeds(club, rec.Story.Complete(), posted, now, wholeStoryHint(club, posted))
 	embeds[0].Description = fmt.Sprintf("<@%s> started a reading club. Press **Join** to read along: I'll ping you when each checkpoint opens.\n\n", req.UserID) + embeds[0].Description
 	return EmbedReply(false, embeds, joinRow(club.ID)), nil
 }
@@ -192,13 +205,56 @@ func joinRow(clubID string) discordgo.ActionsRow {
 	return Row(discordgo.Button{Label: "Join", Style: discordgo.SuccessButton, CustomID: CustomID(routeClubJoin, clubID), Emoji: &discordgo.ComponentEmoji{Name: "📚"}})
 }
 
+// storyChapters is how many chapters a club on rec is scheduled up to: its
+// posted chapters, or the chapters stored when more (as the store counts).
+func storyChapters(rec shelf.StoryRecord) int {
+	return max(rec.Story.ChaptersPosted, len(rec.Chapters))
+}
+
+// scheduleFull reports whether the club's schedule has as many checkpoints
+// as a club keeps: it is extended no further.
+func scheduleFull(club shelf.Club) bool {
+	return len(club.Checkpoints) >= shelf.MaxCheckpoints
+}
+
+// scheduleCut is the sentence saying that the club's schedule stops short
+// of the story's posted chapters because a club keeps at most
+// shelf.MaxCheckpoints checkpoints, or "" when it covers them all.
+func scheduleCut(club shelf.Club, posted int) string {
+	if !scheduleFull(club) || posted <= club.Chapters() {
+		return ""
+	}
+	return fmt.Sprintf("A club keeps at most %s checkpoints, so this schedule covers chapters 1–%s of the story's %s.",
+		formatInt(shelf.MaxCheckpoints), formatInt(club.Chapters()), formatInt(posted))
+}
+
+// wholeStoryHint tells the member who started a shortened schedule how to
+// schedule the whole story: more chapters per checkpoint.
+func wholeStoryHint(club shelf.Club, posted int) string {
+	if scheduleCut(club, posted) == "" {
+		return ""
+	}
+	per := (posted + shelf.MaxCheckpoints - 1) / shelf.MaxCheckpoints
+	if per > maxPerCheckpoint {
+		return "The whole story won't fit in one club's schedule."
+	}
+	return fmt.Sprintf("To read the whole story together, end this club with `/club end` and start it again with `chapters:%d` or more per checkpoint.", per)
+}
+
 // scheduleEmbeds lists every checkpoint with its chapters and date, split
-// over embeds of at most 60 lines.
-func scheduleEmbeds(club shelf.Club, complete bool, now time.Time) []*discordgo.MessageEmbed {
+// over embeds of at most 60 lines. posted is the story's chapters, for the
+// sentence saying when the schedule stops short of them; hint, when not
+// empty, follows that sentence.
+func scheduleEmbeds(club shelf.Club, complete bool, posted int, now time.Time, hint string) []*discordgo.MessageEmbed {
 	var head strings.Builder
 	fmt.Fprintf(&head, "Reading **%s**: %s per checkpoint, one checkpoint every %s. Host: <@%s>.\nCheckpoints open at midnight, %s time.",
 		escapeMarkdown(clip(club.StoryTitle, 200)), countOf(club.PerCheckpoint, "chapter", "chapters"), countOf(club.EveryDays, "day", "days"), club.HostID, club.Timezone)
-	if !complete {
+	if cut := scheduleCut(club, posted); cut != "" {
+		head.WriteString("\n" + cut)
+		if hint != "" {
+			head.WriteString(" " + hint)
+		}
+	} else if !complete && !scheduleFull(club) {
 		head.WriteString(" The story is still being posted: new checkpoints are added as new chapters arrive.")
 	}
 	if !club.Active() {
@@ -217,15 +273,22 @@ func scheduleEmbeds(club shelf.Club, complete bool, now time.Time) []*discordgo.
 		}
 		lines = append(lines, fmt.Sprintf("**%d.** %s · <t:%d:D>%s", cp.Number, chapterSpan(cp), cp.Opens.Unix(), mark))
 	}
-	var embeds []*discordgo.MessageEmbed
-	for i := 0; i == 0 || i < len(lines); i += 60 {
-		part := lines[i:min(i+60, len(lines))]
-		e := &discordgo.MessageEmbed{Color: colorNeutral, Description: strings.Join(part, "\n")}
-		if i == 0 {
-			e.Title = clip("📚 "+club.Name, 256)
-			e.Description = head.String() + "\n\n" + e.Description
+	// Each embed takes at most 60 lines and what its description holds
+	// (a done checkpoint's line carries a link), so no line is cut off.
+	first := &discordgo.MessageEmbed{Color: colorNeutral, Title: clip("📚 "+club.Name, 256), Description: head.String() + "\n"}
+	embeds := []*discordgo.MessageEmbed{first}
+	cur, n := first, 0
+	for _, l := range lines {
+		if n == 60 || textLen(cur.Description)+1+textLen(l) > maxScheduleText {
+			cur = &discordgo.MessageEmbed{Color: colorNeutral}
+			embeds = append(embeds, cur)
+			n = 0
 		}
-		embeds = append(embeds, e)
+		if cur.Description != "" {
+			cur.Description += "\n"
+		}
+		cur.Description += l
+		n++
 	}
 	return embeds
 }
@@ -292,6 +355,9 @@ func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.Inter
 	ch, _ := req.Int("chapter")
 	total := club.Chapters()
 	if ch < 0 || int(ch) > total {
+		if scheduleFull(club) {
+			return nil, Errorf("%s covers chapters 1 to %s: a club keeps at most %s checkpoints.", quote(club.Name), formatInt(total), formatInt(shelf.MaxCheckpoints))
+		}
 		return nil, Errorf("%s covers chapters 1 to %d so far.", quote(club.Name), total)
 	}
 	err = c.clubs.SetClubProgress(ctx, req.GuildID, club.ID, req.UserID, int(ch), c.now())
@@ -331,6 +397,11 @@ func (c *cmds) clubStatus(ctx context.Context, req *Request) (*discordgo.Interac
 	cur, next := currentCheckpoint(club, now)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Reading **%s** · %d chapters scheduled · host <@%s>\n", escapeMarkdown(clip(club.StoryTitle, 200)), club.Chapters(), club.HostID)
+	if rec, err := c.stories.Story(ctx, req.GuildID, club.StoryID); err == nil {
+		if cut := scheduleCut(club, storyChapters(rec)); cut != "" {
+			b.WriteString(cut + "\n")
+		}
+	}
 	if cur != nil {
 		fmt.Fprintf(&b, "**Current checkpoint:** %d of %d, %s (opened <t:%d:D>)", cur.Number, len(club.Checkpoints), chapterSpan(*cur), cur.Opens.Unix())
 		if cur.ThreadID != "" {
@@ -353,7 +424,7 @@ func (c *cmds) clubStatus(ctx context.Context, req *Request) (*discordgo.Interac
 		if up {
 			caught = append(caught, "<@"+m.UserID+">")
 		}
-		if shown < 40 {
+		if shown < maxStatusMembers {
 			mark := ""
 			if up {
 				mark = " ✓"
@@ -372,11 +443,34 @@ func (c *cmds) clubStatus(ctx context.Context, req *Request) (*discordgo.Interac
 	case len(caught) == len(members):
 		b.WriteString("\nEveryone is caught up!")
 	default:
-		fmt.Fprintf(&b, "\n**Caught up (%d):** %s", len(caught), clip(strings.Join(caught, " "), 900))
+		fmt.Fprintf(&b, "\n**Caught up (%d):** %s", len(caught), mentionList(caught, maxCaughtUpText))
 	}
 	e := &discordgo.MessageEmbed{Title: clip("📚 "+club.Name, 256), Description: b.String(), Color: colorNeutral,
 		Footer: &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("%d members · dates at midnight, %s", len(members), club.Timezone)}}
 	return EmbedReply(false, []*discordgo.MessageEmbed{e}, joinRow(club.ID)), nil
+}
+
+// mentionList joins mentions with spaces, as many whole ones as fit in
+// room characters, then "and N more" for the rest: a mention is never cut
+// in the middle, and nobody left out goes uncounted.
+func mentionList(mentions []string, room int) string {
+	var b strings.Builder
+	for i, m := range mentions {
+		rest := len(mentions) - i
+		tail := 0
+		if rest > 1 {
+			tail = len(" and 99999 more")
+		}
+		if b.Len()+1+len(m)+tail > room {
+			fmt.Fprintf(&b, " and %s more", formatInt(rest))
+			return strings.TrimSpace(b.String())
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(m)
+	}
+	return b.String()
 }
 
 func (c *cmds) clubSchedule(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
@@ -384,11 +478,11 @@ func (c *cmds) clubSchedule(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, err
 	}
-	complete := false
+	complete, posted := false, club.Chapters()
 	if rec, err := c.stories.Story(ctx, req.GuildID, club.StoryID); err == nil {
-		complete = rec.Story.Complete()
+		complete, posted = rec.Story.Complete(), storyChapters(rec)
 	}
-	return EmbedReply(false, scheduleEmbeds(club, complete, c.now()), joinRow(club.ID)), nil
+	return EmbedReply(false, scheduleEmbeds(club, complete, posted, c.now(), ""), joinRow(club.ID)), nil
 }
 
 func (c *cmds) clubEnd(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {

@@ -123,7 +123,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Log:     log,
 		Now:     opts.Now,
 	}
-	scheduler := jobs.NewScheduler(clock, commands.NewCheckpoints(deps), log)
+	scheduler := jobs.NewScheduler(clock, jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log), log)
 	deps.ClubsChanged = scheduler.Wake
 	router := commands.New(deps)
 

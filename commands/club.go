@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"log/slog"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -20,24 +16,10 @@ import (
 // Club routes and rules.
 const (
 	routeClubJoin = "club-join" // club-join:<club>
-	// lateAfter is how long after its time a checkpoint's announcement
-	// counts as late (the bot was away) and says so.
-	lateAfter = 15 * time.Minute
 	// maxPings bounds the members pinged by one announcement (Discord
 	// takes at most 100 user IDs in allowed_mentions, and the mentions
 	// must fit in one message).
 	maxPings = 80
-	// fireWorkers announce checkpoints of different clubs in parallel;
-	// one club's checkpoints are announced in order by one worker.
-	fireWorkers = 8
-	// dueBatch is how many due checkpoints FireDue reads at a time.
-	dueBatch = 512
-	// nonceTrust is how long after a first attempt to post an announcement
-	// Discord is trusted to return that post for the same nonce (it
-	// promises "the past few minutes"). A retry after that looks for the
-	// earlier post in the channel's latest recentScan messages first.
-	nonceTrust = 2 * time.Minute
-	recentScan = 100
 	// maxPerCheckpoint is the most chapters one checkpoint takes.
 	maxPerCheckpoint = 100
 	// maxStatusMembers is how many members /club status shows a bar for;
@@ -507,228 +489,29 @@ func (c *cmds) clubEnd(ctx context.Context, req *Request) (*discordgo.Interactio
 		quote(club.Name), done, len(club.Checkpoints))), nil
 }
 
-// ---- checkpoint announcements ----
+// ---- checkpoint announcements (posted by jobs.Checkpoints) ----
 
-// Checkpoints announces club checkpoints when their time comes: it is the
-// source the bot's scheduler (bot.Scheduler) runs. Each checkpoint is
-// announced once: the message goes out with a nonce derived from the
-// checkpoint (Discord returns the first message for a repeat), its ID is
-// recorded, then the thread is opened on it (a thread that already exists
-// on it is taken as its own) and recorded together with the removal of
-// the checkpoint from the due index.
-type Checkpoints struct {
-	c *cmds
+// CheckpointWording is the wording of club checkpoint announcements, for
+// the announcer in package jobs (it implements jobs.CheckpointWording).
+type CheckpointWording struct{}
+
+// ThreadName is a checkpoint's discussion thread's name: the club and the
+// chapters, within Discord's 100 characters.
+func (CheckpointWording) ThreadName(club shelf.Club, cp shelf.Checkpoint) string {
+	return clip(club.Name+" — "+chapterSpan(cp), 100)
 }
 
-// NewCheckpoints returns the checkpoint source for d's store and Discord.
-func NewCheckpoints(d Deps) *Checkpoints {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
-	}
-	return &Checkpoints{c: newCmds(d)}
+// Announcement is a checkpoint's message: it pings the club's members
+// (and nobody else) and says when it is late.
+func (CheckpointWording) Announcement(club shelf.Club, cp shelf.Checkpoint, members []shelf.ClubMember, late bool) *discordgo.MessageSend {
+	return announcement(club, cp, members, late)
 }
 
-// NextDue implements bot.DueSource: one read of the due index.
-func (k *Checkpoints) NextDue(ctx context.Context) (time.Time, bool, error) {
-	return k.c.checkpoints.NextCheckpointDue(ctx)
-}
-
-// FireDue implements bot.DueSource: it announces every checkpoint due at
-// now, clubs in parallel, each club's checkpoints in order. A checkpoint
-// that failed for a passing reason stays due and FireDue returns an error
-// (the scheduler retries later); one that can never be announced (its
-// channel is gone) is skipped with the reason recorded.
-func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
-	for {
-		due, err := k.c.checkpoints.DueCheckpoints(ctx, now, dueBatch)
-		if err != nil {
-			return err
-		}
-		if len(due) == 0 {
-			return nil
-		}
-		groups := map[string][]shelf.DueCheckpoint{}
-		var order []string
-		for _, d := range due {
-			g := d.GuildID + "/" + d.ClubID
-			if _, ok := groups[g]; !ok {
-				order = append(order, g)
-			}
-			groups[g] = append(groups[g], d)
-		}
-		work := make(chan []shelf.DueCheckpoint)
-		var (
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			firstErr error
-			failed   int
-		)
-		// Shutdown stops FireDue between checkpoints, never in the middle
-		// of one: a half-done announcement would wait for the nonce to
-		// save it.
-		opCtx := context.WithoutCancel(ctx)
-		for range min(fireWorkers, len(order)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for list := range work {
-					for _, d := range list {
-						if ctx.Err() != nil {
-							break
-						}
-						if err := k.fire(opCtx, d, now); err != nil {
-							k.c.log.Warn("checkpoint not announced yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-							mu.Lock()
-							failed++
-							if firstErr == nil {
-								firstErr = err
-							}
-							mu.Unlock()
-							break // later checkpoints of this club wait for this one
-						}
-					}
-				}
-			}()
-		}
-		for _, g := range order {
-			if ctx.Err() != nil {
-				break
-			}
-			work <- groups[g]
-		}
-		close(work)
-		wg.Wait()
-		if firstErr != nil {
-			return fmt.Errorf("%d checkpoint(s) failed: %w", failed, firstErr)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if len(due) < dueBatch {
-			return nil
-		}
-	}
-}
-
-// checkpointNonce is the announcement's nonce: deterministic per guild,
-// club and checkpoint, at most 25 characters.
-func checkpointNonce(guild, club string, n int) string {
-	g, _ := strconv.ParseUint(guild, 10, 64)
-	c, _ := strconv.ParseUint(club, 10, 64)
-	s := "ck" + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(c, 36) + "." + strconv.FormatUint(uint64(n), 36)
-	if len(s) <= 25 {
-		return s
-	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%s/%d", guild, club, n)
-	return "ckh" + strconv.FormatUint(h.Sum64(), 36)
-}
-
-// permanent reports whether a Discord error will not go away by retrying:
-// the channel, message or access is gone.
-func permanent(err error) bool {
-	code, status := restCode(err)
-	switch code {
-	case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMessage, discordgo.ErrCodeMissingAccess,
-		discordgo.ErrCodeMissingPermissions, discordgo.ErrCodeCannotSendMessagesInVoiceChannel:
-		return true
-	}
-	return status == 403 || status == 404
-}
-
-// errThreadExists is Discord's 160004: a thread was already created for
-// this message.
-const errThreadExists = 160004
-
-func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.Time) error {
-	c := k.c
-	club, err := c.clubs.Club(ctx, d.GuildID, d.ClubID)
-	if errors.Is(err, shelf.ErrNotFound) {
-		return c.checkpoints.DropDueCheckpoint(ctx, d)
-	}
-	if err != nil {
-		return err
-	}
-	if !club.Active() || d.Number < 1 || d.Number > len(club.Checkpoints) {
-		return c.checkpoints.DropDueCheckpoint(ctx, d)
-	}
-	cp := club.Checkpoints[d.Number-1]
-	if cp.Done() || !cp.Opens.Equal(d.At) {
-		return c.checkpoints.DropDueCheckpoint(ctx, d)
-	}
-	msgID := cp.MessageID
-	if msgID == "" {
-		members, err := c.clubs.ClubMembers(ctx, d.GuildID, d.ClubID)
-		if err != nil {
-			return err
-		}
-		since := cp.Opens
-		if club.CreatedAt.After(since) {
-			since = club.CreatedAt
-		}
-		late := now.Sub(since) > lateAfter
-		m := announcement(club, cp, members, late)
-		sent, err := k.post(ctx, d, club, m, now)
-		if err != nil {
-			if channelGone(err) {
-				c.log.Warn("club ended: its channel is gone", "guild", d.GuildID, "club", d.ClubID, "channel", club.ChannelID, "err", err)
-				if _, err := c.clubs.EndClub(ctx, d.GuildID, d.ClubID, "", now); err != nil && !errors.Is(err, shelf.ErrClubEnded) {
-					return err
-				}
-				return nil
-			}
-			if permanent(err) {
-				c.log.Warn("checkpoint skipped: cannot post in its channel", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-				return c.checkpoints.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "could not post: "+err.Error())
-			}
-			return fmt.Errorf("post announcement: %w", err)
-		}
-		if err := c.checkpoints.CheckpointPosted(ctx, d.GuildID, d.ClubID, d.Number, sent.ID, late, now); err != nil {
-			return err
-		}
-		msgID = sent.ID
-	}
-	name := clip(club.Name+" — "+chapterSpan(cp), 100)
-	threadID := ""
-	th, err := c.discord.StartThread(ctx, club.ChannelID, msgID, name)
-	switch code, _ := restCode(err); {
-	case err == nil:
-		threadID = th.ID
-	case code == errThreadExists:
-		threadID = msgID // a thread started on a message has the message's ID
-	case permanent(err):
-		c.log.Warn("checkpoint announced without a thread", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-		return c.checkpoints.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "announced; no thread: "+err.Error())
-	default:
-		return fmt.Errorf("start checkpoint thread: %w", err)
-	}
-	return c.checkpoints.CheckpointDone(ctx, d.GuildID, d.ClubID, d.Number, threadID)
-}
-
-// post posts checkpoint d's announcement m, exactly once. The first
-// attempt is recorded before it is made; a retry within nonceTrust of it
-// relies on the nonce (Discord returns the first post), a later one (the
-// bot crashed between posting and recording, and was away for minutes)
-// first looks for that post among the channel's latest messages.
-func (k *Checkpoints) post(ctx context.Context, d shelf.DueCheckpoint, club shelf.Club, m *discordgo.MessageSend, now time.Time) (*discordgo.Message, error) {
-	first, err := k.c.checkpoints.CheckpointPosting(ctx, d.GuildID, d.ClubID, d.Number, now)
-	if err != nil {
-		return nil, err
-	}
-	if now.Sub(first) >= nonceTrust {
-		recent, err := k.c.discord.OwnMessages(ctx, club.ChannelID, recentScan)
-		if err != nil {
-			return nil, fmt.Errorf("look for an earlier announcement: %w", err)
-		}
-		if msg := findAnnouncement(recent, club, d.Number); msg != nil {
-			k.c.log.Info("checkpoint announcement found posted by an earlier attempt", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "message", msg.ID)
-			return msg, nil
-		}
-	}
-	return k.c.discord.SendMessageOnce(ctx, club.ChannelID, checkpointNonce(d.GuildID, d.ClubID, d.Number), m)
+// IsAnnouncement reports whether m (one of the bot's own messages)
+// announces checkpoint n of club: it carries the club's Join button and
+// says which checkpoint opened.
+func (CheckpointWording) IsAnnouncement(m *discordgo.Message, club shelf.Club, n int) bool {
+	return findAnnouncement([]*discordgo.Message{m}, club, n) != nil
 }
 
 // findAnnouncement returns the message among msgs (the bot's own) that

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"ficshelf/bot"
 	"ficshelf/shelf"
 )
 
@@ -129,28 +129,6 @@ func blockquote(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// restCode returns the Discord error code and HTTP status of err, or 0s.
-func restCode(err error) (code, status int) {
-	var re *discordgo.RESTError
-	if !errors.As(err, &re) {
-		return 0, 0
-	}
-	if re.Message != nil {
-		code = re.Message.Code
-	}
-	if re.Response != nil {
-		status = re.Response.StatusCode
-	}
-	return code, status
-}
-
-// channelGone reports whether err says the channel or thread no longer
-// exists (10003 Unknown Channel, or a 404).
-func channelGone(err error) bool {
-	code, status := restCode(err)
-	return code == discordgo.ErrCodeUnknownChannel || status == http.StatusNotFound
-}
-
 // recTarget is where recs and requests go: the server's recs channel, or
 // the channel asked in (its parent when that is a thread, since a thread
 // cannot hold threads).
@@ -165,7 +143,7 @@ func (c *cmds) recTarget(ctx context.Context, req *Request) (*discordgo.Channel,
 	}
 	ch, err := c.discord.Channel(ctx, id)
 	if err != nil {
-		if settings.RecsChannelID != "" && channelGone(err) {
+		if settings.RecsChannelID != "" && bot.ChannelGone(err) {
 			return nil, Sorry(err, "This server's recs channel no longer exists. Ask an admin to set a new one with `/settings recs-channel`.")
 		}
 		return nil, fmt.Errorf("look up channel %s: %w", id, err)
@@ -234,7 +212,7 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 	}
 	if ok {
 		msg, err := c.recCard(ctx, req, rec, th.ThreadID, fmt.Sprintf("<@%s> recommends %s too:", req.UserID, title), why)
-		if err != nil && !channelGone(err) {
+		if err != nil && !bot.ChannelGone(err) {
 			return nil, err
 		}
 		if err == nil {
@@ -247,7 +225,7 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 				}
 				return Ephemeral(fmt.Sprintf("%s was already recommended here, so I added your rec to its discussion thread: %s",
 					title, messageLink(req.GuildID, th.ThreadID, m.ID))), nil
-			case !channelGone(err):
+			case !bot.ChannelGone(err):
 				return nil, fmt.Errorf("post rec in thread %s: %w", th.ThreadID, err)
 			}
 		}

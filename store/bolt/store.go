@@ -168,6 +168,8 @@ type Store struct {
 	lastBatchTx *bbolt.Tx // the batch transaction already counted in commits
 
 	group groupCommit // batched writes (kudos, reading lists)
+
+	ao3gap ao3Gap // the AO3 request gap (subs.go)
 }
 
 var (

@@ -819,3 +819,30 @@ func (s *Store) HoldAO3(ctx context.Context, until time.Time) error {
 	}
 	return nil
 }
+
+// dumpSubs emits a guild's subscriptions (Dump).
+func dumpSubs(g *guildTx, emit func(shelf.Item) error) error {
+	return forEachPrefix(g.bucket(bSubs), nil, func(k, v []byte) error {
+		if len(k) != 16 || len(v) != 8 {
+			return nil
+		}
+		return emit(shelf.Item{Subscription: &shelf.SubscriptionItem{StoryID: shelf.FormatID(readU64(k, 0)),
+			UserID: shelf.FormatID(readU64(k, 1)), Since: fromNanos(int64(readU64(v, 0)))}})
+	})
+}
+
+// loadSub writes one subscription of a loaded story (Load).
+func loadSub(g *guildTx, it *shelf.SubscriptionItem) error {
+	sid, err := storyOf(g, it.StoryID)
+	if err != nil {
+		return err
+	}
+	uid, err := shelf.ParseID("user", it.UserID)
+	if err != nil {
+		return err
+	}
+	if err := g.bucket(bSubs).Put(key(sid, uid), u64(uint64(it.Since.UnixNano()))); err != nil {
+		return err
+	}
+	return g.bucket(bSubsByUser).Put(key(uid, sid), nil)
+}

@@ -284,7 +284,7 @@ func (s *Store) Subscribed(ctx context.Context, guild, user, story string) (bool
 
 func subscribers(g *guildTx, sid uint64) []string {
 	var out []string
-	forEachPrefix(g.bucket(bSubs), u64(sid), func(k, _ []byte) error {
+	forEachPrefix(peek(g, bSubs), u64(sid), func(k, _ []byte) error {
 		out = append(out, shelf.FormatID(readU64(k, 1)))
 		return nil
 	})
@@ -408,6 +408,16 @@ func (s *Store) global(ctx context.Context, fn func(tx *bbolt.Tx, g func(gid uin
 	return nil
 }
 
+// peek returns the guild's sub-bucket name, or nil when missing, without
+// creating it even in a write transaction (the scans over every guild
+// below write nothing where there is nothing).
+func peek(g *guildTx, name []byte) *bbolt.Bucket {
+	if g.g == nil {
+		return nil
+	}
+	return g.g.Bucket(name)
+}
+
 // guildIDs lists every guild with a bucket.
 func guildIDs(tx *bbolt.Tx) []uint64 {
 	var out []uint64
@@ -443,12 +453,12 @@ func followedWorks(tx *bbolt.Tx, gtx func(uint64) *guildTx) (map[int64]bool, err
 			}
 			return nil
 		}
-		if b := g.bucket(bSubs); b != nil {
+		if b := peek(g, bSubs); b != nil {
 			if err := b.ForEach(func(k, _ []byte) error { return add(readU64(k, 0)) }); err != nil {
 				return nil, err
 			}
 		}
-		if b := g.bucket(bClubStories); b != nil {
+		if b := peek(g, bClubStories); b != nil {
 			err := b.ForEach(func(k, _ []byte) error {
 				c, err := getClub(g, readU64(k, 1))
 				if err != nil || !c.Active() {
@@ -469,8 +479,36 @@ func (s *Store) ClaimDueWorks(ctx context.Context, now time.Time, hold time.Dura
 	if limit <= 0 {
 		limit = 100
 	}
+	// Most looks find nothing to do: a read transaction says so without a
+	// commit.
+	idle := true
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if due := tx.Bucket(bucketWorkDue); due != nil {
+			if k, _ := due.Cursor().First(); k != nil && int64(readU64(k, 0)) <= now.UnixNano() {
+				idle = false
+				return nil
+			}
+		}
+		followed, err := followedWorks(tx, func(gid uint64) *guildTx { return newGuildTx(tx, gid) })
+		if err != nil {
+			return err
+		}
+		for work := range followed {
+			if w, err := getWork(tx, work); err != nil || w == nil {
+				idle = false
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim due works: %w", engineErr(err))
+	}
+	if idle {
+		return nil, nil
+	}
 	var out []shelf.WatchedWork
-	err := s.global(ctx, func(tx *bbolt.Tx, gtx func(uint64) *guildTx) error {
+	err = s.global(ctx, func(tx *bbolt.Tx, gtx func(uint64) *guildTx) error {
 		out = out[:0]
 		followed, err := followedWorks(tx, gtx)
 		if err != nil {
@@ -576,7 +614,11 @@ func (s *Store) RecordWorkCheck(ctx context.Context, c shelf.WorkCheck) (int, er
 		newState := c.State != "" && c.State != w.State
 		for _, gid := range guildIDs(tx) {
 			g := gtx(gid)
-			v := g.get(bAO3, u64(uint64(c.WorkID)))
+			ao3 := peek(g, bAO3)
+			if ao3 == nil {
+				continue
+			}
+			v := ao3.Get(u64(uint64(c.WorkID)))
 			if len(v) != 8 {
 				continue
 			}

@@ -263,7 +263,10 @@ func (s *Store) ClaimDueWorks(ctx context.Context, now time.Time, hold time.Dura
 	if limit <= 0 {
 		limit = 100
 	}
-	var out []shelf.WatchedWork
+	var (
+		out []shelf.WatchedWork
+		was = map[int64]int64{} // work -> next check before the claim
+	)
 	err := s.tx(ctx, "claim due works", func(tx pgx.Tx) error {
 		out = out[:0]
 		if _, err := tx.Exec(ctx, `INSERT INTO ao3_works (work, next_check)
@@ -278,23 +281,24 @@ func (s *Store) ClaimDueWorks(ctx context.Context, now time.Time, hold time.Dura
 			return err
 		}
 		rows, err := tx.Query(ctx, `WITH due AS (
-				SELECT work FROM ao3_works WHERE NOT gone AND next_check <= $1
+				SELECT work, next_check FROM ao3_works WHERE NOT gone AND next_check <= $1
 				ORDER BY next_check, work LIMIT $3 FOR UPDATE SKIP LOCKED)
 			UPDATE ao3_works w SET next_check = $2 FROM due WHERE w.work = due.work
-			RETURNING w.work, w.next_check, w.last_checked, w.last, w.state`, nanos(now), now.Add(hold).UnixNano(), limit)
+			RETURNING w.work, w.next_check, w.last_checked, w.last, w.state, due.next_check`, nanos(now), now.Add(hold).UnixNano(), limit)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var (
-				ww            shelf.WatchedWork
-				next, checked int64
-				last          []byte
+				ww                 shelf.WatchedWork
+				next, checked, old int64
+				last               []byte
 			)
-			if err := rows.Scan(&ww.WorkID, &next, &checked, &last, &ww.State); err != nil {
+			if err := rows.Scan(&ww.WorkID, &next, &checked, &last, &ww.State, &old); err != nil {
 				return err
 			}
+			was[ww.WorkID] = old
 			ww.NextCheck = fromNanos(next)
 			if checked != 0 {
 				ww.LastChecked = fromNanos(checked)
@@ -312,7 +316,14 @@ func (s *Store) ClaimDueWorks(ctx context.Context, now time.Time, hold time.Dura
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].WorkID < out[j].WorkID })
+	// In due order, as BoltDB's index returns them.
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if was[a.WorkID] != was[b.WorkID] {
+			return was[a.WorkID] < was[b.WorkID]
+		}
+		return a.WorkID < b.WorkID
+	})
 	return out, nil
 }
 

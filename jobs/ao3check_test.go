@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,13 +104,15 @@ func TestAO3GateSpacesRequestsAndHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	const gap = 80 * time.Millisecond
-	gate := &jobs.AO3Gate{Store: st, Gap: gap}
-	// When each request is let go (the server's arrival times add network
-	// jitter the gate cannot see).
-	var sent []time.Time
+	slots := &slotLog{WorkChecks: st}
+	gate := &jobs.AO3Gate{Store: slots, Gap: gap}
+	// Each request is let go no earlier than its slot.
+	var early []time.Duration
 	client.Gate = func(ctx context.Context) error {
 		err := gate.Wait(ctx)
-		sent = append(sent, time.Now())
+		if d := slots.last().Sub(time.Now()); d > 0 {
+			early = append(early, d)
+		}
 		return err
 	}
 	client.OnBusy = gate.Hold
@@ -124,19 +127,46 @@ func TestAO3GateSpacesRequestsAndHolds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Slots are exactly gap apart (the store's conformance suite checks
-	// that); a sender wakes at or a little after its slot, so the wake
-	// times may come a timer's jitter closer.
-	const jitter = 10 * time.Millisecond
-	for i := 1; i < len(sent); i++ {
-		if d := sent[i].Sub(sent[i-1]); d < gap-jitter {
-			t.Errorf("requests %d and %d let go %v apart, want at least %v", i-1, i, d, gap)
+	if len(early) > 0 {
+		t.Errorf("requests let go before their slots by %v", early)
+	}
+	got := slots.all()
+	for i := 1; i < len(got); i++ {
+		if d := got[i].Sub(got[i-1]); d < gap {
+			t.Errorf("slots %d and %d only %v apart, want at least %v", i-1, i, d, gap)
 		}
 	}
-	if len(sent) < 5 {
-		t.Errorf("%d requests, want at least 5 (one retried after 429)", len(sent))
+	if len(got) < 5 {
+		t.Errorf("%d requests, want at least 5 (one retried after 429)", len(got))
 	}
 	if d := time.Since(start); d < time.Second {
 		t.Errorf("a 429 with Retry-After: 1 held requests only %v", d)
 	}
+}
+
+// slotLog records the AO3 slots the gate takes.
+type slotLog struct {
+	shelf.WorkChecks
+	mu    sync.Mutex
+	slots []time.Time
+}
+
+func (l *slotLog) TakeAO3Slot(ctx context.Context, now time.Time, gap time.Duration) (time.Time, error) {
+	at, err := l.WorkChecks.TakeAO3Slot(ctx, now, gap)
+	l.mu.Lock()
+	l.slots = append(l.slots, at)
+	l.mu.Unlock()
+	return at, err
+}
+
+func (l *slotLog) last() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.slots[len(l.slots)-1]
+}
+
+func (l *slotLog) all() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.slots...)
 }

@@ -87,6 +87,11 @@ func TestSubscribeAlertInUpdatesChannel(t *testing.T) {
 		b.Data == nil || len(b.Data.Components) == 0 {
 		t.Fatalf("button again: %q", b.Content())
 	}
+	// A club reads it in #general, one chapter a week.
+	club := e.Slash(e.General, e.Alice, "club", discordtest.Sub("start", discordtest.String("story", "Tidewater Letters")))
+	if club.Ephemeral() {
+		t.Fatalf("club start: %q", club.Content())
+	}
 	// Wait for the first check, then AO3 posts chapter 4.
 	subWaitUntil(t, "the work is checked", func() bool {
 		return strings.Contains(e.Slash(e.General, e.Alice, "subscribe", discordtest.Sub("list")).Content(), "last checked")
@@ -119,6 +124,11 @@ func TestSubscribeAlertInUpdatesChannel(t *testing.T) {
 	info := e.Slash(e.General, e.Alice, "story", storySub("info", discordtest.String("story", "Tidewater Letters")))
 	if info.Original == nil || field(info.Original, "Chapters") != "4/?" {
 		t.Errorf("card after the check: %q", field(info.Original, "Chapters"))
+	}
+	// The club's schedule grew to the new chapter.
+	sched := e.Slash(e.General, e.Alice, "club", discordtest.Sub("schedule"))
+	if sched.Original == nil || len(sched.Original.Embeds) == 0 || !strings.Contains(sched.Original.Embeds[0].Description, "**4.**") {
+		t.Errorf("club schedule after the new chapter: %+v", sched.Original)
 	}
 	// Exactly once also across a restart.
 	e.Restart()

@@ -332,7 +332,7 @@ func (a *Alerts) sendDMs(ctx context.Context, al shelf.Alert, rec shelf.StoryRec
 				return err
 			}
 		} else if err != nil {
-			if permanent(err) {
+			if _, status := restCode(err); permanent(err) || (status >= 400 && status < 500 && status != 429) {
 				c.log.Warn("alert not delivered by direct message", "guild", al.GuildID, "user", user, "err", err)
 			} else {
 				return fmt.Errorf("direct message: %w", err)

@@ -55,6 +55,7 @@ type Store interface {
 	shelf.Clubs
 	shelf.Checkpoints
 	shelf.GuildSettings
+	shelf.Subscriptions
 }
 
 // Deps is what the commands need from the rest of the program.
@@ -87,6 +88,7 @@ type cmds struct {
 	clubs       shelf.Clubs
 	checkpoints shelf.Checkpoints
 	settings    shelf.GuildSettings
+	subs        shelf.Subscriptions
 
 	ao3 *fic.AO3Client
 	log *slog.Logger
@@ -120,6 +122,7 @@ func New(d Deps) *Router {
 	c.registerClub(r)
 	c.registerSettings(r)
 	c.registerMyData(r)
+	c.registerSubscribe(r)
 	return r
 }
 
@@ -130,6 +133,7 @@ func newCmds(d Deps) *cmds {
 	if st := d.Store; st != nil {
 		c.stories, c.chapters, c.finder, c.kudos, c.lists = st, st, st, st, st
 		c.members, c.recs, c.clubs, c.checkpoints, c.settings = st, st, st, st, st
+		c.subs = st
 	}
 	return c
 }

@@ -239,6 +239,8 @@ type Store interface {
 	Checkpoints
 	GuildSettings
 	Leases
+	Subscriptions
+	WorkChecks
 	Copier
 
 	// Engine names the engine ("bolt", "postgres") for logs and metrics.

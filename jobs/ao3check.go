@@ -195,25 +195,35 @@ type AO3Gate struct {
 	Log   *slog.Logger
 }
 
-// Wait takes the next slot and sleeps until it comes.
+// Wait takes the next slot and sleeps until it comes. Slots are handed
+// out Gap plus a slack apart, and a process that wakes more than the slack
+// after its slot (a busy machine, a paused process) takes a new one rather
+// than send late: two requests of the deployment are never closer than Gap,
+// however late either wakes.
 func (g *AO3Gate) Wait(ctx context.Context) error {
-	slot, err := g.Store.TakeAO3Slot(ctx, time.Now(), g.Gap)
-	if err != nil {
-		return fmt.Errorf("AO3 request gap: %w", err)
-	}
-	d := time.Until(slot)
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	slack := min(gateSlack, g.Gap/10)
+	for {
+		slot, err := g.Store.TakeAO3Slot(ctx, time.Now(), g.Gap+slack)
+		if err != nil {
+			return fmt.Errorf("AO3 request gap: %w", err)
+		}
+		if d := time.Until(slot); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+		}
+		if time.Since(slot) <= slack {
+			return nil
+		}
 	}
 }
+
+// gateSlack is how late after its slot a request to AO3 may still go.
+const gateSlack = 250 * time.Millisecond
 
 // Hold lets no request to AO3 go for d from now, in any process.
 func (g *AO3Gate) Hold(d time.Duration) {

@@ -240,6 +240,8 @@ type Store interface {
 	GuildSettings
 	Leases
 	Copier
+	ReadingLog // stats.go
+	Imports    // imports.go
 
 	// Engine names the engine ("bolt", "postgres") for logs and metrics.
 	Engine() string

@@ -96,7 +96,7 @@ func (s *Store) DeleteMember(ctx context.Context, guild, user string) error {
 			if err := deleteMemberClubs(g, uid); err != nil {
 				return fmt.Errorf("clubs: %w", err)
 			}
-			return nil
+			return deleteReadingLog(g, uid)
 		})
 	}()
 	if err != nil {

@@ -100,6 +100,7 @@ func (c *cmds) registerReadingList(r *Router) {
 					Name:        "export",
 					Description: "Your reading list in this server as a JSON file",
 				},
+				listStatsOption(), // readstats.go
 			},
 		},
 		Subcommands: map[string]HandlerFunc{
@@ -108,6 +109,7 @@ func (c *cmds) registerReadingList(r *Router) {
 			"remove":   c.listRemove,
 			"show":     c.listShow,
 			"export":   c.listExport,
+			"stats":    c.listStats,
 		},
 		Autocomplete: c.autocompleteStories,
 		Ephemeral:    true,

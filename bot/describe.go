@@ -2,6 +2,7 @@ package bot
 
 import (
 	"encoding/json"
+	"strconv"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -26,7 +27,7 @@ func withDescriptions(body any, files []*discordgo.File) any {
 	described := false
 	atts := make([]map[string]any, len(files))
 	for i, f := range files {
-		a := map[string]any{"id": i, "filename": f.Name}
+		a := map[string]any{"id": strconv.Itoa(i), "filename": f.Name}
 		if d, ok := f.Reader.(AttachmentDescriber); ok {
 			if desc := d.AttachmentDescription(); desc != "" {
 				a["description"] = Truncate(desc, MaxAttachmentDescription)

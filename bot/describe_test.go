@@ -48,7 +48,7 @@ func TestWithDescriptions(t *testing.T) {
 		}
 		a := atts[1].(map[string]any)
 		desc, _ := a["description"].(string)
-		if a["id"].(float64) != 1 || a["filename"] != "chart.png" || len([]rune(desc)) != MaxAttachmentDescription {
+		if a["id"] != "1" || a["filename"] != "chart.png" || len([]rune(desc)) != MaxAttachmentDescription {
 			t.Fatalf("%s: attachment %v (description %d characters)", tc.name, a, len([]rune(desc)))
 		}
 		if _, ok := atts[0].(map[string]any)["description"]; ok {

@@ -204,3 +204,46 @@ func TestReadingListStatsAnswersWithAChart(t *testing.T) {
 		t.Errorf("stats text %q", ans.Content())
 	}
 }
+
+func TestReadingListImportSurvivesARestart(t *testing.T) {
+	ao3 := ao3test.New(t)
+	var links []string
+	for i := int64(1); i <= 3; i++ {
+		ao3.AddWork(ao3test.Work{ID: 6000 + i, Title: fmt.Sprintf("Missing %d", i), Authors: []string{"scribe"}, Rating: "General Audiences", Posted: 1, Expected: 1, Words: 500})
+		links = append(links, fmt.Sprintf("https://archiveofourown.org/works/%d", 6000+i))
+	}
+	e := Start(t, WithAO3(ao3.URL))
+	att := e.Srv.AddAttachment("links.txt", "text/plain", []byte(strings.Join(links, "\n")))
+	ans := e.Slash(e.General, e.Alice, "readinglist", rl("import", discordtest.Attach("file", att)))
+	ids := ans.Original.CustomIDs()
+	if len(ids) != 2 {
+		t.Fatalf("preview: %+v", ans.Original.Embeds)
+	}
+	e.Click(e.Alice, ans.Original, ids[0])
+	// The first work arrives at once, the next ones AO3_REQUEST_GAP apart:
+	// restart while the job waits for its second look-up.
+	deadline := time.Now().Add(20 * time.Second)
+	for ao3.Count("/works/6001") == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	e.Restart()
+	for time.Now().Before(deadline.Add(20 * time.Second)) {
+		m := e.Srv.Message(ans.Original.ID)
+		if m != nil && len(m.Embeds) == 1 && m.Embeds[0].Title == "Import finished" {
+			if !strings.Contains(m.Embeds[0].Description, "3/3") || !strings.Contains(m.Embeds[0].Description, "Added 3") {
+				t.Errorf("final answer:\n%s", m.Embeds[0].Description)
+			}
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for i := 1; i <= 3; i++ {
+		if n := ao3.Count(fmt.Sprintf("/works/%d", 6000+i)); n != 1 {
+			t.Errorf("work %d looked up %d times", 6000+i, n)
+		}
+	}
+	if _, entries := exportList(t, e, e.General, e.Alice); len(entries) != 3 {
+		t.Fatalf("list after the restart: %+v", entries)
+	}
+}

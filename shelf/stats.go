@@ -40,3 +40,10 @@ type ReadingLog interface {
 	// ReadingActivity returns user's activity with times in [from, to).
 	ReadingActivity(ctx context.Context, guild, user string, from, to time.Time) (ReadingActivity, error)
 }
+
+// ProgressItem is one progress event of the reading log in a dump
+// (Copier).
+type ProgressItem struct {
+	UserID, StoryID string
+	At              time.Time
+}

@@ -15,6 +15,7 @@ func init() {
 	cRegister(
 		cTest{"ReadingLog/ProgressAndFinished", cReadingLog},
 		cTest{"ReadingLog/RemoveAndDeleteMember", cReadingLogForget},
+		cTest{"ReadingLog/Copied", cReadingLogCopied},
 		cTest{"Imports/LibraryKeys", cLibraryKeys},
 		cTest{"Imports/Lifecycle", cImportLifecycle},
 		cTest{"Imports/StepOnce", cImportStepOnce},
@@ -297,5 +298,38 @@ func cImportCancel(t *testing.T, s shelf.Store) {
 	}
 	if _, err := s.ImportJob(cCtx, cGuildA, "999"); !errors.Is(err, shelf.ErrNotFound) {
 		t.Fatalf("unknown job: %v", err)
+	}
+}
+
+// cReadingLogCopied: a dump carries the reading log, and a BoltDB store
+// loaded from it answers ReadingActivity the same.
+func cReadingLogCopied(t *testing.T, s shelf.Store) {
+	a := cAdd(t, s, cGuildA, WithChapters("Alpha", 3, 3))
+	gone := cAdd(t, s, cGuildA, WithChapters("Gone", 1, 1))
+	cSet(t, s, cGuildA, cAlice, shelf.ListEntry{StoryID: a.ID, Status: shelf.StatusReading, Chapter: 1}, cT0)
+	cSet(t, s, cGuildA, cAlice, shelf.ListEntry{StoryID: a.ID, Status: shelf.StatusFinished, Chapter: 3}, cT0.Add(time.Hour))
+	cSet(t, s, cGuildA, cAlice, shelf.ListEntry{StoryID: gone.ID, Status: shelf.StatusReading, Chapter: 1}, cT0.Add(2*time.Hour))
+	if err := s.RemoveStory(cCtx, cGuildA, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	want := cActivity(t, s, cGuildA, cAlice)
+	if len(want.Finished) != 1 || len(want.Progress) != 3 {
+		t.Fatalf("before the copy: %+v", want)
+	}
+	dst := Open(t)
+	l, err := dst.Load(cCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Rollback(cCtx)
+	err = s.Dump(cCtx, func(guild string, it shelf.Item) error { return l.Put(cCtx, guild, it) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Commit(cCtx); err != nil {
+		t.Fatal(err)
+	}
+	if got := cActivity(t, dst, cGuildA, cAlice); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the copy\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -130,3 +130,27 @@ func sortFinished(fs []shelf.FinishedEntry) {
 func sortTimes(ts []time.Time) {
 	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
 }
+
+// dumpProgress emits the guild's progress events (Copier).
+func dumpProgress(g *guildTx, emit func(shelf.Item) error) error {
+	return forEachPrefix(g.bucket(bProgress), nil, func(k, _ []byte) error {
+		if len(k) != 24 {
+			return nil
+		}
+		return emit(shelf.Item{Progress: &shelf.ProgressItem{UserID: shelf.FormatID(readU64(k, 0)),
+			At: fromNanos(int64(readU64(k, 1))), StoryID: shelf.FormatID(readU64(k, 2))}})
+	})
+}
+
+// loadProgress writes one progress event (Copier); its story may be gone.
+func loadProgress(g *guildTx, p *shelf.ProgressItem) error {
+	uid, err := shelf.ParseID("user", p.UserID)
+	if err != nil {
+		return err
+	}
+	sid, err := parseStoryID(p.StoryID)
+	if err != nil {
+		return err
+	}
+	return g.bucket(bProgress).Put(key(uid, uint64(p.At.UnixNano()), sid), nil)
+}

@@ -345,7 +345,7 @@ func (c *cmds) listImportGo(ctx context.Context, req *Request) (*discordgo.Inter
 	case errors.Is(err, shelf.ErrNotFound):
 		return nil, Errorf("That import isn't yours (or is gone). Start your own with `/readinglist import`.")
 	case errors.Is(err, shelf.ErrImportState) && j.State == shelf.ImportCancelled:
-		return nil, Errorf("You cancelled that import. Run `/readinglist import` again to start over.")
+		return nil, Errorf("That import was cancelled (or replaced by a newer preview). Run `/readinglist import` again to start over.")
 	case errors.Is(err, shelf.ErrImportState):
 		return nil, Errorf("That import has already started; its progress shows in this message.")
 	case err != nil:

@@ -218,7 +218,7 @@ func TestImportCancel(t *testing.T) {
 	if got.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(got.Data.Content, "cancelled") {
 		t.Fatalf("cancel: %+v", got.Data)
 	}
-	if got := handle(t, r, click(importUser, "800000000000000001", ids[0])); !strings.Contains(got.Data.Content, "cancelled that import") {
+	if got := handle(t, r, click(importUser, "800000000000000001", ids[0])); !strings.Contains(got.Data.Content, "That import was cancelled") {
 		t.Fatalf("Import after Cancel: %q", got.Data.Content)
 	}
 	if l, _ := st.MemberList(context.Background(), testGuild, importUser); len(l) != 0 {

@@ -115,7 +115,9 @@ type Imports interface {
 	// authors, in story-ID order.
 	LibraryKeys(ctx context.Context, guild string) ([]LibraryKey, error)
 	// CreateImportJob stores j (State ImportPreview, its Works) with a new
-	// ID and returns its head.
+	// ID and returns its head. The member's earlier jobs still in preview
+	// are cancelled (their works dropped): only the latest preview's
+	// buttons start an import.
 	CreateImportJob(ctx context.Context, guild string, j ImportJob) (ImportJob, error)
 	// ImportJob returns a job's head; ErrNotFound when none.
 	ImportJob(ctx context.Context, guild, id string) (ImportJob, error)

@@ -35,7 +35,8 @@ type FinishedEntry struct {
 // becomes finished (kept while it stays finished, cleared when it changes
 // to another). Removing an entry forgets its finishing time; progress
 // events stay (they are the member's days of reading) until DeleteMember,
-// which removes them with the rest of the member's data.
+// which removes them with the rest of the member's data (and the member's
+// import jobs, running or not).
 type ReadingLog interface {
 	// ReadingActivity returns user's activity with times in [from, to).
 	ReadingActivity(ctx context.Context, guild, user string, from, to time.Time) (ReadingActivity, error)

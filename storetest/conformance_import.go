@@ -20,6 +20,7 @@ func init() {
 		cTest{"Imports/Lifecycle", cImportLifecycle},
 		cTest{"Imports/StepOnce", cImportStepOnce},
 		cTest{"Imports/CancelAndOwner", cImportCancel},
+		cTest{"Imports/NewPreviewAndDeleteMember", cImportPreviewsAndDelete},
 	)
 }
 
@@ -331,5 +332,41 @@ func cReadingLogCopied(t *testing.T, s shelf.Store) {
 	}
 	if got := cActivity(t, dst, cGuildA, cAlice); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after the copy\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func cImportPreviewsAndDelete(t *testing.T, s shelf.Store) {
+	old := cNewImport(t, s, cGuildA, cAlice, []shelf.ImportWork{{Title: "X"}})
+	bobs := cNewImport(t, s, cGuildA, cBob, []shelf.ImportWork{{Title: "X"}})
+	running := cNewImport(t, s, cGuildA, cAlice, []shelf.ImportWork{{Title: "Y"}})
+	if _, err := s.StartImportJob(cCtx, cGuildA, running.ID, cAlice, "app", "tok", cT0); err != nil {
+		t.Fatal(err)
+	}
+	// A new preview of Alice's cancels her earlier one, not Bob's nor a
+	// running job.
+	cNewImport(t, s, cGuildA, cAlice, []shelf.ImportWork{{Title: "Z"}})
+	if j, _ := s.ImportJob(cCtx, cGuildA, old.ID); j.State != shelf.ImportCancelled {
+		t.Fatalf("earlier preview: %s", j.State)
+	}
+	if w, err := s.ImportWorks(cCtx, cGuildA, old.ID, 0, 10); err != nil || len(w) != 0 {
+		t.Fatalf("earlier preview's works: %v %v", w, err)
+	}
+	if j, _ := s.ImportJob(cCtx, cGuildA, bobs.ID); j.State != shelf.ImportPreview {
+		t.Fatalf("Bob's preview: %s", j.State)
+	}
+	if j, _ := s.ImportJob(cCtx, cGuildA, running.ID); j.State != shelf.ImportRunning {
+		t.Fatalf("running job: %s", j.State)
+	}
+	if err := s.DeleteMember(cCtx, cGuildA, cAlice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportJob(cCtx, cGuildA, running.ID); !errors.Is(err, shelf.ErrNotFound) {
+		t.Fatalf("Alice's job after DeleteMember: %v", err)
+	}
+	if refs, err := s.RunningImportJobs(cCtx); err != nil || len(refs) != 0 {
+		t.Fatalf("running after DeleteMember: %v %v", refs, err)
+	}
+	if _, err := s.ImportJob(cCtx, cGuildA, bobs.ID); err != nil {
+		t.Fatalf("Bob's job after Alice's DeleteMember: %v", err)
 	}
 }

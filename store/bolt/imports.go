@@ -96,6 +96,9 @@ func (s *Store) CreateImportJob(ctx context.Context, guild string, j shelf.Impor
 			return err
 		}
 		return s.update(ctx, guild, func(g *guildTx) error {
+			if err := cancelPreviews(g, j.UserID); err != nil {
+				return err
+			}
 			id, err := g.bucket(bImports).NextSequence()
 			if err != nil {
 				return err
@@ -365,6 +368,63 @@ func checkEntry(e shelf.ListEntry) error {
 	}
 	if len(e.Note) > shelf.MaxNoteLength {
 		return fmt.Errorf("note longer than %d bytes: %w", shelf.MaxNoteLength, shelf.ErrInvalid)
+	}
+	return nil
+}
+
+// memberImports lists the IDs of user's import jobs with their heads.
+func memberImports(g *guildTx, user string) (map[uint64]shelf.ImportJob, error) {
+	out := map[uint64]shelf.ImportJob{}
+	err := forEachPrefix(g.bucket(bImports), nil, func(k, v []byte) error {
+		var j shelf.ImportJob
+		if err := json.Unmarshal(v, &j); err != nil {
+			return err
+		}
+		if j.UserID == user {
+			out[readU64(k, 0)] = j
+		}
+		return nil
+	})
+	return out, err
+}
+
+// cancelPreviews cancels user's jobs still in preview (CreateImportJob).
+func cancelPreviews(g *guildTx, user string) error {
+	jobs, err := memberImports(g, user)
+	if err != nil {
+		return err
+	}
+	for id, j := range jobs {
+		if j.State != shelf.ImportPreview {
+			continue
+		}
+		j.State = shelf.ImportCancelled
+		if _, err := deletePrefix(g.bucket(bImportWorks), u64(id)); err != nil {
+			return err
+		}
+		if err := putImport(g, id, j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteMemberImports removes every import job of user (DeleteMember).
+func deleteMemberImports(g *guildTx, uid uint64) error {
+	jobs, err := memberImports(g, shelf.FormatID(uid))
+	if err != nil {
+		return err
+	}
+	for id := range jobs {
+		if _, err := deletePrefix(g.bucket(bImportWorks), u64(id)); err != nil {
+			return err
+		}
+		if err := g.bucket(bImports).Delete(u64(id)); err != nil {
+			return err
+		}
+		if err := setImportRunning(g, id, false); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -59,14 +59,16 @@ func forgetFinished(g *guildTx, uid, sid uint64) error {
 	return g.bucket(bListFinished).Delete(key(uid, sid))
 }
 
-// deleteReadingLog removes user's progress events and finishing times
-// (for DeleteMember).
+// deleteReadingLog removes user's progress events, finishing times and
+// import jobs (for DeleteMember).
 func deleteReadingLog(g *guildTx, uid uint64) error {
 	if _, err := deletePrefix(g.bucket(bProgress), u64(uid)); err != nil {
 		return err
 	}
-	_, err := deletePrefix(g.bucket(bListFinished), u64(uid))
-	return err
+	if _, err := deletePrefix(g.bucket(bListFinished), u64(uid)); err != nil {
+		return err
+	}
+	return deleteMemberImports(g, uid)
 }
 
 // ReadingActivity implements shelf.ReadingLog.

@@ -95,6 +95,9 @@ func (s *Store) CreateImportJob(ctx context.Context, guild string, j shelf.Impor
 	}
 	var out shelf.ImportJob
 	err = s.tx(ctx, "create import job", func(tx pgx.Tx) error {
+		if err := cancelPreviews(ctx, tx, gid, uid); err != nil {
+			return err
+		}
 		id, err := nextID(ctx, tx, gid, "import")
 		if err != nil {
 			return err
@@ -362,4 +365,48 @@ func (s *Store) FinishImportJob(ctx context.Context, guild, id string, notified 
 		return saveImport(ctx, tx, gid, iid, j)
 	})
 	return out, err
+}
+
+// cancelPreviews cancels the member's jobs still in preview
+// (CreateImportJob). Jobs not open are previews, cancelled or done and
+// told; only previews change.
+func cancelPreviews(ctx context.Context, tx pgx.Tx, gid, uid int64) error {
+	rows, err := tx.Query(ctx, `SELECT id, doc FROM import_jobs WHERE guild = $1 AND user_id = $2 AND NOT open FOR UPDATE`, gid, uid)
+	if err != nil {
+		return err
+	}
+	var previews []int64
+	jobs := map[int64]shelf.ImportJob{}
+	for rows.Next() {
+		var id int64
+		var doc []byte
+		if err := rows.Scan(&id, &doc); err != nil {
+			rows.Close()
+			return err
+		}
+		var j shelf.ImportJob
+		if err := json.Unmarshal(doc, &j); err != nil {
+			rows.Close()
+			return fmt.Errorf("import %d: %w", id, err)
+		}
+		if j.State == shelf.ImportPreview {
+			previews = append(previews, id)
+			jobs[id] = j
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range previews {
+		j := jobs[id]
+		j.State = shelf.ImportCancelled
+		if _, err := tx.Exec(ctx, `DELETE FROM import_works WHERE guild = $1 AND job = $2`, gid, id); err != nil {
+			return err
+		}
+		if err := saveImport(ctx, tx, gid, id, j); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -152,6 +152,7 @@ type jobView struct {
 	shown   int // the version last edited in
 	version int
 	expired bool // the token no longer edits the answer
+	final   bool // the last failure says so for good (401, or no token)
 }
 
 func (v *jobView) set(j shelf.ImportJob) {
@@ -170,8 +171,9 @@ func (v *jobView) flush(ctx context.Context, done bool) bool {
 	if (!changed && !done) || expired {
 		return !expired
 	}
-	ok := v.r.editAnswer(ctx, j, done)
+	ok, final := v.r.editAnswer(ctx, j, done)
 	v.mu.Lock()
+	v.final = final
 	if ok {
 		v.shown = ver
 	} else {
@@ -181,11 +183,11 @@ func (v *jobView) flush(ctx context.Context, done bool) bool {
 	return ok
 }
 
-// editAnswer edits the job's answer; false when its token can no longer
-// (expired, or no way to edit).
-func (r *ImportRunner) editAnswer(ctx context.Context, j shelf.ImportJob, done bool) bool {
+// editAnswer edits the job's answer; ok false when it could not, final
+// when it never will (the token expired, or there is none).
+func (r *ImportRunner) editAnswer(ctx context.Context, j shelf.ImportJob, done bool) (ok, final bool) {
 	if r.jd == nil || j.Token == "" || time.Since(j.TokenAt) > r.tokenTTL && r.c.now().Sub(j.TokenAt) > r.tokenTTL {
-		return false
+		return false, true
 	}
 	embeds := []*discordgo.MessageEmbed{importProgressEmbed(j, done)}
 	comps := []discordgo.MessageComponent{}
@@ -193,15 +195,18 @@ func (r *ImportRunner) editAnswer(ctx context.Context, j shelf.ImportJob, done b
 	ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	err := r.jd.EditInteractionResponse(ectx, j.AppID, j.Token, &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noPings()})
-	if err != nil {
-		var re *discordgo.RESTError
-		if errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == 401 || re.Response.StatusCode == 404) {
-			return false
-		}
-		r.log.Warn("import: could not edit the progress", "guild", j.GuildID, "import", j.ID, "err", err)
-		return !done // a passing failure: tell the member some other way at the end
+	if err == nil {
+		return true, false
 	}
-	return true
+	// 401: the token expired; 404: the answer is gone (dismissed),
+	// unless the click's own answer has not landed yet.
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == 401 ||
+		re.Response.StatusCode == 404 && time.Since(j.TokenAt) > time.Minute && r.c.now().Sub(j.TokenAt) > time.Minute) {
+		return false, true
+	}
+	r.log.Warn("import: could not edit the progress", "guild", j.GuildID, "import", j.ID, "err", err)
+	return !done, false // a passing failure: the end is told some other way
 }
 
 // runJob runs one job from its cursor to its end and tells the member.
@@ -216,9 +221,10 @@ func (r *ImportRunner) runJob(ctx context.Context, ref shelf.ImportRef) error {
 		stop := make(chan struct{})
 		tick := make(chan struct{})
 		go func() {
+			// The Import button's answer shows the start; edits follow
+			// (not before: Discord may not have that answer yet).
 			defer close(tick)
 			for {
-				view.flush(ctx, false)
 				select {
 				case <-stop:
 					return
@@ -226,6 +232,7 @@ func (r *ImportRunner) runJob(ctx context.Context, ref shelf.ImportRef) error {
 					return
 				case <-time.After(importEditEvery):
 				}
+				view.flush(ctx, false)
 			}
 		}()
 		j, err = r.steps(ctx, j, view)
@@ -242,7 +249,21 @@ func (r *ImportRunner) runJob(ctx context.Context, ref shelf.ImportRef) error {
 	if j.State != shelf.ImportDone || j.Notified {
 		return nil
 	}
-	if !view.flush(ctx, true) {
+	told := view.flush(ctx, true)
+	// A job done within moments of the click may edit before Discord has
+	// the click's answer: try again for a little while.
+	for try := 0; !told && !view.final && try < 3 && time.Since(j.TokenAt) < time.Minute; try++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+		view.mu.Lock()
+		view.expired = false
+		view.mu.Unlock()
+		told = view.flush(ctx, true)
+	}
+	if !told {
 		if err := r.tellMember(ctx, j); err != nil {
 			return err
 		}

@@ -247,3 +247,35 @@ func TestReadingListImportSurvivesARestart(t *testing.T) {
 		t.Fatalf("list after the restart: %+v", entries)
 	}
 }
+
+// An import that outlasts the interaction's token tells the member by DM,
+// or, with their DMs closed, in the channel mentioning them.
+func TestReadingListImportOutlastingTheTokenTellsTheMember(t *testing.T) {
+	for _, closed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dmsClosed=%v", closed), func(t *testing.T) {
+			ao3 := ao3test.New(t)
+			links := ""
+			for i := int64(1); i <= 2; i++ {
+				ao3.AddWork(ao3test.Work{ID: 7000 + i, Title: fmt.Sprintf("Slow %d", i), Authors: []string{"scribe"}, Rating: "General Audiences", Posted: 1, Expected: 1})
+				links += fmt.Sprintf("https://archiveofourown.org/works/%d\n", 7000+i)
+			}
+			// The second look-up waits AO3_REQUEST_GAP (5 s): past the token.
+			e := Start(t, WithAO3(ao3.URL), WithServerOptions(discordtest.WithTokenLifetime(2*time.Second)))
+			e.Srv.SetDMsClosed(e.Alice.User.ID, closed)
+			att := e.Srv.AddAttachment("links.txt", "text/plain", []byte(links))
+			ans := e.Slash(e.General, e.Alice, "readinglist", rl("import", discordtest.Attach("file", att)))
+			e.Click(e.Alice, ans.Original, ans.Original.CustomIDs()[0])
+			done := func(m *discordtest.Message) bool {
+				return len(m.Embeds) == 1 && m.Embeds[0].Title == "Your reading-list import is done" && strings.Contains(m.Embeds[0].Description, "Added 2")
+			}
+			if !closed {
+				e.Srv.WaitDM(t, e.Alice.User.ID, done)
+				return
+			}
+			m := e.Srv.WaitMessage(t, e.General.ID, done)
+			if !strings.Contains(m.Content, "<@"+e.Alice.User.ID+">") || m.AllowedMentions == nil || !slices.Equal(m.AllowedMentions.Users, []string{e.Alice.User.ID}) {
+				t.Errorf("channel message %q pings %+v", m.Content, m.AllowedMentions)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -324,6 +325,33 @@ func TestImportEntryMerge(t *testing.T) {
 		got, outcome := importEntry(c.w, "1", cur, c.exists, 10, 10)
 		if !reflect.DeepEqual(got, c.want) || outcome != c.outcome {
 			t.Errorf("importEntry(%+v, exists %v) = %+v, %s; want %+v, %s", c.w, c.exists, got, outcome, c.want, c.outcome)
+		}
+	}
+}
+
+func TestExportsCarryAO3IDs(t *testing.T) {
+	st := storetest.Open(t)
+	a := storetest.AddAt(t, st, testGuild, "7", false, time.Time{}, storetest.Work("Alpha", 3, 3, 111))
+	b := storetest.AddAt(t, st, testGuild, "7", false, time.Time{}, storetest.Work("Beta", 2, 2, 0))
+	for _, id := range []string{a.ID, b.ID} {
+		if _, err := st.SetListEntry(context.Background(), testGuild, importUser, shelf.ListEntry{StoryID: id}, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := New(Deps{Store: st})
+	for _, c := range []struct{ command, sub, key string }{{"readinglist", "export", "entries"}, {"mydata", "export", "reading_list"}} {
+		resp := handle(t, r, slash(importUser, c.command, c.sub))
+		raw, _ := io.ReadAll(resp.Data.Files[0].Reader)
+		var full map[string]json.RawMessage
+		var entries []map[string]any
+		if err := json.Unmarshal(raw, &full); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(full[c.key], &entries); err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 2 || entries[0]["ao3_id"] != float64(111) || entries[1]["ao3_id"] != nil || entries[0]["title"] != "Alpha" {
+			t.Errorf("/%s %s: %s", c.command, c.sub, full[c.key])
 		}
 	}
 }

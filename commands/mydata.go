@@ -50,6 +50,9 @@ type MyDataExport struct {
 	Format     string    `json:"format"` // "ficshelf-member-data/1"
 	ExportedAt time.Time `json:"exported_at"`
 	shelf.MemberExport
+	// ReadingList is MemberExport's with each story's AO3 work ID, so
+	// that /readinglist import matches it by work.
+	ReadingList []ExportEntry `json:"reading_list"`
 }
 
 // myDataExport is /mydata export: ephemeral, as a JSON file.
@@ -58,7 +61,11 @@ func (c *cmds) myDataExport(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
-	doc := MyDataExport{Format: "ficshelf-member-data/1", ExportedAt: c.now().UTC().Truncate(time.Second), MemberExport: exp}
+	list, err := c.withAO3IDs(ctx, req.GuildID, exp.ReadingList)
+	if err != nil {
+		return nil, err
+	}
+	doc := MyDataExport{Format: "ficshelf-member-data/1", ExportedAt: c.now().UTC().Truncate(time.Second), MemberExport: exp, ReadingList: list}
 	msg := fmt.Sprintf("Here is everything Ficshelf keeps about you in this server: %s on your reading list, %s given, %s added to the library.",
 		storiesWord(len(exp.ReadingList)), kudosWord(len(exp.KudosGiven)), storiesWord(len(exp.StoriesAdded)))
 	return jsonFileReply(msg, "ficshelf-my-data.json", doc)

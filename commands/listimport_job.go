@@ -265,7 +265,13 @@ func (r *ImportRunner) runJob(ctx context.Context, ref shelf.ImportRef) error {
 	}
 	if !told {
 		if err := r.tellMember(ctx, j); err != nil {
-			return err
+			var re *discordgo.RESTError
+			if !errors.As(err, &re) || re.Response == nil || re.Response.StatusCode < 400 || re.Response.StatusCode >= 500 || re.Response.StatusCode == 429 {
+				return err // a passing failure: told on the next pass
+			}
+			// Discord refuses for good (channel gone, no access): the
+			// member sees the outcome in their list.
+			r.log.Warn("import: could not tell the member it ended", "guild", j.GuildID, "import", j.ID, "err", err)
 		}
 	}
 	_, err = st.FinishImportJob(ctx, j.GuildID, j.ID, true, r.c.now())

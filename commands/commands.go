@@ -57,6 +57,7 @@ type Store interface {
 	shelf.GuildSettings
 	shelf.ReadingLog // /readinglist stats
 	shelf.Imports    // /readinglist import
+	shelf.Subscriptions
 }
 
 // Deps is what the commands need from the rest of the program.
@@ -94,6 +95,7 @@ type cmds struct {
 	settings    shelf.GuildSettings
 	readlog     shelf.ReadingLog // readstats.go
 	imports     shelf.Imports    // listimport.go
+	subs        shelf.Subscriptions
 
 	ao3 *fic.AO3Client
 	log *slog.Logger
@@ -128,6 +130,7 @@ func New(d Deps) *Router {
 	c.registerClub(r)
 	c.registerSettings(r)
 	c.registerMyData(r)
+	c.registerSubscribe(r)
 	return r
 }
 
@@ -142,6 +145,7 @@ func newCmds(d Deps) *cmds {
 		c.stories, c.chapters, c.finder, c.kudos, c.lists = st, st, st, st, st
 		c.members, c.recs, c.clubs, c.checkpoints, c.settings = st, st, st, st, st
 		c.readlog, c.imports = st, st
+		c.subs = st
 	}
 	return c
 }

@@ -239,6 +239,8 @@ type Store interface {
 	Checkpoints
 	GuildSettings
 	Leases
+	Subscriptions
+	WorkChecks
 	Copier
 	ReadingLog // stats.go
 	Imports    // imports.go

@@ -166,13 +166,17 @@ func dumpGuild(g *guildTx, emit func(shelf.Item) error) error {
 	if err != nil {
 		return err
 	}
-	return forEachPrefix(g.bucket(bClubMembers), nil, func(k, v []byte) error {
+	err = forEachPrefix(g.bucket(bClubMembers), nil, func(k, v []byte) error {
 		m, err := decodeMember(readU64(k, 1), v)
 		if err != nil {
 			return err
 		}
 		return emit(shelf.Item{ClubMember: &shelf.ClubMemberItem{ClubID: shelf.FormatID(readU64(k, 0)), Member: m}})
 	})
+	if err != nil {
+		return err
+	}
+	return dumpSubs(g, emit)
 }
 
 // Counts returns, per guild, how many records of each shelf.CountKinds
@@ -188,6 +192,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]map[string]int, error) {
 	}{
 		{"stories", bStories}, {"chapters", bChapters}, {"kudos", bKudos}, {"list_entries", bLists},
 		{"rec_threads", bRecThreads}, {"recs", bRecs}, {"rec_requests", bRecRequests}, {"clubs", bClubs}, {"club_members", bClubMembers},
+		{"subscriptions", bSubs},
 	}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		guilds := tx.Bucket(bucketGuilds)
@@ -402,6 +407,8 @@ func putItem(g *guildTx, it shelf.Item) error {
 			return fmt.Errorf("member of club %d before the club: %w", cid, shelf.ErrNotFound)
 		}
 		return putMember(g, cid, it.ClubMember.Member)
+	case it.Subscription != nil:
+		return loadSub(g, it.Subscription)
 	}
 	return errors.New("empty item")
 }

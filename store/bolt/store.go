@@ -88,6 +88,15 @@
 //	      <club u64>|<user u64> -> binary member: joined, chapter read, updated
 //	    club_by_member/
 //	      <user u64>|<club u64> -> (empty)   (reverse of club_members/)
+//	    subs/            (subs.go)
+//	      <story u64>|<user u64> -> i64 unix ns subscribed
+//	    subs_by_user/
+//	      <user u64>|<story u64> -> (empty)   (reverse of subs/)
+//	    dms_closed/
+//	      <user u64>     -> (empty)   (direct messages refused: 50007)
+//	    alerts/          (sequence = last alert ID)
+//	      <alert u64>    -> JSON alert: story, work, kind, what changed,
+//	                        recipients, delivered, first attempt, message
 //	due/                                      (bucket; global: the checkpoint
 //	                                            scheduler reads its first key)
 //	  <opens u64 unix ns>|<guild u64>|<club u64>|<checkpoint u64> -> (empty)
@@ -97,6 +106,13 @@
 //	  <name>             -> u64 unix ns expiry | holder bytes
 //	imports_running/                          (bucket; imports.go)
 //	  <guild u64>|<import u64> -> (empty)     (running, or done and not told)
+//	ao3_works/                                (bucket; global, subs.go)
+//	  <AO3 work u64>     -> JSON work: next check, last check, AO3's last
+//	                        copy of the work, state
+//	ao3_due/                                  (bucket; works not gone)
+//	  <next u64 unix ns>|<AO3 work u64> -> (empty)
+//	alerts_pending/                           (bucket; alerts not posted)
+//	  <created u64 unix ns>|<guild u64>|<alert u64> -> (empty)
 //
 // # Extending
 //
@@ -178,6 +194,8 @@ type Store struct {
 	lastBatchTx *bbolt.Tx // the batch transaction already counted in commits
 
 	group groupCommit // batched writes (kudos, reading lists)
+
+	ao3gap ao3Gap // the AO3 request gap (subs.go)
 }
 
 var (

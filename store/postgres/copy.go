@@ -237,7 +237,7 @@ func dumpGuild(ctx context.Context, tx pgx.Tx, gid int64, emit func(shelf.Item) 
 	if err != nil {
 		return err
 	}
-	return each(ctx, tx, `SELECT club, user_id, joined_at, chapter, updated_at FROM club_members WHERE guild = $1 ORDER BY club, user_id`, g, func(r pgx.Rows) error {
+	err = each(ctx, tx, `SELECT club, user_id, joined_at, chapter, updated_at FROM club_members WHERE guild = $1 ORDER BY club, user_id`, g, func(r pgx.Rows) error {
 		var cid, uid, j, u int64
 		var ch int
 		if err := r.Scan(&cid, &uid, &j, &ch, &u); err != nil {
@@ -245,6 +245,16 @@ func dumpGuild(ctx context.Context, tx pgx.Tx, gid int64, emit func(shelf.Item) 
 		}
 		return emit(shelf.Item{ClubMember: &shelf.ClubMemberItem{ClubID: fmtID(cid),
 			Member: shelf.ClubMember{UserID: fmtID(uid), JoinedAt: fromNanos(j), Chapter: ch, UpdatedAt: fromNanos(u)}}})
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, tx, `SELECT story, user_id, since FROM subscriptions WHERE guild = $1 ORDER BY story, user_id`, g, func(r pgx.Rows) error {
+		var sid, uid, since int64
+		if err := r.Scan(&sid, &uid, &since); err != nil {
+			return err
+		}
+		return emit(shelf.Item{Subscription: &shelf.SubscriptionItem{StoryID: fmtID(sid), UserID: fmtID(uid), Since: fromNanos(since)}})
 	})
 }
 
@@ -567,6 +577,18 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO club_members (guild, club, user_id, joined_at, chapter, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`, gid, cid, uid, m.JoinedAt.UnixNano(), m.Chapter, m.UpdatedAt.UnixNano())
+		return err
+	case it.Subscription != nil:
+		sid, err := parseID("story", it.Subscription.StoryID)
+		if err != nil {
+			return err
+		}
+		uid, err := parseID("user", it.Subscription.UserID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO subscriptions (guild, story, user_id, since) VALUES ($1, $2, $3, $4)`,
+			gid, sid, uid, it.Subscription.Since.UnixNano())
 		return err
 	}
 	return fmt.Errorf("empty item: %w", shelf.ErrInvalid)

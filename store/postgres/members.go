@@ -148,6 +148,12 @@ func (s *Store) DeleteMember(ctx context.Context, guild, user string) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM import_jobs WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM subscriptions WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM dms_closed WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM club_members WHERE guild = $1 AND user_id = $2`, gid, uid)
 		return err
 	})

@@ -333,8 +333,8 @@ func TestExportsCarryAO3IDs(t *testing.T) {
 	st := storetest.Open(t)
 	a := storetest.AddAt(t, st, testGuild, "7", false, time.Time{}, storetest.Work("Alpha", 3, 3, 111))
 	b := storetest.AddAt(t, st, testGuild, "7", false, time.Time{}, storetest.Work("Beta", 2, 2, 0))
-	for _, id := range []string{a.ID, b.ID} {
-		if _, err := st.SetListEntry(context.Background(), testGuild, importUser, shelf.ListEntry{StoryID: id}, time.Time{}); err != nil {
+	for _, e := range []shelf.ListEntry{{StoryID: a.ID, Status: shelf.StatusFinished, Chapter: 3}, {StoryID: b.ID}} {
+		if _, err := st.SetListEntry(context.Background(), testGuild, importUser, e, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -352,6 +352,12 @@ func TestExportsCarryAO3IDs(t *testing.T) {
 		}
 		if len(entries) != 2 || entries[0]["ao3_id"] != float64(111) || entries[1]["ao3_id"] != nil || entries[0]["title"] != "Alpha" {
 			t.Errorf("/%s %s: %s", c.command, c.sub, full[c.key])
+		}
+		if c.command == "mydata" {
+			var log ReadingLogExport
+			if err := json.Unmarshal(full["reading_log"], &log); err != nil || len(log.Finished) != 1 || log.Finished[0].StoryID != a.ID || len(log.Progress) != 1 {
+				t.Errorf("/mydata reading_log %s (%v)", full["reading_log"], err)
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -90,4 +91,22 @@ func (c *cmds) listStats(ctx context.Context, req *Request) (*discordgo.Interact
 	r.Data.Files = []*discordgo.File{{Name: fmt.Sprintf("reading-%d.png", year), ContentType: "image/png",
 		Reader: describedFile{Reader: bytes.NewReader(png), desc: alt}}}
 	return r, nil
+}
+
+// ReadingLogExport is a member's reading log in /mydata export.
+type ReadingLogExport struct {
+	Finished []shelf.FinishedEntry `json:"finished,omitempty"`
+	Progress []time.Time           `json:"progress,omitempty"`
+}
+
+// readingLogExport reads user's whole reading log; nil when empty.
+func (c *cmds) readingLogExport(ctx context.Context, guild, user string) (*ReadingLogExport, error) {
+	act, err := c.readlog.ReadingActivity(ctx, guild, user, time.Unix(0, 0), time.Unix(0, math.MaxInt64))
+	if err != nil {
+		return nil, fmt.Errorf("reading log: %w", err)
+	}
+	if len(act.Finished) == 0 && len(act.Progress) == 0 {
+		return nil, nil
+	}
+	return &ReadingLogExport{Finished: act.Finished, Progress: act.Progress}, nil
 }

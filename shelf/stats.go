@@ -22,8 +22,8 @@ type ReadingActivity struct {
 
 // FinishedEntry is a finished list entry with the time it became finished.
 type FinishedEntry struct {
-	StoryID string
-	At      time.Time
+	StoryID string    `json:"story_id"`
+	At      time.Time `json:"at"`
 }
 
 // ReadingLog is the history behind /readinglist stats.

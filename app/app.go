@@ -131,6 +131,8 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	}
 	scheduler := jobs.NewScheduler(clock, jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log), log)
 	deps.ClubsChanged = scheduler.Wake
+	importer := commands.NewImportRunner(deps, 0)
+	deps.ImportsChanged = importer.Wake
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
@@ -166,9 +168,22 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		case <-schedCtx.Done():
 		}
 	}()
+	// Reading-list imports: one process of a deployment runs them (under
+	// their lease), from when the bot is ready until the database closes.
+	importsDone := make(chan struct{})
+	go func() {
+		defer close(importsDone)
+		select {
+		case <-b.Ready():
+			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", Holder: holder, Clock: clock, Log: log, Work: importer.Run}
+			imports.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
 	defer func() {
 		stopScheduler()
 		<-schedDone
+		<-importsDone
 	}()
 	// AO3 update checks (/subscribe), under their own lease; off when
 	// AO3CheckEvery is 0 (a Config not from config.Load).

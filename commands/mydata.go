@@ -50,6 +50,12 @@ type MyDataExport struct {
 	Format     string    `json:"format"` // "ficshelf-member-data/1"
 	ExportedAt time.Time `json:"exported_at"`
 	shelf.MemberExport
+	// ReadingList is MemberExport's with each story's AO3 work ID, so
+	// that /readinglist import matches it by work.
+	ReadingList []ExportEntry `json:"reading_list"`
+	// ReadingLog is what /readinglist stats reads: when entries became
+	// finished, and when progress was recorded.
+	ReadingLog *ReadingLogExport `json:"reading_log,omitempty"`
 	// Subscriptions are the member's /subscribe subscriptions; DMsRefused
 	// says their last alert by direct message was refused.
 	Subscriptions []SubscriptionExport `json:"subscriptions,omitempty"`
@@ -70,7 +76,14 @@ func (c *cmds) myDataExport(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
-	doc := MyDataExport{Format: "ficshelf-member-data/1", ExportedAt: c.now().UTC().Truncate(time.Second), MemberExport: exp}
+	list, err := c.withAO3IDs(ctx, req.GuildID, exp.ReadingList)
+	if err != nil {
+		return nil, err
+	}
+	doc := MyDataExport{Format: "ficshelf-member-data/1", ExportedAt: c.now().UTC().Truncate(time.Second), MemberExport: exp, ReadingList: list}
+	if doc.ReadingLog, err = c.readingLogExport(ctx, req.GuildID, req.UserID); err != nil {
+		return nil, err
+	}
 	if c.subs != nil {
 		subs, err := c.subs.Subscriptions(ctx, req.GuildID, req.UserID)
 		if err != nil {

@@ -44,6 +44,7 @@ type Item struct {
 	Chapter    *ChapterItem
 	Kudo       *KudoItem
 	ListEntry  *ListEntryItem
+	Progress   *ProgressItem // stats.go
 	RecThread  *RecThreadItem
 	Rec        *Rec
 	RecRequest *RecRequest
@@ -85,6 +86,9 @@ type KudoItem struct {
 type ListEntryItem struct {
 	UserID string
 	Entry  ListEntry
+	// FinishedAt is when the entry became finished (ReadingLog); zero
+	// when unknown or not finished.
+	FinishedAt time.Time
 }
 
 // RecThreadItem is a story's rec discussion thread.

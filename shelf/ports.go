@@ -242,6 +242,8 @@ type Store interface {
 	Subscriptions
 	WorkChecks
 	Copier
+	ReadingLog // stats.go
+	Imports    // imports.go
 
 	// Engine names the engine ("bolt", "postgres") for logs and metrics.
 	Engine() string

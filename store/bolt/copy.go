@@ -111,11 +111,18 @@ func dumpGuild(g *guildTx, emit func(shelf.Item) error) error {
 		if err != nil {
 			return err
 		}
-		return emit(shelf.Item{ListEntry: &shelf.ListEntryItem{UserID: shelf.FormatID(readU64(k, 0)), Entry: shelf.ListEntry{
+		li := &shelf.ListEntryItem{UserID: shelf.FormatID(readU64(k, 0)), Entry: shelf.ListEntry{
 			StoryID: shelf.FormatID(readU64(k, 1)), Status: shelf.Status(r.status), Chapter: r.chapter, Note: r.note,
-			Added: fromNanos(r.added), Updated: fromNanos(r.updated)}}})
+			Added: fromNanos(r.added), Updated: fromNanos(r.updated)}}
+		if fv := g.get(bListFinished, k); fv != nil {
+			li.FinishedAt = fromNanos(readI64(fv))
+		}
+		return emit(shelf.Item{ListEntry: li})
 	})
 	if err != nil {
+		return err
+	}
+	if err := dumpProgress(g, emit); err != nil {
 		return err
 	}
 	err = forEachPrefix(g.bucket(bRecThreads), nil, func(k, v []byte) error {
@@ -364,6 +371,8 @@ func putItem(g *guildTx, it shelf.Item) error {
 		return loadKudo(g, it.Kudo)
 	case it.ListEntry != nil:
 		return loadListEntry(g, it.ListEntry)
+	case it.Progress != nil:
+		return loadProgress(g, it.Progress)
 	case it.RecThread != nil:
 		sid, err := storyOf(g, it.RecThread.StoryID)
 		if err != nil {
@@ -498,6 +507,11 @@ func loadListEntry(g *guildTx, li *shelf.ListEntryItem) error {
 	r := listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: nanos(e.Added), updated: nanos(e.Updated)}
 	if err := g.bucket(bLists).Put(key(uid, sid), r.encode()); err != nil {
 		return err
+	}
+	if !li.FinishedAt.IsZero() && st == shelf.StatusFinished {
+		if err := g.bucket(bListFinished).Put(key(uid, sid), i64(li.FinishedAt.UnixNano())); err != nil {
+			return err
+		}
 	}
 	if err := g.bucket(bReaders).Put(key(sid, uid), nil); err != nil {
 		return err

@@ -99,7 +99,7 @@ func (s *Store) DeleteMember(ctx context.Context, guild, user string) error {
 			if err := deleteMemberSubs(g, uid); err != nil {
 				return fmt.Errorf("subscriptions: %w", err)
 			}
-			return nil
+			return deleteReadingLog(g, uid)
 		})
 	}()
 	if err != nil {

@@ -57,6 +57,14 @@
 //	                        added, updated
 //	    readers/
 //	      <story u64>|<user u64> -> (empty)   (reverse of lists/)
+//	    list_finished/                        (stats.go: the reading log)
+//	      <user u64>|<story u64> -> i64 unix ns the entry became finished
+//	    progress/
+//	      <user u64>|<i64 unix ns>|<story u64> -> (empty)   (a progress event)
+//	    imports/         (sequence = last import ID)   (imports.go)
+//	      <import u64>   -> JSON ImportJob head (state, cursor, counts)
+//	    import_works/
+//	      <import u64>|<work u64> -> JSON ImportWork
 //	    rec_threads/                          (recs.go)
 //	      <story u64>    -> JSON RecThread: the story's one discussion thread
 //	    recs/            (sequence = last rec ID; newest = highest key)
@@ -96,6 +104,8 @@
 //	                        transaction that records its thread)
 //	leases/                                   (bucket; leases.go)
 //	  <name>             -> u64 unix ns expiry | holder bytes
+//	imports_running/                          (bucket; imports.go)
+//	  <guild u64>|<import u64> -> (empty)     (running, or done and not told)
 //	ao3_works/                                (bucket; global, subs.go)
 //	  <AO3 work u64>     -> JSON work: next check, last check, AO3's last
 //	                        copy of the work, state

@@ -154,14 +154,28 @@ func dumpGuild(ctx context.Context, tx pgx.Tx, gid int64, emit func(shelf.Item) 
 	if err != nil {
 		return err
 	}
-	err = each(ctx, tx, `SELECT user_id, story, status, chapter, note, added, updated FROM list_entries WHERE guild = $1 ORDER BY user_id, story`, g, func(r pgx.Rows) error {
-		var uid, sid, added, updated int64
+	err = each(ctx, tx, `SELECT user_id, story, status, chapter, note, added, updated, finished_at FROM list_entries WHERE guild = $1 ORDER BY user_id, story`, g, func(r pgx.Rows) error {
+		var uid, sid, added, updated, finished int64
 		var e shelf.ListEntry
-		if err := r.Scan(&uid, &sid, &e.Status, &e.Chapter, &e.Note, &added, &updated); err != nil {
+		if err := r.Scan(&uid, &sid, &e.Status, &e.Chapter, &e.Note, &added, &updated, &finished); err != nil {
 			return err
 		}
 		e.StoryID, e.Added, e.Updated = fmtID(sid), fromNanos(added), fromNanos(updated)
-		return emit(shelf.Item{ListEntry: &shelf.ListEntryItem{UserID: fmtID(uid), Entry: e}})
+		li := &shelf.ListEntryItem{UserID: fmtID(uid), Entry: e}
+		if finished != 0 {
+			li.FinishedAt = fromNanos(finished)
+		}
+		return emit(shelf.Item{ListEntry: li})
+	})
+	if err != nil {
+		return err
+	}
+	err = each(ctx, tx, `SELECT user_id, at, story FROM progress_events WHERE guild = $1 ORDER BY user_id, at, story`, g, func(r pgx.Rows) error {
+		var uid, at, sid int64
+		if err := r.Scan(&uid, &at, &sid); err != nil {
+			return err
+		}
+		return emit(shelf.Item{Progress: &shelf.ProgressItem{UserID: fmtID(uid), At: fromNanos(at), StoryID: fmtID(sid)}})
 	})
 	if err != nil {
 		return err
@@ -438,12 +452,27 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO list_entries (guild, user_id, story, status, chapter, note, added, updated)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, gid, uid, sid, string(st), e.Chapter, e.Note,
-			e.Added.UnixNano(), e.Updated.UnixNano()); err != nil {
+		var finished int64
+		if !it.ListEntry.FinishedAt.IsZero() && st == shelf.StatusFinished {
+			finished = it.ListEntry.FinishedAt.UnixNano()
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO list_entries (guild, user_id, story, status, chapter, note, added, updated, finished_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, gid, uid, sid, string(st), e.Chapter, e.Note,
+			e.Added.UnixNano(), e.Updated.UnixNano(), finished); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE stories SET readers = readers + 1 WHERE guild = $1 AND id = $2`, gid, sid)
+		return err
+	case it.Progress != nil:
+		uid, err := parseID("user", it.Progress.UserID)
+		if err != nil {
+			return err
+		}
+		sid, err := parseID("story", it.Progress.StoryID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO progress_events (guild, user_id, at, story) VALUES ($1, $2, $3, $4)`, gid, uid, it.Progress.At.UnixNano(), sid)
 		return err
 	case it.RecThread != nil:
 		sid, err := parseID("story", it.RecThread.StoryID)

@@ -226,6 +226,36 @@ CREATE TABLE ao3_gate (
 );
 INSERT INTO ao3_gate (id, next) VALUES (1, 0);
 `,
+	// 4: the reading log behind /readinglist stats (when each entry
+	// became finished; each progress event), and reading-list imports
+	// (a job's head with its cursor, its works apart).
+	`
+ALTER TABLE list_entries ADD COLUMN finished_at bigint NOT NULL DEFAULT 0;
+CREATE TABLE progress_events (
+	guild   bigint NOT NULL,
+	user_id bigint NOT NULL,
+	at      bigint NOT NULL,
+	story   bigint NOT NULL
+);
+CREATE INDEX progress_events_user ON progress_events (guild, user_id, at);
+CREATE TABLE import_jobs (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	user_id bigint  NOT NULL,
+	open    boolean NOT NULL,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE INDEX import_jobs_open ON import_jobs (guild, id) WHERE open;
+CREATE TABLE import_works (
+	guild bigint  NOT NULL,
+	job   bigint  NOT NULL,
+	n     integer NOT NULL,
+	doc   bytea   NOT NULL,
+	PRIMARY KEY (guild, job, n),
+	FOREIGN KEY (guild, job) REFERENCES import_jobs ON DELETE CASCADE
+);
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

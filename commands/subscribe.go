@@ -14,8 +14,8 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/fic"
 	"ficshelf/bot"
+	"ficshelf/fic"
 	"ficshelf/shelf"
 )
 

@@ -244,6 +244,7 @@ type Store interface {
 	Copier
 	ReadingLog // stats.go
 	Imports    // imports.go
+	SeriesJobs // series.go
 
 	// Engine names the engine ("bolt", "postgres") for logs and metrics.
 	Engine() string

@@ -256,6 +256,39 @@ CREATE TABLE import_works (
 	FOREIGN KEY (guild, job) REFERENCES import_jobs ON DELETE CASCADE
 );
 `,
+	// 5: series links: each story's AO3 series (folded titles and IDs,
+	// from its SeriesRefs) for /story list's series filter, filled in for
+	// the stories already stored; series jobs with their works (series.go).
+	`
+ALTER TABLE stories ADD COLUMN series_fold text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN series_ids bigint[] NOT NULL DEFAULT '{}';
+UPDATE stories s SET series_fold = x.folds, series_ids = x.ids FROM (
+	SELECT d.guild, d.id,
+		array_agg(btrim(regexp_replace(lower(regexp_replace(normalize(coalesce(r->>'title', ''), NFKD),
+			'[\u0300-\u036f''\u2019\u2018\u02bc]', '', 'g')), '\s+', ' ', 'g')) ORDER BY o) AS folds,
+		array_agg(coalesce((r->>'id')::bigint, 0) ORDER BY o) AS ids
+	FROM story_docs d,
+		jsonb_array_elements(coalesce(convert_from(d.meta, 'UTF8')::jsonb -> 'series_refs', '[]'::jsonb)) WITH ORDINALITY AS t(r, o)
+	GROUP BY d.guild, d.id) x
+WHERE s.guild = x.guild AND s.id = x.id;
+CREATE TABLE series_jobs (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	user_id bigint  NOT NULL,
+	open    boolean NOT NULL,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE INDEX series_jobs_open ON series_jobs (guild, id) WHERE open;
+CREATE TABLE series_job_works (
+	guild bigint  NOT NULL,
+	job   bigint  NOT NULL,
+	n     integer NOT NULL,
+	doc   bytea   NOT NULL,
+	PRIMARY KEY (guild, job, n),
+	FOREIGN KEY (guild, job) REFERENCES series_jobs ON DELETE CASCADE
+);
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

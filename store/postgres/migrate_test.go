@@ -67,6 +67,7 @@ func TestMigrationsStepByStep(t *testing.T) {
 		2: {"leases"},
 		3: {"subscriptions", "dms_closed", "ao3_works", "alerts", "ao3_gate"},
 		4: {"progress_events", "import_jobs", "import_works"},
+		5: {"series_jobs", "series_job_works"},
 	}
 	for v := 1; v <= len(Migrations); v++ {
 		for _, tbl := range wantTables[v] {

@@ -337,10 +337,12 @@ func writeStoryMeta(ctx context.Context, tx pgx.Tx, gid, sid int64, m *fic.Story
 	if authors == nil {
 		authors = []string{}
 	}
+	seriesFold, seriesIDs := shelf.SeriesFacets(m.SeriesRefs)
 	if _, err := tx.Exec(ctx, `UPDATE stories SET title = $3, title_fold = $4, authors = $5, rating = $6, words = $7,
-		chapters_posted = $8, chapters_expected = $9, fandoms_fold = $10, tags_fold = $11 WHERE guild = $1 AND id = $2`,
+		chapters_posted = $8, chapters_expected = $9, fandoms_fold = $10, tags_fold = $11,
+		series_fold = $12, series_ids = $13 WHERE guild = $1 AND id = $2`,
 		gid, sid, m.Title, shelf.FoldString(m.Title), authors, string(m.Rating), m.Words, m.ChaptersPosted, m.ChaptersExpected,
-		foldAll(m.Fandoms), foldAll(m.Tags, m.Relationships, m.Characters, m.Categories)); err != nil {
+		foldAll(m.Fandoms), foldAll(m.Tags, m.Relationships, m.Characters, m.Categories), seriesFold, seriesIDs); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE story_docs SET meta = $3 WHERE guild = $1 AND id = $2`, gid, sid, meta); err != nil {

@@ -2,6 +2,7 @@ package shelf
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -59,10 +60,14 @@ type SeriesJob struct {
 	Linked     int `json:"linked"`
 	Unrevealed int `json:"unrevealed"`
 	Failed     int `json:"failed"`
-	// Unlisted is how many parts AO3 did not list to visitors (works
-	// restricted to logged-in users, or deleted): gaps in the parts.
-	Unlisted int `json:"unlisted,omitempty"`
-	// Truncated is true when the series had more pages than were read.
+	// Pages is how many of the series' pages were read (their works are
+	// the job's works); LastPage the highest page their pagination names;
+	// Listed is true once the last page was read. Steps run up to the
+	// works listed so far; the next page is read when they are done.
+	Pages    int  `json:"pages"`
+	LastPage int  `json:"last_page,omitempty"`
+	Listed   bool `json:"listed"`
+	// Truncated is true when the series had more pages than are read.
 	Truncated bool `json:"truncated,omitempty"`
 	// AppID and Token are the interaction whose answer shows the
 	// progress; TokenAt is when Discord issued the token.
@@ -97,9 +102,14 @@ type SeriesStepInput struct {
 // SeriesJobs are series links being added to guilds' libraries: jobs that
 // survive a restart and never apply a work twice.
 type SeriesJobs interface {
-	// CreateSeriesJob stores j (running, with its Works) with a new ID
-	// and returns its head.
+	// CreateSeriesJob stores j (running, with its Works: those of the
+	// pages read so far) with a new ID and returns its head.
 	CreateSeriesJob(ctx context.Context, guild string, j SeriesJob) (SeriesJob, error)
+	// AddSeriesPage appends the works of page page of the series to a
+	// running job, and records that page as read, lastPage and whether it
+	// was the last (listed), in one transaction. ErrImportState when page
+	// is not the job's next page to read or the job is listed already.
+	AddSeriesPage(ctx context.Context, guild, id string, page int, works []SeriesJobWork, lastPage int, listed bool) (SeriesJob, error)
 	// SeriesJob returns a job's head; ErrNotFound when none.
 	SeriesJob(ctx context.Context, guild, id string) (SeriesJob, error)
 	// SeriesJobWorks returns works [from, from+limit) of a job, with the
@@ -117,8 +127,8 @@ type SeriesJobs interface {
 	// step+1; the head is returned. ErrImportState when the cursor is not
 	// at step (the step was done already) or the job is not running.
 	SeriesStep(ctx context.Context, guild, id string, step int, in SeriesStepInput, at time.Time) (SeriesJob, error)
-	// FinishSeriesJob marks a job whose cursor reached its total done at
-	// at; notified records that the member has been told.
+	// FinishSeriesJob marks a listed job whose cursor reached its total
+	// done at at; notified records that the member has been told.
 	FinishSeriesJob(ctx context.Context, guild, id string, notified bool, at time.Time) (SeriesJob, error)
 }
 
@@ -166,6 +176,18 @@ func SeriesStory(j SeriesJob, w SeriesJobWork, in SeriesStepInput) *fic.Story {
 		st.Title = "Untitled"
 	}
 	return &st
+}
+
+// SeriesPageAdded is j after page page with n works: checked (ErrImportState
+// unless it is the next page of a running job not listed yet), its works
+// counted. Engines call it inside AddSeriesPage's transaction.
+func SeriesPageAdded(j SeriesJob, page, n, lastPage int, listed bool) (SeriesJob, error) {
+	if j.State != ImportRunning || j.Listed || page != j.Pages+1 {
+		return j, fmt.Errorf("series job %s page %d (%d read, listed %v, %s): %w", j.ID, page, j.Pages, j.Listed, j.State, ErrImportState)
+	}
+	j.Pages, j.Total, j.Listed = page, j.Total+n, listed
+	j.LastPage = max(j.LastPage, lastPage)
+	return j, nil
 }
 
 // CountSeriesStep is j after a step with outcome o: counted, the cursor

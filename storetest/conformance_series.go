@@ -16,6 +16,7 @@ func init() {
 		cTest{"Series/RefsStored", cSeriesRefsStored},
 		cTest{"Series/JobAddsAndLinks", cSeriesJob},
 		cTest{"Series/StepOnce", cSeriesStepOnce},
+		cTest{"Series/Pages", cSeriesPages},
 		cTest{"Series/ListFilter", cSeriesListFilter},
 	)
 }
@@ -46,7 +47,7 @@ func cSeriesRefsStored(t *testing.T, s shelf.Store) {
 func cNewSeriesJob(t testing.TB, s shelf.Store, guild, user string, works []shelf.SeriesJobWork) shelf.SeriesJob {
 	t.Helper()
 	j, err := s.CreateSeriesJob(cCtx, guild, shelf.SeriesJob{UserID: user, ChannelID: "500000000000000005", SeriesID: 77,
-		SeriesTitle: "The Long Series", AppID: "app", Token: "tok", TokenAt: cT0, Created: cT0, Works: works})
+		SeriesTitle: "The Long Series", AppID: "app", Token: "tok", TokenAt: cT0, Created: cT0, Works: works, Pages: 1, Listed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,5 +258,49 @@ func cSeriesListFilter(t *testing.T, s shelf.Store) {
 	}
 	if got := list(shelf.ListQuery{Series: "side"}); got != nil {
 		t.Errorf("after the update: %v", got)
+	}
+}
+
+func cSeriesPages(t *testing.T, s shelf.Store) {
+	j, err := s.CreateSeriesJob(cCtx, cGuildA, shelf.SeriesJob{UserID: cAlice, SeriesID: 8, SeriesTitle: "Paged",
+		Works: []shelf.SeriesJobWork{cSeriesWork("P1", 1, 901), cSeriesWork("P2", 2, 902)}, Pages: 1, LastPage: 3})
+	if err != nil || j.Total != 2 || j.Pages != 1 || j.Listed {
+		t.Fatalf("created: %+v %v", j, err)
+	}
+	for i := range 2 {
+		if j, err = s.SeriesStep(cCtx, cGuildA, j.ID, i, shelf.SeriesStepInput{}, cT0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SeriesStep(cCtx, cGuildA, j.ID, 2, shelf.SeriesStepInput{}, cT0); !errors.Is(err, shelf.ErrImportState) {
+		t.Fatalf("step past the works listed: %v", err)
+	}
+	if _, err := s.FinishSeriesJob(cCtx, cGuildA, j.ID, false, cT0); !errors.Is(err, shelf.ErrImportState) {
+		t.Fatalf("finished before the last page: %v", err)
+	}
+	if _, err := s.AddSeriesPage(cCtx, cGuildA, j.ID, 3, nil, 3, true); !errors.Is(err, shelf.ErrImportState) {
+		t.Fatalf("page 3 before page 2: %v", err)
+	}
+	if j, err = s.AddSeriesPage(cCtx, cGuildA, j.ID, 2, []shelf.SeriesJobWork{cSeriesWork("P3", 3, 903)}, 3, false); err != nil || j.Total != 3 || j.Pages != 2 {
+		t.Fatalf("page 2: %+v %v", j, err)
+	}
+	if _, err := s.AddSeriesPage(cCtx, cGuildA, j.ID, 2, []shelf.SeriesJobWork{cSeriesWork("P3", 3, 903)}, 3, false); !errors.Is(err, shelf.ErrImportState) {
+		t.Fatalf("page 2 again: %v", err)
+	}
+	if j, err = s.AddSeriesPage(cCtx, cGuildA, j.ID, 3, nil, 3, true); err != nil || j.Total != 3 || !j.Listed {
+		t.Fatalf("page 3: %+v %v", j, err)
+	}
+	if _, err := s.AddSeriesPage(cCtx, cGuildA, j.ID, 4, nil, 3, true); !errors.Is(err, shelf.ErrImportState) {
+		t.Fatalf("a page after the last: %v", err)
+	}
+	if j, err = s.SeriesStep(cCtx, cGuildA, j.ID, 2, shelf.SeriesStepInput{}, cT0); err != nil || j.Added != 3 {
+		t.Fatalf("step 2: %+v %v", j, err)
+	}
+	works, err := s.SeriesJobWorks(cCtx, cGuildA, j.ID, 1, 10)
+	if err != nil || len(works) != 2 || works[0].Story.Title != "P2" || works[1].Story.Title != "P3" || works[1].Outcome != shelf.SeriesAdded {
+		t.Fatalf("works from 1: %+v %v", works, err)
+	}
+	if j, err = s.FinishSeriesJob(cCtx, cGuildA, j.ID, true, cT0); err != nil || j.State != shelf.ImportDone {
+		t.Fatalf("finish: %+v %v", j, err)
 	}
 }

@@ -121,6 +121,43 @@ func (s *Store) CreateSeriesJob(ctx context.Context, guild string, j shelf.Serie
 	return out, nil
 }
 
+// AddSeriesPage implements shelf.SeriesJobs.
+func (s *Store) AddSeriesPage(ctx context.Context, guild, id string, page int, works []shelf.SeriesJobWork, lastPage int, listed bool) (shelf.SeriesJob, error) {
+	var out shelf.SeriesJob
+	err := func() error {
+		jid, err := shelf.ParseID("series job", id)
+		if err != nil {
+			return err
+		}
+		return s.update(ctx, guild, func(g *guildTx) error {
+			j, err := getSeriesJob(g, jid)
+			if err != nil {
+				return err
+			}
+			out = j
+			first := j.Total
+			if j, err = shelf.SeriesPageAdded(j, page, len(works), lastPage, listed); err != nil {
+				return err
+			}
+			for i, w := range works {
+				w.Outcome, w.StoryID, w.Failure = "", "", ""
+				if err := putSeriesWork(g, jid, first+i, w); err != nil {
+					return err
+				}
+			}
+			if err := putSeriesJob(g, jid, j); err != nil {
+				return err
+			}
+			out = j
+			return nil
+		})
+	}()
+	if err != nil {
+		return out, fmt.Errorf("add series page: %w", err)
+	}
+	return out, nil
+}
+
 // SeriesJob implements shelf.SeriesJobs.
 func (s *Store) SeriesJob(ctx context.Context, guild, id string) (shelf.SeriesJob, error) {
 	var out shelf.SeriesJob
@@ -293,7 +330,7 @@ func (s *Store) FinishSeriesJob(ctx context.Context, guild, id string, notified 
 				return err
 			}
 			out = j
-			if j.State != shelf.ImportRunning && j.State != shelf.ImportDone || j.Cursor < j.Total {
+			if j.State != shelf.ImportRunning && j.State != shelf.ImportDone || j.Cursor < j.Total || !j.Listed {
 				return fmt.Errorf("series job %d (cursor %d of %d, %s): %w", jid, j.Cursor, j.Total, j.State, shelf.ErrImportState)
 			}
 			j = shelf.FinishSeries(j, notified, at)

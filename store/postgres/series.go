@@ -97,6 +97,53 @@ func (s *Store) CreateSeriesJob(ctx context.Context, guild string, j shelf.Serie
 	return out, nil
 }
 
+// AddSeriesPage implements shelf.SeriesJobs.
+func (s *Store) AddSeriesPage(ctx context.Context, guild, id string, page int, works []shelf.SeriesJobWork, lastPage int, listed bool) (shelf.SeriesJob, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return shelf.SeriesJob{}, fmt.Errorf("add series page: %w", err)
+	}
+	jid, err := parseID("series job", id)
+	if err != nil {
+		return shelf.SeriesJob{}, fmt.Errorf("add series page: %w", err)
+	}
+	docs := make([][]byte, len(works))
+	for i, w := range works {
+		w.Outcome, w.StoryID, w.Failure = "", "", ""
+		if docs[i], err = json.Marshal(w); err != nil {
+			return shelf.SeriesJob{}, fmt.Errorf("add series page: %w", err)
+		}
+	}
+	var out shelf.SeriesJob
+	err = s.tx(ctx, "add series page", func(tx pgx.Tx) error {
+		j, err := loadSeriesJob(ctx, tx, gid, jid, true)
+		if err != nil {
+			return err
+		}
+		out = j
+		first := j.Total
+		if j, err = shelf.SeriesPageAdded(j, page, len(works), lastPage, listed); err != nil {
+			return err
+		}
+		if len(docs) > 0 {
+			ns := make([]int32, len(docs))
+			for i := range ns {
+				ns[i] = int32(first + i)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO series_job_works (guild, job, n, doc)
+				SELECT $1, $2, n, d FROM unnest($3::integer[], $4::bytea[]) AS w(n, d)`, gid, jid, ns, docs); err != nil {
+				return err
+			}
+		}
+		out = j
+		return saveSeriesJob(ctx, tx, gid, jid, j)
+	})
+	if err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
 // SeriesJob implements shelf.SeriesJobs.
 func (s *Store) SeriesJob(ctx context.Context, guild, id string) (shelf.SeriesJob, error) {
 	gid, err := parseGuild(guild)
@@ -295,7 +342,7 @@ func (s *Store) FinishSeriesJob(ctx context.Context, guild, id string, notified 
 			return err
 		}
 		out = j
-		if j.State != shelf.ImportRunning && j.State != shelf.ImportDone || j.Cursor < j.Total {
+		if j.State != shelf.ImportRunning && j.State != shelf.ImportDone || j.Cursor < j.Total || !j.Listed {
 			return fmt.Errorf("series job %d (cursor %d of %d, %s): %w", jid, j.Cursor, j.Total, j.State, shelf.ErrImportState)
 		}
 		j = shelf.FinishSeries(j, notified, at)

@@ -118,6 +118,7 @@ func storyCardWithin(rec shelf.StoryRecord, opt cardOptions, room cardRoom) *dis
 	add("Relationships", joinEscapedWithin(s.Relationships, 15, room.field), false)
 	add("Characters", joinEscapedWithin(s.Characters, 20, room.field), false)
 	add("Tags", joinEscapedWithin(append(append([]string{}, s.Categories...), s.Tags...), 25, room.field), false)
+	add("Series", joinEscapedWithin(seriesLabels(s), 10, room.field), false)
 	added := "Added"
 	if rec.AddedBy != "" {
 		added += " by <@" + rec.AddedBy + ">"

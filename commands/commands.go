@@ -58,6 +58,7 @@ type Store interface {
 	shelf.ReadingLog // /readinglist stats
 	shelf.Imports    // /readinglist import
 	shelf.Subscriptions
+	shelf.SeriesJobs // /story add with a series link
 }
 
 // Deps is what the commands need from the rest of the program.
@@ -96,6 +97,7 @@ type cmds struct {
 	readlog     shelf.ReadingLog // readstats.go
 	imports     shelf.Imports    // listimport.go
 	subs        shelf.Subscriptions
+	series      shelf.SeriesJobs // story_series.go
 
 	ao3 *fic.AO3Client
 	log *slog.Logger
@@ -146,6 +148,7 @@ func newCmds(d Deps) *cmds {
 		c.members, c.recs, c.clubs, c.checkpoints, c.settings = st, st, st, st, st
 		c.readlog, c.imports = st, st
 		c.subs = st
+		c.series = st
 	}
 	return c
 }

@@ -52,8 +52,8 @@ const (
 	maxImportJobs = 4
 )
 
-// ImportRunner runs reading-list imports: every running job of every
-// guild, each step once (the store moves the job's cursor with the step's
+// ImportRunner runs reading-list imports, and the series jobs of /story
+// add with a series link: every running job of every guild, each step once (the store moves the job's cursor with the step's
 // write). Run it under a lease (jobs.Leased) so that one process of a
 // deployment runs it.
 type ImportRunner struct {
@@ -68,6 +68,8 @@ type ImportRunner struct {
 
 	mu     sync.Mutex
 	active map[shelf.ImportRef]bool
+
+	seriesWake chan struct{} // story_series_job.go
 }
 
 // NewImportRunner returns the import runner of d. gap spaces its AO3
@@ -85,7 +87,7 @@ func NewImportRunner(d Deps, gap time.Duration) *ImportRunner {
 		gap = importDefaultGap
 	}
 	r := &ImportRunner{c: c, log: d.Log, gap: gap, spacing: fic.NewSpacing(gap), wake: make(chan struct{}, 1),
-		retry: importRetry, tokenTTL: importTokenLife, active: map[shelf.ImportRef]bool{}}
+		retry: importRetry, tokenTTL: importTokenLife, active: map[shelf.ImportRef]bool{}, seriesWake: make(chan struct{}, 1)}
 	if jd, ok := d.Discord.(JobDiscord); ok {
 		r.jd = jd
 	}
@@ -98,6 +100,7 @@ func (r *ImportRunner) Wake() {
 	case r.wake <- struct{}{}:
 	default:
 	}
+	r.wakeSeries()
 }
 
 // Run runs jobs until ctx is done (then waits for them to stop at a step's
@@ -105,6 +108,11 @@ func (r *ImportRunner) Wake() {
 func (r *ImportRunner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Add(1)
+	go func() { // series links (story_series_job.go)
+		defer wg.Done()
+		r.runSeries(ctx)
+	}()
 	for {
 		refs, err := r.c.imports.RunningImportJobs(ctx)
 		if err != nil && ctx.Err() == nil {

@@ -53,7 +53,7 @@ func (c *cmds) registerStory(r *Router) {
 					Description: "Add a story: upload a file (text, AO3 HTML or EPUB) or give an AO3 link",
 					Options: []*discordgo.ApplicationCommandOption{
 						{Type: discordgo.ApplicationCommandOptionAttachment, Name: "file", Description: "The story as plain text (.txt, .md), an AO3 HTML download or an AO3 EPUB download"},
-						str("link", "An AO3 work link (details only; upload a file for excerpts)"),
+						str("link", "An AO3 work link, or a series link to add the whole series (details only)"),
 						titleOpt,
 						str("author", "Use these authors instead of the file's (comma-separated)"),
 						ratingOpt("Use this rating instead of the file's"),
@@ -78,6 +78,7 @@ func (c *cmds) registerStory(r *Router) {
 						ratingOpt("Only stories with this rating"),
 						str("tag", "Only stories with a tag, relationship or character containing this"),
 						sortOpt,
+						str("series", "Only stories in an AO3 series: part of its title, its ID or its link"),
 					},
 				},
 				{

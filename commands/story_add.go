@@ -208,13 +208,16 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 	att := req.Attachment("file")
 	link := req.String("link")
 	if att == nil && link == "" {
-		return nil, Errorf("Give me the story to add: upload it with `file:` (plain text, an AO3 HTML download or an AO3 EPUB download) or paste an AO3 work link in `link:`.")
+		return nil, Errorf("Give me the story to add: upload it with `file:` (plain text, an AO3 HTML download or an AO3 EPUB download), or paste an AO3 work link (or series link) in `link:`.")
 	}
 	var workID int64
+	if seriesID, ok := c.parseSeriesLink(link); ok {
+		return c.storyAddSeries(ctx, req, seriesID, att != nil)
+	}
 	if link != "" {
 		id, ok := c.parseAO3Link(link)
 		if !ok {
-			return nil, Errorf("%s isn't a link to an AO3 work: use a link like https://archiveofourown.org/works/12345.", quote(link))
+			return nil, Errorf("%s isn't a link to an AO3 work: use a link like https://archiveofourown.org/works/12345 (or a whole series: https://archiveofourown.org/series/678).", quote(link))
 		}
 		workID = id
 	}

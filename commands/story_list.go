@@ -26,6 +26,7 @@ type listQuery struct {
 	Rating fic.Rating // "" for any
 	Fandom string
 	Tag    string
+	Series string // a series' title (part of it) or AO3 series ID
 }
 
 var (
@@ -47,19 +48,26 @@ func (q *listQuery) fit() {
 	probe := *q
 	probe.Page = 99999
 	for len(probe.customID()) > maxCustomID {
-		f, t := []rune(probe.Fandom), []rune(probe.Tag)
-		if len(f) >= len(t) {
+		f, t, sr := []rune(probe.Fandom), []rune(probe.Tag), []rune(probe.Series)
+		if _, id := shelf.SeriesQuery(probe.Series); id > 0 {
+			sr = nil // a series ID is never cut: it would name another series
+		}
+		switch {
+		case len(sr) > len(f) && len(sr) > len(t):
+			probe.Series = strings.TrimSpace(string(sr[:len(sr)-1]))
+		case len(f) >= len(t):
 			probe.Fandom = strings.TrimSpace(string(f[:len(f)-1]))
-		} else {
+		default:
 			probe.Tag = strings.TrimSpace(string(t[:len(t)-1]))
 		}
 	}
-	q.Fandom, q.Tag = probe.Fandom, probe.Tag
+	q.Fandom, q.Tag, q.Series = probe.Fandom, probe.Tag, probe.Series
 }
 
-// customID encodes q as "sl1:<page>:<sort>:<rating>:<fandom>:<tag>": sort
-// and rating as one letter each ("-" for any rating), the text filters
-// with '%' and ':' percent-escaped (escapeArg).
+// customID encodes q as "sl1:<page>:<sort>:<rating>:<fandom>:<tag>", and
+// ":<series>" after it when filtering by series: sort and rating as one
+// letter each ("-" for any rating), the text filters with '%' and ':'
+// percent-escaped (escapeArg).
 func (q listQuery) customID() string {
 	r := "-"
 	if q.Rating != "" {
@@ -69,12 +77,15 @@ func (q listQuery) customID() string {
 	if s == "" {
 		s = "n"
 	}
+	if q.Series != "" {
+		return CustomID(routeStoryList, strconv.Itoa(q.Page), s, r, escapeArg(q.Fandom), escapeArg(q.Tag), escapeArg(q.Series))
+	}
 	return CustomID(routeStoryList, strconv.Itoa(q.Page), s, r, escapeArg(q.Fandom), escapeArg(q.Tag))
 }
 
 // parseListArgs decodes a page button's arguments (see customID).
 func parseListArgs(args []string) (listQuery, bool) {
-	if len(args) != 5 {
+	if len(args) != 5 && len(args) != 6 {
 		return listQuery{}, false
 	}
 	page, err := strconv.Atoi(args[0])
@@ -82,6 +93,11 @@ func parseListArgs(args []string) (listQuery, bool) {
 		return listQuery{}, false
 	}
 	q := listQuery{Page: page, Fandom: unescapeArg(args[3]), Tag: unescapeArg(args[4])}
+	if len(args) == 6 {
+		if q.Series = unescapeArg(args[5]); q.Series == "" {
+			return listQuery{}, false
+		}
+	}
 	for s, code := range sortCodes {
 		if code == args[1] {
 			q.Sort = s
@@ -106,10 +122,15 @@ func parseListArgs(args []string) (listQuery, bool) {
 func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	fandom := strings.Join(strings.Fields(req.String("fandom")), " ")
 	tag := strings.Join(strings.Fields(req.String("tag")), " ")
+	series := strings.Join(strings.Fields(req.String("series")), " ")
+	if id, ok := c.parseSeriesLink(series); ok {
+		series = strconv.FormatInt(id, 10) // a series link: its ID
+	}
 	q := listQuery{
 		Sort:   shelf.Sort(req.String("sort")),
 		Fandom: firstRunes(fandom, maxFilter),
 		Tag:    firstRunes(tag, maxFilter),
+		Series: firstRunes(series, maxFilter),
 	}
 	if q.Sort == "" {
 		q.Sort = shelf.SortNewest
@@ -125,7 +146,7 @@ func (c *cmds) storyList(ctx context.Context, req *Request) (*discordgo.Interact
 		q.Rating = r
 	}
 	q.fit()
-	note := filterShortened("fandom", fandom, q.Fandom) + filterShortened("tag", tag, q.Tag)
+	note := filterShortened("fandom", fandom, q.Fandom) + filterShortened("tag", tag, q.Tag) + filterShortened("series", series, q.Series)
 	embed, rows, empty, err := c.listPage(ctx, req, &q, strings.TrimSpace(note))
 	if err != nil {
 		return nil, err
@@ -172,7 +193,7 @@ func filterShortened(name, typed, used string) string {
 // returns the sentence to show when nothing matches. note, when not empty,
 // is said first (a filter that was shortened).
 func (c *cmds) listPage(ctx context.Context, req *Request, q *listQuery, note string) (*discordgo.MessageEmbed, []discordgo.MessageComponent, string, error) {
-	query := shelf.ListQuery{Fandom: q.Fandom, Rating: string(q.Rating), Tag: q.Tag, Sort: q.Sort,
+	query := shelf.ListQuery{Fandom: q.Fandom, Rating: string(q.Rating), Tag: q.Tag, Series: q.Series, Sort: q.Sort,
 		Offset: q.Page * storyListPageSize, Limit: storyListPageSize}
 	recs, total, err := c.stories.ListStories(ctx, req.GuildID, query)
 	if err != nil {
@@ -273,6 +294,9 @@ func (q listQuery) describe() string {
 	}
 	if q.Tag != "" {
 		parts = append(parts, "tag "+quote(q.Tag))
+	}
+	if q.Series != "" {
+		parts = append(parts, "series "+quote(q.Series))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -214,8 +214,8 @@ func seriesProgressEmbed(j shelf.SeriesJob, works []shelf.SeriesJobWork, done bo
 			fmt.Fprintf(&b, "…and %s more\n", formatInt(len(failed)-5))
 		}
 	}
-	if j.Truncated {
-		fmt.Fprintf(&b, "\nThe series has more than %d pages: only works on those were added.\n", j.Pages)
+	if j.Truncated || j.LastPage > j.Pages {
+		fmt.Fprintf(&b, "\nOnly the first %d of the series' %d pages were read: works on later pages weren't added.\n", j.Pages, max(j.LastPage, j.Pages+1))
 	}
 	fmt.Fprintf(&b, "\nSee them with `/story list series:%d`.", j.SeriesID)
 	return &discordgo.MessageEmbed{Title: title, URL: j.SeriesURL, Description: clip(b.String(), 4000), Color: color}

@@ -357,8 +357,8 @@ func (r *ImportRunner) seriesNextPage(ctx context.Context, j shelf.SeriesJob) (s
 		}
 	}
 	works := seriesPageWorks(sp, before)
-	listed, truncated := seriesListed(sp, page, len(works), c.ao3.MaxSeriesPages)
-	_ = truncated // recorded by the page count: Truncated is set at the start's limit only
+	// Stopping early leaves LastPage past Pages: the answer says so.
+	listed, _ := seriesListed(sp, page, len(works), c.ao3.MaxSeriesPages)
 	nj, err := c.series.AddSeriesPage(ctx, j.GuildID, j.ID, page, works, sp.LastPage, listed)
 	if errors.Is(err, shelf.ErrImportState) {
 		return c.series.SeriesJob(ctx, j.GuildID, j.ID)

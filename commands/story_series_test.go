@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -276,5 +277,31 @@ func TestListCustomIDWithSeries(t *testing.T) {
 	q.fit()
 	if len(q.Series) >= 100 || len(q.customID()) > maxCustomID {
 		t.Errorf("fit title: %+v", q)
+	}
+}
+
+// Past the answer's token the member is told by DM, or with DMs closed in
+// the channel mentioning them.
+func TestSeriesJobTellsTheMemberWhenTheTokenExpired(t *testing.T) {
+	for _, closed := range []bool{false, true} {
+		st := storetest.Open(t)
+		_, ao3 := seriesAO3(t)
+		_, err := st.CreateSeriesJob(context.Background(), testGuild, shelf.SeriesJob{UserID: importUser, ChannelID: "800000000000000001",
+			SeriesID: 9, SeriesTitle: "Late", AppID: "900", Token: "tok", TokenAt: time.Now(),
+			Works: []shelf.SeriesJobWork{{Part: 1, Story: storetest.Work("Late One", 1, 1, 5001)}}, Pages: 1, Listed: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &importDiscord{dmsClosed: closed, editErr: &discordgo.RESTError{Response: &http.Response{StatusCode: 401}, Message: &discordgo.APIErrorMessage{Code: 50027}}}
+		runSeriesJobs(t, st, NewImportRunner(Deps{Store: st, Discord: d, AO3: ao3}, time.Millisecond))
+		if !closed {
+			if len(d.dms) != 1 || d.dms[0].Embeds[0].Title != "Series added: Late" || !strings.Contains(d.dms[0].Embeds[0].Description, "Added 1") {
+				t.Fatalf("DMs %+v", d.dms)
+			}
+			continue
+		}
+		if len(d.posted) != 1 || !strings.Contains(d.posted[0].Content, "<@"+importUser+">, the series you added") || !strings.HasPrefix(d.sends[0], "ser") {
+			t.Fatalf("channel messages %+v", d.posted)
+		}
 	}
 }

@@ -17,6 +17,7 @@ func init() {
 		cTest{"Series/JobAddsAndLinks", cSeriesJob},
 		cTest{"Series/StepOnce", cSeriesStepOnce},
 		cTest{"Series/Pages", cSeriesPages},
+		cTest{"Series/DeleteMember", cSeriesDeleteMember},
 		cTest{"Series/ListFilter", cSeriesListFilter},
 	)
 }
@@ -302,5 +303,29 @@ func cSeriesPages(t *testing.T, s shelf.Store) {
 	}
 	if j, err = s.FinishSeriesJob(cCtx, cGuildA, j.ID, true, cT0); err != nil || j.State != shelf.ImportDone {
 		t.Fatalf("finish: %+v %v", j, err)
+	}
+}
+
+func cSeriesDeleteMember(t *testing.T, s shelf.Store) {
+	mine := cNewSeriesJob(t, s, cGuildA, cBob, []shelf.SeriesJobWork{cSeriesWork("M1", 1, 951), cSeriesWork("M2", 2, 952)})
+	theirs := cNewSeriesJob(t, s, cGuildA, cAlice, []shelf.SeriesJobWork{cSeriesWork("A1", 1, 961)})
+	if _, err := s.SeriesStep(cCtx, cGuildA, mine.ID, 0, shelf.SeriesStepInput{}, cT0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMember(cCtx, cGuildA, cBob); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SeriesJob(cCtx, cGuildA, mine.ID); !errors.Is(err, shelf.ErrNotFound) {
+		t.Fatalf("the member's job: %v", err)
+	}
+	if w, err := s.SeriesJobWorks(cCtx, cGuildA, mine.ID, 0, 10); err != nil || len(w) != 0 {
+		t.Fatalf("the member's works: %+v %v", w, err)
+	}
+	if refs, err := s.RunningSeriesJobs(cCtx); err != nil || !reflect.DeepEqual(refs, []shelf.ImportRef{{GuildID: cGuildA, ID: theirs.ID}}) {
+		t.Fatalf("running: %+v %v", refs, err)
+	}
+	// The story they added stays.
+	if _, err := s.StoryByAO3(cCtx, cGuildA, 951); err != nil {
+		t.Fatalf("added story: %v", err)
 	}
 }

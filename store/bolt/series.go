@@ -346,3 +346,37 @@ func (s *Store) FinishSeriesJob(ctx context.Context, guild, id string, notified 
 	}
 	return out, nil
 }
+
+// deleteMemberSeriesJobs removes every series job of user with its works
+// (DeleteMember); the stories they added stay.
+func deleteMemberSeriesJobs(g *guildTx, uid uint64) error {
+	user := shelf.FormatID(uid)
+	var ids []uint64
+	err := forEachPrefix(g.bucket(bSeriesJobs), nil, func(k, v []byte) error {
+		var j shelf.SeriesJob
+		if err := json.Unmarshal(v, &j); err != nil {
+			return err
+		}
+		if j.UserID == user {
+			ids = append(ids, readU64(k, 0))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := deletePrefix(g.bucket(bSeriesJobWorks), u64(id)); err != nil {
+			return err
+		}
+		if err := g.bucket(bSeriesJobs).Delete(u64(id)); err != nil {
+			return err
+		}
+		if rb := g.tx.Bucket(bucketSeriesRun); rb != nil {
+			if err := rb.Delete(key(g.guild, id)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -68,6 +68,9 @@ func deleteReadingLog(g *guildTx, uid uint64) error {
 	if _, err := deletePrefix(g.bucket(bListFinished), u64(uid)); err != nil {
 		return err
 	}
+	if err := deleteMemberSeriesJobs(g, uid); err != nil { // series.go
+		return err
+	}
 	return deleteMemberImports(g, uid)
 }
 

@@ -41,12 +41,12 @@ func (c *cmds) storyAddSeries(ctx context.Context, req *Request, seriesID int64,
 	}
 	sp, err := c.ao3.SeriesPage(ctx, seriesID, 1)
 	if err != nil {
+		if transientAO3(err) || ctx.Err() != nil {
+			return nil, Sorry(err, "I couldn't read that series from AO3 right now (AO3 is busy or not answering); please try again in a few minutes.")
+		}
 		var ie *fic.ImportError
 		if errors.As(err, &ie) {
 			return nil, &UserError{Message: ie.Message, Err: err}
-		}
-		if ctx.Err() != nil {
-			return nil, Sorry(err, "AO3 took too long to answer; please try again in a minute.")
 		}
 		return nil, fmt.Errorf("AO3 series %d: %w", seriesID, err)
 	}

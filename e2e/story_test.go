@@ -324,9 +324,11 @@ func TestStoryBadInputsChangeNothing(t *testing.T) {
 	cyrillic := []byte("\xcf\xf0\xe8\xe2\xe5\xf2, \xec\xe8\xf0! \xc4\xee\xe1\xf0\xee\xe5 \xf3\xf2\xf0\xee \xe8 \xf7\xe0\xe9.")
 	ae("unknown 8-bit encoding", addFile(e, e.General, e.Alice, "cp1251.txt", cyrillic), "save it as UTF-8")
 
-	for _, link := range []string{"https://example.com/works/1", "https://archiveofourown.org/users/someone", "https://archiveofourown.org/series/12", "not a link"} {
+	for _, link := range []string{"https://example.com/works/1", "https://archiveofourown.org/users/someone", "https://example.com/series/12", "not a link"} {
 		ae("link "+link, add(discordtest.String("link", link)), "isn't a link to an AO3 work")
 	}
+	// A series link is good input (series_test.go); with AO3 down, a sentence.
+	ae("series, AO3 down", add(discordtest.String("link", "https://archiveofourown.org/series/12")), "couldn't read that series from AO3")
 	// With the AO3 look-up down (nothing listens): the importer's sentence.
 	ae("AO3 down", add(discordtest.String("link", "https://archiveofourown.org/works/1")), "AO3")
 

@@ -24,6 +24,7 @@ import (
 	"ficshelf/jobs/jobstest"
 	"ficshelf/shelf"
 	"ficshelf/store"
+	"ficshelf/store/postgres/pgtest"
 )
 
 // Env is one running bot against one discordtest server, with a seeded
@@ -66,6 +67,21 @@ type options struct {
 	seed    func(t *testing.T, st shelf.Store, e *Env)
 	srvOpts []discordtest.Option
 	cfg     func(e *Env, c *config.Config)
+	db      string
+}
+
+// WithDB runs the bot on db (FICSHELF_DB: a BoltDB file path or a
+// PostgreSQL URL) instead of a fresh BoltDB file in a temporary directory.
+// "" keeps the default.
+func WithDB(db string) Option { return func(o *options) { o.db = db } }
+
+// forEachEngine runs fn as two subtests, "bolt" (a fresh BoltDB file) and
+// "postgres" (a fresh PostgreSQL database from pgtest, skipped with pgtest's
+// message when FICSHELF_TEST_POSTGRES is unset). fn passes db to Start.
+func forEachEngine(t *testing.T, fn func(t *testing.T, db Option)) {
+	t.Helper()
+	t.Run("bolt", func(t *testing.T) { fn(t, WithDB("")) })
+	t.Run("postgres", func(t *testing.T) { fn(t, WithDB(pgtest.URL(t))) })
 }
 
 // WithConfig changes the bot's configuration before it starts (shards,
@@ -134,6 +150,9 @@ func Start(t *testing.T, opts ...Option) *Env {
 		DBPath:     filepath.Join(t.TempDir(), "ficshelf.db"),
 		AO3BaseURL: ao3,
 		LogLevel:   slog.LevelDebug,
+	}
+	if e.opts.db != "" {
+		e.Cfg.DBPath = e.opts.db
 	}
 	if e.opts.cfg != nil {
 		e.opts.cfg(e, &e.Cfg)

@@ -159,6 +159,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			checkpoints := &jobs.Leased{
 				Leases: leasesOf(st),
 				Name:   "jobs/checkpoints",
+				TTL:    cfg.JobLeaseTTL, // 0: jobs.DefaultLeaseTTL
 				Holder: holder,
 				Clock:  clock,
 				Log:    log,

@@ -133,6 +133,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	deps.ClubsChanged = scheduler.Wake
 	importer := commands.NewImportRunner(deps, 0)
 	deps.ImportsChanged = importer.Wake
+	if leasesOf(st) != nil {
+		// Wake reaches only this process's scheduler; a club started or
+		// extended through another process of the deployment is seen by
+		// the lease holder when it next looks, so it looks this often.
+		scheduler.MaxSleep = sharedSchedulerLook
+	}
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
@@ -226,6 +232,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	log.Info("stopped")
 	return nil
 }
+
+// sharedSchedulerLook is how often the checkpoint scheduler of a process
+// sharing its store with others (PostgreSQL) reads the next due time even
+// when nothing woke it: a club started through another process has its
+// first checkpoint announced within this (one indexed read each time).
+const sharedSchedulerLook = 5 * time.Second
 
 // leasesOf returns the store's leases when its engine is shared by
 // several processes (PostgreSQL), so that one process runs each job and

@@ -48,6 +48,12 @@ type Options struct {
 	// Started, when set, is called once the bot is connected and its
 	// commands are registered.
 	Started func()
+	// IdentifyEvery, when positive, replaces bot.DefaultIdentifyEvery (5 s,
+	// Discord's pace) as the least time between two identifies of one
+	// rate-limit key, also between processes (and restarts) sharing a
+	// PostgreSQL store; tests shorten it together with their server's
+	// window.
+	IdentifyEvery time.Duration
 	// Wrap, when set, wraps the command router before the bot serves it;
 	// tests use it to add handlers that are slow or fail on purpose. The
 	// result's command definitions (bot.Definer) are what gets registered.
@@ -111,6 +117,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		return err
 	}
 	bcfg.Logger, bcfg.Observer, bcfg.Holder = log, m, holder
+	bcfg.IdentifyEvery = opts.IdentifyEvery // 0: bot.DefaultIdentifyEvery
 	if l := leasesOf(st); l != nil {
 		bcfg.IdentifyGate = l // processes sharing the token take turns to identify
 	}

@@ -380,17 +380,13 @@ func testClubCrashBetweenPostingAndRecording(t *testing.T, db Option) {
 // whose first checkpoints open in the same minute are all announced, each
 // once, within 60 s of that minute (run with -v for the figure).
 func TestClubThousandCheckpointsInOneMinute(t *testing.T) {
-	forEachEngine(t, testClubThousandCheckpointsInOneMinute)
-}
-
-func testClubThousandCheckpointsInOneMinute(t *testing.T, db Option) {
 	if testing.Short() {
 		t.Skip("1,000 clubs: skipped in -short")
 	}
 	const clubs = 1000
 	clk := jobstest.NewFakeClock(clubT0)
 	var channels []*discordgo.Channel
-	e := Start(t, db, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Everyone Reads", fic.RatingGeneral, nil, 3, 3)
 		for i := range clubs {
 			ch := e.Srv.AddChannel(e.Guild.ID, fmt.Sprintf("club-%d", i), discordgo.ChannelTypeGuildText, false)

@@ -83,17 +83,18 @@ func WithDB(db string) Option { return func(o *options) { o.db = db } }
 func forEachEngine(t *testing.T, fn func(t *testing.T, db Option)) {
 	t.Helper()
 	t.Run("bolt", func(t *testing.T) { fn(t, WithDB("")) })
-	t.Run("postgres", func(t *testing.T) {
-		url := pgtest.URL(t)
-		fn(t, func(o *options) {
-			o.db = url
-			// The identify gate in PostgreSQL paces identifies across
-			// restarts (5 s apart, as Discord does); these tests run one
-			// unsharded bot, which discordtest does not pace, so a restart
-			// need not wait.
-			o.identifyEvery = 50 * time.Millisecond
-		})
-	})
+	t.Run("postgres", func(t *testing.T) { fn(t, withPostgres(pgtest.URL(t))) })
+}
+
+// withPostgres runs the bot on the PostgreSQL database url. The identify
+// gate in PostgreSQL paces identifies across restarts (5 s apart, as
+// Discord does); the harness runs one unsharded bot, which discordtest does
+// not pace, so a restart need not wait: identifies may come 50 ms apart.
+func withPostgres(url string) Option {
+	return func(o *options) {
+		o.db = url
+		o.identifyEvery = 50 * time.Millisecond
+	}
 }
 
 // WithConfig changes the bot's configuration before it starts (shards,

@@ -17,7 +17,7 @@ import (
 // keeps all of it across a restart, as it does on a BoltDB file.
 func TestPostgresAcceptancePath(t *testing.T) {
 	db := pgtest.URL(t)
-	e := Start(t, WithDB(db))
+	e := Start(t, withPostgres(db))
 	if !strings.Contains(e.Logs(), "engine=postgres") {
 		t.Fatalf("the bot did not start on PostgreSQL:\n%s", e.Logs())
 	}

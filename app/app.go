@@ -189,7 +189,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		defer close(importsDone)
 		select {
 		case <-b.Ready():
-			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", Holder: holder, Clock: clock, Log: log, Work: importer.Run}
+			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: importer.Run}
 			imports.Run(schedCtx)
 		case <-schedCtx.Done():
 		}
@@ -214,6 +214,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			updates := &jobs.Leased{
 				Leases: leasesOf(st),
 				Name:   "jobs/ao3-updates",
+				TTL:    cfg.JobLeaseTTL,
 				Holder: holder,
 				Clock:  clock,
 				Log:    log,

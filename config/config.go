@@ -43,7 +43,8 @@ type Config struct {
 	AO3RequestGap time.Duration // AO3_REQUEST_GAP: least time between two AO3 requests of the deployment
 
 	// JobLeaseTTL is JOB_LEASE_TTL: how long the lease under which one
-	// process of a shared (PostgreSQL) deployment runs background work
+	// process of a shared (PostgreSQL) deployment runs each background job
+	// (club checkpoints, reading-list imports, AO3 update checks)
 	// lasts without renewal; 0 means the default (jobs.DefaultLeaseTTL,
 	// one minute). It is renewed every third of that, and another process
 	// takes over at most TTL + TTL/3 after the holder dies.

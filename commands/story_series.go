@@ -36,6 +36,16 @@ func (c *cmds) storyAddSeries(ctx context.Context, req *Request, seriesID int64,
 	if withFile {
 		return nil, Errorf("A series link adds every work of the series by link, so it can't go with a file. Add the file with its own work's link, or leave the file out to add the series.")
 	}
+	var given []string
+	for _, o := range []string{"title", "author", "rating", "warnings", "fandom", "tags", "mine"} {
+		if req.Has(o) {
+			given = append(given, "`"+o+"`")
+		}
+	}
+	if len(given) > 0 {
+		return nil, Errorf("A series link adds each work with its own details from AO3, so it takes no %s. Leave %s out to add the series; change a work afterwards by adding its own link with the options.",
+			strings.Join(given, ", "), plural(len(given), "that option", "those options"))
+	}
 	if c.ao3 == nil || c.series == nil {
 		return nil, Errorf("Looking up AO3 links isn't available right now. Try again later, or upload each work's download (HTML or EPUB).")
 	}

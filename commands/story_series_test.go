@@ -173,6 +173,10 @@ func TestStoryAddSeriesLinkRefusals(t *testing.T) {
 	if resp := handle(t, r, i); !strings.Contains(resp.Data.Content, "can't go with a file") {
 		t.Errorf("with a file: %q", resp.Data.Content)
 	}
+	opts := seriesSlash(importUser, srv.SeriesURL(hidden), strOpt("title", "Mine"), &discordgo.ApplicationCommandInteractionDataOption{Name: "mine", Type: discordgo.ApplicationCommandOptionBoolean, Value: true})
+	if resp := handle(t, r, opts); !strings.Contains(resp.Data.Content, "takes no `title`, `mine`") || resp.Data.Flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Errorf("with options: %q", resp.Data.Content)
+	}
 	if refs, _ := st.RunningSeriesJobs(context.Background()); len(refs) != 0 {
 		t.Errorf("jobs: %+v", refs)
 	}

@@ -25,6 +25,12 @@ type Club struct {
 	EndedAt       time.Time    `json:"ended_at,omitzero"` // zero while active
 	EndedBy       string       `json:"ended_by,omitempty"`
 	Checkpoints   []Checkpoint `json:"checkpoints"`
+	// Gated clubs discuss each checkpoint in a private thread that members
+	// join once their progress reaches it; Events clubs show the next
+	// checkpoint as a scheduled event. Both are false for clubs started
+	// before they existed.
+	Gated  bool `json:"gated,omitempty"`
+	Events bool `json:"events,omitempty"`
 }
 
 // Active reports whether the club has not ended.
@@ -83,6 +89,8 @@ type ClubStart struct {
 	EveryDays     int    // ≥ 1
 	Starts        string // YYYY-MM-DD in Timezone
 	Timezone      string // IANA; "" = UTC
+	Gated         bool
+	Events        bool
 	Now           time.Time
 }
 

@@ -237,6 +237,7 @@ type Store interface {
 	Recs
 	Clubs
 	Checkpoints
+	ClubPolls
 	GuildSettings
 	Leases
 	Copier

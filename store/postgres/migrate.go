@@ -179,6 +179,30 @@ CREATE TABLE leases (
 	expires bigint NOT NULL
 );
 `,
+	// 3: club nominations and the polls that choose among them.
+	`
+CREATE TABLE club_nominations (
+	guild   bigint NOT NULL,
+	channel bigint NOT NULL,
+	user_id bigint NOT NULL,
+	story   bigint NOT NULL,
+	at      bigint NOT NULL,
+	PRIMARY KEY (guild, channel, user_id)
+);
+-- A poll is a document plus what its constraints and the due index need:
+-- one poll not done per channel; open polls by their end time.
+CREATE TABLE club_polls (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	channel bigint  NOT NULL,
+	open    boolean NOT NULL,
+	ends    bigint  NOT NULL,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE UNIQUE INDEX club_polls_open_channel ON club_polls (guild, channel) WHERE open;
+CREATE INDEX club_polls_due ON club_polls (ends, guild, id) WHERE open;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

@@ -60,11 +60,11 @@ type ClubPollAnswer struct {
 
 // Why a decided poll started no club (ClubPoll.NoClub).
 const (
-	NoClubNoVotes    = "no-votes"    // nobody voted
-	NoClubActive     = "club-active" // the channel had an active club by then
-	NoClubStoryGone  = "story-gone"  // the winner was removed from the library
-	NoClubInvalid    = "invalid"     // the options no longer made a schedule
-	NoClubPollGone   = "poll-gone"   // the poll's message was deleted
+	NoClubNoVotes   = "no-votes"    // nobody voted
+	NoClubActive    = "club-active" // the channel had an active club by then
+	NoClubStoryGone = "story-gone"  // the winner was removed from the library
+	NoClubInvalid   = "invalid"     // the options no longer made a schedule
+	NoClubPollGone  = "poll-gone"   // the poll's message was deleted
 )
 
 // ClubPoll is a poll of a channel's nominations, from before it is posted

@@ -159,6 +159,9 @@ type ClubPolls interface {
 	// user ID), with their stories' titles; nominations of stories since
 	// removed are left out.
 	Nominations(ctx context.Context, guild, channel string) ([]Nomination, error)
+	// LastClub returns the channel's most recent club, active or ended
+	// (its host may poll for the next); ErrNotFound when none.
+	LastClub(ctx context.Context, guild, channel string) (Club, error)
 	// CreateClubPoll stores p (not yet posted) with a new ID, due at
 	// p.Ends; ErrPollOpen (with the open poll returned) when the channel
 	// has a poll not yet done.

@@ -17,6 +17,7 @@ func init() {
 		cTest{"ClubPolls/LifecycleAndDueIndex", cPollLifecycle},
 		cTest{"ClubPolls/StartPollClubOnce", cPollStartClub},
 		cTest{"ClubPolls/StartPollClubChannelTaken", cPollClubActive},
+		cTest{"ClubPolls/LastClub", cLastClub},
 	)
 }
 
@@ -263,5 +264,37 @@ func cPollClubActive(t *testing.T, s shelf.Store) {
 	}
 	if ns, _ := s.Nominations(cCtx, cGuildA, cChanA); len(ns) != 0 {
 		t.Fatalf("nominations kept: %s", cNomSummary(ns))
+	}
+}
+
+func cLastClub(t *testing.T, s shelf.Store) {
+	a := cAdd(t, s, cGuildA, WithChapters("Alpha", 3, 3))
+	if _, err := s.LastClub(cCtx, cGuildA, cChanA); !errors.Is(err, shelf.ErrNotFound) {
+		t.Fatalf("last club of a new channel: %v", err)
+	}
+	first := cStartClub(t, s, cGuildA, cChanA, a.ID, 1, 1, cT0)
+	cStartClub(t, s, cGuildA, cChanB, a.ID, 1, 1, cT0)
+	if got, err := s.LastClub(cCtx, cGuildA, cChanA); err != nil || got.ID != first.ID {
+		t.Fatalf("last club (active) = %+v %v", got.ID, err)
+	}
+	if _, err := s.EndClub(cCtx, cGuildA, first.ID, cAlice, cT0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LastClub(cCtx, cGuildA, cChanA)
+	if err != nil || got.ID != first.ID || got.Active() || got.HostID != cAlice {
+		t.Fatalf("last club (ended) = %+v %v", got, err)
+	}
+	second, err := s.StartClub(cCtx, cGuildA, shelf.ClubStart{ChannelID: cChanA, StoryID: a.ID, HostID: cBob, PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-01", Now: cT0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EndClub(cCtx, cGuildA, second.ID, cBob, cT0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.LastClub(cCtx, cGuildA, cChanA); err != nil || got.ID != second.ID || got.HostID != cBob {
+		t.Fatalf("last of two ended clubs = %+v %v", got.ID, err)
+	}
+	if _, err := s.LastClub(cCtx, cGuildB, cChanA); !errors.Is(err, shelf.ErrNotFound) {
+		t.Fatalf("last club of another guild: %v", err)
 	}
 }

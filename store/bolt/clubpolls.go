@@ -473,3 +473,42 @@ func (s *Store) DueClubPolls(ctx context.Context, now time.Time, limit int) ([]s
 	}
 	return out, nil
 }
+
+// LastClub returns the channel's most recent club, active or ended.
+func (s *Store) LastClub(ctx context.Context, guild, channel string) (shelf.Club, error) {
+	var out shelf.Club
+	err := func() error {
+		ch, err := shelf.ParseID("channel", channel)
+		if err != nil {
+			return err
+		}
+		want := shelf.FormatID(ch)
+		return s.view(ctx, guild, func(g *guildTx) error {
+			if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
+				c, err := getClub(g, readU64(v, 0))
+				if err == nil {
+					out = *c
+				}
+				return err
+			}
+			if b := g.bucket(bClubs); b != nil {
+				c := b.Cursor()
+				for k, v := c.Last(); k != nil; k, v = c.Prev() {
+					var club shelf.Club
+					if err := json.Unmarshal(v, &club); err != nil {
+						return fmt.Errorf("club %d: %w", readU64(k, 0), err)
+					}
+					if club.ChannelID == want {
+						out = club
+						return nil
+					}
+				}
+			}
+			return fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
+		})
+	}()
+	if err != nil {
+		return shelf.Club{}, fmt.Errorf("last club: %w", err)
+	}
+	return out, nil
+}

@@ -429,3 +429,24 @@ func (s *Store) DueClubPolls(ctx context.Context, now time.Time, limit int) ([]s
 	}
 	return out, nil
 }
+
+// LastClub returns the channel's most recent club, active or ended.
+func (s *Store) LastClub(ctx context.Context, guild, channel string) (shelf.Club, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return shelf.Club{}, fmt.Errorf("last club: %w", err)
+	}
+	ch, err := parseID("channel", channel)
+	if err != nil {
+		return shelf.Club{}, fmt.Errorf("last club: %w", err)
+	}
+	var out shelf.Club
+	err = s.read(ctx, "last club", func(tx pgx.Tx) error {
+		var doc []byte
+		if err := tx.QueryRow(ctx, `SELECT doc FROM clubs WHERE guild = $1 AND channel = $2 ORDER BY id DESC LIMIT 1`, gid, ch).Scan(&doc); err != nil {
+			return notFound(err, "channel %d", ch)
+		}
+		return json.Unmarshal(doc, &out)
+	})
+	return out, err
+}

@@ -123,7 +123,11 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Log:     log,
 		Now:     opts.Now,
 	}
-	scheduler := jobs.NewScheduler(clock, jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log), log)
+	// One scheduler (under one lease) runs the background work of clubs:
+	// checkpoint announcements and the ends of club polls.
+	polls := jobs.NewPolls(st, b, commands.ClubPollWording{}, log)
+	scheduler := jobs.NewScheduler(clock, jobs.Sources{jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log), polls}, log)
+	polls.Changed = scheduler.Wake
 	deps.ClubsChanged = scheduler.Wake
 	router := commands.New(deps)
 

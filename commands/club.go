@@ -41,7 +41,7 @@ func (c *cmds) registerClub(r *Router) {
 		Def: &discordgo.ApplicationCommand{
 			Name:        "club",
 			Description: "Reading clubs: read a story together on a schedule",
-			Options: []*discordgo.ApplicationCommandOption{
+			Options: append([]*discordgo.ApplicationCommandOption{
 				{
 					Type: discordgo.ApplicationCommandOptionSubCommand, Name: "start",
 					Description: "Start a reading club in this channel",
@@ -65,7 +65,7 @@ func (c *cmds) registerClub(r *Router) {
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "status", Description: "Current checkpoint, next date and everyone's progress"},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "schedule", Description: "Every checkpoint with its chapters and date"},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "end", Description: "End this channel's club (host or Manage Threads)"},
-			},
+			}, clubPollOptions()...),
 		},
 		Subcommands: map[string]HandlerFunc{
 			"start":    c.clubStart,
@@ -75,11 +75,14 @@ func (c *cmds) registerClub(r *Router) {
 			"status":   c.clubStatus,
 			"schedule": c.clubSchedule,
 			"end":      c.clubEnd,
+			"nominate": c.clubNominate,
+			"poll":     c.clubPoll,
 		},
 		Autocomplete:  c.autocompleteStories,
-		EphemeralSubs: map[string]bool{"join": true, "leave": true, "progress": true},
+		EphemeralSubs: map[string]bool{"join": true, "leave": true, "progress": true, "poll": true},
 	})
 	r.Component(routeClubJoin, c.clubJoinButton)
+	c.registerClubPoll(r)
 }
 
 func ptrFloat(f float64) *float64 { return &f }

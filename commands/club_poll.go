@@ -276,14 +276,16 @@ func pollMessage(p shelf.ClubPoll) *discordgo.MessageSend {
 	}
 	b.WriteString("). A tie goes to the earliest nomination.\n")
 	for _, a := range p.Answers {
-		fmt.Fprintf(&b, "\n%d. **%s** — nominated by <@%s>", a.AnswerID, escapeMarkdown(clip(a.StoryTitle, 120)), a.NominatedBy)
+		// 50 characters (100 escaped) a title keep ten lines within
+		// one message.
+		fmt.Fprintf(&b, "\n%d. **%s** — nominated by <@%s>", a.AnswerID, escapeMarkdown(clip(a.StoryTitle, 50)), a.NominatedBy)
 	}
 	answers := make([]discordgo.PollAnswer, len(p.Answers))
 	for i, a := range p.Answers {
 		answers[i] = discordgo.PollAnswer{Media: &discordgo.PollMedia{Text: a.Text}}
 	}
 	return &discordgo.MessageSend{
-		Content: b.String(),
+		Content: clip(b.String(), 2000),
 		Poll: &discordgo.Poll{
 			Question:         discordgo.PollMedia{Text: clip("📚 What should we read next?", maxPollQuestion)},
 			Answers:          answers,
@@ -376,7 +378,7 @@ func (ClubPollWording) Result(p shelf.ClubPoll, club, active *shelf.Club, now ti
 			if a.AnswerID == p.Winner {
 				mark = " 🏆"
 			}
-			fmt.Fprintf(&b, "%s — %s%s\n", escapeMarkdown(clip(a.StoryTitle, 120)), countOf(a.Votes, "vote", "votes"), mark)
+			fmt.Fprintf(&b, "%s — %s%s\n", escapeMarkdown(clip(a.StoryTitle, 60)), countOf(a.Votes, "vote", "votes"), mark)
 		}
 	}
 	w := p.Answer(p.Winner)

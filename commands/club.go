@@ -45,13 +45,13 @@ func (c *cmds) registerClub(r *Router) {
 				{
 					Type: discordgo.ApplicationCommandOptionSubCommand, Name: "start",
 					Description: "Start a reading club in this channel",
-					Options: []*discordgo.ApplicationCommandOption{
+					Options: append([]*discordgo.ApplicationCommandOption{
 						storyOption("The story to read together", true),
 						{Type: discordgo.ApplicationCommandOptionInteger, Name: "chapters", Description: "Chapters per checkpoint (default 1)", MinValue: ptrFloat(1), MaxValue: maxPerCheckpoint},
 						{Type: discordgo.ApplicationCommandOptionInteger, Name: "every", Description: "Days between checkpoints (default 7)", MinValue: ptrFloat(1), MaxValue: 365},
 						{Type: discordgo.ApplicationCommandOptionString, Name: "starts", Description: "First checkpoint's date, YYYY-MM-DD (default today)", MinLength: &ten, MaxLength: 10},
 						{Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "The club's name (default: the story's title)", MinLength: &one, MaxLength: 80},
-					},
+					}, clubStartOptions()...),
 				},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "join", Description: "Join this channel's reading club"},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "leave", Description: "Leave this channel's reading club"},
@@ -83,6 +83,7 @@ func (c *cmds) registerClub(r *Router) {
 	})
 	r.Component(routeClubJoin, c.clubJoinButton)
 	c.registerClubPoll(r)
+	r.Component(routeClubRead, c.clubReadButton)
 }
 
 func ptrFloat(f float64) *float64 { return &f }
@@ -130,6 +131,18 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	if ch.Type != discordgo.ChannelTypeGuildText && ch.Type != discordgo.ChannelTypeGuildNews {
 		return nil, Errorf("Start a club in an ordinary text channel: I open a thread there for each checkpoint, which threads and forums can't hold.")
 	}
+	gated, _ := req.Bool("gated")
+	events, _ := req.Bool("events")
+	if gated {
+		if err := checkGated(req); err != nil {
+			return nil, err
+		}
+	}
+	if events {
+		if err := checkEvents(req); err != nil {
+			return nil, err
+		}
+	}
 	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
@@ -168,7 +181,7 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	}
 	club, err := c.clubs.StartClub(ctx, req.GuildID, shelf.ClubStart{
 		ChannelID: req.ChannelID, StoryID: rec.ID, Name: req.String("name"), HostID: req.UserID,
-		PerCheckpoint: int(per), EveryDays: int(every), Starts: starts, Timezone: tz, Now: now,
+		PerCheckpoint: int(per), EveryDays: int(every), Starts: starts, Timezone: tz, Gated: gated, Events: events, Now: now,
 	})
 	if errors.Is(err, shelf.ErrClubActive) {
 		// Name the club in the way (the store need not return it).
@@ -345,10 +358,15 @@ func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.Inter
 		}
 		return nil, Errorf("%s covers chapters 1 to %d so far.", quote(club.Name), total)
 	}
+	old, _, err := c.memberChapter(ctx, club, req.UserID)
+	if err != nil {
+		return nil, err
+	}
 	err = c.clubs.SetClubProgress(ctx, req.GuildID, club.ID, req.UserID, int(ch), c.now())
 	if err != nil {
 		return nil, storeError(err, actClubProgress, facts{Club: club.Name})
 	}
+	added := c.admitToThreads(ctx, club, req.UserID, old, int(ch))
 	msg := fmt.Sprintf("Noted: you've read %d of %d chapters of %s.", ch, total, quote(club.StoryTitle))
 	if cur, _ := currentCheckpoint(club, c.now()); cur != nil {
 		if int(ch) >= cur.Last {
@@ -357,7 +375,7 @@ func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.Inter
 			msg += fmt.Sprintf(" %d more to catch up with the current checkpoint (%s).", cur.Last-int(ch), chapterSpan(*cur))
 		}
 	}
-	return Ephemeral(msg), nil
+	return Ephemeral(msg + threadsSentence(club, added)), nil
 }
 
 // clubBar draws read/total as ten segments.
@@ -594,7 +612,7 @@ func announcement(club shelf.Club, cp shelf.Checkpoint, members []shelf.ClubMemb
 	b.WriteString(tail)
 	return &discordgo.MessageSend{
 		Content:         b.String(),
-		Components:      []discordgo.MessageComponent{joinRow(club.ID)},
+		Components:      []discordgo.MessageComponent{readRow(club.ID, cp.Number)},
 		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: pings},
 	}
 }

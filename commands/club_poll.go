@@ -209,6 +209,16 @@ func (c *cmds) clubPoll(ctx context.Context, req *Request) (*discordgo.Interacti
 	}
 	gated, _ := req.Bool("gated")
 	events, _ := req.Bool("events")
+	if gated {
+		if err := checkGated(req); err != nil {
+			return nil, err
+		}
+	}
+	if events {
+		if err := checkEvents(req); err != nil {
+			return nil, err
+		}
+	}
 	p := shelf.ClubPoll{
 		ChannelID: req.ChannelID, CreatedBy: req.UserID, CreatedAt: now, Hours: int(hours), Ends: ends, Timezone: tz,
 		Options: shelf.ClubPollOptions{PerCheckpoint: int(per), EveryDays: int(every), Starts: starts, Gated: gated, Events: events},

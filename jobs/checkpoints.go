@@ -240,6 +240,9 @@ func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.
 		}
 		msgID = sent.ID
 	}
+	if pt, ok := k.discord.(PrivateThreads); ok && club.Gated {
+		return k.fireGated(ctx, d, club, cp, pt) // gated.go
+	}
 	threadID := ""
 	th, err := k.discord.StartThread(ctx, club.ChannelID, msgID, k.words.ThreadName(club, cp))
 	switch code, _ := bot.RESTCode(err); {

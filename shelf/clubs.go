@@ -66,6 +66,9 @@ type Checkpoint struct {
 	PostingSince time.Time `json:"posting_since,omitzero"`
 	Late         bool      `json:"late,omitempty"`
 	Skipped      string    `json:"skipped,omitempty"`
+	// EventID is the checkpoint's Discord scheduled event (clubs with
+	// Events), once created.
+	EventID string `json:"event_id,omitempty"`
 }
 
 // Done reports whether the checkpoint needs no more work.

@@ -238,6 +238,7 @@ type Store interface {
 	Clubs
 	Checkpoints
 	ClubPolls
+	ClubEvents
 	GuildSettings
 	Leases
 	Copier

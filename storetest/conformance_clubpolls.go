@@ -298,3 +298,32 @@ func cLastClub(t *testing.T, s shelf.Store) {
 		t.Fatalf("last club of another guild: %v", err)
 	}
 }
+
+func init() { cRegister(cTest{"ClubEvents/SetCheckpointEvent", cCheckpointEvent}) }
+
+func cCheckpointEvent(t *testing.T, s shelf.Store) {
+	a := cAdd(t, s, cGuildA, WithChapters("Alpha", 3, 3))
+	c := cStartClub(t, s, cGuildA, cChanA, a.ID, 1, 1, cT0)
+	if err := s.SetCheckpointEvent(cCtx, cGuildA, c.ID, 2, "800000000000000001"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Club(cCtx, cGuildA, c.ID)
+	if got.Checkpoints[1].EventID != "800000000000000001" || got.Checkpoints[0].EventID != "" {
+		t.Fatalf("events %+v", got.Checkpoints)
+	}
+	if due, _ := s.DueCheckpoints(cCtx, time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC), 10); len(due) != 3 {
+		t.Fatalf("recording an event changed the due index: %+v", due)
+	}
+	if err := s.SetCheckpointEvent(cCtx, cGuildA, c.ID, 4, "1"); !errors.Is(err, shelf.ErrNotFound) {
+		t.Fatalf("checkpoint 4 of 3: %v", err)
+	}
+	if err := s.SetCheckpointEvent(cCtx, cGuildB, c.ID, 1, "1"); !errors.Is(err, shelf.ErrNotFound) {
+		t.Fatalf("another guild's club: %v", err)
+	}
+	if err := s.SetCheckpointEvent(cCtx, cGuildA, c.ID, 2, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Club(cCtx, cGuildA, c.ID); got.Checkpoints[1].EventID != "" {
+		t.Fatal("event not cleared")
+	}
+}

@@ -125,8 +125,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	}
 	// One scheduler (under one lease) runs the background work of clubs:
 	// checkpoint announcements and the ends of club polls.
+	events := &jobs.ClubEventer{Store: st, Discord: b, Words: commands.CheckpointWording{}, Log: log}
 	polls := jobs.NewPolls(st, b, commands.ClubPollWording{}, log)
-	scheduler := jobs.NewScheduler(clock, jobs.Sources{jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log), polls}, log)
+	polls.Events = events
+	checkpoints := jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log)
+	checkpoints.Events = events
+	scheduler := jobs.NewScheduler(clock, jobs.Sources{checkpoints, polls}, log)
 	polls.Changed = scheduler.Wake
 	deps.ClubsChanged = scheduler.Wake
 	router := commands.New(deps)

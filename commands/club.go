@@ -193,9 +193,10 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 		return nil, storeError(err, actClubStart, facts{Story: rec.Story.Title, Club: club.Name, Reading: club.StoryTitle})
 	}
 	c.clubsChanged()
+	eventNote := c.startEvents(ctx, club)
 	posted := storyChapters(rec)
 	embeds := scheduleEmbeds(club, rec.Story.Complete(), posted, now, wholeStoryHint(club, posted))
-	embeds[0].Description = fmt.Sprintf("<@%s> started a reading club. Press **Join** to read along: I'll ping you when each checkpoint opens.\n\n", req.UserID) + embeds[0].Description
+	embeds[0].Description = fmt.Sprintf("<@%s> started a reading club. Press **Join** to read along: I'll ping you when each checkpoint opens.%s\n\n", req.UserID, clubModes(club)) + embeds[0].Description + eventNote
 	return EmbedReply(false, embeds, joinRow(club.ID)), nil
 }
 
@@ -500,6 +501,7 @@ func (c *cmds) clubEnd(ctx context.Context, req *Request) (*discordgo.Interactio
 		return nil, err
 	}
 	c.clubsChanged()
+	c.endEvents(ctx, club)
 	done := 0
 	for _, cp := range club.Checkpoints {
 		if cp.ThreadID != "" {

@@ -108,6 +108,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 		h = func() { s.threadMember(w, seg[1], seg[3]) }
 	case n == 4 && at(0, "guilds") && at(2, "threads") && at(3, "active") && m == http.MethodGet:
 		h = func() { s.activeThreads(w, seg[1]) }
+	case n == 3 && at(0, "guilds") && at(2, "scheduled-events"):
+		h = func() { s.eventsRoute(w, r, path, seg[1], "") }
+	case n == 4 && at(0, "guilds") && at(2, "scheduled-events"):
+		h = func() { s.eventsRoute(w, r, path, seg[1], seg[3]) }
 	case n == 3 && at(0, "channels") && at(2, "threads") && m == http.MethodPost:
 		h = func() { s.startThread(w, r, path, seg[1], "") }
 	case n == 2 && at(0, "guilds") && m == http.MethodGet:

@@ -69,13 +69,14 @@ type Server struct {
 	requests      []Request
 	endpoint      string // Interactions Endpoint URL; "" = the gateway
 	keys          httpKeys
-	dms           map[string]string          // user ID → DM channel ID
-	dmClosed      map[string]bool            // users whose DMs are closed
-	dmRefused     map[string]int             // 50007 answers per user
-	polls         map[string]*pollState      // by message ID (polls.go)
-	pollExpires   map[string]int             // expire calls by message ID
-	threadMembers map[string]map[string]bool // thread → members added (privatethreads.go)
-	appPerms      int64                      // app_permissions of interactions; 0 = all
+	dms           map[string]string                // user ID → DM channel ID
+	dmClosed      map[string]bool                  // users whose DMs are closed
+	dmRefused     map[string]int                   // 50007 answers per user
+	polls         map[string]*pollState            // by message ID (polls.go)
+	pollExpires   map[string]int                   // expire calls by message ID
+	threadMembers map[string]map[string]bool       // thread → members added (privatethreads.go)
+	appPerms      int64                            // app_permissions of interactions; 0 = all
+	events        []*discordgo.GuildScheduledEvent // scheduled events (events.go)
 
 	gw gateway
 }

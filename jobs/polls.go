@@ -69,6 +69,9 @@ type Polls struct {
 	// Changed, when set, is called after a club was started (the
 	// checkpoint announcer has new checkpoints).
 	Changed func()
+	// Events, when set, creates the first scheduled event of an events
+	// club started on a poll's winner.
+	Events *ClubEventer
 }
 
 // NewPolls returns the poll job; a nil log discards.
@@ -176,6 +179,13 @@ func (k *Polls) finish(ctx context.Context, d shelf.DueClubPoll, now time.Time) 
 		}
 		if p.ClubID != "" && k.Changed != nil {
 			k.Changed()
+		}
+		if p.ClubID != "" && k.Events != nil && p.Options.Events {
+			if club, err := k.store.Club(ctx, d.GuildID, p.ClubID); err == nil {
+				if err := k.Events.Ensure(ctx, club, now); err != nil {
+					k.log.Warn("club started without its first scheduled event", "guild", d.GuildID, "club", p.ClubID, "err", err)
+				}
+			}
 		}
 	}
 	return k.postResult(ctx, p, now)

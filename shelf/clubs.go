@@ -69,6 +69,10 @@ type Checkpoint struct {
 	// EventID is the checkpoint's Discord scheduled event (clubs with
 	// Events), once created.
 	EventID string `json:"event_id,omitempty"`
+	// ReminderSince is when the reminder before it was first tried;
+	// ReminderID its message, or "-…" saying why none was sent.
+	ReminderSince time.Time `json:"reminder_since,omitzero"`
+	ReminderID    string    `json:"reminder_id,omitempty"`
 }
 
 // Done reports whether the checkpoint needs no more work.

@@ -239,6 +239,7 @@ type Store interface {
 	Checkpoints
 	ClubPolls
 	ClubEvents
+	ClubReminders
 	GuildSettings
 	Leases
 	Copier

@@ -179,7 +179,8 @@ CREATE TABLE leases (
 	expires bigint NOT NULL
 );
 `,
-	// 3: club nominations and the polls that choose among them.
+	// 3: club nominations, the polls that choose among them, and the
+	// members who turned club reminders off.
 	`
 CREATE TABLE club_nominations (
 	guild   bigint NOT NULL,
@@ -202,6 +203,12 @@ CREATE TABLE club_polls (
 );
 CREATE UNIQUE INDEX club_polls_open_channel ON club_polls (guild, channel) WHERE open;
 CREATE INDEX club_polls_due ON club_polls (ends, guild, id) WHERE open;
+-- Members who turned club reminders off (on is the default).
+CREATE TABLE club_reminders_off (
+	guild   bigint NOT NULL,
+	user_id bigint NOT NULL,
+	PRIMARY KEY (guild, user_id)
+);
 `,
 }
 

@@ -124,13 +124,15 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Now:     opts.Now,
 	}
 	// One scheduler (under one lease) runs the background work of clubs:
-	// checkpoint announcements and the ends of club polls.
+	// checkpoint announcements (with their scheduled events), the ends of
+	// club polls, and reminders before checkpoints.
 	events := &jobs.ClubEventer{Store: st, Discord: b, Words: commands.CheckpointWording{}, Log: log}
 	polls := jobs.NewPolls(st, b, commands.ClubPollWording{}, log)
 	polls.Events = events
 	checkpoints := jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log)
 	checkpoints.Events = events
-	scheduler := jobs.NewScheduler(clock, jobs.Sources{checkpoints, polls}, log)
+	reminders := jobs.NewReminders(st, b, commands.CheckpointWording{}, log)
+	scheduler := jobs.NewScheduler(clock, jobs.Sources{checkpoints, polls, reminders}, log)
 	polls.Changed = scheduler.Wake
 	deps.ClubsChanged = scheduler.Wake
 	router := commands.New(deps)

@@ -172,7 +172,7 @@ type fakeSource struct {
 }
 
 func (f *fakeSource) NextDue(context.Context) (time.Time, bool, error) { return f.at, f.ok, nil }
-func (f *fakeSource) FireDue(context.Context, time.Time) error       { f.fired++; return f.err }
+func (f *fakeSource) FireDue(context.Context, time.Time) error         { f.fired++; return f.err }
 
 func TestSourcesFireWhatIsDue(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)

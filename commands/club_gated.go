@@ -98,6 +98,12 @@ func (c *cmds) admitToThreads(ctx context.Context, club shelf.Club, user string,
 	if !club.Gated {
 		return nil
 	}
+	// Read the club again after the progress was recorded: a thread the
+	// announcer recorded meanwhile is seen here (one recorded later, the
+	// announcer adds the member to itself).
+	if fresh, err := c.clubs.Club(ctx, club.GuildID, club.ID); err == nil {
+		club = fresh
+	}
 	reached := jobs.ReachedBy(club, from, to)
 	ta, ok := c.discord.(threadAdder)
 	if !ok || len(reached) == 0 {

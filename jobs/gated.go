@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -93,7 +94,28 @@ func (k *Checkpoints) fireGated(ctx context.Context, d shelf.DueCheckpoint, club
 	if err := AddToThread(ctx, pt, th.ID, add); err != nil {
 		return err
 	}
-	return k.store.CheckpointDone(ctx, d.GuildID, d.ClubID, d.Number, th.ID)
+	if err := k.store.CheckpointDone(ctx, d.GuildID, d.ClubID, d.Number, th.ID); err != nil {
+		return err
+	}
+	// A member whose progress reached the checkpoint between the read
+	// above and the thread's being recorded is added now (one recorded
+	// after it is added by /club progress, which reads the thread after
+	// recording the progress).
+	again, err := k.store.ClubMembers(ctx, d.GuildID, d.ClubID)
+	if err != nil {
+		k.log.Warn("re-read club members for a private thread", "guild", d.GuildID, "club", d.ClubID, "err", err)
+		return nil
+	}
+	var late []string
+	for _, m := range again {
+		if m.Chapter >= cp.Last && !slices.Contains(add, m.UserID) {
+			late = append(late, m.UserID)
+		}
+	}
+	if err := AddToThread(ctx, pt, th.ID, late); err != nil {
+		k.log.Warn("add members to a private thread", "guild", d.GuildID, "club", d.ClubID, "err", err)
+	}
+	return nil
 }
 
 // AddToThread adds users to a thread; a user who left the server is

@@ -29,3 +29,32 @@ func (b *Bot) ExpirePoll(ctx context.Context, channelID, messageID string) error
 	}
 	return nil
 }
+
+// PollVoterCount counts the voters of one answer of the poll on a message
+// the bot sent, page by page (Discord lists at most 100 a call).
+func (b *Bot) PollVoterCount(ctx context.Context, channelID, messageID string, answerID int) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 4*restTimeout)
+	defer cancel()
+	n, after := 0, ""
+	for {
+		endpoint := discordgo.EndpointPollAnswerVoters(channelID, messageID, answerID) + "?limit=100"
+		if after != "" {
+			endpoint += "&after=" + after
+		}
+		body, err := b.s.RequestWithBucketID("GET", endpoint, nil, discordgo.EndpointPoll(channelID, messageID)+"/answers", discordgo.WithContext(ctx))
+		if err != nil {
+			return n, b.redact.Error(fmt.Errorf("bot: voters of answer %d of the poll on message %s: %w", answerID, messageID, err))
+		}
+		var page struct {
+			Users []*discordgo.User `json:"users"`
+		}
+		if err := discordgo.Unmarshal(body, &page); err != nil {
+			return n, fmt.Errorf("bot: decode poll voters: %w", err)
+		}
+		n += len(page.Users)
+		if len(page.Users) < 100 {
+			return n, nil
+		}
+		after = page.Users[len(page.Users)-1].ID
+	}
+}

@@ -28,6 +28,10 @@ const (
 	finalizeGrace = 2 * time.Minute
 	// pollBatch is how many due polls FireDue reads at a time.
 	pollBatch = 64
+	// finalizeTries and finalizePause: after ending a poll, how often
+	// (and how far apart) its message is read again for final results.
+	finalizeTries = 8
+	finalizePause = 250 * time.Millisecond
 )
 
 // errNotFinal says a poll's results are not final on Discord yet.
@@ -222,24 +226,54 @@ func (k *Polls) counts(ctx context.Context, p shelf.ClubPoll, now time.Time) (ma
 	}
 	res := msg.Poll.Results
 	if res == nil || !res.Finalized {
+		// Ended early by the button, or its time passed: make sure Discord
+		// ends it too.
 		if err := k.discord.ExpirePoll(ctx, p.ChannelID, p.MessageID); err != nil {
 			k.log.Info("ending a club poll on Discord failed (it may have ended already)", "guild", p.GuildID, "poll", p.ID, "err", err)
-		} else if msg2, err := k.discord.Message(ctx, p.ChannelID, p.MessageID); err == nil && msg2.Poll != nil {
-			res = msg2.Poll.Results
 		}
 	}
-	if (res == nil || !res.Finalized) && now.Sub(p.Ends) < finalizeGrace {
-		return nil, false, errNotFinal
+	if res != nil && !res.Finalized {
+		// Give Discord a moment to finalize the counts.
+		for i := 0; i < finalizeTries && !res.Finalized; i++ {
+			if i > 0 {
+				time.Sleep(finalizePause)
+			}
+			if msg2, err := k.discord.Message(ctx, p.ChannelID, p.MessageID); err == nil && msg2.Poll != nil && msg2.Poll.Results != nil {
+				res = msg2.Poll.Results
+			}
+		}
+		if !res.Finalized && now.Sub(p.Ends) < finalizeGrace {
+			return nil, false, errNotFinal
+		}
 	}
 	counts := map[int]int{}
-	if res != nil {
-		for _, c := range res.AnswerCounts {
-			if c != nil {
-				counts[c.ID] = c.Count
+	if res == nil {
+		// No results on the message: count each answer's voters.
+		vc, ok := k.discord.(PollVoterCounter)
+		if !ok {
+			return nil, false, errors.New("the poll's message carries no results")
+		}
+		for _, a := range p.Answers {
+			n, err := vc.PollVoterCount(ctx, p.ChannelID, p.MessageID, a.AnswerID)
+			if err != nil {
+				return nil, false, fmt.Errorf("count the poll's voters: %w", err)
 			}
+			counts[a.AnswerID] = n
+		}
+		return counts, false, nil
+	}
+	for _, c := range res.AnswerCounts {
+		if c != nil {
+			counts[c.ID] = c.Count
 		}
 	}
 	return counts, false, nil
+}
+
+// PollVoterCounter counts an answer's voters (package bot), for a poll
+// whose message carries no results.
+type PollVoterCounter interface {
+	PollVoterCount(ctx context.Context, channelID, messageID string, answerID int) (int, error)
 }
 
 // findOwn returns the bot's own recent message in p's channel matching is.

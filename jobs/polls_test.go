@@ -33,8 +33,22 @@ func (f *pollDiscord) Message(_ context.Context, ch, id string) (*discordgo.Mess
 	if f.gone {
 		return nil, &discordgo.RESTError{Response: &http.Response{StatusCode: 404}, Message: &discordgo.APIErrorMessage{Code: discordgo.ErrCodeUnknownMessage}}
 	}
+	if f.results == nil {
+		return &discordgo.Message{ID: id, ChannelID: ch, Poll: &discordgo.Poll{}}, nil
+	}
 	r := *f.results
 	return &discordgo.Message{ID: id, ChannelID: ch, Poll: &discordgo.Poll{Results: &r}}, nil
+}
+
+// voterCounting is a pollDiscord whose messages carry no results: the
+// job counts each answer's voters instead.
+type voterCounting struct {
+	pollDiscord
+	voters map[int]int
+}
+
+func (f *voterCounting) PollVoterCount(_ context.Context, _, _ string, answer int) (int, error) {
+	return f.voters[answer], nil
 }
 
 func (f *pollDiscord) ExpirePoll(context.Context, string, string) error {
@@ -44,7 +58,9 @@ func (f *pollDiscord) ExpirePoll(context.Context, string, string) error {
 	if f.expireErr != nil {
 		return f.expireErr
 	}
-	f.results.Finalized = true
+	if f.results != nil {
+		f.results.Finalized = true
+	}
 	return nil
 }
 
@@ -186,5 +202,19 @@ func TestSourcesFireWhatIsDue(t *testing.T) {
 	}
 	if err := ss.FireDue(context.Background(), t0.Add(time.Hour)); err == nil || a.fired != 1 || b.fired != 2 {
 		t.Fatalf("fired %d %d, err %v", a.fired, b.fired, err)
+	}
+}
+
+func TestPollCountedByVotersWithoutResults(t *testing.T) {
+	st, p, t0 := polledChannel(t)
+	ctx := context.Background()
+	d := &voterCounting{voters: map[int]int{1: 1, 2: 3}}
+	k := jobs.NewPolls(st, d, commands.ClubPollWording{}, nil)
+	if err := k.FireDue(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := st.ClubPoll(ctx, tGuild, p.ID)
+	if got.Winner != 2 || got.Answers[1].Votes != 3 || !got.Done() || d.expires != 1 {
+		t.Fatalf("poll %+v after %d expire calls", got, d.expires)
 	}
 }

@@ -122,7 +122,10 @@ func (e *ClubEventer) create(ctx context.Context, club shelf.Club, cp shelf.Chec
 	name := e.Words.EventName(club, cp)
 	evs, err := e.Discord.ScheduledEvents(ctx, club.GuildID)
 	if err != nil {
-		return fmt.Errorf("look for an earlier scheduled event: %w", err)
+		if !permanent(err) {
+			return fmt.Errorf("look for an earlier scheduled event: %w", err)
+		}
+		e.log().Warn("cannot list scheduled events; creating the checkpoint's without looking", "guild", club.GuildID, "club", club.ID, "err", err)
 	}
 	var ev *discordgo.GuildScheduledEvent
 	for _, x := range evs {

@@ -53,7 +53,10 @@ func (k *Checkpoints) fireGated(ctx context.Context, d shelf.DueCheckpoint, club
 	var th *discordgo.Channel
 	active, err := pt.ActiveThreads(ctx, club.GuildID)
 	if err != nil {
-		return fmt.Errorf("look for an earlier private thread: %w", err)
+		if !permanent(err) {
+			return fmt.Errorf("look for an earlier private thread: %w", err)
+		}
+		k.log.Warn("cannot list active threads; creating the checkpoint's thread without looking", "guild", d.GuildID, "club", d.ClubID, "err", err)
 	}
 	for _, t := range active {
 		if t.ParentID == club.ChannelID && t.Name == name && t.Type == discordgo.ChannelTypeGuildPrivateThread {

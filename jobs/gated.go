@@ -95,7 +95,10 @@ func (k *Checkpoints) fireGated(ctx context.Context, d shelf.DueCheckpoint, club
 		}
 	}
 	if err := AddToThread(ctx, pt, th.ID, add); err != nil {
-		return err
+		if !permanent(err) {
+			return err
+		}
+		k.log.Warn("gated checkpoint thread opened without its members (missing access?)", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
 	}
 	if err := k.store.CheckpointDone(ctx, d.GuildID, d.ClubID, d.Number, th.ID); err != nil {
 		return err

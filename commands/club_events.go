@@ -22,8 +22,12 @@ func (CheckpointWording) EventDescription(club shelf.Club, cp shelf.Checkpoint) 
 		cp.Number, len(club.Checkpoints), club.Name, chapterSpan(cp), club.StoryTitle), 1000)
 }
 
-// EventLocation is where the event is: the club's channel (≤ 100).
-func (CheckpointWording) EventLocation(club shelf.Club) string {
+// EventLocation is where the event is: the club's channel by name (an
+// event's location is plain text), else its mention (≤ 100).
+func (CheckpointWording) EventLocation(club shelf.Club, channelName string) string {
+	if channelName != "" {
+		return clip("#"+channelName, 100)
+	}
 	return "<#" + club.ChannelID + ">"
 }
 

@@ -77,7 +77,7 @@ func TestClubWordingKeepsLimits(t *testing.T) {
 	if n := utf8.RuneCountInString(w.EventDescription(club, club.Checkpoints[0])); n > 1000 {
 		t.Errorf("event description %d characters", n)
 	}
-	if n := utf8.RuneCountInString(w.EventLocation(club)); n < 1 || n > 100 {
+	if n := utf8.RuneCountInString(w.EventLocation(club, strings.Repeat("c", 100))); n < 1 || n > 100 {
 		t.Errorf("event location %d characters", n)
 	}
 	a := announcement(club, club.Checkpoints[0], nil, false)

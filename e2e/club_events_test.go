@@ -61,7 +61,7 @@ func TestClubEvents(t *testing.T) {
 	ev := evs[0]
 	mar2 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	if !strings.Contains(ev.Name, "Chapter 1") || ev.EntityType != discordgo.GuildScheduledEventEntityTypeExternal || ev.PrivacyLevel != 2 ||
-		ev.EntityMetadata.Location != "<#"+e.General.ID+">" || !ev.ScheduledStartTime.Equal(mar2) || ev.ScheduledEndTime == nil || !ev.ScheduledEndTime.After(mar2) {
+		ev.EntityMetadata.Location != "#general" || !ev.ScheduledStartTime.Equal(mar2) || ev.ScheduledEndTime == nil || !ev.ScheduledEndTime.After(mar2) {
 		t.Fatalf("first event %+v", ev)
 	}
 	clk.Set(mar2)

@@ -35,7 +35,12 @@ type EventsDiscord interface {
 type EventWording interface {
 	EventName(club shelf.Club, cp shelf.Checkpoint) string
 	EventDescription(club shelf.Club, cp shelf.Checkpoint) string
-	EventLocation(club shelf.Club) string
+	EventLocation(club shelf.Club, channelName string) string
+}
+
+// channelNamer looks a channel up (package bot), for the event's location.
+type channelNamer interface {
+	Channel(ctx context.Context, channelID string) (*discordgo.Channel, error)
 }
 
 // ClubEventer keeps an events club's scheduled events.
@@ -142,7 +147,7 @@ func (e *ClubEventer) create(ctx context.Context, club shelf.Club, cp shelf.Chec
 			ScheduledEndTime:   &end,
 			PrivacyLevel:       discordgo.GuildScheduledEventPrivacyLevelGuildOnly,
 			EntityType:         discordgo.GuildScheduledEventEntityTypeExternal,
-			EntityMetadata:     &discordgo.GuildScheduledEventEntityMetadata{Location: e.Words.EventLocation(club)},
+			EntityMetadata:     &discordgo.GuildScheduledEventEntityMetadata{Location: e.Words.EventLocation(club, e.channelName(ctx, club.ChannelID))},
 		})
 		if err != nil {
 			if code, _ := bot.RESTCode(err); permanent(err) || code == 50035 {
@@ -153,4 +158,14 @@ func (e *ClubEventer) create(ctx context.Context, club shelf.Club, cp shelf.Chec
 		}
 	}
 	return e.Store.SetCheckpointEvent(ctx, club.GuildID, club.ID, cp.Number, ev.ID)
+}
+
+// channelName is the club channel's name, "" when unknown.
+func (e *ClubEventer) channelName(ctx context.Context, id string) string {
+	if cn, ok := e.Discord.(channelNamer); ok {
+		if ch, err := cn.Channel(ctx, id); err == nil && ch != nil {
+			return ch.Name
+		}
+	}
+	return ""
 }

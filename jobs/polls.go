@@ -210,9 +210,11 @@ func startDay(p shelf.ClubPoll, now time.Time) string {
 }
 
 // counts reads the final counts of p's poll from Discord. gone is true
-// when the poll's message no longer exists. Results not final yet are an
-// errNotFinal until finalizeGrace after the poll's end (the poll is ended
-// on Discord if it still runs); after that the counts are taken as they are.
+// when the poll's message no longer exists. A poll still running on
+// Discord is ended there first, and its results read again for a moment
+// until final; counts not marked final are taken once Discord has ended
+// the poll, else they are an errNotFinal until finalizeGrace after the
+// poll's end.
 func (k *Polls) counts(ctx context.Context, p shelf.ClubPoll, now time.Time) (map[int]int, bool, error) {
 	msg, err := k.discord.Message(ctx, p.ChannelID, p.MessageID)
 	if err != nil {
@@ -225,10 +227,16 @@ func (k *Polls) counts(ctx context.Context, p shelf.ClubPoll, now time.Time) (ma
 		return nil, true, nil
 	}
 	res := msg.Poll.Results
-	if res == nil || !res.Finalized {
+	// ended: the poll takes no more votes on Discord (it was ended now, or
+	// Discord refused to end it because it had ended already).
+	ended := res != nil && res.Finalized
+	if !ended {
 		// Ended early by the button, or its time passed: make sure Discord
 		// ends it too.
-		if err := k.discord.ExpirePoll(ctx, p.ChannelID, p.MessageID); err != nil {
+		err := k.discord.ExpirePoll(ctx, p.ChannelID, p.MessageID)
+		_, status := bot.RESTCode(err)
+		ended = err == nil || status >= 400 && status < 500
+		if err != nil {
 			k.log.Info("ending a club poll on Discord failed (it may have ended already)", "guild", p.GuildID, "poll", p.ID, "err", err)
 		}
 	}
@@ -242,7 +250,9 @@ func (k *Polls) counts(ctx context.Context, p shelf.ClubPoll, now time.Time) (ma
 				res = msg2.Poll.Results
 			}
 		}
-		if !res.Finalized && now.Sub(p.Ends) < finalizeGrace {
+		// Counts not yet marked final are taken once the poll has ended
+		// on Discord (no vote can change them), else after a grace.
+		if !res.Finalized && !ended && now.Sub(p.Ends) < finalizeGrace {
 			return nil, false, errNotFinal
 		}
 	}

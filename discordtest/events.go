@@ -86,7 +86,7 @@ func (s *Server) ScheduledEvents(guildID string) []discordgo.GuildScheduledEvent
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []discordgo.GuildScheduledEvent
-	for _, ev := range s.events {
+	for _, ev := range s.cs.events {
 		if ev.GuildID == guildID {
 			out = append(out, *ev)
 		}
@@ -106,7 +106,7 @@ func (s *Server) eventsRoute(w http.ResponseWriter, r *http.Request, path, guild
 	case eventID == "" && r.Method == http.MethodGet:
 		s.mu.Lock()
 		out := []*discordgo.GuildScheduledEvent{}
-		for _, ev := range s.events {
+		for _, ev := range s.cs.events {
 			if ev.GuildID == guildID {
 				cp := *ev
 				out = append(out, &cp)
@@ -127,7 +127,7 @@ func (s *Server) eventsRoute(w http.ResponseWriter, r *http.Request, path, guild
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		active := 0
-		for _, e := range s.events {
+		for _, e := range s.cs.events {
 			if e.GuildID == guildID && (e.Status == discordgo.GuildScheduledEventStatusScheduled || e.Status == discordgo.GuildScheduledEventStatusActive) {
 				active++
 			}
@@ -138,7 +138,7 @@ func (s *Server) eventsRoute(w http.ResponseWriter, r *http.Request, path, guild
 		}
 		ev.ID, ev.GuildID, ev.CreatorID, ev.Creator = s.newIDLocked(), guildID, s.AppID, s.BotUser
 		ev.Status = discordgo.GuildScheduledEventStatusScheduled
-		s.events = append(s.events, &ev)
+		s.cs.events = append(s.cs.events, &ev)
 		s.notifyLocked()
 		cp := ev
 		writeJSON(w, 200, &cp)
@@ -146,7 +146,7 @@ func (s *Server) eventsRoute(w http.ResponseWriter, r *http.Request, path, guild
 		s.mu.Lock()
 		var ev *discordgo.GuildScheduledEvent
 		idx := -1
-		for i, e := range s.events {
+		for i, e := range s.cs.events {
 			if e.ID == eventID && e.GuildID == guildID {
 				ev, idx = e, i
 			}
@@ -164,7 +164,7 @@ func (s *Server) eventsRoute(w http.ResponseWriter, r *http.Request, path, guild
 			writeJSON(w, 200, &cp)
 		case http.MethodDelete:
 			s.mu.Lock()
-			s.events = append(s.events[:idx], s.events[idx+1:]...)
+			s.cs.events = append(s.cs.events[:idx], s.cs.events[idx+1:]...)
 			s.deletions = append(s.deletions, Deletion{Kind: "scheduled-event", ChannelID: guildID, MessageID: eventID, At: time.Now()})
 			s.notifyLocked()
 			s.mu.Unlock()

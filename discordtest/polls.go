@@ -87,8 +87,8 @@ func (c *checker) poll(m obj, path string) {
 // startPollLocked gives a new message's poll its answer IDs, expiry and
 // empty results.
 func (s *Server) startPollLocked(m *Message, p *discordgo.Poll) {
-	if s.polls == nil {
-		s.polls = map[string]*pollState{}
+	if s.cs.polls == nil {
+		s.cs.polls = map[string]*pollState{}
 	}
 	hours := p.Duration
 	if hours == 0 {
@@ -104,7 +104,7 @@ func (s *Server) startPollLocked(m *Message, p *discordgo.Poll) {
 	exp := st.expiry.UTC()
 	poll.Expiry = &exp
 	m.Poll = poll
-	s.polls[m.ID] = st
+	s.cs.polls[m.ID] = st
 	s.refreshPollLocked(m)
 }
 
@@ -112,7 +112,7 @@ func (s *Server) startPollLocked(m *Message, p *discordgo.Poll) {
 // message's poll.results (a new value each time: copies handed out stay
 // as they were).
 func (s *Server) refreshPollLocked(m *Message) {
-	st := s.polls[m.ID]
+	st := s.cs.polls[m.ID]
 	if st == nil || m.Poll == nil {
 		return
 	}
@@ -140,7 +140,7 @@ func (s *Server) Vote(messageID, userID string, answerIDs ...int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.msgByID[messageID]
-	st := s.polls[messageID]
+	st := s.cs.polls[messageID]
 	if m == nil || st == nil || m.Deleted {
 		return fmt.Errorf("discordtest: message %s has no poll", messageID)
 	}
@@ -187,11 +187,11 @@ func (s *Server) PollEnded(messageID string) (ended bool, expireCalls int) {
 	if m := s.msgByID[messageID]; m != nil {
 		s.refreshPollLocked(m)
 	}
-	st := s.polls[messageID]
+	st := s.cs.polls[messageID]
 	if st == nil {
-		return false, s.pollExpires[messageID]
+		return false, s.cs.pollExpires[messageID]
 	}
-	return st.finalized, s.pollExpires[messageID]
+	return st.finalized, s.cs.pollExpires[messageID]
 }
 
 // pollRoute serves POST /channels/{c}/polls/{m}/expire and
@@ -208,13 +208,13 @@ func (s *Server) pollRoute(w http.ResponseWriter, r *http.Request, chID, msgID s
 		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
 		return
 	}
-	st := s.polls[msgID]
+	st := s.cs.polls[msgID]
 	switch {
 	case len(rest) == 1 && rest[0] == "expire" && r.Method == http.MethodPost:
-		if s.pollExpires == nil {
-			s.pollExpires = map[string]int{}
+		if s.cs.pollExpires == nil {
+			s.cs.pollExpires = map[string]int{}
 		}
-		s.pollExpires[msgID]++
+		s.cs.pollExpires[msgID]++
 		if st == nil {
 			writeError(w, http.StatusBadRequest, 520006, "Cannot expire a non-poll message")
 			return
@@ -255,4 +255,14 @@ func (s *Server) pollRoute(w http.ResponseWriter, r *http.Request, chID, msgID s
 	default:
 		writeError(w, http.StatusMethodNotAllowed, 0, "405: Method Not Allowed")
 	}
+}
+
+// clubState is what the server keeps for polls, private threads and
+// scheduled events (guarded by Server.mu).
+type clubState struct {
+	polls         map[string]*pollState            // by message ID
+	pollExpires   map[string]int                   // expire calls by message ID
+	threadMembers map[string]map[string]bool       // thread → members added
+	appPerms      int64                            // app_permissions of interactions; 0 = all
+	events        []*discordgo.GuildScheduledEvent // scheduled events
 }

@@ -21,7 +21,7 @@ func (s *Server) ThreadMembers(threadID string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
-	for u := range s.threadMembers[threadID] {
+	for u := range s.cs.threadMembers[threadID] {
 		out = append(out, u)
 	}
 	sort.Strings(out)
@@ -33,14 +33,14 @@ func (s *Server) ThreadMembers(threadID string) []string {
 func (s *Server) SetAppPermissions(perms int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.appPerms = perms
+	s.cs.appPerms = perms
 }
 
 func (s *Server) appPermissionsLocked() int64 {
-	if s.appPerms == 0 {
+	if s.cs.appPerms == 0 {
 		return discordgo.PermissionAll
 	}
-	return s.appPerms
+	return s.cs.appPerms
 }
 
 // threadMember serves PUT /channels/{thread}/thread-members/{user}.
@@ -65,13 +65,13 @@ func (s *Server) threadMember(w http.ResponseWriter, threadID, userID string) {
 		writeError(w, http.StatusNotFound, 10013, "Unknown User")
 		return
 	}
-	if s.threadMembers == nil {
-		s.threadMembers = map[string]map[string]bool{}
+	if s.cs.threadMembers == nil {
+		s.cs.threadMembers = map[string]map[string]bool{}
 	}
-	if s.threadMembers[threadID] == nil {
-		s.threadMembers[threadID] = map[string]bool{}
+	if s.cs.threadMembers[threadID] == nil {
+		s.cs.threadMembers[threadID] = map[string]bool{}
 	}
-	s.threadMembers[threadID][userID] = true
+	s.cs.threadMembers[threadID][userID] = true
 	s.notifyLocked()
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -89,7 +89,7 @@ func (s *Server) activeThreads(w http.ResponseWriter, guildID string) {
 		if ch.GuildID == guildID && ch.IsThread() && (ch.ThreadMetadata == nil || !ch.ThreadMetadata.Archived) {
 			cp := *ch
 			out.Threads = append(out.Threads, &cp)
-			if s.threadMembers[ch.ID][s.AppID] || ch.OwnerID == s.AppID {
+			if s.cs.threadMembers[ch.ID][s.AppID] || ch.OwnerID == s.AppID {
 				out.Members = append(out.Members, &discordgo.ThreadMember{ID: ch.ID, UserID: s.AppID, JoinTimestamp: time.Now().UTC()})
 			}
 		}

@@ -45,38 +45,37 @@ type Server struct {
 	wg      sync.WaitGroup
 	closed  chan struct{}
 
-	mu            sync.Mutex
-	changed       chan struct{}
-	onReq         func(Request)
-	failOnViol    bool
-	snow          int64
-	guilds        []*guild
-	channels      map[string]*discordgo.Channel
-	users         map[string]*discordgo.User
-	messages      map[string][]*Message // by channel, in creation order
-	msgByID       map[string]*Message
-	nonces        map[string]nonceEntry // channel|nonce
-	threads       []Thread
-	deletions     []Deletion
-	commands      map[string][]*discordgo.ApplicationCommand // "" = global
-	commandsRaw   map[string]json.RawMessage
-	inter         map[string]*interactionState // by id
-	interTok      map[string]*interactionState // by token
-	attach        map[string]*attachment
-	violations    []Violation
-	faults        []*fault
-	cbDelay       time.Duration
-	requests      []Request
-	endpoint      string // Interactions Endpoint URL; "" = the gateway
-	keys          httpKeys
-	dms           map[string]string                // user ID → DM channel ID
-	dmClosed      map[string]bool                  // users whose DMs are closed
-	dmRefused     map[string]int                   // 50007 answers per user
-	polls         map[string]*pollState            // by message ID (polls.go)
-	pollExpires   map[string]int                   // expire calls by message ID
-	threadMembers map[string]map[string]bool       // thread → members added (privatethreads.go)
-	appPerms      int64                            // app_permissions of interactions; 0 = all
-	events        []*discordgo.GuildScheduledEvent // scheduled events (events.go)
+	mu          sync.Mutex
+	changed     chan struct{}
+	onReq       func(Request)
+	failOnViol  bool
+	snow        int64
+	guilds      []*guild
+	channels    map[string]*discordgo.Channel
+	users       map[string]*discordgo.User
+	messages    map[string][]*Message // by channel, in creation order
+	msgByID     map[string]*Message
+	nonces      map[string]nonceEntry // channel|nonce
+	threads     []Thread
+	deletions   []Deletion
+	commands    map[string][]*discordgo.ApplicationCommand // "" = global
+	commandsRaw map[string]json.RawMessage
+	inter       map[string]*interactionState // by id
+	interTok    map[string]*interactionState // by token
+	attach      map[string]*attachment
+	violations  []Violation
+	faults      []*fault
+	cbDelay     time.Duration
+	requests    []Request
+	endpoint    string // Interactions Endpoint URL; "" = the gateway
+	keys        httpKeys
+	dms         map[string]string // user ID → DM channel ID
+	dmClosed    map[string]bool   // users whose DMs are closed
+	dmRefused   map[string]int    // 50007 answers per user
+
+	// Club features: polls (polls.go), private threads (privatethreads.go),
+	// scheduled events (events.go).
+	cs clubState
 
 	gw gateway
 }

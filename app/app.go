@@ -97,6 +97,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if err != nil {
 		return &config.Error{Key: "AO3_BASE_URL", Reason: err.Error()}
 	}
+	// AO3_REQUEST_GAP for the whole deployment: every request to AO3 (link
+	// look-ups and update checks) takes a slot from the store.
+	if cfg.AO3RequestGap > 0 {
+		gate := &jobs.AO3Gate{Store: st, Gap: cfg.AO3RequestGap, Log: log}
+		ao3.Gate, ao3.OnBusy = gate.Wait, gate.Hold
+	}
 
 	m := metrics.New(func() metrics.StoreStats { return metrics.StoreStats(st.Stats()) })
 	holder := jobs.NewHolder()
@@ -135,6 +141,8 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	scheduler := jobs.NewScheduler(clock, jobs.Sources{checkpoints, polls, reminders}, log)
 	polls.Changed = scheduler.Wake
 	deps.ClubsChanged = scheduler.Wake
+	importer := commands.NewImportRunner(deps, 0)
+	deps.ImportsChanged = importer.Wake
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
@@ -170,9 +178,50 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		case <-schedCtx.Done():
 		}
 	}()
+	// Reading-list imports: one process of a deployment runs them (under
+	// their lease), from when the bot is ready until the database closes.
+	importsDone := make(chan struct{})
+	go func() {
+		defer close(importsDone)
+		select {
+		case <-b.Ready():
+			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", Holder: holder, Clock: clock, Log: log, Work: importer.Run}
+			imports.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
 	defer func() {
 		stopScheduler()
 		<-schedDone
+		<-importsDone
+	}()
+	// AO3 update checks (/subscribe), under their own lease; off when
+	// AO3CheckEvery is 0 (a Config not from config.Load).
+	checkDone := make(chan struct{})
+	go func() {
+		defer close(checkDone)
+		if cfg.AO3CheckEvery <= 0 {
+			return
+		}
+		select {
+		case <-b.Ready():
+			checker := &jobs.UpdateChecker{Store: st, AO3: ao3, Alerts: commands.NewAlerts(deps, st),
+				Every: cfg.AO3CheckEvery, Clock: clock, Log: log}
+			updates := &jobs.Leased{
+				Leases: leasesOf(st),
+				Name:   "jobs/ao3-updates",
+				Holder: holder,
+				Clock:  clock,
+				Log:    log,
+				Work:   checker.Run,
+			}
+			updates.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
+	defer func() {
+		stopScheduler()
+		<-checkDone
 	}()
 	var handler bot.Handler = router
 	if opts.Wrap != nil {

@@ -140,7 +140,8 @@ func storyCardWithin(rec shelf.StoryRecord, opt cardOptions, room cardRoom) *dis
 }
 
 // cardButtons are the buttons under a story card: Kudos, Add to reading
-// list, Excerpt (the excerpt button only when the story has text).
+// list, Excerpt (the excerpt button only when the story has text),
+// Subscribe (only for a story with an AO3 work).
 func cardButtons(rec shelf.StoryRecord) []discordgo.MessageComponent {
 	row := Row(
 		discordgo.Button{Label: fmt.Sprintf("Kudos (%d)", rec.Kudos), Style: discordgo.SuccessButton, CustomID: CustomID(routeKudos, rec.ID), Emoji: &discordgo.ComponentEmoji{Name: "❤️"}},
@@ -148,6 +149,10 @@ func cardButtons(rec shelf.StoryRecord) []discordgo.MessageComponent {
 	)
 	if len(rec.Chapters) > 0 {
 		row.Components = append(row.Components, Button("Excerpt", discordgo.PrimaryButton, routeExcerptOf, rec.ID))
+	}
+	if rec.Story.AO3ID > 0 {
+		row.Components = append(row.Components, discordgo.Button{Label: "Subscribe", Style: discordgo.SecondaryButton,
+			CustomID: CustomID(routeSubscribe, rec.ID), Emoji: &discordgo.ComponentEmoji{Name: "🔔"}})
 	}
 	return []discordgo.MessageComponent{row}
 }

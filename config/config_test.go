@@ -16,7 +16,8 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Token: "abc.def", BaseURL: DefaultBaseURL, DBPath: DefaultDB, AO3BaseURL: DefaultAO3URL, LogLevel: slog.LevelInfo}
+	want := Config{Token: "abc.def", BaseURL: DefaultBaseURL, DBPath: DefaultDB, AO3BaseURL: DefaultAO3URL, LogLevel: slog.LevelInfo,
+		AO3CheckEvery: DefaultAO3CheckEvery, AO3RequestGap: DefaultAO3RequestGap}
 	if c != want {
 		t.Errorf("got %+v, want %+v", c, want)
 	}

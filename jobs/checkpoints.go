@@ -28,12 +28,6 @@ const (
 	fireWorkers = 8
 	// dueBatch is how many due checkpoints FireDue reads at a time.
 	dueBatch = 512
-	// nonceTrust is how long after a first attempt to post an announcement
-	// Discord is trusted to return that post for the same nonce (it
-	// promises "the past few minutes"). A retry after that looks for the
-	// earlier post in the channel's latest recentScan messages first.
-	nonceTrust = 2 * time.Minute
-	recentScan = 100
 	// errThreadExists is Discord's 160004: a thread was already created
 	// for this message.
 	errThreadExists = 160004
@@ -185,18 +179,6 @@ func CheckpointNonce(guild, club string, n int) string {
 	return "ckh" + strconv.FormatUint(h.Sum64(), 36)
 }
 
-// permanent reports whether a Discord error will not go away by retrying:
-// the channel, message or access is gone.
-func permanent(err error) bool {
-	code, status := bot.RESTCode(err)
-	switch code {
-	case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMessage, discordgo.ErrCodeMissingAccess,
-		discordgo.ErrCodeMissingPermissions, discordgo.ErrCodeCannotSendMessagesInVoiceChannel:
-		return true
-	}
-	return status == 403 || status == 404
-}
-
 func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.Time) error {
 	club, err := k.store.Club(ctx, d.GuildID, d.ClubID)
 	if errors.Is(err, shelf.ErrNotFound) {
@@ -232,7 +214,7 @@ func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.
 				}
 				return nil
 			}
-			if permanent(err) {
+			if bot.Permanent(err) {
 				k.log.Warn("checkpoint skipped: cannot post in its channel", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
 				return k.store.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "could not post: "+err.Error())
 			}
@@ -258,7 +240,7 @@ func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.
 		threadID = th.ID
 	case code == errThreadExists:
 		threadID = msgID // a thread started on a message has the message's ID
-	case permanent(err):
+	case bot.Permanent(err):
 		k.log.Warn("checkpoint announced without a thread", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
 		return k.store.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "announced; no thread: "+err.Error())
 	default:
@@ -268,7 +250,7 @@ func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.
 }
 
 // post posts checkpoint d's announcement m, exactly once. The first
-// attempt is recorded before it is made; a retry within nonceTrust of it
+// attempt is recorded before it is made; a retry within bot.NonceTrust of it
 // relies on the nonce (Discord returns the first post), a later one (the
 // bot crashed between posting and recording, and was away for minutes)
 // first looks for that post among the channel's latest messages.
@@ -277,8 +259,8 @@ func (k *Checkpoints) post(ctx context.Context, d shelf.DueCheckpoint, club shel
 	if err != nil {
 		return nil, err
 	}
-	if now.Sub(first) >= nonceTrust {
-		recent, err := k.discord.OwnMessages(ctx, club.ChannelID, recentScan)
+	if now.Sub(first) >= bot.NonceTrust {
+		recent, err := k.discord.OwnMessages(ctx, club.ChannelID, bot.MaxScan)
 		if err != nil {
 			return nil, fmt.Errorf("look for an earlier announcement: %w", err)
 		}

@@ -102,7 +102,7 @@ func (e *ClubEventer) Ended(ctx context.Context, club shelf.Club) {
 		if cp.EventID == "" {
 			continue
 		}
-		if err := e.Discord.DeleteScheduledEvent(ctx, club.GuildID, cp.EventID); err != nil && !permanent(err) {
+		if err := e.Discord.DeleteScheduledEvent(ctx, club.GuildID, cp.EventID); err != nil && !bot.Permanent(err) {
 			e.log().Warn("delete a club's scheduled event", "guild", club.GuildID, "club", club.ID, "event", cp.EventID, "err", err)
 			continue
 		}
@@ -127,7 +127,7 @@ func (e *ClubEventer) create(ctx context.Context, club shelf.Club, cp shelf.Chec
 	name := e.Words.EventName(club, cp)
 	evs, err := e.Discord.ScheduledEvents(ctx, club.GuildID)
 	if err != nil {
-		if !permanent(err) {
+		if !bot.Permanent(err) {
 			return fmt.Errorf("look for an earlier scheduled event: %w", err)
 		}
 		e.log().Warn("cannot list scheduled events; creating the checkpoint's without looking", "guild", club.GuildID, "club", club.ID, "err", err)
@@ -150,7 +150,7 @@ func (e *ClubEventer) create(ctx context.Context, club shelf.Club, cp shelf.Chec
 			EntityMetadata:     &discordgo.GuildScheduledEventEntityMetadata{Location: e.Words.EventLocation(club, e.channelName(ctx, club.ChannelID))},
 		})
 		if err != nil {
-			if code, _ := bot.RESTCode(err); permanent(err) || code == 50035 {
+			if code, _ := bot.RESTCode(err); bot.Permanent(err) || code == 50035 {
 				e.log().Warn("club checkpoint without a scheduled event", "guild", club.GuildID, "club", club.ID, "checkpoint", cp.Number, "err", err)
 				return nil
 			}

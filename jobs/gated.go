@@ -53,7 +53,7 @@ func (k *Checkpoints) fireGated(ctx context.Context, d shelf.DueCheckpoint, club
 	var th *discordgo.Channel
 	active, err := pt.ActiveThreads(ctx, club.GuildID)
 	if err != nil {
-		if !permanent(err) {
+		if !bot.Permanent(err) {
 			return fmt.Errorf("look for an earlier private thread: %w", err)
 		}
 		k.log.Warn("cannot list active threads; creating the checkpoint's thread without looking", "guild", d.GuildID, "club", d.ClubID, "err", err)
@@ -66,7 +66,7 @@ func (k *Checkpoints) fireGated(ctx context.Context, d shelf.DueCheckpoint, club
 	if th == nil {
 		th, err = pt.CreatePrivateThread(ctx, club.ChannelID, name)
 		if err != nil {
-			if permanent(err) {
+			if bot.Permanent(err) {
 				k.log.Warn("gated checkpoint announced without a thread", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
 				return k.store.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "announced; no private thread: "+err.Error())
 			}
@@ -95,7 +95,7 @@ func (k *Checkpoints) fireGated(ctx context.Context, d shelf.DueCheckpoint, club
 		}
 	}
 	if err := AddToThread(ctx, pt, th.ID, add); err != nil {
-		if !permanent(err) {
+		if !bot.Permanent(err) {
 			return err
 		}
 		k.log.Warn("gated checkpoint thread opened without its members (missing access?)", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)

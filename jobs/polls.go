@@ -218,7 +218,7 @@ func startDay(p shelf.ClubPoll, now time.Time) string {
 func (k *Polls) counts(ctx context.Context, p shelf.ClubPoll, now time.Time) (map[int]int, bool, error) {
 	msg, err := k.discord.Message(ctx, p.ChannelID, p.MessageID)
 	if err != nil {
-		if permanent(err) {
+		if bot.Permanent(err) {
 			return nil, true, nil
 		}
 		return nil, false, fmt.Errorf("read the poll: %w", err)
@@ -288,7 +288,7 @@ type PollVoterCounter interface {
 
 // findOwn returns the bot's own recent message in p's channel matching is.
 func (k *Polls) findOwn(ctx context.Context, p shelf.ClubPoll, is func(*discordgo.Message, shelf.ClubPoll) bool) *discordgo.Message {
-	recent, err := k.discord.OwnMessages(ctx, p.ChannelID, recentScan)
+	recent, err := k.discord.OwnMessages(ctx, p.ChannelID, bot.MaxScan)
 	if err != nil {
 		return nil
 	}
@@ -317,8 +317,8 @@ func (k *Polls) postResult(ctx context.Context, p shelf.ClubPoll, now time.Time)
 		first = q.ResultPostingSince
 	}
 	var sent *discordgo.Message
-	if now.Sub(first) >= nonceTrust {
-		recent, err := k.discord.OwnMessages(ctx, p.ChannelID, recentScan)
+	if now.Sub(first) >= bot.NonceTrust {
+		recent, err := k.discord.OwnMessages(ctx, p.ChannelID, bot.MaxScan)
 		if err != nil {
 			return fmt.Errorf("look for an earlier result: %w", err)
 		}
@@ -342,7 +342,7 @@ func (k *Polls) postResult(ctx context.Context, p shelf.ClubPoll, now time.Time)
 		}
 		m, err := k.discord.SendMessageOnce(ctx, p.ChannelID, PollNonce("pr", p.GuildID, p.ID), k.words.Result(p, club, active, now))
 		if err != nil {
-			if permanent(err) {
+			if bot.Permanent(err) {
 				k.log.Warn("club poll result not posted: cannot post in its channel", "guild", p.GuildID, "poll", p.ID, "err", err)
 				_, uerr := k.store.UpdateClubPoll(ctx, p.GuildID, p.ID, func(q *shelf.ClubPoll) error { q.Closed = "result not posted: " + err.Error(); return nil })
 				return uerr

@@ -125,8 +125,8 @@ func (k *Reminders) remind(ctx context.Context, d shelf.DueCheckpoint, now time.
 		return err
 	}
 	var sent *discordgo.Message
-	if now.Sub(first) >= nonceTrust {
-		recent, err := k.discord.OwnMessages(ctx, club.ChannelID, recentScan)
+	if now.Sub(first) >= bot.NonceTrust {
+		recent, err := k.discord.OwnMessages(ctx, club.ChannelID, bot.MaxScan)
 		if err != nil {
 			return fmt.Errorf("look for an earlier reminder: %w", err)
 		}
@@ -140,7 +140,7 @@ func (k *Reminders) remind(ctx context.Context, d shelf.DueCheckpoint, now time.
 	if sent == nil {
 		sent, err = k.discord.SendMessageOnce(ctx, club.ChannelID, ReminderNonce(d.GuildID, d.ClubID, d.Number), k.words.Reminder(club, cp, prev.Last, behind))
 		if err != nil {
-			if permanent(err) {
+			if bot.Permanent(err) {
 				k.log.Warn("club reminder skipped: cannot post in its channel", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
 				return k.store.ReminderDone(ctx, d.GuildID, d.ClubID, d.Number, "-could not post: "+err.Error())
 			}

@@ -242,7 +242,11 @@ type Store interface {
 	ClubReminders
 	GuildSettings
 	Leases
+	Subscriptions
+	WorkChecks
 	Copier
+	ReadingLog // stats.go
+	Imports    // imports.go
 
 	// Engine names the engine ("bolt", "postgres") for logs and metrics.
 	Engine() string

@@ -125,11 +125,16 @@ func cFill(t *testing.T, s shelf.Store) map[string]map[string]int {
 	if _, err := s.EndClub(cCtx, cGuildA, ended.ID, cAlice, cT0); err != nil {
 		t.Fatal(err)
 	}
+	for _, u := range []string{cAlice, cCarol} {
+		if _, _, err := s.Subscribe(cCtx, cGuildA, u, b.ID, cT0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Guild B: one story with a kudos.
 	bb := cAdd(t, s, cGuildB, Story("B's"))
 	cKudos(t, s, cGuildB, bb.ID, cBob, cT0)
 	return map[string]map[string]int{
-		cGuildA: {"stories": 2, "chapters": 2, "kudos": 3, "list_entries": 3, "rec_threads": 1, "recs": 1, "rec_requests": 1, "clubs": 2, "club_members": 3},
+		cGuildA: {"stories": 2, "chapters": 2, "kudos": 3, "list_entries": 3, "rec_threads": 1, "recs": 1, "rec_requests": 1, "clubs": 2, "club_members": 3, "subscriptions": 2},
 		cGuildB: {"stories": 1, "chapters": 2, "kudos": 1, "list_entries": 0, "rec_threads": 0, "recs": 0, "rec_requests": 0, "clubs": 0, "club_members": 0},
 	}
 }

@@ -326,6 +326,9 @@ func (s *Store) RemoveStory(ctx context.Context, guild, id string) error {
 			if err := removeStoryRecs(g, sid); err != nil {
 				return err
 			}
+			if err := removeStorySubs(g, sid); err != nil {
+				return err
+			}
 			g.refresh(sid)
 			return nil
 		})

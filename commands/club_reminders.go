@@ -77,3 +77,36 @@ func (CheckpointWording) Reminder(club shelf.Club, cp shelf.Checkpoint, upTo int
 func (CheckpointWording) IsReminder(m *discordgo.Message, club shelf.Club, n int) bool {
 	return strings.HasPrefix(m.Content, reminderHead(club, n)+" ")
 }
+
+// exportClubData adds the member's nominations and reminders choice to
+// their /mydata export.
+func (c *cmds) exportClubData(ctx context.Context, req *Request, doc *MyDataExport) error {
+	cp, ok := c.clubs.(shelf.ClubPolls)
+	if !ok {
+		return nil
+	}
+	noms, err := cp.MemberNominations(ctx, req.GuildID, req.UserID)
+	if err != nil {
+		return fmt.Errorf("export nominations: %w", err)
+	}
+	doc.ClubNominations = noms
+	if rs, ok := c.clubs.(shelf.ClubReminders); ok {
+		off, err := rs.ClubRemindersOff(ctx, req.GuildID)
+		if err != nil {
+			return fmt.Errorf("export club reminders: %w", err)
+		}
+		doc.ClubRemindersOff = off[req.UserID]
+	}
+	return nil
+}
+
+// deleteClubData removes the member's nominations and reminders choice
+// for /mydata delete.
+func (c *cmds) deleteClubData(ctx context.Context, req *Request) error {
+	if cp, ok := c.clubs.(shelf.ClubPolls); ok {
+		if err := cp.DeleteMemberClubData(ctx, req.GuildID, req.UserID); err != nil {
+			return fmt.Errorf("delete club data: %w", err)
+		}
+	}
+	return nil
+}

@@ -64,3 +64,32 @@ func TestClubRemindersOnce(t *testing.T) {
 		t.Fatalf("%d reminders after a restart", len(rs))
 	}
 }
+
+// /mydata export shows a member's nominations and reminders choice, and
+// /mydata delete removes them.
+func TestMyDataHasClubNominationsAndReminders(t *testing.T) {
+	var story shelf.StoryRecord
+	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Nominated", fic.RatingTeen, nil, 2, 2)
+	}))
+	e.Slash(e.General, e.Bob, "club", discordtest.Sub("nominate", discordtest.String("story", story.ID)))
+	e.Slash(e.General, e.Bob, "club", discordtest.Sub("reminders", discordtest.Bool("on", false)))
+	raw := func() string {
+		a := e.Slash(e.General, e.Bob, "mydata", discordtest.Sub("export"))
+		if len(a.Original.Files) != 1 {
+			t.Fatalf("export files %v", a.Original.Files)
+		}
+		return string(a.Original.Files[0].Data)
+	}
+	if doc := raw(); !strings.Contains(doc, `"club_nominations"`) || !strings.Contains(doc, `"story_title": "Nominated"`) || !strings.Contains(doc, `"club_reminders_off": true`) {
+		t.Fatalf("export lacks club data: %s", doc)
+	}
+	ask := e.Slash(e.General, e.Bob, "mydata", discordtest.Sub("delete"))
+	if !strings.Contains(ask.Content(), "nominations") {
+		t.Errorf("delete prompt: %q", ask.Content())
+	}
+	e.Click(e.Bob, ask.Original, "md-del:yes:"+e.Bob.User.ID)
+	if doc := raw(); strings.Contains(doc, `"club_nominations"`) || strings.Contains(doc, `"club_reminders_off"`) {
+		t.Fatalf("club data left after delete: %s", doc)
+	}
+}

@@ -155,6 +155,12 @@ type ClubPolls interface {
 	// nomination returned) when another member nominated it there;
 	// ErrNominationsFull when the channel has MaxNominations from others.
 	Nominate(ctx context.Context, guild, channel, user, story string, at time.Time) (prev Nomination, had bool, err error)
+	// MemberNominations lists user's nominations in every channel of
+	// guild, oldest first (for /mydata export).
+	MemberNominations(ctx context.Context, guild, user string) ([]Nomination, error)
+	// DeleteMemberClubData removes user's nominations and their club
+	// reminders choice in guild (for /mydata delete).
+	DeleteMemberClubData(ctx context.Context, guild, user string) error
 	// Nominations lists a channel's nominations, oldest first (ties by
 	// user ID), with their stories' titles; nominations of stories since
 	// removed are left out.

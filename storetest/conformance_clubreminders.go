@@ -84,3 +84,35 @@ func cRemindersDue(t *testing.T, s shelf.Store) {
 		t.Fatal("an ended club's reminder is due")
 	}
 }
+
+func init() { cRegister(cTest{"ClubPolls/MemberDataExportAndDelete", cMemberClubData}) }
+
+func cMemberClubData(t *testing.T, s shelf.Store) {
+	a := cAdd(t, s, cGuildA, WithChapters("Alpha", 3, 3))
+	b := cAdd(t, s, cGuildA, WithChapters("Beta", 3, 3))
+	cNominate(t, s, cGuildA, cChanB, cBob, a.ID, cT0.Add(time.Minute))
+	cNominate(t, s, cGuildA, cChanA, cBob, b.ID, cT0)
+	cNominate(t, s, cGuildA, cChanA, cAlice, a.ID, cT0)
+	if err := s.SetClubReminders(cCtx, cGuildA, cBob, false); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := s.MemberNominations(cCtx, cGuildA, cBob)
+	if err != nil || len(ns) != 2 || ns[0].ChannelID != cChanA || ns[0].StoryTitle != "Beta" || ns[1].ChannelID != cChanB {
+		t.Fatalf("bob's nominations = %+v %v", ns, err)
+	}
+	if ns, _ := s.MemberNominations(cCtx, cGuildB, cBob); len(ns) != 0 {
+		t.Fatalf("another guild's: %+v", ns)
+	}
+	if err := s.DeleteMemberClubData(cCtx, cGuildA, cBob); err != nil {
+		t.Fatal(err)
+	}
+	if ns, _ := s.MemberNominations(cCtx, cGuildA, cBob); len(ns) != 0 {
+		t.Fatalf("left after delete: %+v", ns)
+	}
+	if off, _ := s.ClubRemindersOff(cCtx, cGuildA); off[cBob] {
+		t.Fatal("reminders choice left after delete")
+	}
+	if ns, _ := s.Nominations(cCtx, cGuildA, cChanA); len(ns) != 1 || ns[0].UserID != cAlice {
+		t.Fatalf("alice's nomination went too: %+v", ns)
+	}
+}

@@ -512,3 +512,68 @@ func (s *Store) LastClub(ctx context.Context, guild, channel string) (shelf.Club
 	}
 	return out, nil
 }
+
+// MemberNominations lists user's nominations in every channel.
+func (s *Store) MemberNominations(ctx context.Context, guild, user string) ([]shelf.Nomination, error) {
+	var out []shelf.Nomination
+	err := func() error {
+		uid, err := shelf.ParseID("user", user)
+		if err != nil {
+			return err
+		}
+		return s.view(ctx, guild, func(g *guildTx) error {
+			var chans []uint64
+			forEachPrefix(g.bucket(bClubNominations), nil, func(k, _ []byte) error {
+				if readU64(k, 1) == uid {
+					chans = append(chans, readU64(k, 0))
+				}
+				return nil
+			})
+			for _, ch := range chans {
+				noms, err := nominationsTx(g, ch)
+				if err != nil {
+					return err
+				}
+				for _, n := range noms {
+					if n.UserID == shelf.FormatID(uid) {
+						out = append(out, n)
+					}
+				}
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("member nominations: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
+
+// DeleteMemberClubData removes user's nominations and reminders choice.
+func (s *Store) DeleteMemberClubData(ctx context.Context, guild, user string) error {
+	uid, err := shelf.ParseID("user", user)
+	if err != nil {
+		return fmt.Errorf("delete member club data: %w", err)
+	}
+	err = s.update(ctx, guild, func(g *guildTx) error {
+		b := g.bucket(bClubNominations)
+		var keys [][]byte
+		forEachPrefix(b, nil, func(k, _ []byte) error {
+			if readU64(k, 1) == uid {
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return g.bucket(bClubRemindersOff).Delete(u64(uid))
+	})
+	if err != nil {
+		return fmt.Errorf("delete member club data: %w", err)
+	}
+	return nil
+}

@@ -450,3 +450,56 @@ func (s *Store) LastClub(ctx context.Context, guild, channel string) (shelf.Club
 	})
 	return out, err
 }
+
+// MemberNominations lists user's nominations in every channel.
+func (s *Store) MemberNominations(ctx context.Context, guild, user string) ([]shelf.Nomination, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return nil, fmt.Errorf("member nominations: %w", err)
+	}
+	uid, err := parseID("user", user)
+	if err != nil {
+		return nil, fmt.Errorf("member nominations: %w", err)
+	}
+	var out []shelf.Nomination
+	err = s.read(ctx, "member nominations", func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT n.channel, n.story, s.title, n.at FROM club_nominations n
+			JOIN stories s ON s.guild = n.guild AND s.id = n.story
+			WHERE n.guild = $1 AND n.user_id = $2 ORDER BY n.at, n.channel`, gid, uid)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				ch, sid, at int64
+				title       string
+			)
+			if err := rows.Scan(&ch, &sid, &title, &at); err != nil {
+				return err
+			}
+			out = append(out, shelf.Nomination{ChannelID: fmtID(ch), UserID: fmtID(uid), StoryID: fmtID(sid), StoryTitle: title, At: fromNanos(at)})
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// DeleteMemberClubData removes user's nominations and reminders choice.
+func (s *Store) DeleteMemberClubData(ctx context.Context, guild, user string) error {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return fmt.Errorf("delete member club data: %w", err)
+	}
+	uid, err := parseID("user", user)
+	if err != nil {
+		return fmt.Errorf("delete member club data: %w", err)
+	}
+	return s.tx(ctx, "delete member club data", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM club_nominations WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM club_reminders_off WHERE guild = $1 AND user_id = $2`, gid, uid)
+		return err
+	})
+}

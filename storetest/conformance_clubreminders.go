@@ -116,3 +116,27 @@ func cMemberClubData(t *testing.T, s shelf.Store) {
 		t.Fatalf("alice's nomination went too: %+v", ns)
 	}
 }
+
+func init() { cRegister(cTest{"ClubPolls/DumpedForCopy", cClubChoicesDumped}) }
+
+// Nominations and reminder opt-outs are part of a dump (ficshelf copy).
+func cClubChoicesDumped(t *testing.T, s shelf.Store) {
+	a := cAdd(t, s, cGuildA, WithChapters("Alpha", 3, 3))
+	cNominate(t, s, cGuildA, cChanA, cBob, a.ID, cT0)
+	if err := s.SetClubReminders(cCtx, cGuildA, cCarol, false); err != nil {
+		t.Fatal(err)
+	}
+	var noms, off int
+	err := s.Dump(cCtx, func(guild string, it shelf.Item) error {
+		if it.Nomination != nil && guild == cGuildA && it.Nomination.UserID == cBob && it.Nomination.StoryID == a.ID && it.Nomination.At.Equal(cT0) {
+			noms++
+		}
+		if it.ClubRemindersOff != nil && *it.ClubRemindersOff == cCarol {
+			off++
+		}
+		return nil
+	})
+	if err != nil || noms != 1 || off != 1 {
+		t.Fatalf("dump has %d nominations, %d opt-outs: %v", noms, off, err)
+	}
+}

@@ -577,3 +577,60 @@ func (s *Store) DeleteMemberClubData(ctx context.Context, guild, user string) er
 	}
 	return nil
 }
+
+// dumpClubChoices emits the guild's nominations and reminder opt-outs
+// (Dump; polls are not copied).
+func dumpClubChoices(g *guildTx, emit func(shelf.Item) error) error {
+	var chans []uint64
+	forEachPrefix(g.bucket(bClubNominations), nil, func(k, _ []byte) error {
+		if ch := readU64(k, 0); len(chans) == 0 || chans[len(chans)-1] != ch {
+			chans = append(chans, ch)
+		}
+		return nil
+	})
+	for _, ch := range chans {
+		noms, err := nominationsTx(g, ch)
+		if err != nil {
+			return err
+		}
+		for i := range noms {
+			if err := emit(shelf.Item{Nomination: &noms[i]}); err != nil {
+				return err
+			}
+		}
+	}
+	return forEachPrefix(g.bucket(bClubRemindersOff), nil, func(k, _ []byte) error {
+		u := shelf.FormatID(readU64(k, 0))
+		return emit(shelf.Item{ClubRemindersOff: &u})
+	})
+}
+
+// loadClubChoice writes a nomination (of a loaded story) or a reminder
+// opt-out (Load).
+func loadClubChoice(g *guildTx, it shelf.Item) error {
+	if it.ClubRemindersOff != nil {
+		uid, err := shelf.ParseID("user", *it.ClubRemindersOff)
+		if err != nil {
+			return err
+		}
+		return g.bucket(bClubRemindersOff).Put(u64(uid), nil)
+	}
+	n := it.Nomination
+	sid, err := storyOf(g, n.StoryID)
+	if err != nil {
+		return err
+	}
+	ch, err := shelf.ParseID("channel", n.ChannelID)
+	if err != nil {
+		return err
+	}
+	uid, err := shelf.ParseID("user", n.UserID)
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(nominationRec{Story: sid, At: nanos(n.At)})
+	if err != nil {
+		return err
+	}
+	return g.bucket(bClubNominations).Put(key(ch, uid), v)
+}

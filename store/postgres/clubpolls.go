@@ -503,3 +503,57 @@ func (s *Store) DeleteMemberClubData(ctx context.Context, guild, user string) er
 		return err
 	})
 }
+
+// dumpClubChoices emits the guild's nominations and reminder opt-outs
+// (Dump; polls are not copied). g holds the guild ID.
+func dumpClubChoices(ctx context.Context, tx pgx.Tx, g []any, emit func(shelf.Item) error) error {
+	err := each(ctx, tx, `SELECT n.channel, n.user_id, n.story, s.title, n.at FROM club_nominations n
+		JOIN stories s ON s.guild = n.guild AND s.id = n.story
+		WHERE n.guild = $1 ORDER BY n.channel, n.at, n.user_id`, g, func(r pgx.Rows) error {
+		var ch, uid, sid, at int64
+		var title string
+		if err := r.Scan(&ch, &uid, &sid, &title, &at); err != nil {
+			return err
+		}
+		return emit(shelf.Item{Nomination: &shelf.Nomination{ChannelID: fmtID(ch), UserID: fmtID(uid), StoryID: fmtID(sid), StoryTitle: title, At: fromNanos(at)}})
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, tx, `SELECT user_id FROM club_reminders_off WHERE guild = $1 ORDER BY user_id`, g, func(r pgx.Rows) error {
+		var uid int64
+		if err := r.Scan(&uid); err != nil {
+			return err
+		}
+		u := fmtID(uid)
+		return emit(shelf.Item{ClubRemindersOff: &u})
+	})
+}
+
+// loadClubChoice writes a nomination or a reminder opt-out (Load).
+func loadClubChoice(ctx context.Context, tx pgx.Tx, gid int64, it shelf.Item) error {
+	if it.ClubRemindersOff != nil {
+		uid, err := parseID("user", *it.ClubRemindersOff)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO club_reminders_off (guild, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, gid, uid)
+		return err
+	}
+	n := it.Nomination
+	ch, err := parseID("channel", n.ChannelID)
+	if err != nil {
+		return err
+	}
+	uid, err := parseID("user", n.UserID)
+	if err != nil {
+		return err
+	}
+	sid, err := parseID("story", n.StoryID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO club_nominations (guild, channel, user_id, story, at) VALUES ($1, $2, $3, $4, $5)`,
+		gid, ch, uid, sid, n.At.UnixNano())
+	return err
+}

@@ -215,3 +215,65 @@ func TestClubPollEndsAcrossRestart(t *testing.T) {
 		t.Errorf("the club is not on Bob's nomination (2 chapters): %q", text)
 	}
 }
+
+// The host ends the poll early; posting the result fails (Discord is
+// down) and the bot restarts before it retries: the result is posted
+// once, and one club starts.
+func TestClubPollResultOnceAcrossRestart(t *testing.T) {
+	clk := jobstest.NewFakeClock(clubT0)
+	var a, b, c shelf.StoryRecord
+	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+		a = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "First", fic.RatingTeen, nil, 2, 2)
+		b = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Second", fic.RatingTeen, nil, 2, 2)
+		c = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Host's old read", fic.RatingTeen, nil, 1, 1)
+	}))
+	// Alice hosts a club, then ends it: she may poll for the next.
+	e.Slash(e.General, e.Alice, "club", discordtest.Sub("start", discordtest.String("story", c.ID), discordtest.String("starts", "2026-03-20")))
+	e.Slash(e.General, e.Alice, "club", discordtest.Sub("end"))
+	e.Slash(e.General, e.Bob, "club", discordtest.Sub("nominate", discordtest.String("story", a.ID)))
+	e.Slash(e.General, e.Mod, "club", discordtest.Sub("nominate", discordtest.String("story", b.ID)))
+	if ans := e.Slash(e.General, e.Alice, "club", discordtest.Sub("poll", discordtest.String("starts", "2026-03-05"))); !strings.Contains(ans.Content(), "Poll posted") {
+		t.Fatalf("poll by the host: %q", ans.Content())
+	}
+	pm := pollMsgs(e, e.General.ID)[0]
+	e.Srv.Vote(pm.ID, e.Bob.User.ID, 2)
+	e.Srv.Vote(pm.ID, e.Mod.User.ID, 2)
+	// Two failures: the first attempt and the retry the club's start wakes.
+	e.Srv.FailNext("POST", "/channels/"+e.General.ID+"/messages", 500, 0, 2)
+	if ans := e.Click(e.Alice, pm, pm.CustomIDs()[0]); !strings.Contains(ans.Content(), "Poll ended") {
+		t.Fatalf("host ends the poll: %q", ans.Content())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		failed := 0
+		for _, r := range e.Srv.Requests() {
+			if r.Method == "POST" && r.Path == "/channels/"+e.General.ID+"/messages" && r.Status == 500 {
+				failed++
+			}
+		}
+		if failed == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the result was never attempted:\n%s", e.Logs())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(resultMsgs(e, e.General.ID)) != 0 {
+		t.Fatalf("a result was posted through the failure: %q", resultMsgs(e, e.General.ID)[0].Content)
+	}
+	e.Restart()
+	rs := waitResults(t, e, e.General.ID, 1)
+	if !strings.Contains(rs[0].Content, "**Second** wins") || !strings.Contains(rs[0].Content, "ended early by <@"+e.Alice.User.ID+">") {
+		t.Errorf("result: %q", rs[0].Content)
+	}
+	e.Restart()
+	settle()
+	if rs := resultMsgs(e, e.General.ID); len(rs) != 1 {
+		t.Fatalf("%d results", len(rs))
+	}
+	status := e.Slash(e.General, e.Bob, "club", discordtest.Sub("status"))
+	if text := status.Original.EmbedText(); !strings.Contains(text, "Reading **Second**") {
+		t.Errorf("status: %q", text)
+	}
+}

@@ -48,6 +48,12 @@ type Options struct {
 	// Started, when set, is called once the bot is connected and its
 	// commands are registered.
 	Started func()
+	// IdentifyEvery, when positive, replaces bot.DefaultIdentifyEvery (5 s,
+	// Discord's pace) as the least time between two identifies of one
+	// rate-limit key, also between processes (and restarts) sharing a
+	// PostgreSQL store; tests shorten it together with their server's
+	// window.
+	IdentifyEvery time.Duration
 	// Wrap, when set, wraps the command router before the bot serves it;
 	// tests use it to add handlers that are slow or fail on purpose. The
 	// result's command definitions (bot.Definer) are what gets registered.
@@ -111,6 +117,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		return err
 	}
 	bcfg.Logger, bcfg.Observer, bcfg.Holder = log, m, holder
+	bcfg.IdentifyEvery = opts.IdentifyEvery // 0: bot.DefaultIdentifyEvery
 	if l := leasesOf(st); l != nil {
 		bcfg.IdentifyGate = l // processes sharing the token take turns to identify
 	}
@@ -143,6 +150,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	deps.ClubsChanged = scheduler.Wake
 	importer := commands.NewImportRunner(deps, 0)
 	deps.ImportsChanged = importer.Wake
+	if leasesOf(st) != nil {
+		// Wake reaches only this process's scheduler; a club started or
+		// extended through another process of the deployment is seen by
+		// the lease holder when it next looks, so it looks this often.
+		scheduler.MaxSleep = sharedSchedulerLook
+	}
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
@@ -169,6 +182,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			checkpoints := &jobs.Leased{
 				Leases: leasesOf(st),
 				Name:   "jobs/checkpoints",
+				TTL:    cfg.JobLeaseTTL, // 0: jobs.DefaultLeaseTTL
 				Holder: holder,
 				Clock:  clock,
 				Log:    log,
@@ -185,7 +199,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		defer close(importsDone)
 		select {
 		case <-b.Ready():
-			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", Holder: holder, Clock: clock, Log: log, Work: importer.Run}
+			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: importer.Run}
 			imports.Run(schedCtx)
 		case <-schedCtx.Done():
 		}
@@ -210,6 +224,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			updates := &jobs.Leased{
 				Leases: leasesOf(st),
 				Name:   "jobs/ao3-updates",
+				TTL:    cfg.JobLeaseTTL,
 				Holder: holder,
 				Clock:  clock,
 				Log:    log,
@@ -235,6 +250,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	log.Info("stopped")
 	return nil
 }
+
+// sharedSchedulerLook is how often the checkpoint scheduler of a process
+// sharing its store with others (PostgreSQL) reads the next due time even
+// when nothing woke it: a club started through another process has its
+// first checkpoint announced within this (one indexed read each time).
+const sharedSchedulerLook = 5 * time.Second
 
 // leasesOf returns the store's leases when its engine is shared by
 // several processes (PostgreSQL), so that one process runs each job and

@@ -41,7 +41,23 @@ type Config struct {
 
 	AO3CheckEvery time.Duration // AO3_CHECK_EVERY: how often a followed work is checked
 	AO3RequestGap time.Duration // AO3_REQUEST_GAP: least time between two AO3 requests of the deployment
+
+	// JobLeaseTTL is JOB_LEASE_TTL: how long the lease under which one
+	// process of a shared (PostgreSQL) deployment runs each background job
+	// (club checkpoints, reading-list imports, AO3 update checks)
+	// lasts without renewal; 0 means the default (jobs.DefaultLeaseTTL,
+	// one minute). It is renewed every third of that, and another process
+	// takes over at most TTL + TTL/3 after the holder dies.
+	JobLeaseTTL time.Duration
 }
+
+// Bounds of JOB_LEASE_TTL: renewals every TTL/3 must not crowd the
+// database, and a takeover must stay within the couple of minutes the
+// deployment promises.
+const (
+	MinJobLeaseTTL = 3 * time.Second
+	MaxJobLeaseTTL = 90 * time.Second
+)
 
 // Shards is DISCORD_SHARDS: which gateway shards this process runs. The
 // zero value is "auto": as many as Discord recommends, all in this process.
@@ -215,6 +231,13 @@ func Load(lookup func(string) string) (Config, error) {
 		return c, &Error{"AO3_REQUEST_GAP", fmt.Sprintf("must be a duration such as 3s or 500ms, got %q", get("AO3_REQUEST_GAP", ""))}
 	}
 	c.AO3RequestGap = gap
+	if v := get("JOB_LEASE_TTL", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < MinJobLeaseTTL || d > MaxJobLeaseTTL {
+			return c, &Error{"JOB_LEASE_TTL", fmt.Sprintf("must be a duration from %v to %v, e.g. 1m, got %q", MinJobLeaseTTL, MaxJobLeaseTTL, v)}
+		}
+		c.JobLeaseTTL = d
+	}
 	if c.Shards.Off && c.InteractionsAddr == "" {
 		return c, &Error{"DISCORD_SHARDS", "is off, so INTERACTIONS_ADDR must be set: with neither a gateway nor an HTTP endpoint no interaction can arrive"}
 	}

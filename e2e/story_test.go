@@ -355,8 +355,12 @@ func bytes20MiBPlus() []byte {
 }
 
 func TestStoryAutocompleteInfoListRemove(t *testing.T) {
+	forEachEngine(t, testStoryAutocompleteInfoListRemove)
+}
+
+func testStoryAutocompleteInfoListRemove(t *testing.T, db Option) {
 	var recs []shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		for i := 0; i < 23; i++ {
 			s := &fic.Story{Title: fmt.Sprintf("Lantern Tale %02d", i), Authors: []string{"moth"}, Rating: fic.RatingGeneral,
 				Fandoms: []string{"Canal Town"}, Tags: []string{"Boats"}, Words: 1000 + i, ChaptersPosted: 1, ChaptersExpected: 1}
@@ -475,7 +479,11 @@ func TestStoryAutocompleteInfoListRemove(t *testing.T) {
 }
 
 func TestStoryServersNeverSeeEachOther(t *testing.T) {
-	e := Start(t)
+	forEachEngine(t, testStoryServersNeverSeeEachOther)
+}
+
+func testStoryServersNeverSeeEachOther(t *testing.T, db Option) {
+	e := Start(t, db)
 	id := wantCard(t, "add", addFile(e, e.General, e.Alice, "ferry.txt", []byte(plainStory)), "The Ferryman's Daughter")
 
 	if got := e.Autocomplete(e.OtherGeneral, e.OtherMember, "story", storySub("info", discordtest.Focused(discordtest.String("story", "ferry")))); len(got) != 0 {

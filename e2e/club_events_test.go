@@ -41,11 +41,13 @@ func waitEvents(t *testing.T, e *Env, n int) []discordgo.GuildScheduledEvent {
 
 // An events club shows its next checkpoint as a server event, created when
 // the one before opens, never holding more than two, all gone with the
-// club; without Manage Events it says so.
-func TestClubEvents(t *testing.T) {
+// club; without Manage Events it says so. On both engines.
+func TestClubEvents(t *testing.T) { forEachEngine(t, testClubEvents) }
+
+func testClubEvents(t *testing.T, db Option) {
 	clk := jobstest.NewFakeClock(clubT0)
 	var story shelf.StoryRecord
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Calendar Girls", fic.RatingTeen, nil, 3, 3)
 	}))
 	e.Srv.SetAppPermissions(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionCreatePublicThreads)

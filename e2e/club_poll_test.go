@@ -218,11 +218,15 @@ func TestClubPollEndsAcrossRestart(t *testing.T) {
 
 // The host ends the poll early; posting the result fails (Discord is
 // down) and the bot restarts before it retries: the result is posted
-// once, and one club starts.
+// once, and one club starts. On both engines.
 func TestClubPollResultOnceAcrossRestart(t *testing.T) {
+	forEachEngine(t, testClubPollResultOnceAcrossRestart)
+}
+
+func testClubPollResultOnceAcrossRestart(t *testing.T, db Option) {
 	clk := jobstest.NewFakeClock(clubT0)
 	var a, b, c shelf.StoryRecord
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		a = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "First", fic.RatingTeen, nil, 2, 2)
 		b = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Second", fic.RatingTeen, nil, 2, 2)
 		c = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Host's old read", fic.RatingTeen, nil, 1, 1)

@@ -17,11 +17,13 @@ func reminders(e *Env, channelID string) []*discordtest.Message {
 
 // A day before a checkpoint opens, the members behind on the one before
 // (and who have not turned reminders off) get one reminder mentioning
-// only them, once, also across a restart.
-func TestClubRemindersOnce(t *testing.T) {
+// only them, once, also across a restart. On both engines.
+func TestClubRemindersOnce(t *testing.T) { forEachEngine(t, testClubRemindersOnce) }
+
+func testClubRemindersOnce(t *testing.T, db Option) {
 	clk := jobstest.NewFakeClock(clubT0)
 	var story shelf.StoryRecord
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Slow Burn", fic.RatingTeen, nil, 3, 3)
 	}))
 	e.Slash(e.General, e.Alice, "club", discordtest.Sub("start", discordtest.String("story", story.ID), discordtest.String("starts", "2026-03-02")))

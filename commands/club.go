@@ -583,6 +583,9 @@ func announcement(club shelf.Club, cp shelf.Checkpoint, members []shelf.ClubMemb
 	head := fmt.Sprintf("📖 **%s** — checkpoint %d of %d is open: **%s** of *%s*.\n",
 		escapeMarkdown(clip(club.Name, 100)), cp.Number, len(club.Checkpoints), chapterSpan(cp), escapeMarkdown(clip(club.StoryTitle, 150)))
 	tail := fmt.Sprintf("Talk about it in the thread below — spoilers up to chapter %d are fine there.", cp.Last)
+	if club.Gated {
+		tail = fmt.Sprintf("Its discussion is a private thread, spoilers up to chapter %d welcome: you're added once you've read that far (**I've read it** below, or `/club progress`).", cp.Last)
+	}
 	if cp.Number < len(club.Checkpoints) {
 		nx := club.Checkpoints[cp.Number]
 		tail += fmt.Sprintf(" Next: %s on <t:%d:D>.", chapterSpan(nx), nx.Opens.Unix())

@@ -136,7 +136,17 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Log:     log,
 		Now:     opts.Now,
 	}
-	scheduler := jobs.NewScheduler(clock, jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log), log)
+	// One scheduler (under one lease) runs the background work of clubs:
+	// checkpoint announcements (with their scheduled events), the ends of
+	// club polls, and reminders before checkpoints.
+	events := &jobs.ClubEventer{Store: st, Discord: b, Words: commands.CheckpointWording{}, Log: log}
+	polls := jobs.NewPolls(st, b, commands.ClubPollWording{}, log)
+	polls.Events = events
+	checkpoints := jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log)
+	checkpoints.Events = events
+	reminders := jobs.NewReminders(st, b, commands.CheckpointWording{}, log)
+	scheduler := jobs.NewScheduler(clock, jobs.Sources{checkpoints, polls, reminders}, log)
+	polls.Changed = scheduler.Wake
 	deps.ClubsChanged = scheduler.Wake
 	importer := commands.NewImportRunner(deps, 0)
 	deps.ImportsChanged = importer.Wake

@@ -41,17 +41,17 @@ func (c *cmds) registerClub(r *Router) {
 		Def: &discordgo.ApplicationCommand{
 			Name:        "club",
 			Description: "Reading clubs: read a story together on a schedule",
-			Options: []*discordgo.ApplicationCommandOption{
+			Options: append([]*discordgo.ApplicationCommandOption{
 				{
 					Type: discordgo.ApplicationCommandOptionSubCommand, Name: "start",
 					Description: "Start a reading club in this channel",
-					Options: []*discordgo.ApplicationCommandOption{
+					Options: append([]*discordgo.ApplicationCommandOption{
 						storyOption("The story to read together", true),
 						{Type: discordgo.ApplicationCommandOptionInteger, Name: "chapters", Description: "Chapters per checkpoint (default 1)", MinValue: ptrFloat(1), MaxValue: maxPerCheckpoint},
 						{Type: discordgo.ApplicationCommandOptionInteger, Name: "every", Description: "Days between checkpoints (default 7)", MinValue: ptrFloat(1), MaxValue: 365},
 						{Type: discordgo.ApplicationCommandOptionString, Name: "starts", Description: "First checkpoint's date, YYYY-MM-DD (default today)", MinLength: &ten, MaxLength: 10},
 						{Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "The club's name (default: the story's title)", MinLength: &one, MaxLength: 80},
-					},
+					}, clubStartOptions()...),
 				},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "join", Description: "Join this channel's reading club"},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "leave", Description: "Leave this channel's reading club"},
@@ -65,21 +65,26 @@ func (c *cmds) registerClub(r *Router) {
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "status", Description: "Current checkpoint, next date and everyone's progress"},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "schedule", Description: "Every checkpoint with its chapters and date"},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "end", Description: "End this channel's club (host or Manage Threads)"},
-			},
+			}, append(clubPollOptions(), clubRemindersOption())...),
 		},
 		Subcommands: map[string]HandlerFunc{
-			"start":    c.clubStart,
-			"join":     c.clubJoin,
-			"leave":    c.clubLeave,
-			"progress": c.clubProgress,
-			"status":   c.clubStatus,
-			"schedule": c.clubSchedule,
-			"end":      c.clubEnd,
+			"start":     c.clubStart,
+			"join":      c.clubJoin,
+			"leave":     c.clubLeave,
+			"progress":  c.clubProgress,
+			"status":    c.clubStatus,
+			"schedule":  c.clubSchedule,
+			"end":       c.clubEnd,
+			"nominate":  c.clubNominate,
+			"poll":      c.clubPoll,
+			"reminders": c.clubReminders,
 		},
 		Autocomplete:  c.autocompleteStories,
-		EphemeralSubs: map[string]bool{"join": true, "leave": true, "progress": true},
+		EphemeralSubs: map[string]bool{"join": true, "leave": true, "progress": true, "poll": true, "reminders": true},
 	})
 	r.Component(routeClubJoin, c.clubJoinButton)
+	c.registerClubPoll(r)
+	r.Component(routeClubRead, c.clubReadButton)
 }
 
 func ptrFloat(f float64) *float64 { return &f }
@@ -127,6 +132,18 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	if ch.Type != discordgo.ChannelTypeGuildText && ch.Type != discordgo.ChannelTypeGuildNews {
 		return nil, Errorf("Start a club in an ordinary text channel: I open a thread there for each checkpoint, which threads and forums can't hold.")
 	}
+	gated, _ := req.Bool("gated")
+	events, _ := req.Bool("events")
+	if gated {
+		if err := checkGated(req); err != nil {
+			return nil, err
+		}
+	}
+	if events {
+		if err := checkEvents(req); err != nil {
+			return nil, err
+		}
+	}
 	rec, err := c.resolveStory(ctx, req, "story")
 	if err != nil {
 		return nil, err
@@ -165,7 +182,7 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	}
 	club, err := c.clubs.StartClub(ctx, req.GuildID, shelf.ClubStart{
 		ChannelID: req.ChannelID, StoryID: rec.ID, Name: req.String("name"), HostID: req.UserID,
-		PerCheckpoint: int(per), EveryDays: int(every), Starts: starts, Timezone: tz, Now: now,
+		PerCheckpoint: int(per), EveryDays: int(every), Starts: starts, Timezone: tz, Gated: gated, Events: events, Now: now,
 	})
 	if errors.Is(err, shelf.ErrClubActive) {
 		// Name the club in the way (the store need not return it).
@@ -177,9 +194,10 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 		return nil, storeError(err, actClubStart, facts{Story: rec.Story.Title, Club: club.Name, Reading: club.StoryTitle})
 	}
 	c.clubsChanged()
+	eventNote := c.startEvents(ctx, club)
 	posted := storyChapters(rec)
 	embeds := scheduleEmbeds(club, rec.Story.Complete(), posted, now, wholeStoryHint(club, posted))
-	embeds[0].Description = fmt.Sprintf("<@%s> started a reading club. Press **Join** to read along: I'll ping you when each checkpoint opens.\n\n", req.UserID) + embeds[0].Description
+	embeds[0].Description = fmt.Sprintf("<@%s> started a reading club. Press **Join** to read along: I'll ping you when each checkpoint opens.%s\n\n", req.UserID, clubModes(club)) + embeds[0].Description + eventNote
 	return EmbedReply(false, embeds, joinRow(club.ID)), nil
 }
 
@@ -342,10 +360,15 @@ func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.Inter
 		}
 		return nil, Errorf("%s covers chapters 1 to %d so far.", quote(club.Name), total)
 	}
+	old, _, err := c.memberChapter(ctx, club, req.UserID)
+	if err != nil {
+		return nil, err
+	}
 	err = c.clubs.SetClubProgress(ctx, req.GuildID, club.ID, req.UserID, int(ch), c.now())
 	if err != nil {
 		return nil, storeError(err, actClubProgress, facts{Club: club.Name})
 	}
+	added := c.admitToThreads(ctx, club, req.UserID, old, int(ch))
 	msg := fmt.Sprintf("Noted: you've read %d of %d chapters of %s.", ch, total, quote(club.StoryTitle))
 	if cur, _ := currentCheckpoint(club, c.now()); cur != nil {
 		if int(ch) >= cur.Last {
@@ -354,7 +377,7 @@ func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.Inter
 			msg += fmt.Sprintf(" %d more to catch up with the current checkpoint (%s).", cur.Last-int(ch), chapterSpan(*cur))
 		}
 	}
-	return Ephemeral(msg), nil
+	return Ephemeral(msg + threadsSentence(club, added)), nil
 }
 
 // clubBar draws read/total as ten segments.
@@ -479,6 +502,7 @@ func (c *cmds) clubEnd(ctx context.Context, req *Request) (*discordgo.Interactio
 		return nil, err
 	}
 	c.clubsChanged()
+	c.endEvents(ctx, club)
 	done := 0
 	for _, cp := range club.Checkpoints {
 		if cp.ThreadID != "" {
@@ -559,6 +583,9 @@ func announcement(club shelf.Club, cp shelf.Checkpoint, members []shelf.ClubMemb
 	head := fmt.Sprintf("📖 **%s** — checkpoint %d of %d is open: **%s** of *%s*.\n",
 		escapeMarkdown(clip(club.Name, 100)), cp.Number, len(club.Checkpoints), chapterSpan(cp), escapeMarkdown(clip(club.StoryTitle, 150)))
 	tail := fmt.Sprintf("Talk about it in the thread below — spoilers up to chapter %d are fine there.", cp.Last)
+	if club.Gated {
+		tail = fmt.Sprintf("Its discussion is a private thread, spoilers up to chapter %d welcome: you're added once you've read that far (**I've read it** below, or `/club progress`).", cp.Last)
+	}
 	if cp.Number < len(club.Checkpoints) {
 		nx := club.Checkpoints[cp.Number]
 		tail += fmt.Sprintf(" Next: %s on <t:%d:D>.", chapterSpan(nx), nx.Opens.Unix())
@@ -591,7 +618,7 @@ func announcement(club shelf.Club, cp shelf.Checkpoint, members []shelf.ClubMemb
 	b.WriteString(tail)
 	return &discordgo.MessageSend{
 		Content:         b.String(),
-		Components:      []discordgo.MessageComponent{joinRow(club.ID)},
+		Components:      []discordgo.MessageComponent{readRow(club.ID, cp.Number)},
 		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: pings},
 	}
 }

@@ -60,6 +60,10 @@ type MyDataExport struct {
 	// says their last alert by direct message was refused.
 	Subscriptions []SubscriptionExport `json:"subscriptions,omitempty"`
 	DMsRefused    bool                 `json:"direct_messages_refused,omitempty"`
+	// ClubNominations are the member's /club nominate nominations;
+	// ClubRemindersOff says they turned club reminders off.
+	ClubNominations  []shelf.Nomination `json:"club_nominations,omitempty"`
+	ClubRemindersOff bool               `json:"club_reminders_off,omitempty"`
 }
 
 // SubscriptionExport is one subscription in /mydata export.
@@ -96,6 +100,9 @@ func (c *cmds) myDataExport(ctx context.Context, req *Request) (*discordgo.Inter
 			return nil, fmt.Errorf("export subscriptions: %w", err)
 		}
 	}
+	if err := c.exportClubData(ctx, req, &doc); err != nil {
+		return nil, err
+	}
 	msg := fmt.Sprintf("Here is everything Ficshelf keeps about you in this server: %s on your reading list, %s given, %s added to the library.",
 		storiesWord(len(exp.ReadingList)), kudosWord(len(exp.KudosGiven)), storiesWord(len(exp.StoriesAdded)))
 	return jsonFileReply(msg, "ficshelf-my-data.json", doc)
@@ -108,7 +115,7 @@ func (c *cmds) myDataDelete(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
-	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down), your reading-club progress and your subscriptions. Stories you added stay in the library, and your recs and rec requests stay too: they are posts in the server. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
+	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down), your reading-club progress, nominations and reminder choice, and your subscriptions. Stories you added stay in the library, and your recs and rec requests stay too: they are posts in the server. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
 		storiesWord(len(exp.ReadingList)), formatInt(len(exp.KudosGiven)))
 	r := Ephemeral(msg)
 	r.Data.Components = []discordgo.MessageComponent{Row(
@@ -133,5 +140,8 @@ func (c *cmds) myDataDeleteConfirm(ctx context.Context, req *Request) (*discordg
 	if err := c.members.DeleteMember(ctx, req.GuildID, req.UserID); err != nil {
 		return nil, fmt.Errorf("delete member: %w", err)
 	}
-	return Update("Done: your reading list, kudos, reading-club progress and subscriptions in this server are deleted.", nil), nil
+	if err := c.deleteClubData(ctx, req); err != nil {
+		return nil, err
+	}
+	return Update("Done: your reading list, kudos, reading-club progress and nominations, and subscriptions in this server are deleted.", nil), nil
 }

@@ -270,7 +270,7 @@ func (s *Server) base(t discordgo.InteractionType, channelID, userID string) (*d
 	return &discordgo.Interaction{
 		ID: s.newIDLocked(), AppID: s.AppID, Type: t, GuildID: ch.GuildID, ChannelID: channelID,
 		Member: copyMember(g.members[userID]), Locale: discordgo.EnglishUS, GuildLocale: &loc,
-		AppPermissions: discordgo.PermissionAll, Token: "tok-" + randomID(), Version: 1,
+		AppPermissions: s.appPermissionsLocked(), Token: "tok-" + randomID(), Version: 1,
 	}, nil
 }
 

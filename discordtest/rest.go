@@ -102,6 +102,16 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 		h = func() { s.channelMessage(w, r, path, seg[1], seg[3]) }
 	case n == 5 && at(0, "channels") && at(2, "messages") && at(4, "threads") && m == http.MethodPost:
 		h = func() { s.startThread(w, r, path, seg[1], seg[3]) }
+	case (n == 5 || n == 6) && at(0, "channels") && at(2, "polls"):
+		h = func() { s.pollRoute(w, r, seg[1], seg[3], seg[4:]) }
+	case n == 4 && at(0, "channels") && at(2, "thread-members") && m == http.MethodPut:
+		h = func() { s.threadMember(w, seg[1], seg[3]) }
+	case n == 4 && at(0, "guilds") && at(2, "threads") && at(3, "active") && m == http.MethodGet:
+		h = func() { s.activeThreads(w, seg[1]) }
+	case n == 3 && at(0, "guilds") && at(2, "scheduled-events"):
+		h = func() { s.eventsRoute(w, r, path, seg[1], "") }
+	case n == 4 && at(0, "guilds") && at(2, "scheduled-events"):
+		h = func() { s.eventsRoute(w, r, path, seg[1], seg[3]) }
 	case n == 3 && at(0, "channels") && at(2, "threads") && m == http.MethodPost:
 		h = func() { s.startThread(w, r, path, seg[1], "") }
 	case n == 2 && at(0, "guilds") && m == http.MethodGet:
@@ -227,6 +237,7 @@ type msgPayload struct {
 	Nonce           any                               `json:"nonce"`
 	EnforceNonce    bool                              `json:"enforce_nonce"`
 	Attachments     *[]*discordgo.MessageAttachment   `json:"attachments"`
+	Poll            *discordgo.Poll                   `json:"poll"`
 }
 
 // readChecked reads a request body and checks it with check. On a bad body
@@ -305,6 +316,9 @@ func (s *Server) applyLocked(m *Message, p msgPayload, comps []discordgo.Message
 		m.Flags = p.Flags
 		m.Nonce = nonceString(p.Nonce)
 		m.EnforceNonce = p.EnforceNonce
+		if p.Poll != nil {
+			s.startPollLocked(m, p.Poll)
+		}
 	} else if p.Flags != 0 {
 		m.Flags = (m.Flags & discordgo.MessageFlagsEphemeral) | p.Flags
 	}
@@ -450,6 +464,7 @@ func (s *Server) channelMessage(w http.ResponseWriter, r *http.Request, path, ch
 	switch r.Method {
 	case http.MethodGet:
 		s.mu.Lock()
+		s.refreshPollLocked(m)
 		out := wire(m)
 		s.mu.Unlock()
 		writeJSON(w, 200, out)

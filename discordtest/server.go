@@ -73,6 +73,10 @@ type Server struct {
 	dmClosed    map[string]bool   // users whose DMs are closed
 	dmRefused   map[string]int    // 50007 answers per user
 
+	// Club features: polls (polls.go), private threads (privatethreads.go),
+	// scheduled events (events.go).
+	cs clubState
+
 	gw gateway
 }
 

@@ -430,6 +430,7 @@ func (c *checker) nonEmpty(m obj, path string, hasFiles bool) {
 
 func (c *checker) message(m obj, path string) {
 	c.length(m, path, "content", 0, 2000)
+	c.poll(m, path)
 	embeds := arr(m, "embeds")
 	if len(embeds) > 10 {
 		c.add(join(path, "embeds"), "BASE_TYPE_MAX_LENGTH", "%d embeds, at most 10", len(embeds))

@@ -70,6 +70,9 @@ type Checkpoints struct {
 	discord CheckpointDiscord
 	words   CheckpointWording
 	log     *slog.Logger
+	// Events, when set, keeps events clubs' scheduled events as their
+	// checkpoints open (events.go).
+	Events *ClubEventer
 }
 
 // NewCheckpoints returns the announcer; a nil log discards.
@@ -221,6 +224,14 @@ func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.
 			return err
 		}
 		msgID = sent.ID
+	}
+	if k.Events != nil && club.Events {
+		if err := k.Events.Opened(ctx, club, cp.Number, now); err != nil {
+			return err
+		}
+	}
+	if pt, ok := k.discord.(PrivateThreads); ok && club.Gated {
+		return k.fireGated(ctx, d, club, cp, pt) // gated.go
 	}
 	threadID := ""
 	th, err := k.discord.StartThread(ctx, club.ChannelID, msgID, k.words.ThreadName(club, cp))

@@ -25,6 +25,12 @@ type Club struct {
 	EndedAt       time.Time    `json:"ended_at,omitzero"` // zero while active
 	EndedBy       string       `json:"ended_by,omitempty"`
 	Checkpoints   []Checkpoint `json:"checkpoints"`
+	// Gated clubs discuss each checkpoint in a private thread that members
+	// join once their progress reaches it; Events clubs show the next
+	// checkpoint as a scheduled event. Both are false for clubs started
+	// before they existed.
+	Gated  bool `json:"gated,omitempty"`
+	Events bool `json:"events,omitempty"`
 }
 
 // Active reports whether the club has not ended.
@@ -60,6 +66,13 @@ type Checkpoint struct {
 	PostingSince time.Time `json:"posting_since,omitzero"`
 	Late         bool      `json:"late,omitempty"`
 	Skipped      string    `json:"skipped,omitempty"`
+	// EventID is the checkpoint's Discord scheduled event (clubs with
+	// Events), once created.
+	EventID string `json:"event_id,omitempty"`
+	// ReminderSince is when the reminder before it was first tried;
+	// ReminderID its message, or "-…" saying why none was sent.
+	ReminderSince time.Time `json:"reminder_since,omitzero"`
+	ReminderID    string    `json:"reminder_id,omitempty"`
 }
 
 // Done reports whether the checkpoint needs no more work.
@@ -83,6 +96,8 @@ type ClubStart struct {
 	EveryDays     int    // ≥ 1
 	Starts        string // YYYY-MM-DD in Timezone
 	Timezone      string // IANA; "" = UTC
+	Gated         bool
+	Events        bool
 	Now           time.Time
 }
 

@@ -54,6 +54,11 @@ type Item struct {
 	// AO3's last copy of each work and pending alerts are not copied: the
 	// schedule is rebuilt from subscriptions and clubs at the first check.
 	Subscription *SubscriptionItem
+	// Nomination is a member's /club nominate; ClubRemindersOff names a
+	// member who turned club reminders off. Club polls are not copied: a
+	// poll still running is not carried over (its nominations are).
+	Nomination       *Nomination
+	ClubRemindersOff *string
 }
 
 // SubscriptionItem is one member's subscription to a story.

@@ -237,6 +237,9 @@ type Store interface {
 	Recs
 	Clubs
 	Checkpoints
+	ClubPolls
+	ClubEvents
+	ClubReminders
 	GuildSettings
 	Leases
 	Subscriptions

@@ -130,6 +130,13 @@ func cFill(t *testing.T, s shelf.Store) map[string]map[string]int {
 			t.Fatal(err)
 		}
 	}
+	// A nomination and a member who turned club reminders off.
+	if _, _, err := s.Nominate(cCtx, cGuildA, cChanA, cCarol, b.ID, cT0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetClubReminders(cCtx, cGuildA, cDave, false); err != nil {
+		t.Fatal(err)
+	}
 	// Guild B: one story with a kudos.
 	bb := cAdd(t, s, cGuildB, Story("B's"))
 	cKudos(t, s, cGuildB, bb.ID, cBob, cT0)

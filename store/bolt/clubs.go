@@ -85,72 +85,79 @@ func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) 
 			p.Timezone = "UTC"
 		}
 		return s.update(ctx, guild, func(g *guildTx) error {
-			if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
-				c, err := getClub(g, readU64(v, 0))
-				if err != nil {
-					return err
-				}
-				out = *c
-				return fmt.Errorf("channel %d: %w", ch, shelf.ErrClubActive)
-			}
-			hv := g.get(bHeads, u64(sid))
-			if hv == nil {
-				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
-			}
-			h, err := decodeHead(hv)
-			if err != nil {
-				return err
-			}
-			posted := max(h.chaptersPosted, chapterCount(g, sid))
-			if posted < 1 {
-				return fmt.Errorf("story %d has no chapters: %w", sid, shelf.ErrInvalid)
-			}
-			cps, err := shelf.PlanCheckpoints(p.Starts, loc, p.PerCheckpoint, p.EveryDays, posted)
-			if err != nil {
-				return err
-			}
-			seq, err := g.bucket(bClubs).NextSequence()
-			if err != nil {
-				return err
-			}
-			name := p.Name
-			if name == "" {
-				name = h.title
-			}
-			c := shelf.Club{
-				ID: shelf.FormatID(seq), GuildID: shelf.FormatID(g.guild), ChannelID: shelf.FormatID(ch), StoryID: shelf.FormatID(sid),
-				StoryTitle: h.title, Name: name, HostID: shelf.FormatID(host), PerCheckpoint: p.PerCheckpoint,
-				EveryDays: p.EveryDays, Starts: p.Starts, Timezone: p.Timezone, CreatedAt: p.Now.UTC(), Checkpoints: cps,
-			}
-			if err := putClub(g, seq, &c); err != nil {
-				return err
-			}
-			if err := g.bucket(bClubChannels).Put(u64(ch), u64(seq)); err != nil {
-				return err
-			}
-			if err := g.bucket(bClubStories).Put(key(sid, seq), nil); err != nil {
-				return err
-			}
-			if err := putMember(g, seq, shelf.ClubMember{UserID: shelf.FormatID(host), JoinedAt: p.Now.UTC(), UpdatedAt: p.Now.UTC()}); err != nil {
-				return err
-			}
-			due, err := dueBucket(g.tx)
-			if err != nil {
-				return err
-			}
-			for _, cp := range cps {
-				if err := due.Put(dueKey(cp.Opens, g.guild, seq, cp.Number), nil); err != nil {
-					return err
-				}
-			}
+			c, err := startClubTx(g, p, ch, host, sid, loc)
 			out = c
-			return nil
+			return err
 		})
 	}()
 	if err != nil {
 		return out, fmt.Errorf("start club: %w", err)
 	}
 	return out, nil
+}
+
+// startClubTx is StartClub inside a write transaction (p.Timezone set,
+// loc its zone); on shelf.ErrClubActive it returns the active club.
+func startClubTx(g *guildTx, p shelf.ClubStart, ch, host, sid uint64, loc *time.Location) (shelf.Club, error) {
+	if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
+		c, err := getClub(g, readU64(v, 0))
+		if err != nil {
+			return shelf.Club{}, err
+		}
+		return *c, fmt.Errorf("channel %d: %w", ch, shelf.ErrClubActive)
+	}
+	hv := g.get(bHeads, u64(sid))
+	if hv == nil {
+		return shelf.Club{}, fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
+	}
+	h, err := decodeHead(hv)
+	if err != nil {
+		return shelf.Club{}, err
+	}
+	posted := max(h.chaptersPosted, chapterCount(g, sid))
+	if posted < 1 {
+		return shelf.Club{}, fmt.Errorf("story %d has no chapters: %w", sid, shelf.ErrInvalid)
+	}
+	cps, err := shelf.PlanCheckpoints(p.Starts, loc, p.PerCheckpoint, p.EveryDays, posted)
+	if err != nil {
+		return shelf.Club{}, err
+	}
+	seq, err := g.bucket(bClubs).NextSequence()
+	if err != nil {
+		return shelf.Club{}, err
+	}
+	name := p.Name
+	if name == "" {
+		name = h.title
+	}
+	c := shelf.Club{
+		ID: shelf.FormatID(seq), GuildID: shelf.FormatID(g.guild), ChannelID: shelf.FormatID(ch), StoryID: shelf.FormatID(sid),
+		StoryTitle: h.title, Name: name, HostID: shelf.FormatID(host), PerCheckpoint: p.PerCheckpoint,
+		EveryDays: p.EveryDays, Starts: p.Starts, Timezone: p.Timezone, CreatedAt: p.Now.UTC(), Checkpoints: cps,
+		Gated: p.Gated, Events: p.Events,
+	}
+	if err := putClub(g, seq, &c); err != nil {
+		return shelf.Club{}, err
+	}
+	if err := g.bucket(bClubChannels).Put(u64(ch), u64(seq)); err != nil {
+		return shelf.Club{}, err
+	}
+	if err := g.bucket(bClubStories).Put(key(sid, seq), nil); err != nil {
+		return shelf.Club{}, err
+	}
+	if err := putMember(g, seq, shelf.ClubMember{UserID: shelf.FormatID(host), JoinedAt: p.Now.UTC(), UpdatedAt: p.Now.UTC()}); err != nil {
+		return shelf.Club{}, err
+	}
+	due, err := dueBucket(g.tx)
+	if err != nil {
+		return shelf.Club{}, err
+	}
+	for _, cp := range cps {
+		if err := due.Put(dueKey(cp.Opens, g.guild, seq, cp.Number), nil); err != nil {
+			return shelf.Club{}, err
+		}
+	}
+	return c, nil
 }
 
 // chapterCount counts story's stored chapters (for stories whose

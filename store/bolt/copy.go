@@ -176,7 +176,10 @@ func dumpGuild(g *guildTx, emit func(shelf.Item) error) error {
 	if err != nil {
 		return err
 	}
-	return dumpSubs(g, emit)
+	if err := dumpSubs(g, emit); err != nil {
+		return err
+	}
+	return dumpClubChoices(g, emit) // clubpolls.go
 }
 
 // Counts returns, per guild, how many records of each shelf.CountKinds
@@ -409,6 +412,8 @@ func putItem(g *guildTx, it shelf.Item) error {
 		return putMember(g, cid, it.ClubMember.Member)
 	case it.Subscription != nil:
 		return loadSub(g, it.Subscription)
+	case it.Nomination != nil || it.ClubRemindersOff != nil:
+		return loadClubChoice(g, it) // clubpolls.go
 	}
 	return errors.New("empty item")
 }

@@ -89,63 +89,9 @@ func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) 
 	var out shelf.Club
 	for attempt := 0; ; attempt++ {
 		err = s.tx(ctx, "start club", func(tx pgx.Tx) error {
-			out = shelf.Club{}
-			var doc []byte
-			err := tx.QueryRow(ctx, `SELECT doc FROM clubs WHERE guild = $1 AND channel = $2 AND active`, gid, ch).Scan(&doc)
-			if err == nil {
-				if err := json.Unmarshal(doc, &out); err != nil {
-					return err
-				}
-				return fmt.Errorf("channel %d: %w", ch, shelf.ErrClubActive)
-			} else if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			var (
-				title          string
-				posted, stored int
-			)
-			if err := tx.QueryRow(ctx, `SELECT title, chapters_posted, chapter_count FROM stories
-				WHERE guild = $1 AND id = $2 FOR KEY SHARE`, gid, sid).Scan(&title, &posted, &stored); err != nil {
-				return notFound(err, "story %d", sid)
-			}
-			posted = max(posted, stored)
-			if posted < 1 {
-				return fmt.Errorf("story %d has no chapters: %w", sid, shelf.ErrInvalid)
-			}
-			cps, err := shelf.PlanCheckpoints(p.Starts, loc, p.PerCheckpoint, p.EveryDays, posted)
-			if err != nil {
-				return err
-			}
-			cid, err := nextID(ctx, tx, gid, "clubs")
-			if err != nil {
-				return err
-			}
-			name := p.Name
-			if name == "" {
-				name = title
-			}
-			c := shelf.Club{
-				ID: fmtID(cid), GuildID: fmtID(gid), ChannelID: fmtID(ch), StoryID: fmtID(sid),
-				StoryTitle: title, Name: name, HostID: fmtID(host), PerCheckpoint: p.PerCheckpoint,
-				EveryDays: p.EveryDays, Starts: p.Starts, Timezone: p.Timezone, CreatedAt: p.Now.UTC(), Checkpoints: cps,
-			}
-			if doc, err = json.Marshal(&c); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO clubs (guild, id, channel, story, active, doc) VALUES ($1, $2, $3, $4, true, $5)`,
-				gid, cid, ch, sid, doc); err != nil {
-				return err
-			}
-			now := p.Now.UnixNano()
-			if _, err := tx.Exec(ctx, `INSERT INTO club_members (guild, club, user_id, joined_at, chapter, updated_at)
-				VALUES ($1, $2, $3, $4, 0, $4)`, gid, cid, host, now); err != nil {
-				return err
-			}
-			if err := addDue(ctx, tx, gid, cid, cps); err != nil {
-				return err
-			}
+			c, err := startClubTx(ctx, tx, gid, ch, host, sid, loc, p)
 			out = c
-			return nil
+			return err
 		})
 		if attempt < 3 && pgCode(err) == "23505" {
 			continue // another process started a club here: report it
@@ -153,6 +99,70 @@ func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) 
 		break
 	}
 	return out, err
+}
+
+// startClubTx is StartClub's transaction (p.Timezone set, loc its zone);
+// on shelf.ErrClubActive it returns the active club.
+func startClubTx(ctx context.Context, tx pgx.Tx, gid, ch, host, sid int64, loc *time.Location, p shelf.ClubStart) (shelf.Club, error) {
+	var (
+		out shelf.Club
+		doc []byte
+	)
+	err := tx.QueryRow(ctx, `SELECT doc FROM clubs WHERE guild = $1 AND channel = $2 AND active`, gid, ch).Scan(&doc)
+	if err == nil {
+		if err := json.Unmarshal(doc, &out); err != nil {
+			return shelf.Club{}, err
+		}
+		return out, fmt.Errorf("channel %d: %w", ch, shelf.ErrClubActive)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return shelf.Club{}, err
+	}
+	var (
+		title          string
+		posted, stored int
+	)
+	if err := tx.QueryRow(ctx, `SELECT title, chapters_posted, chapter_count FROM stories
+				WHERE guild = $1 AND id = $2 FOR KEY SHARE`, gid, sid).Scan(&title, &posted, &stored); err != nil {
+		return shelf.Club{}, notFound(err, "story %d", sid)
+	}
+	posted = max(posted, stored)
+	if posted < 1 {
+		return shelf.Club{}, fmt.Errorf("story %d has no chapters: %w", sid, shelf.ErrInvalid)
+	}
+	cps, err := shelf.PlanCheckpoints(p.Starts, loc, p.PerCheckpoint, p.EveryDays, posted)
+	if err != nil {
+		return shelf.Club{}, err
+	}
+	cid, err := nextID(ctx, tx, gid, "clubs")
+	if err != nil {
+		return shelf.Club{}, err
+	}
+	name := p.Name
+	if name == "" {
+		name = title
+	}
+	c := shelf.Club{
+		ID: fmtID(cid), GuildID: fmtID(gid), ChannelID: fmtID(ch), StoryID: fmtID(sid),
+		StoryTitle: title, Name: name, HostID: fmtID(host), PerCheckpoint: p.PerCheckpoint,
+		EveryDays: p.EveryDays, Starts: p.Starts, Timezone: p.Timezone, CreatedAt: p.Now.UTC(), Checkpoints: cps,
+		Gated: p.Gated, Events: p.Events,
+	}
+	if doc, err = json.Marshal(&c); err != nil {
+		return shelf.Club{}, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO clubs (guild, id, channel, story, active, doc) VALUES ($1, $2, $3, $4, true, $5)`,
+		gid, cid, ch, sid, doc); err != nil {
+		return shelf.Club{}, err
+	}
+	now := p.Now.UnixNano()
+	if _, err := tx.Exec(ctx, `INSERT INTO club_members (guild, club, user_id, joined_at, chapter, updated_at)
+				VALUES ($1, $2, $3, $4, 0, $4)`, gid, cid, host, now); err != nil {
+		return shelf.Club{}, err
+	}
+	if err := addDue(ctx, tx, gid, cid, cps); err != nil {
+		return shelf.Club{}, err
+	}
+	return c, nil
 }
 
 // ActiveClub returns the channel's active club.

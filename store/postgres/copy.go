@@ -249,13 +249,17 @@ func dumpGuild(ctx context.Context, tx pgx.Tx, gid int64, emit func(shelf.Item) 
 	if err != nil {
 		return err
 	}
-	return each(ctx, tx, `SELECT story, user_id, since FROM subscriptions WHERE guild = $1 ORDER BY story, user_id`, g, func(r pgx.Rows) error {
+	err = each(ctx, tx, `SELECT story, user_id, since FROM subscriptions WHERE guild = $1 ORDER BY story, user_id`, g, func(r pgx.Rows) error {
 		var sid, uid, since int64
 		if err := r.Scan(&sid, &uid, &since); err != nil {
 			return err
 		}
 		return emit(shelf.Item{Subscription: &shelf.SubscriptionItem{StoryID: fmtID(sid), UserID: fmtID(uid), Since: fromNanos(since)}})
 	})
+	if err != nil {
+		return err
+	}
+	return dumpClubChoices(ctx, tx, g, emit) // clubpolls.go
 }
 
 // Counts returns, per guild, how many records of each shelf.CountKinds the
@@ -590,6 +594,8 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 		_, err = tx.Exec(ctx, `INSERT INTO subscriptions (guild, story, user_id, since) VALUES ($1, $2, $3, $4)`,
 			gid, sid, uid, it.Subscription.Since.UnixNano())
 		return err
+	case it.Nomination != nil || it.ClubRemindersOff != nil:
+		return loadClubChoice(ctx, tx, gid, it) // clubpolls.go
 	}
 	return fmt.Errorf("empty item: %w", shelf.ErrInvalid)
 }

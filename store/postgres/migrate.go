@@ -289,6 +289,37 @@ CREATE TABLE series_job_works (
 	FOREIGN KEY (guild, job) REFERENCES series_jobs ON DELETE CASCADE
 );
 `,
+	// 6: club nominations, the polls that choose among them, and the
+	// members who turned club reminders off (clubpolls.go, clubreminders.go).
+	`
+CREATE TABLE club_nominations (
+	guild   bigint NOT NULL,
+	channel bigint NOT NULL,
+	user_id bigint NOT NULL,
+	story   bigint NOT NULL,
+	at      bigint NOT NULL,
+	PRIMARY KEY (guild, channel, user_id)
+);
+-- A poll is a document plus what its constraints and the due index need:
+-- one poll not done per channel; open polls by their end time.
+CREATE TABLE club_polls (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	channel bigint  NOT NULL,
+	open    boolean NOT NULL,
+	ends    bigint  NOT NULL,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE UNIQUE INDEX club_polls_open_channel ON club_polls (guild, channel) WHERE open;
+CREATE INDEX club_polls_due ON club_polls (ends, guild, id) WHERE open;
+-- Members who turned club reminders off (on is the default).
+CREATE TABLE club_reminders_off (
+	guild   bigint NOT NULL,
+	user_id bigint NOT NULL,
+	PRIMARY KEY (guild, user_id)
+);
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

@@ -68,6 +68,7 @@ func TestMigrationsStepByStep(t *testing.T) {
 		3: {"subscriptions", "dms_closed", "ao3_works", "alerts", "ao3_gate"},
 		4: {"progress_events", "import_jobs", "import_works"},
 		5: {"series_jobs", "series_job_works"},
+		6: {"club_nominations", "club_polls", "club_reminders_off"},
 	}
 	for v := 1; v <= len(Migrations); v++ {
 		for _, tbl := range wantTables[v] {

@@ -285,6 +285,12 @@ func (s *Server) AddGuild(name string) *discordgo.Guild {
 func (s *Server) afterSeed(event, id string) {
 	switch event {
 	case "GUILD_CREATE":
+		s.gw.mu.Lock()
+		none := len(s.gw.current) == 0
+		s.gw.mu.Unlock()
+		if none { // seeding before the bot connects: READY will carry it
+			return
+		}
 		if g := s.guildPayload(id); g != nil {
 			s.gw.dispatch(g.ID, event, g)
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -201,6 +202,12 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 		t.Logf("during the load: store %.0f commits (%.0f/s), %.1f ms each on average; CPU: bot %.2f s (%.0f µs per interaction), test harness (generator, discordtest) %.2f s; %d cores",
 			commits, commits/res.Elapsed.Seconds(), 1000*secs/max(commits, 1), botCPU, 1e6*botCPU/float64(res.N), harnessCPU.Seconds(), runtime.NumCPU())
 	}
+	pgCPU := -1.0
+	if isURL(db) {
+		pgCPU = pgBackendCPU(t, db)
+		t.Logf("PostgreSQL backends of the bot's connections: %.2f s of CPU (%.0f µs per interaction; their start-up included); bot + backends %.0f µs per interaction",
+			pgCPU, 1e6*pgCPU/float64(res.N), 1e6*(botCPU+pgCPU)/float64(res.N))
+	}
 	peak, err := p.PeakRSS()
 	if err != nil {
 		t.Fatal(err)
@@ -227,11 +234,11 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 	t.Logf("mode: %s\n%s", cfg.Mode(), res.Report())
 	t.Logf("connections opened by the bot (REST and gateway): %d (for %d interactions)", w.Watch.Conns(), res.N)
 	t.Logf("bot process memory: %.1f MiB resident when ready, peak (VmHWM) %.1f MiB", float64(startRSS)/(1<<20), float64(peak)/(1<<20))
-	fmt.Fprintf(os.Stderr, "LOAD db=%s delivery=%s shards=%d mix=%s n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f bot_cpu_us=%.0f commits_per_s=%.0f xacts_per_s=%s loadavg=%q\n",
+	fmt.Fprintf(os.Stderr, "LOAD db=%s delivery=%s shards=%d mix=%s n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f bot_cpu_us=%.0f pg_cpu_us=%.0f commits_per_s=%.0f xacts_per_s=%s loadavg=%q\n",
 		cfg.DB, cfg.Delivery, cfg.Shards, cfg.Mix, res.N, res.Concurrency, cfg.Stories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)),
 		res.Count(func(s Sample) bool { return s.Deferred }), res.Count(func(s Sample) bool { return s.Late }),
 		res.Count(func(s Sample) bool { return s.Unanswered || s.NotDelivered }), res.Count(func(s Sample) bool { return s.Failed }), float64(peak)/(1<<20),
-		1e6*botCPU/float64(res.N), commits/res.Elapsed.Seconds(), xactsPerSec, loadAvg())
+		1e6*botCPU/float64(res.N), 1e6*pgCPU/float64(res.N), commits/res.Elapsed.Seconds(), xactsPerSec, loadAvg())
 
 	for _, s := range res.Samples {
 		switch {
@@ -291,6 +298,47 @@ func pgXacts(t testing.TB, db string) float64 {
 		return -1
 	}
 	return float64(n)
+}
+
+// pgBackendCPU is the CPU time (user + system, from /proc) of the
+// server processes serving the database's other connections: the bot's
+// pool, on a database of its own.
+func pgBackendCPU(t testing.TB, db string) float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Logf("backend CPU: %v", err)
+		return -1
+	}
+	defer c.Close(context.Background())
+	rows, err := c.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+	if err != nil {
+		t.Logf("backend CPU: %v", err)
+		return -1
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		t.Logf("backend CPU: %v", err)
+		return -1
+	}
+	total := 0.0
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // a server on another machine, or gone
+		}
+		// Fields after the command's closing parenthesis: utime and
+		// stime are the 12th and 13th, in clock ticks (100 per second).
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		total += (u + st) / 100
+	}
+	return total
 }
 
 func pgQuery(db, q string, dest ...any) error {

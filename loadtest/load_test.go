@@ -39,6 +39,7 @@ var (
 	flagDB       = flag.String("db", "bolt", `the bot's store: "bolt" (a BoltDB file) or "postgres" (a fresh database on the server named by FICSHELF_TEST_POSTGRES)`)
 	flagDelivery = flag.String("delivery", "gateway", `how interactions reach the bot: "gateway" (INTERACTION_CREATE on its gateway session, answered by REST callback) or "http" (signed POSTs to INTERACTIONS_ADDR with DISCORD_SHARDS=off, answered in the response body)`)
 	flagShards   = flag.Int("shards", 0, "gateway shards the bot runs in its one process (DISCORD_SHARDS=N), the servers spread over them; 0 = unsharded")
+	flagBin      = flag.String("bin", "", "run this ficshelf binary instead of building the module (A/B runs of two commits in one series)")
 	flagMaxConc  = flag.Int("maxconcurrency", 0, "session_start_limit.max_concurrency discordtest announces with -shards (0 = as many as -shards, so they all identify at once)")
 )
 
@@ -53,6 +54,7 @@ func selfCPU() time.Duration {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	Prebuilt = *flagBin
 	// discordtest's HTTP delivery uses the default transport, which keeps 2
 	// idle connections per host: at concurrency 64 nearly every POST would
 	// dial a new connection, and the HTTP mode would measure loopback
@@ -225,6 +227,7 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 		if x := pgXacts(t, db); x >= 0 {
 			xacts := x - xacts0
 			xactsPerSec = fmt.Sprintf("%.0f", xacts/res.Elapsed.Seconds())
+			t.Logf("PostgreSQL tables (pg_stat_user_tables, seeding included): %s", pgTableStats(db))
 			t.Logf("PostgreSQL transactions committed (pg_stat_database.xact_commit, the bot's start-up included): %.0f, %.0f/s of load, %.1f per interaction",
 				xacts, xacts/res.Elapsed.Seconds(), xacts/float64(res.N))
 		}
@@ -339,6 +342,34 @@ func pgBackendCPU(t testing.TB, db string) float64 {
 		total += (u + st) / 100
 	}
 	return total
+}
+
+// pgTableStats summarizes each table's scans: sequential scans and the
+// rows they read, index scans, rows inserted and updated.
+func pgTableStats(db string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close(context.Background())
+	rows, err := c.Query(ctx, `SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0), n_tup_ins, n_tup_upd
+		FROM pg_stat_user_tables ORDER BY seq_tup_read + coalesce(idx_scan, 0) DESC`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var name string
+		var seq, seqRead, idx, ins, upd int64
+		if err := rows.Scan(&name, &seq, &seqRead, &idx, &ins, &upd); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "\n  %-22s seq_scan %6d (rows %9d)  idx_scan %7d  ins %6d  upd %6d", name, seq, seqRead, idx, ins, upd)
+	}
+	return b.String()
 }
 
 func pgQuery(db, q string, dest ...any) error {

@@ -43,11 +43,19 @@ var (
 	buildErr  error
 )
 
+// Prebuilt, when set before the first Binary call, is the program Binary
+// returns instead of building the module: a binary built from another
+// commit, for A/B comparisons in one run series.
+var Prebuilt string
+
 // Binary builds the ficshelf program (the module root, found with go env
 // GOMOD from the working directory) once per test process and returns its
 // path. The binary lives in a temporary directory removed by Cleanup.
 func Binary(t testing.TB) string {
 	t.Helper()
+	if Prebuilt != "" {
+		return Prebuilt
+	}
 	buildOnce.Do(func() {
 		goBin, err := exec.LookPath("go")
 		if err != nil {

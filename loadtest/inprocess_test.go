@@ -61,10 +61,7 @@ func TestLoadInProcess(t *testing.T) {
 	if err := srv.WaitReady(wctx); err != nil {
 		t.Fatal(err)
 	}
-	mix := DefaultMix
-	if *flagMix == "full" {
-		mix = FullMix
-	}
+	mix := parseMix(t, *flagMix)
 	res := Run(t, w, RunConfig{N: *flagN, Concurrency: *flagC, Mix: mix})
 	t.Logf("\n%s", res.Report())
 	if n := res.Count(func(s Sample) bool { return s.Late || s.Unanswered || s.Failed }); n > 0 {

@@ -541,6 +541,22 @@ func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.St
 	if err != nil {
 		return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", err)
 	}
+	// Most inputs are the ID that autocomplete filled in: one statement on
+	// the pool answers them (one round trip instead of BEGIN, SELECT,
+	// COMMIT). Anything else, an ID that is not a story of the guild
+	// included, takes the read transaction below.
+	if sid, err := shelf.ParseID("story", strings.TrimSpace(input)); err == nil {
+		if s.closed.Load() {
+			return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", shelf.ErrClosed)
+		}
+		rec, err := loadStory(ctx, s.pool, gid, int64(sid))
+		if err == nil {
+			return rec, nil
+		}
+		if !errors.Is(err, shelf.ErrNotFound) {
+			return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", s.mapErr(err))
+		}
+	}
 	var rec shelf.StoryRecord
 	err = s.read(ctx, "resolve story", func(tx pgx.Tx) error {
 		var err error

@@ -247,11 +247,11 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 	t.Logf("mode: %s\n%s", cfg.Mode(), res.Report())
 	t.Logf("connections opened by the bot (REST and gateway): %d (for %d interactions)", w.Watch.Conns(), res.N)
 	t.Logf("bot process memory: %.1f MiB resident when ready, peak (VmHWM) %.1f MiB", float64(startRSS)/(1<<20), float64(peak)/(1<<20))
-	fmt.Fprintf(os.Stderr, "LOAD db=%s delivery=%s shards=%d mix=%s n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f bot_cpu_us=%.0f pg_cpu_us=%s commits_per_s=%.0f xacts_per_s=%s loadavg=%q\n",
+	fmt.Fprintf(os.Stderr, "LOAD db=%s delivery=%s shards=%d mix=%s n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f bot_cpu_us=%.0f harness_cpu_us=%.0f pg_cpu_us=%s commits_per_s=%.0f xacts_per_s=%s loadavg=%q\n",
 		cfg.DB, cfg.Delivery, cfg.Shards, cfg.Mix, res.N, res.Concurrency, cfg.Stories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)),
 		res.Count(func(s Sample) bool { return s.Deferred }), res.Count(func(s Sample) bool { return s.Late }),
 		res.Count(func(s Sample) bool { return s.Unanswered || s.NotDelivered }), res.Count(func(s Sample) bool { return s.Failed }), float64(peak)/(1<<20),
-		1e6*botCPU/float64(res.N), pgCPUPer, commits/res.Elapsed.Seconds(), xactsPerSec, loadAvg())
+		1e6*botCPU/float64(res.N), 1e6*harnessCPU.Seconds()/float64(res.N), pgCPUPer, commits/res.Elapsed.Seconds(), xactsPerSec, loadAvg())
 
 	for _, s := range res.Samples {
 		switch {

@@ -129,6 +129,9 @@ type ProcessOptions struct {
 	// srv's public key, srv's Interactions Endpoint URL is set to it, and
 	// Start waits until the endpoint answers a PING.
 	HTTPAddr string
+	// ReadyTimeout bounds the wait for the process to be ready (default
+	// 30 s, plus 5 s per shard).
+	ReadyTimeout time.Duration
 }
 
 // Start runs bin against srv with the database db and, unless
@@ -192,7 +195,11 @@ func Start(t testing.TB, bin, db string, srv *discordtest.Server, opts ProcessOp
 		return p
 	}
 	// Sharded identifies are paced (one per rate-limit key per 5 s).
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second+time.Duration(opts.Shards)*discordtest.DefaultIdentifyWindow)
+	readyTimeout := opts.ReadyTimeout
+	if readyTimeout <= 0 {
+		readyTimeout = 30*time.Second + time.Duration(opts.Shards)*discordtest.DefaultIdentifyWindow
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	switch {
 	case opts.HTTPAddr != "":

@@ -76,8 +76,22 @@ func startup(t *testing.T, bin string, n, mc int) string {
 	if *flagDB == "postgres" {
 		db = pgtest.URL(t)
 	}
-	p := Start(t, bin, db, srv, ProcessOptions{Shards: n})
+	p := Start(t, bin, db, srv, ProcessOptions{Shards: n, ReadyTimeout: 5 * time.Minute})
+	for _, l := range strings.Split(p.Log.String(), "\n") {
+		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+			t.Logf("bot: %.300s", l)
+		}
+	}
 	took := p.Ready.Sub(p.Started)
+	var ids []string
+	for _, ss := range srv.ShardSessions() {
+		ids = append(ids, fmt.Sprintf("%d@%v", ss.Shard, ss.Identified.Sub(p.Started).Round(10*time.Millisecond)))
+	}
+	rej := srv.IdentifyRejections()
+	t.Logf("identified (shard@since start): %s; identifies refused for coming too soon: %d", strings.Join(ids, " "), len(rej))
+	for _, r := range rej {
+		t.Logf("  refused: shard %d (key %d) %v after that key's previous identify, at %v", r.Shard, r.Key, r.After.Round(time.Millisecond), r.At.Sub(p.Started).Round(10*time.Millisecond))
+	}
 	ready, err := p.RSS()
 	if err != nil {
 		t.Fatal(err)

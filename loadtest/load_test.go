@@ -40,6 +40,7 @@ var (
 	flagDelivery = flag.String("delivery", "gateway", `how interactions reach the bot: "gateway" (INTERACTION_CREATE on its gateway session, answered by REST callback) or "http" (signed POSTs to INTERACTIONS_ADDR with DISCORD_SHARDS=off, answered in the response body)`)
 	flagShards   = flag.Int("shards", 0, "gateway shards the bot runs in its one process (DISCORD_SHARDS=N), the servers spread over them; 0 = unsharded")
 	flagBin      = flag.String("bin", "", "run this ficshelf binary instead of building the module (A/B runs of two commits in one series)")
+	flagPGParams = flag.String("pgparams", "", "with -db postgres, URL parameters added to the bot's FICSHELF_DB, e.g. plan_cache_mode=force_generic_plan (pgx sends them as settings of each connection)")
 	flagMaxConc  = flag.Int("maxconcurrency", 0, "session_start_limit.max_concurrency discordtest announces with -shards (0 = as many as -shards, so they all identify at once)")
 )
 
@@ -76,7 +77,8 @@ type LoadConfig struct {
 	Delivery                 string // "gateway" or "http"
 	Shards, MaxConcurrency   int
 	BotEnv                   []string
-	Full                     bool // assert P99 and MaxRSS
+	PGParams                 string // appended to the bot\'s PostgreSQL URL
+	Full                     bool   // assert P99 and MaxRSS
 	P99                      time.Duration
 	MaxRSSMiB                int
 }
@@ -85,7 +87,7 @@ func flagConfig() LoadConfig {
 	c := LoadConfig{
 		N: *flagN, Concurrency: *flagC, Stories: *flagStories, Guilds: *flagGuilds, Members: *flagMembers,
 		Mix: *flagMix, DB: *flagDB, Delivery: *flagDelivery, Shards: *flagShards, MaxConcurrency: *flagMaxConc,
-		Full: *flagFull, P99: *flagP99, MaxRSSMiB: *flagMaxRSS,
+		Full: *flagFull, P99: *flagP99, MaxRSSMiB: *flagMaxRSS, PGParams: *flagPGParams,
 	}
 	if *flagBotEnv != "" {
 		c.BotEnv = strings.Split(*flagBotEnv, ",")
@@ -192,7 +194,18 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 		popts.HTTPAddr = FreeAddr(t)
 	}
 	xacts0 := pgXacts(t, db)
-	p := Start(t, bin, db, srv, popts)
+	botDB := db
+	if cfg.PGParams != "" && isURL(db) {
+		// pgx passes unknown URL parameters to the server as run-time
+		// settings of every connection (e.g. plan_cache_mode).
+		sep := "?"
+		if strings.Contains(db, "?") {
+			sep = "&"
+		}
+		botDB += sep + cfg.PGParams
+		t.Logf("the bot's connections: %s", cfg.PGParams)
+	}
+	p := Start(t, bin, botDB, srv, popts)
 	t.Logf("bot ready %v after start", p.Ready.Sub(p.Started).Round(time.Millisecond))
 	startRSS, _ := p.RSS()
 	m0, err := Scrape(metricsAddr)

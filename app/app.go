@@ -48,6 +48,12 @@ type Options struct {
 	// Started, when set, is called once the bot is connected and its
 	// commands are registered.
 	Started func()
+	// IdentifyEvery, when positive, replaces bot.DefaultIdentifyEvery (5 s,
+	// Discord's pace) as the least time between two identifies of one
+	// rate-limit key, also between processes (and restarts) sharing a
+	// PostgreSQL store; tests shorten it together with their server's
+	// window.
+	IdentifyEvery time.Duration
 	// Wrap, when set, wraps the command router before the bot serves it;
 	// tests use it to add handlers that are slow or fail on purpose. The
 	// result's command definitions (bot.Definer) are what gets registered.
@@ -97,6 +103,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if err != nil {
 		return &config.Error{Key: "AO3_BASE_URL", Reason: err.Error()}
 	}
+	// AO3_REQUEST_GAP for the whole deployment: every request to AO3 (link
+	// look-ups and update checks) takes a slot from the store.
+	if cfg.AO3RequestGap > 0 {
+		gate := &jobs.AO3Gate{Store: st, Gap: cfg.AO3RequestGap, Log: log}
+		ao3.Gate, ao3.OnBusy = gate.Wait, gate.Hold
+	}
 
 	m := metrics.New(func() metrics.StoreStats { return metrics.StoreStats(st.Stats()) })
 	holder := jobs.NewHolder()
@@ -105,6 +117,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		return err
 	}
 	bcfg.Logger, bcfg.Observer, bcfg.Holder = log, m, holder
+	bcfg.IdentifyEvery = opts.IdentifyEvery // 0: bot.DefaultIdentifyEvery
 	if l := leasesOf(st); l != nil {
 		bcfg.IdentifyGate = l // processes sharing the token take turns to identify
 	}
@@ -123,8 +136,16 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Log:     log,
 		Now:     opts.Now,
 	}
-	scheduler := jobs.NewScheduler(clock, commands.NewCheckpoints(deps), log)
+	scheduler := jobs.NewScheduler(clock, jobs.NewCheckpoints(st, b, commands.CheckpointWording{}, log), log)
 	deps.ClubsChanged = scheduler.Wake
+	importer := commands.NewImportRunner(deps, 0)
+	deps.ImportsChanged = importer.Wake
+	if leasesOf(st) != nil {
+		// Wake reaches only this process's scheduler; a club started or
+		// extended through another process of the deployment is seen by
+		// the lease holder when it next looks, so it looks this often.
+		scheduler.MaxSleep = sharedSchedulerLook
+	}
 	router := commands.New(deps)
 
 	if cfg.MetricsAddr != "" {
@@ -151,6 +172,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 			checkpoints := &jobs.Leased{
 				Leases: leasesOf(st),
 				Name:   "jobs/checkpoints",
+				TTL:    cfg.JobLeaseTTL, // 0: jobs.DefaultLeaseTTL
 				Holder: holder,
 				Clock:  clock,
 				Log:    log,
@@ -160,9 +182,51 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		case <-schedCtx.Done():
 		}
 	}()
+	// Reading-list imports: one process of a deployment runs them (under
+	// their lease), from when the bot is ready until the database closes.
+	importsDone := make(chan struct{})
+	go func() {
+		defer close(importsDone)
+		select {
+		case <-b.Ready():
+			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: importer.Run}
+			imports.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
 	defer func() {
 		stopScheduler()
 		<-schedDone
+		<-importsDone
+	}()
+	// AO3 update checks (/subscribe), under their own lease; off when
+	// AO3CheckEvery is 0 (a Config not from config.Load).
+	checkDone := make(chan struct{})
+	go func() {
+		defer close(checkDone)
+		if cfg.AO3CheckEvery <= 0 {
+			return
+		}
+		select {
+		case <-b.Ready():
+			checker := &jobs.UpdateChecker{Store: st, AO3: ao3, Alerts: commands.NewAlerts(deps, st),
+				Every: cfg.AO3CheckEvery, Clock: clock, Log: log}
+			updates := &jobs.Leased{
+				Leases: leasesOf(st),
+				Name:   "jobs/ao3-updates",
+				TTL:    cfg.JobLeaseTTL,
+				Holder: holder,
+				Clock:  clock,
+				Log:    log,
+				Work:   checker.Run,
+			}
+			updates.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
+	defer func() {
+		stopScheduler()
+		<-checkDone
 	}()
 	var handler bot.Handler = router
 	if opts.Wrap != nil {
@@ -176,6 +240,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	log.Info("stopped")
 	return nil
 }
+
+// sharedSchedulerLook is how often the checkpoint scheduler of a process
+// sharing its store with others (PostgreSQL) reads the next due time even
+// when nothing woke it: a club started through another process has its
+// first checkpoint announced within this (one indexed read each time).
+const sharedSchedulerLook = 5 * time.Second
 
 // leasesOf returns the store's leases when its engine is shared by
 // several processes (PostgreSQL), so that one process runs each job and

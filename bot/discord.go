@@ -115,7 +115,7 @@ func request(ctx context.Context, s *discordgo.Session, method, endpoint, bucket
 	if len(files) == 0 {
 		return s.RequestWithBucketID(method, endpoint, body, bucket, discordgo.WithContext(ctx))
 	}
-	ct, data, err := discordgo.MultipartBodyWithJSON(body, files)
+	ct, data, err := discordgo.MultipartBodyWithJSON(withDescriptions(body, files), files)
 	if err != nil {
 		return nil, fmt.Errorf("bot: %s %s: encode files: %w", method, Route(endpoint), err)
 	}

@@ -227,17 +227,19 @@ func (b *Bot) openShards(ctx context.Context) (string, error) {
 		for end < len(shards) && shards[end].id/conc == round {
 			end++
 		}
-		began := time.Now()
 		if err := b.identifyRound(ctx, shards[start:end], appIDs, &appID); err != nil || ctx.Err() != nil {
 			return "", err
 		}
 		start = end
 		if start < len(shards) {
-			wait := b.cfg.IdentifyEvery - time.Since(began)
+			// The window counts from when Discord received the round's
+			// identifies, which only READY proves: timed from before the
+			// round, a next identify that travels faster than the last
+			// one could arrive inside the window and be refused.
 			select {
 			case <-ctx.Done():
 				return "", nil
-			case <-time.After(wait):
+			case <-time.After(b.cfg.IdentifyEvery):
 			}
 		}
 	}

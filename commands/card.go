@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -47,7 +48,42 @@ type cardOptions struct {
 // storyCard is the story's embed: title, authors, rating colour, warnings
 // (as spoilers when real), fandoms, relationships, characters, tags,
 // summary, words, chapters x/y, kudos, readers, who added it.
+// The card keeps within Discord's 6,000 characters for a whole embed: when
+// long lists would pass it, the list fields and the summary get less room
+// (whole items, "+N more" counting the rest; the summary ends with "…")
+// rather than letting Discord's fitting cut a count or a spoiler off.
 func storyCard(rec shelf.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
+	var e *discordgo.MessageEmbed
+	for _, room := range []cardRoom{{maxFieldValue, 1500}, {500, 1000}, {250, 600}} {
+		if e = storyCardWithin(rec, opt, room); embedTextLen(e) <= maxCardText {
+			break
+		}
+	}
+	return e
+}
+
+// maxCardText is the most text a card holds, under Discord's 6,000.
+const maxCardText = 5800
+
+// cardRoom is the room a card gives each list field and its summary.
+type cardRoom struct{ field, summary int }
+
+// embedTextLen is the text of e that Discord counts toward 6,000.
+func embedTextLen(e *discordgo.MessageEmbed) int {
+	n := textLen(e.Title) + textLen(e.Description)
+	if e.Author != nil {
+		n += textLen(e.Author.Name)
+	}
+	if e.Footer != nil {
+		n += textLen(e.Footer.Text)
+	}
+	for _, f := range e.Fields {
+		n += textLen(f.Name) + textLen(f.Value)
+	}
+	return n
+}
+
+func storyCardWithin(rec shelf.StoryRecord, opt cardOptions, room cardRoom) *discordgo.MessageEmbed {
 	s := rec.Story
 	e := &discordgo.MessageEmbed{
 		Title: clip(s.Title, 256),
@@ -62,9 +98,9 @@ func storyCard(rec shelf.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
 	case opt.HideSummary:
 		e.Description = "*Summary hidden: this story is rated " + string(s.Rating) + ". Ask in an age-restricted channel.*"
 	case opt.SpoilerSummary:
-		e.Description = "||" + clip(strings.ReplaceAll(s.Summary, "||", "|"), 1000) + "||"
+		e.Description = "||" + clip(strings.ReplaceAll(s.Summary, "||", "|"), min(1000, room.summary)) + "||"
 	default:
-		e.Description = clip(s.Summary, 1500)
+		e.Description = clip(s.Summary, room.summary)
 	}
 	add := func(name, value string, inline bool) {
 		if value == "" {
@@ -73,15 +109,16 @@ func storyCard(rec shelf.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: clip(value, 1024), Inline: inline})
 	}
 	add("Rating", string(s.Rating), true)
-	add("Warnings", warningsText(s.Warnings), true)
+	add("Warnings", warningsWithin(s.Warnings, room.field), true)
 	add("Words", formatInt(s.Words), true)
 	add("Chapters", s.ChapterCount(), true)
 	add("Kudos", formatInt(rec.Kudos), true)
 	add("Readers", formatInt(rec.Readers), true)
-	add("Fandoms", joinEscaped(s.Fandoms, 15), false)
-	add("Relationships", joinEscaped(s.Relationships, 15), false)
-	add("Characters", joinEscaped(s.Characters, 20), false)
-	add("Tags", joinEscaped(append(append([]string{}, s.Categories...), s.Tags...), 25), false)
+	add("Fandoms", joinEscapedWithin(s.Fandoms, 15, room.field), false)
+	add("Relationships", joinEscapedWithin(s.Relationships, 15, room.field), false)
+	add("Characters", joinEscapedWithin(s.Characters, 20, room.field), false)
+	add("Tags", joinEscapedWithin(append(append([]string{}, s.Categories...), s.Tags...), 25, room.field), false)
+	add("Series", joinEscapedWithin(seriesLabels(s), 10, room.field), false)
 	added := "Added"
 	if rec.AddedBy != "" {
 		added += " by <@" + rec.AddedBy + ">"
@@ -104,7 +141,8 @@ func storyCard(rec shelf.StoryRecord, opt cardOptions) *discordgo.MessageEmbed {
 }
 
 // cardButtons are the buttons under a story card: Kudos, Add to reading
-// list, Excerpt (the excerpt button only when the story has text).
+// list, Excerpt (the excerpt button only when the story has text),
+// Subscribe (only for a story with an AO3 work).
 func cardButtons(rec shelf.StoryRecord) []discordgo.MessageComponent {
 	row := Row(
 		discordgo.Button{Label: fmt.Sprintf("Kudos (%d)", rec.Kudos), Style: discordgo.SuccessButton, CustomID: CustomID(routeKudos, rec.ID), Emoji: &discordgo.ComponentEmoji{Name: "❤️"}},
@@ -113,12 +151,19 @@ func cardButtons(rec shelf.StoryRecord) []discordgo.MessageComponent {
 	if len(rec.Chapters) > 0 {
 		row.Components = append(row.Components, Button("Excerpt", discordgo.PrimaryButton, routeExcerptOf, rec.ID))
 	}
+	if rec.Story.AO3ID > 0 {
+		row.Components = append(row.Components, discordgo.Button{Label: "Subscribe", Style: discordgo.SecondaryButton,
+			CustomID: CustomID(routeSubscribe, rec.ID), Emoji: &discordgo.ComponentEmoji{Name: "🔔"}})
+	}
 	return []discordgo.MessageComponent{row}
 }
 
 // warningsText shows real warnings as spoilers, "No Archive Warnings
-// Apply" plainly, and chose-not-to-use as unknown.
-func warningsText(ws []string) string {
+// Apply" plainly, and chose-not-to-use as unknown, within a field's room.
+func warningsText(ws []string) string { return warningsWithin(ws, maxFieldValue) }
+
+// warningsWithin is warningsText within room characters.
+func warningsWithin(ws []string, room int) string {
 	real := fic.RealWarnings(ws)
 	var parts []string
 	for _, w := range real {
@@ -130,11 +175,49 @@ func warningsText(ws []string) string {
 	if len(parts) == 0 && len(ws) > 0 {
 		return fic.WarningNoneApply
 	}
-	return strings.Join(parts, ", ")
+	return joinWithin(parts, len(parts), room)
 }
 
-// joinEscaped lists up to max items, escaped, with "+N more".
-func joinEscaped(items []string, max int) string {
+// maxFieldValue is Discord's limit on an embed field's value.
+const maxFieldValue = 1024
+
+// joinWithin joins parts with ", ", as many whole ones as fit in room
+// characters, then " +N more" counting the rest of total items (parts are
+// the first of them): a part (a spoilered warning, an escaped tag) is
+// never cut in the middle, and what is left out is counted. The first part
+// is always shown.
+func joinWithin(parts []string, total, room int) string {
+	var b strings.Builder
+	n, written := 0, 0
+	for i, p := range parts {
+		sep := ""
+		if i > 0 {
+			sep = ", "
+		}
+		l := utf8.RuneCountInString(sep + p)
+		more := 0
+		if rest := total - i - 1; rest > 0 {
+			more = utf8.RuneCountInString(fmt.Sprintf(" +%d more", rest))
+		}
+		if written > 0 && n+l+more > room {
+			break
+		}
+		b.WriteString(sep + p)
+		n += l
+		written++
+	}
+	if total > written {
+		fmt.Fprintf(&b, " +%d more", total-written)
+	}
+	return b.String()
+}
+
+// joinEscaped lists up to max items, escaped, with "+N more" counting the
+// others, within an embed field's value (joinWithin).
+func joinEscaped(items []string, max int) string { return joinEscapedWithin(items, max, maxFieldValue) }
+
+// joinEscapedWithin is joinEscaped within room characters.
+func joinEscapedWithin(items []string, max, room int) string {
 	if len(items) == 0 {
 		return ""
 	}
@@ -146,11 +229,7 @@ func joinEscaped(items []string, max int) string {
 	for i, it := range shown {
 		out[i] = escapeMarkdown(it)
 	}
-	s := strings.Join(out, ", ")
-	if len(items) > max {
-		s += fmt.Sprintf(" +%d more", len(items)-max)
-	}
-	return s
+	return joinWithin(out, len(items), room)
 }
 
 // formatInt writes n with thousands separators: 12,345.

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"log/slog"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -20,24 +16,22 @@ import (
 // Club routes and rules.
 const (
 	routeClubJoin = "club-join" // club-join:<club>
-	// lateAfter is how long after its time a checkpoint's announcement
-	// counts as late (the bot was away) and says so.
-	lateAfter = 15 * time.Minute
 	// maxPings bounds the members pinged by one announcement (Discord
 	// takes at most 100 user IDs in allowed_mentions, and the mentions
 	// must fit in one message).
 	maxPings = 80
-	// fireWorkers announce checkpoints of different clubs in parallel;
-	// one club's checkpoints are announced in order by one worker.
-	fireWorkers = 8
-	// dueBatch is how many due checkpoints FireDue reads at a time.
-	dueBatch = 512
-	// nonceTrust is how long after a first attempt to post an announcement
-	// Discord is trusted to return that post for the same nonce (it
-	// promises "the past few minutes"). A retry after that looks for the
-	// earlier post in the channel's latest recentScan messages first.
-	nonceTrust = 2 * time.Minute
-	recentScan = 100
+	// maxPerCheckpoint is the most chapters one checkpoint takes.
+	maxPerCheckpoint = 100
+	// maxStatusMembers is how many members /club status shows a bar for;
+	// it counts the others.
+	maxStatusMembers = 40
+	// maxCaughtUpText bounds the mentions of members caught up in /club
+	// status; it counts the others.
+	maxCaughtUpText = 900
+	// maxScheduleText bounds one schedule embed's description (Discord
+	// allows 4,096; the intro of /club start is added in front of the
+	// first).
+	maxScheduleText = 3600
 )
 
 // registerClub adds /club and the Join button.
@@ -53,7 +47,7 @@ func (c *cmds) registerClub(r *Router) {
 					Description: "Start a reading club in this channel",
 					Options: []*discordgo.ApplicationCommandOption{
 						storyOption("The story to read together", true),
-						{Type: discordgo.ApplicationCommandOptionInteger, Name: "chapters", Description: "Chapters per checkpoint (default 1)", MinValue: ptrFloat(1), MaxValue: 100},
+						{Type: discordgo.ApplicationCommandOptionInteger, Name: "chapters", Description: "Chapters per checkpoint (default 1)", MinValue: ptrFloat(1), MaxValue: maxPerCheckpoint},
 						{Type: discordgo.ApplicationCommandOptionInteger, Name: "every", Description: "Days between checkpoints (default 7)", MinValue: ptrFloat(1), MaxValue: 365},
 						{Type: discordgo.ApplicationCommandOptionString, Name: "starts", Description: "First checkpoint's date, YYYY-MM-DD (default today)", MinLength: &ten, MaxLength: 10},
 						{Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "The club's name (default: the story's title)", MinLength: &one, MaxLength: 80},
@@ -145,7 +139,7 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 	if !ok {
 		every = 7
 	}
-	if per < 1 || per > 100 || every < 1 || every > 365 {
+	if per < 1 || per > maxPerCheckpoint || every < 1 || every > 365 {
 		return nil, Errorf("Checkpoints take 1 to 100 chapters each, 1 to 365 days apart.")
 	}
 	loc, tz, err := c.zone(ctx, req.GuildID)
@@ -183,7 +177,8 @@ func (c *cmds) clubStart(ctx context.Context, req *Request) (*discordgo.Interact
 		return nil, storeError(err, actClubStart, facts{Story: rec.Story.Title, Club: club.Name, Reading: club.StoryTitle})
 	}
 	c.clubsChanged()
-	embeds := scheduleEmbeds(club, rec.Story.Complete(), now)
+	posted := storyChapters(rec)
+	embeds := scheduleEmbeds(club, rec.Story.Complete(), posted, now, wholeStoryHint(club, posted))
 	embeds[0].Description = fmt.Sprintf("<@%s> started a reading club. Press **Join** to read along: I'll ping you when each checkpoint opens.\n\n", req.UserID) + embeds[0].Description
 	return EmbedReply(false, embeds, joinRow(club.ID)), nil
 }
@@ -192,13 +187,56 @@ func joinRow(clubID string) discordgo.ActionsRow {
 	return Row(discordgo.Button{Label: "Join", Style: discordgo.SuccessButton, CustomID: CustomID(routeClubJoin, clubID), Emoji: &discordgo.ComponentEmoji{Name: "📚"}})
 }
 
+// storyChapters is how many chapters a club on rec is scheduled up to: its
+// posted chapters, or the chapters stored when more (as the store counts).
+func storyChapters(rec shelf.StoryRecord) int {
+	return max(rec.Story.ChaptersPosted, len(rec.Chapters))
+}
+
+// scheduleFull reports whether the club's schedule has as many checkpoints
+// as a club keeps: it is extended no further.
+func scheduleFull(club shelf.Club) bool {
+	return len(club.Checkpoints) >= shelf.MaxCheckpoints
+}
+
+// scheduleCut is the sentence saying that the club's schedule stops short
+// of the story's posted chapters because a club keeps at most
+// shelf.MaxCheckpoints checkpoints, or "" when it covers them all.
+func scheduleCut(club shelf.Club, posted int) string {
+	if !scheduleFull(club) || posted <= club.Chapters() {
+		return ""
+	}
+	return fmt.Sprintf("A club keeps at most %s checkpoints, so this schedule covers chapters 1–%s of the story's %s.",
+		formatInt(shelf.MaxCheckpoints), formatInt(club.Chapters()), formatInt(posted))
+}
+
+// wholeStoryHint tells the member who started a shortened schedule how to
+// schedule the whole story: more chapters per checkpoint.
+func wholeStoryHint(club shelf.Club, posted int) string {
+	if scheduleCut(club, posted) == "" {
+		return ""
+	}
+	per := (posted + shelf.MaxCheckpoints - 1) / shelf.MaxCheckpoints
+	if per > maxPerCheckpoint {
+		return "The whole story won't fit in one club's schedule."
+	}
+	return fmt.Sprintf("To read the whole story together, end this club with `/club end` and start it again with `chapters:%d` or more per checkpoint.", per)
+}
+
 // scheduleEmbeds lists every checkpoint with its chapters and date, split
-// over embeds of at most 60 lines.
-func scheduleEmbeds(club shelf.Club, complete bool, now time.Time) []*discordgo.MessageEmbed {
+// over embeds of at most 60 lines. posted is the story's chapters, for the
+// sentence saying when the schedule stops short of them; hint, when not
+// empty, follows that sentence.
+func scheduleEmbeds(club shelf.Club, complete bool, posted int, now time.Time, hint string) []*discordgo.MessageEmbed {
 	var head strings.Builder
 	fmt.Fprintf(&head, "Reading **%s**: %s per checkpoint, one checkpoint every %s. Host: <@%s>.\nCheckpoints open at midnight, %s time.",
 		escapeMarkdown(clip(club.StoryTitle, 200)), countOf(club.PerCheckpoint, "chapter", "chapters"), countOf(club.EveryDays, "day", "days"), club.HostID, club.Timezone)
-	if !complete {
+	if cut := scheduleCut(club, posted); cut != "" {
+		head.WriteString("\n" + cut)
+		if hint != "" {
+			head.WriteString(" " + hint)
+		}
+	} else if !complete && !scheduleFull(club) {
 		head.WriteString(" The story is still being posted: new checkpoints are added as new chapters arrive.")
 	}
 	if !club.Active() {
@@ -217,15 +255,22 @@ func scheduleEmbeds(club shelf.Club, complete bool, now time.Time) []*discordgo.
 		}
 		lines = append(lines, fmt.Sprintf("**%d.** %s · <t:%d:D>%s", cp.Number, chapterSpan(cp), cp.Opens.Unix(), mark))
 	}
-	var embeds []*discordgo.MessageEmbed
-	for i := 0; i == 0 || i < len(lines); i += 60 {
-		part := lines[i:min(i+60, len(lines))]
-		e := &discordgo.MessageEmbed{Color: colorNeutral, Description: strings.Join(part, "\n")}
-		if i == 0 {
-			e.Title = clip("📚 "+club.Name, 256)
-			e.Description = head.String() + "\n\n" + e.Description
+	// Each embed takes at most 60 lines and what its description holds
+	// (a done checkpoint's line carries a link), so no line is cut off.
+	first := &discordgo.MessageEmbed{Color: colorNeutral, Title: clip("📚 "+club.Name, 256), Description: head.String() + "\n"}
+	embeds := []*discordgo.MessageEmbed{first}
+	cur, n := first, 0
+	for _, l := range lines {
+		if n == 60 || textLen(cur.Description)+1+textLen(l) > maxScheduleText {
+			cur = &discordgo.MessageEmbed{Color: colorNeutral}
+			embeds = append(embeds, cur)
+			n = 0
 		}
-		embeds = append(embeds, e)
+		if cur.Description != "" {
+			cur.Description += "\n"
+		}
+		cur.Description += l
+		n++
 	}
 	return embeds
 }
@@ -292,6 +337,9 @@ func (c *cmds) clubProgress(ctx context.Context, req *Request) (*discordgo.Inter
 	ch, _ := req.Int("chapter")
 	total := club.Chapters()
 	if ch < 0 || int(ch) > total {
+		if scheduleFull(club) {
+			return nil, Errorf("%s covers chapters 1 to %s: a club keeps at most %s checkpoints.", quote(club.Name), formatInt(total), formatInt(shelf.MaxCheckpoints))
+		}
 		return nil, Errorf("%s covers chapters 1 to %d so far.", quote(club.Name), total)
 	}
 	err = c.clubs.SetClubProgress(ctx, req.GuildID, club.ID, req.UserID, int(ch), c.now())
@@ -331,6 +379,11 @@ func (c *cmds) clubStatus(ctx context.Context, req *Request) (*discordgo.Interac
 	cur, next := currentCheckpoint(club, now)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Reading **%s** · %d chapters scheduled · host <@%s>\n", escapeMarkdown(clip(club.StoryTitle, 200)), club.Chapters(), club.HostID)
+	if rec, err := c.stories.Story(ctx, req.GuildID, club.StoryID); err == nil {
+		if cut := scheduleCut(club, storyChapters(rec)); cut != "" {
+			b.WriteString(cut + "\n")
+		}
+	}
 	if cur != nil {
 		fmt.Fprintf(&b, "**Current checkpoint:** %d of %d, %s (opened <t:%d:D>)", cur.Number, len(club.Checkpoints), chapterSpan(*cur), cur.Opens.Unix())
 		if cur.ThreadID != "" {
@@ -353,7 +406,7 @@ func (c *cmds) clubStatus(ctx context.Context, req *Request) (*discordgo.Interac
 		if up {
 			caught = append(caught, "<@"+m.UserID+">")
 		}
-		if shown < 40 {
+		if shown < maxStatusMembers {
 			mark := ""
 			if up {
 				mark = " ✓"
@@ -372,11 +425,34 @@ func (c *cmds) clubStatus(ctx context.Context, req *Request) (*discordgo.Interac
 	case len(caught) == len(members):
 		b.WriteString("\nEveryone is caught up!")
 	default:
-		fmt.Fprintf(&b, "\n**Caught up (%d):** %s", len(caught), clip(strings.Join(caught, " "), 900))
+		fmt.Fprintf(&b, "\n**Caught up (%d):** %s", len(caught), mentionList(caught, maxCaughtUpText))
 	}
 	e := &discordgo.MessageEmbed{Title: clip("📚 "+club.Name, 256), Description: b.String(), Color: colorNeutral,
 		Footer: &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("%d members · dates at midnight, %s", len(members), club.Timezone)}}
 	return EmbedReply(false, []*discordgo.MessageEmbed{e}, joinRow(club.ID)), nil
+}
+
+// mentionList joins mentions with spaces, as many whole ones as fit in
+// room characters, then "and N more" for the rest: a mention is never cut
+// in the middle, and nobody left out goes uncounted.
+func mentionList(mentions []string, room int) string {
+	var b strings.Builder
+	for i, m := range mentions {
+		rest := len(mentions) - i
+		tail := 0
+		if rest > 1 {
+			tail = len(" and 99999 more")
+		}
+		if b.Len()+1+len(m)+tail > room {
+			fmt.Fprintf(&b, " and %s more", formatInt(rest))
+			return strings.TrimSpace(b.String())
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(m)
+	}
+	return b.String()
 }
 
 func (c *cmds) clubSchedule(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
@@ -384,11 +460,11 @@ func (c *cmds) clubSchedule(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, err
 	}
-	complete := false
+	complete, posted := false, club.Chapters()
 	if rec, err := c.stories.Story(ctx, req.GuildID, club.StoryID); err == nil {
-		complete = rec.Story.Complete()
+		complete, posted = rec.Story.Complete(), storyChapters(rec)
 	}
-	return EmbedReply(false, scheduleEmbeds(club, complete, c.now()), joinRow(club.ID)), nil
+	return EmbedReply(false, scheduleEmbeds(club, complete, posted, c.now(), ""), joinRow(club.ID)), nil
 }
 
 func (c *cmds) clubEnd(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
@@ -413,228 +489,29 @@ func (c *cmds) clubEnd(ctx context.Context, req *Request) (*discordgo.Interactio
 		quote(club.Name), done, len(club.Checkpoints))), nil
 }
 
-// ---- checkpoint announcements ----
+// ---- checkpoint announcements (posted by jobs.Checkpoints) ----
 
-// Checkpoints announces club checkpoints when their time comes: it is the
-// source the bot's scheduler (bot.Scheduler) runs. Each checkpoint is
-// announced once: the message goes out with a nonce derived from the
-// checkpoint (Discord returns the first message for a repeat), its ID is
-// recorded, then the thread is opened on it (a thread that already exists
-// on it is taken as its own) and recorded together with the removal of
-// the checkpoint from the due index.
-type Checkpoints struct {
-	c *cmds
+// CheckpointWording is the wording of club checkpoint announcements, for
+// the announcer in package jobs (it implements jobs.CheckpointWording).
+type CheckpointWording struct{}
+
+// ThreadName is a checkpoint's discussion thread's name: the club and the
+// chapters, within Discord's 100 characters.
+func (CheckpointWording) ThreadName(club shelf.Club, cp shelf.Checkpoint) string {
+	return clip(club.Name+" — "+chapterSpan(cp), 100)
 }
 
-// NewCheckpoints returns the checkpoint source for d's store and Discord.
-func NewCheckpoints(d Deps) *Checkpoints {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
-	}
-	return &Checkpoints{c: newCmds(d)}
+// Announcement is a checkpoint's message: it pings the club's members
+// (and nobody else) and says when it is late.
+func (CheckpointWording) Announcement(club shelf.Club, cp shelf.Checkpoint, members []shelf.ClubMember, late bool) *discordgo.MessageSend {
+	return announcement(club, cp, members, late)
 }
 
-// NextDue implements bot.DueSource: one read of the due index.
-func (k *Checkpoints) NextDue(ctx context.Context) (time.Time, bool, error) {
-	return k.c.checkpoints.NextCheckpointDue(ctx)
-}
-
-// FireDue implements bot.DueSource: it announces every checkpoint due at
-// now, clubs in parallel, each club's checkpoints in order. A checkpoint
-// that failed for a passing reason stays due and FireDue returns an error
-// (the scheduler retries later); one that can never be announced (its
-// channel is gone) is skipped with the reason recorded.
-func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
-	for {
-		due, err := k.c.checkpoints.DueCheckpoints(ctx, now, dueBatch)
-		if err != nil {
-			return err
-		}
-		if len(due) == 0 {
-			return nil
-		}
-		groups := map[string][]shelf.DueCheckpoint{}
-		var order []string
-		for _, d := range due {
-			g := d.GuildID + "/" + d.ClubID
-			if _, ok := groups[g]; !ok {
-				order = append(order, g)
-			}
-			groups[g] = append(groups[g], d)
-		}
-		work := make(chan []shelf.DueCheckpoint)
-		var (
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			firstErr error
-			failed   int
-		)
-		// Shutdown stops FireDue between checkpoints, never in the middle
-		// of one: a half-done announcement would wait for the nonce to
-		// save it.
-		opCtx := context.WithoutCancel(ctx)
-		for range min(fireWorkers, len(order)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for list := range work {
-					for _, d := range list {
-						if ctx.Err() != nil {
-							break
-						}
-						if err := k.fire(opCtx, d, now); err != nil {
-							k.c.log.Warn("checkpoint not announced yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-							mu.Lock()
-							failed++
-							if firstErr == nil {
-								firstErr = err
-							}
-							mu.Unlock()
-							break // later checkpoints of this club wait for this one
-						}
-					}
-				}
-			}()
-		}
-		for _, g := range order {
-			if ctx.Err() != nil {
-				break
-			}
-			work <- groups[g]
-		}
-		close(work)
-		wg.Wait()
-		if firstErr != nil {
-			return fmt.Errorf("%d checkpoint(s) failed: %w", failed, firstErr)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if len(due) < dueBatch {
-			return nil
-		}
-	}
-}
-
-// checkpointNonce is the announcement's nonce: deterministic per guild,
-// club and checkpoint, at most 25 characters.
-func checkpointNonce(guild, club string, n int) string {
-	g, _ := strconv.ParseUint(guild, 10, 64)
-	c, _ := strconv.ParseUint(club, 10, 64)
-	s := "ck" + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(c, 36) + "." + strconv.FormatUint(uint64(n), 36)
-	if len(s) <= 25 {
-		return s
-	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%s/%d", guild, club, n)
-	return "ckh" + strconv.FormatUint(h.Sum64(), 36)
-}
-
-// permanent reports whether a Discord error will not go away by retrying:
-// the channel, message or access is gone.
-func permanent(err error) bool {
-	code, status := restCode(err)
-	switch code {
-	case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMessage, discordgo.ErrCodeMissingAccess,
-		discordgo.ErrCodeMissingPermissions, discordgo.ErrCodeCannotSendMessagesInVoiceChannel:
-		return true
-	}
-	return status == 403 || status == 404
-}
-
-// errThreadExists is Discord's 160004: a thread was already created for
-// this message.
-const errThreadExists = 160004
-
-func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.Time) error {
-	c := k.c
-	club, err := c.clubs.Club(ctx, d.GuildID, d.ClubID)
-	if errors.Is(err, shelf.ErrNotFound) {
-		return c.checkpoints.DropDueCheckpoint(ctx, d)
-	}
-	if err != nil {
-		return err
-	}
-	if !club.Active() || d.Number < 1 || d.Number > len(club.Checkpoints) {
-		return c.checkpoints.DropDueCheckpoint(ctx, d)
-	}
-	cp := club.Checkpoints[d.Number-1]
-	if cp.Done() || !cp.Opens.Equal(d.At) {
-		return c.checkpoints.DropDueCheckpoint(ctx, d)
-	}
-	msgID := cp.MessageID
-	if msgID == "" {
-		members, err := c.clubs.ClubMembers(ctx, d.GuildID, d.ClubID)
-		if err != nil {
-			return err
-		}
-		since := cp.Opens
-		if club.CreatedAt.After(since) {
-			since = club.CreatedAt
-		}
-		late := now.Sub(since) > lateAfter
-		m := announcement(club, cp, members, late)
-		sent, err := k.post(ctx, d, club, m, now)
-		if err != nil {
-			if channelGone(err) {
-				c.log.Warn("club ended: its channel is gone", "guild", d.GuildID, "club", d.ClubID, "channel", club.ChannelID, "err", err)
-				if _, err := c.clubs.EndClub(ctx, d.GuildID, d.ClubID, "", now); err != nil && !errors.Is(err, shelf.ErrClubEnded) {
-					return err
-				}
-				return nil
-			}
-			if permanent(err) {
-				c.log.Warn("checkpoint skipped: cannot post in its channel", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-				return c.checkpoints.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "could not post: "+err.Error())
-			}
-			return fmt.Errorf("post announcement: %w", err)
-		}
-		if err := c.checkpoints.CheckpointPosted(ctx, d.GuildID, d.ClubID, d.Number, sent.ID, late, now); err != nil {
-			return err
-		}
-		msgID = sent.ID
-	}
-	name := clip(club.Name+" — "+chapterSpan(cp), 100)
-	threadID := ""
-	th, err := c.discord.StartThread(ctx, club.ChannelID, msgID, name)
-	switch code, _ := restCode(err); {
-	case err == nil:
-		threadID = th.ID
-	case code == errThreadExists:
-		threadID = msgID // a thread started on a message has the message's ID
-	case permanent(err):
-		c.log.Warn("checkpoint announced without a thread", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-		return c.checkpoints.SkipCheckpoint(ctx, d.GuildID, d.ClubID, d.Number, "announced; no thread: "+err.Error())
-	default:
-		return fmt.Errorf("start checkpoint thread: %w", err)
-	}
-	return c.checkpoints.CheckpointDone(ctx, d.GuildID, d.ClubID, d.Number, threadID)
-}
-
-// post posts checkpoint d's announcement m, exactly once. The first
-// attempt is recorded before it is made; a retry within nonceTrust of it
-// relies on the nonce (Discord returns the first post), a later one (the
-// bot crashed between posting and recording, and was away for minutes)
-// first looks for that post among the channel's latest messages.
-func (k *Checkpoints) post(ctx context.Context, d shelf.DueCheckpoint, club shelf.Club, m *discordgo.MessageSend, now time.Time) (*discordgo.Message, error) {
-	first, err := k.c.checkpoints.CheckpointPosting(ctx, d.GuildID, d.ClubID, d.Number, now)
-	if err != nil {
-		return nil, err
-	}
-	if now.Sub(first) >= nonceTrust {
-		recent, err := k.c.discord.OwnMessages(ctx, club.ChannelID, recentScan)
-		if err != nil {
-			return nil, fmt.Errorf("look for an earlier announcement: %w", err)
-		}
-		if msg := findAnnouncement(recent, club, d.Number); msg != nil {
-			k.c.log.Info("checkpoint announcement found posted by an earlier attempt", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "message", msg.ID)
-			return msg, nil
-		}
-	}
-	return k.c.discord.SendMessageOnce(ctx, club.ChannelID, checkpointNonce(d.GuildID, d.ClubID, d.Number), m)
+// IsAnnouncement reports whether m (one of the bot's own messages)
+// announces checkpoint n of club: it carries the club's Join button and
+// says which checkpoint opened.
+func (CheckpointWording) IsAnnouncement(m *discordgo.Message, club shelf.Club, n int) bool {
+	return findAnnouncement([]*discordgo.Message{m}, club, n) != nil
 }
 
 // findAnnouncement returns the message among msgs (the bot's own) that

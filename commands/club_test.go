@@ -83,7 +83,7 @@ func (f *fakeDiscord) StartThread(_ context.Context, ch, msg, name string) (*dis
 		f.threads = map[string]bool{}
 	}
 	if f.threads[msg] {
-		return nil, &discordgo.RESTError{Response: &http.Response{StatusCode: 400}, Message: &discordgo.APIErrorMessage{Code: errThreadExists}}
+		return nil, &discordgo.RESTError{Response: &http.Response{StatusCode: 400}, Message: &discordgo.APIErrorMessage{Code: 160004}}
 	}
 	f.threads[msg] = true
 	return &discordgo.Channel{ID: msg, Name: name}, nil
@@ -106,130 +106,6 @@ const (
 	tChannel = "600000000000000006"
 	tAlice   = "300000000000000003"
 )
-
-// twoCheckpointClub starts a club over a two-chapter story in tChannel, one
-// chapter a day from t0 (returned).
-func twoCheckpointClub(t *testing.T) (shelf.Store, shelf.Club, time.Time) {
-	t.Helper()
-	st := storetest.Open(t)
-	rec := storetest.Add(t, st, tGuild, tAlice, storetest.WithChapters("Two Days", 2, 0))
-	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	club, err := st.StartClub(context.Background(), tGuild, shelf.ClubStart{ChannelID: tChannel, StoryID: rec.ID, HostID: tAlice, PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-01", Now: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, club, t0
-}
-
-func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
-	st, club, t0 := twoCheckpointClub(t)
-	// The first thread attempt fails like a Discord outage; then, as
-	// after a crash, the thread turns out to exist already (160004).
-	d := &fakeDiscord{threadFails: []error{&discordgo.RESTError{Response: &http.Response{StatusCode: 502}}}}
-	k := NewCheckpoints(Deps{Discord: d, Store: st})
-	now := t0.Add(36 * time.Hour) // both checkpoints due
-	if err := k.FireDue(context.Background(), now); err == nil {
-		t.Fatal("FireDue hid a failed thread")
-	}
-	got, _ := st.Club(context.Background(), tGuild, club.ID)
-	if cp := got.Checkpoints[0]; cp.MessageID == "" || cp.ThreadID != "" {
-		t.Fatalf("after the failure checkpoint 1 = %+v; want posted, no thread", cp)
-	}
-	if got.Checkpoints[1].MessageID != "" {
-		t.Fatal("checkpoint 2 was announced before checkpoint 1 was done")
-	}
-	d.mu.Lock()
-	d.threads = map[string]bool{got.Checkpoints[0].MessageID: true} // the thread did get created
-	d.mu.Unlock()
-	if err := k.FireDue(context.Background(), now); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = st.Club(context.Background(), tGuild, club.ID)
-	for i, cp := range got.Checkpoints {
-		if cp.ThreadID == "" || cp.ThreadID != cp.MessageID {
-			t.Errorf("checkpoint %d = %+v", i+1, cp)
-		}
-	}
-	if len(d.sends) != 2 {
-		t.Errorf("sent %d announcements for 2 checkpoints: %v", len(d.sends), d.sends)
-	}
-	if !got.Checkpoints[1].Late || got.Checkpoints[0].Late == false {
-		// Both opened well before now (the club was created at t0).
-		t.Errorf("late flags: %v %v", got.Checkpoints[0].Late, got.Checkpoints[1].Late)
-	}
-	if _, ok, _ := st.NextCheckpointDue(context.Background()); ok {
-		t.Error("still due")
-	}
-}
-
-// A crash between posting an announcement and recording it, then minutes
-// away (Discord no longer dedups the nonce): the retry finds the earlier
-// post and does not post again. A first attempt that never reached Discord
-// is posted once.
-func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
-	st, club, t0 := twoCheckpointClub(t)
-	d := &fakeDiscord{}
-	k := NewCheckpoints(Deps{Discord: d, Store: st})
-
-	// Checkpoint 1: what fire does up to the crash — attempt recorded,
-	// announcement posted, its ID never recorded.
-	if _, err := st.CheckpointPosting(context.Background(), tGuild, club.ID, 1, t0); err != nil {
-		t.Fatal(err)
-	}
-	cp1 := club.Checkpoints[0]
-	posted, err := d.SendMessageOnce(context.Background(), tChannel, checkpointNonce(tGuild, club.ID, 1), announcement(club, cp1, nil, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Checkpoint 2: the crash came before its post reached Discord.
-	t1 := t0.Add(24 * time.Hour)
-	if _, err := st.CheckpointPosting(context.Background(), tGuild, club.ID, 2, t1); err != nil {
-		t.Fatal(err)
-	}
-	d.forgetNonces()
-
-	if err := k.FireDue(context.Background(), t1.Add(10*time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	got, err := st.Club(context.Background(), tGuild, club.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cp := got.Checkpoints[0]; cp.MessageID != posted.ID || cp.ThreadID != posted.ID {
-		t.Errorf("checkpoint 1 = %+v; want the announcement posted before the crash (%s) and its thread", cp, posted.ID)
-	}
-	if cp := got.Checkpoints[1]; cp.MessageID == "" || cp.MessageID == posted.ID || cp.ThreadID != cp.MessageID {
-		t.Errorf("checkpoint 2 = %+v; want posted now with its thread", cp)
-	}
-	if len(d.sends) != 2 {
-		t.Errorf("%d announcements posted for 2 checkpoints: %v", len(d.sends), d.sends)
-	}
-}
-
-func TestCheckpointNonceFits(t *testing.T) {
-	seen := map[string]bool{}
-	for _, tc := range []struct {
-		guild, club string
-		n           int
-	}{
-		{"18446744073709551615", "1", 1},
-		{"18446744073709551615", "99999999", 999},
-		{"100000000000000001", "1", 2},
-		{"100000000000000001", "2", 1},
-	} {
-		n := checkpointNonce(tc.guild, tc.club, tc.n)
-		if len(n) == 0 || len(n) > 25 {
-			t.Errorf("nonce %q for %+v is %d characters", n, tc, len(n))
-		}
-		if seen[n] {
-			t.Errorf("nonce %q repeated", n)
-		}
-		seen[n] = true
-		if n != checkpointNonce(tc.guild, tc.club, tc.n) {
-			t.Error("nonce not deterministic")
-		}
-	}
-}
 
 func TestAnnouncementPingsOnlyMembers(t *testing.T) {
 	club := shelf.Club{ID: "1", Name: "*Club*", StoryTitle: "T", Checkpoints: []shelf.Checkpoint{{Number: 1, First: 1, Last: 2}, {Number: 2, First: 3, Last: 3}}}
@@ -266,5 +142,133 @@ func TestClubBarAndSpans(t *testing.T) {
 	}
 	if got := chapterSpan(shelf.Checkpoint{First: 3, Last: 5}); got != "Chapters 3–5" {
 		t.Error(got)
+	}
+}
+
+// clubRouter is a router with only the club family over st, at now, in
+// ordinary text channels.
+func clubRouter(st shelf.Store, now time.Time) *Router {
+	c := newCmds(Deps{Store: st, Discord: &fakeDiscord{}, Now: func() time.Time { return now }})
+	r := NewRouter(nil)
+	c.registerClub(r)
+	return r
+}
+
+// A club on a story longer than a club's schedule keeps says so where it
+// starts, in /club status, /club schedule and /club progress, and tells
+// the host how to schedule the whole story.
+func TestClubOnAVeryLongStorySaysWhatItKept(t *testing.T) {
+	st := storetest.Open(t)
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	r := clubRouter(st, now)
+	long := addWork(t, st, "The Endless Saga", 1200, 0, tAlice, false)
+	text := func(resp *discordgo.InteractionResponse) string {
+		var b strings.Builder
+		b.WriteString(resp.Data.Content)
+		for _, e := range resp.Data.Embeds {
+			b.WriteString("\n" + e.Description)
+		}
+		return b.String()
+	}
+	// A schedule of 1,000 checkpoints is more than one message holds: the
+	// bot spreads it over follow-ups, so the answer is not checked here.
+	raw := func(i *discordgo.Interaction) *discordgo.InteractionResponse {
+		t.Helper()
+		resp, err := r.HandleInteraction(context.Background(), i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	start := text(raw(slash(tAlice, "club", "start", strOpt("story", long.ID))))
+	for _, want := range []string{
+		"A club keeps at most 1,000 checkpoints, so this schedule covers chapters 1–1,000 of the story's 1,200.",
+		"start it again with `chapters:2` or more",
+	} {
+		if !strings.Contains(start, want) {
+			t.Errorf("start lacks %q:\n%s", want, start)
+		}
+	}
+	if strings.Contains(start, "new checkpoints are added") {
+		t.Errorf("a full schedule promises to grow:\n%s", start)
+	}
+	club, err := st.ActiveClub(context.Background(), testGuild, plainChannel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(club.Checkpoints) != shelf.MaxCheckpoints || club.Chapters() != 1000 {
+		t.Fatalf("club has %d checkpoints to chapter %d", len(club.Checkpoints), club.Chapters())
+	}
+	if got := text(handle(t, r, slash(tAlice, "club", "status"))); !strings.Contains(got, "covers chapters 1–1,000 of the story's 1,200") {
+		t.Errorf("status:\n%s", got)
+	}
+	if got := text(raw(slash(tAlice, "club", "schedule"))); !strings.Contains(got, "covers chapters 1–1,000 of the story's 1,200") {
+		t.Errorf("schedule:\n%s", got[:min(len(got), 600)])
+	}
+	if got := text(handle(t, r, slash(tAlice, "club", "progress", intOpt("chapter", 1100)))); !strings.Contains(got, "covers chapters 1 to 1,000: a club keeps at most 1,000 checkpoints") {
+		t.Errorf("progress past the schedule: %s", got)
+	}
+
+	// A story the schedule covers says nothing of the kind.
+	short := addWork(t, st, "Short Tale", 3, 3, tAlice, false)
+	other := slash(tAlice, "club", "start", strOpt("story", short.ID))
+	other.ChannelID = "800000000000000009"
+	if got := text(handle(t, r, other)); strings.Contains(got, "at most") {
+		t.Errorf("a short club says it was cut:\n%s", got)
+	}
+}
+
+func TestWholeStoryHint(t *testing.T) {
+	full := shelf.Club{Checkpoints: make([]shelf.Checkpoint, shelf.MaxCheckpoints)}
+	full.Checkpoints[len(full.Checkpoints)-1].Last = 1000
+	if got := wholeStoryHint(full, 2500); !strings.Contains(got, "`chapters:3`") {
+		t.Errorf("hint for 2,500 chapters: %q", got)
+	}
+	if got := wholeStoryHint(full, 200_000); !strings.Contains(got, "won't fit") {
+		t.Errorf("hint for 200,000 chapters: %q", got)
+	}
+	if got := wholeStoryHint(full, 1000); got != "" {
+		t.Errorf("hint for a schedule covering the story: %q", got)
+	}
+}
+
+func TestMentionListCountsWhomItLeavesOut(t *testing.T) {
+	var ms []string
+	for i := range 100 {
+		ms = append(ms, fmt.Sprintf("<@1%017d>", i))
+	}
+	got := mentionList(ms, maxCaughtUpText)
+	if len(got) > maxCaughtUpText {
+		t.Errorf("%d characters, over %d", len(got), maxCaughtUpText)
+	}
+	shown := strings.Count(got, "<@")
+	if shown == 0 || strings.Count(got, "<@") != strings.Count(got, ">") || !strings.HasSuffix(got, fmt.Sprintf(" and %d more", 100-shown)) {
+		t.Errorf("mentionList: %q", got)
+	}
+	if got := mentionList(ms[:3], maxCaughtUpText); got != strings.Join(ms[:3], " ") {
+		t.Errorf("a short list: %q", got)
+	}
+}
+
+// Every checkpoint has its line in the schedule, however long the lines
+// (done checkpoints link their threads): no embed is cut by Discord.
+func TestScheduleEmbedsKeepEveryLine(t *testing.T) {
+	club := shelf.Club{ID: "1", GuildID: tGuild, Name: "Long Haul", StoryTitle: "Saga", HostID: tAlice, PerCheckpoint: 1, EveryDays: 1, Timezone: "UTC"}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := 1; i <= 300; i++ {
+		club.Checkpoints = append(club.Checkpoints, shelf.Checkpoint{Number: i, First: i, Last: i, Opens: t0.AddDate(0, 0, i), ThreadID: fmt.Sprintf("9%017d", i)})
+	}
+	embeds := scheduleEmbeds(club, true, 300, t0.AddDate(2, 0, 0), "")
+	all := ""
+	for i, e := range embeds {
+		if n := textLen(e.Description); n > maxScheduleText+200 {
+			t.Errorf("embed %d: %d characters", i, n)
+		}
+		all += e.Description + "\n"
+	}
+	for i := 1; i <= 300; i++ {
+		if !strings.Contains(all, fmt.Sprintf("**%d.** Chapter %d ·", i, i)) {
+			t.Errorf("checkpoint %d has no line", i)
+		}
 	}
 }

@@ -55,6 +55,10 @@ type Store interface {
 	shelf.Clubs
 	shelf.Checkpoints
 	shelf.GuildSettings
+	shelf.ReadingLog // /readinglist stats
+	shelf.Imports    // /readinglist import
+	shelf.Subscriptions
+	shelf.SeriesJobs // /story add with a series link
 }
 
 // Deps is what the commands need from the rest of the program.
@@ -68,6 +72,9 @@ type Deps struct {
 	// ClubsChanged, when set, is called after a club is started, changed
 	// or ended, so the checkpoint scheduler looks at its next due time.
 	ClubsChanged func()
+	// ImportsChanged, when set, is called after a reading-list import is
+	// started, so the import runner looks for it at once.
+	ImportsChanged func()
 }
 
 // cmds holds what every command family's handlers share. Each family's
@@ -87,13 +94,18 @@ type cmds struct {
 	clubs       shelf.Clubs
 	checkpoints shelf.Checkpoints
 	settings    shelf.GuildSettings
+	readlog     shelf.ReadingLog // readstats.go
+	imports     shelf.Imports    // listimport.go
+	subs        shelf.Subscriptions
+	series      shelf.SeriesJobs // story_series.go
 
 	ao3 *fic.AO3Client
 	log *slog.Logger
 	now func() time.Time
 
-	clubsChanged func()
-	recLocks     keyedLocks // serialise /rec post per story (rec.go)
+	clubsChanged   func()
+	importsChanged func()
+	recLocks       keyedLocks // serialise /rec post per story (rec.go)
 }
 
 // New returns a Router with every Ficshelf command registered. Deps may be
@@ -120,16 +132,23 @@ func New(d Deps) *Router {
 	c.registerClub(r)
 	c.registerSettings(r)
 	c.registerMyData(r)
+	c.registerSubscribe(r)
 	return r
 }
 
 // newCmds returns the shared state for d, with the store seen through its
 // ports. A nil store (definitions only) leaves every port nil.
 func newCmds(d Deps) *cmds {
-	c := &cmds{discord: d.Discord, log: d.Log, now: d.Now, clubsChanged: func() {}}
+	c := &cmds{discord: d.Discord, log: d.Log, now: d.Now, clubsChanged: func() {}, importsChanged: func() {}}
+	if d.ImportsChanged != nil {
+		c.importsChanged = d.ImportsChanged
+	}
 	if st := d.Store; st != nil {
 		c.stories, c.chapters, c.finder, c.kudos, c.lists = st, st, st, st, st
 		c.members, c.recs, c.clubs, c.checkpoints, c.settings = st, st, st, st, st
+		c.readlog, c.imports = st, st
+		c.subs = st
+		c.series = st
 	}
 	return c
 }

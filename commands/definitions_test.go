@@ -49,7 +49,7 @@ func TestStoryDefinitionMatchesSpec(t *testing.T) {
 	want := map[string][]string{
 		"add":    {"file", "link", "title", "author", "rating", "warnings", "fandom", "tags", "mine"},
 		"info":   {"story"},
-		"list":   {"fandom", "rating", "tag", "sort"},
+		"list":   {"fandom", "rating", "tag", "sort", "series"}, // series: issue 14 point 5
 		"remove": {"story"},
 	}
 	if got := optionNames(story.Options); !slices.Equal(got, []string{"add", "info", "list", "remove"}) {

@@ -64,6 +64,7 @@ const (
 	actClubLeave               // leaving a club
 	actClubProgress            // recording club progress
 	actSettings                // changing /settings
+	actSubscribe               // subscribing to a story or ending it
 )
 
 // facts are what a sentence names.
@@ -100,6 +101,8 @@ func storeSentence(err error, a act, f facts) string {
 		return resolveMessage(re)
 	case errors.Is(err, shelf.ErrAlreadyGiven):
 		return fmt.Sprintf("You already left kudos on %s — one per member per story, as on AO3. It has %s.", storyName(f.Story), kudosWord(f.Kudos))
+	case errors.Is(err, shelf.ErrNoAO3Work):
+		return fmt.Sprintf("%s has no AO3 work, so I can't follow it for new chapters: it was added from a file that doesn't name its AO3 work. Add it by its AO3 link (or from an AO3 download) with `/story add`, then subscribe.", storyName(f.Story))
 	case errors.Is(err, shelf.ErrOwnStory):
 		return ownStoryKudos(f.Story)
 	case errors.Is(err, shelf.ErrClubActive):

@@ -264,25 +264,62 @@ func (x *excerpter) withChapter(ctx context.Context, req *Request, rec shelf.Sto
 
 // random answers with a passage from a random place: anywhere in the
 // story, chapters weighted by their words (chapter 0), or within chapter n.
+// A chapter with no prose to quote (no sentences, or only scene breaks)
+// is refused with a sentence when it was asked for; a random chapter
+// that turns out so is replaced by another, until none is left.
 func (x *excerpter) random(ctx context.Context, req *Request, rec shelf.StoryRecord, n int, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
-	if n == 0 {
-		words := make([]int, len(rec.Chapters))
-		for i, c := range rec.Chapters {
-			words[i] = c.Words
+	if n > 0 {
+		resp, err := x.randomIn(ctx, req, rec, n, length, place)
+		if err == nil && resp == nil {
+			err = Errorf("Chapter %d of %s has no prose to quote: only scene breaks, or no text at all. Try another chapter.", n, storyName(rec.Story.Title))
 		}
-		if at, ok := x.pick(words); ok {
-			n = at.Chapter + 1
-		} else {
-			n = x.intN(len(rec.Chapters)) + 1
-		}
+		return resp, err
 	}
+	words := make([]int, len(rec.Chapters))
+	for i, c := range rec.Chapters {
+		words[i] = c.Words
+	}
+	tried := make([]bool, len(rec.Chapters))
+	for range rec.Chapters {
+		ch := 0
+		if at, ok := x.pick(words); ok {
+			ch = at.Chapter + 1
+		} else {
+			var left []int
+			for i, t := range tried {
+				if !t {
+					left = append(left, i+1)
+				}
+			}
+			ch = left[x.intN(len(left))]
+		}
+		resp, err := x.randomIn(ctx, req, rec, ch, length, place)
+		if err != nil || resp != nil {
+			return resp, err
+		}
+		tried[ch-1], words[ch-1] = true, 0
+	}
+	return nil, Errorf("%s has no prose to quote: its chapters hold only scene breaks.", storyName(rec.Story.Title))
+}
+
+// randomIn answers with a passage from a random place in chapter n, or
+// with nil when the chapter has no prose to quote.
+func (x *excerpter) randomIn(ctx context.Context, req *Request, rec shelf.StoryRecord, n int, length passage.Length, place adultPlacement) (*discordgo.InteractionResponse, error) {
 	var resp *discordgo.InteractionResponse
 	err := x.withChapter(ctx, req, rec, n, func(ch shelf.ChapterRecord, idx passage.Index) error {
-		if idx.Len() == 0 {
-			return Errorf("Chapter %d of %s has no text to quote.", n, storyName(rec.Story.Title))
+		if idx.Len() == 0 || len(ch.Text) == 0 {
+			return nil
 		}
 		off := x.intN(len(ch.Text))
 		p := passage.Around(ch.Text, idx, off, off, length)
+		if p.Empty() {
+			// Nothing from there (scene breaks to the chapter's end):
+			// the chapter's first prose, if it has any.
+			p = passage.Around(ch.Text, idx, 0, 0, length)
+		}
+		if p.Empty() {
+			return nil
+		}
 		resp = newExcerptView(rec, n, ch, idx, p, length, place, freshExcerpt).response()
 		return nil
 	})
@@ -423,17 +460,7 @@ func (v excerptView) title() string {
 // from the chapter's word count and the passage's byte offset, so no
 // request counts the words of a whole chapter.
 func (v excerptView) footer() string {
-	parts := []string{fmt.Sprintf("Chapter %d of %d", v.number, len(v.rec.Chapters))}
-	n := v.idx.Len()
-	first, last := v.p.StartSentence+1, v.p.EndSentence
-	switch {
-	case v.p.Continued || v.p.Truncated:
-		parts = append(parts, fmt.Sprintf("part of sentence %s of %s", formatInt(first), formatInt(n)))
-	case first == last:
-		parts = append(parts, fmt.Sprintf("sentence %s of %s", formatInt(first), formatInt(n)))
-	default:
-		parts = append(parts, fmt.Sprintf("sentences %s–%s of %s", formatInt(first), formatInt(last), formatInt(n)))
-	}
+	parts := []string{fmt.Sprintf("Chapter %d of %d", v.number, len(v.rec.Chapters)), v.sentences()}
 	words := 0
 	if v.number >= 1 && v.number <= len(v.rec.Chapters) {
 		words = v.rec.Chapters[v.number-1].Words
@@ -446,6 +473,45 @@ func (v excerptView) footer() string {
 		parts = append(parts, fmt.Sprintf("~%s of %s words into the chapter", formatInt(roundWords(in)), formatInt(words)))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// sentences says which sentences the passage shows: "sentence 7 of 300",
+// "sentences 40–52 of 300", with the ones shown only in part named: a
+// passage continuing a cut sentence shows its end, one cut at a word shows
+// the start of its last sentence ("sentences 40–52 of 300 (the last in
+// part)", "the end of sentence 40 of 300", "part of sentence 40 of 300").
+// The last sentence is the one holding the passage's last byte, so scene
+// breaks passed over after it are not counted as shown.
+func (v excerptView) sentences() string {
+	n := v.idx.Len()
+	first, last := v.p.StartSentence+1, v.p.EndSentence
+	if v.p.EndByte > v.p.StartByte && n > 0 {
+		if s := v.idx.SentenceAt(v.p.EndByte-1) + 1; s >= first && s <= last {
+			last = s
+		}
+	}
+	head, tail := v.p.Continued, v.p.Truncated
+	if last <= first {
+		switch {
+		case head && tail:
+			return fmt.Sprintf("part of sentence %s of %s", formatInt(first), formatInt(n))
+		case head:
+			return fmt.Sprintf("the end of sentence %s of %s", formatInt(first), formatInt(n))
+		case tail:
+			return fmt.Sprintf("the start of sentence %s of %s", formatInt(first), formatInt(n))
+		}
+		return fmt.Sprintf("sentence %s of %s", formatInt(first), formatInt(n))
+	}
+	s := fmt.Sprintf("sentences %s–%s of %s", formatInt(first), formatInt(last), formatInt(n))
+	switch {
+	case head && tail:
+		s += " (the first and last in part)"
+	case head:
+		s += " (the first in part)"
+	case tail:
+		s += " (the last in part)"
+	}
+	return s
 }
 
 // roundWords rounds an estimate to a number a reader would say: to the

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -257,9 +258,14 @@ func periodSince(period string, now time.Time) (time.Time, string) {
 func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	period := req.String("period")
 	since, words := periodSince(period, c.now())
-	top, err := c.kudos.TopKudos(ctx, req.GuildID, since, topKudosLimit)
+	// One more than shown, to know whether the chart leaves stories out.
+	top, err := c.kudos.TopKudos(ctx, req.GuildID, since, topKudosLimit+1)
 	if err != nil {
 		return nil, fmt.Errorf("top kudos: %w", err)
+	}
+	more := len(top) > topKudosLimit
+	if more {
+		top = top[:topKudosLimit]
 	}
 	if len(top) == 0 {
 		if since.IsZero() {
@@ -267,23 +273,38 @@ func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.Interacti
 		}
 		return Ephemeral(fmt.Sprintf("Nobody has left kudos %s yet. Try `/kudos top period:all time`.", words)), nil
 	}
-	var b strings.Builder
-	for i, t := range top {
-		fmt.Fprintf(&b, "**%d.** %s", i+1, storyName(t.Story.Title))
-		if len(t.Story.Authors) > 0 {
-			b.WriteString(" — " + escapeMarkdown(clip(strings.Join(t.Story.Authors, ", "), 80)))
+	// Every story of the chart is shown: titles and authors are clipped
+	// harder (with "…") until it fits.
+	chart := func(title, authors int) string {
+		var b strings.Builder
+		for i, t := range top {
+			fmt.Fprintf(&b, "**%d.** **%s**", i+1, escapeMarkdown(clip(t.Story.Title, title)))
+			if len(t.Story.Authors) > 0 {
+				b.WriteString(" — " + escapeMarkdown(clip(strings.Join(t.Story.Authors, ", "), authors)))
+			}
+			fmt.Fprintf(&b, "\n❤️ %s", kudosWord(t.Count))
+			if !since.IsZero() {
+				fmt.Fprintf(&b, " %s · %s in all", words, formatInt(t.Kudos))
+			}
+			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "\n❤️ %s", kudosWord(t.Count))
-		if !since.IsZero() {
-			fmt.Fprintf(&b, " %s · %s in all", words, formatInt(t.Kudos))
+		return b.String()
+	}
+	var body string
+	for _, lim := range [][2]int{{150, 80}, {60, 40}, {30, 20}} {
+		if body = chart(lim[0], lim[1]); utf8.RuneCountInString(body) <= maxListText {
+			break
 		}
-		b.WriteString("\n")
+	}
+	footer := "One kudos per member per story, as on AO3."
+	if more {
+		footer = fmt.Sprintf("The top %d; more stories have kudos %s. ", topKudosLimit, words) + footer
 	}
 	embed := &discordgo.MessageEmbed{
 		Title:       "Most kudos " + words,
-		Description: b.String(),
+		Description: body,
 		Color:       colorNeutral,
-		Footer:      &discordgo.MessageEmbedFooter{Text: "One kudos per member per story, as on AO3."},
+		Footer:      &discordgo.MessageEmbedFooter{Text: footer},
 	}
 	return EmbedReply(false, []*discordgo.MessageEmbed{embed}), nil
 }

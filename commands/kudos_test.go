@@ -188,3 +188,52 @@ func BenchmarkKudosGive64(b *testing.B) {
 		b.Fatalf("count %d after %d kudos", got.Kudos, b.N)
 	}
 }
+
+// /kudos top shows ten stories and says when more have kudos.
+func TestKudosTopSaysWhenMoreStoriesHaveKudos(t *testing.T) {
+	st := storetest.Open(t)
+	r := New(Deps{Store: st})
+	var recs []shelf.StoryRecord
+	for i := range 11 {
+		recs = append(recs, addWork(t, st, fmt.Sprintf("Story %02d", i), 1, 1, "501", false))
+	}
+	top := func() *discordgo.MessageEmbed {
+		return handle(t, r, slash("502", "kudos", "top")).Data.Embeds[0]
+	}
+	for _, rec := range recs[:10] {
+		if _, err := st.GiveKudos(context.Background(), testGuild, rec.ID, "502", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e := top(); strings.Contains(e.Footer.Text, "more stories") || strings.Count(e.Description, "❤️") != 10 {
+		t.Errorf("ten stories with kudos: %q / %q", e.Description, e.Footer.Text)
+	}
+	if _, err := st.GiveKudos(context.Background(), testGuild, recs[10].ID, "502", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if e := top(); !strings.Contains(e.Footer.Text, "The top 10; more stories have kudos of all time.") || strings.Count(e.Description, "❤️") != 10 {
+		t.Errorf("eleven stories with kudos: %q / %q", e.Description, e.Footer.Text)
+	}
+}
+
+// The chart shows all ten stories however long their titles.
+func TestKudosTopShowsEveryStoryOfTheChart(t *testing.T) {
+	st := storetest.Open(t)
+	r := New(Deps{Store: st})
+	for i := range 10 {
+		s := storetest.Story(fmt.Sprintf("%02d %s", i, strings.Repeat("*_", 100)), strings.Repeat("|~", 60))
+		rec := storetest.Add(t, st, testGuild, "501", s)
+		if _, err := st.GiveKudos(context.Background(), testGuild, rec.ID, "502", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := handle(t, r, slash("502", "kudos", "top")).Data.Embeds[0].Description
+	if n := len([]rune(d)); n > maxListText {
+		t.Errorf("%d characters", n)
+	}
+	for i := 1; i <= 10; i++ {
+		if !strings.Contains(d, fmt.Sprintf("**%d.** **", i)) {
+			t.Errorf("story %d missing from the chart:\n%.500s", i, d)
+		}
+	}
+}

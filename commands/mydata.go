@@ -50,6 +50,24 @@ type MyDataExport struct {
 	Format     string    `json:"format"` // "ficshelf-member-data/1"
 	ExportedAt time.Time `json:"exported_at"`
 	shelf.MemberExport
+	// ReadingList is MemberExport's with each story's AO3 work ID, so
+	// that /readinglist import matches it by work.
+	ReadingList []ExportEntry `json:"reading_list"`
+	// ReadingLog is what /readinglist stats reads: when entries became
+	// finished, and when progress was recorded.
+	ReadingLog *ReadingLogExport `json:"reading_log,omitempty"`
+	// Subscriptions are the member's /subscribe subscriptions; DMsRefused
+	// says their last alert by direct message was refused.
+	Subscriptions []SubscriptionExport `json:"subscriptions,omitempty"`
+	DMsRefused    bool                 `json:"direct_messages_refused,omitempty"`
+}
+
+// SubscriptionExport is one subscription in /mydata export.
+type SubscriptionExport struct {
+	StoryID string    `json:"story_id"`
+	Title   string    `json:"title"`
+	AO3ID   int64     `json:"ao3_work_id"`
+	Since   time.Time `json:"since"`
 }
 
 // myDataExport is /mydata export: ephemeral, as a JSON file.
@@ -58,7 +76,26 @@ func (c *cmds) myDataExport(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
-	doc := MyDataExport{Format: "ficshelf-member-data/1", ExportedAt: c.now().UTC().Truncate(time.Second), MemberExport: exp}
+	list, err := c.withAO3IDs(ctx, req.GuildID, exp.ReadingList)
+	if err != nil {
+		return nil, err
+	}
+	doc := MyDataExport{Format: "ficshelf-member-data/1", ExportedAt: c.now().UTC().Truncate(time.Second), MemberExport: exp, ReadingList: list}
+	if doc.ReadingLog, err = c.readingLogExport(ctx, req.GuildID, req.UserID); err != nil {
+		return nil, err
+	}
+	if c.subs != nil {
+		subs, err := c.subs.Subscriptions(ctx, req.GuildID, req.UserID)
+		if err != nil {
+			return nil, fmt.Errorf("export subscriptions: %w", err)
+		}
+		for _, s := range subs {
+			doc.Subscriptions = append(doc.Subscriptions, SubscriptionExport{StoryID: s.StoryID, Title: s.StoryTitle, AO3ID: s.AO3ID, Since: s.Since})
+		}
+		if doc.DMsRefused, err = c.subs.DMsClosed(ctx, req.GuildID, req.UserID); err != nil {
+			return nil, fmt.Errorf("export subscriptions: %w", err)
+		}
+	}
 	msg := fmt.Sprintf("Here is everything Ficshelf keeps about you in this server: %s on your reading list, %s given, %s added to the library.",
 		storiesWord(len(exp.ReadingList)), kudosWord(len(exp.KudosGiven)), storiesWord(len(exp.StoriesAdded)))
 	return jsonFileReply(msg, "ficshelf-my-data.json", doc)
@@ -71,7 +108,7 @@ func (c *cmds) myDataDelete(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
-	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down) and your reading-club progress. Stories you added stay in the library, and your recs and rec requests stay too: they are posts in the server. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
+	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down), your reading-club progress and your subscriptions. Stories you added stay in the library, and your recs and rec requests stay too: they are posts in the server. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
 		storiesWord(len(exp.ReadingList)), formatInt(len(exp.KudosGiven)))
 	r := Ephemeral(msg)
 	r.Data.Components = []discordgo.MessageComponent{Row(
@@ -96,5 +133,5 @@ func (c *cmds) myDataDeleteConfirm(ctx context.Context, req *Request) (*discordg
 	if err := c.members.DeleteMember(ctx, req.GuildID, req.UserID); err != nil {
 		return nil, fmt.Errorf("delete member: %w", err)
 	}
-	return Update("Done: your reading list, kudos and reading-club progress in this server are deleted.", nil), nil
+	return Update("Done: your reading list, kudos, reading-club progress and subscriptions in this server are deleted.", nil), nil
 }

@@ -100,6 +100,8 @@ func (c *cmds) registerReadingList(r *Router) {
 					Name:        "export",
 					Description: "Your reading list in this server as a JSON file",
 				},
+				listImportOption(), // listimport.go
+				listStatsOption(),  // readstats.go
 			},
 		},
 		Subcommands: map[string]HandlerFunc{
@@ -108,6 +110,8 @@ func (c *cmds) registerReadingList(r *Router) {
 			"remove":   c.listRemove,
 			"show":     c.listShow,
 			"export":   c.listExport,
+			"import":   c.listImport,
+			"stats":    c.listStats,
 		},
 		Autocomplete: c.autocompleteStories,
 		Ephemeral:    true,
@@ -119,6 +123,7 @@ func (c *cmds) registerReadingList(r *Router) {
 	})
 	r.Component(routeListAdd, c.listAddButton)
 	r.Component(routeListShow, c.listShowPage)
+	c.registerListImport(r)
 }
 
 // chapterTotal is the chapter a reader can reach in a story: its posted
@@ -510,11 +515,19 @@ func progressBar(done, total int) string {
 // ListExport is the JSON document of /readinglist export (schema version
 // 1). Entries are in story-ID order (oldest story in the library first).
 type ListExport struct {
-	Format     string            `json:"format"` // "ficshelf-reading-list/1"
-	GuildID    string            `json:"guild_id"`
-	UserID     string            `json:"user_id"`
-	ExportedAt time.Time         `json:"exported_at"`
-	Entries    []shelf.ListEntry `json:"entries"`
+	Format     string        `json:"format"` // "ficshelf-reading-list/1"
+	GuildID    string        `json:"guild_id"`
+	UserID     string        `json:"user_id"`
+	ExportedAt time.Time     `json:"exported_at"`
+	Entries    []ExportEntry `json:"entries"`
+}
+
+// ExportEntry is one entry of ListExport: the list entry with its story's
+// AO3 work ID (0, left out, for a story not from AO3), so that an import
+// into another server matches it by work.
+type ExportEntry struct {
+	shelf.ListEntry
+	AO3ID int64 `json:"ao3_id,omitempty"`
 }
 
 // listExport is /readinglist export: the caller's list in this server as
@@ -529,7 +542,11 @@ func (c *cmds) listExport(ctx context.Context, req *Request) (*discordgo.Interac
 	slices.SortStableFunc(entries, func(a, b shelf.ListEntry) int {
 		return cmp.Or(cmp.Compare(len(a.StoryID), len(b.StoryID)), strings.Compare(a.StoryID, b.StoryID))
 	})
-	doc := ListExport{Format: "ficshelf-reading-list/1", GuildID: req.GuildID, UserID: req.UserID, ExportedAt: c.now().UTC().Truncate(time.Second), Entries: entries}
+	out, err := c.withAO3IDs(ctx, req.GuildID, entries)
+	if err != nil {
+		return nil, err
+	}
+	doc := ListExport{Format: "ficshelf-reading-list/1", GuildID: req.GuildID, UserID: req.UserID, ExportedAt: c.now().UTC().Truncate(time.Second), Entries: out}
 	msg := fmt.Sprintf("Here is your reading list in this server: %s.", storiesWord(len(entries)))
 	return jsonFileReply(msg, "reading-list.json", doc)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"ficshelf/bot"
 	"ficshelf/shelf"
 )
 
@@ -21,6 +21,9 @@ const (
 	recsPerPage  = 10
 	maxWhy       = 1000
 	maxRequest   = 1000
+	// maxRecFandom is the most characters (escaped) of a /rec list fandom
+	// filter the page buttons carry.
+	maxRecFandom = 60
 )
 
 // registerRec adds /rec and its pagination buttons.
@@ -126,28 +129,6 @@ func blockquote(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// restCode returns the Discord error code and HTTP status of err, or 0s.
-func restCode(err error) (code, status int) {
-	var re *discordgo.RESTError
-	if !errors.As(err, &re) {
-		return 0, 0
-	}
-	if re.Message != nil {
-		code = re.Message.Code
-	}
-	if re.Response != nil {
-		status = re.Response.StatusCode
-	}
-	return code, status
-}
-
-// channelGone reports whether err says the channel or thread no longer
-// exists (10003 Unknown Channel, or a 404).
-func channelGone(err error) bool {
-	code, status := restCode(err)
-	return code == discordgo.ErrCodeUnknownChannel || status == http.StatusNotFound
-}
-
 // recTarget is where recs and requests go: the server's recs channel, or
 // the channel asked in (its parent when that is a thread, since a thread
 // cannot hold threads).
@@ -162,7 +143,7 @@ func (c *cmds) recTarget(ctx context.Context, req *Request) (*discordgo.Channel,
 	}
 	ch, err := c.discord.Channel(ctx, id)
 	if err != nil {
-		if settings.RecsChannelID != "" && channelGone(err) {
+		if settings.RecsChannelID != "" && bot.ChannelGone(err) {
 			return nil, Sorry(err, "This server's recs channel no longer exists. Ask an admin to set a new one with `/settings recs-channel`.")
 		}
 		return nil, fmt.Errorf("look up channel %s: %w", id, err)
@@ -212,7 +193,7 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 		return nil, Errorf("Say in a few words why you recommend it (the `why` option).")
 	}
 	if n := utf8.RuneCountInString(why); n > maxWhy {
-		return nil, Errorf("Your reasons are %d characters long; please keep them under %d.", n, maxWhy)
+		return nil, Errorf("Your reasons are %s characters long; a rec keeps at most %s. Please shorten them.", formatInt(n), formatInt(maxWhy))
 	}
 	request, err := c.recs.RecRequestByThread(ctx, req.GuildID, req.ChannelID)
 	switch {
@@ -231,7 +212,7 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 	}
 	if ok {
 		msg, err := c.recCard(ctx, req, rec, th.ThreadID, fmt.Sprintf("<@%s> recommends %s too:", req.UserID, title), why)
-		if err != nil && !channelGone(err) {
+		if err != nil && !bot.ChannelGone(err) {
 			return nil, err
 		}
 		if err == nil {
@@ -244,7 +225,7 @@ func (c *cmds) recPost(ctx context.Context, req *Request) (*discordgo.Interactio
 				}
 				return Ephemeral(fmt.Sprintf("%s was already recommended here, so I added your rec to its discussion thread: %s",
 					title, messageLink(req.GuildID, th.ThreadID, m.ID))), nil
-			case !channelGone(err):
+			case !bot.ChannelGone(err):
 				return nil, fmt.Errorf("post rec in thread %s: %w", th.ThreadID, err)
 			}
 		}
@@ -335,19 +316,67 @@ func (c *cmds) answerRequest(ctx context.Context, req *Request, rec shelf.StoryR
 	return Ephemeral(fmt.Sprintf("Thanks! Your answer is posted: %s", messageLink(req.GuildID, req.ChannelID, m.ID))), nil
 }
 
-// requestContent is a request's message, with links to its answers (the
-// latest ten).
+// requestLinks is how many answers a request's message links at most
+// (the latest); it counts them all.
+const requestLinks = 10
+
+// maxMessage is the room of a message's content: Discord's 2,000
+// characters, counted as Discord does (textLen).
+const maxMessage = 2000
+
+// maxRequestQuote bounds the quoted request in its message, leaving room
+// for links to its answers.
+const maxRequestQuote = 1300
+
+// textLen counts s as Discord limits it: UTF-16 code units.
+func textLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// requestContent is a request's message, with links to its latest answers
+// (at most requestLinks, fewer when the message has no room for more),
+// saying so when it links fewer than there are. It fits in one message, so
+// editing it in never cuts it.
 func requestContent(guild string, r shelf.RecRequest, answers []shelf.Rec) string {
+	quoted := blockquote(r.Text)
+	for n := utf8.RuneCountInString(r.Text); textLen(quoted) > maxRequestQuote && n > 10; {
+		n = n * 9 / 10
+		quoted = blockquote(clip(r.Text, n))
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Looking for:** <@%s> asks for recommendations.\n%s\n\nAnswer in the thread with `/rec post`.", r.UserID, blockquote(r.Text))
-	if len(answers) > 0 {
-		fmt.Fprintf(&b, "\n\n**Answers so far (%d):**", len(answers))
-		if len(answers) > 10 {
-			answers = answers[len(answers)-10:]
+	fmt.Fprintf(&b, "**Looking for:** <@%s> asks for recommendations.\n%s\n\nAnswer in the thread with `/rec post`.", r.UserID, quoted)
+	if len(answers) == 0 {
+		return b.String()
+	}
+	lines := make([]string, len(answers))
+	for i, a := range answers {
+		lines[i] = fmt.Sprintf("\n• [%s](%s) — <@%s>", escapeMarkdown(clip(a.StoryTitle, 80)), messageLink(guild, a.ChannelID, a.MessageID), a.UserID)
+	}
+	head := func(shown int) string {
+		if shown < len(answers) {
+			return fmt.Sprintf("\n\n**Answers so far (%d; the latest %d here, all of them in the thread):**", len(answers), shown)
 		}
-		for _, a := range answers {
-			fmt.Fprintf(&b, "\n• [%s](%s) — <@%s>", escapeMarkdown(clip(a.StoryTitle, 80)), messageLink(guild, a.ChannelID, a.MessageID), a.UserID)
+		return fmt.Sprintf("\n\n**Answers so far (%d):**", len(answers))
+	}
+	shown := 0
+	room := maxMessage - textLen(b.String()) - textLen(head(0)) - 4
+	for i := len(lines) - 1; i >= 0 && shown < requestLinks; i-- {
+		if room -= textLen(lines[i]); room < 0 {
+			break
 		}
+		shown++
+	}
+	b.WriteString(head(shown))
+	for _, l := range lines[len(lines)-shown:] {
+		b.WriteString(l)
 	}
 	return b.String()
 }
@@ -359,7 +388,7 @@ func (c *cmds) recAsk(ctx context.Context, req *Request) (*discordgo.Interaction
 		return nil, Errorf("Say what you are looking for (the `request` option).")
 	}
 	if n := utf8.RuneCountInString(text); n > maxRequest {
-		return nil, Errorf("Your request is %d characters long; please keep it under %d.", n, maxRequest)
+		return nil, Errorf("Your request is %s characters long; a request keeps at most %s. Please shorten it.", formatInt(n), formatInt(maxRequest))
 	}
 	target, err := c.recTarget(ctx, req)
 	if err != nil {
@@ -429,8 +458,9 @@ func (c *cmds) recPage(ctx context.Context, guild, member, fandom string, page i
 	page = max(page, 0)
 	// The fandom rides in the page buttons' custom_id (at most 60 escaped
 	// characters there): shorten it before the first query, so that every
-	// page lists the same recs.
-	for utf8.RuneCountInString(escapeArg(fandom)) > 60 {
+	// page lists the same recs, and say so.
+	typed := fandom
+	for utf8.RuneCountInString(escapeArg(fandom)) > maxRecFandom {
 		r := []rune(fandom)
 		fandom = string(r[:len(r)-1])
 	}
@@ -456,19 +486,37 @@ func (c *cmds) recPage(ctx context.Context, guild, member, fandom string, page i
 	}
 	var b strings.Builder
 	if len(filters) > 0 {
-		b.WriteString("Recs " + strings.Join(filters, " ") + ", newest first.\n\n")
+		b.WriteString("Recs " + strings.Join(filters, " ") + ", newest first.")
+		if fandom != typed {
+			fmt.Fprintf(&b, " *(I filtered by the first %d characters of the fandom you typed.)*", utf8.RuneCountInString(fandom))
+		}
+		b.WriteString("\n\n")
 	}
 	if total == 0 {
 		b.WriteString("No recommendations yet. Recommend a story with `/rec post`.")
 	}
-	for i, r := range recs {
-		name := r.StoryTitle
-		if name == "" {
-			name = "Story " + r.StoryID
+	// Every rec of the page is shown (the page buttons step by
+	// recsPerPage): titles and reasons are clipped harder until it fits.
+	entries := func(title, why int) string {
+		var e strings.Builder
+		for i, r := range recs {
+			name := r.StoryTitle
+			if name == "" {
+				name = "Story " + r.StoryID
+			}
+			fmt.Fprintf(&e, "**%d.** [%s](%s) — <@%s> <t:%d:R>\n%s\n", page*recsPerPage+i+1, escapeMarkdown(clip(name, title)),
+				messageLink(guild, r.ChannelID, r.MessageID), r.UserID, r.At.Unix(), blockquote(clip(r.Why, why)))
 		}
-		fmt.Fprintf(&b, "**%d.** [%s](%s) — <@%s> <t:%d:R>\n%s\n", page*recsPerPage+i+1, escapeMarkdown(clip(name, 100)),
-			messageLink(guild, r.ChannelID, r.MessageID), r.UserID, r.At.Unix(), blockquote(clip(r.Why, 160)))
+		return e.String()
 	}
+	body := ""
+	for _, lim := range [][2]int{{100, 160}, {50, 80}, {30, 40}} {
+		body = entries(lim[0], lim[1])
+		if utf8.RuneCountInString(b.String()+body) <= maxListText {
+			break
+		}
+	}
+	b.WriteString(body)
 	embed := &discordgo.MessageEmbed{
 		Title:       title,
 		Description: b.String(),

@@ -1,24 +1,3 @@
-// Package commands is Ficshelf's user-facing behaviour: every slash command,
-// message command, button and modal, with its Discord definition and its
-// handlers side by side, one file per command family. All wording members
-// read lives here.
-//
-// The Router implements bot.Handler: it turns an interaction into a call of
-// the right handler and turns the handler's result into an answer. Handlers
-// return their answer as a value (see Response helpers in respond.go), so
-// they are plain functions to test. A handler that must act elsewhere (post
-// in another channel, open a thread, download an attachment) does it through
-// the Discord interface, implemented by package bot.
-//
-// Errors: a handler returns a *UserError (made with Errorf or Sorry) for
-// anything the member can fix or should know; the Router answers it
-// ephemerally. Any other error is unexpected: it is logged with detail and
-// the member is told "Something went wrong".
-//
-// Component custom IDs are routes: "name:arg1:arg2". The name selects the
-// handler registered with Router.Component; the arguments are read back with
-// Request.Args. Names carry a version where the arguments may change
-// ("ex1"), so buttons on old messages keep working or expire politely.
 package commands
 
 import (

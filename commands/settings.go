@@ -41,6 +41,17 @@ func (c *cmds) registerSettings(r *Router) {
 				},
 				{
 					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "updates-channel",
+					Description: "Where /subscribe alerts of new chapters are posted (leave empty: by direct message)",
+					Options: []*discordgo.ApplicationCommandOption{{
+						Type:         discordgo.ApplicationCommandOptionChannel,
+						Name:         "channel",
+						Description:  "A text channel; leave empty to send each subscriber a direct message",
+						ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews},
+					}},
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
 					Name:        "adult-content",
 					Description: "Where excerpts of Mature, Explicit and Not Rated stories may be posted",
 					Options: []*discordgo.ApplicationCommandOption{{
@@ -70,10 +81,11 @@ func (c *cmds) registerSettings(r *Router) {
 			},
 		},
 		Subcommands: map[string]HandlerFunc{
-			"show":          c.settingsShow,
-			"recs-channel":  c.settingsRecsChannel,
-			"adult-content": c.settingsAdultContent,
-			"timezone":      c.settingsTimezone,
+			"show":            c.settingsShow,
+			"recs-channel":    c.settingsRecsChannel,
+			"updates-channel": c.settingsUpdatesChannel,
+			"adult-content":   c.settingsAdultContent,
+			"timezone":        c.settingsTimezone,
 		},
 		Ephemeral: true,
 	})
@@ -104,12 +116,17 @@ func settingsText(st shelf.Settings) string {
 	if st.RecsChannelID != "" {
 		recs = "<#" + st.RecsChannelID + ">"
 	}
+	updates := "by direct message to each subscriber (no updates channel set)"
+	if st.UpdatesChannelID != "" {
+		updates = "<#" + st.UpdatesChannelID + ">"
+	}
 	return fmt.Sprintf("**Ficshelf settings for this server**\n"+
 		"• **Recs channel:** %s\n"+
+		"• **Updates channel** (`/subscribe` alerts): %s\n"+
 		"• **Adult content:** `%s`. %s\n"+
 		"• **Time zone:** %s (reading-club dates)\n"+
-		"Change them with `/settings recs-channel`, `/settings adult-content` and `/settings timezone`.",
-		recs, st.AdultContent, adultContentExplained(st.AdultContent), st.Timezone)
+		"Change them with `/settings recs-channel`, `/settings updates-channel`, `/settings adult-content` and `/settings timezone`.",
+		recs, updates, st.AdultContent, adultContentExplained(st.AdultContent), st.Timezone)
 }
 
 // settingsShow is /settings show.
@@ -197,4 +214,28 @@ func (c *cmds) settingsTimezone(ctx context.Context, req *Request) (*discordgo.I
 		return nil, err
 	}
 	return Ephemeral(fmt.Sprintf("Done: reading-club dates now use %s. Clubs started from now on follow it.", st.Timezone)), nil
+}
+
+// settingsUpdatesChannel is /settings updates-channel [channel].
+func (c *cmds) settingsUpdatesChannel(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	if err := canManageServer(req); err != nil {
+		return nil, err
+	}
+	channel := req.ID("channel")
+	if channel != "" && c.discord != nil {
+		ch, err := c.discord.Channel(ctx, channel)
+		if err == nil && ch.Type != discordgo.ChannelTypeGuildText && ch.Type != discordgo.ChannelTypeGuildNews {
+			return nil, Errorf("Alerts go in a text channel. Pick one of those.")
+		}
+		if err == nil && ch.GuildID != "" && ch.GuildID != req.GuildID {
+			return nil, Errorf("That channel isn't in this server.")
+		}
+	}
+	if _, err := c.changeSettings(ctx, req, func(st *shelf.Settings) { st.UpdatesChannelID = channel }); err != nil {
+		return nil, err
+	}
+	if channel == "" {
+		return Ephemeral("Done: no updates channel. When a followed work gets a new chapter, each subscriber gets a direct message."), nil
+	}
+	return Ephemeral("Done: when a followed work gets a new chapter, I'll post it in <#" + channel + ">, mentioning only its subscribers."), nil
 }

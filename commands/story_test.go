@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -116,10 +117,10 @@ func TestListFitShortensLongFiltersConsistently(t *testing.T) {
 }
 
 func TestSplitListAndSizeText(t *testing.T) {
-	if got := splitList(" a , b,,A, c "); !slices.Equal(got, []string{"a", "b", "c"}) {
-		t.Errorf("splitList %q", got)
+	if got, given, short := splitList(" a , b,,A, c "); !slices.Equal(got, []string{"a", "b", "c"}) || given != 3 || short != 0 {
+		t.Errorf("splitList %q given %d shortened %d", got, given, short)
 	}
-	if splitList("") != nil {
+	if got, given, _ := splitList(""); got != nil || given != 0 {
 		t.Error("empty list not nil")
 	}
 	if got := firstRunes("東京 Tokyo", 3); got != "東京" {
@@ -207,4 +208,121 @@ func BenchmarkImport500kWordsPlainText(b *testing.B) {
 func BenchmarkImport500kWordsAO3HTML(b *testing.B) {
 	_, html := bigWork(500_000, 50)
 	benchImport(b, "long.html", html)
+}
+
+// A story given more tags (fandoms, authors, warnings) than the library
+// keeps, or longer ones, or a longer title, is told what was kept.
+func TestAddOptionsSayWhatWasKept(t *testing.T) {
+	var tags []string
+	for i := range 200 {
+		tags = append(tags, fmt.Sprintf("tag %03d", i))
+	}
+	long := strings.Repeat("x", 160)
+	req, err := newRequest(slash("5", "story", "add",
+		strOpt("tags", strings.Join(tags, ", ")),
+		strOpt("fandom", "Short, "+long+", "+long+"y"),
+		strOpt("author", "a, b"),
+		strOpt("title", strings.Repeat("T", 230))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseAddOptions(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Tags) != maxListItems || o.Tags[0] != "tag 000" || o.Tags[49] != "tag 049" {
+		t.Errorf("kept tags %q", o.Tags)
+	}
+	if len(o.Fandoms) != 2 || utf8.RuneCountInString(o.Fandoms[1]) != maxItemLength {
+		t.Errorf("fandoms %q", o.Fandoms)
+	}
+	got := strings.Join(o.Kept, " ")
+	for _, want := range []string{
+		"Shortened the title to 200 characters.",
+		"Kept the first 50 of 200 tags.",
+		// The two long fandoms are the same up to the cut: one is kept.
+		"Kept the first 2 of 3 fandoms.",
+		"Shortened 1 fandom to 150 characters.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("kept %q; want %q", got, want)
+		}
+	}
+	if strings.Contains(got, "author") {
+		t.Errorf("authors were kept as given, yet: %q", got)
+	}
+
+	plain, _ := newRequest(slash("5", "story", "add", strOpt("tags", "a, b"), strOpt("title", "Fine")))
+	if o, _ := parseAddOptions(plain); len(o.Kept) != 0 {
+		t.Errorf("options kept as given, yet: %q", o.Kept)
+	}
+	if got := listKept(3, 3, 2, "tag", "tags"); !slices.Equal(got, []string{"Shortened 2 tags to 150 characters each."}) {
+		t.Errorf("listKept %q", got)
+	}
+}
+
+func TestChaptersKeptTellsChaptersWithoutProse(t *testing.T) {
+	st := &fic.Story{ChaptersPosted: 5, Chapters: make([]fic.Chapter, 4)}
+	if got := strings.Join(chaptersKept(st), " "); !strings.Contains(got, "text for 4 of the work's 5 chapters") {
+		t.Errorf("chaptersKept %q", got)
+	}
+	for _, st := range []*fic.Story{{ChaptersPosted: 4, Chapters: make([]fic.Chapter, 4)}, {ChaptersPosted: 3}} {
+		if got := chaptersKept(st); got != nil {
+			t.Errorf("chaptersKept(%d of %d) = %q", len(st.Chapters), st.ChaptersPosted, got)
+		}
+	}
+}
+
+// A /story list filter longer than the page buttons can carry is
+// shortened, and the list says so.
+func TestStoryListSaysWhenAFilterWasShortened(t *testing.T) {
+	st := storetest.Open(t)
+	c := newCmds(Deps{Store: st, Now: time.Now})
+	r := NewRouter(nil)
+	c.registerStory(r)
+	long := strings.Repeat("very ", 40) + "long tag" // 208 characters
+	s := storetest.Story("Tagged", "a")
+	s.Tags = []string{long}
+	storetest.Add(t, st, testGuild, "501", s)
+
+	resp := handle(t, r, slash("502", "story", "list", strOpt("tag", long)))
+	if len(resp.Data.Embeds) != 1 {
+		t.Fatalf("list: %q", resp.Data.Content)
+	}
+	d := resp.Data.Embeds[0].Description
+	if !strings.Contains(d, "Tagged") || !regexp.MustCompile(`I filtered by the first 8\d characters of the tag you typed\.`).MatchString(d) {
+		t.Errorf("list by a long tag:\n%s", d)
+	}
+	resp = handle(t, r, slash("502", "story", "list", strOpt("tag", "x"+long)))
+	if !strings.Contains(resp.Data.Content, "No stories") || !strings.Contains(resp.Data.Content, "characters of the tag you typed") {
+		t.Errorf("no match by a long tag: %q", resp.Data.Content)
+	}
+	resp = handle(t, r, slash("502", "story", "list", strOpt("tag", "very")))
+	if d := resp.Data.Embeds[0].Description; strings.Contains(d, "I filtered by") {
+		t.Errorf("a short filter said it was shortened:\n%s", d)
+	}
+}
+
+// A page of /story list shows every one of its ten stories, however long
+// their titles: the next page starts at the eleventh.
+func TestStoryListPageShowsEveryStory(t *testing.T) {
+	st := storetest.Open(t)
+	c := newCmds(Deps{Store: st, Now: time.Now})
+	r := NewRouter(nil)
+	c.registerStory(r)
+	for i := range 12 {
+		s := storetest.Story(fmt.Sprintf("%02d %s", i, strings.Repeat("*_", 100)), strings.Repeat("|~", 60))
+		s.Fandoms = []string{strings.Repeat("`[", 60)}
+		storetest.Add(t, st, testGuild, "501", s)
+	}
+	resp := handle(t, r, slash("502", "story", "list", strOpt("sort", "title")))
+	d := resp.Data.Embeds[0].Description
+	if utf8.RuneCountInString(d) > maxListText {
+		t.Errorf("%d characters", utf8.RuneCountInString(d))
+	}
+	for i := 1; i <= 10; i++ {
+		if !strings.Contains(d, fmt.Sprintf("**%d.** **%02d", i, i-1)) {
+			t.Errorf("story %d missing from page 1:\n%.600s", i, d)
+		}
+	}
 }

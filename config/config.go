@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Defaults for optional keys.
@@ -18,6 +19,10 @@ const (
 	DefaultBaseURL = "https://discord.com"
 	DefaultDB      = "ficshelf.db"
 	DefaultAO3URL  = "https://archiveofourown.org"
+
+	DefaultAO3CheckEvery = 6 * time.Hour    // AO3_CHECK_EVERY
+	MinAO3CheckEvery     = 10 * time.Minute // AO3_CHECK_EVERY's floor on AO3 itself
+	DefaultAO3RequestGap = 3 * time.Second  // AO3_REQUEST_GAP
 )
 
 // Config is the bot's validated configuration.
@@ -33,7 +38,26 @@ type Config struct {
 	Shards           Shards // DISCORD_SHARDS (zero value: auto)
 	InteractionsAddr string // INTERACTIONS_ADDR, "" = no HTTP endpoint
 	PublicKey        string // DISCORD_PUBLIC_KEY, 64 hex characters (lower case); required with InteractionsAddr
+
+	AO3CheckEvery time.Duration // AO3_CHECK_EVERY: how often a followed work is checked
+	AO3RequestGap time.Duration // AO3_REQUEST_GAP: least time between two AO3 requests of the deployment
+
+	// JobLeaseTTL is JOB_LEASE_TTL: how long the lease under which one
+	// process of a shared (PostgreSQL) deployment runs each background job
+	// (club checkpoints, reading-list imports, AO3 update checks)
+	// lasts without renewal; 0 means the default (jobs.DefaultLeaseTTL,
+	// one minute). It is renewed every third of that, and another process
+	// takes over at most TTL + TTL/3 after the holder dies.
+	JobLeaseTTL time.Duration
 }
+
+// Bounds of JOB_LEASE_TTL: renewals every TTL/3 must not crowd the
+// database, and a takeover must stay within the couple of minutes the
+// deployment promises.
+const (
+	MinJobLeaseTTL = 3 * time.Second
+	MaxJobLeaseTTL = 90 * time.Second
+)
 
 // Shards is DISCORD_SHARDS: which gateway shards this process runs. The
 // zero value is "auto": as many as Discord recommends, all in this process.
@@ -194,10 +218,43 @@ func Load(lookup func(string) string) (Config, error) {
 		}
 		c.PublicKey = key
 	}
+	every, err := time.ParseDuration(get("AO3_CHECK_EVERY", DefaultAO3CheckEvery.String()))
+	if err != nil || every <= 0 {
+		return c, &Error{"AO3_CHECK_EVERY", fmt.Sprintf("must be a positive duration such as 6h or 30m, got %q", get("AO3_CHECK_EVERY", ""))}
+	}
+	if every < MinAO3CheckEvery && isAO3(c.AO3BaseURL) {
+		return c, &Error{"AO3_CHECK_EVERY", fmt.Sprintf("must be at least %s while AO3_BASE_URL is AO3 itself, got %s", "10m", every)}
+	}
+	c.AO3CheckEvery = every
+	gap, err := time.ParseDuration(get("AO3_REQUEST_GAP", DefaultAO3RequestGap.String()))
+	if err != nil || gap < 0 {
+		return c, &Error{"AO3_REQUEST_GAP", fmt.Sprintf("must be a duration such as 3s or 500ms, got %q", get("AO3_REQUEST_GAP", ""))}
+	}
+	c.AO3RequestGap = gap
+	if v := get("JOB_LEASE_TTL", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < MinJobLeaseTTL || d > MaxJobLeaseTTL {
+			return c, &Error{"JOB_LEASE_TTL", fmt.Sprintf("must be a duration from %v to %v, e.g. 1m, got %q", MinJobLeaseTTL, MaxJobLeaseTTL, v)}
+		}
+		c.JobLeaseTTL = d
+	}
 	if c.Shards.Off && c.InteractionsAddr == "" {
 		return c, &Error{"DISCORD_SHARDS", "is off, so INTERACTIONS_ADDR must be set: with neither a gateway nor an HTTP endpoint no interaction can arrive"}
 	}
 	return c, nil
+}
+
+// isAO3 reports whether origin is AO3 itself (not a test server).
+func isAO3(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	switch strings.TrimSuffix(strings.ToLower(u.Hostname()), ".") {
+	case "archiveofourown.org", "www.archiveofourown.org", "ao3.org", "www.ao3.org":
+		return true
+	}
+	return false
 }
 
 func checkOrigin(raw string) error {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func lookup(m map[string]string) func(string) string {
@@ -16,7 +17,8 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Token: "abc.def", BaseURL: DefaultBaseURL, DBPath: DefaultDB, AO3BaseURL: DefaultAO3URL, LogLevel: slog.LevelInfo}
+	want := Config{Token: "abc.def", BaseURL: DefaultBaseURL, DBPath: DefaultDB, AO3BaseURL: DefaultAO3URL, LogLevel: slog.LevelInfo,
+		AO3CheckEvery: DefaultAO3CheckEvery, AO3RequestGap: DefaultAO3RequestGap}
 	if c != want {
 		t.Errorf("got %+v, want %+v", c, want)
 	}
@@ -31,9 +33,13 @@ func TestLoadValues(t *testing.T) {
 		"AO3_BASE_URL":     "http://127.0.0.1:9000",
 		"LOG_LEVEL":        "DEBUG",
 		"METRICS_ADDR":     "127.0.0.1:9090",
+		"JOB_LEASE_TTL":    "30s",
 	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.JobLeaseTTL != 30*time.Second {
+		t.Errorf("JOB_LEASE_TTL 30s read as %v", c.JobLeaseTTL)
 	}
 	if c.BaseURL != "http://127.0.0.1:8080" || c.GuildID != "123456789012345678" || c.LogLevel != slog.LevelDebug || c.MetricsAddr != "127.0.0.1:9090" || c.DBPath != "/tmp/x.db" {
 		t.Errorf("got %+v", c)
@@ -54,6 +60,9 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"AO3_BASE_URL", "::not a url"},
 		{"LOG_LEVEL", "loud"},
 		{"METRICS_ADDR", "9090"},
+		{"JOB_LEASE_TTL", "soon"},
+		{"JOB_LEASE_TTL", "1s"},
+		{"JOB_LEASE_TTL", "10m"},
 	}
 	for _, tt := range tests {
 		env := map[string]string{}

@@ -42,6 +42,9 @@ type File struct {
 	Name        string
 	ContentType string
 	Data        []byte
+	// Description is the attachment's description (alt text) the payload
+	// gave it, in its attachments list by the file's index.
+	Description string
 }
 
 // Ephemeral reports whether only the invoking member sees the message.

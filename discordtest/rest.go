@@ -319,6 +319,7 @@ func (s *Server) applyLocked(m *Message, p msgPayload, comps []discordgo.Message
 				}
 			}
 		}
+		files = describeFiles(files, raw)
 		for _, f := range files {
 			id := s.newIDLocked()
 			url := s.URL + "/attachments/" + id + "/" + f.Name

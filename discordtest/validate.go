@@ -450,6 +450,11 @@ func (c *checker) message(m obj, path string) {
 	if am := sub(m, "allowed_mentions"); am != nil {
 		c.allowedMentions(am, join(path, "allowed_mentions"))
 	}
+	for i, a := range arr(m, "attachments") {
+		if am, ok := a.(obj); ok {
+			c.length(am, join(join(path, "attachments"), i), "description", 0, MaxAttachmentDescription)
+		}
+	}
 	if n, ok := m["nonce"].(string); ok && runes(n) > 25 {
 		c.add(join(path, "nonce"), "BASE_TYPE_BAD_LENGTH", "nonce is %d characters, at most 25", runes(n))
 	}

@@ -124,6 +124,8 @@ func TestValidateMessage(t *testing.T) {
 		{"discordgo nulls", `{"content":"","embeds":null,"components":null,"tts":false}`, ""},
 		{"content 2000 ok", `{"content":"` + rep("é", 2000) + `"}`, ""},
 		{"content 2001", `{"content":"` + rep("a", 2001) + `"}`, "content"},
+		{"attachment description 1024 ok", `{"attachments":[{"id":0,"description":"` + rep("é", 1024) + `"}]}`, ""},
+		{"attachment description 1025", `{"attachments":[{"id":0,"description":"` + rep("d", 1025) + `"}]}`, "attachments.0.description"},
 		{"11 embeds", `{"embeds":[` + strings.TrimSuffix(rep(`{"title":"t"},`, 11), ",") + `]}`, "embeds"},
 		{"title 257", embedJSON(`"title":"` + rep("t", 257) + `"`), "embeds.0.title"},
 		{"description 4097", embedJSON(`"description":"` + rep("d", 4097) + `"`), "embeds.0.description"},

@@ -47,10 +47,12 @@ func waitAnnouncements(t *testing.T, e *Env, channelID string, n int) []*discord
 // settle gives the scheduler a moment to (wrongly) announce more.
 func settle() { time.Sleep(150 * time.Millisecond) }
 
-func TestClubEndToEnd(t *testing.T) {
+func TestClubEndToEnd(t *testing.T) { forEachEngine(t, testClubEndToEnd) }
+
+func testClubEndToEnd(t *testing.T, db Option) {
 	clk := jobstest.NewFakeClock(clubT0)
 	var story shelf.StoryRecord
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Long Way Round", fic.RatingMature, nil, 5, 5)
 	}))
 
@@ -210,9 +212,13 @@ func TestClubEndToEnd(t *testing.T) {
 }
 
 func TestClubWorkInProgressExtendsAndMissedCheckpoints(t *testing.T) {
+	forEachEngine(t, testClubWorkInProgressExtendsAndMissedCheckpoints)
+}
+
+func testClubWorkInProgressExtendsAndMissedCheckpoints(t *testing.T, db Option) {
 	clk := jobstest.NewFakeClock(clubT0)
 	var story shelf.StoryRecord
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story = seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Still Writing", fic.RatingGeneral, nil, 3, 0)
 	}))
 	start := e.Slash(e.General, e.Alice, "club", discordtest.Sub("start", discordtest.String("story", story.ID), discordtest.Int("every", 1)))
@@ -306,9 +312,13 @@ func nonceOf(guild, club string, n int) string {
 }
 
 func TestClubCrashBetweenPostingAndRecording(t *testing.T) {
+	forEachEngine(t, testClubCrashBetweenPostingAndRecording)
+}
+
+func testClubCrashBetweenPostingAndRecording(t *testing.T, db Option) {
 	clk := jobstest.NewFakeClock(clubT0)
 	var club shelf.Club
-	e := Start(t, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithNow(clk.Now), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		story := seedFic(t, st, e.Guild.ID, e.Alice.User.ID, "Crash Course", fic.RatingGeneral, nil, 2, 2)
 		var err error
 		club, err = st.StartClub(context.Background(), e.Guild.ID, shelf.ClubStart{ChannelID: e.General.ID, StoryID: story.ID, HostID: e.Alice.User.ID,

@@ -24,6 +24,7 @@ import (
 	"ficshelf/jobs/jobstest"
 	"ficshelf/shelf"
 	"ficshelf/store"
+	"ficshelf/store/postgres/pgtest"
 )
 
 // Env is one running bot against one discordtest server, with a seeded
@@ -66,6 +67,34 @@ type options struct {
 	seed    func(t *testing.T, st shelf.Store, e *Env)
 	srvOpts []discordtest.Option
 	cfg     func(e *Env, c *config.Config)
+	db      string
+	// identifyEvery is app.Options.IdentifyEvery (0: Discord's 5 s).
+	identifyEvery time.Duration
+}
+
+// WithDB runs the bot on db (FICSHELF_DB: a BoltDB file path or a
+// PostgreSQL URL) instead of a fresh BoltDB file in a temporary directory.
+// "" keeps the default.
+func WithDB(db string) Option { return func(o *options) { o.db = db } }
+
+// forEachEngine runs fn as two subtests, "bolt" (a fresh BoltDB file) and
+// "postgres" (a fresh PostgreSQL database from pgtest, skipped with pgtest's
+// message when FICSHELF_TEST_POSTGRES is unset). fn passes db to Start.
+func forEachEngine(t *testing.T, fn func(t *testing.T, db Option)) {
+	t.Helper()
+	t.Run("bolt", func(t *testing.T) { fn(t, WithDB("")) })
+	t.Run("postgres", func(t *testing.T) { fn(t, withPostgres(pgtest.URL(t))) })
+}
+
+// withPostgres runs the bot on the PostgreSQL database url. The identify
+// gate in PostgreSQL paces identifies across restarts (5 s apart, as
+// Discord does); the harness runs one unsharded bot, which discordtest does
+// not pace, so a restart need not wait: identifies may come 50 ms apart.
+func withPostgres(url string) Option {
+	return func(o *options) {
+		o.db = url
+		o.identifyEvery = 50 * time.Millisecond
+	}
 }
 
 // WithConfig changes the bot's configuration before it starts (shards,
@@ -135,6 +164,9 @@ func Start(t *testing.T, opts ...Option) *Env {
 		AO3BaseURL: ao3,
 		LogLevel:   slog.LevelDebug,
 	}
+	if e.opts.db != "" {
+		e.Cfg.DBPath = e.opts.db
+	}
 	if e.opts.cfg != nil {
 		e.opts.cfg(e, &e.Cfg)
 	}
@@ -180,11 +212,12 @@ func (e *Env) Begin() {
 	}
 	go func() {
 		done <- app.Run(ctx, e.Cfg, app.Options{
-			Logger:  log,
-			Now:     e.opts.now,
-			Clock:   clock,
-			Wrap:    e.opts.wrap,
-			Started: func() { close(started) },
+			Logger:        log,
+			Now:           e.opts.now,
+			Clock:         clock,
+			Wrap:          e.opts.wrap,
+			IdentifyEvery: e.opts.identifyEvery,
+			Started:       func() { close(started) },
 		})
 	}()
 	select {

@@ -93,9 +93,11 @@ func wantEphemeral(t *testing.T, what string, a *discordtest.Answer, contains st
 	}
 }
 
-func TestKudosGive(t *testing.T) {
+func TestKudosGive(t *testing.T) { forEachEngine(t, testKudosGive) }
+
+func testKudosGive(t *testing.T, db Option) {
 	var own, other shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		own = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Alice Writes", 1, 1, true, 0)
 		other = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Found On AO3", 3, 3, false, 0)
 	}))
@@ -128,8 +130,12 @@ func TestKudosGive(t *testing.T) {
 }
 
 func TestKudosButtonUpdatesCountInPlaceOnEveryShape(t *testing.T) {
+	forEachEngine(t, testKudosButtonUpdatesCountInPlaceOnEveryShape)
+}
+
+func testKudosButtonUpdatesCountInPlaceOnEveryShape(t *testing.T, db Option) {
 	var rec, own shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Button Story", 2, 2, false, 0)
 		own = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Mod's Own", 2, 2, true, 0)
 	}))
@@ -210,11 +216,13 @@ func TestKudosButtonUpdatesCountInPlaceOnEveryShape(t *testing.T) {
 	wantEphemeral(t, "removed story", e.Click(e.Alice, gone, "kudos:999999"), "no longer in this server's library")
 }
 
-func TestKudosTopAndList(t *testing.T) {
+func TestKudosTopAndList(t *testing.T) { forEachEngine(t, testKudosTopAndList) }
+
+func testKudosTopAndList(t *testing.T, db Option) {
 	now := time.Now()
 	var a, b, c shelf.StoryRecord
 	var voters []string
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		a = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Alpha", 1, 1, false, 0)
 		b = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Beta", 1, 1, false, 0)
 		c = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Gamma", 1, 1, false, 0)
@@ -319,9 +327,11 @@ func TestKudosTopAndList(t *testing.T) {
 // TestConcurrentKudosAreExact sends kudos from 40 members at once (slash
 // commands and button clicks mixed) on one story, plus repeats, and checks
 // the count equals the number of members.
-func TestConcurrentKudosAreExact(t *testing.T) {
+func TestConcurrentKudosAreExact(t *testing.T) { forEachEngine(t, testConcurrentKudosAreExact) }
+
+func testConcurrentKudosAreExact(t *testing.T, db Option) {
 	var rec shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		rec = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Popular", 1, 1, false, 0)
 	}))
 	const n = 40

@@ -44,9 +44,11 @@ func exportMyData(t *testing.T, e *Env, who *discordgo.Member) myDataDoc {
 	return doc
 }
 
-func TestMyDataExportAndDelete(t *testing.T) {
+func TestMyDataExportAndDelete(t *testing.T) { forEachEngine(t, testMyDataExportAndDelete) }
+
+func testMyDataExportAndDelete(t *testing.T, db Option) {
 	var one, two, mine shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		one = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "First Love", 3, 3, false, 0)
 		two = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Second Wind", 3, 3, false, 0)
 		mine = seedWork(t, st, e.Guild.ID, e.Alice.User.ID, "Alice's Own", 1, 1, true, 0)
@@ -132,8 +134,12 @@ func TestMyDataExportAndDelete(t *testing.T) {
 // /story remove (confirmed) and checks every view of kudos and lists
 // follows, also after a restart.
 func TestRemovingAStoryRemovesItsKudosAndListEntries(t *testing.T) {
+	forEachEngine(t, testRemovingAStoryRemovesItsKudosAndListEntries)
+}
+
+func testRemovingAStoryRemovesItsKudosAndListEntries(t *testing.T, db Option) {
 	var gone, kept shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		gone = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Going Away", 2, 2, false, 0)
 		kept = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Staying Put", 2, 2, false, 0)
 	}))

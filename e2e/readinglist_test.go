@@ -20,8 +20,12 @@ import (
 func rl(sub string, opts ...discordtest.Opt) discordtest.Opt { return discordtest.Sub(sub, opts...) }
 
 func TestReadingListAddProgressRemove(t *testing.T) {
+	forEachEngine(t, testReadingListAddProgressRemove)
+}
+
+func testReadingListAddProgressRemove(t *testing.T, db Option) {
 	var done, wip, unknown shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		done = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Complete Five", 5, 5, false, 0)
 		wip = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Still Going", 3, 0, false, 0)
 		unknown = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "No Count", 0, 0, false, 0)
@@ -84,8 +88,12 @@ func TestReadingListAddProgressRemove(t *testing.T) {
 }
 
 func TestReadingListShowGroupsAndPages(t *testing.T) {
+	forEachEngine(t, testReadingListShowGroupsAndPages)
+}
+
+func testReadingListShowGroupsAndPages(t *testing.T, db Option) {
 	var recs []shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		for i := 0; i < 25; i++ {
 			r := seedWork(t, st, e.Guild.ID, e.Mod.User.ID, fmt.Sprintf("Story %02d", i), 5, 5, false, 0)
 			recs = append(recs, r)
@@ -158,9 +166,11 @@ func TestReadingListShowGroupsAndPages(t *testing.T) {
 	}
 }
 
-func TestReadingListExport(t *testing.T) {
+func TestReadingListExport(t *testing.T) { forEachEngine(t, testReadingListExport) }
+
+func testReadingListExport(t *testing.T, db Option) {
 	var a, b shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		a = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Export Me", 4, 4, false, 0)
 		b = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Me Too", 2, 0, false, 0)
 	}))

@@ -324,9 +324,11 @@ func TestStoryBadInputsChangeNothing(t *testing.T) {
 	cyrillic := []byte("\xcf\xf0\xe8\xe2\xe5\xf2, \xec\xe8\xf0! \xc4\xee\xe1\xf0\xee\xe5 \xf3\xf2\xf0\xee \xe8 \xf7\xe0\xe9.")
 	ae("unknown 8-bit encoding", addFile(e, e.General, e.Alice, "cp1251.txt", cyrillic), "save it as UTF-8")
 
-	for _, link := range []string{"https://example.com/works/1", "https://archiveofourown.org/users/someone", "https://archiveofourown.org/series/12", "not a link"} {
+	for _, link := range []string{"https://example.com/works/1", "https://archiveofourown.org/users/someone", "https://example.com/series/12", "not a link"} {
 		ae("link "+link, add(discordtest.String("link", link)), "isn't a link to an AO3 work")
 	}
+	// A series link is good input (series_test.go); with AO3 down, a sentence.
+	ae("series, AO3 down", add(discordtest.String("link", "https://archiveofourown.org/series/12")), "couldn't read that series from AO3")
 	// With the AO3 look-up down (nothing listens): the importer's sentence.
 	ae("AO3 down", add(discordtest.String("link", "https://archiveofourown.org/works/1")), "AO3")
 
@@ -355,8 +357,12 @@ func bytes20MiBPlus() []byte {
 }
 
 func TestStoryAutocompleteInfoListRemove(t *testing.T) {
+	forEachEngine(t, testStoryAutocompleteInfoListRemove)
+}
+
+func testStoryAutocompleteInfoListRemove(t *testing.T, db Option) {
 	var recs []shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		for i := 0; i < 23; i++ {
 			s := &fic.Story{Title: fmt.Sprintf("Lantern Tale %02d", i), Authors: []string{"moth"}, Rating: fic.RatingGeneral,
 				Fandoms: []string{"Canal Town"}, Tags: []string{"Boats"}, Words: 1000 + i, ChaptersPosted: 1, ChaptersExpected: 1}
@@ -475,7 +481,11 @@ func TestStoryAutocompleteInfoListRemove(t *testing.T) {
 }
 
 func TestStoryServersNeverSeeEachOther(t *testing.T) {
-	e := Start(t)
+	forEachEngine(t, testStoryServersNeverSeeEachOther)
+}
+
+func testStoryServersNeverSeeEachOther(t *testing.T, db Option) {
+	e := Start(t, db)
 	id := wantCard(t, "add", addFile(e, e.General, e.Alice, "ferry.txt", []byte(plainStory)), "The Ferryman's Daughter")
 
 	if got := e.Autocomplete(e.OtherGeneral, e.OtherMember, "story", storySub("info", discordtest.Focused(discordtest.String("story", "ferry")))); len(got) != 0 {

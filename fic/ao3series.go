@@ -70,21 +70,7 @@ func (c *AO3Client) Series(ctx context.Context, id int64) (*Series, error) {
 			out.Truncated = true
 			break
 		}
-		target := out.URL
-		if page > 1 {
-			target += "?page=" + strconv.Itoa(page)
-		}
-		p, err := c.get(ctx, target)
-		if err != nil {
-			return nil, err
-		}
-		if err := refusal(p,
-			importErr(ErrSeriesNotFound, msgSeriesGone, fmt.Errorf("HTTP %d", p.status)),
-			importErr(ErrSeriesRestricted, msgSeriesRestr, errors.New("sent to the login page as restricted")),
-			importErr(ErrSeriesHidden, msgSeriesHidden, errors.New("sent to the login page: access denied"))); err != nil {
-			return nil, err
-		}
-		sp, err := ParseSeriesPage(p.body)
+		sp, err := c.SeriesPage(ctx, id, page)
 		if err != nil {
 			return nil, err
 		}
@@ -115,6 +101,41 @@ func (c *AO3Client) Series(ctx context.Context, id int64) (*Series, error) {
 	}
 	sort.SliceStable(out.Works, func(i, j int) bool { return out.Works[i].Part < out.Works[j].Part })
 	return out, nil
+}
+
+// SeriesPage reads page page (1-based) of AO3 series id: one request,
+// through Gate, with 429/503 + Retry-After honoured. Blurbs keep the parts
+// they name (0 for a Mystery Work) and each work's AO3URL is set; Series
+// does the rest (parts by position, this series in SeriesRefs). Errors
+// are as Series'.
+func (c *AO3Client) SeriesPage(ctx context.Context, id int64, page int) (*SeriesPage, error) {
+	if id <= 0 || page <= 0 {
+		return nil, importErr(ErrNotAO3SeriesLink, msgNotSeriesLink, nil)
+	}
+	target := c.SeriesURL(id)
+	if page > 1 {
+		target += "?page=" + strconv.Itoa(page)
+	}
+	p, err := c.get(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	if err := refusal(p,
+		importErr(ErrSeriesNotFound, msgSeriesGone, fmt.Errorf("HTTP %d", p.status)),
+		importErr(ErrSeriesRestricted, msgSeriesRestr, errors.New("sent to the login page as restricted")),
+		importErr(ErrSeriesHidden, msgSeriesHidden, errors.New("sent to the login page: access denied"))); err != nil {
+		return nil, err
+	}
+	sp, err := ParseSeriesPage(p.body)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range sp.Works {
+		if w.Work.AO3ID > 0 {
+			w.Work.AO3URL = c.WorkURL(w.Work.AO3ID)
+		}
+	}
+	return sp, nil
 }
 
 // SeriesPage is one page of a series as ParseSeriesPage reads it.

@@ -34,7 +34,7 @@ type Loader interface {
 }
 
 // CountKinds names the record kinds Counts reports.
-var CountKinds = []string{"stories", "chapters", "kudos", "list_entries", "rec_threads", "recs", "rec_requests", "clubs", "club_members"}
+var CountKinds = []string{"stories", "chapters", "kudos", "list_entries", "rec_threads", "recs", "rec_requests", "clubs", "club_members", "subscriptions"}
 
 // Item is one record of a dump: exactly one field is set.
 type Item struct {
@@ -44,11 +44,22 @@ type Item struct {
 	Chapter    *ChapterItem
 	Kudo       *KudoItem
 	ListEntry  *ListEntryItem
+	Progress   *ProgressItem // stats.go
 	RecThread  *RecThreadItem
 	Rec        *Rec
 	RecRequest *RecRequest
 	Club       *Club
 	ClubMember *ClubMemberItem
+	// Subscription is a member's /subscribe of a story. The check schedule,
+	// AO3's last copy of each work and pending alerts are not copied: the
+	// schedule is rebuilt from subscriptions and clubs at the first check.
+	Subscription *SubscriptionItem
+}
+
+// SubscriptionItem is one member's subscription to a story.
+type SubscriptionItem struct {
+	StoryID, UserID string
+	Since           time.Time
 }
 
 // Sequences are the last IDs a guild handed out, so that a copy never
@@ -75,6 +86,9 @@ type KudoItem struct {
 type ListEntryItem struct {
 	UserID string
 	Entry  ListEntry
+	// FinishedAt is when the entry became finished (ReadingLog); zero
+	// when unknown or not finished.
+	FinishedAt time.Time
 }
 
 // RecThreadItem is a story's rec discussion thread.

@@ -120,3 +120,17 @@ func levenshtein(a, b []rune) int {
 	}
 	return prev[len(b)]
 }
+
+// SearchQuery is how every engine reads a SearchStories call: the typed
+// words (Tokens, at most MaxQueryWords) and the limit (1 to
+// MaxSearchResults; anything else means MaxSearchResults).
+func SearchQuery(query string, limit int) (words []string, n int) {
+	if limit <= 0 || limit > MaxSearchResults {
+		limit = MaxSearchResults
+	}
+	words = Tokens(query)
+	if len(words) > MaxQueryWords {
+		words = words[:MaxQueryWords]
+	}
+	return words, limit
+}

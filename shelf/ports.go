@@ -239,7 +239,12 @@ type Store interface {
 	Checkpoints
 	GuildSettings
 	Leases
+	Subscriptions
+	WorkChecks
 	Copier
+	ReadingLog // stats.go
+	Imports    // imports.go
+	SeriesJobs // series.go
 
 	// Engine names the engine ("bolt", "postgres") for logs and metrics.
 	Engine() string

@@ -23,6 +23,9 @@ type Settings struct {
 	RecsChannelID string       `json:"recs_channel_id,omitempty"` // "" = post recs where asked
 	AdultContent  AdultContent `json:"adult_content,omitempty"`
 	Timezone      string       `json:"timezone,omitempty"` // IANA name
+	// UpdatesChannelID is where /subscribe alerts are posted; "" = by
+	// direct message to each subscriber.
+	UpdatesChannelID string `json:"updates_channel_id,omitempty"`
 }
 
 // WithDefaults returns st with empty fields set to their defaults
@@ -44,6 +47,11 @@ func (st Settings) WithDefaults() Settings {
 func (st Settings) Normalize() (Settings, error) {
 	if st.RecsChannelID != "" {
 		if _, err := ParseID("channel", st.RecsChannelID); err != nil {
+			return Settings{}, err
+		}
+	}
+	if st.UpdatesChannelID != "" {
+		if _, err := ParseID("channel", st.UpdatesChannelID); err != nil {
 			return Settings{}, err
 		}
 	}

@@ -110,6 +110,9 @@ type ListQuery struct {
 	Fandom string // case-insensitive substring of any fandom
 	Rating string // a rating in any wording fic.ParseRating accepts
 	Tag    string // case-insensitive substring of any tag, relationship, character or category
+	// Series matches a story in an AO3 series whose title contains it
+	// (folded) or whose series ID it is (SeriesQuery, SeriesMatch).
+	Series string
 	Sort   Sort
 	Offset int
 	Limit  int // 0 means 10; at most 100

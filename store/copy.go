@@ -99,6 +99,8 @@ func itemKind(it shelf.Item) string {
 		return "clubs"
 	case it.ClubMember != nil:
 		return "club_members"
+	case it.Subscription != nil:
+		return "subscriptions"
 	}
 	return ""
 }

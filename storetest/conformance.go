@@ -56,28 +56,6 @@ var (
 	cCtx = context.Background()
 )
 
-// cStory is a General Audiences story with two short chapters.
-func cStory(title string, authors ...string) *fic.Story {
-	return &fic.Story{
-		Title:   title,
-		Authors: authors,
-		Rating:  fic.RatingGeneral,
-		Chapters: []fic.Chapter{
-			{Title: "One", Text: "First chapter text. It has words."},
-			{Title: "Two", Text: "Second chapter."},
-		},
-	}
-}
-
-// cStoryWith is a story with posted chapters of expected (0: a WIP).
-func cStoryWith(title string, posted, expected int) *fic.Story {
-	s := &fic.Story{Title: title, Rating: fic.RatingGeneral, ChaptersExpected: expected}
-	for i := 1; i <= posted; i++ {
-		s.Chapters = append(s.Chapters, fic.Chapter{Title: fmt.Sprintf("Ch %d", i), Text: "Words here."})
-	}
-	return s
-}
-
 func cAdd(t testing.TB, s shelf.Store, guild string, st *fic.Story) shelf.StoryRecord {
 	t.Helper()
 	rec, err := s.AddStory(cCtx, guild, st, nil, cAlice, false, cT0)
@@ -182,18 +160,18 @@ func cAddAndRead(t *testing.T, s shelf.Store) {
 		!got.AddedAt.Equal(cT0) || got.AddedBy != cBob || !got.Mine {
 		t.Errorf("Story = %+v, %v", got, err)
 	}
-	second := cAdd(t, s, cGuildA, cStory("Second"))
+	second := cAdd(t, s, cGuildA, Story("Second"))
 	if second.ID != "2" {
 		t.Errorf("second story ID %q, want 2", second.ID)
 	}
-	if other := cAdd(t, s, cGuildB, cStory("Other")); other.ID != "1" {
+	if other := cAdd(t, s, cGuildB, Story("Other")); other.ID != "1" {
 		t.Errorf("guild B's first story ID %q, want 1 (IDs are per guild)", other.ID)
 	}
 	if _, err := s.Story(cCtx, cGuildA, "99"); !errors.Is(err, shelf.ErrNotFound) {
 		t.Errorf("Story(99) = %v, want ErrNotFound", err)
 	}
 	before := time.Now().Add(-time.Second)
-	now, err := s.AddStory(cCtx, cGuildA, cStory("Now"), nil, cAlice, false, time.Time{})
+	now, err := s.AddStory(cCtx, cGuildA, Story("Now"), nil, cAlice, false, time.Time{})
 	if err != nil || now.AddedAt.Before(before) || now.AddedAt.After(time.Now().Add(time.Second)) {
 		t.Errorf("a zero time is now: %v, %v", now.AddedAt, err)
 	}
@@ -215,10 +193,10 @@ func cAddInvalid(t *testing.T, s shelf.Store) {
 		}
 	}
 	for _, id := range []string{"", "abc", "0", "-1", "+5", "123456789012345678901"} {
-		if _, err := s.AddStory(cCtx, cGuildA, cStory("x"), nil, id, false, cT0); !errors.Is(err, shelf.ErrInvalidID) {
+		if _, err := s.AddStory(cCtx, cGuildA, Story("x"), nil, id, false, cT0); !errors.Is(err, shelf.ErrInvalidID) {
 			t.Errorf("AddStory by %q = %v, want ErrInvalidID", id, err)
 		}
-		if _, err := s.AddStory(cCtx, id, cStory("x"), nil, cAlice, false, cT0); !errors.Is(err, shelf.ErrInvalidID) {
+		if _, err := s.AddStory(cCtx, id, Story("x"), nil, cAlice, false, cT0); !errors.Is(err, shelf.ErrInvalidID) {
 			t.Errorf("AddStory in guild %q = %v, want ErrInvalidID", id, err)
 		}
 	}
@@ -252,8 +230,8 @@ func cDuplicateAO3(t *testing.T, s shelf.Store) {
 	if _, err := s.StoryByAO3(cCtx, cGuildB, 777); err != nil {
 		t.Errorf("StoryByAO3 in B: %v", err)
 	}
-	cAdd(t, s, cGuildA, cStory("No work 1"))
-	cAdd(t, s, cGuildA, cStory("No work 2"))
+	cAdd(t, s, cGuildA, Story("No work 1"))
+	cAdd(t, s, cGuildA, Story("No work 2"))
 	// Concurrent adds of one work: exactly one succeeds, the others name it.
 	var wg sync.WaitGroup
 	results := make([]error, 8)
@@ -338,10 +316,10 @@ func cUpdateStory(t *testing.T, s shelf.Store) {
 	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, &fic.Story{Title: "Final", AO3ID: 11}, nil, cT0); err != nil {
 		t.Errorf("update keeping its AO3 ID: %v", err)
 	}
-	if _, err := s.UpdateStory(cCtx, cGuildA, "99", cStory("x"), nil, cT0); !errors.Is(err, shelf.ErrNotFound) {
+	if _, err := s.UpdateStory(cCtx, cGuildA, "99", Story("x"), nil, cT0); !errors.Is(err, shelf.ErrNotFound) {
 		t.Errorf("update missing story: %v", err)
 	}
-	if _, err := s.UpdateStory(cCtx, cGuildB, rec.ID, cStory("x"), nil, cT0); !errors.Is(err, shelf.ErrNotFound) {
+	if _, err := s.UpdateStory(cCtx, cGuildB, rec.ID, Story("x"), nil, cT0); !errors.Is(err, shelf.ErrNotFound) {
 		t.Errorf("update from another guild: %v", err)
 	}
 	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, &fic.Story{Title: " "}, nil, cT0); !errors.Is(err, shelf.ErrInvalid) {
@@ -354,7 +332,7 @@ func cRemoveStory(t *testing.T, s shelf.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keep := cAdd(t, s, cGuildA, cStory("Keeper"))
+	keep := cAdd(t, s, cGuildA, Story("Keeper"))
 	cKudos(t, s, cGuildA, rec.ID, cBob, cT0)
 	cKudos(t, s, cGuildA, keep.ID, cBob, cT0)
 	if _, err := s.SetListEntry(cCtx, cGuildA, cBob, shelf.ListEntry{StoryID: rec.ID}, cT0); err != nil {
@@ -425,7 +403,7 @@ func cRemoveStory(t *testing.T, s shelf.Store) {
 		t.Errorf("remove twice: %v", err)
 	}
 	// IDs are not reused.
-	if next := cAdd(t, s, cGuildA, cStory("Next")); next.ID != "3" {
+	if next := cAdd(t, s, cGuildA, Story("Next")); next.ID != "3" {
 		t.Errorf("ID after a removal = %s, want 3", next.ID)
 	}
 	if _, err := s.AddStory(cCtx, cGuildA, &fic.Story{Title: "Same work", AO3ID: 5}, nil, cAlice, false, cT0); err != nil {
@@ -557,15 +535,15 @@ func cChapters(t *testing.T, s shelf.Store) {
 }
 
 func cResolve(t *testing.T, s shelf.Store) {
-	dune := cAdd(t, s, cGuildA, cStory("Dune"))
-	duneMessiah := cAdd(t, s, cGuildA, cStory("Dune Messiah"))
-	cAdd(t, s, cGuildA, cStory("Children of Dune"))
-	n1984 := cAdd(t, s, cGuildA, cStory("1984"))
-	cafe := cAdd(t, s, cGuildA, cStory("Café Society"))
-	twin1 := cAdd(t, s, cGuildA, cStory("Twin"))
-	twin2 := cAdd(t, s, cGuildA, cStory("twin"))
-	cAdd(t, s, cGuildA, cStory("Station Eleven"))
-	cAdd(t, s, cGuildA, cStory("Station Twelve"))
+	dune := cAdd(t, s, cGuildA, Story("Dune"))
+	duneMessiah := cAdd(t, s, cGuildA, Story("Dune Messiah"))
+	cAdd(t, s, cGuildA, Story("Children of Dune"))
+	n1984 := cAdd(t, s, cGuildA, Story("1984"))
+	cafe := cAdd(t, s, cGuildA, Story("Café Society"))
+	twin1 := cAdd(t, s, cGuildA, Story("Twin"))
+	twin2 := cAdd(t, s, cGuildA, Story("twin"))
+	cAdd(t, s, cGuildA, Story("Station Eleven"))
+	cAdd(t, s, cGuildA, Story("Station Twelve"))
 	tests := []struct {
 		in      string
 		wantID  string
@@ -623,7 +601,7 @@ func cResolve(t *testing.T, s shelf.Store) {
 		t.Errorf("a title containing the input comes first: %+v", re)
 	}
 	// Shortest prefix match first when ambiguous.
-	cAdd(t, s, cGuildA, cStory("Station"+" Eleven and a Half"))
+	cAdd(t, s, cGuildA, Story("Station"+" Eleven and a Half"))
 	_, err = s.ResolveStory(cCtx, cGuildA, "stat")
 	if !errors.As(err, &re) || !reflect.DeepEqual(cTitles(re.Suggestions), []string{"Station Eleven", "Station Twelve", "Station Eleven and a Half"}) {
 		t.Errorf("prefix suggestions by length: %+v", re)

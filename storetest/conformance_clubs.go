@@ -25,7 +25,7 @@ func init() {
 }
 
 func cClubLifecycle(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStoryWith("Slow Burn", 4, 0)) // a WIP: 4/?
+	rec := cAdd(t, s, cGuildA, WithChapters("Slow Burn", 4, 0)) // a WIP: 4/?
 	now := time.Date(2026, 2, 20, 12, 0, 0, 0, time.UTC)
 	c := cStartClub(t, s, cGuildA, cChanA, rec.ID, 3, 7, now)
 	if got, want := cSpans(c.Checkpoints), "1:1-3@03-01T00 2:4-4@03-08T00 "; got != want {
@@ -66,7 +66,7 @@ func cClubLifecycle(t *testing.T, s shelf.Store) {
 	}
 	// New chapters: the short last checkpoint (4–4) grows to 4–6, then a
 	// new one follows on the grid.
-	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, cStoryWith("Slow Burn", 8, 0), nil, now); err != nil {
+	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, WithChapters("Slow Burn", 8, 0), nil, now); err != nil {
 		t.Fatal(err)
 	}
 	ext, err := s.Club(cCtx, cGuildA, c.ID)
@@ -80,7 +80,7 @@ func cClubLifecycle(t *testing.T, s shelf.Store) {
 		t.Errorf("the new checkpoint is not due: %+v", due)
 	}
 	// An update with no new chapters changes no schedule.
-	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, cStoryWith("Slow Burn", 8, 0), nil, now); err != nil {
+	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, WithChapters("Slow Burn", 8, 0), nil, now); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := s.Club(cCtx, cGuildA, c.ID); cSpans(again.Checkpoints) != cSpans(ext.Checkpoints) {
@@ -199,7 +199,7 @@ func cClubLifecycle(t *testing.T, s shelf.Store) {
 }
 
 func cClubStartErrors(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStoryWith("Three", 3, 3))
+	rec := cAdd(t, s, cGuildA, WithChapters("Three", 3, 3))
 	empty := cAdd(t, s, cGuildA, &fic.Story{Title: "Empty"})
 	start := func(p shelf.ClubStart) error {
 		if p.ChannelID == "" {
@@ -242,7 +242,7 @@ func cClubStartErrors(t *testing.T, s shelf.Store) {
 		t.Errorf("zoned club = %+v %s", c, cSpans(c.Checkpoints))
 	}
 	// The schedule is bounded.
-	long := cAdd(t, s, cGuildA, cStoryWith("Long", shelf.MaxCheckpoints+5, 0))
+	long := cAdd(t, s, cGuildA, WithChapters("Long", shelf.MaxCheckpoints+5, 0))
 	lc, err := s.StartClub(cCtx, cGuildA, shelf.ClubStart{ChannelID: "400000000000000099", StoryID: long.ID, HostID: cBob,
 		PerCheckpoint: 1, EveryDays: 1, Starts: "2026-03-01", Now: cT0})
 	if err != nil || len(lc.Checkpoints) != shelf.MaxCheckpoints {
@@ -251,7 +251,7 @@ func cClubStartErrors(t *testing.T, s shelf.Store) {
 }
 
 func cClubStoryRemoved(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStoryWith("Gone", 2, 2))
+	rec := cAdd(t, s, cGuildA, WithChapters("Gone", 2, 2))
 	c := cStartClub(t, s, cGuildA, cChanA, rec.ID, 1, 1, cT0)
 	if _, err := s.JoinClub(cCtx, cGuildA, c.ID, cBob, cT0); err != nil {
 		t.Fatal(err)
@@ -269,12 +269,12 @@ func cClubStoryRemoved(t *testing.T, s shelf.Store) {
 	if _, ok, _ := s.NextCheckpointDue(cCtx); ok {
 		t.Error("checkpoints of the ended club still due")
 	}
-	other := cAdd(t, s, cGuildA, cStoryWith("Next", 2, 2))
+	other := cAdd(t, s, cGuildA, WithChapters("Next", 2, 2))
 	cStartClub(t, s, cGuildA, cChanA, other.ID, 1, 1, cT0)
 }
 
 func cClubRace(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStoryWith("Race", 3, 3))
+	rec := cAdd(t, s, cGuildA, WithChapters("Race", 3, 3))
 	const n = 16
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -305,15 +305,15 @@ func cClubRace(t *testing.T, s shelf.Store) {
 }
 
 func cDueOrder(t *testing.T, s shelf.Store) {
-	a := cAdd(t, s, cGuildA, cStoryWith("A", 2, 2))
-	b := cAdd(t, s, cGuildB, cStoryWith("B", 2, 2))
+	a := cAdd(t, s, cGuildA, WithChapters("A", 2, 2))
+	b := cAdd(t, s, cGuildB, WithChapters("B", 2, 2))
 	ca := cStartClub(t, s, cGuildA, cChanA, a.ID, 1, 1, cT0)
 	cb, err := s.StartClub(cCtx, cGuildB, shelf.ClubStart{ChannelID: cChanB, StoryID: b.ID, HostID: cBob, PerCheckpoint: 1, EveryDays: 1, Starts: "2026-02-28", Now: cT0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A second club in guild A, same dates as the first: ties by guild, club, number.
-	a2 := cAdd(t, s, cGuildA, cStoryWith("A2", 1, 1))
+	a2 := cAdd(t, s, cGuildA, WithChapters("A2", 1, 1))
 	ca2 := cStartClub(t, s, cGuildA, "400000000000000009", a2.ID, 1, 1, cT0)
 	due, _ := s.DueCheckpoints(cCtx, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), 10)
 	var got []string
@@ -358,7 +358,7 @@ func cDueOrder(t *testing.T, s shelf.Store) {
 }
 
 func cCheckpointPosting(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStoryWith("Posting", 2, 2))
+	rec := cAdd(t, s, cGuildA, WithChapters("Posting", 2, 2))
 	now := time.Date(2026, 2, 20, 12, 0, 0, 0, time.UTC)
 	c := cStartClub(t, s, cGuildA, cChanA, rec.ID, 1, 1, now)
 	first := now.Add(time.Hour)
@@ -400,7 +400,7 @@ func cCheckpointPosting(t *testing.T, s shelf.Store) {
 }
 
 func cCheckpointRace(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStoryWith("Race", 2, 2))
+	rec := cAdd(t, s, cGuildA, WithChapters("Race", 2, 2))
 	c := cStartClub(t, s, cGuildA, cChanA, rec.ID, 1, 1, cT0)
 	const n = 16
 	var wg sync.WaitGroup
@@ -438,7 +438,7 @@ func cCheckpointRace(t *testing.T, s shelf.Store) {
 }
 
 func cCheckpointExtendLate(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStoryWith("WIP", 2, 0))
+	rec := cAdd(t, s, cGuildA, WithChapters("WIP", 2, 0))
 	start := time.Date(2026, 2, 20, 12, 0, 0, 0, time.UTC)
 	c := cStartClub(t, s, cGuildA, cChanA, rec.ID, 1, 1, start)
 	for n := 1; n <= 2; n++ {
@@ -449,7 +449,7 @@ func cCheckpointExtendLate(t *testing.T, s shelf.Store) {
 	// Chapter 3 arrives long after the grid's date for checkpoint 3: it
 	// opens at the update, not in the past.
 	later := time.Date(2026, 4, 1, 15, 30, 0, 0, time.UTC)
-	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, cStoryWith("WIP", 3, 0), nil, later); err != nil {
+	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, WithChapters("WIP", 3, 0), nil, later); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Club(cCtx, cGuildA, c.ID)
@@ -460,7 +460,7 @@ func cCheckpointExtendLate(t *testing.T, s shelf.Store) {
 		t.Errorf("next due = %v %v, want %v", at, ok, later)
 	}
 	// A story's ChaptersPosted counts even without stored text.
-	meta := cStoryWith("WIP", 3, 0)
+	meta := WithChapters("WIP", 3, 0)
 	meta.Chapters = nil
 	meta.ChaptersPosted = 4
 	if _, err := s.UpdateStory(cCtx, cGuildA, rec.ID, meta, nil, later); err != nil {

@@ -65,7 +65,7 @@ func cFill(t *testing.T, s shelf.Store) map[string]map[string]int {
 	if _, err := s.SetSettings(cCtx, cGuildA, shelf.Settings{RecsChannelID: cChanB, AdultContent: shelf.AdultSpoilered, Timezone: "Europe/Paris"}); err != nil {
 		t.Fatal(err)
 	}
-	st := cStory("Copied", "Ann")
+	st := Story("Copied", "Ann")
 	st.Fandoms, st.Tags, st.AO3ID, st.Summary, st.ChaptersExpected = []string{"Good Omens"}, []string{"Fluff"}, 42, "Sum.", 5
 	st.Published = time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC)
 	a, err := s.AddStory(cCtx, cGuildA, st, []shelf.NewChapter{
@@ -75,7 +75,7 @@ func cFill(t *testing.T, s shelf.Store) map[string]map[string]int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gone := cAdd(t, s, cGuildA, cStory("Removed"))
+	gone := cAdd(t, s, cGuildA, Story("Removed"))
 	b := cAdd(t, s, cGuildA, &fic.Story{Title: "Link only", ChaptersPosted: 3, Words: 900, AO3ID: 43})
 	if err := s.RemoveStory(cCtx, cGuildA, gone.ID); err != nil {
 		t.Fatal(err)
@@ -125,11 +125,16 @@ func cFill(t *testing.T, s shelf.Store) map[string]map[string]int {
 	if _, err := s.EndClub(cCtx, cGuildA, ended.ID, cAlice, cT0); err != nil {
 		t.Fatal(err)
 	}
+	for _, u := range []string{cAlice, cCarol} {
+		if _, _, err := s.Subscribe(cCtx, cGuildA, u, b.ID, cT0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Guild B: one story with a kudos.
-	bb := cAdd(t, s, cGuildB, cStory("B's"))
+	bb := cAdd(t, s, cGuildB, Story("B's"))
 	cKudos(t, s, cGuildB, bb.ID, cBob, cT0)
 	return map[string]map[string]int{
-		cGuildA: {"stories": 2, "chapters": 2, "kudos": 3, "list_entries": 3, "rec_threads": 1, "recs": 1, "rec_requests": 1, "clubs": 2, "club_members": 3},
+		cGuildA: {"stories": 2, "chapters": 2, "kudos": 3, "list_entries": 3, "rec_threads": 1, "recs": 1, "rec_requests": 1, "clubs": 2, "club_members": 3, "subscriptions": 2},
 		cGuildB: {"stories": 1, "chapters": 2, "kudos": 1, "list_entries": 0, "rec_threads": 0, "recs": 0, "rec_requests": 0, "clubs": 0, "club_members": 0},
 	}
 }
@@ -231,7 +236,7 @@ func cCopy(t *testing.T, src shelf.Store, open func(t testing.TB) shelf.Store) {
 	if _, err := dst.GiveKudos(cCtx, cGuildA, "1", cBob, cT0); !errors.Is(err, shelf.ErrOwnStory) {
 		t.Errorf("copied mine not enforced: %v", err)
 	}
-	if next := cAdd(t, dst, cGuildA, cStory("After copy")); next.ID != "4" {
+	if next := cAdd(t, dst, cGuildA, Story("After copy")); next.ID != "4" {
 		t.Errorf("story ID after copy = %s, want 4 (3 was used, 2 removed)", next.ID)
 	}
 	if r, err := dst.StoryByAO3(cCtx, cGuildA, 43); err != nil || r.ID != "3" {
@@ -325,7 +330,7 @@ func cContains(list []string, s string) bool {
 func cUser(i int) string { return fmt.Sprint(500000000000000000 + i) }
 
 func cKudos64(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStory("Popular"))
+	rec := cAdd(t, s, cGuildA, Story("Popular"))
 	const n = 64
 	var wg sync.WaitGroup
 	counts := make([]int, n)
@@ -367,7 +372,7 @@ func cKudos64(t *testing.T, s shelf.Store) {
 }
 
 func cLists64(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStory("Listed by many"))
+	rec := cAdd(t, s, cGuildA, Story("Listed by many"))
 	const n = 64
 	var wg sync.WaitGroup
 	errs := make([]error, 2*n)
@@ -413,7 +418,7 @@ func cLists64(t *testing.T, s shelf.Store) {
 
 // cClosed checks that a closed store refuses work with ErrClosed.
 func cClosed(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStory("Before close"))
+	rec := cAdd(t, s, cGuildA, Story("Before close"))
 	if err := s.Ping(cCtx); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
@@ -452,8 +457,8 @@ func cClosed(t *testing.T, s shelf.Store) {
 func RunTwoStores(t *testing.T, open2 func(t testing.TB) (a, b shelf.Store)) {
 	t.Run("TwoStores/KudosAndListsExact", func(t *testing.T) {
 		a, b := open2(t)
-		rec := cAdd(t, a, cGuildA, cStory("Shared"))
-		other := cAdd(t, b, cGuildA, cStory("Shared too"))
+		rec := cAdd(t, a, cGuildA, Story("Shared"))
+		other := cAdd(t, b, cGuildA, Story("Shared too"))
 		if other.ID != "2" {
 			t.Errorf("IDs are shared across stores: second story is %s", other.ID)
 		}
@@ -508,7 +513,7 @@ func RunTwoStores(t *testing.T, open2 func(t testing.TB) (a, b shelf.Store)) {
 	})
 	t.Run("TwoStores/OneClubAndAnnounceOnce", func(t *testing.T) {
 		a, b := open2(t)
-		rec := cAdd(t, a, cGuildA, cStoryWith("Shared club", 2, 2))
+		rec := cAdd(t, a, cGuildA, WithChapters("Shared club", 2, 2))
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		started := 0

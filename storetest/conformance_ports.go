@@ -29,8 +29,8 @@ func init() {
 }
 
 func cGiveKudos(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStory("Loved"))
-	own, err := s.AddStory(cCtx, cGuildA, cStory("Mine"), nil, cBob, true, cT0)
+	rec := cAdd(t, s, cGuildA, Story("Loved"))
+	own, err := s.AddStory(cCtx, cGuildA, Story("Mine"), nil, cBob, true, cT0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func cGiveKudos(t *testing.T, s shelf.Store) {
 }
 
 func cKudosList(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStory("Listed"))
+	rec := cAdd(t, s, cGuildA, Story("Listed"))
 	cKudos(t, s, cGuildA, rec.ID, cAlice, cT0)
 	cKudos(t, s, cGuildA, rec.ID, cCarol, cT0.Add(2*time.Hour))
 	cKudos(t, s, cGuildA, rec.ID, cBob, cT0.Add(time.Hour))
@@ -83,7 +83,7 @@ func cKudosList(t *testing.T, s shelf.Store) {
 	if _, err := s.Kudos(cCtx, cGuildA, "42"); !errors.Is(err, shelf.ErrNotFound) {
 		t.Errorf("Kudos(missing) = %v", err)
 	}
-	empty := cAdd(t, s, cGuildA, cStory("Unloved"))
+	empty := cAdd(t, s, cGuildA, Story("Unloved"))
 	if got, err := s.Kudos(cCtx, cGuildA, empty.ID); err != nil || len(got) != 0 {
 		t.Errorf("Kudos(none) = %v, %v", got, err)
 	}
@@ -96,9 +96,9 @@ func cKudosList(t *testing.T, s shelf.Store) {
 }
 
 func cTopKudos(t *testing.T, s shelf.Store) {
-	old := cAdd(t, s, cGuildA, cStory("Old Favourite"))
-	fresh := cAdd(t, s, cGuildA, cStory("Fresh"))
-	cAdd(t, s, cGuildA, cStory("Ignored"))
+	old := cAdd(t, s, cGuildA, Story("Old Favourite"))
+	fresh := cAdd(t, s, cGuildA, Story("Fresh"))
+	cAdd(t, s, cGuildA, Story("Ignored"))
 	week := cT0.AddDate(0, 0, -7)
 	for i, u := range []string{cAlice, cBob, cCarol} {
 		cKudos(t, s, cGuildA, old.ID, u, week.AddDate(0, -2, i))
@@ -133,11 +133,11 @@ func cTopKudos(t *testing.T, s shelf.Store) {
 		}
 	}
 	// Equal counts: more kudos overall first, then the newest story.
-	a, err := s.AddStory(cCtx, cGuildB, cStory("Older"), nil, cAlice, false, cT0)
+	a, err := s.AddStory(cCtx, cGuildB, Story("Older"), nil, cAlice, false, cT0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.AddStory(cCtx, cGuildB, cStory("Newer"), nil, cAlice, false, cT0.Add(time.Hour))
+	b, err := s.AddStory(cCtx, cGuildB, Story("Newer"), nil, cAlice, false, cT0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,10 +155,10 @@ func cEqualEntry(a, b shelf.ListEntry) bool {
 }
 
 func cReadingList(t *testing.T, s shelf.Store) {
-	st := cStory("Listed Story", "Ann")
+	st := Story("Listed Story", "Ann")
 	st.ChaptersExpected = 3
 	rec := cAdd(t, s, cGuildA, st)
-	other := cAdd(t, s, cGuildA, cStory("Other"))
+	other := cAdd(t, s, cGuildA, Story("Other"))
 	t1 := cT0.Add(time.Hour)
 	tests := []struct {
 		name    string
@@ -239,8 +239,8 @@ func cReadingList(t *testing.T, s shelf.Store) {
 }
 
 func cExportDelete(t *testing.T, s shelf.Store) {
-	a := cAdd(t, s, cGuildA, cStory("Alpha"))
-	b, err := s.AddStory(cCtx, cGuildA, cStory("Beta"), nil, cBob, false, cT0)
+	a := cAdd(t, s, cGuildA, Story("Alpha"))
+	b, err := s.AddStory(cCtx, cGuildA, Story("Beta"), nil, cBob, false, cT0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,9 +337,9 @@ func cSettings(t *testing.T, s shelf.Store) {
 }
 
 func cRecs(t *testing.T, s shelf.Store) {
-	a := cStory("Alpha")
+	a := Story("Alpha")
 	a.Fandoms = []string{"Good Omens"}
-	b := cStory("Beta")
+	b := Story("Beta")
 	b.Fandoms = []string{"Stranger Things"}
 	ra, rb := cAdd(t, s, cGuildA, a), cAdd(t, s, cGuildA, b)
 	if _, ok, err := s.RecThread(cCtx, cGuildA, ra.ID); ok || err != nil {
@@ -526,7 +526,7 @@ func cLeases(t *testing.T, s shelf.Store) {
 }
 
 func cIsolation(t *testing.T, s shelf.Store) {
-	stA := cStory("Secret of A", "Writer A")
+	stA := Story("Secret of A", "Writer A")
 	stA.AO3ID = 1
 	ra := cAdd(t, s, cGuildA, stA)
 	rb := cAdd(t, s, cGuildB, &fic.Story{Title: "Public of B", Authors: []string{"Writer B"}})
@@ -619,12 +619,12 @@ func cIsolation(t *testing.T, s shelf.Store) {
 }
 
 func cInvalidIDs(t *testing.T, s shelf.Store) {
-	rec := cAdd(t, s, cGuildA, cStory("Valid"))
+	rec := cAdd(t, s, cGuildA, Story("Valid"))
 	for _, bad := range []string{"", "abc", "0", "-1", "+1", "1.5", "99999999999999999999999"} {
 		checks := map[string]error{}
 		_, checks["Story guild"] = s.Story(cCtx, bad, rec.ID)
 		_, checks["Story id"] = s.Story(cCtx, cGuildA, bad)
-		_, checks["UpdateStory"] = s.UpdateStory(cCtx, cGuildA, bad, cStory("x"), nil, cT0)
+		_, checks["UpdateStory"] = s.UpdateStory(cCtx, cGuildA, bad, Story("x"), nil, cT0)
 		checks["RemoveStory"] = s.RemoveStory(cCtx, cGuildA, bad)
 		_, _, checks["ListStories"] = s.ListStories(cCtx, bad, shelf.ListQuery{})
 		_, checks["Chapter"] = s.Chapter(cCtx, cGuildA, bad, 1)

@@ -273,6 +273,12 @@ type facets struct {
 	title   string   // folded
 	fandoms []string // folded
 	tags    []string // folded: additional tags, relationships, characters, categories
+	// series: the story's AO3 series (shelf.SeriesFacets), appended to
+	// the record; facets written before series links have none
+	// (hasSeries false: ListStories reads the story's document instead).
+	seriesTitles []string
+	seriesIDs    []int64
+	hasSeries    bool
 }
 
 func (f facets) encode() []byte {
@@ -283,6 +289,11 @@ func (f facets) encode() []byte {
 	e.str(f.title)
 	e.strs(f.fandoms)
 	e.strs(f.tags)
+	e.strs(f.seriesTitles)
+	e.uint(uint64(len(f.seriesIDs)))
+	for _, id := range f.seriesIDs {
+		e.int(id)
+	}
 	return e.b
 }
 
@@ -298,5 +309,16 @@ func decodeFacets(b []byte) (facets, error) {
 	f.title = d.str()
 	f.fandoms = d.strs()
 	f.tags = d.strs()
+	if d.err == nil && len(d.b) > 0 {
+		f.hasSeries = true
+		f.seriesTitles = d.strs()
+		n := d.uint()
+		if n > uint64(len(d.b)) {
+			d.fail()
+		}
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			f.seriesIDs = append(f.seriesIDs, d.int())
+		}
+	}
 	return f, d.done("story facets")
 }

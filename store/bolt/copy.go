@@ -111,11 +111,18 @@ func dumpGuild(g *guildTx, emit func(shelf.Item) error) error {
 		if err != nil {
 			return err
 		}
-		return emit(shelf.Item{ListEntry: &shelf.ListEntryItem{UserID: shelf.FormatID(readU64(k, 0)), Entry: shelf.ListEntry{
+		li := &shelf.ListEntryItem{UserID: shelf.FormatID(readU64(k, 0)), Entry: shelf.ListEntry{
 			StoryID: shelf.FormatID(readU64(k, 1)), Status: shelf.Status(r.status), Chapter: r.chapter, Note: r.note,
-			Added: fromNanos(r.added), Updated: fromNanos(r.updated)}}})
+			Added: fromNanos(r.added), Updated: fromNanos(r.updated)}}
+		if fv := g.get(bListFinished, k); fv != nil {
+			li.FinishedAt = fromNanos(readI64(fv))
+		}
+		return emit(shelf.Item{ListEntry: li})
 	})
 	if err != nil {
+		return err
+	}
+	if err := dumpProgress(g, emit); err != nil {
 		return err
 	}
 	err = forEachPrefix(g.bucket(bRecThreads), nil, func(k, v []byte) error {
@@ -159,13 +166,17 @@ func dumpGuild(g *guildTx, emit func(shelf.Item) error) error {
 	if err != nil {
 		return err
 	}
-	return forEachPrefix(g.bucket(bClubMembers), nil, func(k, v []byte) error {
+	err = forEachPrefix(g.bucket(bClubMembers), nil, func(k, v []byte) error {
 		m, err := decodeMember(readU64(k, 1), v)
 		if err != nil {
 			return err
 		}
 		return emit(shelf.Item{ClubMember: &shelf.ClubMemberItem{ClubID: shelf.FormatID(readU64(k, 0)), Member: m}})
 	})
+	if err != nil {
+		return err
+	}
+	return dumpSubs(g, emit)
 }
 
 // Counts returns, per guild, how many records of each shelf.CountKinds
@@ -181,6 +192,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]map[string]int, error) {
 	}{
 		{"stories", bStories}, {"chapters", bChapters}, {"kudos", bKudos}, {"list_entries", bLists},
 		{"rec_threads", bRecThreads}, {"recs", bRecs}, {"rec_requests", bRecRequests}, {"clubs", bClubs}, {"club_members", bClubMembers},
+		{"subscriptions", bSubs},
 	}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		guilds := tx.Bucket(bucketGuilds)
@@ -359,6 +371,8 @@ func putItem(g *guildTx, it shelf.Item) error {
 		return loadKudo(g, it.Kudo)
 	case it.ListEntry != nil:
 		return loadListEntry(g, it.ListEntry)
+	case it.Progress != nil:
+		return loadProgress(g, it.Progress)
 	case it.RecThread != nil:
 		sid, err := storyOf(g, it.RecThread.StoryID)
 		if err != nil {
@@ -393,6 +407,8 @@ func putItem(g *guildTx, it shelf.Item) error {
 			return fmt.Errorf("member of club %d before the club: %w", cid, shelf.ErrNotFound)
 		}
 		return putMember(g, cid, it.ClubMember.Member)
+	case it.Subscription != nil:
+		return loadSub(g, it.Subscription)
 	}
 	return errors.New("empty item")
 }
@@ -491,6 +507,11 @@ func loadListEntry(g *guildTx, li *shelf.ListEntryItem) error {
 	r := listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: nanos(e.Added), updated: nanos(e.Updated)}
 	if err := g.bucket(bLists).Put(key(uid, sid), r.encode()); err != nil {
 		return err
+	}
+	if !li.FinishedAt.IsZero() && st == shelf.StatusFinished {
+		if err := g.bucket(bListFinished).Put(key(uid, sid), i64(li.FinishedAt.UnixNano())); err != nil {
+			return err
+		}
 	}
 	if err := g.bucket(bReaders).Put(key(sid, uid), nil); err != nil {
 		return err

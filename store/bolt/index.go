@@ -302,13 +302,7 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	if err != nil {
 		return nil, fmt.Errorf("search stories: %w", err)
 	}
-	if limit <= 0 || limit > shelf.MaxSearchResults {
-		limit = shelf.MaxSearchResults
-	}
-	toks := shelf.Tokens(query)
-	if len(toks) > shelf.MaxQueryWords {
-		toks = toks[:shelf.MaxQueryWords]
-	}
+	toks, limit := shelf.SearchQuery(query, limit)
 	s.idx.mu.RLock()
 	defer s.idx.mu.RUnlock()
 	gi := s.idx.guilds[gid]

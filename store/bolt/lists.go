@@ -47,35 +47,7 @@ func (s *Store) SetListEntry(ctx context.Context, guild, user string, e shelf.Li
 		}
 		ts := nanos(at)
 		return s.updateBatch(ctx, guild, func(g *guildTx) error {
-			cv := g.get(bCounts, u64(sid))
-			if cv == nil {
-				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
-			}
-			rec := listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: ts, updated: ts}
-			k := key(uid, sid)
-			if old := g.get(bLists, k); old != nil {
-				o, err := decodeList(old)
-				if err != nil {
-					return err
-				}
-				rec.added = o.added
-				if keepStatus {
-					rec.status = o.status
-				}
-			} else {
-				c := decodeCounts(cv)
-				c.readers++
-				if err := g.bucket(bCounts).Put(u64(sid), c.encode()); err != nil {
-					return err
-				}
-				if err := g.bucket(bReaders).Put(key(sid, uid), nil); err != nil {
-					return err
-				}
-			}
-			if err := g.bucket(bLists).Put(k, rec.encode()); err != nil {
-				return err
-			}
-			out, err = joinEntry(g, sid, rec)
+			out, err = setEntry(g, uid, sid, listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: ts, updated: ts}, keepStatus, true)
 			return err
 		})
 	}()
@@ -83,6 +55,45 @@ func (s *Store) SetListEntry(ctx context.Context, guild, user string, e shelf.Li
 		return shelf.ListEntry{}, fmt.Errorf("set list entry: %w", err)
 	}
 	return out, nil
+}
+
+// setEntry writes one entry (rec; keepStatus keeps an existing entry's
+// status) with the story's Readers counter, and, when logProgress, the
+// reading log (stats.go), all in g's transaction.
+func setEntry(g *guildTx, uid, sid uint64, rec listRec, keepStatus, logProgress bool) (shelf.ListEntry, error) {
+	cv := g.get(bCounts, u64(sid))
+	if cv == nil {
+		return shelf.ListEntry{}, fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
+	}
+	k := key(uid, sid)
+	var prev *listRec
+	if old := g.get(bLists, k); old != nil {
+		o, err := decodeList(old)
+		if err != nil {
+			return shelf.ListEntry{}, err
+		}
+		prev = &o
+		rec.added = o.added
+		if keepStatus {
+			rec.status = o.status
+		}
+	} else {
+		c := decodeCounts(cv)
+		c.readers++
+		if err := g.bucket(bCounts).Put(u64(sid), c.encode()); err != nil {
+			return shelf.ListEntry{}, err
+		}
+		if err := g.bucket(bReaders).Put(key(sid, uid), nil); err != nil {
+			return shelf.ListEntry{}, err
+		}
+	}
+	if err := g.bucket(bLists).Put(k, rec.encode()); err != nil {
+		return shelf.ListEntry{}, err
+	}
+	if err := logListChange(g, uid, sid, prev, rec, logProgress); err != nil {
+		return shelf.ListEntry{}, err
+	}
+	return joinEntry(g, sid, rec)
 }
 
 func joinEntry(g *guildTx, sid uint64, r listRec) (shelf.ListEntry, error) {
@@ -156,6 +167,9 @@ func (s *Store) RemoveListEntry(ctx context.Context, guild, user, storyID string
 
 // removeEntry deletes one entry, its reverse record and one reader.
 func removeEntry(g *guildTx, uid, sid uint64) error {
+	if err := forgetFinished(g, uid, sid); err != nil {
+		return err
+	}
 	if err := g.bucket(bLists).Delete(key(uid, sid)); err != nil {
 		return err
 	}
@@ -202,6 +216,9 @@ func removeStoryReaders(g *guildTx, story uint64) error {
 	}
 	for _, k := range keys {
 		if err := g.bucket(bLists).Delete(key(readU64(k, 1), story)); err != nil {
+			return err
+		}
+		if err := forgetFinished(g, readU64(k, 1), story); err != nil {
 			return err
 		}
 	}

@@ -96,7 +96,10 @@ func (s *Store) DeleteMember(ctx context.Context, guild, user string) error {
 			if err := deleteMemberClubs(g, uid); err != nil {
 				return fmt.Errorf("clubs: %w", err)
 			}
-			return nil
+			if err := deleteMemberSubs(g, uid); err != nil {
+				return fmt.Errorf("subscriptions: %w", err)
+			}
+			return deleteReadingLog(g, uid)
 		})
 	}()
 	if err != nil {

@@ -57,6 +57,14 @@
 //	                        added, updated
 //	    readers/
 //	      <story u64>|<user u64> -> (empty)   (reverse of lists/)
+//	    list_finished/                        (stats.go: the reading log)
+//	      <user u64>|<story u64> -> i64 unix ns the entry became finished
+//	    progress/
+//	      <user u64>|<i64 unix ns>|<story u64> -> (empty)   (a progress event)
+//	    imports/         (sequence = last import ID)   (imports.go)
+//	      <import u64>   -> JSON ImportJob head (state, cursor, counts)
+//	    import_works/
+//	      <import u64>|<work u64> -> JSON ImportWork
 //	    rec_threads/                          (recs.go)
 //	      <story u64>    -> JSON RecThread: the story's one discussion thread
 //	    recs/            (sequence = last rec ID; newest = highest key)
@@ -80,6 +88,15 @@
 //	      <club u64>|<user u64> -> binary member: joined, chapter read, updated
 //	    club_by_member/
 //	      <user u64>|<club u64> -> (empty)   (reverse of club_members/)
+//	    subs/            (subs.go)
+//	      <story u64>|<user u64> -> i64 unix ns subscribed
+//	    subs_by_user/
+//	      <user u64>|<story u64> -> (empty)   (reverse of subs/)
+//	    dms_closed/
+//	      <user u64>     -> (empty)   (direct messages refused: 50007)
+//	    alerts/          (sequence = last alert ID)
+//	      <alert u64>    -> JSON alert: story, work, kind, what changed,
+//	                        recipients, delivered, first attempt, message
 //	due/                                      (bucket; global: the checkpoint
 //	                                            scheduler reads its first key)
 //	  <opens u64 unix ns>|<guild u64>|<club u64>|<checkpoint u64> -> (empty)
@@ -87,6 +104,15 @@
 //	                        transaction that records its thread)
 //	leases/                                   (bucket; leases.go)
 //	  <name>             -> u64 unix ns expiry | holder bytes
+//	imports_running/                          (bucket; imports.go)
+//	  <guild u64>|<import u64> -> (empty)     (running, or done and not told)
+//	ao3_works/                                (bucket; global, subs.go)
+//	  <AO3 work u64>     -> JSON work: next check, last check, AO3's last
+//	                        copy of the work, state
+//	ao3_due/                                  (bucket; works not gone)
+//	  <next u64 unix ns>|<AO3 work u64> -> (empty)
+//	alerts_pending/                           (bucket; alerts not posted)
+//	  <created u64 unix ns>|<guild u64>|<alert u64> -> (empty)
 //
 // # Extending
 //
@@ -168,6 +194,8 @@ type Store struct {
 	lastBatchTx *bbolt.Tx // the batch transaction already counted in commits
 
 	group groupCommit // batched writes (kudos, reading lists)
+
+	ao3gap ao3Gap // the AO3 request gap (subs.go)
 }
 
 var (

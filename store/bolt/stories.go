@@ -46,6 +46,8 @@ func (d *storyDoc) head() head {
 
 func (d *storyDoc) facets() facets {
 	f := facets{rating: string(d.Story.Rating), words: d.Story.Words, added: d.AddedAt, title: shelf.FoldString(d.Story.Title)}
+	f.seriesTitles, f.seriesIDs = shelf.SeriesFacets(d.Story.SeriesRefs)
+	f.hasSeries = true
 	for _, x := range d.Story.Fandoms {
 		f.fandoms = append(f.fandoms, shelf.FoldString(x))
 	}
@@ -326,6 +328,9 @@ func (s *Store) RemoveStory(ctx context.Context, guild, id string) error {
 			if err := removeStoryRecs(g, sid); err != nil {
 				return err
 			}
+			if err := removeStorySubs(g, sid); err != nil {
+				return err
+			}
 			g.refresh(sid)
 			return nil
 		})
@@ -394,6 +399,7 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 		q.Limit = min(q.Limit, 100)
 		q.Offset = max(q.Offset, 0)
 		fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
+		seriesText, seriesID := shelf.SeriesQuery(q.Series)
 		return s.view(ctx, guild, func(g *guildTx) error {
 			type cand struct {
 				id    uint64
@@ -416,6 +422,11 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 				}
 				if tag != "" && !anyContains(f.tags, tag) {
 					return nil
+				}
+				if seriesText != "" {
+					if ok, err := seriesMatch(g, readU64(k, 0), f, seriesText, seriesID); err != nil || !ok {
+						return err
+					}
 				}
 				cands = append(cands, cand{id: readU64(k, 0), title: f.title, added: f.added,
 					kudos: decodeCounts(g.get(bCounts, k)).kudos, words: f.words})

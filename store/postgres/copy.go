@@ -154,14 +154,28 @@ func dumpGuild(ctx context.Context, tx pgx.Tx, gid int64, emit func(shelf.Item) 
 	if err != nil {
 		return err
 	}
-	err = each(ctx, tx, `SELECT user_id, story, status, chapter, note, added, updated FROM list_entries WHERE guild = $1 ORDER BY user_id, story`, g, func(r pgx.Rows) error {
-		var uid, sid, added, updated int64
+	err = each(ctx, tx, `SELECT user_id, story, status, chapter, note, added, updated, finished_at FROM list_entries WHERE guild = $1 ORDER BY user_id, story`, g, func(r pgx.Rows) error {
+		var uid, sid, added, updated, finished int64
 		var e shelf.ListEntry
-		if err := r.Scan(&uid, &sid, &e.Status, &e.Chapter, &e.Note, &added, &updated); err != nil {
+		if err := r.Scan(&uid, &sid, &e.Status, &e.Chapter, &e.Note, &added, &updated, &finished); err != nil {
 			return err
 		}
 		e.StoryID, e.Added, e.Updated = fmtID(sid), fromNanos(added), fromNanos(updated)
-		return emit(shelf.Item{ListEntry: &shelf.ListEntryItem{UserID: fmtID(uid), Entry: e}})
+		li := &shelf.ListEntryItem{UserID: fmtID(uid), Entry: e}
+		if finished != 0 {
+			li.FinishedAt = fromNanos(finished)
+		}
+		return emit(shelf.Item{ListEntry: li})
+	})
+	if err != nil {
+		return err
+	}
+	err = each(ctx, tx, `SELECT user_id, at, story FROM progress_events WHERE guild = $1 ORDER BY user_id, at, story`, g, func(r pgx.Rows) error {
+		var uid, at, sid int64
+		if err := r.Scan(&uid, &at, &sid); err != nil {
+			return err
+		}
+		return emit(shelf.Item{Progress: &shelf.ProgressItem{UserID: fmtID(uid), At: fromNanos(at), StoryID: fmtID(sid)}})
 	})
 	if err != nil {
 		return err
@@ -223,7 +237,7 @@ func dumpGuild(ctx context.Context, tx pgx.Tx, gid int64, emit func(shelf.Item) 
 	if err != nil {
 		return err
 	}
-	return each(ctx, tx, `SELECT club, user_id, joined_at, chapter, updated_at FROM club_members WHERE guild = $1 ORDER BY club, user_id`, g, func(r pgx.Rows) error {
+	err = each(ctx, tx, `SELECT club, user_id, joined_at, chapter, updated_at FROM club_members WHERE guild = $1 ORDER BY club, user_id`, g, func(r pgx.Rows) error {
 		var cid, uid, j, u int64
 		var ch int
 		if err := r.Scan(&cid, &uid, &j, &ch, &u); err != nil {
@@ -231,6 +245,16 @@ func dumpGuild(ctx context.Context, tx pgx.Tx, gid int64, emit func(shelf.Item) 
 		}
 		return emit(shelf.Item{ClubMember: &shelf.ClubMemberItem{ClubID: fmtID(cid),
 			Member: shelf.ClubMember{UserID: fmtID(uid), JoinedAt: fromNanos(j), Chapter: ch, UpdatedAt: fromNanos(u)}}})
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, tx, `SELECT story, user_id, since FROM subscriptions WHERE guild = $1 ORDER BY story, user_id`, g, func(r pgx.Rows) error {
+		var sid, uid, since int64
+		if err := r.Scan(&sid, &uid, &since); err != nil {
+			return err
+		}
+		return emit(shelf.Item{Subscription: &shelf.SubscriptionItem{StoryID: fmtID(sid), UserID: fmtID(uid), Since: fromNanos(since)}})
 	})
 }
 
@@ -428,12 +452,27 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO list_entries (guild, user_id, story, status, chapter, note, added, updated)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, gid, uid, sid, string(st), e.Chapter, e.Note,
-			e.Added.UnixNano(), e.Updated.UnixNano()); err != nil {
+		var finished int64
+		if !it.ListEntry.FinishedAt.IsZero() && st == shelf.StatusFinished {
+			finished = it.ListEntry.FinishedAt.UnixNano()
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO list_entries (guild, user_id, story, status, chapter, note, added, updated, finished_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, gid, uid, sid, string(st), e.Chapter, e.Note,
+			e.Added.UnixNano(), e.Updated.UnixNano(), finished); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE stories SET readers = readers + 1 WHERE guild = $1 AND id = $2`, gid, sid)
+		return err
+	case it.Progress != nil:
+		uid, err := parseID("user", it.Progress.UserID)
+		if err != nil {
+			return err
+		}
+		sid, err := parseID("story", it.Progress.StoryID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO progress_events (guild, user_id, at, story) VALUES ($1, $2, $3, $4)`, gid, uid, it.Progress.At.UnixNano(), sid)
 		return err
 	case it.RecThread != nil:
 		sid, err := parseID("story", it.RecThread.StoryID)
@@ -538,6 +577,18 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO club_members (guild, club, user_id, joined_at, chapter, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`, gid, cid, uid, m.JoinedAt.UnixNano(), m.Chapter, m.UpdatedAt.UnixNano())
+		return err
+	case it.Subscription != nil:
+		sid, err := parseID("story", it.Subscription.StoryID)
+		if err != nil {
+			return err
+		}
+		uid, err := parseID("user", it.Subscription.UserID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO subscriptions (guild, story, user_id, since) VALUES ($1, $2, $3, $4)`,
+			gid, sid, uid, it.Subscription.Since.UnixNano())
 		return err
 	}
 	return fmt.Errorf("empty item: %w", shelf.ErrInvalid)

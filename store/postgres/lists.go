@@ -60,22 +60,47 @@ func (s *Store) SetListEntry(ctx context.Context, guild, user string, e shelf.Li
 	}
 	ts := nanos(at)
 	var out shelf.ListEntry
-	err = s.one(ctx, "set list entry", func(tx querier) error {
-		out = shelf.ListEntry{StoryID: fmtID(sid)}
-		var added, updated int64
-		var authors []string
-		err := tx.QueryRow(ctx, setEntrySQL, gid, uid, sid, string(st), e.Chapter, e.Note, ts, keep).
-			Scan(&out.Status, &out.Chapter, &out.Note, &added, &updated, &out.Title, &authors, &out.ChaptersPosted, &out.ChaptersExpected)
-		if errors.Is(err, pgx.ErrNoRows) || pgCode(err) == "23503" {
-			return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
-		}
-		if len(authors) > 0 {
-			out.Authors = authors
-		}
-		out.Added, out.Updated = fromNanos(added), fromNanos(updated)
+	err = s.tx(ctx, "set list entry", func(tx pgx.Tx) error {
+		var err error
+		out, err = setEntry(ctx, tx, gid, uid, sid, st, e.Chapter, e.Note, ts, keep, true)
 		return err
 	})
 	if err != nil {
+		return shelf.ListEntry{}, err
+	}
+	return out, nil
+}
+
+// setEntry writes one entry in tx with the story's readers counter and,
+// when logProgress, the reading log (stats.go).
+func setEntry(ctx context.Context, tx pgx.Tx, gid, uid, sid int64, st shelf.Status, chapter int, note string, ts int64, keep, logProgress bool) (shelf.ListEntry, error) {
+	var prevStatus *string
+	var prevChapter *int
+	err := tx.QueryRow(ctx, `SELECT status, chapter FROM list_entries WHERE guild = $1 AND user_id = $2 AND story = $3 FOR UPDATE`,
+		gid, uid, sid).Scan(&prevStatus, &prevChapter)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return shelf.ListEntry{}, err
+	}
+	out := shelf.ListEntry{StoryID: fmtID(sid)}
+	var added, updated int64
+	var authors []string
+	err = tx.QueryRow(ctx, setEntrySQL, gid, uid, sid, string(st), chapter, note, ts, keep).
+		Scan(&out.Status, &out.Chapter, &out.Note, &added, &updated, &out.Title, &authors, &out.ChaptersPosted, &out.ChaptersExpected)
+	if errors.Is(err, pgx.ErrNoRows) || pgCode(err) == "23503" {
+		return shelf.ListEntry{}, fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
+	}
+	if err != nil {
+		return shelf.ListEntry{}, err
+	}
+	if len(authors) > 0 {
+		out.Authors = authors
+	}
+	out.Added, out.Updated = fromNanos(added), fromNanos(updated)
+	var prev *entryState
+	if prevStatus != nil {
+		prev = &entryState{status: shelf.Status(*prevStatus), chapter: *prevChapter}
+	}
+	if err := logListChange(ctx, tx, gid, uid, sid, prev, entryState{status: out.Status, chapter: out.Chapter}, ts, logProgress); err != nil {
 		return shelf.ListEntry{}, err
 	}
 	return out, nil

@@ -142,6 +142,21 @@ func (s *Store) DeleteMember(ctx context.Context, guild, user string) error {
 			UPDATE stories SET kudos = greatest(kudos - 1, 0) WHERE guild = $1 AND id IN (SELECT story FROM d)`, gid, uid); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM progress_events WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM import_jobs WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM series_jobs WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM subscriptions WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM dms_closed WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM club_members WHERE guild = $1 AND user_id = $2`, gid, uid)
 		return err
 	})

@@ -179,6 +179,116 @@ CREATE TABLE leases (
 	expires bigint NOT NULL
 );
 `,
+	// 3: subscriptions, the deployment-wide schedule of AO3 works to
+	// check, alerts recorded before they are sent, and the AO3 request gap
+	// (subs.go).
+	`
+CREATE INDEX stories_ao3_work ON stories (ao3_id) WHERE ao3_id > 0;
+CREATE TABLE subscriptions (
+	guild   bigint NOT NULL,
+	story   bigint NOT NULL,
+	user_id bigint NOT NULL,
+	since   bigint NOT NULL,
+	PRIMARY KEY (guild, story, user_id),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE INDEX subscriptions_user ON subscriptions (guild, user_id, story);
+CREATE TABLE dms_closed (
+	guild   bigint NOT NULL,
+	user_id bigint NOT NULL,
+	PRIMARY KEY (guild, user_id)
+);
+-- One row per AO3 work of the whole deployment. last is the work as AO3
+-- showed it at the last successful check (JSON fic.Story), kept apart from
+-- each guild's story so that a member's own options are told from AO3's.
+CREATE TABLE ao3_works (
+	work         bigint  PRIMARY KEY,
+	next_check   bigint  NOT NULL,
+	last_checked bigint  NOT NULL DEFAULT 0,
+	last         bytea,
+	state        text    NOT NULL DEFAULT '',
+	gone         boolean NOT NULL DEFAULT false
+);
+CREATE INDEX ao3_works_due ON ao3_works (next_check, work) WHERE NOT gone;
+CREATE TABLE alerts (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	created bigint  NOT NULL,
+	posted  boolean NOT NULL DEFAULT false,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE INDEX alerts_pending ON alerts (created, guild, id) WHERE NOT posted;
+-- The next AO3 request of the deployment is not sent before next (unix ns).
+CREATE TABLE ao3_gate (
+	id   integer PRIMARY KEY CHECK (id = 1),
+	next bigint  NOT NULL
+);
+INSERT INTO ao3_gate (id, next) VALUES (1, 0);
+`,
+	// 4: the reading log behind /readinglist stats (when each entry
+	// became finished; each progress event), and reading-list imports
+	// (a job's head with its cursor, its works apart).
+	`
+ALTER TABLE list_entries ADD COLUMN finished_at bigint NOT NULL DEFAULT 0;
+CREATE TABLE progress_events (
+	guild   bigint NOT NULL,
+	user_id bigint NOT NULL,
+	at      bigint NOT NULL,
+	story   bigint NOT NULL
+);
+CREATE INDEX progress_events_user ON progress_events (guild, user_id, at);
+CREATE TABLE import_jobs (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	user_id bigint  NOT NULL,
+	open    boolean NOT NULL,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE INDEX import_jobs_open ON import_jobs (guild, id) WHERE open;
+CREATE TABLE import_works (
+	guild bigint  NOT NULL,
+	job   bigint  NOT NULL,
+	n     integer NOT NULL,
+	doc   bytea   NOT NULL,
+	PRIMARY KEY (guild, job, n),
+	FOREIGN KEY (guild, job) REFERENCES import_jobs ON DELETE CASCADE
+);
+`,
+	// 5: series links: each story's AO3 series (folded titles and IDs,
+	// from its SeriesRefs) for /story list's series filter, filled in for
+	// the stories already stored; series jobs with their works (series.go).
+	`
+ALTER TABLE stories ADD COLUMN series_fold text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN series_ids bigint[] NOT NULL DEFAULT '{}';
+UPDATE stories s SET series_fold = x.folds, series_ids = x.ids FROM (
+	SELECT d.guild, d.id,
+		array_agg(btrim(regexp_replace(lower(regexp_replace(normalize(coalesce(r->>'title', ''), NFKD),
+			'[\u0300-\u036f''\u2019\u2018\u02bc]', '', 'g')), '\s+', ' ', 'g')) ORDER BY o) AS folds,
+		array_agg(coalesce((r->>'id')::bigint, 0) ORDER BY o) AS ids
+	FROM story_docs d,
+		jsonb_array_elements(coalesce(convert_from(d.meta, 'UTF8')::jsonb -> 'series_refs', '[]'::jsonb)) WITH ORDINALITY AS t(r, o)
+	GROUP BY d.guild, d.id) x
+WHERE s.guild = x.guild AND s.id = x.id;
+CREATE TABLE series_jobs (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	user_id bigint  NOT NULL,
+	open    boolean NOT NULL,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE INDEX series_jobs_open ON series_jobs (guild, id) WHERE open;
+CREATE TABLE series_job_works (
+	guild bigint  NOT NULL,
+	job   bigint  NOT NULL,
+	n     integer NOT NULL,
+	doc   bytea   NOT NULL,
+	PRIMARY KEY (guild, job, n),
+	FOREIGN KEY (guild, job) REFERENCES series_jobs ON DELETE CASCADE
+);
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

@@ -65,6 +65,9 @@ func TestMigrationsStepByStep(t *testing.T) {
 	wantTables := map[int][]string{
 		1: {"guild_seq", "settings", "stories", "story_docs", "chapters", "story_words", "kudos", "list_entries", "rec_threads", "recs", "rec_requests", "clubs", "club_members", "club_due"},
 		2: {"leases"},
+		3: {"subscriptions", "dms_closed", "ao3_works", "alerts", "ao3_gate"},
+		4: {"progress_events", "import_jobs", "import_works"},
+		5: {"series_jobs", "series_job_works"},
 	}
 	for v := 1; v <= len(Migrations); v++ {
 		for _, tbl := range wantTables[v] {

@@ -123,21 +123,23 @@ func writeStory(ctx context.Context, tx pgx.Tx, guild, id int64, p *shelf.Prepar
 	if authors == nil {
 		authors = []string{}
 	}
+	seriesFold, seriesIDs := shelf.SeriesFacets(m.SeriesRefs)
 	args := []any{guild, id, m.Title, shelf.FoldString(m.Title), authors, m.AO3ID, string(m.Rating), m.Words,
 		m.ChaptersPosted, m.ChaptersExpected, len(p.Chapters), addedBy, addedAt, mine,
-		foldAll(m.Fandoms), foldAll(m.Tags, m.Relationships, m.Characters, m.Categories)}
+		foldAll(m.Fandoms), foldAll(m.Tags, m.Relationships, m.Characters, m.Categories), seriesFold, seriesIDs}
 	if update {
 		_, err = tx.Exec(ctx, `UPDATE stories SET title = $3, title_fold = $4, authors = $5, ao3_id = $6, rating = $7,
 			words = $8, chapters_posted = $9, chapters_expected = $10, chapter_count = $11, fandoms_fold = $12,
-			tags_fold = $13 WHERE guild = $1 AND id = $2`,
+			tags_fold = $13, series_fold = $14, series_ids = $15 WHERE guild = $1 AND id = $2`,
 			append(args[:11:11], args[14:]...)...)
 		if err == nil {
 			_, err = tx.Exec(ctx, `UPDATE story_docs SET meta = $3, infos = $4 WHERE guild = $1 AND id = $2`, guild, id, meta, inf)
 		}
 	} else {
 		_, err = tx.Exec(ctx, `INSERT INTO stories (guild, id, title, title_fold, authors, ao3_id, rating, words,
-			chapters_posted, chapters_expected, chapter_count, added_by, added_at, mine, fandoms_fold, tags_fold)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
+			chapters_posted, chapters_expected, chapter_count, added_by, added_at, mine, fandoms_fold, tags_fold,
+			series_fold, series_ids)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
 		if err == nil {
 			_, err = tx.Exec(ctx, `INSERT INTO story_docs (guild, id, meta, infos) VALUES ($1, $2, $3, $4)`, guild, id, meta, inf)
 		}
@@ -411,21 +413,23 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	q.Limit = min(q.Limit, 100)
 	q.Offset = max(q.Offset, 0)
 	fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
+	seriesText, seriesID := shelf.SeriesQuery(q.Series)
 	if s.closed.Load() {
 		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
 	}
 	const where = `s.guild = $1 AND ($2 = '' OR s.rating = $2)
 		AND ($3 = '' OR EXISTS (SELECT 1 FROM unnest(s.fandoms_fold) f WHERE strpos(f, $3) > 0))
-		AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(s.tags_fold) t WHERE strpos(t, $4) > 0))`
+		AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(s.tags_fold) t WHERE strpos(t, $4) > 0))
+		AND ($5 = '' OR $6::bigint > 0 AND $6 = ANY (s.series_ids) OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, $5) > 0))`
 	// One statement, one snapshot: the page is cut from the narrow stories
 	// rows (with the count of all matching ones beside each), and only the
 	// page's stories are joined to their story_docs, instead of a count,
 	// then a join of every matching story's document before the sort, in a
 	// read transaction (four round trips).
 	rows, err := s.pool.Query(ctx, `SELECT `+storyCols+`, s.total FROM (
-		SELECT s.*, count(*) OVER () AS total FROM stories s WHERE `+where+` ORDER BY `+order+` LIMIT $5 OFFSET $6) s
+		SELECT s.*, count(*) OVER () AS total FROM stories s WHERE `+where+` ORDER BY `+order+` LIMIT $7 OFFSET $8) s
 		JOIN story_docs d ON d.guild = s.guild AND d.id = s.id ORDER BY `+order,
-		gid, rating, fandom, tag, q.Limit, q.Offset)
+		gid, rating, fandom, tag, seriesText, seriesID, q.Limit, q.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
 	}
@@ -446,7 +450,8 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	}
 	if len(page) == 0 && q.Offset > 0 {
 		// Past the last page: the count alone.
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM stories s WHERE `+where, gid, rating, fandom, tag).Scan(&total); err != nil {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM stories s WHERE `+where,
+			gid, rating, fandom, tag, seriesText, seriesID).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
 		}
 	}
@@ -470,13 +475,7 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	if err != nil {
 		return nil, fmt.Errorf("search stories: %w", err)
 	}
-	if limit <= 0 || limit > shelf.MaxSearchResults {
-		limit = shelf.MaxSearchResults
-	}
-	toks := shelf.Tokens(query)
-	if len(toks) > shelf.MaxQueryWords {
-		toks = toks[:shelf.MaxQueryWords]
-	}
+	toks, limit := shelf.SearchQuery(query, limit)
 	if s.closed.Load() {
 		return nil, fmt.Errorf("search stories: %w", shelf.ErrClosed)
 	}

@@ -1,0 +1,182 @@
+package shelf
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrImportState is returned for an import job that is not in the state
+// the call needs (a step not at the job's cursor, a job confirmed twice or
+// cancelled after it started).
+var ErrImportState = errors.New("import job is not in that state")
+
+// ImportState is where an import job is.
+type ImportState string
+
+// The states of an import job: previewed (waiting for the member's
+// confirmation), running, done, or cancelled before it started.
+const (
+	ImportPreview   ImportState = "preview"
+	ImportRunning   ImportState = "running"
+	ImportDone      ImportState = "done"
+	ImportCancelled ImportState = "cancelled"
+)
+
+// ImportWork is one work of an import: what the file says the member's
+// entry should be.
+type ImportWork struct {
+	AO3ID   int64    `json:"ao3_id,omitempty"`
+	Title   string   `json:"title,omitempty"`
+	Authors []string `json:"authors,omitempty"`
+	Status  Status   `json:"status,omitempty"`
+	Chapter int      `json:"chapter,omitempty"`
+	Note    string   `json:"note,omitempty"`
+}
+
+// ImportOutcome is what one step of an import did.
+type ImportOutcome string
+
+// The outcomes of an import step.
+const (
+	ImportAdded     ImportOutcome = "added"     // a new list entry
+	ImportUpdated   ImportOutcome = "updated"   // an existing entry changed
+	ImportUnchanged ImportOutcome = "unchanged" // already as the file says
+	ImportFailed    ImportOutcome = "failed"    // not found or not fetched
+)
+
+// MaxImportFailures is how many failed works' labels a job keeps.
+const MaxImportFailures = 10
+
+// ImportJob is a member's reading-list import: the works read from their
+// file, and how far it got. Works are stored apart from the job's head
+// (ImportJob returns them only when asked).
+type ImportJob struct {
+	ID        string      `json:"id"`
+	GuildID   string      `json:"guild_id"`
+	UserID    string      `json:"user_id"`
+	ChannelID string      `json:"channel_id"`
+	State     ImportState `json:"state"`
+	Format    string      `json:"format"`
+	Total     int         `json:"total"` // number of works
+	// Cursor is the index of the next work to apply; every work before
+	// it is done (its write made in the same transaction as the cursor
+	// moved past it).
+	Cursor       int      `json:"cursor"`
+	Added        int      `json:"added"`
+	Updated      int      `json:"updated"`
+	Unchanged    int      `json:"unchanged"`
+	Failed       int      `json:"failed"`
+	StoriesAdded int      `json:"stories_added"` // works added to the library by link
+	Failures     []string `json:"failures,omitempty"`
+	// AppID and Token are the interaction whose answer shows the
+	// progress; TokenAt is when Discord issued the token (it lets the bot
+	// edit the answer for 15 minutes).
+	AppID    string    `json:"app_id,omitempty"`
+	Token    string    `json:"token,omitempty"`
+	TokenAt  time.Time `json:"token_at"`
+	Created  time.Time `json:"created"`
+	Finished time.Time `json:"finished"`
+	// Notified is set once the member has been told the job ended.
+	Notified bool `json:"notified,omitempty"`
+
+	// Works are the job's works, filled by CreateImportJob's caller and
+	// by ImportWorks; empty otherwise.
+	Works []ImportWork `json:"-"`
+}
+
+// ImportRef names an import job of some guild.
+type ImportRef struct {
+	GuildID string
+	ID      string
+}
+
+// ImportStepResult is one applied step: the entry to write (nil for none)
+// and its outcome.
+type ImportStepResult struct {
+	Entry      *ListEntry
+	Outcome    ImportOutcome
+	StoryAdded bool   // the work was added to the library by link
+	Failure    string // the work's label, for ImportFailed
+}
+
+// LibraryKey is what an import matches a story on.
+type LibraryKey struct {
+	StoryID string
+	AO3ID   int64
+	Title   string
+	Authors []string
+}
+
+// Imports are members' reading-list imports: jobs that survive a restart
+// and never apply a work twice.
+type Imports interface {
+	// LibraryKeys lists every story of guild with its AO3 work, title and
+	// authors, in story-ID order.
+	LibraryKeys(ctx context.Context, guild string) ([]LibraryKey, error)
+	// CreateImportJob stores j (State ImportPreview, its Works) with a new
+	// ID and returns its head. The member's earlier jobs still in preview
+	// are cancelled (their works dropped): only the latest preview's
+	// buttons start an import.
+	CreateImportJob(ctx context.Context, guild string, j ImportJob) (ImportJob, error)
+	// ImportJob returns a job's head; ErrNotFound when none.
+	ImportJob(ctx context.Context, guild, id string) (ImportJob, error)
+	// ImportWorks returns works [from, from+limit) of a job.
+	ImportWorks(ctx context.Context, guild, id string, from, limit int) ([]ImportWork, error)
+	// StartImportJob moves a previewed job of user to ImportRunning with
+	// the interaction that shows its progress. ErrNotFound for another
+	// member's job; ErrImportState when it is not previewed.
+	StartImportJob(ctx context.Context, guild, id, user, appID, token string, tokenAt time.Time) (ImportJob, error)
+	// CancelImportJob cancels a previewed job of user; ErrImportState
+	// when it already started.
+	CancelImportJob(ctx context.Context, guild, id, user string) error
+	// RunningImportJobs lists the jobs of every guild that are running,
+	// or done with their member not told yet (Notified false).
+	RunningImportJobs(ctx context.Context) ([]ImportRef, error)
+	// ImportStep applies work step of a running job: it writes r.Entry
+	// (as SetListEntry does, without logging progress), counts the
+	// outcome and moves the cursor to step+1, all in one transaction, and
+	// returns the head. ErrImportState when the cursor is not at step
+	// (the step was done already) or the job is not running.
+	ImportStep(ctx context.Context, guild, id string, step int, r ImportStepResult, at time.Time) (ImportJob, error)
+	// FinishImportJob marks a running job whose cursor reached its total
+	// done at at; notified records that the member has been told.
+	FinishImportJob(ctx context.Context, guild, id string, notified bool, at time.Time) (ImportJob, error)
+}
+
+// CountImportStep is j after step r: the outcome counted, the cursor one
+// further. Engines call it inside ImportStep's transaction.
+func CountImportStep(j ImportJob, r ImportStepResult) ImportJob {
+	switch r.Outcome {
+	case ImportAdded:
+		j.Added++
+	case ImportUpdated:
+		j.Updated++
+	case ImportUnchanged:
+		j.Unchanged++
+	default:
+		j.Failed++
+		if len(j.Failures) < MaxImportFailures {
+			j.Failures = append(append([]string(nil), j.Failures...), Truncate(r.Failure, 200))
+		}
+	}
+	if r.StoryAdded {
+		j.StoriesAdded++
+	}
+	j.Cursor++
+	return j
+}
+
+// FinishImport is j marked done at at (the first time) and notified when
+// the member has been told. Engines call it inside FinishImportJob.
+func FinishImport(j ImportJob, notified bool, at time.Time) ImportJob {
+	if j.State != ImportDone {
+		j.State = ImportDone
+		if at.IsZero() {
+			at = time.Now()
+		}
+		j.Finished = at.UTC()
+	}
+	j.Notified = j.Notified || notified
+	return j
+}

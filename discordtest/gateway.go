@@ -374,31 +374,13 @@ func (s *Server) readyPayload(shard, count int) (map[string]any, []*discordgo.Gu
 	defer s.mu.Unlock()
 	var stubs []map[string]any
 	var full []*discordgo.Guild
+	byGuild := s.channelsByGuildLocked()
 	for _, g := range s.guilds {
 		if ShardOf(g.g.ID, count) != shard {
 			continue
 		}
 		stubs = append(stubs, map[string]any{"id": g.g.ID, "unavailable": true})
-		gd := *g.g
-		gd.JoinedAt = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-		gd.Roles = []*discordgo.Role{{ID: g.g.ID, Name: "@everyone", Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages}}
-		gd.Channels, gd.Threads = []*discordgo.Channel{}, []*discordgo.Channel{}
-		for _, ch := range s.channels {
-			if ch.GuildID != g.g.ID {
-				continue
-			}
-			cp := *ch
-			if ch.IsThread() {
-				gd.Threads = append(gd.Threads, &cp)
-			} else {
-				gd.Channels = append(gd.Channels, &cp)
-			}
-		}
-		for _, uid := range g.order {
-			gd.Members = append(gd.Members, copyMember(g.members[uid]))
-		}
-		gd.MemberCount = len(gd.Members)
-		full = append(full, &gd)
+		full = append(full, s.guildPayloadLocked(g, byGuild[g.g.ID]))
 	}
 	if stubs == nil {
 		stubs = []map[string]any{}
@@ -412,6 +394,38 @@ func (s *Server) readyPayload(shard, count int) (map[string]any, []*discordgo.Gu
 		"application":        map[string]any{"id": s.AppID, "flags": 0},
 	}
 	return ready, full
+}
+
+// channelsByGuildLocked groups the channels by guild, in one pass (a
+// server seeded with thousands of guilds for a start-up measurement would
+// otherwise scan every channel once per guild).
+func (s *Server) channelsByGuildLocked() map[string][]*discordgo.Channel {
+	out := map[string][]*discordgo.Channel{}
+	for _, ch := range s.channels {
+		out[ch.GuildID] = append(out[ch.GuildID], ch)
+	}
+	return out
+}
+
+// guildPayloadLocked is g's GUILD_CREATE payload with channels chans.
+func (s *Server) guildPayloadLocked(g *guild, chans []*discordgo.Channel) *discordgo.Guild {
+	gd := *g.g
+	gd.JoinedAt = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	gd.Roles = []*discordgo.Role{{ID: g.g.ID, Name: "@everyone", Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages}}
+	gd.Channels, gd.Threads = []*discordgo.Channel{}, []*discordgo.Channel{}
+	for _, ch := range chans {
+		cp := *ch
+		if ch.IsThread() {
+			gd.Threads = append(gd.Threads, &cp)
+		} else {
+			gd.Channels = append(gd.Channels, &cp)
+		}
+	}
+	for _, uid := range g.order {
+		gd.Members = append(gd.Members, copyMember(g.members[uid]))
+	}
+	gd.MemberCount = len(gd.Members)
+	return &gd
 }
 
 func (s *Server) wsURL() string {
@@ -556,8 +570,19 @@ func (g *gateway) readyFor(guildID string) bool {
 	return sessionUp(g.sessionForLocked(guildID))
 }
 
-// guildPayloads returns every guild's GUILD_CREATE payload.
-func (s *Server) guildPayloads() []*discordgo.Guild {
-	_, guilds := s.readyPayload(0, 1)
-	return guilds
+// guildPayload returns guild id's GUILD_CREATE payload, nil when unknown.
+func (s *Server) guildPayload(id string) *discordgo.Guild {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guildLocked(id)
+	if g == nil {
+		return nil
+	}
+	var chans []*discordgo.Channel
+	for _, ch := range s.channels {
+		if ch.GuildID == id {
+			chans = append(chans, ch)
+		}
+	}
+	return s.guildPayloadLocked(g, chans)
 }

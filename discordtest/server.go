@@ -51,6 +51,7 @@ type Server struct {
 	failOnViol  bool
 	snow        int64
 	guilds      []*guild
+	guildByID   map[string]*guild
 	channels    map[string]*discordgo.Channel
 	users       map[string]*discordgo.User
 	messages    map[string][]*Message // by channel, in creation order
@@ -133,6 +134,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		failOnViol:  true,
 		snow:        200000000000000000,
 		channels:    map[string]*discordgo.Channel{},
+		guildByID:   map[string]*guild{},
 		users:       map[string]*discordgo.User{},
 		messages:    map[string][]*Message{},
 		msgByID:     map[string]*Message{},
@@ -271,6 +273,7 @@ func (s *Server) AddGuild(name string) *discordgo.Guild {
 	defer s.mu.Unlock()
 	g := &guild{g: &discordgo.Guild{ID: s.newIDLocked(), Name: name, OwnerID: "1"}, members: map[string]*discordgo.Member{}}
 	s.guilds = append(s.guilds, g)
+	s.guildByID[g.g.ID] = g
 	s.addMemberLocked(g, s.BotUser, discordgo.PermissionAdministrator)
 	cp := *g.g
 	s.notifyLocked()
@@ -286,10 +289,14 @@ func (s *Server) AddGuild(name string) *discordgo.Guild {
 func (s *Server) afterSeed(event, id string) {
 	switch event {
 	case "GUILD_CREATE":
-		for _, g := range s.guildPayloads() {
-			if g.ID == id {
-				s.gw.dispatch(g.ID, event, g)
-			}
+		s.gw.mu.Lock()
+		none := len(s.gw.current) == 0
+		s.gw.mu.Unlock()
+		if none { // seeding before the bot connects: READY will carry it
+			return
+		}
+		if g := s.guildPayload(id); g != nil {
+			s.gw.dispatch(g.ID, event, g)
 		}
 	default:
 		if ch := s.Channel(id); ch != nil {
@@ -299,12 +306,7 @@ func (s *Server) afterSeed(event, id string) {
 }
 
 func (s *Server) guildLocked(id string) *guild {
-	for _, g := range s.guilds {
-		if g.g.ID == id {
-			return g
-		}
-	}
-	return nil
+	return s.guildByID[id]
 }
 
 // AddChannel adds a channel to a guild. typ is e.g. discordgo.ChannelTypeGuildText

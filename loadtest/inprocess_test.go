@@ -12,6 +12,7 @@ import (
 	"ficshelf/app"
 	"ficshelf/config"
 	"ficshelf/discordtest"
+	"ficshelf/store/postgres/pgtest"
 )
 
 var flagInProcess = flag.Bool("inprocess", false, "run TestLoadInProcess (the bot inside the test process, for CPU profiles)")
@@ -22,12 +23,17 @@ var flagInProcess = flag.Bool("inprocess", false, "run TestLoadInProcess (the bo
 //
 //	go test ./loadtest -run TestLoadInProcess -count=1 -v -cpuprofile cpu.out -args -inprocess -n 4000 -c 64
 //	go tool pprof -top -cum loadtest.test cpu.out
+//
+// With -db postgres the bot's store is a fresh PostgreSQL database.
 func TestLoadInProcess(t *testing.T) {
 	if !*flagInProcess {
 		t.Skip("only with -inprocess")
 	}
 	srv := discordtest.New(t)
 	db := filepath.Join(t.TempDir(), "ficshelf.db")
+	if *flagDB == "postgres" {
+		db = pgtest.URL(t)
+	}
 	w := NewWorld(t, srv, db, WorldConfig{Guilds: *flagGuilds, Members: *flagMembers, Stories: *flagStories})
 	w.Watch = NewWatcher(t, srv)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -55,10 +61,7 @@ func TestLoadInProcess(t *testing.T) {
 	if err := srv.WaitReady(wctx); err != nil {
 		t.Fatal(err)
 	}
-	mix := DefaultMix
-	if *flagMix == "full" {
-		mix = FullMix
-	}
+	mix := parseMix(t, *flagMix)
 	res := Run(t, w, RunConfig{N: *flagN, Concurrency: *flagC, Mix: mix})
 	t.Logf("\n%s", res.Report())
 	if n := res.Count(func(s Sample) bool { return s.Late || s.Unanswered || s.Failed }); n > 0 {

@@ -1,17 +1,26 @@
 package loadtest
 
 import (
+	"cmp"
+	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"ficshelf/discordtest"
+	"ficshelf/store/postgres/pgtest"
 )
 
 // The load test's knobs. Defaults are the small configuration the normal
@@ -19,16 +28,22 @@ import (
 //
 //	go test ./loadtest -run TestLoad -v -count=1 -args -n 2000 -c 64 -full
 var (
-	flagN       = flag.Int("n", 200, "interactions to fire")
-	flagC       = flag.Int("c", 16, "interactions in flight at once")
-	flagStories = flag.Int("stories", 1000, "stories in the seeded library (spread over -guilds servers)")
-	flagGuilds  = flag.Int("guilds", 4, "servers")
-	flagMembers = flag.Int("members", 100, "members per server")
-	flagFull    = flag.Bool("full", false, "assert the latency and memory targets (-p99, -maxrss), not only that every interaction is answered in time")
-	flagP99     = flag.Duration("p99", 50*time.Millisecond, "target p99 latency, dispatch to answer (asserted with -full)")
-	flagMix     = flag.String("mix", "default", `interaction mix: "default" (kudos, autocomplete, excerpts, story info, reading-list updates) or "full" (adds /story list, /kudos top, /readinglist show, /rec list, /help)`)
-	flagBotEnv  = flag.String("botenv", "", "extra environment for the bot process, comma-separated KEY=VALUE (e.g. GOGC=200)")
-	flagMaxRSS  = flag.Int("maxrss", 100, "target peak memory of the bot process in MiB (asserted with -full)")
+	flagN        = flag.Int("n", 200, "interactions to fire")
+	flagC        = flag.Int("c", 16, "interactions in flight at once")
+	flagStories  = flag.Int("stories", 1000, "stories in the seeded library (spread over -guilds servers)")
+	flagGuilds   = flag.Int("guilds", 4, "servers (at least -shards)")
+	flagMembers  = flag.Int("members", 100, "members per server")
+	flagFull     = flag.Bool("full", false, "assert the latency and memory targets (-p99, -maxrss), not only that every interaction is answered in time")
+	flagP99      = flag.Duration("p99", 50*time.Millisecond, "target p99 latency, dispatch to answer (asserted with -full)")
+	flagMix      = flag.String("mix", "default", `interaction mix: "default" (kudos, autocomplete, excerpts, story info, reading-list updates), "full" (adds /story list, /kudos top, /readinglist show, /rec list, /help), or kinds with equal shares, comma-separated (e.g. "autocomplete" alone, to see one kind's cost)`)
+	flagBotEnv   = flag.String("botenv", "", "extra environment for the bot process, comma-separated KEY=VALUE (e.g. GOGC=200)")
+	flagMaxRSS   = flag.Int("maxrss", 100, "target peak memory of the bot process in MiB (asserted with -full)")
+	flagDB       = flag.String("db", "bolt", `the bot's store: "bolt" (a BoltDB file) or "postgres" (a fresh database on the server named by FICSHELF_TEST_POSTGRES)`)
+	flagDelivery = flag.String("delivery", "gateway", `how interactions reach the bot: "gateway" (INTERACTION_CREATE on its gateway session, answered by REST callback) or "http" (signed POSTs to INTERACTIONS_ADDR with DISCORD_SHARDS=off, answered in the response body)`)
+	flagShards   = flag.Int("shards", 0, "gateway shards the bot runs in its one process (DISCORD_SHARDS=N), the servers spread over them; 0 = unsharded")
+	flagBin      = flag.String("bin", "", "run this ficshelf binary instead of building the module (A/B runs of two commits in one series)")
+	flagPGParams = flag.String("pgparams", "", "with -db postgres, URL parameters added to the bot's FICSHELF_DB, e.g. plan_cache_mode=force_generic_plan (pgx sends them as settings of each connection)")
+	flagMaxConc  = flag.Int("maxconcurrency", 0, "session_start_limit.max_concurrency discordtest announces with -shards (0 = as many as -shards, so they all identify at once)")
 )
 
 // selfCPU is the CPU time (user + system) this test process used so far.
@@ -41,9 +56,56 @@ func selfCPU() time.Duration {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	Prebuilt = *flagBin
+	// discordtest's HTTP delivery uses the default transport, which keeps 2
+	// idle connections per host: at concurrency 64 nearly every POST would
+	// dial a new connection, and the HTTP mode would measure loopback
+	// handshakes (Discord keeps its connections to an endpoint open).
+	if tr, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr.MaxIdleConnsPerHost = 256
+	}
 	code := m.Run()
 	Cleanup()
 	os.Exit(code)
+}
+
+// LoadConfig is one load test's configuration.
+type LoadConfig struct {
+	N, Concurrency           int
+	Stories, Guilds, Members int
+	Mix                      string // "default" or "full"
+	DB                       string // "bolt" or "postgres"
+	Delivery                 string // "gateway" or "http"
+	Shards, MaxConcurrency   int
+	BotEnv                   []string
+	PGParams                 string // appended to the bot\'s PostgreSQL URL
+	Full                     bool   // assert P99 and MaxRSS
+	P99                      time.Duration
+	MaxRSSMiB                int
+}
+
+func flagConfig() LoadConfig {
+	c := LoadConfig{
+		N: *flagN, Concurrency: *flagC, Stories: *flagStories, Guilds: *flagGuilds, Members: *flagMembers,
+		Mix: *flagMix, DB: *flagDB, Delivery: *flagDelivery, Shards: *flagShards, MaxConcurrency: *flagMaxConc,
+		Full: *flagFull, P99: *flagP99, MaxRSSMiB: *flagMaxRSS, PGParams: *flagPGParams,
+	}
+	if *flagBotEnv != "" {
+		c.BotEnv = strings.Split(*flagBotEnv, ",")
+	}
+	return c
+}
+
+// Mode names what ran: engine, delivery, shards and mix.
+func (c LoadConfig) Mode() string {
+	shards := "unsharded"
+	if c.Delivery == "http" {
+		shards = "no gateway (DISCORD_SHARDS=off)"
+	} else if c.Shards > 0 {
+		shards = fmt.Sprintf("%d shards in one process (max_concurrency %d)", c.Shards, c.MaxConcurrency)
+	}
+	return fmt.Sprintf("db=%s delivery=%s shards=%s mix=%s", c.DB, c.Delivery, shards, c.Mix)
 }
 
 // TestLoad runs the real bot binary as a separate process on a seeded
@@ -53,47 +115,125 @@ func TestMain(m *testing.M) {
 // answered within Discord's 3 s window (none late, none unanswered, none
 // "Something went wrong"); with -full the p99 latency and the process's
 // peak memory must meet their targets too. The figures are logged always.
+//
+// -db postgres runs the bot on a fresh PostgreSQL database,
+// -delivery http delivers by signed POSTs, -shards N runs N gateway shards.
 func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs it as a separate process")
 	}
-	bin := Binary(t)
-	srv := discordtest.New(t)
-	db := filepath.Join(t.TempDir(), "ficshelf.db")
-	w := NewWorld(t, srv, db, WorldConfig{Guilds: *flagGuilds, Members: *flagMembers, Stories: *flagStories})
-	fi, err := os.Stat(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("seeded %d stories (%d chapters, %.1f MiB of text) in %d servers × %d members in %v; database %.1f MiB",
-		*flagStories, w.Chapters, float64(w.Bytes)/(1<<20), *flagGuilds, *flagMembers, w.SeedTime.Round(time.Millisecond), float64(fi.Size())/(1<<20))
+	runLoad(t, flagConfig())
+}
 
+// TestPostgresSmallLoad is the normal suite's small load test on the
+// PostgreSQL engine (skipped without FICSHELF_TEST_POSTGRES), so that CI
+// runs the load test's PostgreSQL mode: 200 interactions at concurrency
+// 16 over 300 stories, every one answered in time.
+func TestPostgresSmallLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it as a separate process")
+	}
+	pgtest.ServerURL(t)
+	runLoad(t, LoadConfig{N: 200, Concurrency: 16, Stories: 300, Guilds: 4, Members: 100, Mix: "full", DB: "postgres", Delivery: "gateway"})
+}
+
+// runLoad seeds a world, starts the bot as cfg says, fires the load and
+// judges it.
+func runLoad(t *testing.T, cfg LoadConfig) {
+	bin := Binary(t)
+	switch cfg.DB {
+	case "bolt", "postgres":
+	default:
+		t.Fatalf("-db %q: want bolt or postgres", cfg.DB)
+	}
+	switch cfg.Delivery {
+	case "gateway", "http":
+	default:
+		t.Fatalf("-delivery %q: want gateway or http", cfg.Delivery)
+	}
+	if cfg.Delivery == "http" {
+		cfg.Shards = 0
+	}
+	if cfg.Shards > 0 && cfg.MaxConcurrency <= 0 {
+		cfg.MaxConcurrency = cfg.Shards
+	}
+	if cfg.Shards > cfg.Guilds {
+		cfg.Guilds = cfg.Shards
+	}
+	var opts []discordtest.Option
+	if cfg.Shards > 0 {
+		opts = append(opts, discordtest.WithShards(cfg.Shards), discordtest.WithMaxConcurrency(cfg.MaxConcurrency))
+	}
+	srv := discordtest.New(t, opts...)
+	var db string
+	if cfg.DB == "postgres" {
+		db = pgtest.URL(t)
+	} else {
+		db = filepath.Join(t.TempDir(), "ficshelf.db")
+	}
+	t.Logf("mode: %s", cfg.Mode())
+	w := NewWorld(t, srv, db, WorldConfig{Guilds: cfg.Guilds, Members: cfg.Members, Stories: cfg.Stories, Shards: cfg.Shards})
+	t.Logf("seeded %d stories (%d chapters, %.1f MiB of text) in %d servers × %d members in %v; database %s",
+		cfg.Stories, w.Chapters, float64(w.Bytes)/(1<<20), cfg.Guilds, cfg.Members, w.SeedTime.Round(time.Millisecond), dbSize(t, db))
+
+	if isURL(db) {
+		// The world was imported seconds ago: without this the load would
+		// run on a database with no planner statistics and an empty
+		// visibility map, and autovacuum would start on it mid-run. A
+		// deployment's database is as autovacuum leaves it a minute after
+		// an import.
+		start := time.Now()
+		if err := pgExec(db, "VACUUM (ANALYZE)"); err != nil {
+			t.Fatalf("vacuum the seeded database: %v", err)
+		}
+		t.Logf("VACUUM (ANALYZE) of the seeded database: %v", time.Since(start).Round(time.Millisecond))
+	}
 	w.Watch = NewWatcher(t, srv)
 	metricsAddr := FreeAddr(t)
-	env := []string{"METRICS_ADDR=" + metricsAddr}
-	if *flagBotEnv != "" {
-		env = append(env, strings.Split(*flagBotEnv, ",")...)
+	env := append([]string{"METRICS_ADDR=" + metricsAddr}, cfg.BotEnv...)
+	popts := ProcessOptions{BaseURL: w.Watch.URL, Env: env, Shards: cfg.Shards}
+	if cfg.Delivery == "http" {
+		popts.HTTPAddr = FreeAddr(t)
 	}
-	p := Start(t, bin, db, srv, ProcessOptions{BaseURL: w.Watch.URL, Env: env})
+	xacts0 := pgXacts(t, db)
+	botDB := db
+	if cfg.PGParams != "" && isURL(db) {
+		// pgx passes unknown URL parameters to the server as run-time
+		// settings of every connection (e.g. plan_cache_mode).
+		sep := "?"
+		if strings.Contains(db, "?") {
+			sep = "&"
+		}
+		botDB += sep + cfg.PGParams
+		t.Logf("the bot's connections: %s", cfg.PGParams)
+	}
+	p := Start(t, bin, botDB, srv, popts)
+	t.Logf("bot ready %v after start", p.Ready.Sub(p.Started).Round(time.Millisecond))
 	startRSS, _ := p.RSS()
 	m0, err := Scrape(metricsAddr)
 	if err != nil {
 		t.Fatalf("scrape /metrics: %v", err)
 	}
 	cpu0 := selfCPU()
-	mix := DefaultMix
-	if *flagMix == "full" {
-		mix = FullMix
-	}
-	res := Run(t, w, RunConfig{N: *flagN, Concurrency: *flagC, Mix: mix})
+	mix := parseMix(t, cfg.Mix)
+	res := Run(t, w, RunConfig{N: cfg.N, Concurrency: cfg.Concurrency, Mix: mix})
 	harnessCPU := selfCPU() - cpu0
+	var botCPU, commits float64
 	if m, err := Scrape(metricsAddr); err != nil {
 		t.Errorf("scrape /metrics: %v", err)
 	} else {
-		commits, secs := m.Value("ficshelf_store_commits_total")-m0.Value("ficshelf_store_commits_total"), m.Value("ficshelf_store_commit_seconds_total")-m0.Value("ficshelf_store_commit_seconds_total")
-		botCPU := m.Value("process_cpu_seconds_total") - m0.Value("process_cpu_seconds_total")
-		t.Logf("during the load: store %.0f commits, %.1f ms each on average; CPU: bot %.2f s (%.0f µs per interaction), test harness (generator, discordtest) %.2f s; %d cores",
-			commits, 1000*secs/max(commits, 1), botCPU, 1e6*botCPU/float64(res.N), harnessCPU.Seconds(), runtime.NumCPU())
+		var secs float64
+		commits, secs = m.Value("ficshelf_store_commits_total")-m0.Value("ficshelf_store_commits_total"), m.Value("ficshelf_store_commit_seconds_total")-m0.Value("ficshelf_store_commit_seconds_total")
+		botCPU = m.Value("process_cpu_seconds_total") - m0.Value("process_cpu_seconds_total")
+		t.Logf("during the load: store %.0f commits (%.0f/s), %.1f ms each on average; CPU: bot %.2f s (%.0f µs per interaction), test harness (generator, discordtest) %.2f s; %d cores",
+			commits, commits/res.Elapsed.Seconds(), 1000*secs/max(commits, 1), botCPU, 1e6*botCPU/float64(res.N), harnessCPU.Seconds(), runtime.NumCPU())
+	}
+	pgCPUPer := "n/a" // BoltDB
+	if isURL(db) {
+		pgCPU := pgBackendCPU(t, db)
+		pgCPUPer = fmt.Sprintf("%.0f", 1e6*pgCPU/float64(res.N))
+		t.Logf("PostgreSQL backends of the bot's connections: %.2f s of CPU (%.0f µs per interaction; their start-up included); bot + backends %.0f µs per interaction",
+			pgCPU, 1e6*pgCPU/float64(res.N), 1e6*(botCPU+pgCPU)/float64(res.N))
 	}
 	peak, err := p.PeakRSS()
 	if err != nil {
@@ -105,15 +245,30 @@ func TestLoad(t *testing.T) {
 	if err := p.Wait(30 * time.Second); err != nil {
 		t.Errorf("bot after SIGTERM: %v", err)
 	}
+	// A backend's counters reach pg_stat_database when it exits at the
+	// latest: read them once the bot's connections are closed.
+	xactsPerSec := "n/a" // BoltDB
+	if xacts0 >= 0 {
+		if x := pgXacts(t, db); x >= 0 {
+			xacts := x - xacts0
+			xactsPerSec = fmt.Sprintf("%.0f", xacts/res.Elapsed.Seconds())
+			t.Logf("PostgreSQL tables (pg_stat_user_tables, seeding included): %s", pgTableStats(db))
+			t.Logf("PostgreSQL transactions committed (pg_stat_database.xact_commit, the bot's start-up included): %.0f, %.0f/s of load, %.1f per interaction",
+				xacts, xacts/res.Elapsed.Seconds(), xacts/float64(res.N))
+		}
+	}
 
-	t.Logf("machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	t.Logf("\n%s", res.Report())
+	t.Logf("machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s; load average %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadAvg())
+	t.Logf("mode: %s\n%s", cfg.Mode(), res.Report())
 	t.Logf("connections opened by the bot (REST and gateway): %d (for %d interactions)", w.Watch.Conns(), res.N)
 	t.Logf("bot process memory: %.1f MiB resident when ready, peak (VmHWM) %.1f MiB", float64(startRSS)/(1<<20), float64(peak)/(1<<20))
-	fmt.Fprintf(os.Stderr, "LOAD n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f\n",
-		res.N, res.Concurrency, *flagStories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)),
+	warm := steadyP99(res)
+	t.Logf("p99 without the first 10 %% of interactions dispatched (the bot's pool and caches warm): %v", ms(warm))
+	fmt.Fprintf(os.Stderr, "LOAD db=%s delivery=%s shards=%d mix=%s n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v p99_warm=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f bot_cpu_us=%.0f harness_cpu_us=%.0f pg_cpu_us=%s commits_per_s=%.0f xacts_per_s=%s loadavg=%q\n",
+		cfg.DB, cfg.Delivery, cfg.Shards, cfg.Mix, res.N, res.Concurrency, cfg.Stories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)), ms(warm),
 		res.Count(func(s Sample) bool { return s.Deferred }), res.Count(func(s Sample) bool { return s.Late }),
-		res.Count(func(s Sample) bool { return s.Unanswered || s.NotDelivered }), res.Count(func(s Sample) bool { return s.Failed }), float64(peak)/(1<<20))
+		res.Count(func(s Sample) bool { return s.Unanswered || s.NotDelivered }), res.Count(func(s Sample) bool { return s.Failed }), float64(peak)/(1<<20),
+		1e6*botCPU/float64(res.N), 1e6*harnessCPU.Seconds()/float64(res.N), pgCPUPer, commits/res.Elapsed.Seconds(), xactsPerSec, loadAvg())
 
 	for _, s := range res.Samples {
 		switch {
@@ -125,16 +280,195 @@ func TestLoad(t *testing.T) {
 			t.Errorf("%s answered %q", s.Kind, s.Answer.Content())
 		}
 	}
-	if !*flagFull {
+	if !cfg.Full {
 		return
 	}
-	if p99 := res.Percentile("", 99); p99 > *flagP99 {
-		t.Errorf("p99 latency %v; target < %v", p99, *flagP99)
+	if p99 := res.Percentile("", 99); p99 > cfg.P99 {
+		t.Errorf("p99 latency %v; target < %v", p99, cfg.P99)
 	}
 	if d := res.Count(func(s Sample) bool { return s.Deferred }); d > 0 {
 		t.Errorf("%d interactions deferred; none of the load mix should take 2 s", d)
 	}
-	if limit := int64(*flagMaxRSS) << 20; peak > limit {
-		t.Errorf("peak memory %.1f MiB; target < %d MiB", float64(peak)/(1<<20), *flagMaxRSS)
+	if limit := int64(cfg.MaxRSSMiB) << 20; peak > limit {
+		t.Errorf("peak memory %.1f MiB; target < %d MiB", float64(peak)/(1<<20), cfg.MaxRSSMiB)
 	}
+}
+
+// steadyP99 is the p99 latency of the answered interactions other than the
+// first tenth dispatched: the run once the bot has warmed up (on
+// PostgreSQL the first burst also waits for the pool to open its
+// connections and prepare its statements).
+func steadyP99(r *Result) time.Duration {
+	as := r.Answered()
+	slices.SortFunc(as, func(a, b Sample) int { return cmp.Compare(a.Start, b.Start) })
+	var ls []time.Duration
+	for _, s := range as[len(as)/10:] {
+		ls = append(ls, s.Latency)
+	}
+	return percentile(ls, 99)
+}
+
+// parseMix reads -mix: "default", "full", or comma-separated kinds.
+func parseMix(t testing.TB, m string) []Weighted {
+	switch m {
+	case "", "default":
+		return DefaultMix
+	case "full":
+		return FullMix
+	}
+	known := map[Kind]bool{}
+	for _, w := range FullMix {
+		known[w.Kind] = true
+	}
+	var out []Weighted
+	for _, k := range strings.Split(m, ",") {
+		if !known[Kind(k)] {
+			t.Fatalf("-mix: unknown kind %q (kinds: those of the full mix, e.g. %s)", k, Autocomplete)
+		}
+		out = append(out, Weighted{Kind(k), 1})
+	}
+	return out
+}
+
+// isURL reports whether db is a PostgreSQL URL rather than a file path.
+func isURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// dbSize describes the database's size: the BoltDB file's, or
+// pg_database_size.
+func dbSize(t testing.TB, db string) string {
+	if !isURL(db) {
+		fi, err := os.Stat(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%.1f MiB (BoltDB file)", float64(fi.Size())/(1<<20))
+	}
+	var n int64
+	if err := pgQuery(db, "SELECT pg_database_size(current_database())", &n); err != nil {
+		return "? (" + err.Error() + ")"
+	}
+	return fmt.Sprintf("%.1f MiB (pg_database_size)", float64(n)/(1<<20))
+}
+
+// pgXacts is the database's committed transactions so far
+// (pg_stat_database.xact_commit), -1 for a BoltDB file.
+func pgXacts(t testing.TB, db string) float64 {
+	if !isURL(db) {
+		return -1
+	}
+	var n int64
+	if err := pgQuery(db, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", &n); err != nil {
+		t.Logf("pg_stat_database: %v", err)
+		return -1
+	}
+	return float64(n)
+}
+
+// pgBackendCPU is the CPU time (user + system, from /proc) of the
+// server processes serving the database's other connections: the bot's
+// pool, on a database of its own.
+func pgBackendCPU(t testing.TB, db string) float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Logf("backend CPU: %v", err)
+		return -1
+	}
+	defer c.Close(context.Background())
+	rows, err := c.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+	if err != nil {
+		t.Logf("backend CPU: %v", err)
+		return -1
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		t.Logf("backend CPU: %v", err)
+		return -1
+	}
+	total := 0.0
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // a server on another machine, or gone
+		}
+		// Fields after the command's closing parenthesis: utime and
+		// stime are the 12th and 13th, in clock ticks (100 per second).
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		total += (u + st) / 100
+	}
+	return total
+}
+
+// pgTableStats summarizes each table's scans: sequential scans and the
+// rows they read, index scans, rows inserted and updated.
+func pgTableStats(db string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close(context.Background())
+	rows, err := c.Query(ctx, `SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0), n_tup_ins, n_tup_upd
+		FROM pg_stat_user_tables ORDER BY seq_tup_read + coalesce(idx_scan, 0) DESC`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var name string
+		var seq, seqRead, idx, ins, upd int64
+		if err := rows.Scan(&name, &seq, &seqRead, &idx, &ins, &upd); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "\n  %-22s seq_scan %6d (rows %9d)  idx_scan %7d  ins %6d  upd %6d", name, seq, seqRead, idx, ins, upd)
+	}
+	return b.String()
+}
+
+func pgExec(db, q string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := pgx.Connect(ctx, db)
+	if err != nil {
+		u, _ := url.Parse(db)
+		return fmt.Errorf("connect to %s: %w", u.Redacted(), err)
+	}
+	defer c.Close(context.Background())
+	_, err = c.Exec(ctx, q)
+	return err
+}
+
+func pgQuery(db, q string, dest ...any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, db)
+	if err != nil {
+		u, _ := url.Parse(db)
+		return fmt.Errorf("connect to %s: %w", u.Redacted(), err)
+	}
+	defer c.Close(context.Background())
+	return c.QueryRow(ctx, q).Scan(dest...)
+}
+
+// loadAvg is /proc/loadavg's first three fields.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -43,11 +43,19 @@ var (
 	buildErr  error
 )
 
+// Prebuilt, when set before the first Binary call, is the program Binary
+// returns instead of building the module: a binary built from another
+// commit, for A/B comparisons in one run series.
+var Prebuilt string
+
 // Binary builds the ficshelf program (the module root, found with go env
 // GOMOD from the working directory) once per test process and returns its
 // path. The binary lives in a temporary directory removed by Cleanup.
 func Binary(t testing.TB) string {
 	t.Helper()
+	if Prebuilt != "" {
+		return Prebuilt
+	}
 	buildOnce.Do(func() {
 		goBin, err := exec.LookPath("go")
 		if err != nil {
@@ -88,10 +96,14 @@ func Cleanup() {
 
 // Process is the bot running as a separate program.
 type Process struct {
-	Cmd  *exec.Cmd
-	Log  *LogBuffer
-	done chan struct{}
-	err  error
+	Cmd *exec.Cmd
+	Log *LogBuffer
+	// Started is just before the program was started; Ready is when Start
+	// saw it ready (every shard connected, or its endpoint answering, and
+	// its commands registered). Ready is zero with NoWait.
+	Started, Ready time.Time
+	done           chan struct{}
+	err            error
 }
 
 // ProcessOptions say how to run the binary.
@@ -108,6 +120,18 @@ type ProcessOptions struct {
 	// NoWait returns as soon as the process started, without waiting for
 	// it to connect (for programs expected to fail).
 	NoWait bool
+	// Shards, when above 0, runs the program with DISCORD_SHARDS=Shards
+	// and waits until every one of them is connected (srv should announce
+	// as many: discordtest.WithShards).
+	Shards int
+	// HTTPAddr, when set, delivers interactions by signed HTTP POSTs: the
+	// program runs with DISCORD_SHARDS=off, INTERACTIONS_ADDR=HTTPAddr and
+	// srv's public key, srv's Interactions Endpoint URL is set to it, and
+	// Start waits until the endpoint answers a PING.
+	HTTPAddr string
+	// ReadyTimeout bounds the wait for the process to be ready (default
+	// 30 s, plus 5 s per shard).
+	ReadyTimeout time.Duration
 }
 
 // Start runs bin against srv with the database db and, unless
@@ -140,7 +164,15 @@ func Start(t testing.TB, bin, db string, srv *discordtest.Server, opts ProcessOp
 		"HOME=" + dir,
 		"PATH=/usr/bin:/bin",
 	}, opts.Env...)
+	switch {
+	case opts.HTTPAddr != "":
+		cmd.Env = append(cmd.Env, "DISCORD_SHARDS=off", "INTERACTIONS_ADDR="+opts.HTTPAddr, "DISCORD_PUBLIC_KEY="+srv.PublicKey())
+		srv.SetInteractionsEndpoint("http://" + opts.HTTPAddr + "/interactions")
+	case opts.Shards > 0:
+		cmd.Env = append(cmd.Env, "DISCORD_SHARDS="+strconv.Itoa(opts.Shards))
+	}
 	cmd.Stdout, cmd.Stderr = p.Log, p.Log
+	p.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
@@ -162,18 +194,60 @@ func Start(t testing.TB, bin, db string, srv *discordtest.Server, opts ProcessOp
 	if opts.NoWait {
 		return p
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.WaitIdentified(ctx, identifies+1); err != nil {
-		t.Fatalf("bot process never identified: %v\n%s", err, p.Log.Tail(4<<10))
+	// Sharded identifies are paced (one per rate-limit key per 5 s).
+	readyTimeout := opts.ReadyTimeout
+	if readyTimeout <= 0 {
+		readyTimeout = 30*time.Second + time.Duration(opts.Shards)*discordtest.DefaultIdentifyWindow
 	}
-	if err := srv.WaitReady(ctx); err != nil {
-		t.Fatalf("bot process not ready: %v\n%s", err, p.Log.Tail(4<<10))
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	switch {
+	case opts.HTTPAddr != "":
+		if err := waitEndpoint(ctx, srv, p); err != nil {
+			t.Fatalf("bot process's interactions endpoint never answered a PING: %v\n%s", err, p.Log.Tail(4<<10))
+		}
+	case opts.Shards > 0:
+		if err := srv.WaitIdentified(ctx, identifies+opts.Shards); err != nil {
+			t.Fatalf("bot process never identified its %d shards: %v\n%s", opts.Shards, err, p.Log.Tail(4<<10))
+		}
+		ids := make([]int, opts.Shards)
+		for k := range ids {
+			ids[k] = k
+		}
+		if err := srv.WaitShards(ctx, ids...); err != nil {
+			t.Fatalf("bot process's shards not ready: %v\n%s", err, p.Log.Tail(4<<10))
+		}
+	default:
+		if err := srv.WaitIdentified(ctx, identifies+1); err != nil {
+			t.Fatalf("bot process never identified: %v\n%s", err, p.Log.Tail(4<<10))
+		}
+		if err := srv.WaitReady(ctx); err != nil {
+			t.Fatalf("bot process not ready: %v\n%s", err, p.Log.Tail(4<<10))
+		}
 	}
 	if _, err := srv.WaitCommands(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
+	p.Ready = time.Now()
 	return p
+}
+
+// waitEndpoint polls srv's Interactions Endpoint with signed PINGs until
+// one gets 200, the process exits or ctx ends.
+func waitEndpoint(ctx context.Context, srv *discordtest.Server, p *Process) error {
+	for {
+		r, err := srv.Ping(ctx)
+		if err == nil && r.Status == 200 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last: status %d, %v)", ctx.Err(), r.Status, err)
+		case <-p.done:
+			return fmt.Errorf("process exited: %v", p.err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Pid is the process ID.

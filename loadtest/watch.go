@@ -84,13 +84,19 @@ func (w *Watcher) settle(wt *watch, a Arrival) {
 	wt.done <- a
 }
 
+const httpResponsePrefix = "/interactions (HTTP response to "
+
 // observe is called by the server once it has handled a request.
 func (w *Watcher) observe(r discordtest.Request) {
 	// Paths: /interactions/{id}/{token}/callback,
 	// /webhooks/{app}/{token}[/messages/@original].
+	// An HTTP-delivered interaction's first answer is the response body,
+	// recorded as "/interactions (HTTP response to {id})".
 	parts := strings.Split(strings.Trim(r.Path, "/"), "/")
 	var kind, key string
 	switch {
+	case strings.HasPrefix(r.Path, httpResponsePrefix):
+		kind, key = "callback", strings.TrimSuffix(strings.TrimPrefix(r.Path, httpResponsePrefix), ")")
 	case len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback":
 		kind, key = "callback", parts[1]
 	case len(parts) >= 3 && parts[0] == "webhooks" && r.Method != http.MethodGet:

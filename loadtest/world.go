@@ -22,6 +22,9 @@ type WorldConfig struct {
 	Members int   // members per server (default 100)
 	Stories int   // stories in all, spread evenly over the servers (default 1000)
 	Seed    int64 // random seed for the generated library (default 1)
+	// Shards, when above 1, spreads the servers over that many gateway
+	// shards: server g goes to shard g % Shards.
+	Shards int
 }
 
 func (c *WorldConfig) defaults() {
@@ -75,7 +78,8 @@ type Story struct {
 	AddedBy  string
 }
 
-// NewWorld seeds srv and a new database at db (which must not exist) with
+// NewWorld seeds srv and a new database at db (a BoltDB path that must not
+// exist, or the URL of an empty PostgreSQL database: store.Open decides) with
 // cfg's servers, members and generated stories (each imported the way
 // /story add stores it: commands.IndexChapters, then shelf.Stories.AddStory).
 func NewWorld(t testing.TB, srv *discordtest.Server, db string, cfg WorldConfig) *World {
@@ -84,7 +88,12 @@ func NewWorld(t testing.TB, srv *discordtest.Server, db string, cfg WorldConfig)
 	w := &World{Srv: srv, DB: db}
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 7))
 	for g := range cfg.Guilds {
-		gd := srv.AddGuild(fmt.Sprintf("Fic Server %d", g+1))
+		var gd *discordgo.Guild
+		if cfg.Shards > 1 {
+			gd = srv.GuildOnShard(fmt.Sprintf("Fic Server %d", g+1), g%cfg.Shards, cfg.Shards)
+		} else {
+			gd = srv.AddGuild(fmt.Sprintf("Fic Server %d", g+1))
+		}
 		gg := &Guild{
 			Guild:   gd,
 			General: srv.AddChannel(gd.ID, "general", discordgo.ChannelTypeGuildText, false),

@@ -414,43 +414,58 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	q.Offset = max(q.Offset, 0)
 	fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
 	seriesText, seriesID := shelf.SeriesQuery(q.Series)
+	if s.closed.Load() {
+		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
+	}
+	const where = `s.guild = $1 AND ($2 = '' OR s.rating = $2)
+		AND ($3 = '' OR EXISTS (SELECT 1 FROM unnest(s.fandoms_fold) f WHERE strpos(f, $3) > 0))
+		AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(s.tags_fold) t WHERE strpos(t, $4) > 0))
+		AND ($5 = '' OR $6::bigint > 0 AND $6 = ANY (s.series_ids) OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, $5) > 0))`
+	// One statement, one snapshot: the page is cut from the narrow stories
+	// rows (with the count of all matching ones beside each), and only the
+	// page's stories are joined to their story_docs, instead of a count,
+	// then a join of every matching story's document before the sort, in a
+	// read transaction (four round trips).
+	rows, err := s.pool.Query(ctx, `SELECT `+storyCols+`, s.total FROM (
+		SELECT s.*, count(*) OVER () AS total FROM stories s WHERE `+where+` ORDER BY `+order+` LIMIT $7 OFFSET $8) s
+		JOIN story_docs d ON d.guild = s.guild AND d.id = s.id ORDER BY `+order,
+		gid, rating, fandom, tag, seriesText, seriesID, q.Limit, q.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+	}
+	defer rows.Close()
 	var (
 		page  []shelf.StoryRecord
-		total int
+		total int64
 	)
-	err = s.read(ctx, "list stories", func(tx pgx.Tx) error {
-		page, total = nil, 0
-		const where = `s.guild = $1 AND ($2 = '' OR s.rating = $2)
-			AND ($3 = '' OR EXISTS (SELECT 1 FROM unnest(s.fandoms_fold) f WHERE strpos(f, $3) > 0))
-			AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(s.tags_fold) t WHERE strpos(t, $4) > 0))
-			AND ($5 = '' OR $6::bigint > 0 AND $6 = ANY (s.series_ids) OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, $5) > 0))`
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM stories s WHERE `+where,
-			gid, rating, fandom, tag, seriesText, seriesID).Scan(&total); err != nil {
-			return err
-		}
-		if q.Offset >= total {
-			return nil
-		}
-		rows, err := tx.Query(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE `+where+` ORDER BY `+order+
-			` LIMIT $7 OFFSET $8`, gid, rating, fandom, tag, seriesText, seriesID, q.Limit, q.Offset)
+	for rows.Next() {
+		rec, err := scanStory(withExtra{rows, &total})
 		if err != nil {
-			return err
+			return nil, 0, fmt.Errorf("list stories: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			rec, err := scanStory(rows)
-			if err != nil {
-				return err
-			}
-			page = append(page, rec)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, err
+		page = append(page, rec)
 	}
-	return page, total, nil
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+	}
+	if len(page) == 0 && q.Offset > 0 {
+		// Past the last page: the count alone.
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM stories s WHERE `+where,
+			gid, rating, fandom, tag, seriesText, seriesID).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+		}
+	}
+	return page, int(total), nil
 }
+
+// withExtra scans a row whose columns are scanStory's followed by one more,
+// into extra.
+type withExtra struct {
+	rows  pgx.Rows
+	extra any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.extra)...) }
 
 // SearchStories answers autocomplete from story_words: each typed word is a
 // range scan of the (guild, word) index, and only the candidate stories are
@@ -539,6 +554,22 @@ func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.St
 	gid, err := parseGuild(guild)
 	if err != nil {
 		return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", err)
+	}
+	// Most inputs are the ID that autocomplete filled in: one statement on
+	// the pool answers them (one round trip instead of BEGIN, SELECT,
+	// COMMIT). Anything else, an ID that is not a story of the guild
+	// included, takes the read transaction below.
+	if sid, err := shelf.ParseID("story", strings.TrimSpace(input)); err == nil {
+		if s.closed.Load() {
+			return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", shelf.ErrClosed)
+		}
+		rec, err := loadStory(ctx, s.pool, gid, int64(sid))
+		if err == nil {
+			return rec, nil
+		}
+		if !errors.Is(err, shelf.ErrNotFound) {
+			return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", s.mapErr(err))
+		}
 	}
 	var rec shelf.StoryRecord
 	err = s.read(ctx, "resolve story", func(tx pgx.Tx) error {

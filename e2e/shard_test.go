@@ -124,7 +124,9 @@ func TestShardsProcessIgnoresServersOfOtherShards(t *testing.T) {
 	addAndKudos(t, e, mineChan, me, you, "Lighthouse")
 
 	// An interaction of a shard-1 server delivered to shard 0 anyway:
-	// ignored, never answered, nothing stored.
+	// ignored, never answered, nothing stored. (The kudos above may still
+	// be finishing its own requests: only requests about the misrouted
+	// interaction, its server or its channel count.)
 	before := len(e.Srv.Requests())
 	p := e.Srv.SendToShard(t, 0, e.Srv.Slash(t, theirChan.ID, them.User.ID, "help"))
 	time.Sleep(time.Second)
@@ -132,7 +134,10 @@ func TestShardsProcessIgnoresServersOfOtherShards(t *testing.T) {
 		t.Errorf("answered a server of shard 1: %+v", a)
 	}
 	for _, r := range e.Srv.Requests()[before:] {
-		t.Errorf("request after the misrouted interaction: %+v", r)
+		if strings.Contains(r.Path, p.Interaction().ID) || strings.Contains(r.Path, p.Interaction().Token) ||
+			strings.Contains(r.Path, theirs.ID) || strings.Contains(r.Path, theirChan.ID) {
+			t.Errorf("request after the misrouted interaction: %+v", r)
+		}
 	}
 	if !strings.Contains(e.Logs(), "another shard ignored") {
 		t.Errorf("nothing logged about the ignored interaction")

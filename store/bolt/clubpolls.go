@@ -424,25 +424,9 @@ func clearPolledNominations(g *guildTx, ch uint64, p *shelf.ClubPoll) error {
 
 // NextClubPollDue returns the earliest end of a poll not done.
 func (s *Store) NextClubPollDue(ctx context.Context) (time.Time, bool, error) {
-	var (
-		at time.Time
-		ok bool
-	)
-	if err := ctx.Err(); err != nil {
-		return time.Time{}, false, err
-	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketPollDue)
-		if b == nil {
-			return nil
-		}
-		if k, _ := b.Cursor().First(); len(k) == 24 {
-			at, ok = time.Unix(0, int64(readU64(k, 0))).UTC(), true
-		}
-		return nil
-	})
+	at, ok, err := s.nextDue(ctx, bucketPollDue, 3)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("next club poll due: %w", engineErr(err))
+		return time.Time{}, false, fmt.Errorf("next club poll due: %w", err)
 	}
 	return at, ok, nil
 }
@@ -450,26 +434,11 @@ func (s *Store) NextClubPollDue(ctx context.Context) (time.Time, bool, error) {
 // DueClubPolls returns up to limit polls due at or before now.
 func (s *Store) DueClubPolls(ctx context.Context, now time.Time, limit int) ([]shelf.DueClubPoll, error) {
 	var out []shelf.DueClubPoll
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketPollDue)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, _ := c.First(); len(k) == 24 && len(out) < limit; k, _ = c.Next() {
-			at := time.Unix(0, int64(readU64(k, 0))).UTC()
-			if at.After(now) {
-				break
-			}
-			out = append(out, shelf.DueClubPoll{GuildID: shelf.FormatID(readU64(k, 1)), PollID: shelf.FormatID(readU64(k, 2)), At: at})
-		}
-		return nil
+	err := s.dueUntil(ctx, bucketPollDue, 3, now, limit, func(k []byte, at time.Time) {
+		out = append(out, shelf.DueClubPoll{GuildID: shelf.FormatID(readU64(k, 1)), PollID: shelf.FormatID(readU64(k, 2)), At: at})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("due club polls: %w", engineErr(err))
+		return nil, fmt.Errorf("due club polls: %w", err)
 	}
 	return out, nil
 }

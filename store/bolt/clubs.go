@@ -504,26 +504,9 @@ func clubsOfStory(g *guildTx, sid uint64) []uint64 {
 // NextCheckpointDue returns the earliest time a checkpoint of any guild is
 // due (false when none): one read of the due index's first key.
 func (s *Store) NextCheckpointDue(ctx context.Context) (time.Time, bool, error) {
-	var (
-		at time.Time
-		ok bool
-	)
-	if err := ctx.Err(); err != nil {
-		return time.Time{}, false, err
-	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketDue)
-		if b == nil {
-			return nil
-		}
-		k, _ := b.Cursor().First()
-		if len(k) == 32 {
-			at, ok = time.Unix(0, int64(readU64(k, 0))).UTC(), true
-		}
-		return nil
-	})
+	at, ok, err := s.nextDue(ctx, bucketDue, 4)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("next checkpoint due: %w", engineErr(err))
+		return time.Time{}, false, fmt.Errorf("next checkpoint due: %w", err)
 	}
 	return at, ok, nil
 }
@@ -532,26 +515,11 @@ func (s *Store) NextCheckpointDue(ctx context.Context) (time.Time, bool, error) 
 // time order (then guild, club, number).
 func (s *Store) DueCheckpoints(ctx context.Context, now time.Time, limit int) ([]shelf.DueCheckpoint, error) {
 	var out []shelf.DueCheckpoint
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketDue)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, _ := c.First(); len(k) == 32 && len(out) < limit; k, _ = c.Next() {
-			at := time.Unix(0, int64(readU64(k, 0))).UTC()
-			if at.After(now) {
-				break
-			}
-			out = append(out, shelf.DueCheckpoint{GuildID: shelf.FormatID(readU64(k, 1)), ClubID: shelf.FormatID(readU64(k, 2)), Number: int(readU64(k, 3)), At: at})
-		}
-		return nil
+	err := s.dueUntil(ctx, bucketDue, 4, now, limit, func(k []byte, at time.Time) {
+		out = append(out, shelf.DueCheckpoint{GuildID: shelf.FormatID(readU64(k, 1)), ClubID: shelf.FormatID(readU64(k, 2)), Number: int(readU64(k, 3)), At: at})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("due checkpoints: %w", engineErr(err))
+		return nil, fmt.Errorf("due checkpoints: %w", err)
 	}
 	return out, nil
 }

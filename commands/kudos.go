@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -241,25 +240,25 @@ func relabel(comps []discordgo.MessageComponent, customID, label string) []disco
 	return out
 }
 
-// periodSince turns /kudos top's period into the start of the period (zero
-// for all time) and words for the title.
-func periodSince(period string, now time.Time) (time.Time, string) {
+// topPeriod turns /kudos top's period option into the store's period and
+// words for the title.
+func topPeriod(period string) (shelf.Period, string) {
 	switch period {
 	case "week":
-		return now.Add(-7 * 24 * time.Hour), "this week"
+		return shelf.PeriodWeek, "this week"
 	case "month":
-		return now.AddDate(0, -1, 0), "this month"
+		return shelf.PeriodMonth, "this month"
 	}
-	return time.Time{}, "of all time"
+	return shelf.PeriodAll, "of all time"
 }
 
 // kudosTop is /kudos top: the server's stories with the most kudos given
 // in the period, numbered, with counts. Public: it is the server's chart.
 func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	period := req.String("period")
-	since, words := periodSince(period, c.now())
+	p, words := topPeriod(period)
 	// One more than shown, to know whether the chart leaves stories out.
-	top, err := c.kudos.TopKudos(ctx, req.GuildID, since, topKudosLimit+1)
+	top, err := c.kudos.TopKudos(ctx, req.GuildID, p, c.now(), topKudosLimit+1)
 	if err != nil {
 		return nil, fmt.Errorf("top kudos: %w", err)
 	}
@@ -268,7 +267,7 @@ func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.Interacti
 		top = top[:topKudosLimit]
 	}
 	if len(top) == 0 {
-		if since.IsZero() {
+		if p == shelf.PeriodAll {
 			return Ephemeral("Nobody has left kudos on a story in this server yet. Be the first: `/kudos give`, or the Kudos button under a story."), nil
 		}
 		return Ephemeral(fmt.Sprintf("Nobody has left kudos %s yet. Try `/kudos top period:all time`.", words)), nil
@@ -283,7 +282,7 @@ func (c *cmds) kudosTop(ctx context.Context, req *Request) (*discordgo.Interacti
 				b.WriteString(" — " + escapeMarkdown(clip(strings.Join(t.Story.Authors, ", "), authors)))
 			}
 			fmt.Fprintf(&b, "\n❤️ %s", kudosWord(t.Count))
-			if !since.IsZero() {
+			if p != shelf.PeriodAll {
 				fmt.Fprintf(&b, " %s · %s in all", words, formatInt(t.Kudos))
 			}
 			b.WriteString("\n")

@@ -80,10 +80,11 @@ type Kudos interface {
 	// the guild has no such story.
 	Kudos(ctx context.Context, guild, story string) ([]Kudo, error)
 	// TopKudos returns up to limit (0 means 10) stories with the most kudos
-	// given at or after since (zero: ever), most first, ties broken by
-	// all-time kudos, then newest. Stories with none in the period are
-	// left out.
-	TopKudos(ctx context.Context, guild string, since time.Time, limit int) ([]TopStory, error)
+	// given at or after p.Since(now) (later ones count too), most
+	// first, ties broken by all-time kudos, then newest. Stories with none
+	// in the period are left out. now may be any instant, also earlier
+	// than a previous call's; the answer is exact for it.
+	TopKudos(ctx context.Context, guild string, p Period, now time.Time, limit int) ([]TopStory, error)
 }
 
 // ReadingLists are members' personal reading lists.

@@ -373,7 +373,7 @@ func cKudos64(t *testing.T, s shelf.Store) {
 	if err != nil || r.Kudos != n || len(k) != n {
 		t.Errorf("after %d concurrent kudos: count %d, records %d, %v", n, r.Kudos, len(k), err)
 	}
-	if top, _ := s.TopKudos(cCtx, cGuildA, time.Time{}, 1); len(top) != 1 || top[0].Count != n {
+	if top, _ := s.TopKudos(cCtx, cGuildA, shelf.PeriodAll, cT0, 1); len(top) != 1 || top[0].Count != n {
 		t.Errorf("TopKudos = %+v", top)
 	}
 }

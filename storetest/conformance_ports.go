@@ -113,23 +113,30 @@ func cTopKudos(t *testing.T, s shelf.Store) {
 		}
 		return out
 	}
+	day := 24 * time.Hour
 	tests := []struct {
-		since time.Time
-		limit int
-		want  []string
+		period shelf.Period
+		now    time.Time
+		limit  int
+		want   []string
 	}{
-		{time.Time{}, 10, []string{"Old Favourite:3:3", "Fresh:2:2"}},
-		{time.Time{}, 0, []string{"Old Favourite:3:3", "Fresh:2:2"}},
-		{week, 10, []string{"Fresh:2:2"}},
-		{cT0, 10, []string{"Fresh:2:2"}}, // at or after since
-		{time.Time{}, 1, []string{"Old Favourite:3:3"}},
-		{cT0.Add(time.Hour), 10, nil},
-		{week.AddDate(0, -2, 1), 10, []string{"Old Favourite:2:3", "Fresh:2:2"}}, // equal counts: more kudos overall first
+		{shelf.PeriodAll, cT0, 10, []string{"Old Favourite:3:3", "Fresh:2:2"}},
+		{shelf.PeriodAll, cT0, 0, []string{"Old Favourite:3:3", "Fresh:2:2"}},
+		{shelf.PeriodWeek, cT0, 10, []string{"Fresh:2:2"}},
+		{shelf.PeriodWeek, cT0.Add(7 * day), 10, []string{"Fresh:2:2"}}, // at or after since
+		{shelf.PeriodAll, cT0, 1, []string{"Old Favourite:3:3"}},
+		{shelf.PeriodWeek, cT0.Add(7*day + time.Hour), 10, nil},
+		{shelf.PeriodWeek, week.AddDate(0, -2, 1).Add(7 * day), 10, []string{"Old Favourite:2:3", "Fresh:2:2"}}, // equal counts: more kudos overall first
+		{shelf.PeriodMonth, week.AddDate(0, -1, 1), 10, []string{"Old Favourite:2:3", "Fresh:2:2"}},
+		{shelf.PeriodMonth, cT0, 10, []string{"Fresh:2:2"}},
+		// now earlier than a previous call's: still exact (kudos after now count too).
+		{shelf.PeriodWeek, week.AddDate(0, -2, 2).Add(7 * day), 10, []string{"Fresh:2:2", "Old Favourite:1:3"}},
+		{shelf.PeriodMonth, week.AddDate(0, -1, 0).Add(-time.Hour), 10, []string{"Old Favourite:3:3", "Fresh:2:2"}},
 	}
 	for _, tt := range tests {
-		got, err := s.TopKudos(cCtx, cGuildA, tt.since, tt.limit)
+		got, err := s.TopKudos(cCtx, cGuildA, tt.period, tt.now, tt.limit)
 		if err != nil || !reflect.DeepEqual(name(got), tt.want) {
-			t.Errorf("TopKudos(%v, %d) = %v, %v; want %v", tt.since, tt.limit, name(got), err, tt.want)
+			t.Errorf("TopKudos(%v, %v, %d) = %v, %v; want %v", tt.period, tt.now, tt.limit, name(got), err, tt.want)
 		}
 	}
 	// Equal counts: more kudos overall first, then the newest story.
@@ -143,7 +150,7 @@ func cTopKudos(t *testing.T, s shelf.Store) {
 	}
 	cKudos(t, s, cGuildB, a.ID, cBob, cT0)
 	cKudos(t, s, cGuildB, b.ID, cBob, cT0)
-	if got, _ := s.TopKudos(cCtx, cGuildB, time.Time{}, 10); !reflect.DeepEqual(name(got), []string{"Newer:1:1", "Older:1:1"}) {
+	if got, _ := s.TopKudos(cCtx, cGuildB, shelf.PeriodAll, cT0, 10); !reflect.DeepEqual(name(got), []string{"Newer:1:1", "Older:1:1"}) {
 		t.Errorf("tie: %v", name(got))
 	}
 }
@@ -284,7 +291,7 @@ func cExportDelete(t *testing.T, s shelf.Store) {
 			t.Errorf("story %s after delete: kudos %d readers %d records %v", id, r.Kudos, r.Readers, k)
 		}
 	}
-	if top, _ := s.TopKudos(cCtx, cGuildA, cT0.Add(-time.Minute), 5); len(top) != 2 || top[0].Count != 1 {
+	if top, _ := s.TopKudos(cCtx, cGuildA, shelf.PeriodWeek, cT0.Add(-time.Minute).Add(7*24*time.Hour), 5); len(top) != 2 || top[0].Count != 1 {
 		t.Errorf("TopKudos after delete: %+v", top)
 	}
 	if n, err := s.GiveKudos(cCtx, cGuildA, a.ID, cBob, cT0); err != nil || n != 2 {
@@ -569,7 +576,7 @@ func cIsolation(t *testing.T, s shelf.Store) {
 	if _, err := s.StoryByAO3(cCtx, cGuildB, 1); !errors.Is(err, shelf.ErrNotFound) {
 		t.Errorf("guild B AO3: %v", err)
 	}
-	if top, _ := s.TopKudos(cCtx, cGuildB, time.Time{}, 10); len(top) != 0 {
+	if top, _ := s.TopKudos(cCtx, cGuildB, shelf.PeriodAll, cT0, 10); len(top) != 0 {
 		t.Errorf("guild B top = %v", top)
 	}
 	if recs, total, _ := s.ListRecs(cCtx, cGuildB, shelf.RecQuery{}); len(recs) != 0 || total != 0 {
@@ -633,7 +640,7 @@ func cInvalidIDs(t *testing.T, s shelf.Store) {
 		_, checks["GiveKudos story"] = s.GiveKudos(cCtx, cGuildA, bad, cBob, cT0)
 		_, checks["GiveKudos user"] = s.GiveKudos(cCtx, cGuildA, rec.ID, bad, cT0)
 		_, checks["Kudos"] = s.Kudos(cCtx, cGuildA, bad)
-		_, checks["TopKudos"] = s.TopKudos(cCtx, bad, time.Time{}, 5)
+		_, checks["TopKudos"] = s.TopKudos(cCtx, bad, shelf.PeriodAll, cT0, 5)
 		_, checks["SetListEntry user"] = s.SetListEntry(cCtx, cGuildA, bad, shelf.ListEntry{StoryID: rec.ID}, cT0)
 		_, checks["ListEntry"] = s.ListEntry(cCtx, cGuildA, cBob, bad)
 		checks["RemoveListEntry"] = s.RemoveListEntry(cCtx, cGuildA, bad, rec.ID)

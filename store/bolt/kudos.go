@@ -140,7 +140,8 @@ func (s *Store) Kudos(ctx context.Context, guild, storyID string) ([]shelf.Kudo,
 // TopKudos returns up to limit (0 means 10) stories with the most kudos given
 // at or after since (zero: ever), most first, ties broken by all-time kudos
 // then newest. Stories with none in the period are left out.
-func (s *Store) TopKudos(ctx context.Context, guild string, since time.Time, limit int) ([]shelf.TopStory, error) {
+func (s *Store) TopKudos(ctx context.Context, guild string, p shelf.Period, now time.Time, limit int) ([]shelf.TopStory, error) {
+	since := p.Since(now)
 	if limit <= 0 {
 		limit = 10
 	}

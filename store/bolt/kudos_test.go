@@ -91,19 +91,20 @@ func TestTopKudos(t *testing.T) {
 		return out
 	}
 	tests := []struct {
-		since time.Time
-		limit int
-		want  []string
+		period shelf.Period
+		now    time.Time
+		limit  int
+		want   []string
 	}{
-		{time.Time{}, 10, []string{"Old Favourite:3", "Fresh:2"}},
-		{week, 10, []string{"Fresh:2"}},
-		{time.Time{}, 1, []string{"Old Favourite:3"}},
-		{t0.Add(time.Hour), 10, nil},
+		{shelf.PeriodAll, t0, 10, []string{"Old Favourite:3", "Fresh:2"}},
+		{shelf.PeriodWeek, week.Add(7 * 24 * time.Hour), 10, []string{"Fresh:2"}},
+		{shelf.PeriodAll, t0, 1, []string{"Old Favourite:3"}},
+		{shelf.PeriodWeek, t0.Add(time.Hour + 7*24*time.Hour), 10, nil},
 	}
 	for _, tt := range tests {
-		got, err := s.TopKudos(ctx, guildA, tt.since, tt.limit)
+		got, err := s.TopKudos(ctx, guildA, tt.period, tt.now, tt.limit)
 		if err != nil || !reflect.DeepEqual(name(got), tt.want) {
-			t.Errorf("TopKudos(%v, %d) = %v, %v; want %v", tt.since, tt.limit, name(got), err, tt.want)
+			t.Errorf("TopKudos(%v, %v, %d) = %v, %v; want %v", tt.period, tt.now, tt.limit, name(got), err, tt.want)
 		}
 	}
 }

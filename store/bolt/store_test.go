@@ -193,7 +193,7 @@ func TestInvalidInputNeverPanics(t *testing.T) {
 			"GiveKudos":     func() error { _, err := s.GiveKudos(ctx, guildA, rec.ID, id, t0); return err },
 			"GiveKudos sid": func() error { _, err := s.GiveKudos(ctx, guildA, id, alice, t0); return err },
 			"Kudos":         func() error { _, err := s.Kudos(ctx, guildA, id); return err },
-			"TopKudos":      func() error { _, err := s.TopKudos(ctx, id, time.Time{}, 5); return err },
+			"TopKudos":      func() error { _, err := s.TopKudos(ctx, id, shelf.PeriodAll, t0, 5); return err },
 			"SetListEntry": func() error {
 				_, err := s.SetListEntry(ctx, guildA, id, shelf.ListEntry{StoryID: rec.ID}, t0)
 				return err

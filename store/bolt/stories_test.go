@@ -191,10 +191,10 @@ func TestRemoveStoryRemovesEverything(t *testing.T) {
 	if _, err := s.StoryByAO3(ctx, guildA, 42); !errors.Is(err, shelf.ErrNotFound) {
 		t.Errorf("StoryByAO3 after remove: %v", err)
 	}
-	if top, _ := s.TopKudos(ctx, guildA, time.Time{}, 10); len(top) != 0 {
+	if top, _ := s.TopKudos(ctx, guildA, shelf.PeriodAll, t0, 10); len(top) != 0 {
 		t.Errorf("TopKudos after remove: %v", top)
 	}
-	if top, _ := s.TopKudos(ctx, guildA, t0.Add(-time.Hour), 10); len(top) != 0 {
+	if top, _ := s.TopKudos(ctx, guildA, shelf.PeriodWeek, t0.Add(-time.Hour).Add(7*24*time.Hour), 10); len(top) != 0 {
 		t.Errorf("TopKudos(since) after remove: %v", top)
 	}
 	for _, u := range []string{alice, bob} {

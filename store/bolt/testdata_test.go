@@ -120,7 +120,7 @@ func TestOpensSchema3FileWrittenBeforeTheMove(t *testing.T) {
 	if want := []shelf.Kudo{{UserID: carol, At: at(4)}, {UserID: bob, At: at(3)}}; err != nil || !reflect.DeepEqual(kudos, want) {
 		t.Errorf("kudos = %+v, %v", kudos, err)
 	}
-	top, err := s.TopKudos(ctx, guildA, time.Time{}, 5)
+	top, err := s.TopKudos(ctx, guildA, shelf.PeriodAll, t0, 5)
 	if err != nil || len(top) != 2 || top[0].ID != "1" || top[0].Count != 2 || top[1].ID != "2" {
 		t.Errorf("top = %+v, %v", top, err)
 	}

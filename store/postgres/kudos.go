@@ -101,7 +101,8 @@ func (s *Store) Kudos(ctx context.Context, guild, story string) ([]shelf.Kudo, e
 }
 
 // TopKudos returns the stories with the most kudos given at or after since.
-func (s *Store) TopKudos(ctx context.Context, guild string, since time.Time, limit int) ([]shelf.TopStory, error) {
+func (s *Store) TopKudos(ctx context.Context, guild string, p shelf.Period, now time.Time, limit int) ([]shelf.TopStory, error) {
+	since := p.Since(now)
 	gid, err := parseGuild(guild)
 	if err != nil {
 		return nil, fmt.Errorf("top kudos: %w", err)

@@ -148,7 +148,11 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	scheduler := jobs.NewScheduler(clock, jobs.Sources{checkpoints, polls, reminders}, log)
 	polls.Changed = scheduler.Wake
 	deps.ClubsChanged = scheduler.Wake
-	importer := commands.NewImportRunner(deps, 0)
+	// Reading-list imports and series links: persisted jobs, run by one
+	// bounded pool shared fairly between servers.
+	importer := jobs.NewJobRunner("imports", b, log)
+	importer.Now, importer.Observer = opts.Now, m
+	commands.AddImportJobs(importer, deps, 0)
 	deps.ImportsChanged = importer.Wake
 	if leasesOf(st) != nil {
 		// Wake reaches only this process's scheduler; a club started or

@@ -17,7 +17,7 @@ import (
 
 // /readinglist import: the file is read and matched at once, and shown as
 // an ephemeral preview whose Import button starts a persisted job (the
-// ImportRunner in listimport_job.go) that shows its progress in the same
+// jobs.JobRunner, with the steps of listimport_job.go) that shows its progress in the same
 // message.
 const (
 	routeImportGo     = "rl-imp"  // rl-imp:<job>: start the previewed import

@@ -5,76 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/fic"
+	"ficshelf/jobs"
 	"ficshelf/shelf"
 )
 
-// JobDiscord is what long jobs need of Discord besides the Discord
-// interface: editing an interaction's answer by its token after the
-// handler returned (the 15 minutes Discord allows), and direct messages.
-// Package bot implements it; without it a job tells the member in the
-// channel.
-type JobDiscord interface {
-	// EditInteractionResponse edits the original answer of the
-	// interaction with this application ID and token.
-	EditInteractionResponse(ctx context.Context, appID, token string, e *discordgo.WebhookEdit) error
-	// DirectMessage sends m to the user in a direct message.
-	DirectMessage(ctx context.Context, userID string, m *discordgo.MessageSend) (*discordgo.Message, error)
-}
+// What a step of a persisted job does, and what the member reads of it:
+// reading-list imports here, series links in story_series_job.go. The
+// mechanism that runs them (which job, its steps, retries, progress
+// edits, telling the member) is jobs.JobRunner.
 
-// Import job timing.
-const (
-	// importEditEvery is how often a running import's answer is edited
-	// (when it changed): within the 5 seconds SPEC.md promises.
-	importEditEvery = 3 * time.Second
-	// importTokenLife is how long after the Import button an edit is tried:
-	// a little under Discord's 15 minutes.
-	importTokenLife = 14*time.Minute + 30*time.Second
-	// importPoll is how often the runner looks for jobs started by another
-	// process (a click answered elsewhere) besides being woken.
-	importPoll = 5 * time.Second
-	// importRetry is the pause after a step failed for a passing reason
-	// (AO3 busy or down, the store unavailable); importMaxTries tries of a
-	// step fail it.
-	importRetry    = 15 * time.Second
-	importMaxTries = 4
-	// importDefaultGap spaces the AO3 look-ups of imports when the client
-	// has no gate of its own.
-	importDefaultGap = 5 * time.Second
-	// importWorkBatch is how many works are read from the store at once.
-	importWorkBatch = 100
-	// maxImportJobs is how many jobs run at once.
-	maxImportJobs = 4
-)
+// importWorkBatch is how many works a job reads from the store at once.
+const importWorkBatch = 100
 
-// ImportRunner runs reading-list imports, and the series jobs of /story
-// add with a series link: every running job of every guild, each step once (the store moves the job's cursor with the step's
-// write). Run it under a lease (jobs.Leased) so that one process of a
-// deployment runs it.
-type ImportRunner struct {
-	c        *cmds
-	jd       JobDiscord // nil: no token edits or DMs
-	log      *slog.Logger
-	gap      time.Duration
-	spacing  *fic.Spacing
-	wake     chan struct{}
-	retry    time.Duration
-	tokenTTL time.Duration
+// importDefaultGap spaces the AO3 look-ups of imports when the client has
+// no gate of its own.
+const importDefaultGap = 5 * time.Second
 
-	mu     sync.Mutex
-	active map[shelf.ImportRef]bool
-
-	seriesWake chan struct{} // story_series_job.go
-}
-
-// NewImportRunner returns the import runner of d. gap spaces its AO3
-// look-ups when the AO3 client has no Gate (0: 5 s).
-func NewImportRunner(d Deps, gap time.Duration) *ImportRunner {
+// AddImportJobs has r run reading-list imports and the series jobs of
+// /story add with a series link, for d's store and AO3 client. gap spaces
+// their AO3 look-ups when the AO3 client has no Gate (0: 5 s).
+func AddImportJobs(r *jobs.JobRunner, d Deps, gap time.Duration) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -86,306 +41,121 @@ func NewImportRunner(d Deps, gap time.Duration) *ImportRunner {
 	if gap <= 0 {
 		gap = importDefaultGap
 	}
-	r := &ImportRunner{c: c, log: d.Log, gap: gap, spacing: fic.NewSpacing(gap), wake: make(chan struct{}, 1),
-		retry: importRetry, tokenTTL: importTokenLife, active: map[shelf.ImportRef]bool{}, seriesWake: make(chan struct{}, 1)}
-	if jd, ok := d.Discord.(JobDiscord); ok {
-		r.jd = jd
-	}
-	return r
-}
-
-// Wake makes the runner look for new jobs now; it never blocks.
-func (r *ImportRunner) Wake() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-	r.wakeSeries()
-}
-
-// Run runs jobs until ctx is done (then waits for them to stop at a step's
-// end) and returns ctx's error.
-func (r *ImportRunner) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Add(1)
-	go func() { // series links (story_series_job.go)
-		defer wg.Done()
-		r.runSeries(ctx)
-	}()
-	for {
-		refs, err := r.c.imports.RunningImportJobs(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.log.Error("import runner: list jobs", "err", err)
-		}
-		for _, ref := range refs {
-			r.mu.Lock()
-			busy := r.active[ref] || len(r.active) >= maxImportJobs
-			if !busy {
-				r.active[ref] = true
-			}
-			r.mu.Unlock()
-			if busy {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					r.mu.Lock()
-					delete(r.active, ref)
-					r.mu.Unlock()
-					r.Wake()
-				}()
-				if err := r.runJob(ctx, ref); err != nil && ctx.Err() == nil {
-					r.log.Error("import job failed; trying again later", "guild", ref.GuildID, "import", ref.ID, "err", err)
-				}
-			}()
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-r.wake:
-		case <-time.After(importPoll):
-		}
+	k := &jobKinds{c: c, spacing: fic.NewSpacing(gap)}
+	jobs.AddJobKind[shelf.ImportJob](r, "import", "imp", importKind{k}, importWording{})
+	if c.series != nil {
+		jobs.AddJobKind[shelf.SeriesJob](r, "series_job", "ser", seriesKind{k}, seriesWording{c.series})
 	}
 }
 
-// jobView is a running job's answer: the latest state, edited in by a
-// ticker while the job works.
-type jobView struct {
-	r       *ImportRunner
-	mu      sync.Mutex
-	j       shelf.ImportJob
-	shown   int // the version last edited in
-	version int
-	expired bool // the token no longer edits the answer
-	final   bool // the last failure says so for good (401, or no token)
+// jobKinds is what both kinds of job share: the commands and the pace of
+// AO3 look-ups.
+type jobKinds struct {
+	c       *cmds
+	spacing *fic.Spacing
 }
 
-func (v *jobView) set(j shelf.ImportJob) {
-	v.mu.Lock()
-	v.j = j
-	v.version++
-	v.mu.Unlock()
+// pace waits for this process's turn at AO3 when the client has no gate
+// of its own (the deployment's AO3Gate).
+func (k *jobKinds) pace(ctx context.Context) error {
+	if k.c.ao3 != nil && k.c.ao3.Gate == nil {
+		return k.spacing.Wait(ctx)
+	}
+	return nil
 }
 
-// flush edits the answer with the latest state when it changed.
-func (v *jobView) flush(ctx context.Context, done bool) bool {
-	v.mu.Lock()
-	j, ver, changed := v.j, v.version, v.version != v.shown
-	expired := v.expired
-	v.mu.Unlock()
-	if (!changed && !done) || expired {
-		return !expired
-	}
-	ok, final := v.r.editAnswer(ctx, j, done)
-	v.mu.Lock()
-	v.final = final
-	if ok {
-		v.shown = ver
-	} else {
-		v.expired = true
-	}
-	v.mu.Unlock()
-	return ok
+// importKind is where reading-list imports are stored (jobs.JobKind).
+type importKind struct{ *jobKinds }
+
+func (k importKind) Running(ctx context.Context) ([]shelf.ImportRef, error) {
+	return k.c.imports.RunningImportJobs(ctx)
 }
 
-// editAnswer edits the job's answer; ok false when it could not, final
-// when it never will (the token expired, or there is none).
-func (r *ImportRunner) editAnswer(ctx context.Context, j shelf.ImportJob, done bool) (ok, final bool) {
-	if r.jd == nil || j.Token == "" || time.Since(j.TokenAt) > r.tokenTTL && r.c.now().Sub(j.TokenAt) > r.tokenTTL {
-		return false, true
-	}
-	embeds := []*discordgo.MessageEmbed{importProgressEmbed(j, done)}
-	comps := []discordgo.MessageComponent{}
-	content := ""
-	ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	err := r.jd.EditInteractionResponse(ectx, j.AppID, j.Token, &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noPings()})
-	if err == nil {
-		return true, false
-	}
-	// 401: the token expired; 404: the answer is gone (dismissed),
-	// unless the click's own answer has not landed yet.
-	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == 401 ||
-		re.Response.StatusCode == 404 && time.Since(j.TokenAt) > time.Minute && r.c.now().Sub(j.TokenAt) > time.Minute) {
-		return false, true
-	}
-	r.log.Warn("import: could not edit the progress", "guild", j.GuildID, "import", j.ID, "err", err)
-	return !done, false // a passing failure: the end is told some other way
+func (k importKind) Job(ctx context.Context, guild, id string) (shelf.ImportJob, error) {
+	return k.c.imports.ImportJob(ctx, guild, id)
 }
 
-// runJob runs one job from its cursor to its end and tells the member.
-func (r *ImportRunner) runJob(ctx context.Context, ref shelf.ImportRef) error {
-	st := r.c.imports
-	j, err := st.ImportJob(ctx, ref.GuildID, ref.ID)
+func (importKind) Head(j shelf.ImportJob) jobs.JobHead {
+	return jobs.JobHead{GuildID: j.GuildID, ID: j.ID, UserID: j.UserID, ChannelID: j.ChannelID, State: j.State,
+		Notified: j.Notified, AppID: j.AppID, Token: j.Token, TokenAt: j.TokenAt}
+}
+
+func (k importKind) Finish(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.ImportJob, error) {
+	return k.c.imports.FinishImportJob(ctx, guild, id, notified, at)
+}
+
+// Begin reads the guild's library keys, which the steps match works on.
+func (k importKind) Begin(ctx context.Context, j shelf.ImportJob) (jobs.JobSteps[shelf.ImportJob], error) {
+	keys, err := k.c.imports.LibraryKeys(ctx, j.GuildID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	view := &jobView{r: r, j: j, version: 1}
-	if j.State == shelf.ImportRunning {
-		stop := make(chan struct{})
-		tick := make(chan struct{})
-		go func() {
-			// The Import button's answer shows the start; edits follow
-			// (not before: Discord may not have that answer yet).
-			defer close(tick)
-			for {
-				select {
-				case <-stop:
-					return
-				case <-ctx.Done():
-					return
-				case <-time.After(importEditEvery):
-				}
-				view.flush(ctx, false)
-			}
-		}()
-		j, err = r.steps(ctx, j, view)
-		close(stop)
-		<-tick
+	return &importSteps{k: k, ix: newLibraryIndex(keys)}, nil
+}
+
+// importSteps apply an import's works from its cursor.
+type importSteps struct {
+	k     importKind
+	ix    *libraryIndex
+	works []shelf.ImportWork // works [base, base+len) of the job
+	base  int
+}
+
+func (s *importSteps) More(j shelf.ImportJob) bool { return j.Cursor < j.Total }
+
+// work is the job's work at its cursor.
+func (s *importSteps) work(ctx context.Context, j shelf.ImportJob) (shelf.ImportWork, error) {
+	if j.Cursor < s.base || j.Cursor >= s.base+len(s.works) {
+		works, err := s.k.c.imports.ImportWorks(ctx, j.GuildID, j.ID, j.Cursor, importWorkBatch)
 		if err != nil {
-			return err
+			return shelf.ImportWork{}, jobs.HaltJob(err)
 		}
-		if j, err = st.FinishImportJob(ctx, j.GuildID, j.ID, false, r.c.now()); err != nil {
-			return err
+		if len(works) == 0 {
+			return shelf.ImportWork{}, jobs.HaltJob(fmt.Errorf("import %s: no work %d of %d", j.ID, j.Cursor, j.Total))
 		}
-		view.set(j)
+		s.base, s.works = j.Cursor, works
 	}
-	if j.State != shelf.ImportDone || j.Notified {
-		return nil
-	}
-	told := view.flush(ctx, true)
-	// A job done within moments of the click may edit before Discord has
-	// the click's answer: try again for a little while.
-	for try := 0; !told && !view.final && try < 3 && time.Since(j.TokenAt) < time.Minute; try++ {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
-		view.mu.Lock()
-		view.expired = false
-		view.mu.Unlock()
-		told = view.flush(ctx, true)
-	}
-	if !told {
-		if err := r.tellMember(ctx, j); err != nil {
-			var re *discordgo.RESTError
-			if !errors.As(err, &re) || re.Response == nil || re.Response.StatusCode < 400 || re.Response.StatusCode >= 500 || re.Response.StatusCode == 429 {
-				return err // a passing failure: told on the next pass
-			}
-			// Discord refuses for good (channel gone, no access): the
-			// member sees the outcome in their list.
-			r.log.Warn("import: could not tell the member it ended", "guild", j.GuildID, "import", j.ID, "err", err)
-		}
-	}
-	_, err = st.FinishImportJob(ctx, j.GuildID, j.ID, true, r.c.now())
-	return err
+	return s.works[j.Cursor-s.base], nil
 }
 
-// tellMember says an import ended when its answer can no longer be
-// edited: in a direct message, else in its channel mentioning them.
-func (r *ImportRunner) tellMember(ctx context.Context, j shelf.ImportJob) error {
-	embed := importProgressEmbed(j, true)
-	embed.Title = "Your reading-list import is done"
-	if r.jd != nil {
-		_, err := r.jd.DirectMessage(ctx, j.UserID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{embed}, AllowedMentions: noPings()})
-		if err == nil {
-			return nil
-		}
-		r.log.Info("import: no direct message; telling the member in the channel", "guild", j.GuildID, "import", j.ID, "err", err)
+func (s *importSteps) write(j shelf.ImportJob, res shelf.ImportStepResult) jobs.JobWrite[shelf.ImportJob] {
+	return func(ctx context.Context, at time.Time) (shelf.ImportJob, error) {
+		return s.k.c.imports.ImportStep(ctx, j.GuildID, j.ID, j.Cursor, res, at)
 	}
-	if r.c.discord == nil || j.ChannelID == "" {
-		return fmt.Errorf("no way to tell member %s", j.UserID)
-	}
-	m := &discordgo.MessageSend{
-		Content:         fmt.Sprintf("<@%s>, your reading-list import is done.", j.UserID),
-		Embeds:          []*discordgo.MessageEmbed{embed},
-		AllowedMentions: &discordgo.MessageAllowedMentions{Users: []string{j.UserID}},
-	}
-	_, err := r.c.discord.SendMessageOnce(ctx, j.ChannelID, "imp"+j.GuildID[max(0, len(j.GuildID)-8):]+"-"+j.ID, m)
-	return err
 }
 
-// steps applies the job's works from its cursor.
-func (r *ImportRunner) steps(ctx context.Context, j shelf.ImportJob, view *jobView) (shelf.ImportJob, error) {
-	st := r.c.imports
-	keys, err := st.LibraryKeys(ctx, j.GuildID)
+func (s *importSteps) Next(ctx context.Context, j shelf.ImportJob) (jobs.JobWrite[shelf.ImportJob], error) {
+	w, err := s.work(ctx, j)
 	if err != nil {
-		return j, err
+		return nil, err
 	}
-	ix := newLibraryIndex(keys)
-	var works []shelf.ImportWork
-	base := 0
-	tries := 0
-	for j.Cursor < j.Total {
-		if err := ctx.Err(); err != nil {
-			return j, err
-		}
-		if j.Cursor < base || j.Cursor >= base+len(works) {
-			base = j.Cursor
-			if works, err = st.ImportWorks(ctx, j.GuildID, j.ID, base, importWorkBatch); err != nil {
-				return j, err
-			}
-			if len(works) == 0 {
-				return j, fmt.Errorf("import %s: no work %d of %d", j.ID, j.Cursor, j.Total)
-			}
-		}
-		w := works[j.Cursor-base]
-		res, err := r.step(ctx, j, w, ix)
-		if err != nil {
-			tries++
-			if ctx.Err() != nil {
-				return j, ctx.Err()
-			}
-			if tries < importMaxTries {
-				r.log.Warn("import: step failed; trying again", "guild", j.GuildID, "import", j.ID, "step", j.Cursor, "err", err)
-				select {
-				case <-ctx.Done():
-					return j, ctx.Err()
-				case <-time.After(r.retry):
-				}
-				continue
-			}
-			r.log.Error("import: giving up on a work", "guild", j.GuildID, "import", j.ID, "step", j.Cursor, "err", err)
-			res = shelf.ImportStepResult{Outcome: shelf.ImportFailed, Failure: workLabel(w) + " (AO3 couldn't be reached; try importing it again later)"}
-		}
-		nj, err := st.ImportStep(ctx, j.GuildID, j.ID, j.Cursor, res, r.c.now())
-		if errors.Is(err, shelf.ErrImportState) {
-			// Done already (by this process before a restart, or another).
-			if nj, err = st.ImportJob(ctx, j.GuildID, j.ID); err != nil {
-				return j, err
-			}
-			if nj.State != shelf.ImportRunning {
-				return nj, nil
-			}
-		} else if err != nil {
-			return j, err
-		}
-		tries = 0
-		j = nj
-		view.set(j)
+	res, err := s.step(ctx, j, w)
+	if err != nil {
+		return nil, err
 	}
-	return j, nil
+	return s.write(j, res), nil
+}
+
+func (s *importSteps) GiveUp(j shelf.ImportJob, _ error) jobs.JobWrite[shelf.ImportJob] {
+	label := fmt.Sprintf("work %d", j.Cursor+1)
+	if j.Cursor >= s.base && j.Cursor < s.base+len(s.works) {
+		label = workLabel(s.works[j.Cursor-s.base])
+	}
+	return s.write(j, shelf.ImportStepResult{Outcome: shelf.ImportFailed, Failure: label + " (AO3 couldn't be reached; try importing it again later)"})
 }
 
 // step works out one work's result: its story (added from AO3 by link
 // when the library lacks it) and the entry to write.
-func (r *ImportRunner) step(ctx context.Context, j shelf.ImportJob, w shelf.ImportWork, ix *libraryIndex) (shelf.ImportStepResult, error) {
-	c := r.c
-	id := ix.match(w)
+func (s *importSteps) step(ctx context.Context, j shelf.ImportJob, w shelf.ImportWork) (shelf.ImportStepResult, error) {
+	c := s.k.c
+	id := s.ix.match(w)
 	added := false
 	if id == "" && w.AO3ID > 0 {
 		rec, err := c.stories.StoryByAO3(ctx, j.GuildID, w.AO3ID)
 		switch {
 		case errors.Is(err, shelf.ErrNotFound):
-			if c.ao3 != nil && c.ao3.Gate == nil {
-				if err := r.spacing.Wait(ctx); err != nil {
-					return shelf.ImportStepResult{}, err
-				}
+			if err := s.k.pace(ctx); err != nil {
+				return shelf.ImportStepResult{}, err
 			}
 			var existed bool
 			rec, existed, err = c.addByLink(ctx, &Request{GuildID: j.GuildID, UserID: j.UserID, ChannelID: j.ChannelID}, w.AO3ID)
@@ -404,7 +174,7 @@ func (r *ImportRunner) step(ctx context.Context, j shelf.ImportJob, w shelf.Impo
 			return shelf.ImportStepResult{}, err
 		}
 		id = rec.ID
-		ix.add(shelf.LibraryKey{StoryID: rec.ID, AO3ID: rec.Story.AO3ID, Title: rec.Story.Title, Authors: rec.Story.Authors})
+		s.ix.add(shelf.LibraryKey{StoryID: rec.ID, AO3ID: rec.Story.AO3ID, Title: rec.Story.Title, Authors: rec.Story.Authors})
 	}
 	if id == "" {
 		return shelf.ImportStepResult{Outcome: shelf.ImportFailed, Failure: workLabel(w) + " (not in this server's library)"}, nil
@@ -427,6 +197,28 @@ func (r *ImportRunner) step(ctx context.Context, j shelf.ImportJob, w shelf.Impo
 		res.Entry = &e
 	}
 	return res, nil
+}
+
+// importWording is what a member reads of their import (jobs.JobWording).
+type importWording struct{}
+
+func (importWording) Progress(_ context.Context, j shelf.ImportJob, done bool) (*discordgo.WebhookEdit, error) {
+	embeds := []*discordgo.MessageEmbed{importProgressEmbed(j, done)}
+	comps := []discordgo.MessageComponent{}
+	content := ""
+	return &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noPings()}, nil
+}
+
+func (importWording) Ended(_ context.Context, j shelf.ImportJob) (dm, channel *discordgo.MessageSend, err error) {
+	embed := importProgressEmbed(j, true)
+	embed.Title = "Your reading-list import is done"
+	dm = &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{embed}, AllowedMentions: noPings()}
+	channel = &discordgo.MessageSend{
+		Content:         fmt.Sprintf("<@%s>, your reading-list import is done.", j.UserID),
+		Embeds:          []*discordgo.MessageEmbed{embed},
+		AllowedMentions: &discordgo.MessageAllowedMentions{Users: []string{j.UserID}},
+	}
+	return dm, channel, nil
 }
 
 // transientAO3 reports whether an AO3 look-up failed for a passing reason.

@@ -16,6 +16,7 @@ import (
 
 	"ficshelf/fic"
 	"ficshelf/fic/ao3test"
+	"ficshelf/jobs"
 	"ficshelf/shelf"
 	"ficshelf/storetest"
 )
@@ -88,7 +89,7 @@ func exportFile(t *testing.T, entries ...map[string]any) []byte {
 const importUser = "510000000000000001"
 
 // runImports runs the runner until every job is done and told.
-func runImports(t *testing.T, st shelf.Store, run *ImportRunner) {
+func runImports(t *testing.T, st shelf.Store, run *jobs.JobRunner) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -157,7 +158,7 @@ func TestImportPreviewJobAndIdempotence(t *testing.T) {
 	if got := handle(t, r, go1); !strings.Contains(got.Data.Content, "already started") {
 		t.Errorf("second click: %q", got.Data.Content)
 	}
-	run := NewImportRunner(deps, time.Millisecond)
+	run := newImportRunner(deps, time.Millisecond)
 	runImports(t, st, run)
 	ea, err := st.ListEntry(context.Background(), testGuild, importUser, a.ID)
 	if err != nil || ea.Status != shelf.StatusReading || ea.Chapter != 1 || ea.Note != "so far so good" {
@@ -246,7 +247,7 @@ func TestImportJobTellsTheMemberWhenTheTokenExpired(t *testing.T) {
 		a := storetest.AddAt(t, st, testGuild, "7", false, time.Time{}, storetest.Work("Alpha", 3, 3, 111))
 		startJob(t, st, shelf.ImportWork{AO3ID: 111, Title: "Alpha", Status: shelf.StatusReading, Chapter: 2})
 		d := &importDiscord{dmsClosed: closed, editErr: &discordgo.RESTError{Response: &http.Response{StatusCode: 401}, Message: &discordgo.APIErrorMessage{Code: 50027}}}
-		run := NewImportRunner(Deps{Store: st, Discord: d}, time.Millisecond)
+		run := newImportRunner(Deps{Store: st, Discord: d}, time.Millisecond)
 		runImports(t, st, run)
 		if e, err := st.ListEntry(context.Background(), testGuild, importUser, a.ID); err != nil || e.Chapter != 2 {
 			t.Fatalf("entry %+v %v", e, err)
@@ -273,7 +274,7 @@ func TestImportJobResumesWithoutRedoingAStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := &importDiscord{}
-	runImports(t, st, NewImportRunner(Deps{Store: st, Discord: d}, time.Millisecond))
+	runImports(t, st, newImportRunner(Deps{Store: st, Discord: d}, time.Millisecond))
 	if e, _ := st.ListEntry(context.Background(), testGuild, importUser, a.ID); e.Status != shelf.StatusDropped {
 		t.Fatalf("step 0 was applied again: %+v", e)
 	}
@@ -297,7 +298,7 @@ func TestImportJobAddsMissingAO3WorksAndFailsGoneOnes(t *testing.T) {
 	}
 	j := startJob(t, st, shelf.ImportWork{AO3ID: 333, Title: "Gamma", Status: shelf.StatusReading, Chapter: 1}, shelf.ImportWork{AO3ID: 404, Title: "Deleted"})
 	d := &importDiscord{}
-	runImports(t, st, NewImportRunner(Deps{Store: st, Discord: d, AO3: ao3}, time.Millisecond))
+	runImports(t, st, newImportRunner(Deps{Store: st, Discord: d, AO3: ao3}, time.Millisecond))
 	rec, err := st.StoryByAO3(context.Background(), testGuild, 333)
 	if err != nil || rec.Story.Title != "Gamma" || rec.AddedBy != importUser {
 		t.Fatalf("Gamma added by link: %+v %v", rec, err)
@@ -360,4 +361,14 @@ func TestExportsCarryAO3IDs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// newImportRunner is the runner of imports and series jobs app.Run wires,
+// posting through d.Discord.
+func newImportRunner(d Deps, gap time.Duration) *jobs.JobRunner {
+	p, _ := d.Discord.(jobs.JobPoster)
+	r := jobs.NewJobRunner("imports", p, d.Log)
+	r.Now = d.Now
+	AddImportJobs(r, d, gap)
+	return r
 }

@@ -5,372 +5,130 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/fic"
+	"ficshelf/jobs"
 	"ficshelf/shelf"
 )
 
-// The series jobs of /story add link:<series link>, run by the import
-// runner (under its lease, so one process of a deployment runs them): each
-// job adds its works from its cursor, reads the series' next page when the
-// works listed so far are done, and edits its progress into the answer.
+// The series jobs of /story add link:<series link>, run by the
+// jobs.JobRunner of imports (under its lease, so one process of a
+// deployment runs them): each step adds a work from the job's cursor, or
+// reads the series' next page when the works listed so far are done.
 
-// runSeries runs series jobs until ctx is done (then waits for them to
-// stop at a step's end).
-func (r *ImportRunner) runSeries(ctx context.Context) {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	active := map[shelf.ImportRef]bool{}
-	var mu sync.Mutex
-	for {
-		var refs []shelf.ImportRef
-		if r.c.series != nil {
-			var err error
-			refs, err = r.c.series.RunningSeriesJobs(ctx)
-			if err != nil && ctx.Err() == nil {
-				r.log.Error("series runner: list jobs", "err", err)
-			}
-		}
-		for _, ref := range refs {
-			mu.Lock()
-			busy := active[ref] || len(active) >= maxImportJobs
-			if !busy {
-				active[ref] = true
-			}
-			mu.Unlock()
-			if busy {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					mu.Lock()
-					delete(active, ref)
-					mu.Unlock()
-					r.wakeSeries()
-				}()
-				if err := r.runSeriesJob(ctx, ref); err != nil && ctx.Err() == nil {
-					r.log.Error("series job failed; trying again later", "guild", ref.GuildID, "series_job", ref.ID, "err", err)
-				}
-			}()
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.seriesWake:
-		case <-time.After(importPoll):
-		}
-	}
+// seriesKind is where series jobs are stored (jobs.JobKind).
+type seriesKind struct{ *jobKinds }
+
+func (k seriesKind) Running(ctx context.Context) ([]shelf.ImportRef, error) {
+	return k.c.series.RunningSeriesJobs(ctx)
 }
 
-func (r *ImportRunner) wakeSeries() {
-	select {
-	case r.seriesWake <- struct{}{}:
-	default:
-	}
+func (k seriesKind) Job(ctx context.Context, guild, id string) (shelf.SeriesJob, error) {
+	return k.c.series.SeriesJob(ctx, guild, id)
 }
 
-// seriesView is a running series job's answer: the latest state, edited
-// in by a ticker while the job works.
-type seriesView struct {
-	r       *ImportRunner
-	mu      sync.Mutex
-	j       shelf.SeriesJob
-	works   []shelf.SeriesJobWork // for the final answer
-	shown   int
-	version int
-	expired bool
-	final   bool
+func (seriesKind) Head(j shelf.SeriesJob) jobs.JobHead {
+	return jobs.JobHead{GuildID: j.GuildID, ID: j.ID, UserID: j.UserID, ChannelID: j.ChannelID, State: j.State,
+		Notified: j.Notified, AppID: j.AppID, Token: j.Token, TokenAt: j.TokenAt}
 }
 
-func (v *seriesView) set(j shelf.SeriesJob) {
-	v.mu.Lock()
-	v.j = j
-	v.version++
-	v.mu.Unlock()
+func (k seriesKind) Finish(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.SeriesJob, error) {
+	return k.c.series.FinishSeriesJob(ctx, guild, id, notified, at)
 }
 
-// flush edits the answer with the latest state when it changed.
-func (v *seriesView) flush(ctx context.Context, done bool) bool {
-	v.mu.Lock()
-	j, works, ver, changed := v.j, v.works, v.version, v.version != v.shown
-	expired := v.expired
-	v.mu.Unlock()
-	if (!changed && !done) || expired {
-		return !expired
-	}
-	content := seriesContent(j)
-	embeds := []*discordgo.MessageEmbed{seriesProgressEmbed(j, works, done)}
-	ok, final := v.r.editByToken(ctx, j.GuildID, "series_job", j.ID, j.AppID, j.Token, j.TokenAt, done,
-		&discordgo.WebhookEdit{Content: &content, Embeds: &embeds, AllowedMentions: noPings()})
-	v.mu.Lock()
-	v.final = final
-	if ok {
-		v.shown = ver
-	} else {
-		v.expired = true
-	}
-	v.mu.Unlock()
-	return ok
+func (k seriesKind) Begin(context.Context, shelf.SeriesJob) (jobs.JobSteps[shelf.SeriesJob], error) {
+	return &seriesSteps{k: k}, nil
 }
 
-// editByToken edits a job's answer through its interaction token; ok false
-// when it could not, final when it never will (the token expired, or
-// there is none).
-func (r *ImportRunner) editByToken(ctx context.Context, guild, kind, id, appID, token string, tokenAt time.Time, done bool, e *discordgo.WebhookEdit) (ok, final bool) {
-	if r.jd == nil || token == "" || time.Since(tokenAt) > r.tokenTTL && r.c.now().Sub(tokenAt) > r.tokenTTL {
-		return false, true
-	}
-	ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	err := r.jd.EditInteractionResponse(ectx, appID, token, e)
-	if err == nil {
-		return true, false
-	}
-	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == 401 ||
-		re.Response.StatusCode == 404 && time.Since(tokenAt) > time.Minute && r.c.now().Sub(tokenAt) > time.Minute) {
-		return false, true
-	}
-	r.log.Warn("job: could not edit the progress", "guild", guild, kind, id, "err", err)
-	return !done, false
-}
-
-// runSeriesJob runs one series job from its cursor to its end and tells
-// the member.
-func (r *ImportRunner) runSeriesJob(ctx context.Context, ref shelf.ImportRef) error {
-	st := r.c.series
-	j, err := st.SeriesJob(ctx, ref.GuildID, ref.ID)
-	if err != nil {
-		return err
-	}
-	view := &seriesView{r: r, j: j, version: 1}
-	if j.State == shelf.ImportRunning {
-		stop := make(chan struct{})
-		tick := make(chan struct{})
-		go func() {
-			defer close(tick)
-			for {
-				select {
-				case <-stop:
-					return
-				case <-ctx.Done():
-					return
-				case <-time.After(importEditEvery):
-				}
-				view.flush(ctx, false)
-			}
-		}()
-		j, err = r.seriesSteps(ctx, j, view)
-		close(stop)
-		<-tick
-		if err != nil {
-			return err
-		}
-		if j, err = st.FinishSeriesJob(ctx, j.GuildID, j.ID, false, r.c.now()); err != nil {
-			return err
-		}
-		view.set(j)
-	}
-	if j.State != shelf.ImportDone || j.Notified {
-		return nil
-	}
-	works, err := st.SeriesJobWorks(ctx, j.GuildID, j.ID, 0, j.Total)
-	if err != nil {
-		return err
-	}
-	view.mu.Lock()
-	view.works = works
-	view.mu.Unlock()
-	told := view.flush(ctx, true)
-	for try := 0; !told && !view.final && try < 3 && time.Since(j.TokenAt) < time.Minute; try++ {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
-		view.mu.Lock()
-		view.expired = false
-		view.mu.Unlock()
-		told = view.flush(ctx, true)
-	}
-	if !told {
-		if err := r.tellSeriesMember(ctx, j, works); err != nil {
-			var re *discordgo.RESTError
-			if !errors.As(err, &re) || re.Response == nil || re.Response.StatusCode < 400 || re.Response.StatusCode >= 500 || re.Response.StatusCode == 429 {
-				return err
-			}
-			r.log.Warn("series: could not tell the member it ended", "guild", j.GuildID, "series_job", j.ID, "err", err)
-		}
-	}
-	_, err = st.FinishSeriesJob(ctx, j.GuildID, j.ID, true, r.c.now())
-	return err
-}
-
-// tellSeriesMember says a series job ended when its answer can no longer
-// be edited: in a direct message, else in its channel mentioning them.
-func (r *ImportRunner) tellSeriesMember(ctx context.Context, j shelf.SeriesJob, works []shelf.SeriesJobWork) error {
-	embed := seriesProgressEmbed(j, works, true)
-	if r.jd != nil {
-		_, err := r.jd.DirectMessage(ctx, j.UserID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{embed}, AllowedMentions: noPings()})
-		if err == nil {
-			return nil
-		}
-		r.log.Info("series: no direct message; telling the member in the channel", "guild", j.GuildID, "series_job", j.ID, "err", err)
-	}
-	if r.c.discord == nil || j.ChannelID == "" {
-		return fmt.Errorf("no way to tell member %s", j.UserID)
-	}
-	m := &discordgo.MessageSend{
-		Content:         fmt.Sprintf("<@%s>, the series you added is in the library.", j.UserID),
-		Embeds:          []*discordgo.MessageEmbed{embed},
-		AllowedMentions: &discordgo.MessageAllowedMentions{Users: []string{j.UserID}},
-	}
-	_, err := r.c.discord.SendMessageOnce(ctx, j.ChannelID, "ser"+j.GuildID[max(0, len(j.GuildID)-8):]+"-"+j.ID, m)
-	return err
-}
-
-// seriesSteps applies the job's works from its cursor, reading the next
+// seriesSteps add a series job's works from its cursor, reading the next
 // page of the series whenever the works listed so far are done.
-func (r *ImportRunner) seriesSteps(ctx context.Context, j shelf.SeriesJob, view *seriesView) (shelf.SeriesJob, error) {
-	st := r.c.series
-	var works []shelf.SeriesJobWork
-	base, tries := 0, 0
-	retry := func(err error, what string) error {
-		tries++
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if tries >= importMaxTries {
-			return nil // give up on it
-		}
-		r.log.Warn("series: "+what+" failed; trying again", "guild", j.GuildID, "series_job", j.ID, "cursor", j.Cursor, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(r.retry):
-		}
-		return err
-	}
-	for !j.Listed || j.Cursor < j.Total {
-		if err := ctx.Err(); err != nil {
-			return j, err
-		}
-		if j.Cursor >= j.Total {
-			nj, err := r.seriesNextPage(ctx, j)
-			if err != nil {
-				if err := retry(err, "reading the next page"); err != nil {
-					if ctx.Err() != nil {
-						return j, err
-					}
-					continue
-				}
-				// AO3 kept failing: stop at the pages read.
-				r.log.Error("series: giving up on the next page", "guild", j.GuildID, "series_job", j.ID, "page", j.Pages+1)
-				nj, err = st.AddSeriesPage(ctx, j.GuildID, j.ID, j.Pages+1, nil, j.LastPage, true)
-				if err != nil && !errors.Is(err, shelf.ErrImportState) {
-					return j, err
-				}
-				if err != nil {
-					nj, err = st.SeriesJob(ctx, j.GuildID, j.ID)
-					if err != nil {
-						return j, err
-					}
-				}
-			}
-			tries = 0
-			j = nj
-			view.set(j)
-			continue
-		}
-		if j.Cursor < base || j.Cursor >= base+len(works) {
-			base = j.Cursor
-			var err error
-			if works, err = st.SeriesJobWorks(ctx, j.GuildID, j.ID, base, importWorkBatch); err != nil {
-				return j, err
-			}
-			if len(works) == 0 {
-				return j, fmt.Errorf("series job %s: no work %d of %d", j.ID, j.Cursor, j.Total)
-			}
-		}
-		w := works[j.Cursor-base]
-		in, err := r.seriesInput(ctx, j, w)
-		if err != nil {
-			if err := retry(err, "a work"); err != nil {
-				if ctx.Err() != nil {
-					return j, err
-				}
-				continue
-			}
-			r.log.Error("series: giving up on a work", "guild", j.GuildID, "series_job", j.ID, "step", j.Cursor, "err", err)
-			in = shelf.SeriesStepInput{Failure: "AO3 couldn't be reached; add it again later"}
-		}
-		nj, err := st.SeriesStep(ctx, j.GuildID, j.ID, j.Cursor, in, r.c.now())
-		if errors.Is(err, shelf.ErrImportState) {
-			// Done already (by this process before a restart, or another).
-			if nj, err = st.SeriesJob(ctx, j.GuildID, j.ID); err != nil {
-				return j, err
-			}
-			if nj.State != shelf.ImportRunning {
-				return nj, nil
-			}
-		} else if err != nil {
-			return j, err
-		}
-		tries = 0
-		j = nj
-		view.set(j)
-	}
-	return j, nil
+type seriesSteps struct {
+	k     seriesKind
+	works []shelf.SeriesJobWork // works [base, base+len) of the job
+	base  int
 }
 
-// seriesNextPage reads the job's next page and appends its new works.
-func (r *ImportRunner) seriesNextPage(ctx context.Context, j shelf.SeriesJob) (shelf.SeriesJob, error) {
-	c := r.c
+func (s *seriesSteps) More(j shelf.SeriesJob) bool { return !j.Listed || j.Cursor < j.Total }
+
+func (s *seriesSteps) Next(ctx context.Context, j shelf.SeriesJob) (jobs.JobWrite[shelf.SeriesJob], error) {
+	if j.Cursor >= j.Total {
+		return s.nextPage(ctx, j)
+	}
+	if j.Cursor < s.base || j.Cursor >= s.base+len(s.works) {
+		works, err := s.k.c.series.SeriesJobWorks(ctx, j.GuildID, j.ID, j.Cursor, importWorkBatch)
+		if err != nil {
+			return nil, jobs.HaltJob(err)
+		}
+		if len(works) == 0 {
+			return nil, jobs.HaltJob(fmt.Errorf("series job %s: no work %d of %d", j.ID, j.Cursor, j.Total))
+		}
+		s.base, s.works = j.Cursor, works
+	}
+	in, err := s.input(ctx, j, s.works[j.Cursor-s.base])
+	if err != nil {
+		return nil, err
+	}
+	return s.step(j, in), nil
+}
+
+func (s *seriesSteps) step(j shelf.SeriesJob, in shelf.SeriesStepInput) jobs.JobWrite[shelf.SeriesJob] {
+	return func(ctx context.Context, at time.Time) (shelf.SeriesJob, error) {
+		return s.k.c.series.SeriesStep(ctx, j.GuildID, j.ID, j.Cursor, in, at)
+	}
+}
+
+// GiveUp fails the work at the cursor, or, when the next page was to be
+// read, stops at the pages read.
+func (s *seriesSteps) GiveUp(j shelf.SeriesJob, _ error) jobs.JobWrite[shelf.SeriesJob] {
+	if j.Cursor >= j.Total {
+		return func(ctx context.Context, _ time.Time) (shelf.SeriesJob, error) {
+			return s.k.c.series.AddSeriesPage(ctx, j.GuildID, j.ID, j.Pages+1, nil, j.LastPage, true)
+		}
+	}
+	return s.step(j, shelf.SeriesStepInput{Failure: "AO3 couldn't be reached; add it again later"})
+}
+
+// nextPage reads the job's next page; its write appends the page's new
+// works.
+func (s *seriesSteps) nextPage(ctx context.Context, j shelf.SeriesJob) (jobs.JobWrite[shelf.SeriesJob], error) {
+	c := s.k.c
 	if c.ao3 == nil {
-		return j, errors.New("no AO3 client")
+		return nil, errors.New("no AO3 client")
 	}
 	page := j.Pages + 1
 	before, err := c.series.SeriesJobWorks(ctx, j.GuildID, j.ID, 0, j.Total)
 	if err != nil {
-		return j, err
+		return nil, err
 	}
-	if c.ao3.Gate == nil {
-		if err := r.spacing.Wait(ctx); err != nil {
-			return j, err
-		}
+	if err := s.k.pace(ctx); err != nil {
+		return nil, err
 	}
 	sp, err := c.ao3.SeriesPage(ctx, j.SeriesID, page)
 	if err != nil {
 		var ie *fic.ImportError
-		if errors.As(err, &ie) && !transientAO3(err) {
-			// The series went away meanwhile: the pages read are all.
-			r.log.Warn("series: the next page is refused; stopping there", "guild", j.GuildID, "series_job", j.ID, "page", page, "err", err)
-			sp, err = &fic.SeriesPage{}, nil
-		} else {
-			return j, err
+		if !errors.As(err, &ie) || transientAO3(err) {
+			return nil, err
 		}
+		// The series went away meanwhile: the pages read are all.
+		c.log.Warn("series: the next page is refused; stopping there", "guild", j.GuildID, "series_job", j.ID, "page", page, "err", err)
+		sp = &fic.SeriesPage{}
 	}
 	works := seriesPageWorks(sp, before)
 	// Stopping early leaves LastPage past Pages: the answer says so.
 	listed, _ := seriesListed(sp, page, len(works), c.ao3.MaxSeriesPages)
-	nj, err := c.series.AddSeriesPage(ctx, j.GuildID, j.ID, page, works, sp.LastPage, listed)
-	if errors.Is(err, shelf.ErrImportState) {
-		return c.series.SeriesJob(ctx, j.GuildID, j.ID)
-	}
-	return nj, err
+	return func(ctx context.Context, _ time.Time) (shelf.SeriesJob, error) {
+		return c.series.AddSeriesPage(ctx, j.GuildID, j.ID, page, works, sp.LastPage, listed)
+	}, nil
 }
 
-// seriesInput is what a work's step needs beyond the listing: the work's
-// own page, read only when the listing lacked something essential and
-// the library does not have the work already.
-func (r *ImportRunner) seriesInput(ctx context.Context, j shelf.SeriesJob, w shelf.SeriesJobWork) (shelf.SeriesStepInput, error) {
-	c := r.c
+// input is what a work's step needs beyond the listing: the work's own
+// page, read only when the listing lacked something essential and the
+// library does not have the work already.
+func (s *seriesSteps) input(ctx context.Context, j shelf.SeriesJob, w shelf.SeriesJobWork) (shelf.SeriesStepInput, error) {
+	c := s.k.c
 	if w.Unrevealed || w.Story == nil || !needsWorkPage(w.Story) {
 		return shelf.SeriesStepInput{}, nil
 	}
@@ -379,10 +137,8 @@ func (r *ImportRunner) seriesInput(ctx context.Context, j shelf.SeriesJob, w she
 	} else if !errors.Is(err, shelf.ErrNotFound) {
 		return shelf.SeriesStepInput{}, err
 	}
-	if c.ao3 != nil && c.ao3.Gate == nil {
-		if err := r.spacing.Wait(ctx); err != nil {
-			return shelf.SeriesStepInput{}, err
-		}
+	if err := s.k.pace(ctx); err != nil {
+		return shelf.SeriesStepInput{}, err
 	}
 	st, err := c.fetchWork(ctx, w.Story.AO3ID)
 	if err != nil {
@@ -403,4 +159,40 @@ func (r *ImportRunner) seriesInput(ctx context.Context, j shelf.SeriesJob, w she
 // must be read.
 func needsWorkPage(s *fic.Story) bool {
 	return strings.TrimSpace(s.Title) == "" || s.ChaptersPosted == 0 || s.Rating == ""
+}
+
+// seriesWording is what a member reads of their series job
+// (jobs.JobWording); once it ended, the answer lists its works.
+type seriesWording struct{ store shelf.SeriesJobs }
+
+func (w seriesWording) works(ctx context.Context, j shelf.SeriesJob, done bool) ([]shelf.SeriesJobWork, error) {
+	if !done {
+		return nil, nil
+	}
+	return w.store.SeriesJobWorks(ctx, j.GuildID, j.ID, 0, j.Total)
+}
+
+func (w seriesWording) Progress(ctx context.Context, j shelf.SeriesJob, done bool) (*discordgo.WebhookEdit, error) {
+	works, err := w.works(ctx, j, done)
+	if err != nil {
+		return nil, err
+	}
+	content := seriesContent(j)
+	embeds := []*discordgo.MessageEmbed{seriesProgressEmbed(j, works, done)}
+	return &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, AllowedMentions: noPings()}, nil
+}
+
+func (w seriesWording) Ended(ctx context.Context, j shelf.SeriesJob) (dm, channel *discordgo.MessageSend, err error) {
+	works, err := w.works(ctx, j, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	embed := seriesProgressEmbed(j, works, true)
+	dm = &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{embed}, AllowedMentions: noPings()}
+	channel = &discordgo.MessageSend{
+		Content:         fmt.Sprintf("<@%s>, the series you added is in the library.", j.UserID),
+		Embeds:          []*discordgo.MessageEmbed{embed},
+		AllowedMentions: &discordgo.MessageAllowedMentions{Users: []string{j.UserID}},
+	}
+	return dm, channel, nil
 }

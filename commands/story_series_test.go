@@ -13,12 +13,13 @@ import (
 
 	"ficshelf/fic"
 	"ficshelf/fic/ao3test"
+	"ficshelf/jobs"
 	"ficshelf/shelf"
 	"ficshelf/storetest"
 )
 
 // runSeriesJobs runs the runner until every series job is done and told.
-func runSeriesJobs(t *testing.T, st shelf.Store, run *ImportRunner) {
+func runSeriesJobs(t *testing.T, st shelf.Store, run *jobs.JobRunner) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -92,7 +93,7 @@ func TestStoryAddSeriesLink(t *testing.T) {
 	if !strings.Contains(resp.Data.Content, "is adding the AO3 series **Folded Things**") || len(resp.Data.AllowedMentions.Parse) != 0 {
 		t.Errorf("content %q", resp.Data.Content)
 	}
-	runSeriesJobs(t, st, NewImportRunner(deps, time.Millisecond))
+	runSeriesJobs(t, st, newImportRunner(deps, time.Millisecond))
 
 	for k, id := range map[int]int64{1: 1001, 3: 1003, 6: 1006} {
 		rec, err := st.StoryByAO3(context.Background(), testGuild, id)
@@ -137,7 +138,7 @@ func TestStoryAddSeriesLink(t *testing.T) {
 	d2 := &importDiscord{}
 	deps.Discord = d2
 	handle(t, New(deps), seriesSlash(importUser, srv.SeriesURL(sid)))
-	runSeriesJobs(t, st, NewImportRunner(deps, time.Millisecond))
+	runSeriesJobs(t, st, newImportRunner(deps, time.Millisecond))
 	if _, total, _ := st.ListStories(context.Background(), testGuild, shelf.ListQuery{Limit: 100}); total != 4 {
 		t.Fatalf("library after the second run: %d stories", total)
 	}
@@ -198,7 +199,7 @@ func TestSeriesJobReadsAWorkPageOnlyWhenTheListingLacksSomething(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runSeriesJobs(t, st, NewImportRunner(Deps{Store: st, Discord: &importDiscord{}, AO3: ao3}, time.Millisecond))
+	runSeriesJobs(t, st, newImportRunner(Deps{Store: st, Discord: &importDiscord{}, AO3: ao3}, time.Millisecond))
 	if srv.Count("/works/3001") != 1 || srv.Count("/works/3002") != 0 {
 		t.Errorf("work pages read: %+v", srv.Requests())
 	}
@@ -297,7 +298,7 @@ func TestSeriesJobTellsTheMemberWhenTheTokenExpired(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := &importDiscord{dmsClosed: closed, editErr: &discordgo.RESTError{Response: &http.Response{StatusCode: 401}, Message: &discordgo.APIErrorMessage{Code: 50027}}}
-		runSeriesJobs(t, st, NewImportRunner(Deps{Store: st, Discord: d, AO3: ao3}, time.Millisecond))
+		runSeriesJobs(t, st, newImportRunner(Deps{Store: st, Discord: d, AO3: ao3}, time.Millisecond))
 		if !closed {
 			if len(d.dms) != 1 || d.dms[0].Embeds[0].Title != "Series added: Late" || !strings.Contains(d.dms[0].Embeds[0].Description, "Added 1") {
 				t.Fatalf("DMs %+v", d.dms)

@@ -59,6 +59,7 @@ type Metrics struct {
 	rateLimits   *prometheus.CounterVec
 	reconnects   *prometheus.CounterVec
 	shardUp      *prometheus.GaugeVec
+	jobPools     jobPools // jobpools.go
 }
 
 // New returns Metrics registered in a fresh registry, including Go runtime

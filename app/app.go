@@ -223,7 +223,9 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		}
 		select {
 		case <-b.Ready():
-			checker := &jobs.UpdateChecker{Store: st, AO3: ao3, Alerts: commands.NewAlerts(deps, st),
+			alerts := jobs.NewAlerts(st, b, commands.NewAlertWording(deps), log)
+			alerts.Now = opts.Now // nil: time.Now
+			checker := &jobs.UpdateChecker{Store: st, AO3: ao3, Alerts: alerts,
 				Every: cfg.AO3CheckEvery, Clock: clock, Log: log}
 			updates := &jobs.Leased{
 				Leases: leasesOf(st),

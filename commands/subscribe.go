@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
-	"ficshelf/bot"
 	"ficshelf/fic"
 	"ficshelf/shelf"
 )
@@ -200,192 +196,33 @@ func subscriptionsText(subs []shelf.Subscription, dmsClosed bool) string {
 
 // ---- alerts ----
 
-// DMOpener opens a direct-message channel with a user; package bot
-// implements it. Without it, alerts go only to updates channels.
-type DMOpener interface {
-	OpenDM(ctx context.Context, userID string) (channelID string, err error)
-}
+// AlertWording is what a member reads of an update alert
+// (jobs.AlertWording; jobs.Alerts sends them).
+type AlertWording struct{ c *cmds }
 
-// Alerts sends the alerts the update checker recorded: each exactly once,
-// in the guild's updates channel (mentioning only the story's
-// subscribers) or, without one, by direct message to each subscriber.
-// The message goes out with a nonce derived from the alert (Discord
-// returns the first post for a repeat); a retry after bot.NonceTrust first
-// looks for an earlier post among the channel's latest messages.
-type Alerts struct {
-	c      *cmds
-	checks shelf.WorkChecks
-}
-
-// NewAlerts returns the alert sender for d's Discord and store; checks is
-// the store's update-check port.
-func NewAlerts(d Deps, checks shelf.WorkChecks) *Alerts {
+// NewAlertWording returns the alert wording, which reads d's store for
+// where a story card may show its summary.
+func NewAlertWording(d Deps) AlertWording {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Alerts{c: newCmds(d), checks: checks}
+	return AlertWording{c: newCmds(d)}
 }
 
-// SendAlerts sends every pending alert. An alert that failed for a
-// passing reason stays pending and SendAlerts returns an error after
-// trying the others.
-func (a *Alerts) SendAlerts(ctx context.Context) error {
-	var firstErr error
-	failed := map[string]bool{}
-	for ctx.Err() == nil {
-		pending, err := a.checks.PendingAlerts(ctx, 50)
-		if err != nil {
-			return err
-		}
-		progress := false
-		for _, al := range pending {
-			key := al.GuildID + "/" + al.ID
-			if failed[key] {
-				continue
-			}
-			if err := a.send(context.WithoutCancel(ctx), al); err != nil {
-				a.c.log.Warn("alert not sent yet; will retry", "guild", al.GuildID, "alert", al.ID, "err", err)
-				failed[key] = true
-				if firstErr == nil {
-					firstErr = err
-				}
-				continue
-			}
-			progress = true
-			if ctx.Err() != nil {
-				break
-			}
-		}
-		if !progress {
-			break
-		}
-	}
-	if firstErr != nil {
-		return fmt.Errorf("%d alert(s) failed: %w", len(failed), firstErr)
-	}
-	return ctx.Err()
+// Marker implements jobs.AlertWording.
+func (w AlertWording) Marker(al shelf.Alert) string { return alertMarker(al) }
+
+// ChannelAlert implements jobs.AlertWording.
+func (w AlertWording) ChannelAlert(ctx context.Context, al shelf.Alert, rec shelf.StoryRecord, channel string) *discordgo.MessageSend {
+	return w.channelAlert(ctx, al, rec, channel)
 }
 
-func (a *Alerts) send(ctx context.Context, al shelf.Alert) error {
-	c := a.c
-	st, err := c.settings.Settings(ctx, al.GuildID)
-	if err != nil {
-		return err
-	}
-	rec, err := c.stories.Story(ctx, al.GuildID, al.StoryID)
-	switch {
-	case errors.Is(err, shelf.ErrNotFound):
-		rec = shelf.StoryRecord{} // removed since: the alert goes without its card
-	case err != nil:
-		return err
-	}
-	first, err := a.checks.AlertAttempt(ctx, al.GuildID, al.ID, c.now())
-	if err != nil {
-		return err
-	}
-	if st.UpdatesChannelID != "" && !al.Posted {
-		m := a.channelAlert(ctx, al, rec, st.UpdatesChannelID)
-		msg, err := a.postOnce(ctx, st.UpdatesChannelID, alertNonce(al.GuildID, al.ID, ""), first, m, al)
-		if err == nil {
-			return a.checks.AlertPosted(ctx, al.GuildID, al.ID, st.UpdatesChannelID, msg.ID)
-		}
-		if !bot.Permanent(err) && !bot.ChannelGone(err) {
-			return fmt.Errorf("post alert: %w", err)
-		}
-		c.log.Warn("cannot post in the updates channel; sending the alert by direct message", "guild", al.GuildID, "channel", st.UpdatesChannelID, "err", err)
-	}
-	return a.sendDMs(ctx, al, rec, first)
-}
-
-// sendDMs sends the alert to each recipient not yet reached. A member
-// whose direct messages are closed (50007) is flagged and not retried.
-func (a *Alerts) sendDMs(ctx context.Context, al shelf.Alert, rec shelf.StoryRecord, first time.Time) error {
-	c := a.c
-	opener, ok := c.discord.(DMOpener)
-	if !ok {
-		return errors.New("no way to open direct messages")
-	}
-	for _, user := range al.Recipients {
-		if slices.Contains(al.Delivered, user) {
-			continue
-		}
-		// A member who unsubscribed since is not told.
-		if rec.ID != "" {
-			if ok, err := c.subs.Subscribed(ctx, al.GuildID, user, rec.ID); err != nil {
-				return err
-			} else if !ok {
-				if err := a.checks.AlertDelivered(ctx, al.GuildID, al.ID, user); err != nil {
-					return err
-				}
-				continue
-			}
-		}
-		ch, err := opener.OpenDM(ctx, user)
-		if err == nil {
-			_, err = a.postOnce(ctx, ch, alertNonce(al.GuildID, al.ID, user), first, a.dmAlert(al, rec), al)
-		}
-		if code, _ := bot.RESTCode(err); code == discordgo.ErrCodeCannotSendMessagesToThisUser {
-			c.log.Info("alert not delivered: the member's direct messages are closed", "guild", al.GuildID, "user", user)
-			if err := c.subs.SetDMsClosed(ctx, al.GuildID, user, true); err != nil {
-				return err
-			}
-		} else if err != nil {
-			if _, status := bot.RESTCode(err); bot.Permanent(err) || (status >= 400 && status < 500 && status != 429) {
-				c.log.Warn("alert not delivered by direct message", "guild", al.GuildID, "user", user, "err", err)
-			} else {
-				return fmt.Errorf("direct message: %w", err)
-			}
-		} else if closed, _ := c.subs.DMsClosed(ctx, al.GuildID, user); closed {
-			if err := c.subs.SetDMsClosed(ctx, al.GuildID, user, false); err != nil {
-				return err
-			}
-		}
-		if err := a.checks.AlertDelivered(ctx, al.GuildID, al.ID, user); err != nil {
-			return err
-		}
-	}
-	return a.checks.AlertPosted(ctx, al.GuildID, al.ID, "", "")
-}
-
-// postOnce posts m in channel exactly once: after bot.NonceTrust since the
-// first attempt, it first looks for the post among the channel's latest
-// messages.
-func (a *Alerts) postOnce(ctx context.Context, channel, nonce string, first time.Time, m *discordgo.MessageSend, al shelf.Alert) (*discordgo.Message, error) {
-	if a.c.now().Sub(first) >= bot.NonceTrust {
-		recent, err := a.c.discord.OwnMessages(ctx, channel, bot.MaxScan)
-		if err != nil {
-			return nil, fmt.Errorf("look for an earlier alert: %w", err)
-		}
-		marker := alertMarker(al)
-		for _, msg := range recent {
-			if strings.Contains(msg.Content, marker) {
-				a.c.log.Info("alert found posted by an earlier attempt", "guild", al.GuildID, "alert", al.ID, "message", msg.ID)
-				return msg, nil
-			}
-		}
-	}
-	return a.c.discord.SendMessageOnce(ctx, channel, nonce, m)
-}
-
-// alertNonce is deterministic per guild, alert and recipient ("" for the
-// channel post), at most 25 characters.
-func alertNonce(guild, alert, user string) string {
-	g, _ := strconv.ParseUint(guild, 10, 64)
-	n, _ := strconv.ParseUint(alert, 10, 64)
-	s := "al" + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(n, 36)
-	if user != "" {
-		u, _ := strconv.ParseUint(user, 10, 64)
-		s += "." + strconv.FormatUint(u, 36)
-	}
-	if len(s) <= 25 {
-		return s
-	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%s/%s", guild, alert, user)
-	return "alh" + strconv.FormatUint(h.Sum64(), 36)
+// DirectAlert implements jobs.AlertWording.
+func (w AlertWording) DirectAlert(ctx context.Context, al shelf.Alert, rec shelf.StoryRecord) *discordgo.MessageSend {
+	return w.dmAlert(ctx, al, rec)
 }
 
 // alertMarker is the text that identifies an alert's message among the
@@ -429,7 +266,7 @@ func workStateErr(kind string) error {
 
 // alertCard is the story card for an alert shown in channel ("" for a
 // direct message, where an adult story's summary stays hidden).
-func (a *Alerts) alertCard(ctx context.Context, al shelf.Alert, rec shelf.StoryRecord, channel string) []*discordgo.MessageEmbed {
+func (a AlertWording) alertCard(ctx context.Context, al shelf.Alert, rec shelf.StoryRecord, channel string) []*discordgo.MessageEmbed {
 	if rec.ID == "" || al.Kind != shelf.AlertUpdate {
 		return nil
 	}
@@ -449,7 +286,7 @@ func (a *Alerts) alertCard(ctx context.Context, al shelf.Alert, rec shelf.StoryR
 // channelAlert is the post in the updates channel: it mentions the
 // story's subscribers (at most maxAlertPings, and what fits; the rest are
 // counted) and pings nobody else.
-func (a *Alerts) channelAlert(ctx context.Context, al shelf.Alert, rec shelf.StoryRecord, channel string) *discordgo.MessageSend {
+func (a AlertWording) channelAlert(ctx context.Context, al shelf.Alert, rec shelf.StoryRecord, channel string) *discordgo.MessageSend {
 	text := alertText(al, false)
 	room := 2000 - utf8.RuneCountInString(text) - 24
 	var b strings.Builder
@@ -485,10 +322,10 @@ func (a *Alerts) channelAlert(ctx context.Context, al shelf.Alert, rec shelf.Sto
 }
 
 // dmAlert is the direct message to one subscriber.
-func (a *Alerts) dmAlert(al shelf.Alert, rec shelf.StoryRecord) *discordgo.MessageSend {
+func (a AlertWording) dmAlert(ctx context.Context, al shelf.Alert, rec shelf.StoryRecord) *discordgo.MessageSend {
 	return &discordgo.MessageSend{
 		Content:         alertText(al, true),
-		Embeds:          a.alertCard(context.Background(), al, rec, ""),
+		Embeds:          a.alertCard(ctx, al, rec, ""),
 		AllowedMentions: noPings(),
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"ficshelf/discordtest"
 	"ficshelf/fic"
+	"ficshelf/jobs"
 	"ficshelf/shelf"
 	"ficshelf/storetest"
 )
@@ -187,7 +188,8 @@ func TestAlertsInUpdatesChannelOnceAcrossACrash(t *testing.T) {
 	now := time.Now()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	al := NewAlerts(Deps{Discord: d, Store: st, Now: clock}, st)
+	al := jobs.NewAlerts(st, d, NewAlertWording(Deps{Discord: d, Store: st, Now: clock}), nil)
+	al.Now = clock
 	if err := al.SendAlerts(ctx); err == nil {
 		t.Fatal("a failed send reported success")
 	}
@@ -224,7 +226,7 @@ func TestAlertsByDirectMessage(t *testing.T) {
 	ctx := context.Background()
 	alertFixture(t, st, "502", "503")
 	d := &dmDiscord{closed: map[string]bool{"503": true}}
-	al := NewAlerts(Deps{Discord: d, Store: st}, st)
+	al := jobs.NewAlerts(st, d, NewAlertWording(Deps{Discord: d, Store: st}), nil)
 	if err := al.SendAlerts(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +248,7 @@ func TestChannelAlertMentionsAtMost100(t *testing.T) {
 	}
 	al := shelf.Alert{GuildID: testGuild, ID: "1", StoryID: "2", Kind: shelf.AlertUpdate, Title: strings.Repeat("Long ", 40),
 		Summary: "1 new chapter (4/?)", Recipients: users}
-	m := (&Alerts{c: newCmds(Deps{})}).channelAlert(context.Background(), al, shelf.StoryRecord{}, "")
+	m := NewAlertWording(Deps{}).channelAlert(context.Background(), al, shelf.StoryRecord{}, "")
 	if err := discordtest.CheckMessage(m); err != nil {
 		t.Fatal(err)
 	}
@@ -256,13 +258,5 @@ func TestChannelAlertMentionsAtMost100(t *testing.T) {
 	}
 	if !strings.HasSuffix(m.Content, alertMarker(al)) {
 		t.Error("marker is not the last line")
-	}
-}
-
-func TestAlertNonceFits(t *testing.T) {
-	for _, n := range []string{alertNonce("18446744073709551615", "18446744073709551615", "18446744073709551615"), alertNonce(testGuild, "1", "")} {
-		if len(n) == 0 || len(n) > 25 {
-			t.Errorf("nonce %q", n)
-		}
 	}
 }

@@ -16,7 +16,7 @@ type WorkChecker interface {
 	CheckWork(ctx context.Context, stored *fic.Story) (fic.WorkUpdate, error)
 }
 
-// AlertSender sends the alerts recorded by checks: commands.Alerts.
+// AlertSender sends the alerts recorded by checks: Alerts (alerts.go).
 type AlertSender interface {
 	SendAlerts(ctx context.Context) error
 }

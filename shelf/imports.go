@@ -85,6 +85,20 @@ type ImportJob struct {
 	Works []ImportWork `json:"-"`
 }
 
+// Live reports whether j is to be run: running, or done with its member
+// not told yet (what RunningImportJobs lists).
+func (j ImportJob) Live() bool { return LiveJob(j.State, j.Notified) }
+
+// Owner is the member whose job it is.
+func (j ImportJob) Owner() string { return j.UserID }
+
+// LiveJob reports whether a persisted job (an import, a series link) in
+// state, its member told or not, is to be run: running, or done with the
+// member not told yet.
+func LiveJob(state ImportState, notified bool) bool {
+	return state == ImportRunning || state == ImportDone && !notified
+}
+
 // ImportRef names an import job of some guild.
 type ImportRef struct {
 	GuildID string

@@ -84,6 +84,13 @@ type SeriesJob struct {
 	Works []SeriesJobWork `json:"-"`
 }
 
+// Live reports whether j is to be run: running, or done with its member
+// not told yet (what RunningSeriesJobs lists).
+func (j SeriesJob) Live() bool { return LiveJob(j.State, j.Notified) }
+
+// Owner is the member whose job it is.
+func (j SeriesJob) Owner() string { return j.UserID }
+
 // Ref is the series reference a step gives each of the job's works.
 func (j SeriesJob) Ref(w SeriesJobWork) fic.SeriesRef {
 	return fic.SeriesRef{ID: j.SeriesID, Title: j.SeriesTitle, Part: w.Part}

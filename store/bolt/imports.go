@@ -2,11 +2,8 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
-
-	bbolt "go.etcd.io/bbolt"
 
 	"ficshelf/shelf"
 )
@@ -21,11 +18,7 @@ import (
 //	imports_running/                          (bucket; global)
 //	  <guild u64>|<import u64> -> (empty)     (a job running, or done with
 //	                                            its member not told yet)
-var (
-	bImports        = []byte("imports")
-	bImportWorks    = []byte("import_works")
-	bucketImportRun = []byte("imports_running")
-)
+var importJobs = jobTable[shelf.ImportJob, shelf.ImportWork]{what: "import", heads: []byte("imports"), works: []byte("import_works"), running: []byte("imports_running")}
 
 // LibraryKeys implements shelf.Imports.
 func (s *Store) LibraryKeys(ctx context.Context, guild string) ([]shelf.LibraryKey, error) {
@@ -57,305 +50,117 @@ func (s *Store) LibraryKeys(ctx context.Context, guild string) ([]shelf.LibraryK
 	return out, nil
 }
 
-func getImport(g *guildTx, id uint64) (shelf.ImportJob, error) {
-	v := g.get(bImports, u64(id))
-	if v == nil {
-		return shelf.ImportJob{}, fmt.Errorf("import %d: %w", id, shelf.ErrNotFound)
-	}
-	var j shelf.ImportJob
-	if err := json.Unmarshal(v, &j); err != nil {
-		return shelf.ImportJob{}, fmt.Errorf("import %d: %w", id, err)
-	}
-	return j, nil
-}
-
-func putImport(g *guildTx, id uint64, j shelf.ImportJob) error {
-	b, err := json.Marshal(j)
-	if err != nil {
-		return err
-	}
-	return g.bucket(bImports).Put(u64(id), b)
-}
-
-func setImportRunning(g *guildTx, id uint64, running bool) error {
-	b, err := g.tx.CreateBucketIfNotExists(bucketImportRun)
-	if err != nil {
-		return err
-	}
-	if running {
-		return b.Put(key(g.guild, id), nil)
-	}
-	return b.Delete(key(g.guild, id))
-}
-
 // CreateImportJob implements shelf.Imports.
 func (s *Store) CreateImportJob(ctx context.Context, guild string, j shelf.ImportJob) (shelf.ImportJob, error) {
-	var out shelf.ImportJob
-	err := func() error {
-		if _, err := shelf.ParseID("user", j.UserID); err != nil {
-			return err
+	return importJobs.create(s, ctx, "create import job", guild, j.UserID, func(g *guildTx, id uint64) (shelf.ImportJob, []shelf.ImportWork, error) {
+		if err := cancelPreviews(g, j.UserID); err != nil {
+			return j, nil, err
 		}
-		return s.update(ctx, guild, func(g *guildTx) error {
-			if err := cancelPreviews(g, j.UserID); err != nil {
-				return err
-			}
-			id, err := g.bucket(bImports).NextSequence()
-			if err != nil {
-				return err
-			}
-			works := j.Works
-			j.ID, j.GuildID, j.State, j.Total, j.Cursor = shelf.FormatID(id), shelf.FormatID(g.guild), shelf.ImportPreview, len(works), 0
-			j.Works = nil
-			if err := putImport(g, id, j); err != nil {
-				return err
-			}
-			for i, w := range works {
-				b, err := json.Marshal(w)
-				if err != nil {
-					return err
-				}
-				if err := g.bucket(bImportWorks).Put(key(id, uint64(i)), b); err != nil {
-					return err
-				}
-			}
-			out = j
-			return nil
-		})
-	}()
-	if err != nil {
-		return shelf.ImportJob{}, fmt.Errorf("create import job: %w", err)
-	}
-	return out, nil
+		works := j.Works
+		j.ID, j.GuildID, j.State, j.Total, j.Cursor = shelf.FormatID(id), shelf.FormatID(g.guild), shelf.ImportPreview, len(works), 0
+		j.Works = nil
+		return j, works, nil
+	})
 }
 
 // ImportJob implements shelf.Imports.
 func (s *Store) ImportJob(ctx context.Context, guild, id string) (shelf.ImportJob, error) {
-	var out shelf.ImportJob
-	err := func() error {
-		iid, err := shelf.ParseID("import", id)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			out, err = getImport(g, iid)
-			return err
-		})
-	}()
-	if err != nil {
-		return shelf.ImportJob{}, fmt.Errorf("import job: %w", err)
-	}
-	return out, nil
+	return importJobs.job(s, ctx, "import job", guild, id)
 }
 
 // ImportWorks implements shelf.Imports.
 func (s *Store) ImportWorks(ctx context.Context, guild, id string, from, limit int) ([]shelf.ImportWork, error) {
-	var out []shelf.ImportWork
-	err := func() error {
-		iid, err := shelf.ParseID("import", id)
-		if err != nil {
-			return err
-		}
-		if from < 0 || limit < 0 {
-			return fmt.Errorf("works %d+%d: %w", from, limit, shelf.ErrInvalid)
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			out = nil
-			b := g.bucket(bImportWorks)
-			if b == nil {
-				return nil
-			}
-			c := b.Cursor()
-			for k, v := c.Seek(key(iid, uint64(from))); k != nil && len(k) == 16 && readU64(k, 0) == iid && len(out) < limit; k, v = c.Next() {
-				var w shelf.ImportWork
-				if err := json.Unmarshal(v, &w); err != nil {
-					return err
-				}
-				out = append(out, w)
-			}
-			return nil
-		})
-	}()
-	if err != nil {
-		return nil, fmt.Errorf("import works: %w", err)
-	}
-	return out, nil
+	return importJobs.pageWorks(s, ctx, "import works", guild, id, from, limit)
 }
 
 // StartImportJob implements shelf.Imports.
 func (s *Store) StartImportJob(ctx context.Context, guild, id, user, appID, token string, tokenAt time.Time) (shelf.ImportJob, error) {
-	var out shelf.ImportJob
-	err := func() error {
-		iid, err := shelf.ParseID("import", id)
-		if err != nil {
-			return err
+	return importJobs.write(s, ctx, "start import job", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
+		if j.UserID != user {
+			return shelf.ImportJob{}, fmt.Errorf("import %d of another member: %w", iid, shelf.ErrNotFound)
 		}
-		return s.update(ctx, guild, func(g *guildTx) error {
-			j, err := getImport(g, iid)
-			if err != nil {
-				return err
-			}
-			if j.UserID != user {
-				return fmt.Errorf("import %d of another member: %w", iid, shelf.ErrNotFound)
-			}
-			if j.State != shelf.ImportPreview {
-				out = j
-				return fmt.Errorf("import %d is %s: %w", iid, j.State, shelf.ErrImportState)
-			}
-			j.State, j.AppID, j.Token, j.TokenAt = shelf.ImportRunning, appID, token, tokenAt.UTC()
-			if err := putImport(g, iid, j); err != nil {
-				return err
-			}
-			out = j
-			return setImportRunning(g, iid, true)
-		})
-	}()
-	if err != nil {
-		return out, fmt.Errorf("start import job: %w", err)
-	}
-	return out, nil
+		if j.State != shelf.ImportPreview {
+			return j, fmt.Errorf("import %d is %s: %w", iid, j.State, shelf.ErrImportState)
+		}
+		j.State, j.AppID, j.Token, j.TokenAt = shelf.ImportRunning, appID, token, tokenAt.UTC()
+		return j, importJobs.put(g, iid, j)
+	})
 }
 
 // CancelImportJob implements shelf.Imports.
 func (s *Store) CancelImportJob(ctx context.Context, guild, id, user string) error {
-	err := func() error {
-		iid, err := shelf.ParseID("import", id)
-		if err != nil {
-			return err
+	_, err := importJobs.write(s, ctx, "cancel import job", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
+		if j.UserID != user {
+			return j, fmt.Errorf("import %d of another member: %w", iid, shelf.ErrNotFound)
 		}
-		return s.update(ctx, guild, func(g *guildTx) error {
-			j, err := getImport(g, iid)
-			if err != nil {
-				return err
-			}
-			if j.UserID != user {
-				return fmt.Errorf("import %d of another member: %w", iid, shelf.ErrNotFound)
-			}
-			if j.State == shelf.ImportCancelled {
-				return nil
-			}
-			if j.State != shelf.ImportPreview {
-				return fmt.Errorf("import %d is %s: %w", iid, j.State, shelf.ErrImportState)
-			}
-			j.State = shelf.ImportCancelled
-			if _, err := deletePrefix(g.bucket(bImportWorks), u64(iid)); err != nil {
-				return err
-			}
-			return putImport(g, iid, j)
-		})
-	}()
-	if err != nil {
-		return fmt.Errorf("cancel import job: %w", err)
-	}
-	return nil
+		if j.State == shelf.ImportCancelled {
+			return j, nil
+		}
+		if j.State != shelf.ImportPreview {
+			return j, fmt.Errorf("import %d is %s: %w", iid, j.State, shelf.ErrImportState)
+		}
+		j.State = shelf.ImportCancelled
+		if err := importJobs.dropWorks(g, iid); err != nil {
+			return j, err
+		}
+		return j, importJobs.put(g, iid, j)
+	})
+	return err
 }
 
 // RunningImportJobs implements shelf.Imports.
 func (s *Store) RunningImportJobs(ctx context.Context) ([]shelf.ImportRef, error) {
-	var out []shelf.ImportRef
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		out = nil
-		return forEachPrefix(tx.Bucket(bucketImportRun), nil, func(k, _ []byte) error {
-			if len(k) == 16 {
-				out = append(out, shelf.ImportRef{GuildID: shelf.FormatID(readU64(k, 0)), ID: shelf.FormatID(readU64(k, 1))})
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("running import jobs: %w", engineErr(err))
-	}
-	return out, nil
+	return importJobs.runningJobs(s, ctx, "running import jobs")
 }
 
 // ImportStep implements shelf.Imports.
 func (s *Store) ImportStep(ctx context.Context, guild, id string, step int, r shelf.ImportStepResult, at time.Time) (shelf.ImportJob, error) {
-	var out shelf.ImportJob
-	err := func() error {
-		iid, err := shelf.ParseID("import", id)
+	var sid uint64
+	var rec listRec
+	keep := false
+	if e := r.Entry; e != nil {
+		err := checkEntry(*e)
+		if err == nil {
+			sid, err = parseStoryID(e.StoryID)
+		}
 		if err != nil {
-			return err
+			return shelf.ImportJob{}, fmt.Errorf("import step: %w", err)
 		}
-		var uid, sid uint64
-		var rec listRec
-		keep := false
-		if e := r.Entry; e != nil {
-			if err := checkEntry(*e); err != nil {
-				return err
-			}
-			if sid, err = parseStoryID(e.StoryID); err != nil {
-				return err
-			}
-			keep = e.Status == ""
-			st, _ := shelf.ParseStatus(string(e.Status))
-			ts := nanos(at)
-			rec = listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: ts, updated: ts}
-		}
-		return s.update(ctx, guild, func(g *guildTx) error {
-			j, err := getImport(g, iid)
-			if err != nil {
-				return err
-			}
-			if j.State != shelf.ImportRunning || j.Cursor != step || step >= j.Total {
-				out = j
-				return fmt.Errorf("import %d step %d (cursor %d, %s): %w", iid, step, j.Cursor, j.State, shelf.ErrImportState)
-			}
-			if r.Entry != nil {
-				if uid, err = shelf.ParseID("user", j.UserID); err != nil {
-					return err
-				}
-				if _, err := setEntry(g, uid, sid, rec, keep, false); err != nil {
-					return err
-				}
-			}
-			j = shelf.CountImportStep(j, r)
-			if err := putImport(g, iid, j); err != nil {
-				return err
-			}
-			out = j
-			return nil
-		})
-	}()
-	if err != nil {
-		return out, fmt.Errorf("import step: %w", err)
+		keep = e.Status == ""
+		st, _ := shelf.ParseStatus(string(e.Status))
+		ts := nanos(at)
+		rec = listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: ts, updated: ts}
 	}
-	return out, nil
+	return importJobs.write(s, ctx, "import step", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
+		if j.State != shelf.ImportRunning || j.Cursor != step || step >= j.Total {
+			return j, fmt.Errorf("import %d step %d (cursor %d, %s): %w", iid, step, j.Cursor, j.State, shelf.ErrImportState)
+		}
+		if r.Entry != nil {
+			uid, err := shelf.ParseID("user", j.UserID)
+			if err != nil {
+				return j, err
+			}
+			if _, err := setEntry(g, uid, sid, rec, keep, false); err != nil {
+				return j, err
+			}
+		}
+		j = shelf.CountImportStep(j, r)
+		return j, importJobs.put(g, iid, j)
+	})
 }
 
 // FinishImportJob implements shelf.Imports.
 func (s *Store) FinishImportJob(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.ImportJob, error) {
-	var out shelf.ImportJob
-	err := func() error {
-		iid, err := shelf.ParseID("import", id)
-		if err != nil {
-			return err
+	return importJobs.write(s, ctx, "finish import job", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
+		if j.State != shelf.ImportRunning && j.State != shelf.ImportDone || j.Cursor < j.Total {
+			return j, fmt.Errorf("import %d (cursor %d of %d, %s): %w", iid, j.Cursor, j.Total, j.State, shelf.ErrImportState)
 		}
-		return s.update(ctx, guild, func(g *guildTx) error {
-			j, err := getImport(g, iid)
-			if err != nil {
-				return err
-			}
-			if j.State != shelf.ImportRunning && j.State != shelf.ImportDone || j.Cursor < j.Total {
-				out = j
-				return fmt.Errorf("import %d (cursor %d of %d, %s): %w", iid, j.Cursor, j.Total, j.State, shelf.ErrImportState)
-			}
-			j = shelf.FinishImport(j, notified, at)
-			if err := putImport(g, iid, j); err != nil {
-				return err
-			}
-			if _, err := deletePrefix(g.bucket(bImportWorks), u64(iid)); err != nil {
-				return err
-			}
-			out = j
-			return setImportRunning(g, iid, !j.Notified)
-		})
-	}()
-	if err != nil {
-		return out, fmt.Errorf("finish import job: %w", err)
-	}
-	return out, nil
+		j = shelf.FinishImport(j, notified, at)
+		if err := importJobs.dropWorks(g, iid); err != nil {
+			return j, err
+		}
+		return j, importJobs.put(g, iid, j)
+	})
 }
 
 // checkEntry checks an entry as SetListEntry does.
@@ -372,25 +177,9 @@ func checkEntry(e shelf.ListEntry) error {
 	return nil
 }
 
-// memberImports lists the IDs of user's import jobs with their heads.
-func memberImports(g *guildTx, user string) (map[uint64]shelf.ImportJob, error) {
-	out := map[uint64]shelf.ImportJob{}
-	err := forEachPrefix(g.bucket(bImports), nil, func(k, v []byte) error {
-		var j shelf.ImportJob
-		if err := json.Unmarshal(v, &j); err != nil {
-			return err
-		}
-		if j.UserID == user {
-			out[readU64(k, 0)] = j
-		}
-		return nil
-	})
-	return out, err
-}
-
 // cancelPreviews cancels user's jobs still in preview (CreateImportJob).
 func cancelPreviews(g *guildTx, user string) error {
-	jobs, err := memberImports(g, user)
+	jobs, err := importJobs.memberJobs(g, user)
 	if err != nil {
 		return err
 	}
@@ -399,10 +188,10 @@ func cancelPreviews(g *guildTx, user string) error {
 			continue
 		}
 		j.State = shelf.ImportCancelled
-		if _, err := deletePrefix(g.bucket(bImportWorks), u64(id)); err != nil {
+		if err := importJobs.dropWorks(g, id); err != nil {
 			return err
 		}
-		if err := putImport(g, id, j); err != nil {
+		if err := importJobs.put(g, id, j); err != nil {
 			return err
 		}
 	}
@@ -410,21 +199,4 @@ func cancelPreviews(g *guildTx, user string) error {
 }
 
 // deleteMemberImports removes every import job of user (DeleteMember).
-func deleteMemberImports(g *guildTx, uid uint64) error {
-	jobs, err := memberImports(g, shelf.FormatID(uid))
-	if err != nil {
-		return err
-	}
-	for id := range jobs {
-		if _, err := deletePrefix(g.bucket(bImportWorks), u64(id)); err != nil {
-			return err
-		}
-		if err := g.bucket(bImports).Delete(u64(id)); err != nil {
-			return err
-		}
-		if err := setImportRunning(g, id, false); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func deleteMemberImports(g *guildTx, uid uint64) error { return importJobs.deleteMember(g, uid) }

@@ -5,7 +5,7 @@
 // members start (JobRunner: reading-list imports and series links).
 //
 // The mechanics live here; what a member reads is written by package
-// commands behind small interfaces (CheckpointWording, ClubPollWording,
-// AlertWording, JobWording), and what a persisted job's step does is its
+// commands behind small interfaces (CheckpointWording, PollWording,
+// ReminderWording, AlertWording, JobWording…), and what a persisted job's step does is its
 // JobKind's. Test clocks are in jobs/jobstest.
 package jobs

@@ -298,18 +298,22 @@ func (r *JobRunner) claim(ctx context.Context, wg *sync.WaitGroup) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() {
-				r.mu.Lock()
-				delete(r.active, key)
-				if r.perGuild[key.ref.GuildID]--; r.perGuild[key.ref.GuildID] <= 0 {
-					delete(r.perGuild, key.ref.GuildID)
-				}
-				r.mu.Unlock()
-				r.Wake()
-			}()
 			k := r.kinds[key.kind]
-			if err := k.run(ctx, key.ref); err != nil && ctx.Err() == nil {
+			err := k.run(ctx, key.ref)
+			if err != nil && ctx.Err() == nil {
 				r.log.Error("job failed; trying again later", "pool", r.Pool, "kind", k.name(), "guild", key.ref.GuildID, "job", key.ref.ID, "err", err)
+			}
+			r.mu.Lock()
+			delete(r.active, key)
+			if r.perGuild[key.ref.GuildID]--; r.perGuild[key.ref.GuildID] <= 0 {
+				delete(r.perGuild, key.ref.GuildID)
+			}
+			r.mu.Unlock()
+			if err == nil {
+				// Its place is free: the next job starts now. A job that
+				// failed is tried again at the next look (Poll), not at
+				// once, so a lasting failure does not spin.
+				r.Wake()
 			}
 		}()
 	}

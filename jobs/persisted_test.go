@@ -27,11 +27,13 @@ type memJob struct {
 // memKind keeps jobs in memory; its steps call step (which may block or
 // fail) and its writes move the cursor as a store would: once per step.
 type memKind struct {
-	mu      sync.Mutex
-	jobs    map[shelf.ImportRef]*memJob
-	writes  map[shelf.ImportRef]int
-	started []shelf.ImportRef // in the order their first step began
-	step    func(ctx context.Context, j memJob) error
+	mu       sync.Mutex
+	jobs     map[shelf.ImportRef]*memJob
+	writes   map[shelf.ImportRef]int
+	started  []shelf.ImportRef // in the order their first step began
+	step     func(ctx context.Context, j memJob) error
+	begins   int
+	beginErr error
 }
 
 func newMemKind() *memKind {
@@ -87,7 +89,15 @@ func (k *memKind) Finish(_ context.Context, guild, id string, notified bool, _ t
 	return *j, nil
 }
 
-func (k *memKind) Begin(context.Context, memJob) (JobSteps[memJob], error) { return k, nil }
+func (k *memKind) Begin(context.Context, memJob) (JobSteps[memJob], error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.begins++
+	if k.beginErr != nil {
+		return nil, k.beginErr
+	}
+	return k, nil
+}
 
 func (k *memKind) More(j memJob) bool { return j.cursor < j.total }
 
@@ -324,5 +334,23 @@ func TestJobRunnerStepDoneElsewhere(t *testing.T) {
 	}
 	if d.dms != 1 {
 		t.Errorf("%d direct messages, want 1", d.dms)
+	}
+}
+
+// A job whose run fails is tried again at the runner's next look, not at
+// once: a lasting failure (the store refusing) does not spin.
+func TestJobRunnerFailedJobWaitsForTheNextLook(t *testing.T) {
+	k := newMemKind()
+	k.add("1", "j", 1)
+	k.beginErr = errors.New("store unavailable")
+	r := NewJobRunner("test", &memDiscord{}, nil)
+	r.Poll = time.Hour
+	AddJobKind[memJob](r, "mem", "m", k, memWording{})
+	stop := runFor(t, r)
+	waitUntil(t, "the first run", func() bool { k.mu.Lock(); defer k.mu.Unlock(); return k.begins > 0 })
+	time.Sleep(100 * time.Millisecond)
+	stop()
+	if k.begins != 1 {
+		t.Errorf("%d runs of a failing job within 100 ms, want 1", k.begins)
 	}
 }

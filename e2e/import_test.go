@@ -80,9 +80,11 @@ func runImport(t *testing.T, e *Env, ch *discordgo.Channel, who *discordgo.Membe
 	return ""
 }
 
-func TestReadingListImportRoundTrip(t *testing.T) {
+func TestReadingListImportRoundTrip(t *testing.T) { forEachEngine(t, testReadingListImportRoundTrip) }
+
+func testReadingListImportRoundTrip(t *testing.T, db Option) {
 	var a, b, c shelf.StoryRecord
-	e := Start(t, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		a = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "From AO3", 4, 4, false, 111)
 		b = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Uploaded File", 3, 0, false, 0)
 		c = seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Third One", 2, 2, false, 0)
@@ -149,9 +151,13 @@ func bookmarkBlurb(id int64, title, author string, tags ...string) string {
 }
 
 func TestReadingListImportAO3BookmarksAddsMissingWorkByLink(t *testing.T) {
+	forEachEngine(t, testReadingListImportAO3BookmarksAddsMissingWorkByLink)
+}
+
+func testReadingListImportAO3BookmarksAddsMissingWorkByLink(t *testing.T, db Option) {
 	ao3 := ao3test.New(t)
 	ao3.AddWork(ao3test.Work{ID: 5001, Title: "Not Here Yet", Authors: []string{"scribe"}, Rating: "General Audiences", Fandoms: []string{"Original Work"}, Posted: 3, Expected: 3, Words: 9000})
-	e := Start(t, WithAO3(ao3.URL), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
+	e := Start(t, db, WithAO3(ao3.URL), WithSeed(func(t *testing.T, st shelf.Store, e *Env) {
 		seedWork(t, st, e.Guild.ID, e.Mod.User.ID, "Already Here", 2, 2, false, 111)
 	}))
 	page := `<!DOCTYPE html><html><head><title>reader | Bookmarks | Archive of Our Own</title></head><body>
@@ -206,13 +212,17 @@ func TestReadingListStatsAnswersWithAChart(t *testing.T) {
 }
 
 func TestReadingListImportSurvivesARestart(t *testing.T) {
+	forEachEngine(t, testReadingListImportSurvivesARestart)
+}
+
+func testReadingListImportSurvivesARestart(t *testing.T, db Option) {
 	ao3 := ao3test.New(t)
 	var links []string
 	for i := int64(1); i <= 3; i++ {
 		ao3.AddWork(ao3test.Work{ID: 6000 + i, Title: fmt.Sprintf("Missing %d", i), Authors: []string{"scribe"}, Rating: "General Audiences", Posted: 1, Expected: 1, Words: 500})
 		links = append(links, fmt.Sprintf("https://archiveofourown.org/works/%d", 6000+i))
 	}
-	e := Start(t, WithAO3(ao3.URL))
+	e := Start(t, db, WithAO3(ao3.URL))
 	att := e.Srv.AddAttachment("links.txt", "text/plain", []byte(strings.Join(links, "\n")))
 	ans := e.Slash(e.General, e.Alice, "readinglist", rl("import", discordtest.Attach("file", att)))
 	ids := ans.Original.CustomIDs()
@@ -250,32 +260,37 @@ func TestReadingListImportSurvivesARestart(t *testing.T) {
 
 // An import that outlasts the interaction's token tells the member by DM,
 // or, with their DMs closed, in the channel mentioning them.
+// Each case on each engine has a fresh database.
 func TestReadingListImportOutlastingTheTokenTellsTheMember(t *testing.T) {
 	for _, closed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dmsClosed=%v", closed), func(t *testing.T) {
-			ao3 := ao3test.New(t)
-			links := ""
-			for i := int64(1); i <= 2; i++ {
-				ao3.AddWork(ao3test.Work{ID: 7000 + i, Title: fmt.Sprintf("Slow %d", i), Authors: []string{"scribe"}, Rating: "General Audiences", Posted: 1, Expected: 1})
-				links += fmt.Sprintf("https://archiveofourown.org/works/%d\n", 7000+i)
-			}
-			// The second look-up waits AO3_REQUEST_GAP (5 s): past the token.
-			e := Start(t, WithAO3(ao3.URL), WithServerOptions(discordtest.WithTokenLifetime(2*time.Second)))
-			e.Srv.SetDMsClosed(e.Alice.User.ID, closed)
-			att := e.Srv.AddAttachment("links.txt", "text/plain", []byte(links))
-			ans := e.Slash(e.General, e.Alice, "readinglist", rl("import", discordtest.Attach("file", att)))
-			e.Click(e.Alice, ans.Original, ans.Original.CustomIDs()[0])
-			done := func(m *discordtest.Message) bool {
-				return len(m.Embeds) == 1 && m.Embeds[0].Title == "Your reading-list import is done" && strings.Contains(m.Embeds[0].Description, "Added 2")
-			}
-			if !closed {
-				e.Srv.WaitDM(t, e.Alice.User.ID, done)
-				return
-			}
-			m := e.Srv.WaitMessage(t, e.General.ID, done)
-			if !strings.Contains(m.Content, "<@"+e.Alice.User.ID+">") || m.AllowedMentions == nil || !slices.Equal(m.AllowedMentions.Users, []string{e.Alice.User.ID}) {
-				t.Errorf("channel message %q pings %+v", m.Content, m.AllowedMentions)
-			}
+			forEachEngine(t, func(t *testing.T, db Option) { testImportOutlastingTheToken(t, db, closed) })
 		})
+	}
+}
+
+func testImportOutlastingTheToken(t *testing.T, db Option, closed bool) {
+	ao3 := ao3test.New(t)
+	links := ""
+	for i := int64(1); i <= 2; i++ {
+		ao3.AddWork(ao3test.Work{ID: 7000 + i, Title: fmt.Sprintf("Slow %d", i), Authors: []string{"scribe"}, Rating: "General Audiences", Posted: 1, Expected: 1})
+		links += fmt.Sprintf("https://archiveofourown.org/works/%d\n", 7000+i)
+	}
+	// The second look-up waits AO3_REQUEST_GAP (5 s): past the token.
+	e := Start(t, db, WithAO3(ao3.URL), WithServerOptions(discordtest.WithTokenLifetime(2*time.Second)))
+	e.Srv.SetDMsClosed(e.Alice.User.ID, closed)
+	att := e.Srv.AddAttachment("links.txt", "text/plain", []byte(links))
+	ans := e.Slash(e.General, e.Alice, "readinglist", rl("import", discordtest.Attach("file", att)))
+	e.Click(e.Alice, ans.Original, ans.Original.CustomIDs()[0])
+	done := func(m *discordtest.Message) bool {
+		return len(m.Embeds) == 1 && m.Embeds[0].Title == "Your reading-list import is done" && strings.Contains(m.Embeds[0].Description, "Added 2")
+	}
+	if !closed {
+		e.Srv.WaitDM(t, e.Alice.User.ID, done)
+		return
+	}
+	m := e.Srv.WaitMessage(t, e.General.ID, done)
+	if !strings.Contains(m.Content, "<@"+e.Alice.User.ID+">") || m.AllowedMentions == nil || !slices.Equal(m.AllowedMentions.Users, []string{e.Alice.User.ID}) {
+		t.Errorf("channel message %q pings %+v", m.Content, m.AllowedMentions)
 	}
 }

@@ -33,10 +33,10 @@ func seriesOf25(ao3 *ao3test.Server) (int64, []int64) {
 	return ao3.AddSeries("The Long Road", ids...), ids
 }
 
-func startSeries(t *testing.T) (*Env, *ao3test.Server, int64, []int64) {
+func startSeries(t *testing.T, db Option) (*Env, *ao3test.Server, int64, []int64) {
 	ao3 := ao3test.New(t)
 	sid, ids := seriesOf25(ao3)
-	e := Start(t, WithAO3(ao3.URL), WithConfig(func(_ *Env, c *config.Config) { c.AO3RequestGap = seriesGap }))
+	e := Start(t, db, WithAO3(ao3.URL), WithConfig(func(_ *Env, c *config.Config) { c.AO3RequestGap = seriesGap }))
 	return e, ao3, sid, ids
 }
 
@@ -119,7 +119,11 @@ func seriesRequests(ao3 *ao3test.Server) (page1, page2, works int) {
 // its answer showing the progress; adding it again adds nothing and says
 // all 25 were there.
 func TestSeriesLinkAddsEveryWorkWithProgress(t *testing.T) {
-	e, ao3, sid, ids := startSeries(t)
+	forEachEngine(t, testSeriesLinkAddsEveryWorkWithProgress)
+}
+
+func testSeriesLinkAddsEveryWorkWithProgress(t *testing.T, db Option) {
+	e, ao3, sid, ids := startSeries(t, db)
 	ans := addSeries(e, ao3, sid)
 	if ans.Ephemeral() || len(ans.Original.Embeds) != 1 || !strings.Contains(ans.Original.Embeds[0].Description, "0/20 works listed so far (page 1 of 2 read)") {
 		t.Fatalf("first answer: %+v", ans.Original.Embeds)
@@ -163,8 +167,10 @@ func TestSeriesLinkAddsEveryWorkWithProgress(t *testing.T) {
 
 // A restart after the first page's works are in resumes at the second
 // page: no page, no work read twice, no work added twice.
-func TestSeriesLinkSurvivesARestart(t *testing.T) {
-	e, ao3, sid, ids := startSeries(t)
+func TestSeriesLinkSurvivesARestart(t *testing.T) { forEachEngine(t, testSeriesLinkSurvivesARestart) }
+
+func testSeriesLinkSurvivesARestart(t *testing.T, db Option) {
+	e, ao3, sid, ids := startSeries(t, db)
 	ans := addSeries(e, ao3, sid)
 	waitAnswer(t, e, ans.Original.ID, "the first page's works", func(d string) bool {
 		return strings.Contains(d, "20/20 works listed so far")

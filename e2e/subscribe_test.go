@@ -17,13 +17,13 @@ import (
 // subscribeEnv starts the bot against a fake AO3 holding one work in
 // progress (3 chapters so far), checked every 200 ms, and adds the work
 // to the library by link. It returns the work's ID and the card's answer.
-func subscribeEnv(t *testing.T) (*Env, *ao3test.Server, int64, *discordtest.Answer) {
+func subscribeEnv(t *testing.T, db Option) (*Env, *ao3test.Server, int64, *discordtest.Answer) {
 	t.Helper()
 	ao3 := ao3test.New(t)
 	w := ao3.AddWork(ao3test.Work{Title: "Tidewater Letters", Authors: []string{"saltmarsh"}, Rating: "General Audiences",
 		Warnings: []string{"No Archive Warnings Apply"}, Fandoms: []string{"Original Work"}, Summary: "Letters across a flooded coast.",
 		Posted: 3, Words: 9000})
-	e := Start(t, WithAO3(ao3.URL), WithConfig(func(_ *Env, c *config.Config) {
+	e := Start(t, db, WithAO3(ao3.URL), WithConfig(func(_ *Env, c *config.Config) {
 		c.AO3CheckEvery = 200 * time.Millisecond
 		c.AO3RequestGap = 20 * time.Millisecond
 	}))
@@ -60,7 +60,11 @@ func subAlertsIn(e *Env, channelID string) []*discordtest.Message {
 // a chapter on AO3; the updates channel gets one post mentioning only its
 // subscribers, the card is updated, and later checks post nothing more.
 func TestSubscribeAlertInUpdatesChannel(t *testing.T) {
-	e, ao3, id, card := subscribeEnv(t)
+	forEachEngine(t, testSubscribeAlertInUpdatesChannel)
+}
+
+func testSubscribeAlertInUpdatesChannel(t *testing.T, db Option) {
+	e, ao3, id, card := subscribeEnv(t, db)
 	set := e.Slash(e.General, e.Admin, "settings", discordtest.Sub("updates-channel", discordtest.ChannelOpt("channel", e.Lounge.ID)))
 	if !strings.Contains(set.Content(), e.Lounge.ID) {
 		t.Fatalf("updates channel: %q", set.Content())
@@ -143,7 +147,11 @@ func TestSubscribeAlertInUpdatesChannel(t *testing.T) {
 // subscriber gets a direct message; a member whose direct messages are
 // closed is not retried and /subscribe list tells them.
 func TestSubscribeAlertByDirectMessage(t *testing.T) {
-	e, ao3, id, _ := subscribeEnv(t)
+	forEachEngine(t, testSubscribeAlertByDirectMessage)
+}
+
+func testSubscribeAlertByDirectMessage(t *testing.T, db Option) {
+	e, ao3, id, _ := subscribeEnv(t, db)
 	for _, m := range []*discordgo.Member{e.Alice, e.Bob} {
 		if a := e.Slash(e.General, m, "subscribe", discordtest.Sub("add", discordtest.String("story", "Tidewater Letters"))); !strings.Contains(a.Content(), "by direct message") {
 			t.Fatalf("subscribe: %q", a.Content())

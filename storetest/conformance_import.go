@@ -21,6 +21,7 @@ func init() {
 		cTest{"Imports/StepOnce", cImportStepOnce},
 		cTest{"Imports/CancelAndOwner", cImportCancel},
 		cTest{"Imports/NewPreviewAndDeleteMember", cImportPreviewsAndDelete},
+		cTest{"Jobs/RunningInEveryGuild", cJobsRunningEveryGuild},
 	)
 }
 
@@ -369,4 +370,62 @@ func cImportPreviewsAndDelete(t *testing.T, s shelf.Store) {
 	if _, err := s.ImportJob(cCtx, cGuildA, bobs.ID); err != nil {
 		t.Fatalf("Bob's job after Alice's DeleteMember: %v", err)
 	}
+}
+
+// cJobsRunningEveryGuild: the running lists name the live jobs of every
+// guild (the job runner shares its places between guilds from them), and
+// only those: a preview, a cancelled job and a job done and told are not
+// listed.
+func cJobsRunningEveryGuild(t *testing.T, s shelf.Store) {
+	var want []shelf.ImportRef
+	for _, g := range []string{cGuildA, cGuildB} {
+		for range 2 {
+			j := cNewImport(t, s, g, cAlice, []shelf.ImportWork{{Title: "Anything"}})
+			if _, err := s.StartImportJob(cCtx, g, j.ID, cAlice, "app", "tok", cT0); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, shelf.ImportRef{GuildID: g, ID: j.ID})
+		}
+	}
+	// Not live: a preview, a cancelled preview, a job done and told.
+	cNewImport(t, s, cGuildA, cBob, []shelf.ImportWork{{Title: "Previewed"}})
+	if err := s.CancelImportJob(cCtx, cGuildA, cNewImport(t, s, cGuildB, cBob, []shelf.ImportWork{{Title: "Cancelled"}}).ID, cBob); err != nil {
+		t.Fatal(err)
+	}
+	told := cNewImport(t, s, cGuildB, cBob, nil)
+	if _, err := s.StartImportJob(cCtx, cGuildB, told.ID, cBob, "app", "tok", cT0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FinishImportJob(cCtx, cGuildB, told.ID, true, cT0); err != nil {
+		t.Fatal(err)
+	}
+	sameRefs := func(what string, got, want []shelf.ImportRef, err error) {
+		t.Helper()
+		key := func(r shelf.ImportRef) string { return r.GuildID + "/" + r.ID }
+		set := map[string]bool{}
+		for _, r := range got {
+			set[key(r)] = true
+		}
+		ok := err == nil && len(got) == len(want) && len(set) == len(got)
+		for _, r := range want {
+			ok = ok && set[key(r)]
+		}
+		if !ok {
+			t.Fatalf("%s: %v (%v), want %v", what, got, err, want)
+		}
+	}
+	refs, err := s.RunningImportJobs(cCtx)
+	sameRefs("running imports", refs, want, err)
+
+	var series []shelf.ImportRef
+	for _, g := range []string{cGuildA, cGuildB} {
+		j := cNewSeriesJob(t, s, g, cAlice, []shelf.SeriesJobWork{cSeriesWork("Part one", 1, 9101)})
+		series = append(series, shelf.ImportRef{GuildID: g, ID: j.ID})
+	}
+	done := cNewSeriesJob(t, s, cGuildB, cBob, nil)
+	if _, err := s.FinishSeriesJob(cCtx, cGuildB, done.ID, true, cT0); err != nil {
+		t.Fatal(err)
+	}
+	refs, err = s.RunningSeriesJobs(cCtx)
+	sameRefs("running series jobs", refs, series, err)
 }

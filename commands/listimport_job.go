@@ -42,9 +42,15 @@ func AddImportJobs(r *jobs.JobRunner, d Deps, gap time.Duration) {
 		gap = importDefaultGap
 	}
 	k := &jobKinds{c: c, spacing: fic.NewSpacing(gap)}
-	jobs.AddJobKind[shelf.ImportJob](r, "import", "imp", importKind{k}, importWording{})
+	jobs.AddJobKind(r, "import", "imp", jobs.JobKindOf[shelf.ImportJob]{
+		List: c.imports.RunningImportJobs, Load: c.imports.ImportJob, Done: c.imports.FinishImportJob,
+		HeadOf: importHead, Start: k.beginImport,
+	}, importWording{})
 	if c.series != nil {
-		jobs.AddJobKind[shelf.SeriesJob](r, "series_job", "ser", seriesKind{k}, seriesWording{c.series})
+		jobs.AddJobKind(r, "series_job", "ser", jobs.JobKindOf[shelf.SeriesJob]{
+			List: c.series.RunningSeriesJobs, Load: c.series.SeriesJob, Done: c.series.FinishSeriesJob,
+			HeadOf: seriesHead, Start: k.beginSeries,
+		}, seriesWording{c.series})
 	}
 }
 
@@ -64,28 +70,14 @@ func (k *jobKinds) pace(ctx context.Context) error {
 	return nil
 }
 
-// importKind is where reading-list imports are stored (jobs.JobKind).
-type importKind struct{ *jobKinds }
-
-func (k importKind) Running(ctx context.Context) ([]shelf.ImportRef, error) {
-	return k.c.imports.RunningImportJobs(ctx)
-}
-
-func (k importKind) Job(ctx context.Context, guild, id string) (shelf.ImportJob, error) {
-	return k.c.imports.ImportJob(ctx, guild, id)
-}
-
-func (importKind) Head(j shelf.ImportJob) jobs.JobHead {
+func importHead(j shelf.ImportJob) jobs.JobHead {
 	return jobs.JobHead{GuildID: j.GuildID, ID: j.ID, UserID: j.UserID, ChannelID: j.ChannelID, State: j.State,
 		Notified: j.Notified, AppID: j.AppID, Token: j.Token, TokenAt: j.TokenAt}
 }
 
-func (k importKind) Finish(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.ImportJob, error) {
-	return k.c.imports.FinishImportJob(ctx, guild, id, notified, at)
-}
-
-// Begin reads the guild's library keys, which the steps match works on.
-func (k importKind) Begin(ctx context.Context, j shelf.ImportJob) (jobs.JobSteps[shelf.ImportJob], error) {
+// beginImport reads the guild's library keys, which the import's steps
+// match works on.
+func (k *jobKinds) beginImport(ctx context.Context, j shelf.ImportJob) (jobs.JobSteps[shelf.ImportJob], error) {
 	keys, err := k.c.imports.LibraryKeys(ctx, j.GuildID)
 	if err != nil {
 		return nil, err
@@ -95,7 +87,7 @@ func (k importKind) Begin(ctx context.Context, j shelf.ImportJob) (jobs.JobSteps
 
 // importSteps apply an import's works from its cursor.
 type importSteps struct {
-	k     importKind
+	k     *jobKinds
 	ix    *libraryIndex
 	works []shelf.ImportWork // works [base, base+len) of the job
 	base  int
@@ -212,13 +204,21 @@ func (importWording) Progress(_ context.Context, j shelf.ImportJob, done bool) (
 func (importWording) Ended(_ context.Context, j shelf.ImportJob) (dm, channel *discordgo.MessageSend, err error) {
 	embed := importProgressEmbed(j, true)
 	embed.Title = "Your reading-list import is done"
+	dm, channel = jobEnded(embed, j.UserID, "your reading-list import is done.")
+	return dm, channel, nil
+}
+
+// jobEnded are the messages that tell member a job ended: by direct
+// message, the embed; in the job's channel, the embed under a line that
+// mentions them (and pings no one else) followed by text.
+func jobEnded(embed *discordgo.MessageEmbed, member, text string) (dm, channel *discordgo.MessageSend) {
 	dm = &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{embed}, AllowedMentions: noPings()}
 	channel = &discordgo.MessageSend{
-		Content:         fmt.Sprintf("<@%s>, your reading-list import is done.", j.UserID),
+		Content:         fmt.Sprintf("<@%s>, %s", member, text),
 		Embeds:          []*discordgo.MessageEmbed{embed},
-		AllowedMentions: &discordgo.MessageAllowedMentions{Users: []string{j.UserID}},
+		AllowedMentions: &discordgo.MessageAllowedMentions{Users: []string{member}},
 	}
-	return dm, channel, nil
+	return dm, channel
 }
 
 // transientAO3 reports whether an AO3 look-up failed for a passing reason.

@@ -19,34 +19,19 @@ import (
 // deployment runs them): each step adds a work from the job's cursor, or
 // reads the series' next page when the works listed so far are done.
 
-// seriesKind is where series jobs are stored (jobs.JobKind).
-type seriesKind struct{ *jobKinds }
-
-func (k seriesKind) Running(ctx context.Context) ([]shelf.ImportRef, error) {
-	return k.c.series.RunningSeriesJobs(ctx)
-}
-
-func (k seriesKind) Job(ctx context.Context, guild, id string) (shelf.SeriesJob, error) {
-	return k.c.series.SeriesJob(ctx, guild, id)
-}
-
-func (seriesKind) Head(j shelf.SeriesJob) jobs.JobHead {
+func seriesHead(j shelf.SeriesJob) jobs.JobHead {
 	return jobs.JobHead{GuildID: j.GuildID, ID: j.ID, UserID: j.UserID, ChannelID: j.ChannelID, State: j.State,
 		Notified: j.Notified, AppID: j.AppID, Token: j.Token, TokenAt: j.TokenAt}
 }
 
-func (k seriesKind) Finish(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.SeriesJob, error) {
-	return k.c.series.FinishSeriesJob(ctx, guild, id, notified, at)
-}
-
-func (k seriesKind) Begin(context.Context, shelf.SeriesJob) (jobs.JobSteps[shelf.SeriesJob], error) {
+func (k *jobKinds) beginSeries(context.Context, shelf.SeriesJob) (jobs.JobSteps[shelf.SeriesJob], error) {
 	return &seriesSteps{k: k}, nil
 }
 
 // seriesSteps add a series job's works from its cursor, reading the next
 // page of the series whenever the works listed so far are done.
 type seriesSteps struct {
-	k     seriesKind
+	k     *jobKinds
 	works []shelf.SeriesJobWork // works [base, base+len) of the job
 	base  int
 }
@@ -187,12 +172,6 @@ func (w seriesWording) Ended(ctx context.Context, j shelf.SeriesJob) (dm, channe
 	if err != nil {
 		return nil, nil, err
 	}
-	embed := seriesProgressEmbed(j, works, true)
-	dm = &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{embed}, AllowedMentions: noPings()}
-	channel = &discordgo.MessageSend{
-		Content:         fmt.Sprintf("<@%s>, the series you added is in the library.", j.UserID),
-		Embeds:          []*discordgo.MessageEmbed{embed},
-		AllowedMentions: &discordgo.MessageAllowedMentions{Users: []string{j.UserID}},
-	}
+	dm, channel = jobEnded(seriesProgressEmbed(j, works, true), j.UserID, "the series you added is in the library.")
 	return dm, channel, nil
 }

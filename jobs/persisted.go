@@ -79,6 +79,35 @@ type JobKind[J any] interface {
 	Begin(ctx context.Context, j J) (JobSteps[J], error)
 }
 
+// JobKindOf is a JobKind made of functions, most of them its store's
+// methods.
+type JobKindOf[J any] struct {
+	List   func(ctx context.Context) ([]shelf.ImportRef, error)
+	Load   func(ctx context.Context, guild, id string) (J, error)
+	HeadOf func(j J) JobHead
+	Done   func(ctx context.Context, guild, id string, notified bool, at time.Time) (J, error)
+	Start  func(ctx context.Context, j J) (JobSteps[J], error)
+}
+
+// Running implements JobKind with List.
+func (k JobKindOf[J]) Running(ctx context.Context) ([]shelf.ImportRef, error) { return k.List(ctx) }
+
+// Job implements JobKind with Load.
+func (k JobKindOf[J]) Job(ctx context.Context, guild, id string) (J, error) {
+	return k.Load(ctx, guild, id)
+}
+
+// Head implements JobKind with HeadOf.
+func (k JobKindOf[J]) Head(j J) JobHead { return k.HeadOf(j) }
+
+// Finish implements JobKind with Done.
+func (k JobKindOf[J]) Finish(ctx context.Context, guild, id string, notified bool, at time.Time) (J, error) {
+	return k.Done(ctx, guild, id, notified, at)
+}
+
+// Begin implements JobKind with Start.
+func (k JobKindOf[J]) Begin(ctx context.Context, j J) (JobSteps[J], error) { return k.Start(ctx, j) }
+
 // JobSteps are the steps of one run of a job.
 type JobSteps[J any] interface {
 	// More reports whether j has steps left.

@@ -199,17 +199,6 @@ func runFor(t *testing.T, r *JobRunner) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // A server that starts 50 jobs does not keep another server's single job
 // waiting behind them: it starts within the pool's first round.
 func TestJobRunnerFairBetweenGuilds(t *testing.T) {
@@ -233,7 +222,7 @@ func TestJobRunnerFairBetweenGuilds(t *testing.T) {
 	AddJobKind[memJob](r, "mem", "m", k, memWording{})
 	stop := runFor(t, r)
 	defer stop()
-	waitUntil(t, "the first round", func() bool { k.mu.Lock(); defer k.mu.Unlock(); return len(k.started) == r.Max })
+	waitFor(t, "the first round", func() bool { k.mu.Lock(); defer k.mu.Unlock(); return len(k.started) == r.Max })
 	k.mu.Lock()
 	first := append([]shelf.ImportRef(nil), k.started...)
 	k.mu.Unlock()
@@ -241,7 +230,7 @@ func TestJobRunnerFairBetweenGuilds(t *testing.T) {
 		t.Fatalf("the quiet server's job is not among the first %d started: %v", r.Max, first)
 	}
 	close(release)
-	waitUntil(t, "every job", func() bool { refs, _ := k.Running(context.Background()); return len(refs) == 0 })
+	waitFor(t, "every job", func() bool { refs, _ := k.Running(context.Background()); return len(refs) == 0 })
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for ref, n := range k.writes {
@@ -291,7 +280,7 @@ func TestJobRunnerRetriesThenGivesUp(t *testing.T) {
 	r.Retry, r.MaxTries, r.Poll = time.Millisecond, 3, 10*time.Millisecond
 	AddJobKind[memJob](r, "mem", "m", k, memWording{})
 	stop := runFor(t, r)
-	waitUntil(t, "the job", func() bool { refs, _ := k.Running(context.Background()); return len(refs) == 0 })
+	waitFor(t, "the job", func() bool { refs, _ := k.Running(context.Background()); return len(refs) == 0 })
 	stop()
 	j := k.jobs[shelf.ImportRef{GuildID: "1", ID: "j"}]
 	if j.cursor != 3 || j.failed != 1 || k.writes[j.ref] != 3 {
@@ -327,7 +316,7 @@ func TestJobRunnerStepDoneElsewhere(t *testing.T) {
 	r.Poll = 10 * time.Millisecond
 	AddJobKind[memJob](r, "mem", "m", k, memWording{})
 	stop := runFor(t, r)
-	waitUntil(t, "the job", func() bool { refs, _ := k.Running(context.Background()); return len(refs) == 0 })
+	waitFor(t, "the job", func() bool { refs, _ := k.Running(context.Background()); return len(refs) == 0 })
 	stop()
 	if j := k.jobs[ref]; j.cursor != 4 || k.writes[ref] != 2 {
 		t.Errorf("job %+v, %d writes here; want cursor 4, 2 writes (steps 0 and 3)", *j, k.writes[ref])
@@ -347,7 +336,7 @@ func TestJobRunnerFailedJobWaitsForTheNextLook(t *testing.T) {
 	r.Poll = time.Hour
 	AddJobKind[memJob](r, "mem", "m", k, memWording{})
 	stop := runFor(t, r)
-	waitUntil(t, "the first run", func() bool { k.mu.Lock(); defer k.mu.Unlock(); return k.begins > 0 })
+	waitFor(t, "the first run", func() bool { k.mu.Lock(); defer k.mu.Unlock(); return k.begins > 0 })
 	time.Sleep(100 * time.Millisecond)
 	stop()
 	if k.begins != 1 {

@@ -3,6 +3,7 @@ package shelf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -181,16 +182,68 @@ func CountImportStep(j ImportJob, r ImportStepResult) ImportJob {
 	return j
 }
 
-// FinishImport is j marked done at at (the first time) and notified when
-// the member has been told. Engines call it inside FinishImportJob.
-func FinishImport(j ImportJob, notified bool, at time.Time) ImportJob {
-	if j.State != ImportDone {
-		j.State = ImportDone
-		if at.IsZero() {
-			at = time.Now()
-		}
-		j.Finished = at.UTC()
+// StartImport is previewed job j started by user, its progress shown in
+// the answer of the interaction (appID, token, issued at tokenAt).
+// ErrNotFound for another member's job; ErrImportState unless j is
+// previewed. Engines call it inside StartImportJob.
+func StartImport(j ImportJob, user, appID, token string, tokenAt time.Time) (ImportJob, error) {
+	if j.UserID != user {
+		return j, fmt.Errorf("import %s of another member: %w", j.ID, ErrNotFound)
 	}
+	if j.State != ImportPreview {
+		return j, fmt.Errorf("import %s is %s: %w", j.ID, j.State, ErrImportState)
+	}
+	j.State, j.AppID, j.Token, j.TokenAt = ImportRunning, appID, token, tokenAt.UTC()
+	return j, nil
+}
+
+// CancelImport is previewed job j cancelled by user; changed is false when
+// it was cancelled already. ErrNotFound for another member's job;
+// ErrImportState when it started. Engines call it inside CancelImportJob
+// (and drop the works when changed).
+func CancelImport(j ImportJob, user string) (out ImportJob, changed bool, err error) {
+	switch {
+	case j.UserID != user:
+		return j, false, fmt.Errorf("import %s of another member: %w", j.ID, ErrNotFound)
+	case j.State == ImportCancelled:
+		return j, false, nil
+	case j.State != ImportPreview:
+		return j, false, fmt.Errorf("import %s is %s: %w", j.ID, j.State, ErrImportState)
+	}
+	j.State = ImportCancelled
+	return j, true, nil
+}
+
+// CheckJobStep checks that step is the next step of a running job (state,
+// cursor, total): ErrImportState otherwise (done already, or the job is
+// not running). what names the job in the error.
+func CheckJobStep(what string, state ImportState, cursor, total, step int) error {
+	if state != ImportRunning || cursor != step || step >= total {
+		return fmt.Errorf("%s step %d (cursor %d of %d, %s): %w", what, step, cursor, total, state, ErrImportState)
+	}
+	return nil
+}
+
+// FinishImport is j marked done at at (the first time) and notified when
+// the member has been told; ErrImportState unless j is running or done
+// with its cursor at its total. Engines call it inside FinishImportJob.
+func FinishImport(j ImportJob, notified bool, at time.Time) (ImportJob, error) {
+	if j.State != ImportRunning && j.State != ImportDone || j.Cursor < j.Total {
+		return j, fmt.Errorf("import %s (cursor %d of %d, %s): %w", j.ID, j.Cursor, j.Total, j.State, ErrImportState)
+	}
+	j.State, j.Finished = ImportDone, finishedAt(j.State, j.Finished, at)
 	j.Notified = j.Notified || notified
-	return j
+	return j, nil
+}
+
+// finishedAt is when a job in state (finished at finished) ended once
+// marked done at at: the first time counts.
+func finishedAt(state ImportState, finished, at time.Time) time.Time {
+	if state == ImportDone {
+		return finished
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return at.UTC()
 }

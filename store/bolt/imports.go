@@ -76,13 +76,10 @@ func (s *Store) ImportWorks(ctx context.Context, guild, id string, from, limit i
 // StartImportJob implements shelf.Imports.
 func (s *Store) StartImportJob(ctx context.Context, guild, id, user, appID, token string, tokenAt time.Time) (shelf.ImportJob, error) {
 	return importJobs.write(s, ctx, "start import job", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
-		if j.UserID != user {
-			return shelf.ImportJob{}, fmt.Errorf("import %d of another member: %w", iid, shelf.ErrNotFound)
+		j, err := shelf.StartImport(j, user, appID, token, tokenAt)
+		if err != nil {
+			return j, err
 		}
-		if j.State != shelf.ImportPreview {
-			return j, fmt.Errorf("import %d is %s: %w", iid, j.State, shelf.ErrImportState)
-		}
-		j.State, j.AppID, j.Token, j.TokenAt = shelf.ImportRunning, appID, token, tokenAt.UTC()
 		return j, importJobs.put(g, iid, j)
 	})
 }
@@ -90,16 +87,10 @@ func (s *Store) StartImportJob(ctx context.Context, guild, id, user, appID, toke
 // CancelImportJob implements shelf.Imports.
 func (s *Store) CancelImportJob(ctx context.Context, guild, id, user string) error {
 	_, err := importJobs.write(s, ctx, "cancel import job", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
-		if j.UserID != user {
-			return j, fmt.Errorf("import %d of another member: %w", iid, shelf.ErrNotFound)
+		j, changed, err := shelf.CancelImport(j, user)
+		if !changed {
+			return j, err
 		}
-		if j.State == shelf.ImportCancelled {
-			return j, nil
-		}
-		if j.State != shelf.ImportPreview {
-			return j, fmt.Errorf("import %d is %s: %w", iid, j.State, shelf.ErrImportState)
-		}
-		j.State = shelf.ImportCancelled
 		if err := importJobs.dropWorks(g, iid); err != nil {
 			return j, err
 		}
@@ -132,8 +123,8 @@ func (s *Store) ImportStep(ctx context.Context, guild, id string, step int, r sh
 		rec = listRec{status: string(st), chapter: e.Chapter, note: e.Note, added: ts, updated: ts}
 	}
 	return importJobs.write(s, ctx, "import step", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
-		if j.State != shelf.ImportRunning || j.Cursor != step || step >= j.Total {
-			return j, fmt.Errorf("import %d step %d (cursor %d, %s): %w", iid, step, j.Cursor, j.State, shelf.ErrImportState)
+		if err := shelf.CheckJobStep("import "+j.ID, j.State, j.Cursor, j.Total, step); err != nil {
+			return j, err
 		}
 		if r.Entry != nil {
 			uid, err := shelf.ParseID("user", j.UserID)
@@ -152,10 +143,10 @@ func (s *Store) ImportStep(ctx context.Context, guild, id string, step int, r sh
 // FinishImportJob implements shelf.Imports.
 func (s *Store) FinishImportJob(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.ImportJob, error) {
 	return importJobs.write(s, ctx, "finish import job", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
-		if j.State != shelf.ImportRunning && j.State != shelf.ImportDone || j.Cursor < j.Total {
-			return j, fmt.Errorf("import %d (cursor %d of %d, %s): %w", iid, j.Cursor, j.Total, j.State, shelf.ErrImportState)
+		j, err := shelf.FinishImport(j, notified, at)
+		if err != nil {
+			return j, err
 		}
-		j = shelf.FinishImport(j, notified, at)
 		if err := importJobs.dropWorks(g, iid); err != nil {
 			return j, err
 		}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -79,8 +78,8 @@ func (s *Store) SeriesStep(ctx context.Context, guild, id string, step int, in s
 	ts := nanos(at)
 	for attempt := 0; ; attempt++ {
 		out, err := seriesJobs.write(s, ctx, "series step", guild, id, func(tx pgx.Tx, gid, jid int64, j shelf.SeriesJob) (shelf.SeriesJob, error) {
-			if j.State != shelf.ImportRunning || j.Cursor != step || step >= j.Total {
-				return j, fmt.Errorf("series job %d step %d (cursor %d, %s): %w", jid, step, j.Cursor, j.State, shelf.ErrImportState)
+			if err := shelf.CheckJobStep("series job "+j.ID, j.State, j.Cursor, j.Total, step); err != nil {
+				return j, err
 			}
 			w, err := seriesJobs.getWork(ctx, tx, gid, jid, step)
 			if err != nil {
@@ -144,10 +143,10 @@ func (s *Store) SeriesStep(ctx context.Context, guild, id string, step int, in s
 // FinishSeriesJob implements shelf.SeriesJobs.
 func (s *Store) FinishSeriesJob(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.SeriesJob, error) {
 	return seriesJobs.write(s, ctx, "finish series job", guild, id, func(tx pgx.Tx, gid, jid int64, j shelf.SeriesJob) (shelf.SeriesJob, error) {
-		if j.State != shelf.ImportRunning && j.State != shelf.ImportDone || j.Cursor < j.Total || !j.Listed {
-			return j, fmt.Errorf("series job %d (cursor %d of %d, %s): %w", jid, j.Cursor, j.Total, j.State, shelf.ErrImportState)
+		j, err := shelf.FinishSeries(j, notified, at)
+		if err != nil {
+			return j, err
 		}
-		j = shelf.FinishSeries(j, notified, at)
 		return j, seriesJobs.save(ctx, tx, gid, jid, j)
 	})
 }

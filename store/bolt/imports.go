@@ -142,15 +142,8 @@ func (s *Store) ImportStep(ctx context.Context, guild, id string, step int, r sh
 
 // FinishImportJob implements shelf.Imports.
 func (s *Store) FinishImportJob(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.ImportJob, error) {
-	return importJobs.write(s, ctx, "finish import job", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
-		j, err := shelf.FinishImport(j, notified, at)
-		if err != nil {
-			return j, err
-		}
-		if err := importJobs.dropWorks(g, iid); err != nil {
-			return j, err
-		}
-		return j, importJobs.put(g, iid, j)
+	return importJobs.finish(s, ctx, "finish import job", guild, id, true, func(j shelf.ImportJob) (shelf.ImportJob, error) { // its works are dropped
+		return shelf.FinishImport(j, notified, at)
 	})
 }
 

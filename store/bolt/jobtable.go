@@ -159,6 +159,23 @@ func (t jobTable[J, W]) create(s *Store, ctx context.Context, op, guild, user st
 	return out, nil
 }
 
+// finish marks job id done with rule (shelf.FinishImport,
+// shelf.FinishSeries); dropWorks deletes its works then.
+func (t jobTable[J, W]) finish(s *Store, ctx context.Context, op, guild, id string, dropWorks bool, rule func(J) (J, error)) (J, error) {
+	return t.write(s, ctx, op, guild, id, func(g *guildTx, jid uint64, j J) (J, error) {
+		j, err := rule(j)
+		if err != nil {
+			return j, err
+		}
+		if dropWorks {
+			if err := t.dropWorks(g, jid); err != nil {
+				return j, err
+			}
+		}
+		return j, t.put(g, jid, j)
+	})
+}
+
 // job reads job id's head; its zero value with the error.
 func (t jobTable[J, W]) job(s *Store, ctx context.Context, op, guild, id string) (J, error) {
 	j, err := t.read(s, ctx, op, guild, id, t.get)

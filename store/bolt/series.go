@@ -150,12 +150,8 @@ func (s *Store) SeriesStep(ctx context.Context, guild, id string, step int, in s
 
 // FinishSeriesJob implements shelf.SeriesJobs.
 func (s *Store) FinishSeriesJob(ctx context.Context, guild, id string, notified bool, at time.Time) (shelf.SeriesJob, error) {
-	return seriesJobs.write(s, ctx, "finish series job", guild, id, func(g *guildTx, jid uint64, j shelf.SeriesJob) (shelf.SeriesJob, error) {
-		j, err := shelf.FinishSeries(j, notified, at)
-		if err != nil {
-			return j, err
-		}
-		return j, seriesJobs.put(g, jid, j)
+	return seriesJobs.finish(s, ctx, "finish series job", guild, id, false, func(j shelf.SeriesJob) (shelf.SeriesJob, error) { // its works stay for the final answer
+		return shelf.FinishSeries(j, notified, at)
 	})
 }
 

@@ -184,6 +184,23 @@ func (t jobTable[J, W]) write(s *Store, ctx context.Context, op, guild, id strin
 	return out, err
 }
 
+// finish marks job id done with rule (shelf.FinishImport,
+// shelf.FinishSeries); dropWorks deletes its works then.
+func (t jobTable[J, W]) finish(s *Store, ctx context.Context, op, guild, id string, dropWorks bool, rule func(J) (J, error)) (J, error) {
+	return t.write(s, ctx, op, guild, id, func(tx pgx.Tx, gid, jid int64, j J) (J, error) {
+		j, err := rule(j)
+		if err != nil {
+			return j, err
+		}
+		if dropWorks {
+			if err := t.dropWorks(ctx, tx, gid, jid); err != nil {
+				return j, err
+			}
+		}
+		return j, t.save(ctx, tx, gid, jid, j)
+	})
+}
+
 // pageWorks reads works [from, from+limit) of job id of guild.
 func (t jobTable[J, W]) pageWorks(s *Store, ctx context.Context, op, guild, id string, from, limit int) ([]W, error) {
 	gid, jid, err := t.ids(op, guild, id)

@@ -15,9 +15,13 @@ import (
 )
 
 // The autocomplete index lives in memory: per guild, the sorted set of
-// folded words of every title and author, each with the stories using it.
-// It is rebuilt from heads/ and counts/ at Open (5,000 stories: a few ms)
-// and kept in sync by reloading a story's entry from the database after
+// folded words of every title and author, each with the stories using it,
+// and the trigrams of every folded title (for "did you mean" on a typed
+// title that matches none). A guild's index is built from heads/ and
+// counts/ the first time the guild searches or resolves a title (5,000
+// stories: a few ms), not at Open, so that opening a file of many servers
+// reads none of them and memory holds only the guilds in use. Once built it
+// is kept in sync by reloading a story's entry from the database after
 // every committed change to it. A reload reads the committed state under
 // the index lock, so concurrent writers converge on the latest commit. A
 // word bucket in the file was the alternative; it would make every query a
@@ -53,8 +57,21 @@ type guildIndex struct {
 	byID  map[uint64]*ref
 	words []string // sorted, distinct
 	posts map[string][]posting
+	grams map[uint64][]int32 // title trigram (titleGrams) -> slots
+	// titles is every story by folded title (then slot), for exact and
+	// prefix matches; unsorted only during a bulk load.
+	titles []titleEntry
 }
 
+func cmpTitleEntry(a, b titleEntry) int {
+	if c := strings.Compare(a.fold, b.fold); c != 0 {
+		return c
+	}
+	return int(a.slot) - int(b.slot)
+}
+
+// index holds the guild indexes built so far (a guild absent from guilds
+// has not searched since Open: its index is built on first use).
 type index struct {
 	mu     sync.RWMutex
 	guilds map[uint64]*guildIndex
@@ -62,13 +79,24 @@ type index struct {
 
 func newIndex() *index { return &index{guilds: map[uint64]*guildIndex{}} }
 
-func (ix *index) guild(id uint64) *guildIndex {
-	gi := ix.guilds[id]
-	if gi == nil {
-		gi = &guildIndex{byID: map[uint64]*ref{}, posts: map[string][]posting{}}
-		ix.guilds[id] = gi
+func newGuildIndex() *guildIndex {
+	return &guildIndex{byID: map[uint64]*ref{}, posts: map[string][]posting{}, grams: map[uint64][]int32{}}
+}
+
+// titleGrams returns the distinct trigrams of a folded title's first 64
+// runes (what TitleDistance looks at), each packed in a uint64.
+func titleGrams(fold string) []uint64 {
+	rs := []rune(fold)
+	rs = rs[:min(len(rs), 64)]
+	if len(rs) < 3 {
+		return nil
 	}
-	return gi
+	out := make([]uint64, 0, len(rs)-2)
+	for i := 0; i+3 <= len(rs); i++ {
+		out = append(out, uint64(rs[i])<<42|uint64(rs[i+1])<<21|uint64(rs[i+2]))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // wordsOf returns the distinct words of title and authors with their flags.
@@ -105,6 +133,17 @@ func (gi *guildIndex) remove(id uint64) {
 			gi.posts[w] = ps
 		}
 	}
+	if i, ok := slices.BinarySearchFunc(gi.titles, titleEntry{r.fold, r.slot}, cmpTitleEntry); ok {
+		gi.titles = slices.Delete(gi.titles, i, i+1)
+	}
+	for _, g := range titleGrams(r.fold) {
+		ps := slices.DeleteFunc(gi.grams[g], func(slot int32) bool { return slot == r.slot })
+		if len(ps) == 0 {
+			delete(gi.grams, g)
+		} else {
+			gi.grams[g] = ps
+		}
+	}
 	gi.items[r.slot] = nil
 	gi.free = append(gi.free, r.slot)
 	delete(gi.byID, id)
@@ -138,49 +177,84 @@ func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 		}
 		gi.posts[w] = append(ps, posting{slot: r.slot, flags: f})
 	}
+	for _, g := range titleGrams(r.fold) {
+		gi.grams[g] = append(gi.grams[g], r.slot)
+	}
+	if e := (titleEntry{r.fold, r.slot}); sorted {
+		i, _ := slices.BinarySearchFunc(gi.titles, e, cmpTitleEntry)
+		gi.titles = slices.Insert(gi.titles, i, e)
+	} else {
+		gi.titles = append(gi.titles, e)
+	}
 	gi.byID[id] = r
 }
 
-// loadIndex rebuilds the whole index from the database.
+// loadIndex forgets every guild's index (after a bulk load replaced the
+// data): each is rebuilt from the file on its next use.
 func (s *Store) loadIndex() error {
-	ix := newIndex()
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		gs := tx.Bucket(bucketGuilds)
-		if gs == nil {
+	s.idx.mu.Lock()
+	s.idx.guilds = map[uint64]*guildIndex{}
+	s.idx.mu.Unlock()
+	return nil
+}
+
+// loadGuild builds guild's index from the committed heads and counters.
+// The caller holds ix.mu for writing, so no reload of this guild runs
+// meanwhile: a commit not yet seen by this read transaction is reloaded
+// by its writer after the lock is released.
+func (ix *index) loadGuild(db *bbolt.DB, guild uint64) (*guildIndex, error) {
+	gi := newGuildIndex()
+	err := db.View(func(tx *bbolt.Tx) error {
+		g := newGuildTx(tx, guild)
+		heads, cnts := g.bucket(bHeads), g.bucket(bCounts)
+		if heads == nil {
 			return nil
 		}
-		return gs.ForEachBucket(func(gk []byte) error {
-			if len(gk) != 8 {
-				return nil
+		err := heads.ForEach(func(k, v []byte) error {
+			h, err := decodeHead(v)
+			if err != nil {
+				return fmt.Errorf("guild %d story %d: %w", guild, readU64(k, 0), err)
 			}
-			g := gs.Bucket(gk)
-			heads, cnts := g.Bucket(bHeads), g.Bucket(bCounts)
-			if heads == nil {
-				return nil
+			var c counts
+			if cnts != nil {
+				c = decodeCounts(cnts.Get(k))
 			}
-			gi := ix.guild(readU64(gk, 0))
-			err := heads.ForEach(func(k, v []byte) error {
-				h, err := decodeHead(v)
-				if err != nil {
-					return fmt.Errorf("guild %d story %d: %w", readU64(gk, 0), readU64(k, 0), err)
-				}
-				var c counts
-				if cnts != nil {
-					c = decodeCounts(cnts.Get(k))
-				}
-				gi.put(readU64(k, 0), h, c, tx.ID(), false)
-				return nil
-			})
-			slices.Sort(gi.words)
-			return err
+			gi.put(readU64(k, 0), h, c, tx.ID(), false)
+			return nil
 		})
+		slices.Sort(gi.words)
+		slices.SortFunc(gi.titles, cmpTitleEntry)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("load autocomplete index: %w", err)
+		return nil, fmt.Errorf("load autocomplete index: %w", engineErr(err))
 	}
-	s.idx.mu.Lock()
-	s.idx.guilds = ix.guilds
-	s.idx.mu.Unlock()
+	ix.guilds[guild] = gi
+	return gi, nil
+}
+
+// withGuild calls fn with guild's index under the read lock, building the
+// index first when this is the guild's first use since Open.
+func (s *Store) withGuild(guild uint64, fn func(gi *guildIndex)) error {
+	ix := s.idx
+	ix.mu.RLock()
+	gi := ix.guilds[guild]
+	if gi != nil {
+		defer ix.mu.RUnlock()
+		fn(gi)
+		return nil
+	}
+	ix.mu.RUnlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	gi = ix.guilds[guild]
+	if gi == nil {
+		var err error
+		if gi, err = ix.loadGuild(s.db, guild); err != nil {
+			return err
+		}
+	}
+	fn(gi)
 	return nil
 }
 
@@ -188,7 +262,10 @@ func (s *Store) loadIndex() error {
 func (ix *index) reload(db *bbolt.DB, guild uint64, ids []uint64) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	gi := ix.guild(guild)
+	gi := ix.guilds[guild]
+	if gi == nil {
+		return // not built yet: its first use reads the committed state
+	}
 	_ = db.View(func(tx *bbolt.Tx) error {
 		g := newGuildTx(tx, guild)
 		for _, id := range ids {
@@ -221,58 +298,222 @@ func (ix *index) setKudos(guild, story uint64, txid int, kudos uint32) {
 	r.kudos, r.txid = kudos, txid
 }
 
-// matchTitle finds guild's stories whose folded title equals folded, those
-// it is a prefix of (shortest title first), and, when neither, up to five
-// closest titles: containing the input first, then by edit distance to the
-// title's start and to the whole title.
-func (ix *index) matchTitle(guild uint64, folded string) (exact, prefix, closest []shelf.StoryRef) {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	gi := ix.guilds[guild]
-	if gi == nil {
-		return nil, nil, nil
-	}
-	sref := func(r *ref) shelf.StoryRef {
-		return shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
-	}
-	var pre []*ref
-	for _, r := range gi.items {
-		switch {
-		case r == nil:
-		case r.fold == folded:
-			exact = append(exact, sref(r))
-		case strings.HasPrefix(r.fold, folded):
-			pre = append(pre, r)
+// matchTitle finds guild's stories whose folded title equals folded (by
+// ID), up to five of those it is a prefix of (shortest title first, then
+// by ID) with how many there are, and, when neither, up to five closest
+// titles by shelf.TitleDistance (ties by lower ID). Exact and prefix
+// matches are a range of the sorted titles; closest titles are found from
+// trigram postings (closest below) rather than by scoring every title.
+func (s *Store) matchTitle(guild uint64, folded string) (exact, prefix []shelf.StoryRef, nprefix int, closest []shelf.StoryRef, err error) {
+	err = s.withGuild(guild, func(gi *guildIndex) {
+		sref := func(r *ref) shelf.StoryRef {
+			return shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
 		}
-	}
-	slices.SortStableFunc(pre, func(a, b *ref) int { return len(a.fold) - len(b.fold) })
-	for _, r := range pre {
-		prefix = append(prefix, sref(r))
-	}
-	if len(exact) > 0 || len(prefix) > 0 {
-		return exact, prefix, nil
-	}
+		var ex, pre []*ref
+		i, _ := slices.BinarySearchFunc(gi.titles, folded, func(t titleEntry, f string) int { return strings.Compare(t.fold, f) })
+		for ; i < len(gi.titles) && strings.HasPrefix(gi.titles[i].fold, folded); i++ {
+			r := gi.items[gi.titles[i].slot]
+			if r.fold == folded {
+				ex = append(ex, r)
+				continue
+			}
+			nprefix++
+			shorter := func(a, b *ref) int {
+				if c := len(a.fold) - len(b.fold); c != 0 {
+					return c
+				}
+				return cmpID(a.id, b.id)
+			}
+			if len(pre) == 5 && shorter(r, pre[4]) > 0 {
+				continue
+			}
+			j, _ := slices.BinarySearchFunc(pre, r, shorter)
+			pre = slices.Insert(pre, j, r)
+			pre = pre[:min(5, len(pre))]
+		}
+		slices.SortFunc(ex, func(a, b *ref) int { return cmpID(a.id, b.id) })
+		for _, r := range ex {
+			exact = append(exact, sref(r))
+		}
+		for _, r := range pre {
+			prefix = append(prefix, sref(r))
+		}
+		if len(exact) > 0 || nprefix > 0 {
+			return
+		}
+		for _, r := range gi.closest(folded, 5) {
+			closest = append(closest, sref(r))
+		}
+	})
+	return exact, prefix, nprefix, closest, err
+}
+
+// titleEntry is one story in the guild's titles sorted by folded title.
+type titleEntry struct {
+	fold string
+	slot int32
+}
+
+// closest returns the n titles closest to folded by shelf.TitleDistance,
+// ties by lower ID, exactly, without scoring every title when it can:
+// titles containing folded score 0 and are the intersection of its
+// trigrams' postings; any other title t sharing s of the input's distinct
+// trigrams A scores at least 1000 + 11·⌈(|A|−s)/3⌉ (an edit changes at most
+// three trigrams, and the title's start has no more of them than the
+// title), so titles are scored in order of shared trigrams, most first,
+// until that bound exceeds the n-th best score found. An input unlike every
+// title (or shorter than three runes) still ends in scoring them all, with
+// a bit-parallel edit distance (titleScore).
+func (gi *guildIndex) closest(folded string, n int) []*ref {
 	type scored struct {
 		r     *ref
 		score int
 	}
-	ss := make([]scored, 0, len(gi.items))
-	for _, r := range gi.items {
-		if r == nil {
-			continue
-		}
-		ss = append(ss, scored{r, shelf.TitleDistance(folded, r.fold)})
-	}
-	slices.SortStableFunc(ss, func(a, b scored) int {
+	var best []scored
+	better := func(a, b scored) int {
 		if a.score != b.score {
 			return a.score - b.score
 		}
 		return cmpID(a.r.id, b.r.id)
-	})
-	for _, x := range ss[:min(5, len(ss))] {
-		closest = append(closest, sref(x.r))
 	}
-	return nil, nil, closest
+	offer := func(x scored) {
+		if len(best) == n && better(x, best[n-1]) > 0 {
+			return
+		}
+		i, _ := slices.BinarySearchFunc(best, x, better)
+		best = slices.Insert(best, i, x)
+		best = best[:min(n, len(best))]
+	}
+	done := make([]bool, len(gi.items))
+	sc := newScorer(folded)
+	score := func(r *ref) {
+		if !done[r.slot] {
+			done[r.slot] = true
+			offer(scored{r, sc.score(r.fold)})
+		}
+	}
+	grams := titleGrams(folded)
+	if len(grams) > 0 {
+		shared := make([]uint8, len(gi.items))
+		maxShared := 0
+		for _, g := range grams {
+			for _, slot := range gi.grams[g] {
+				if shared[slot] < 255 {
+					shared[slot]++
+					maxShared = max(maxShared, int(shared[slot]))
+				}
+			}
+		}
+		bound := func(s int) int { return 1000 + 11*((len(grams)-s+2)/3) }
+		byShared := make([][]int32, maxShared+1)
+		for slot, s := range shared {
+			if s > 0 {
+				byShared[s] = append(byShared[s], int32(slot))
+			}
+		}
+		for s := maxShared; s >= 1; s-- {
+			if len(best) == n && (s < len(grams) && bound(s) > best[n-1].score) {
+				break
+			}
+			for _, slot := range byShared[s] {
+				score(gi.items[slot])
+			}
+		}
+		if len(best) == n && bound(0) > best[n-1].score {
+			return refsOf(best, func(x scored) *ref { return x.r })
+		}
+	}
+	for _, r := range gi.items {
+		if r != nil {
+			score(r)
+		}
+	}
+	return refsOf(best, func(x scored) *ref { return x.r })
+}
+
+func refsOf[T any](xs []T, f func(T) *ref) []*ref {
+	out := make([]*ref, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// scorer computes shelf.TitleDistance from one typed (folded) input to
+// many titles: containment, else the edit distances to the title's start
+// and to the whole title, both from one bit-parallel pass over the title
+// (Myers' algorithm in Hyyrö's formulation for the global edit distance:
+// after column j the score is the distance from the input to the title's
+// first j runes). The input's first 64 runes fit one machine word, as
+// TitleDistance caps both strings at 64 runes.
+type scorer struct {
+	typed string
+	n     int // runes in typed (uncapped)
+	m     int // runes in the pattern (at most 64)
+	ascii [128]uint64
+	other map[rune]uint64
+}
+
+func newScorer(typed string) *scorer {
+	sc := &scorer{typed: typed, other: map[rune]uint64{}}
+	for _, c := range typed {
+		if sc.m < 64 {
+			if c < 128 {
+				sc.ascii[c] |= 1 << sc.m
+			} else {
+				sc.other[c] |= 1 << sc.m
+			}
+			sc.m++
+		}
+		sc.n++
+	}
+	return sc
+}
+
+func (sc *scorer) score(title string) int {
+	if strings.Contains(title, sc.typed) {
+		return 0
+	}
+	m := sc.m
+	var pv, mv uint64 = ^uint64(0), 0
+	if m < 64 {
+		pv = 1<<m - 1
+	}
+	high := uint64(1) << (m - 1)
+	dist, start := m, -1
+	j := 0
+	for _, c := range title {
+		if j == 64 {
+			break
+		}
+		if j == sc.n { // the title's start is as long as the input
+			start = dist
+		}
+		var eq uint64
+		if c < 128 {
+			eq = sc.ascii[c]
+		} else {
+			eq = sc.other[c]
+		}
+		xv := eq | mv
+		xh := (((eq & pv) + pv) ^ pv) | eq
+		ph := mv | ^(xh | pv)
+		mh := pv & xh
+		if ph&high != 0 {
+			dist++
+		} else if mh&high != 0 {
+			dist--
+		}
+		ph = ph<<1 | 1
+		mh <<= 1
+		pv = mh | ^(xv | ph)
+		mv = ph & xv
+		j++
+	}
+	if start < 0 { // the title (or its first 64 runes) is no longer than the input
+		start = dist
+	}
+	return 1000 + 10*start + dist
 }
 
 func cmpID(a, b uint64) int {
@@ -303,12 +544,16 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 		return nil, fmt.Errorf("search stories: %w", err)
 	}
 	toks, limit := shelf.SearchQuery(query, limit)
-	s.idx.mu.RLock()
-	defer s.idx.mu.RUnlock()
-	gi := s.idx.guilds[gid]
-	if gi == nil {
-		return []shelf.StoryRef{}, nil
+	var out []shelf.StoryRef
+	err = s.withGuild(gid, func(gi *guildIndex) { out = gi.search(toks, limit) })
+	if err != nil {
+		return nil, fmt.Errorf("search stories: %w", err)
 	}
+	return out, nil
+}
+
+// search is SearchStories on one guild's index.
+func (gi *guildIndex) search(toks []string, limit int) []shelf.StoryRef {
 	popular := func(a, b *ref) int {
 		if a.kudos != b.kudos {
 			if a.kudos > b.kudos {
@@ -412,5 +657,5 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	for i, r := range picked {
 		out[i] = shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
 	}
-	return out, nil
+	return out
 }

@@ -600,16 +600,19 @@ func (s *Store) resolveStory(ctx context.Context, guild, input string) (shelf.St
 	if folded == "" {
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input}
 	}
-	exact, prefix, closest := s.idx.matchTitle(gid, folded)
+	exact, prefix, nprefix, closest, err := s.matchTitle(gid, folded)
+	if err != nil {
+		return shelf.StoryRecord{}, err
+	}
 	var one shelf.StoryRef
 	switch {
 	case len(exact) == 1:
 		one = exact[0]
 	case len(exact) > 1:
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Ambiguous: true, Suggestions: exact[:min(5, len(exact))]}
-	case len(prefix) == 1:
+	case nprefix == 1:
 		one = prefix[0]
-	case len(prefix) > 1:
+	case nprefix > 1:
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Ambiguous: true, Suggestions: prefix[:min(5, len(prefix))]}
 	default:
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Suggestions: closest}

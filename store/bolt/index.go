@@ -44,6 +44,7 @@ type ref struct {
 	id      uint64
 	title   string
 	fold    string // shelf.FoldString(title), for ResolveStory
+	runes   int    // runes in fold
 	authors []string
 	kudos   uint32
 	added   int64
@@ -57,7 +58,7 @@ type guildIndex struct {
 	byID  map[uint64]*ref
 	words []string // sorted, distinct
 	posts map[string][]posting
-	grams map[uint64][]int32 // title trigram (titleGrams) -> slots
+	grams map[uint64][]gramPost // title trigram (titleGrams) -> titles
 	// titles is every story by folded title (then slot), for exact and
 	// prefix matches; unsorted only during a bulk load.
 	titles []titleEntry
@@ -80,23 +81,38 @@ type index struct {
 func newIndex() *index { return &index{guilds: map[uint64]*guildIndex{}} }
 
 func newGuildIndex() *guildIndex {
-	return &guildIndex{byID: map[uint64]*ref{}, posts: map[string][]posting{}, grams: map[uint64][]int32{}}
+	return &guildIndex{byID: map[uint64]*ref{}, posts: map[string][]posting{}, grams: map[uint64][]gramPost{}}
 }
 
-// titleGrams returns the distinct trigrams of a folded title's first 64
-// runes (what TitleDistance looks at), each packed in a uint64.
-func titleGrams(fold string) []uint64 {
+// gramPost is one title's posting under a trigram: its slot and the
+// trigram's first position in the title.
+type gramPost struct {
+	slot int32
+	pos  uint8
+}
+
+// gram is a trigram packed in a uint64 with its first position.
+type gram struct {
+	g   uint64
+	pos uint8
+}
+
+// titleGrams returns the distinct trigrams of a folded string's first 64
+// runes (what TitleDistance looks at), each with its first position, and
+// the number of runes (uncapped).
+func titleGrams(fold string) ([]gram, int) {
 	rs := []rune(fold)
+	n := len(rs)
 	rs = rs[:min(len(rs), 64)]
 	if len(rs) < 3 {
-		return nil
+		return nil, n
 	}
-	out := make([]uint64, 0, len(rs)-2)
+	out := make([]gram, 0, len(rs)-2)
 	for i := 0; i+3 <= len(rs); i++ {
-		out = append(out, uint64(rs[i])<<42|uint64(rs[i+1])<<21|uint64(rs[i+2]))
+		out = append(out, gram{uint64(rs[i])<<42 | uint64(rs[i+1])<<21 | uint64(rs[i+2]), uint8(i)})
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	slices.SortStableFunc(out, func(a, b gram) int { return cmpID(a.g, b.g) })
+	return slices.CompactFunc(out, func(a, b gram) bool { return a.g == b.g }), n
 }
 
 // wordsOf returns the distinct words of title and authors with their flags.
@@ -136,12 +152,13 @@ func (gi *guildIndex) remove(id uint64) {
 	if i, ok := slices.BinarySearchFunc(gi.titles, titleEntry{r.fold, r.slot}, cmpTitleEntry); ok {
 		gi.titles = slices.Delete(gi.titles, i, i+1)
 	}
-	for _, g := range titleGrams(r.fold) {
-		ps := slices.DeleteFunc(gi.grams[g], func(slot int32) bool { return slot == r.slot })
+	grams, _ := titleGrams(r.fold)
+	for _, g := range grams {
+		ps := slices.DeleteFunc(gi.grams[g.g], func(p gramPost) bool { return p.slot == r.slot })
 		if len(ps) == 0 {
-			delete(gi.grams, g)
+			delete(gi.grams, g.g)
 		} else {
-			gi.grams[g] = ps
+			gi.grams[g.g] = ps
 		}
 	}
 	gi.items[r.slot] = nil
@@ -177,8 +194,10 @@ func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 		}
 		gi.posts[w] = append(ps, posting{slot: r.slot, flags: f})
 	}
-	for _, g := range titleGrams(r.fold) {
-		gi.grams[g] = append(gi.grams[g], r.slot)
+	grams, runes := titleGrams(r.fold)
+	r.runes = runes
+	for _, g := range grams {
+		gi.grams[g.g] = append(gi.grams[g.g], gramPost{r.slot, g.pos})
 	}
 	if e := (titleEntry{r.fold, r.slot}); sorted {
 		i, _ := slices.BinarySearchFunc(gi.titles, e, cmpTitleEntry)
@@ -355,15 +374,20 @@ type titleEntry struct {
 }
 
 // closest returns the n titles closest to folded by shelf.TitleDistance,
-// ties by lower ID, exactly, without scoring every title when it can:
-// titles containing folded score 0 and are the intersection of its
-// trigrams' postings; any other title t sharing s of the input's distinct
-// trigrams A scores at least 1000 + 11·⌈(|A|−s)/3⌉ (an edit changes at most
-// three trigrams, and the title's start has no more of them than the
-// title), so titles are scored in order of shared trigrams, most first,
-// until that bound exceeds the n-th best score found. An input unlike every
-// title (or shorter than three runes) still ends in scoring them all, with
-// a bit-parallel edit distance (titleScore).
+// ties by lower ID, exactly, scoring as few titles as it can. A title
+// scores 0 when it contains the input, else at least
+//
+//	1000 + 10·max(⌈(|A|−p)/3⌉, L−m) + max(⌈(|A|−s)/3⌉, |L−T|)
+//
+// where A is the input's distinct trigrams, s how many of them the title
+// has, p how many its start (its first m = min(T, L) runes) has, and L
+// and T the input's and title's lengths, all capped at 64 runes as
+// TitleDistance is: an edit changes at most three trigrams. Titles are
+// scored in increasing order of that bound (from the trigram postings;
+// titles sharing no trigram all have the same, smallest-possible one)
+// until it exceeds the n-th best score found. An input unlike every title,
+// or shorter than three runes, may still score most of them, with a
+// bit-parallel edit distance (scorer).
 func (gi *guildIndex) closest(folded string, n int) []*ref {
 	type scored struct {
 		r     *ref
@@ -376,7 +400,12 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 		}
 		return cmpID(a.r.id, b.r.id)
 	}
-	offer := func(x scored) {
+	sc := newScorer(folded)
+	grams, L := titleGrams(folded)
+	L = min(L, 64)
+	full := func(lb int) bool { return len(best) == n && lb > best[n-1].score }
+	offer := func(r *ref) {
+		x := scored{r, sc.score(r.fold)}
 		if len(best) == n && better(x, best[n-1]) > 0 {
 			return
 		}
@@ -384,51 +413,88 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 		best = slices.Insert(best, i, x)
 		best = best[:min(n, len(best))]
 	}
-	done := make([]bool, len(gi.items))
-	sc := newScorer(folded)
-	score := func(r *ref) {
-		if !done[r.slot] {
-			done[r.slot] = true
-			offer(scored{r, sc.score(r.fold)})
+	ceil3 := func(v int) int { return (v + 2) / 3 }
+	bound := func(r *ref, s, p int) int {
+		if len(grams) > 0 && s == len(grams) {
+			return 0 // may contain the input
+		}
+		T := min(r.runes, 64)
+		m := min(T, L)
+		return 1000 + 10*max(ceil3(len(grams)-p), L-m) + max(ceil3(len(grams)-s), abs(L-T))
+	}
+	if len(grams) == 0 {
+		for _, r := range gi.items {
+			if r != nil {
+				offer(r)
+			}
+		}
+		return refsOf(best, func(x scored) *ref { return x.r })
+	}
+	shared := make([]uint8, len(gi.items))
+	prefix := make([]uint8, len(gi.items))
+	var touched []int32
+	for _, g := range grams {
+		for _, ps := range gi.grams[g.g] {
+			if shared[ps.slot] == 0 {
+				touched = append(touched, ps.slot)
+			}
+			shared[ps.slot]++
+			r := gi.items[ps.slot]
+			if int(ps.pos)+3 <= min(r.runes, L, 64) {
+				prefix[ps.slot]++
+			}
 		}
 	}
-	grams := titleGrams(folded)
-	if len(grams) > 0 {
-		shared := make([]uint8, len(gi.items))
-		maxShared := 0
-		for _, g := range grams {
-			for _, slot := range gi.grams[g] {
-				if shared[slot] < 255 {
-					shared[slot]++
-					maxShared = max(maxShared, int(shared[slot]))
-				}
-			}
+	// Bucket the touched titles by bound, then score in bound order.
+	lbs := map[int][]int32{}
+	var keys []int
+	for _, slot := range touched {
+		lb := bound(gi.items[slot], int(shared[slot]), int(prefix[slot]))
+		if _, ok := lbs[lb]; !ok {
+			keys = append(keys, lb)
 		}
-		bound := func(s int) int { return 1000 + 11*((len(grams)-s+2)/3) }
-		byShared := make([][]int32, maxShared+1)
-		for slot, s := range shared {
-			if s > 0 {
-				byShared[s] = append(byShared[s], int32(slot))
-			}
-		}
-		for s := maxShared; s >= 1; s-- {
-			if len(best) == n && (s < len(grams) && bound(s) > best[n-1].score) {
-				break
-			}
-			for _, slot := range byShared[s] {
-				score(gi.items[slot])
-			}
-		}
-		if len(best) == n && bound(0) > best[n-1].score {
-			return refsOf(best, func(x scored) *ref { return x.r })
-		}
+		lbs[lb] = append(lbs[lb], slot)
 	}
-	for _, r := range gi.items {
-		if r != nil {
-			score(r)
+	slices.Sort(keys)
+	untouched := 1000 + 11*ceil3(len(grams)) // the least bound of a title sharing no trigram
+	for _, lb := range keys {
+		if full(lb) {
+			break
+		}
+		if lb > untouched && !full(untouched) {
+			break // titles sharing nothing may come first: scored below
+		}
+		for _, slot := range lbs[lb] {
+			offer(gi.items[slot])
+		}
+		delete(lbs, lb)
+	}
+	if full(untouched) && len(lbs) == 0 {
+		return refsOf(best, func(x scored) *ref { return x.r })
+	}
+	// Every title not scored yet, by its own bound.
+	for slot, r := range gi.items {
+		if r == nil {
+			continue
+		}
+		lb := bound(r, int(shared[slot]), int(prefix[slot]))
+		if shared[slot] > 0 {
+			if _, left := lbs[lb]; !left {
+				continue // scored above
+			}
+		}
+		if !full(lb) {
+			offer(r)
 		}
 	}
 	return refsOf(best, func(x scored) *ref { return x.r })
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 func refsOf[T any](xs []T, f func(T) *ref) []*ref {

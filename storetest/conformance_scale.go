@@ -29,6 +29,7 @@ func init() {
 		cTest{"Scale/TopKudosMatchesBruteForce", cScaleTopKudos},
 		cTest{"Scale/ListStoriesMatchesBruteForce", cScaleListStories},
 		cTest{"Scale/ResolveMissMatchesBruteForce", cScaleResolveMiss},
+		cTest{"Scale/ListRecsMatchesBruteForce", cScaleListRecs},
 	)
 }
 
@@ -454,4 +455,88 @@ func cScaleResolveMiss(t *testing.T, s shelf.Store) {
 	if checked < 20 {
 		t.Fatalf("only %d inputs were misses: the test checks too little", checked)
 	}
+}
+
+func cScaleListRecs(t *testing.T, s shelf.Store) {
+	r := rand.New(rand.NewPCG(17, 4))
+	fandoms := []string{"Good Omens", "Stargate SG-1", "Stargate Atlantis", "Les Misérables"}
+	type known struct {
+		story *shelf.StoryRecord
+		rec   shelf.Rec
+	}
+	var stories []shelf.StoryRecord
+	for i := range 12 {
+		st := Story(fmt.Sprintf("Rec story %d", i))
+		st.Fandoms = []string{fandoms[i%len(fandoms)]}
+		if i%3 == 0 {
+			st.Fandoms = append(st.Fandoms, fandoms[(i+1)%len(fandoms)])
+		}
+		stories = append(stories, cAdd(t, s, cGuildA, st))
+	}
+	other := cAdd(t, s, cGuildB, &fic.Story{Title: "Elsewhere", Fandoms: []string{"Good Omens"}})
+	if _, err := s.AddRec(cCtx, cGuildB, shelf.Rec{StoryID: other.ID, UserID: cAlice, Why: "b", At: cT0, ChannelID: cChanA, MessageID: "1", ThreadID: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	var recs []known // oldest first
+	users := []string{cAlice, cBob, cCarol}
+	for i := range 60 {
+		st := &stories[r.IntN(len(stories))]
+		rec, err := s.AddRec(cCtx, cGuildA, shelf.Rec{StoryID: st.ID, UserID: users[r.IntN(len(users))], Why: fmt.Sprint("why ", i),
+			At: cT0.Add(time.Duration(i) * time.Minute), ChannelID: cChanA, MessageID: strconv.Itoa(600 + i), ThreadID: strconv.Itoa(900 + i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, known{st, rec})
+	}
+	check := func(step string) {
+		t.Helper()
+		for _, user := range []string{"", cBob} {
+			for _, fandom := range []string{"", "stargate", "MISERABLES", "omens", "nothing"} {
+				for _, pg := range [][2]int{{0, 0}, {0, 7}, {7, 7}, {40, 10}, {100, 10}} {
+					q := shelf.RecQuery{UserID: user, Fandom: fandom, Offset: pg[0], Limit: pg[1]}
+					var want []string
+					for i := len(recs) - 1; i >= 0; i-- {
+						k := recs[i]
+						if user != "" && k.rec.UserID != user {
+							continue
+						}
+						if fandom != "" && !slices.ContainsFunc(k.story.Story.Fandoms, func(f string) bool {
+							return strings.Contains(shelf.FoldString(f), shelf.FoldString(fandom))
+						}) {
+							continue
+						}
+						want = append(want, k.rec.ID)
+					}
+					total := len(want)
+					limit := q.Limit
+					if limit == 0 {
+						limit = 10
+					}
+					want = want[min(q.Offset, len(want)):min(q.Offset+limit, len(want))]
+					page, n, err := s.ListRecs(cCtx, cGuildA, q)
+					if err != nil {
+						t.Fatalf("%s: %+v: %v", step, q, err)
+					}
+					var got []string
+					for _, rc := range page {
+						got = append(got, rc.ID)
+						if rc.StoryTitle == "" {
+							t.Errorf("%s: %+v: rec %s without its story's title", step, q, rc.ID)
+						}
+					}
+					if !slices.Equal(got, want) || n != total {
+						t.Errorf("%s: %+v = %v (total %d), want %v (total %d)", step, q, got, n, want, total)
+					}
+				}
+			}
+		}
+	}
+	check("added")
+	for _, st := range stories[:3] {
+		if err := s.RemoveStory(cCtx, cGuildA, st.ID); err != nil {
+			t.Fatal(err)
+		}
+		recs = slices.DeleteFunc(recs, func(k known) bool { return k.story.ID == st.ID })
+	}
+	check("stories removed")
 }

@@ -553,6 +553,9 @@ func loadRec(g *guildTx, r shelf.Rec) error {
 	if err := g.bucket(bRecsByStory).Put(key(sid, rid), nil); err != nil {
 		return err
 	}
+	if err := addLibRecs(g, 1); err != nil {
+		return err
+	}
 	return raiseSequence(g.bucket(bRecs), rid)
 }
 

@@ -27,6 +27,7 @@ import (
 //	                characters, categories), 'r' rating
 //	facet_post/   <kind byte>|<folded value>|0x00|<story u64> -> (empty)
 //	lib/          "stories" -> u64 number of stories
+//	              "recs"    -> u64 number of recs
 //	top_wm/       <period byte> -> i64 unix ns: the watermark W of the
 //	              period's counters (absent: math.MinInt64, every kudos)
 //	top_cnt/      <period byte>|<story u64> -> u32 kudos on the story given
@@ -46,6 +47,7 @@ var (
 	bTopRank   = []byte("top_rank")
 
 	keyLibStories = []byte("stories")
+	keyLibRecs    = []byte("recs")
 )
 
 const (
@@ -242,21 +244,51 @@ func retimeTop(g *guildTx, id uint64, from, to int64) error {
 	return nil
 }
 
-func addLibCount(g *guildTx, d int64) error {
+func addLibCount(g *guildTx, d int64) error { return addLib(g, keyLibStories, d) }
+
+func addLibRecs(g *guildTx, d int64) error { return addLib(g, keyLibRecs, d) }
+
+func addLib(g *guildTx, k []byte, d int64) error {
 	b := g.bucket(bLib)
 	var n int64
-	if v := b.Get(keyLibStories); len(v) == 8 {
+	if v := b.Get(k); len(v) == 8 {
 		n = int64(readU64(v, 0))
 	}
-	return b.Put(keyLibStories, u64(uint64(max(0, n+d))))
+	return b.Put(k, u64(uint64(max(0, n+d))))
 }
 
 // libCount is the number of stories of the guild.
-func libCount(g *guildTx) int {
-	if v := g.get(bLib, keyLibStories); len(v) == 8 {
+func libCount(g *guildTx) int { return libGet(g, keyLibStories) }
+
+// libRecs is the number of recs of the guild.
+func libRecs(g *guildTx) int { return libGet(g, keyLibRecs) }
+
+func libGet(g *guildTx, k []byte) int {
+	if v := g.get(bLib, k); len(v) == 8 {
 		return int(readU64(v, 0))
 	}
 	return 0
+}
+
+// storiesWithFacet returns the stories posted under a value of kind that
+// match: the guild's distinct values are matched, their postings united.
+func storiesWithFacet(g *guildTx, kind byte, match func(v string) bool) map[uint64]bool {
+	out := map[uint64]bool{}
+	vals, posts := g.bucket(bFacetVals), g.bucket(bFacetPost)
+	if vals == nil || posts == nil {
+		return out
+	}
+	vc, pc := vals.Cursor(), posts.Cursor()
+	for vk, _ := vc.Seek([]byte{kind}); vk != nil && vk[0] == kind; vk, _ = vc.Next() {
+		if !match(string(vk[1:])) {
+			continue
+		}
+		prefix := append(append([]byte(nil), vk...), 0)
+		for pk, _ := pc.Seek(prefix); pk != nil && hasPrefix(pk, prefix); pk, _ = pc.Next() {
+			out[binary.BigEndian.Uint64(pk[len(pk)-8:])] = true
+		}
+	}
+	return out
 }
 
 func u32b(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
@@ -471,6 +503,18 @@ func rebuildDerived(g *guildTx) error {
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	recs := 0
+	if err := forEachPrefix(g.bucket(bRecs), nil, func(k, _ []byte) error {
+		if len(k) == 8 {
+			recs++
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := addLibRecs(g, int64(recs)); err != nil {
 		return err
 	}
 	for i := range items {

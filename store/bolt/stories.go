@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -431,20 +430,11 @@ func listStories(g *guildTx, q shelf.ListQuery, rating fic.Rating, fandom, tag, 
 	}
 	var set map[uint64]bool // nil: every story
 	filter := func(kind byte, match func(v string) bool) {
-		next := map[uint64]bool{}
-		vals, posts := g.bucket(bFacetVals), g.bucket(bFacetPost)
-		if vals != nil && posts != nil {
-			vc := vals.Cursor()
-			pc := posts.Cursor()
-			for vk, _ := vc.Seek([]byte{kind}); vk != nil && vk[0] == kind; vk, _ = vc.Next() {
-				if !match(string(vk[1:])) {
-					continue
-				}
-				prefix := append(slices.Clone(vk), 0)
-				for pk, _ := pc.Seek(prefix); pk != nil && hasPrefix(pk, prefix); pk, _ = pc.Next() {
-					if id := binary.BigEndian.Uint64(pk[len(pk)-8:]); set == nil || set[id] {
-						next[id] = true
-					}
+		next := storiesWithFacet(g, kind, match)
+		if set != nil {
+			for id := range next {
+				if !set[id] {
+					delete(next, id)
 				}
 			}
 		}

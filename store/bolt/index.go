@@ -611,6 +611,40 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	}
 	toks, limit := shelf.SearchQuery(query, limit)
 	var out []shelf.StoryRef
+	if len(toks) == 0 {
+		// The most-kudos stories: the first entries of story_sort by
+		// kudos (derived.go), not a walk of the whole index.
+		var ids []uint64
+		err := s.view(ctx, guild, func(g *guildTx) error {
+			ids = ids[:0]
+			sb := g.bucket(bStorySort)
+			if sb == nil {
+				return nil
+			}
+			c := sb.Cursor()
+			// A few more than asked: stories added since the index's last
+			// refresh are not in it yet.
+			for k, _ := c.Seek([]byte{sortKudos}); k != nil && k[0] == sortKudos && len(ids) < limit+8; k, _ = c.Next() {
+				ids = append(ids, storyOfSortKey(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search stories: %w", err)
+		}
+		out = []shelf.StoryRef{}
+		err = s.withGuild(gid, func(gi *guildIndex) {
+			for _, id := range ids {
+				if r := gi.byID[id]; r != nil && len(out) < limit {
+					out = append(out, shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)})
+				}
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search stories: %w", err)
+		}
+		return out, nil
+	}
 	err = s.withGuild(gid, func(gi *guildIndex) { out = gi.search(toks, limit) })
 	if err != nil {
 		return nil, fmt.Errorf("search stories: %w", err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	bbolt "go.etcd.io/bbolt"
+
 	"ficshelf/fic"
 	"ficshelf/shelf"
 )
@@ -21,13 +23,17 @@ import (
 //	go test ./store/bolt -run TestScaleFileOpen -v -args -scalefile /tmp/x.db [-scalenofreelist] [-scalecommits 300]
 //
 // TestScaleFileOpen reports the time until the store answers (Open, then a
-// search and a title miss in one guild), the resident memory then, and
-// the latency of sequential kudos commits. The file is not committed.
+// search, a title miss and a story list in one guild; nothing written),
+// the resident memory then, and the latency of sequential kudos commits
+// (-scalecommits 0: none). Opening with -scalenofreelist and committing
+// leaves the file without a freelist: use a copy for each mode. The file
+// is not committed to the repository.
 var (
 	scaleFile       = flag.String("scalefile", "", "path of the scale file (TestScaleFile*)")
 	scaleStories    = flag.Int("scalestories", 100000, "stories in the generated scale file")
 	scaleGuilds     = flag.Int("scaleguilds", 1000, "guilds in the generated scale file")
 	scaleNoFreelist = flag.Bool("scalenofreelist", false, "open the scale file without a synced freelist (the former default)")
+	scaleEager      = flag.Bool("scaleeager", false, "build every guild's autocomplete index at open (as Open did before issue 17)")
 	scaleCommits    = flag.Int("scalecommits", 300, "sequential kudos commits timed after opening the scale file")
 )
 
@@ -90,6 +96,19 @@ func TestScaleFileOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if *scaleEager {
+		err := s.db.View(func(tx *bbolt.Tx) error {
+			return tx.Bucket(bucketGuilds).ForEachBucket(func(k []byte) error {
+				s.idx.mu.Lock()
+				defer s.idx.mu.Unlock()
+				_, err := s.idx.loadGuild(s.db, readU64(k, 0))
+				return err
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	opened := time.Since(start)
 	guild := "900000000000000007"
 	if refs, err := s.SearchStories(ctx, guild, "r", 5); err != nil || len(refs) == 0 {
@@ -98,7 +117,7 @@ func TestScaleFileOpen(t *testing.T) {
 	if _, err := s.ResolveStory(ctx, guild, "zzyzx the unfound"); err == nil {
 		t.Fatal("a miss resolved")
 	}
-	if _, err := s.TopKudos(ctx, guild, shelf.PeriodWeek, time.Now(), 10); err != nil {
+	if _, _, err := s.ListStories(ctx, guild, shelf.ListQuery{Sort: shelf.SortKudos}); err != nil {
 		t.Fatal(err)
 	}
 	ready := time.Since(start)
@@ -126,7 +145,7 @@ func TestScaleFileOpen(t *testing.T) {
 		}
 		return durs[min(len(durs)-1, int(float64(len(durs))*p))]
 	}
-	t.Logf("nofreelistsync=%v open=%v ready=%v rss=%s commits=%d p50=%v p99=%v",
-		*scaleNoFreelist, opened.Round(time.Millisecond), ready.Round(time.Millisecond), rss, len(durs),
+	t.Logf("nofreelistsync=%v eager=%v open=%v ready=%v rss=%s commits=%d p50=%v p99=%v",
+		*scaleNoFreelist, *scaleEager, opened.Round(time.Millisecond), ready.Round(time.Millisecond), rss, len(durs),
 		pct(0.5).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond))
 }

@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"sort"
@@ -405,7 +406,11 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 	L = min(L, 64)
 	full := func(lb int) bool { return len(best) == n && lb > best[n-1].score }
 	offer := func(r *ref) {
-		x := scored{r, sc.score(r.fold)}
+		cutoff := math.MaxInt
+		if len(best) == n {
+			cutoff = best[n-1].score
+		}
+		x := scored{r, sc.score(r.fold, cutoff)}
 		if len(best) == n && better(x, best[n-1]) > 0 {
 			return
 		}
@@ -536,7 +541,9 @@ func newScorer(typed string) *scorer {
 	return sc
 }
 
-func (sc *scorer) score(title string) int {
+// score is shelf.TitleDistance(typed, title), or, once the distance is
+// known to exceed cutoff, some number above cutoff.
+func (sc *scorer) score(title string, cutoff int) int {
 	if strings.Contains(title, sc.typed) {
 		return 0
 	}
@@ -554,6 +561,14 @@ func (sc *scorer) score(title string) int {
 		}
 		if j == sc.n { // the title's start is as long as the input
 			start = dist
+			// The whole title is at least as far as its start less the
+			// runes after it.
+			if 1000+10*start+max(0, start-(min(len(title), 64)-j)) > cutoff {
+				return cutoff + 1
+			}
+		} else if j < sc.n && 1000+10*(dist-(sc.n-j)) > cutoff {
+			// The start's distance can fall by at most one a rune.
+			return cutoff + 1
 		}
 		var eq uint64
 		if c < 128 {

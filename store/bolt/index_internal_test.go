@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func TestScorerIsTitleDistance(t *testing.T) {
 		if i%7 == 0 {
 			title = str(2) + typed + str(3) // contained
 		}
-		if got, want := newScorer(typed).score(title), shelf.TitleDistance(typed, title); got != want {
+		if got, want := newScorer(typed).score(title, math.MaxInt), shelf.TitleDistance(typed, title); got != want {
 			t.Fatalf("score(%q, %q) = %d, want %d", typed, title, got, want)
 		}
 	}

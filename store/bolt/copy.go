@@ -488,7 +488,10 @@ func loadKudo(g *guildTx, k *shelf.KudoItem) error {
 	}
 	c := decodeCounts(g.get(bCounts, u64(sid)))
 	c.kudos++
-	return g.bucket(bCounts).Put(u64(sid), c.encode())
+	if err := g.bucket(bCounts).Put(u64(sid), c.encode()); err != nil {
+		return err
+	}
+	return kudosChanged(g, sid, ts, +1, c.kudos-1, c.kudos)
 }
 
 // loadListEntry writes a list entry with its reverse index and counts it.
@@ -548,6 +551,9 @@ func loadRec(g *guildTx, r shelf.Rec) error {
 		return err
 	}
 	if err := g.bucket(bRecsByStory).Put(key(sid, rid), nil); err != nil {
+		return err
+	}
+	if err := addLibRecs(g, 1); err != nil {
 		return err
 	}
 	return raiseSequence(g.bucket(bRecs), rid)

@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"sort"
@@ -15,9 +16,13 @@ import (
 )
 
 // The autocomplete index lives in memory: per guild, the sorted set of
-// folded words of every title and author, each with the stories using it.
-// It is rebuilt from heads/ and counts/ at Open (5,000 stories: a few ms)
-// and kept in sync by reloading a story's entry from the database after
+// folded words of every title and author, each with the stories using it,
+// and the trigrams of every folded title (for "did you mean" on a typed
+// title that matches none). A guild's index is built from heads/ and
+// counts/ the first time the guild searches or resolves a title (5,000
+// stories: a few ms), not at Open, so that opening a file of many servers
+// reads none of them and memory holds only the guilds in use. Once built it
+// is kept in sync by reloading a story's entry from the database after
 // every committed change to it. A reload reads the committed state under
 // the index lock, so concurrent writers converge on the latest commit. A
 // word bucket in the file was the alternative; it would make every query a
@@ -40,6 +45,7 @@ type ref struct {
 	id      uint64
 	title   string
 	fold    string // shelf.FoldString(title), for ResolveStory
+	runes   int    // runes in fold
 	authors []string
 	kudos   uint32
 	added   int64
@@ -53,8 +59,21 @@ type guildIndex struct {
 	byID  map[uint64]*ref
 	words []string // sorted, distinct
 	posts map[string][]posting
+	grams map[uint64][]gramPost // title trigram (titleGrams) -> titles
+	// titles is every story by folded title (then slot), for exact and
+	// prefix matches; unsorted only during a bulk load.
+	titles []titleEntry
 }
 
+func cmpTitleEntry(a, b titleEntry) int {
+	if c := strings.Compare(a.fold, b.fold); c != 0 {
+		return c
+	}
+	return int(a.slot) - int(b.slot)
+}
+
+// index holds the guild indexes built so far (a guild absent from guilds
+// has not searched since Open: its index is built on first use).
 type index struct {
 	mu     sync.RWMutex
 	guilds map[uint64]*guildIndex
@@ -62,13 +81,39 @@ type index struct {
 
 func newIndex() *index { return &index{guilds: map[uint64]*guildIndex{}} }
 
-func (ix *index) guild(id uint64) *guildIndex {
-	gi := ix.guilds[id]
-	if gi == nil {
-		gi = &guildIndex{byID: map[uint64]*ref{}, posts: map[string][]posting{}}
-		ix.guilds[id] = gi
+func newGuildIndex() *guildIndex {
+	return &guildIndex{byID: map[uint64]*ref{}, posts: map[string][]posting{}, grams: map[uint64][]gramPost{}}
+}
+
+// gramPost is one title's posting under a trigram: its slot and the
+// trigram's first position in the title.
+type gramPost struct {
+	slot int32
+	pos  uint8
+}
+
+// gram is a trigram packed in a uint64 with its first position.
+type gram struct {
+	g   uint64
+	pos uint8
+}
+
+// titleGrams returns the distinct trigrams of a folded string's first 64
+// runes (what TitleDistance looks at), each with its first position, and
+// the number of runes (uncapped).
+func titleGrams(fold string) ([]gram, int) {
+	rs := []rune(fold)
+	n := len(rs)
+	rs = rs[:min(len(rs), 64)]
+	if len(rs) < 3 {
+		return nil, n
 	}
-	return gi
+	out := make([]gram, 0, len(rs)-2)
+	for i := 0; i+3 <= len(rs); i++ {
+		out = append(out, gram{uint64(rs[i])<<42 | uint64(rs[i+1])<<21 | uint64(rs[i+2]), uint8(i)})
+	}
+	slices.SortStableFunc(out, func(a, b gram) int { return cmpID(a.g, b.g) })
+	return slices.CompactFunc(out, func(a, b gram) bool { return a.g == b.g }), n
 }
 
 // wordsOf returns the distinct words of title and authors with their flags.
@@ -105,6 +150,18 @@ func (gi *guildIndex) remove(id uint64) {
 			gi.posts[w] = ps
 		}
 	}
+	if i, ok := slices.BinarySearchFunc(gi.titles, titleEntry{r.fold, r.slot}, cmpTitleEntry); ok {
+		gi.titles = slices.Delete(gi.titles, i, i+1)
+	}
+	grams, _ := titleGrams(r.fold)
+	for _, g := range grams {
+		ps := slices.DeleteFunc(gi.grams[g.g], func(p gramPost) bool { return p.slot == r.slot })
+		if len(ps) == 0 {
+			delete(gi.grams, g.g)
+		} else {
+			gi.grams[g.g] = ps
+		}
+	}
 	gi.items[r.slot] = nil
 	gi.free = append(gi.free, r.slot)
 	delete(gi.byID, id)
@@ -138,49 +195,86 @@ func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 		}
 		gi.posts[w] = append(ps, posting{slot: r.slot, flags: f})
 	}
+	grams, runes := titleGrams(r.fold)
+	r.runes = runes
+	for _, g := range grams {
+		gi.grams[g.g] = append(gi.grams[g.g], gramPost{r.slot, g.pos})
+	}
+	if e := (titleEntry{r.fold, r.slot}); sorted {
+		i, _ := slices.BinarySearchFunc(gi.titles, e, cmpTitleEntry)
+		gi.titles = slices.Insert(gi.titles, i, e)
+	} else {
+		gi.titles = append(gi.titles, e)
+	}
 	gi.byID[id] = r
 }
 
-// loadIndex rebuilds the whole index from the database.
+// loadIndex forgets every guild's index (after a bulk load replaced the
+// data): each is rebuilt from the file on its next use.
 func (s *Store) loadIndex() error {
-	ix := newIndex()
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		gs := tx.Bucket(bucketGuilds)
-		if gs == nil {
+	s.idx.mu.Lock()
+	s.idx.guilds = map[uint64]*guildIndex{}
+	s.idx.mu.Unlock()
+	return nil
+}
+
+// loadGuild builds guild's index from the committed heads and counters.
+// The caller holds ix.mu for writing, so no reload of this guild runs
+// meanwhile: a commit not yet seen by this read transaction is reloaded
+// by its writer after the lock is released.
+func (ix *index) loadGuild(db *bbolt.DB, guild uint64) (*guildIndex, error) {
+	gi := newGuildIndex()
+	err := db.View(func(tx *bbolt.Tx) error {
+		g := newGuildTx(tx, guild)
+		heads, cnts := g.bucket(bHeads), g.bucket(bCounts)
+		if heads == nil {
 			return nil
 		}
-		return gs.ForEachBucket(func(gk []byte) error {
-			if len(gk) != 8 {
-				return nil
+		err := heads.ForEach(func(k, v []byte) error {
+			h, err := decodeHead(v)
+			if err != nil {
+				return fmt.Errorf("guild %d story %d: %w", guild, readU64(k, 0), err)
 			}
-			g := gs.Bucket(gk)
-			heads, cnts := g.Bucket(bHeads), g.Bucket(bCounts)
-			if heads == nil {
-				return nil
+			var c counts
+			if cnts != nil {
+				c = decodeCounts(cnts.Get(k))
 			}
-			gi := ix.guild(readU64(gk, 0))
-			err := heads.ForEach(func(k, v []byte) error {
-				h, err := decodeHead(v)
-				if err != nil {
-					return fmt.Errorf("guild %d story %d: %w", readU64(gk, 0), readU64(k, 0), err)
-				}
-				var c counts
-				if cnts != nil {
-					c = decodeCounts(cnts.Get(k))
-				}
-				gi.put(readU64(k, 0), h, c, tx.ID(), false)
-				return nil
-			})
-			slices.Sort(gi.words)
-			return err
+			gi.put(readU64(k, 0), h, c, tx.ID(), false)
+			return nil
 		})
+		slices.Sort(gi.words)
+		slices.SortFunc(gi.titles, cmpTitleEntry)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("load autocomplete index: %w", err)
+		return nil, fmt.Errorf("load autocomplete index: %w", engineErr(err))
 	}
-	s.idx.mu.Lock()
-	s.idx.guilds = ix.guilds
-	s.idx.mu.Unlock()
+	ix.guilds[guild] = gi
+	return gi, nil
+}
+
+// withGuild calls fn with guild's index under the read lock, building the
+// index first when this is the guild's first use since Open.
+func (s *Store) withGuild(guild uint64, fn func(gi *guildIndex)) error {
+	ix := s.idx
+	ix.mu.RLock()
+	gi := ix.guilds[guild]
+	if gi != nil {
+		defer ix.mu.RUnlock()
+		fn(gi)
+		return nil
+	}
+	ix.mu.RUnlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	gi = ix.guilds[guild]
+	if gi == nil {
+		var err error
+		if gi, err = ix.loadGuild(s.db, guild); err != nil {
+			return err
+		}
+	}
+	fn(gi)
 	return nil
 }
 
@@ -188,7 +282,10 @@ func (s *Store) loadIndex() error {
 func (ix *index) reload(db *bbolt.DB, guild uint64, ids []uint64) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	gi := ix.guild(guild)
+	gi := ix.guilds[guild]
+	if gi == nil {
+		return // not built yet: its first use reads the committed state
+	}
 	_ = db.View(func(tx *bbolt.Tx) error {
 		g := newGuildTx(tx, guild)
 		for _, id := range ids {
@@ -221,58 +318,283 @@ func (ix *index) setKudos(guild, story uint64, txid int, kudos uint32) {
 	r.kudos, r.txid = kudos, txid
 }
 
-// matchTitle finds guild's stories whose folded title equals folded, those
-// it is a prefix of (shortest title first), and, when neither, up to five
-// closest titles: containing the input first, then by edit distance to the
-// title's start and to the whole title.
-func (ix *index) matchTitle(guild uint64, folded string) (exact, prefix, closest []shelf.StoryRef) {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	gi := ix.guilds[guild]
-	if gi == nil {
-		return nil, nil, nil
-	}
-	sref := func(r *ref) shelf.StoryRef {
-		return shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
-	}
-	var pre []*ref
-	for _, r := range gi.items {
-		switch {
-		case r == nil:
-		case r.fold == folded:
-			exact = append(exact, sref(r))
-		case strings.HasPrefix(r.fold, folded):
-			pre = append(pre, r)
+// matchTitle finds guild's stories whose folded title equals folded (by
+// ID), up to five of those it is a prefix of (shortest title first, then
+// by ID) with how many there are, and, when neither, up to five closest
+// titles by shelf.TitleDistance (ties by lower ID). Exact and prefix
+// matches are a range of the sorted titles; closest titles are found from
+// trigram postings (closest below) rather than by scoring every title.
+func (s *Store) matchTitle(guild uint64, folded string) (exact, prefix []shelf.StoryRef, nprefix int, closest []shelf.StoryRef, err error) {
+	err = s.withGuild(guild, func(gi *guildIndex) {
+		sref := func(r *ref) shelf.StoryRef {
+			return shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
 		}
-	}
-	slices.SortStableFunc(pre, func(a, b *ref) int { return len(a.fold) - len(b.fold) })
-	for _, r := range pre {
-		prefix = append(prefix, sref(r))
-	}
-	if len(exact) > 0 || len(prefix) > 0 {
-		return exact, prefix, nil
-	}
+		var ex, pre []*ref
+		i, _ := slices.BinarySearchFunc(gi.titles, folded, func(t titleEntry, f string) int { return strings.Compare(t.fold, f) })
+		for ; i < len(gi.titles) && strings.HasPrefix(gi.titles[i].fold, folded); i++ {
+			r := gi.items[gi.titles[i].slot]
+			if r.fold == folded {
+				ex = append(ex, r)
+				continue
+			}
+			nprefix++
+			shorter := func(a, b *ref) int {
+				if c := len(a.fold) - len(b.fold); c != 0 {
+					return c
+				}
+				return cmpID(a.id, b.id)
+			}
+			if len(pre) == 5 && shorter(r, pre[4]) > 0 {
+				continue
+			}
+			j, _ := slices.BinarySearchFunc(pre, r, shorter)
+			pre = slices.Insert(pre, j, r)
+			pre = pre[:min(5, len(pre))]
+		}
+		slices.SortFunc(ex, func(a, b *ref) int { return cmpID(a.id, b.id) })
+		for _, r := range ex {
+			exact = append(exact, sref(r))
+		}
+		for _, r := range pre {
+			prefix = append(prefix, sref(r))
+		}
+		if len(exact) > 0 || nprefix > 0 {
+			return
+		}
+		for _, r := range gi.closest(folded, 5) {
+			closest = append(closest, sref(r))
+		}
+	})
+	return exact, prefix, nprefix, closest, err
+}
+
+// titleEntry is one story in the guild's titles sorted by folded title.
+type titleEntry struct {
+	fold string
+	slot int32
+}
+
+// closest returns the n titles closest to folded by shelf.TitleDistance,
+// ties by lower ID, exactly, scoring as few titles as it can. A title
+// scores 0 when it contains the input, else at least
+//
+//	1000 + 10·max(⌈(|A|−p)/3⌉, L−m) + max(⌈(|A|−s)/3⌉, |L−T|)
+//
+// where A is the input's distinct trigrams, s how many of them the title
+// has, p how many its start (its first m = min(T, L) runes) has, and L
+// and T the input's and title's lengths, all capped at 64 runes as
+// TitleDistance is: an edit changes at most three trigrams. Titles are
+// scored in increasing order of that bound (from the trigram postings;
+// titles sharing no trigram all have the same, smallest-possible one)
+// until it exceeds the n-th best score found. An input unlike every title,
+// or shorter than three runes, may still score most of them, with a
+// bit-parallel edit distance (scorer).
+func (gi *guildIndex) closest(folded string, n int) []*ref {
 	type scored struct {
 		r     *ref
 		score int
 	}
-	ss := make([]scored, 0, len(gi.items))
-	for _, r := range gi.items {
-		if r == nil {
-			continue
-		}
-		ss = append(ss, scored{r, shelf.TitleDistance(folded, r.fold)})
-	}
-	slices.SortStableFunc(ss, func(a, b scored) int {
+	var best []scored
+	better := func(a, b scored) int {
 		if a.score != b.score {
 			return a.score - b.score
 		}
 		return cmpID(a.r.id, b.r.id)
-	})
-	for _, x := range ss[:min(5, len(ss))] {
-		closest = append(closest, sref(x.r))
 	}
-	return nil, nil, closest
+	sc := newScorer(folded)
+	grams, L := titleGrams(folded)
+	L = min(L, 64)
+	full := func(lb int) bool { return len(best) == n && lb > best[n-1].score }
+	offer := func(r *ref) {
+		cutoff := math.MaxInt
+		if len(best) == n {
+			cutoff = best[n-1].score
+		}
+		x := scored{r, sc.score(r.fold, cutoff)}
+		if len(best) == n && better(x, best[n-1]) > 0 {
+			return
+		}
+		i, _ := slices.BinarySearchFunc(best, x, better)
+		best = slices.Insert(best, i, x)
+		best = best[:min(n, len(best))]
+	}
+	ceil3 := func(v int) int { return (v + 2) / 3 }
+	bound := func(r *ref, s, p int) int {
+		if len(grams) > 0 && s == len(grams) {
+			return 0 // may contain the input
+		}
+		T := min(r.runes, 64)
+		m := min(T, L)
+		return 1000 + 10*max(ceil3(len(grams)-p), L-m) + max(ceil3(len(grams)-s), abs(L-T))
+	}
+	if len(grams) == 0 {
+		for _, r := range gi.items {
+			if r != nil {
+				offer(r)
+			}
+		}
+		return refsOf(best, func(x scored) *ref { return x.r })
+	}
+	shared := make([]uint8, len(gi.items))
+	prefix := make([]uint8, len(gi.items))
+	var touched []int32
+	for _, g := range grams {
+		for _, ps := range gi.grams[g.g] {
+			if shared[ps.slot] == 0 {
+				touched = append(touched, ps.slot)
+			}
+			shared[ps.slot]++
+			r := gi.items[ps.slot]
+			if int(ps.pos)+3 <= min(r.runes, L, 64) {
+				prefix[ps.slot]++
+			}
+		}
+	}
+	// Bucket the touched titles by bound, then score in bound order.
+	lbs := map[int][]int32{}
+	var keys []int
+	for _, slot := range touched {
+		lb := bound(gi.items[slot], int(shared[slot]), int(prefix[slot]))
+		if _, ok := lbs[lb]; !ok {
+			keys = append(keys, lb)
+		}
+		lbs[lb] = append(lbs[lb], slot)
+	}
+	slices.Sort(keys)
+	untouched := 1000 + 11*ceil3(len(grams)) // the least bound of a title sharing no trigram
+	for _, lb := range keys {
+		if full(lb) {
+			break
+		}
+		if lb > untouched && !full(untouched) {
+			break // titles sharing nothing may come first: scored below
+		}
+		for _, slot := range lbs[lb] {
+			offer(gi.items[slot])
+		}
+		delete(lbs, lb)
+	}
+	if full(untouched) && len(lbs) == 0 {
+		return refsOf(best, func(x scored) *ref { return x.r })
+	}
+	// Every title not scored yet, by its own bound.
+	for slot, r := range gi.items {
+		if r == nil {
+			continue
+		}
+		lb := bound(r, int(shared[slot]), int(prefix[slot]))
+		if shared[slot] > 0 {
+			if _, left := lbs[lb]; !left {
+				continue // scored above
+			}
+		}
+		if !full(lb) {
+			offer(r)
+		}
+	}
+	return refsOf(best, func(x scored) *ref { return x.r })
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func refsOf[T any](xs []T, f func(T) *ref) []*ref {
+	out := make([]*ref, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// scorer computes shelf.TitleDistance from one typed (folded) input to
+// many titles: containment, else the edit distances to the title's start
+// and to the whole title, both from one bit-parallel pass over the title
+// (Myers' algorithm in Hyyrö's formulation for the global edit distance:
+// after column j the score is the distance from the input to the title's
+// first j runes). The input's first 64 runes fit one machine word, as
+// TitleDistance caps both strings at 64 runes.
+type scorer struct {
+	typed string
+	n     int // runes in typed (uncapped)
+	m     int // runes in the pattern (at most 64)
+	ascii [128]uint64
+	other map[rune]uint64
+}
+
+func newScorer(typed string) *scorer {
+	sc := &scorer{typed: typed, other: map[rune]uint64{}}
+	for _, c := range typed {
+		if sc.m < 64 {
+			if c < 128 {
+				sc.ascii[c] |= 1 << sc.m
+			} else {
+				sc.other[c] |= 1 << sc.m
+			}
+			sc.m++
+		}
+		sc.n++
+	}
+	return sc
+}
+
+// score is shelf.TitleDistance(typed, title), or, once the distance is
+// known to exceed cutoff, some number above cutoff.
+func (sc *scorer) score(title string, cutoff int) int {
+	if strings.Contains(title, sc.typed) {
+		return 0
+	}
+	m := sc.m
+	var pv, mv uint64 = ^uint64(0), 0
+	if m < 64 {
+		pv = 1<<m - 1
+	}
+	high := uint64(1) << (m - 1)
+	dist, start := m, -1
+	j := 0
+	for _, c := range title {
+		if j == 64 {
+			break
+		}
+		if j == sc.n { // the title's start is as long as the input
+			start = dist
+			// The whole title is at least as far as its start less the
+			// runes after it.
+			if 1000+10*start+max(0, start-(min(len(title), 64)-j)) > cutoff {
+				return cutoff + 1
+			}
+		} else if j < sc.n && 1000+10*(dist-(sc.n-j)) > cutoff {
+			// The start's distance can fall by at most one a rune.
+			return cutoff + 1
+		}
+		var eq uint64
+		if c < 128 {
+			eq = sc.ascii[c]
+		} else {
+			eq = sc.other[c]
+		}
+		xv := eq | mv
+		xh := (((eq & pv) + pv) ^ pv) | eq
+		ph := mv | ^(xh | pv)
+		mh := pv & xh
+		if ph&high != 0 {
+			dist++
+		} else if mh&high != 0 {
+			dist--
+		}
+		ph = ph<<1 | 1
+		mh <<= 1
+		pv = mh | ^(xv | ph)
+		mv = ph & xv
+		j++
+	}
+	if start < 0 { // the title (or its first 64 runes) is no longer than the input
+		start = dist
+	}
+	return 1000 + 10*start + dist
 }
 
 func cmpID(a, b uint64) int {
@@ -303,12 +625,50 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 		return nil, fmt.Errorf("search stories: %w", err)
 	}
 	toks, limit := shelf.SearchQuery(query, limit)
-	s.idx.mu.RLock()
-	defer s.idx.mu.RUnlock()
-	gi := s.idx.guilds[gid]
-	if gi == nil {
-		return []shelf.StoryRef{}, nil
+	var out []shelf.StoryRef
+	if len(toks) == 0 {
+		// The most-kudos stories: the first entries of story_sort by
+		// kudos (derived.go), not a walk of the whole index.
+		var ids []uint64
+		err := s.view(ctx, guild, func(g *guildTx) error {
+			ids = ids[:0]
+			sb := g.bucket(bStorySort)
+			if sb == nil {
+				return nil
+			}
+			c := sb.Cursor()
+			// A few more than asked: stories added since the index's last
+			// refresh are not in it yet.
+			for k, _ := c.Seek([]byte{sortKudos}); k != nil && k[0] == sortKudos && len(ids) < limit+8; k, _ = c.Next() {
+				ids = append(ids, storyOfSortKey(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search stories: %w", err)
+		}
+		out = []shelf.StoryRef{}
+		err = s.withGuild(gid, func(gi *guildIndex) {
+			for _, id := range ids {
+				if r := gi.byID[id]; r != nil && len(out) < limit {
+					out = append(out, shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)})
+				}
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search stories: %w", err)
+		}
+		return out, nil
 	}
+	err = s.withGuild(gid, func(gi *guildIndex) { out = gi.search(toks, limit) })
+	if err != nil {
+		return nil, fmt.Errorf("search stories: %w", err)
+	}
+	return out, nil
+}
+
+// search is SearchStories on one guild's index.
+func (gi *guildIndex) search(toks []string, limit int) []shelf.StoryRef {
 	popular := func(a, b *ref) int {
 		if a.kudos != b.kudos {
 			if a.kudos > b.kudos {
@@ -412,5 +772,5 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	for i, r := range picked {
 		out[i] = shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
 	}
-	return out, nil
+	return out
 }

@@ -1,8 +1,11 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -94,7 +97,10 @@ func (s *Store) giveKudos(ctx context.Context, guild, storyID, userID string, at
 		}
 		c.kudos++
 		count = int(c.kudos)
-		return g.bucket(bCounts).Put(u64(sid), c.encode())
+		if err := g.bucket(bCounts).Put(u64(sid), c.encode()); err != nil {
+			return err
+		}
+		return kudosChanged(g, sid, ts, +1, c.kudos-1, c.kudos)
 	}
 	if batch {
 		err = s.batch(fn)
@@ -138,56 +144,159 @@ func (s *Store) Kudos(ctx context.Context, guild, storyID string) ([]shelf.Kudo,
 }
 
 // TopKudos returns up to limit (0 means 10) stories with the most kudos given
-// at or after since (zero: ever), most first, ties broken by all-time kudos
-// then newest. Stories with none in the period are left out.
+// at or after p.Since(now) (PeriodAll: ever), most first, ties broken by
+// all-time kudos, then newest, then the higher story ID. Stories with none
+// in the period are left out.
+//
+// It reads the derived buckets (derived.go), never every story: PeriodAll
+// walks story_sort by kudos; a week or month walks the period's top_rank
+// from the top, correcting the counters (which count the kudos given at or
+// after the period's watermark W) by the kudos given between W and the
+// query's start, and stops once no later entry can make the top. When the
+// start is more than topStep past W, W first moves up to it in a write
+// transaction; a start before W (an earlier now) is answered exactly by
+// adding the kudos in between, at a cost proportional to them.
 func (s *Store) TopKudos(ctx context.Context, guild string, p shelf.Period, now time.Time, limit int) ([]shelf.TopStory, error) {
-	since := p.Since(now)
 	if limit <= 0 {
 		limit = 10
 	}
 	var out []shelf.TopStory
-	err := s.view(ctx, guild, func(g *guildTx) error {
-		period := map[uint64]int{}
-		if since.IsZero() || since.UnixNano() <= 0 {
-			err := forEachPrefix(g.bucket(bCounts), nil, func(k, v []byte) error {
-				if c := decodeCounts(v); c.kudos > 0 {
-					period[readU64(k, 0)] = int(c.kudos)
-				}
+	read := func(g *guildTx) error {
+		out = out[:0]
+		var err error
+		if p == shelf.PeriodAll {
+			out, err = topAll(g, limit)
+		} else {
+			out, err = topPeriod(g, byte(p), sinceNanos(p.Since(now)), limit)
+		}
+		return err
+	}
+	err := func() error {
+		switch p {
+		case shelf.PeriodAll, shelf.PeriodWeek, shelf.PeriodMonth:
+		default:
+			return fmt.Errorf("period %d: %w", p, shelf.ErrInvalid)
+		}
+		if p == shelf.PeriodAll {
+			return s.view(ctx, guild, read)
+		}
+		since := sinceNanos(p.Since(now))
+		lag := false
+		if err := s.view(ctx, guild, func(g *guildTx) error {
+			if wm := watermark(g, byte(p)); g.g != nil && since > wm && uint64(since)-uint64(wm) > uint64(topStep) {
+				lag = true
 				return nil
-			})
-			if err != nil {
+			}
+			return read(g)
+		}); err != nil || !lag {
+			return err
+		}
+		return s.update(ctx, guild, func(g *guildTx) error {
+			if err := advanceWatermark(g, byte(p), since); err != nil {
 				return err
 			}
-		} else if b := g.bucket(bKudosByTime); b != nil {
-			c := b.Cursor()
-			for k, _ := c.Seek(u64(uint64(since.UnixNano()))); k != nil; k, _ = c.Next() {
-				if len(k) == 24 {
-					period[readU64(k, 1)]++
-				}
-			}
-		}
-		for id, n := range period {
-			rec, err := loadStory(g, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, shelf.TopStory{StoryRecord: rec, Count: n})
-		}
-		return nil
-	})
+			return read(g)
+		})
+	}()
 	if err != nil {
 		return nil, fmt.Errorf("top kudos: %w", err)
 	}
-	slices.SortFunc(out, func(a, b shelf.TopStory) int {
-		if a.Count != b.Count {
-			return b.Count - a.Count
+	return out, nil
+}
+
+// sinceNanos is t in unix nanoseconds, clamped to int64's range.
+func sinceNanos(t time.Time) int64 {
+	switch {
+	case t.IsZero(), t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// topAll reads the most-kudos stories from story_sort.
+func topAll(g *guildTx, limit int) ([]shelf.TopStory, error) {
+	var out []shelf.TopStory
+	b := g.bucket(bStorySort)
+	if b == nil {
+		return nil, nil
+	}
+	c := b.Cursor()
+	for k, _ := c.Seek([]byte{sortKudos}); k != nil && k[0] == sortKudos && len(out) < limit; k, _ = c.Next() {
+		if ^binary.BigEndian.Uint32(k[1:]) == 0 {
+			break
 		}
-		if a.Kudos != b.Kudos {
-			return b.Kudos - a.Kudos
+		rec, err := loadStory(g, storyOfSortKey(k))
+		if err != nil {
+			return nil, err
 		}
-		return b.AddedAt.Compare(a.AddedAt)
-	})
-	return out[:min(limit, len(out))], nil
+		out = append(out, shelf.TopStory{StoryRecord: rec, Count: rec.Kudos})
+	}
+	return out, nil
+}
+
+// topPeriod answers a week or month from the period's counters (see
+// TopKudos), kudos given at or after since counting.
+func topPeriod(g *guildTx, p byte, since int64, limit int) ([]shelf.TopStory, error) {
+	if g.g == nil {
+		return nil, nil
+	}
+	wm := watermark(g, p)
+	adj := map[uint64]int64{}
+	if since >= wm {
+		walkKudosTime(g.bucket(bKudosByTime), wm, since, func(_ int64, story uint64) { adj[story]-- })
+	} else {
+		walkKudosTime(g.bucket(bKudosByTime), since, wm, func(_ int64, story uint64) { adj[story]++ })
+	}
+	// best holds the top rank keys found so far, ascending (best first).
+	var best [][]byte
+	offer := func(k []byte) {
+		i, _ := slices.BinarySearchFunc(best, k, bytes.Compare)
+		if i >= limit {
+			return
+		}
+		best = slices.Insert(best, i, k)
+		if len(best) > limit {
+			best = best[:limit]
+		}
+	}
+	for story, d := range adj {
+		n := int64(topCount(g, p, story)) + d
+		if n <= 0 {
+			continue
+		}
+		added, err := storyAdded(g, story)
+		if err != nil {
+			return nil, err
+		}
+		offer(rankKey(p, uint32(n), decodeCounts(g.get(bCounts, u64(story))).kudos, added, story))
+	}
+	if rb := g.bucket(bTopRank); rb != nil {
+		c := rb.Cursor()
+		for k, _ := c.Seek([]byte{p}); k != nil && k[0] == p && len(k) == 25; k, _ = c.Next() {
+			// Later entries rank below this one, and corrections only lower
+			// the entries they touch while walking forward: stop once this
+			// one cannot make the top.
+			if len(best) == limit && bytes.Compare(k, best[limit-1]) > 0 {
+				break
+			}
+			if _, ok := adj[storyOfSortKey(k)]; ok {
+				continue // offered above with its corrected count
+			}
+			offer(slices.Clone(k))
+		}
+	}
+	out := make([]shelf.TopStory, 0, len(best))
+	for _, k := range best {
+		count, _, _, id := rankParts(k)
+		rec, err := loadStory(g, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, shelf.TopStory{StoryRecord: rec, Count: int(count)})
+	}
+	return out, nil
 }
 
 // removeStoryKudos deletes every kudos on story (for RemoveStory).
@@ -225,10 +334,14 @@ func removeMemberKudos(g *guildTx, user uint64) error {
 		}
 		if cv := g.get(bCounts, u64(story)); cv != nil {
 			c := decodeCounts(cv)
+			old := c.kudos
 			if c.kudos > 0 {
 				c.kudos--
 			}
 			if err := g.bucket(bCounts).Put(u64(story), c.encode()); err != nil {
+				return err
+			}
+			if err := kudosChanged(g, story, ts, -1, old, c.kudos); err != nil {
 				return err
 			}
 			g.refresh(story)

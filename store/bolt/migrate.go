@@ -26,6 +26,7 @@ var migrations = []migration{
 	{"create meta and guilds buckets", migrateCreateRoots},
 	{"derive story heads and counters from stories, kudos and lists", migrateDeriveHeadsCounts},
 	{"derive story facets (folded fandoms, tags, title) for ListStories", migrateDeriveFacets},
+	{"derive sort orders, facet postings and per-period kudos counters (issue 17)", migrateDeriveIndexes},
 }
 
 // CurrentSchemaVersion is the schema version this program writes: the
@@ -185,5 +186,22 @@ func migrateDeriveFacets(tx *bbolt.Tx) error {
 			}
 		}
 		return nil
+	})
+}
+
+// Migration 4: version 3 answered /story list and /kudos top by reading
+// every story of the guild; version 4 adds the derived buckets of
+// derived.go (story_sort, facet_vals, facet_post, lib, top_*), rebuilt
+// from facets/, counts/ and the kudos. Safe to re-run: it rebuilds them.
+func migrateDeriveIndexes(tx *bbolt.Tx) error {
+	guilds := tx.Bucket(bucketGuilds)
+	if guilds == nil {
+		return errors.New("no guilds bucket")
+	}
+	return guilds.ForEachBucket(func(gk []byte) error {
+		if len(gk) != 8 {
+			return nil
+		}
+		return rebuildDerived(&guildTx{tx: tx, g: guilds.Bucket(gk), guild: readU64(gk, 0)})
 	})
 }

@@ -3,7 +3,9 @@ package bolt
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -241,4 +243,101 @@ func FuzzDecoders(f *testing.F) {
 		decodeCounts(b)
 		decodeFacets(b)
 	})
+}
+
+func TestMigration4DerivesIndexes(t *testing.T) {
+	db, path := rawDB(t)
+	if err := migrate(db, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	// A version-3 file: documents, heads, counts, facets and kudos, none
+	// of the derived buckets of derived.go.
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	err := db.Update(func(tx *bbolt.Tx) error {
+		g := &guildTx{tx: tx, guild: 12}
+		for i, st := range []fic.Story{
+			{Title: "Élan", Fandoms: []string{"Les Misérables"}, Tags: []string{"Angst"}, Rating: fic.RatingTeen, Words: 50},
+			{Title: "Other", Fandoms: []string{"Good Omens"}, Relationships: []string{"Aziraphale/Crowley"}, Rating: fic.RatingGeneral, Words: 10},
+			{Title: "Third", Fandoms: []string{"Good Omens"}, Rating: fic.RatingGeneral, Words: 30},
+		} {
+			doc := storyDoc{Story: st, AddedBy: 9, AddedAt: t0.Add(time.Duration(i) * time.Hour).UnixNano()}
+			v, _ := json.Marshal(doc)
+			id, _ := g.bucket(bStories).NextSequence()
+			g.bucket(bStories).Put(u64(id), v)
+			g.bucket(bHeads).Put(u64(id), doc.head().encode())
+			g.bucket(bFacets).Put(u64(id), doc.facets().encode())
+		}
+		// Story 2: two kudos long ago; story 3: one this week.
+		for _, k := range []struct {
+			story, user uint64
+			at          time.Time
+		}{{2, 50, t0.Add(-60 * 24 * time.Hour)}, {2, 51, t0.Add(-50 * 24 * time.Hour)}, {3, 50, t0.Add(24 * time.Hour)}} {
+			ts := k.at.UnixNano()
+			g.bucket(bKudos).Put(key(k.story, k.user), i64(ts))
+			g.bucket(bKudosByUser).Put(key(k.user, k.story), i64(ts))
+			g.bucket(bKudosByTime).Put(key(uint64(ts), k.story, k.user), nil)
+		}
+		g.bucket(bCounts).Put(u64(1), counts{}.encode())
+		g.bucket(bCounts).Put(u64(2), counts{kudos: 2}.encode())
+		g.bucket(bCounts).Put(u64(3), counts{kudos: 1}.encode())
+		return tx.Bucket(bucketMeta).Put(keyVersion, u64(3))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(db, migrations[:4]); err != nil {
+		t.Fatal(err)
+	}
+	// Re-running the step rebuilds rather than adds.
+	if err := db.Update(migrateDeriveIndexes); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, db); v != 4 {
+		t.Errorf("version = %d, want 4", v)
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	lists := []struct {
+		q     shelf.ListQuery
+		want  []string
+		total int
+	}{
+		{shelf.ListQuery{}, []string{"Third", "Other", "Élan"}, 3},
+		{shelf.ListQuery{Fandom: "omens", Sort: shelf.SortKudos}, []string{"Other", "Third"}, 2},
+		{shelf.ListQuery{Tag: "crowley"}, []string{"Other"}, 1},
+		{shelf.ListQuery{Rating: "general", Sort: shelf.SortWords}, []string{"Third", "Other"}, 2},
+		{shelf.ListQuery{Sort: shelf.SortTitle, Offset: 1}, []string{"Other", "Third"}, 3},
+	}
+	for _, tt := range lists {
+		page, total, err := s.ListStories(ctx, "12", tt.q)
+		var got []string
+		for _, r := range page {
+			got = append(got, r.Story.Title)
+		}
+		if err != nil || total != tt.total || !slices.Equal(got, tt.want) {
+			t.Errorf("ListStories(%+v) = %v (total %d), %v; want %v (total %d)", tt.q, got, total, err, tt.want, tt.total)
+		}
+	}
+	tops := []struct {
+		p    shelf.Period
+		want []string
+	}{
+		{shelf.PeriodAll, []string{"Other:2", "Third:1"}},
+		{shelf.PeriodWeek, []string{"Third:1"}},
+		{shelf.PeriodMonth, []string{"Third:1"}},
+	}
+	for _, tt := range tops {
+		top, err := s.TopKudos(ctx, "12", tt.p, t0.Add(2*24*time.Hour), 0)
+		var got []string
+		for _, r := range top {
+			got = append(got, fmt.Sprintf("%s:%d", r.Story.Title, r.Count))
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("TopKudos(%v) = %v, %v; want %v", tt.p, got, err, tt.want)
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"ficshelf/shelf"
 )
@@ -123,6 +125,9 @@ func (s *Store) AddRec(ctx context.Context, guild string, r shelf.Rec) (shelf.Re
 			if err := g.bucket(bRecsByStory).Put(key(sid, seq), nil); err != nil {
 				return err
 			}
+			if err := addLibRecs(g, 1); err != nil {
+				return err
+			}
 			if h, err := decodeHead(hv); err == nil {
 				r.StoryTitle = h.title
 			}
@@ -176,74 +181,9 @@ func (s *Store) ListRecs(ctx context.Context, guild string, q shelf.RecQuery) ([
 		}
 		fandom := shelf.FoldString(q.Fandom)
 		return s.view(ctx, guild, func(g *guildTx) error {
-			recs := g.bucket(bRecs)
-			if recs == nil {
-				return nil
-			}
-			fandomOK := map[string]bool{}
-			visit := func(id []byte) error {
-				v := recs.Get(id)
-				if v == nil {
-					return nil
-				}
-				var r shelf.Rec
-				if err := json.Unmarshal(v, &r); err != nil {
-					return fmt.Errorf("rec %d: %w", readU64(id, 0), err)
-				}
-				if fandom != "" {
-					ok, seen := fandomOK[r.StoryID]
-					if !seen {
-						sid, _ := parseStoryID(r.StoryID)
-						if fv := g.get(bFacets, u64(sid)); fv != nil {
-							if f, err := decodeFacets(fv); err == nil {
-								ok = anyContains(f.fandoms, fandom)
-							}
-						}
-						fandomOK[r.StoryID] = ok
-					}
-					if !ok {
-						return nil
-					}
-				}
-				total++
-				if total > q.Offset && len(out) < q.Limit {
-					sid, _ := parseStoryID(r.StoryID)
-					if hv := g.get(bHeads, u64(sid)); hv != nil {
-						if h, err := decodeHead(hv); err == nil {
-							r.StoryTitle = h.title
-						}
-					}
-					out = append(out, r)
-				}
-				return nil
-			}
-			if uid != 0 {
-				idx := g.bucket(bRecsByUser)
-				if idx == nil {
-					return nil
-				}
-				c := idx.Cursor()
-				prefix := u64(uid)
-				k, _ := c.Seek(key(uid+1, 0))
-				if k == nil {
-					k, _ = c.Last()
-				} else {
-					k, _ = c.Prev()
-				}
-				for ; k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
-					if err := visit(u64(readU64(k, 1))); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
-			c := recs.Cursor()
-			for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
-				if err := visit(k); err != nil {
-					return err
-				}
-			}
-			return nil
+			var err error
+			out, total, err = listRecs(g, uid, fandom, q.Offset, q.Limit)
+			return err
 		})
 	}()
 	if err != nil {
@@ -372,6 +312,9 @@ func removeStoryRecs(g *guildTx, story uint64) error {
 		if err := g.bucket(bRecs).Delete(u64(rid)); err != nil {
 			return err
 		}
+		if err := addLibRecs(g, -1); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -419,4 +362,85 @@ func exportMemberRecs(g *guildTx, user uint64) (*shelf.RecsExport, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// listRecs is ListRecs in one transaction. It decodes only the page's recs:
+// the total comes from the guild's rec count (no filter), the member's
+// recs_by_user keys (a member), or, with a fandom, the recs_by_story keys
+// of the stories whose fandoms contain it (found from facet_vals and
+// facet_post, derived.go), filtered by member when one is given.
+func listRecs(g *guildTx, uid uint64, fandom string, offset, limit int) ([]shelf.Rec, int, error) {
+	recs := g.bucket(bRecs)
+	if recs == nil {
+		return nil, 0, nil
+	}
+	var out []shelf.Rec
+	load := func(rid uint64) error {
+		v := recs.Get(u64(rid))
+		if v == nil {
+			return nil
+		}
+		var r shelf.Rec
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("rec %d: %w", rid, err)
+		}
+		sid, _ := parseStoryID(r.StoryID)
+		if hv := g.get(bHeads, u64(sid)); hv != nil {
+			if h, err := decodeHead(hv); err == nil {
+				r.StoryTitle = h.title
+			}
+		}
+		out = append(out, r)
+		return nil
+	}
+	var ids []uint64 // every matching rec, newest first (filtered queries)
+	switch {
+	case fandom != "":
+		stories := storiesWithFacet(g, facetFandom, func(v string) bool { return strings.Contains(v, fandom) })
+		byUser := g.bucket(bRecsByUser)
+		for sid := range stories {
+			err := forEachPrefix(g.bucket(bRecsByStory), u64(sid), func(k, _ []byte) error {
+				rid := readU64(k, 1)
+				if uid == 0 || (byUser != nil && byUser.Get(key(uid, rid)) != nil) {
+					ids = append(ids, rid)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, 0, err
+			}
+		}
+		slices.SortFunc(ids, func(a, b uint64) int { return cmpID(b, a) })
+	case uid != 0:
+		err := forEachPrefix(g.bucket(bRecsByUser), u64(uid), func(k, _ []byte) error {
+			ids = append(ids, readU64(k, 1))
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		slices.Reverse(ids)
+	default:
+		total := libRecs(g)
+		c := recs.Cursor()
+		i := 0
+		for k, _ := c.Last(); k != nil && len(out) < limit; k, _ = c.Prev() {
+			if len(k) != 8 {
+				continue
+			}
+			if i++; i <= offset {
+				continue
+			}
+			if err := load(readU64(k, 0)); err != nil {
+				return nil, 0, err
+			}
+		}
+		return out, total, nil
+	}
+	for _, rid := range ids[min(offset, len(ids)):min(offset+limit, len(ids))] {
+		if err := load(rid); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, len(ids), nil
 }

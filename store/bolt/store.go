@@ -46,6 +46,20 @@
 //	                        end notes, text, sentence index (opaque bytes)
 //	    ao3/
 //	      <AO3 work u64> -> <story u64>           (AO3 work unique per guild)
+//	    story_sort/      (derived.go: ListStories' orders, /kudos top all)
+//	      <sort byte>|<sort key>|^<story u64> -> (empty)
+//	    facet_vals/
+//	      <kind byte>|<folded fandom, tag or rating> -> u32 stories with it
+//	    facet_post/
+//	      <kind byte>|<folded value>|0x00|<story u64> -> (empty)
+//	    lib/
+//	      "stories"      -> u64 number of stories
+//	    top_wm/          (/kudos top per period: week 1, month 2)
+//	      <period byte>  -> i64 unix ns watermark W (absent: every kudos)
+//	    top_cnt/
+//	      <period byte>|<story u64> -> u32 kudos given at or after W
+//	    top_rank/
+//	      <period byte>|^count u32|^kudos u32|^added|^<story u64> -> (empty)
 //	    kudos/
 //	      <story u64>|<user u64> -> i64 unix nanoseconds given
 //	    kudos_by_user/
@@ -147,8 +161,10 @@
 // One process at a time: the file is locked while open (shelf.ErrLocked for a
 // second one), so this engine cannot serve several shards. Autocomplete and
 // typed-title resolution read an in-memory index derived from heads/ and
-// counts/, rebuilt at Open (tens of ms for 5,000 stories) and refreshed after
-// each commit; it is never written to the file. Kudos and reading-list
+// counts/, built per guild on the guild's first use (tens of ms for 5,000
+// stories) and refreshed after each commit; it is never written to the
+// file. /story list and /kudos top read derived buckets (derived.go) kept
+// in the writing transaction. Kudos and reading-list
 // writes are group-committed (group.go): concurrent writes share one
 // fsynced commit, each caller returning once its own is durable.
 package bolt
@@ -179,6 +195,11 @@ const DefaultLockTimeout = 3 * time.Second
 type Options struct {
 	// LockTimeout bounds the wait for the file lock; 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
+
+	// noFreelistSync is the former default, for benchmarks comparing the
+	// two: the freelist is not written with each commit, and is rebuilt at
+	// open by reading every page of the file.
+	noFreelistSync bool
 }
 
 // Store is an open Ficshelf database. Its methods are safe for concurrent
@@ -204,8 +225,9 @@ var (
 	keyVersion   = []byte("version")
 )
 
-// Open opens (creating if needed) the database at path, applies pending
-// migrations (each in its own transaction) and loads the autocomplete index.
+// Open opens (creating if needed) the database at path and applies pending
+// migrations (each in its own transaction). It reads no guild's data: each
+// guild's autocomplete index is built when the guild first uses it.
 // It fails with shelf.ErrLocked when another process holds the file for longer than
 // the lock timeout, and with shelf.ErrSchemaTooNew when the file's schema version
 // is newer than this program knows.
@@ -213,12 +235,17 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = DefaultLockTimeout
 	}
-	// Every commit is fsynced (NoSync false). The freelist is not written
-	// with each commit (NoFreelistSync): it is derived data, rebuilt from
-	// the page tree when the file is opened, so no acknowledged write
-	// depends on it, and each commit writes a page less; the map freelist
-	// allocates in constant time.
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout, NoSync: false, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType})
+	// Every commit is fsynced (NoSync false). The freelist is written with
+	// each commit (NoFreelistSync false), so that opening reads only the
+	// meta pages and the freelist, never the whole file: without it bbolt
+	// rebuilds the freelist at open by walking every page (a 2 GiB file:
+	// 28 s with a cold page cache, all of it resident afterwards). The
+	// cost is a freelist page written per commit (BENCHMARKS.md, "Big
+	// servers on BoltDB"). A file written without a freelist (before issue
+	// 17) is walked once more at its first open, and has one from its first
+	// commit on. The map freelist allocates in constant time.
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout, NoSync: false,
+		NoFreelistSync: opts.noFreelistSync, FreelistType: bbolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, shelf.ErrLocked)
@@ -230,10 +257,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := s.loadIndex(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	// The autocomplete index is built per guild on first use (index.go).
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -137,7 +138,7 @@ func writeStory(g *guildTx, id uint64, doc *storyDoc, recs []chapterRec, c count
 	if err := g.bucket(bCounts).Put(u64(id), c.encode()); err != nil {
 		return err
 	}
-	if err := g.bucket(bFacets).Put(u64(id), doc.facets().encode()); err != nil {
+	if err := putFacets(g, id, doc); err != nil {
 		return err
 	}
 	if doc.Story.AO3ID > 0 {
@@ -308,6 +309,9 @@ func (s *Store) RemoveStory(ctx context.Context, guild, id string) error {
 					return err
 				}
 			}
+			if err := unindexStory(g, sid); err != nil {
+				return err
+			}
 			for _, b := range [][]byte{bStories, bHeads, bCounts, bFacets} {
 				if err := g.bucket(b).Delete(u64(sid)); err != nil {
 					return err
@@ -401,91 +405,136 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 		fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
 		seriesText, seriesID := shelf.SeriesQuery(q.Series)
 		return s.view(ctx, guild, func(g *guildTx) error {
-			type cand struct {
-				id    uint64
-				title string
-				added int64
-				kudos uint32
-				words int
-			}
-			var cands []cand
-			err := forEachPrefix(g.bucket(bFacets), nil, func(k, v []byte) error {
-				f, err := decodeFacets(v)
-				if err != nil {
-					return fmt.Errorf("story %d: %w", readU64(k, 0), err)
-				}
-				if rating != "" && f.rating != string(rating) {
-					return nil
-				}
-				if fandom != "" && !anyContains(f.fandoms, fandom) {
-					return nil
-				}
-				if tag != "" && !anyContains(f.tags, tag) {
-					return nil
-				}
-				if seriesText != "" {
-					if ok, err := seriesMatch(g, readU64(k, 0), f, seriesText, seriesID); err != nil || !ok {
-						return err
-					}
-				}
-				cands = append(cands, cand{id: readU64(k, 0), title: f.title, added: f.added,
-					kudos: decodeCounts(g.get(bCounts, k)).kudos, words: f.words})
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			newer := func(a, b cand) int {
-				if a.added != b.added {
-					if a.added > b.added {
-						return -1
-					}
-					return 1
-				}
-				if a.id > b.id {
-					return -1
-				}
-				return 1
-			}
-			slices.SortFunc(cands, func(a, b cand) int {
-				switch q.Sort {
-				case shelf.SortKudos:
-					if a.kudos != b.kudos {
-						if a.kudos > b.kudos {
-							return -1
-						}
-						return 1
-					}
-				case shelf.SortTitle:
-					if c := strings.Compare(a.title, b.title); c != 0 {
-						return c
-					}
-				case shelf.SortWords:
-					if a.words != b.words {
-						if a.words > b.words {
-							return -1
-						}
-						return 1
-					}
-				}
-				return newer(a, b)
-			})
-			total = len(cands)
-			if q.Offset >= len(cands) {
-				return nil
-			}
-			for _, c := range cands[q.Offset:min(len(cands), q.Offset+q.Limit)] {
-				rec, err := loadStory(g, c.id)
-				if err != nil {
-					return err
-				}
-				page = append(page, rec)
-			}
-			return nil
+			var err error
+			page, total, err = listStories(g, q, rating, fandom, tag, seriesText, seriesID)
+			return err
 		})
 	}()
 	if err != nil {
 		return nil, 0, fmt.Errorf("list stories: %w", err)
+	}
+	return page, total, nil
+}
+
+// listStories answers ListStories from the derived buckets (derived.go):
+// the filters become a set of story IDs, the union of the postings of the
+// distinct fandom and tag values containing the typed text (a server has
+// a few hundred), intersected; the page is then either read off the sort
+// order's index, skipping stories not in the set and stopping after
+// offset+limit, or, when the set is small against the library, cut from
+// the set sorted by each member's facets, whichever reads fewer records.
+// The total is the set's size. Only the page's stories are decoded.
+func listStories(g *guildTx, q shelf.ListQuery, rating fic.Rating, fandom, tag, seriesText string, seriesID int64) ([]shelf.StoryRecord, int, error) {
+	if g.g == nil {
+		return nil, 0, nil
+	}
+	var set map[uint64]bool // nil: every story
+	filter := func(kind byte, match func(v string) bool) {
+		next := storiesWithFacet(g, kind, match)
+		if set != nil {
+			for id := range next {
+				if !set[id] {
+					delete(next, id)
+				}
+			}
+		}
+		set = next
+	}
+	if rating != "" {
+		filter(facetRating, func(v string) bool { return v == string(rating) })
+	}
+	if fandom != "" {
+		filter(facetFandom, func(v string) bool { return strings.Contains(v, fandom) })
+	}
+	if tag != "" {
+		filter(facetTag, func(v string) bool { return strings.Contains(v, tag) })
+	}
+	n := libCount(g)
+	if seriesText != "" {
+		// Series links have no index (the filter is rare): the candidates'
+		// facets are read.
+		next := map[uint64]bool{}
+		err := forEachPrefix(g.bucket(bFacets), nil, func(k, v []byte) error {
+			id := readU64(k, 0)
+			if set != nil && !set[id] {
+				return nil
+			}
+			f, err := decodeFacets(v)
+			if err != nil {
+				return fmt.Errorf("story %d: %w", id, err)
+			}
+			ok, err := seriesMatch(g, id, f, seriesText, seriesID)
+			if ok {
+				next[id] = true
+			}
+			return err
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		set = next
+	}
+	total := n
+	if set != nil {
+		total = len(set)
+	}
+	if q.Offset >= total {
+		return nil, total, nil
+	}
+	kind := byte(sortNewest)
+	switch q.Sort {
+	case shelf.SortKudos:
+		kind = sortKudos
+	case shelf.SortTitle:
+		kind = sortTitle
+	case shelf.SortWords:
+		kind = sortWords
+	}
+	want := q.Offset + q.Limit
+	var ids []uint64
+	if set != nil && len(set)*8 < want*(n/max(1, len(set))) {
+		// Sorting the set reads fewer records than walking the index.
+		type cand struct {
+			id  uint64
+			key []byte
+		}
+		cands := make([]cand, 0, len(set))
+		for id := range set {
+			fv := g.get(bFacets, u64(id))
+			if fv == nil {
+				continue
+			}
+			f, err := decodeFacets(fv)
+			if err != nil {
+				return nil, 0, fmt.Errorf("story %d: %w", id, err)
+			}
+			cands = append(cands, cand{id, sortEntry(kind, &f, decodeCounts(g.get(bCounts, u64(id))).kudos, id)})
+		}
+		slices.SortFunc(cands, func(a, b cand) int { return bytes.Compare(a.key, b.key) })
+		for _, c := range cands[min(q.Offset, len(cands)):min(want, len(cands))] {
+			ids = append(ids, c.id)
+		}
+	} else if sb := g.bucket(bStorySort); sb != nil {
+		c := sb.Cursor()
+		seen := 0
+		for k, _ := c.Seek([]byte{kind}); k != nil && k[0] == kind && seen < want; k, _ = c.Next() {
+			id := storyOfSortKey(k)
+			if set != nil && !set[id] {
+				continue
+			}
+			if seen >= q.Offset {
+				ids = append(ids, id)
+			}
+			seen++
+		}
+	}
+	page := make([]shelf.StoryRecord, 0, len(ids))
+	for _, id := range ids {
+		rec, err := loadStory(g, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		page = append(page, rec)
 	}
 	return page, total, nil
 }
@@ -541,16 +590,19 @@ func (s *Store) resolveStory(ctx context.Context, guild, input string) (shelf.St
 	if folded == "" {
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input}
 	}
-	exact, prefix, closest := s.idx.matchTitle(gid, folded)
+	exact, prefix, nprefix, closest, err := s.matchTitle(gid, folded)
+	if err != nil {
+		return shelf.StoryRecord{}, err
+	}
 	var one shelf.StoryRef
 	switch {
 	case len(exact) == 1:
 		one = exact[0]
 	case len(exact) > 1:
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Ambiguous: true, Suggestions: exact[:min(5, len(exact))]}
-	case len(prefix) == 1:
+	case nprefix == 1:
 		one = prefix[0]
-	case len(prefix) > 1:
+	case nprefix > 1:
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Ambiguous: true, Suggestions: prefix[:min(5, len(prefix))]}
 	default:
 		return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Suggestions: closest}

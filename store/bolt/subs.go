@@ -591,7 +591,7 @@ func writeStoryMeta(g *guildTx, sid uint64, doc *storyDoc) error {
 	if err := g.bucket(bHeads).Put(u64(sid), doc.head().encode()); err != nil {
 		return err
 	}
-	if err := g.bucket(bFacets).Put(u64(sid), doc.facets().encode()); err != nil {
+	if err := putFacets(g, sid, doc); err != nil {
 		return err
 	}
 	g.refresh(sid)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,25 @@ func TestOpensSchema3FileWrittenBeforeTheMove(t *testing.T) {
 	}
 	if _, total, _ := s.ListStories(ctx, guildA, shelf.ListQuery{Tag: "crowley"}); total != 1 {
 		t.Errorf("tag filter matched %d", total)
+	}
+	// Per-period kudos counters, derived by migration 4.
+	for _, tt := range []struct {
+		now  time.Time
+		want string
+	}{
+		{at(24), "1:2 2:1"},
+		{t0.Add(7*24*time.Hour + 3*time.Hour + 30*time.Minute), "1:1 2:1"},
+		{t0.Add(7*24*time.Hour + 4*time.Hour + 30*time.Minute), "2:1"},
+		{at(24), "1:2 2:1"},
+	} {
+		top, err := s.TopKudos(ctx, guildA, shelf.PeriodWeek, tt.now, 0)
+		var got []string
+		for _, ts := range top {
+			got = append(got, ts.ID+":"+strconv.Itoa(ts.Count))
+		}
+		if err != nil || strings.Join(got, " ") != tt.want {
+			t.Errorf("week's top at %v = %v, %v; want %s", tt.now, got, err, tt.want)
+		}
 	}
 	if refs, err := s.SearchStories(ctx, guildA, "lake", 5); err != nil || len(refs) != 1 || refs[0].ID != "1" {
 		t.Errorf("search: %+v %v", refs, err)

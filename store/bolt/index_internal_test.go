@@ -1,0 +1,144 @@
+package bolt
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ficshelf/fic"
+	"ficshelf/shelf"
+)
+
+// TestScorerIsTitleDistance checks the bit-parallel scorer against
+// shelf.TitleDistance on random strings: short and over 64 runes, ASCII
+// and not, inputs longer and shorter than the titles.
+func TestScorerIsTitleDistance(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alpha := []rune("abcde éøñ雪")
+	str := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteRune(alpha[r.IntN(len(alpha))])
+		}
+		return b.String()
+	}
+	lens := []int{1, 2, 3, 5, 9, 20, 63, 64, 65, 90}
+	for i := range 4000 {
+		typed, title := str(lens[r.IntN(len(lens))]), str(lens[r.IntN(len(lens))])
+		if i%7 == 0 {
+			title = str(2) + typed + str(3) // contained
+		}
+		if got, want := newScorer(typed).score(title, math.MaxInt), shelf.TitleDistance(typed, title); got != want {
+			t.Fatalf("score(%q, %q) = %d, want %d", typed, title, got, want)
+		}
+	}
+}
+
+// TestClosestIsBruteForce checks the pruned search for the closest titles
+// against scoring every title, on libraries of near-duplicate titles
+// (where pruning matters) for typos, gibberish and short inputs.
+func TestClosestIsBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	words := []string{"star", "moon", "the", "of", "river", "stone", "garden", "night", "rose", "ash"}
+	gi := newGuildIndex()
+	var folds []string
+	for id := uint64(1); id <= 400; id++ {
+		var ws []string
+		for range 1 + r.IntN(5) {
+			ws = append(ws, words[r.IntN(len(words))])
+		}
+		title := strings.Join(ws, " ")
+		gi.put(id, head{title: title}, counts{}, 1, true)
+		folds = append(folds, shelf.FoldString(title))
+	}
+	gi.remove(7) // a free slot
+	for i := 0; i < 300; i++ {
+		in := []rune(folds[r.IntN(len(folds))])
+		switch i % 3 {
+		case 0:
+			in[r.IntN(len(in))] = rune('a' + r.IntN(26))
+		case 1:
+			in = []rune(strings.Repeat("qx", 1+r.IntN(8)))
+		case 2:
+			in = in[:1+r.IntN(min(3, len(in)))]
+		}
+		typed := string(in)
+		got := gi.closest(typed, 5)
+		// Brute force: every title, by score then ID.
+		type s struct {
+			id    uint64
+			score int
+		}
+		var all []s
+		for _, rf := range gi.items {
+			if rf != nil {
+				all = append(all, s{rf.id, shelf.TitleDistance(typed, rf.fold)})
+			}
+		}
+		for a := range all {
+			for b := a + 1; b < len(all); b++ {
+				if all[b].score < all[a].score || (all[b].score == all[a].score && all[b].id < all[a].id) {
+					all[a], all[b] = all[b], all[a]
+				}
+			}
+		}
+		for k := range got {
+			if got[k].id != all[k].id {
+				t.Fatalf("closest(%q)[%d] = story %d, want %d (score %d)", typed, k, got[k].id, all[k].id, all[k].score)
+			}
+		}
+		if len(got) != 5 {
+			t.Fatalf("closest(%q) gave %d", typed, len(got))
+		}
+	}
+}
+
+// TestIndexBuiltPerGuildOnFirstUse checks that Open reads no guild's
+// stories into memory, that a guild's first search builds its index only,
+// and that writes to a guild not yet indexed are seen when it is built.
+func TestIndexBuiltPerGuildOnFirstUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lazy.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []string{"11", "22"} {
+		if _, err := s.AddStory(ctx, g, &fic.Story{Title: "Lantern " + g}, nil, "7", false, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	indexed := func() int { s.idx.mu.RLock(); defer s.idx.mu.RUnlock(); return len(s.idx.guilds) }
+	if n := indexed(); n != 0 {
+		t.Fatalf("%d guilds indexed at open, want none", n)
+	}
+	// A write to a guild not indexed yet, then its first search.
+	rec, err := s.AddStory(ctx, "22", &fic.Story{Title: "Lantern two"}, nil, "7", false, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GiveKudos(ctx, "22", rec.ID, "8", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	refs, err := s.SearchStories(ctx, "22", "lantern", 5)
+	if err != nil || len(refs) != 2 || refs[0].ID != rec.ID {
+		t.Fatalf("search = %+v, %v; want the two lanterns, the one with kudos first", refs, err)
+	}
+	if n := indexed(); n != 1 {
+		t.Errorf("%d guilds indexed after one guild's search, want 1", n)
+	}
+	if _, err := s.ResolveStory(ctx, "11", "lantrn 11"); err == nil {
+		t.Error("a miss resolved")
+	}
+	if n := indexed(); n != 2 {
+		t.Errorf("%d guilds indexed after the second guild's resolve, want 2", n)
+	}
+}

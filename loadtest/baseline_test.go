@@ -4,10 +4,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"ficshelf/discordtest"
 )
 
 // The floor (issue 18): the bare discordgo bot of loadtest/internal/barebot
@@ -95,4 +100,70 @@ func median(v []float64) float64 {
 		return v[n/2]
 	}
 	return (v[n/2-1] + v[n/2]) / 2
+}
+
+var (
+	flagStateMem     = flag.Bool("statememory", false, "run TestStateMemory (memory at ready of one unsharded bot process in -stateservers servers of -statemembers members)")
+	flagStateServers = flag.Int("stateservers", 2500, "TestStateMemory: servers in discordtest")
+	flagStateMembers = flag.Int("statemembers", 100, "TestStateMemory: members per server (sent in each GUILD_CREATE)")
+)
+
+// TestStateMemory measures what the Discord state a bot process keeps
+// costs (issue 17 point 3): one process on one gateway session in
+// -stateservers servers of -statemembers members each and a text channel,
+// an empty library. Once every GUILD_CREATE has been taken in (the
+// resident memory stops growing) it reports the Go heap in use and
+// allocated (the bot's /metrics), the resident memory and its peak. It runs
+// only with -statememory:
+//
+//	go test ./loadtest -run TestStateMemory -v -count=1 -args -statememory
+func TestStateMemory(t *testing.T) {
+	if !*flagStateMem {
+		t.Skip("only with -statememory")
+	}
+	bin := Binary(t)
+	srv := discordtest.New(t)
+	seed := time.Now()
+	for g := range *flagStateServers {
+		gd := srv.AddGuild(fmt.Sprintf("Fic Server %d", g+1))
+		srv.AddChannel(gd.ID, "general", discordgo.ChannelTypeGuildText, false)
+		for m := range *flagStateMembers {
+			srv.AddMember(gd.ID, fmt.Sprintf("reader%d_%03d", g+1, m), 0)
+		}
+	}
+	t.Logf("seeded %d servers × %d members in %v", *flagStateServers, *flagStateMembers, time.Since(seed).Round(time.Millisecond))
+	metricsAddr := FreeAddr(t)
+	p := Start(t, bin, filepath.Join(t.TempDir(), "ficshelf.db"), srv, ProcessOptions{Env: []string{"METRICS_ADDR=" + metricsAddr}, ReadyTimeout: 5 * time.Minute})
+	settled, _ := p.RSS()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		r, err := p.RSS()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r <= settled+(256<<10) && time.Since(p.Ready) > 2*time.Second {
+			break
+		}
+		settled = max(settled, r)
+	}
+	m, err := Scrape(metricsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak, err := p.PeakRSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mib := func(b float64) float64 { return b / (1 << 20) }
+	line := fmt.Sprintf("servers=%d members=%d ready_after=%v heap_inuse_mib=%.1f heap_alloc_mib=%.1f rss_settled_mib=%.1f peak_rss_mib=%.1f loadavg=%q",
+		*flagStateServers, *flagStateMembers, p.Ready.Sub(p.Started).Round(time.Millisecond),
+		mib(m.Value("go_memstats_heap_inuse_bytes")), mib(m.Value("go_memstats_heap_alloc_bytes")), mib(float64(settled)), mib(float64(peak)), loadAvg())
+	t.Log(line)
+	fmt.Fprintf(os.Stderr, "STATEMEM %s\n", line)
+	if err := p.Terminate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(30 * time.Second); err != nil {
+		t.Errorf("bot after SIGTERM: %v", err)
+	}
 }

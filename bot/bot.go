@@ -130,6 +130,7 @@ type Bot struct {
 	grace   time.Duration
 	fetch   *http.Client // attachment downloads
 	ans     *answerer
+	pool    *workers        // goroutines for interactions and their handlers
 	chans   channelCache    // from HTTP payloads and REST look-ups
 	gwChans gatewayChannels // from the gateway shards' events
 
@@ -219,6 +220,7 @@ func New(cfg Config) (*Bot, error) {
 		grace:   cfg.ShutdownGrace,
 		ready:   make(chan struct{}),
 		fetch:   newFetchClient(next, base),
+		pool:    newWorkers(),
 	}
 	b.chans.init()
 	b.gwChans.init()
@@ -231,6 +233,7 @@ func New(cfg Config) (*Bot, error) {
 		autocompleteAfter: autocompleteAfter,
 		restTimeout:       restTimeout,
 		lastResort:        lastResort,
+		pool:              b.pool,
 	}
 	return b, nil
 }

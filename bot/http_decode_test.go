@@ -22,8 +22,8 @@ func TestDecodeHTTPInteractionMatchesDiscordgo(t *testing.T) {
 			"message":{"id":"400","channel_id":"200","content":"📚 The Silver River","author":{"id":"7","username":"Ficshelf","bot":true},
 			"components":[{"type":1,"components":[{"type":2,"style":3,"label":"Kudos (3)","custom_id":"kudos:s1"},{"type":2,"style":2,"label":"Add to reading list","custom_id":"rl-add:s1"}]}]}}`,
 		"select": `{"type":3,` + common + `,"data":{"custom_id":"pick","component_type":3,"values":["a","b"]}}`,
-		"modal": `{"type":5,` + common + `,"data":{"custom_id":"rec-form","components":[{"type":1,"components":[{"type":4,"custom_id":"why","value":"Because."}]}]}}`,
-		"ping":  `{"type":1,"id":"101","application_id":"7","token":"tok","version":1}`,
+		"modal":  `{"type":5,` + common + `,"data":{"custom_id":"rec-form","components":[{"type":1,"components":[{"type":4,"custom_id":"why","value":"Because."}]}]}}`,
+		"ping":   `{"type":1,"id":"101","application_id":"7","token":"tok","version":1}`,
 	}
 	for name, body := range payloads {
 		t.Run(name, func(t *testing.T) {

@@ -225,7 +225,7 @@ func New(cfg Config) (*Bot, error) {
 	b.chans.init()
 	b.gwChans.init()
 	b.ans = &answerer{
-		r:                 sessionResponder{s: s, buckets: &bucketPool{}},
+		r:                 sessionResponder{s: s, buckets: &bucketPool{}, base: base},
 		log:               log,
 		obs:               obs,
 		redact:            red,

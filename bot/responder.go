@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +20,10 @@ import (
 type sessionResponder struct {
 	s       *discordgo.Session
 	buckets *bucketPool // rate-limit bucket IDs for answers (see request)
+	// base, when set, is where the session's transport sends requests
+	// for discord.com: callbacks are addressed there directly, so that
+	// the transport need not clone each request to rewrite it.
+	base *url.URL
 }
 
 // Respond sends the interaction callback. One without files is posted
@@ -27,7 +33,7 @@ func (r sessionResponder) Respond(ctx context.Context, i *discordgo.Interaction,
 	if resp.Data != nil && len(resp.Data.Files) > 0 {
 		return r.request(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), callbackBody(resp), resp.Data.Files)
 	}
-	return r.postCallback(ctx, discordgo.EndpointInteractionResponse(i.ID, i.Token), callbackBody(resp))
+	return r.postCallback(ctx, rebase(r.base, discordgo.EndpointInteractionResponse(i.ID, i.Token)), callbackBody(resp))
 }
 
 // callbackBufs are encoding buffers for callbacks.
@@ -221,4 +227,16 @@ func callbackBody(r *discordgo.InteractionResponse) any {
 		b.Data.Choices = r.Data.Choices
 	}
 	return b
+}
+
+// rebase addresses a discordgo endpoint (https://discord.com/…) to base
+// as rewriteTransport would; without base, or for another address, it
+// returns endpoint unchanged.
+func rebase(base *url.URL, endpoint string) string {
+	const origin = "https://" + discordHost
+	rest, ok := strings.CutPrefix(endpoint, origin)
+	if base == nil || !ok || (rest != "" && rest[0] != '/') {
+		return endpoint
+	}
+	return base.Scheme + "://" + base.Host + base.Path + rest
 }

@@ -29,7 +29,23 @@ func testResponder(t *testing.T, handler http.HandlerFunc) sessionResponder {
 		t.Fatal(err)
 	}
 	s.Client = &http.Client{Transport: &rewriteTransport{base: base, next: http.DefaultTransport}}
-	return sessionResponder{s: s, buckets: &bucketPool{}}
+	return sessionResponder{s: s, buckets: &bucketPool{}, base: base}
+}
+
+func TestRebase(t *testing.T) {
+	base, _ := url.Parse("http://127.0.0.1:8080/proxy")
+	for _, c := range []struct{ in, want string }{
+		{"https://discord.com/api/v9/interactions/1/tok/callback", "http://127.0.0.1:8080/proxy/api/v9/interactions/1/tok/callback"},
+		{"https://discord.com.evil.example/api", "https://discord.com.evil.example/api"},
+		{"https://cdn.discordapp.com/x", "https://cdn.discordapp.com/x"},
+	} {
+		if got := rebase(base, c.in); got != c.want {
+			t.Errorf("rebase(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := rebase(nil, "https://discord.com/api"); got != "https://discord.com/api" {
+		t.Errorf("without a base: %q", got)
+	}
 }
 
 // Answers to different interactions are not queued behind each other: the
@@ -194,7 +210,7 @@ func BenchmarkCallback(b *testing.B) {
 	base, _ := url.Parse(srv.URL)
 	s, _ := discordgo.New("Bot test-token")
 	s.Client = &http.Client{Transport: &rewriteTransport{base: base, next: http.DefaultTransport}}
-	r := sessionResponder{s: s, buckets: &bucketPool{}}
+	r := sessionResponder{s: s, buckets: &bucketPool{}, base: base}
 	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Content: "Kudos given to **The Silver River 12**! It now has 4 kudos.", Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}}
 	for _, c := range []struct {

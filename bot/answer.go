@@ -46,6 +46,16 @@ type answerer struct {
 	autocompleteAfter time.Duration // autocomplete gets empty choices after this
 	restTimeout       time.Duration // bound on each REST call
 	lastResort        time.Duration // wait for a handler after its ctx is done
+	pool              *workers      // runs handlers; nil: a goroutine each
+}
+
+// spawn runs f on a pooled goroutine (or a new one without a pool).
+func (a *answerer) spawn(f func()) {
+	if a.pool != nil {
+		a.pool.Go(f)
+		return
+	}
+	go f()
 }
 
 // result is what a handler produced.
@@ -62,9 +72,9 @@ type result struct {
 func (a *answerer) answer(ctx context.Context, h Handler, i *discordgo.Interaction) {
 	start := time.Now()
 	kind, name := Describe(i)
-	log := a.log.With("interaction", i.ID, "kind", kind, "name", name)
+	log := slog.New(&interactionLog{h: a.log.Handler(), id: i.ID, kind: kind, name: name})
 	done := make(chan result, 1)
-	go func() { done <- a.call(ctx, h, i, log) }()
+	a.spawn(func() { done <- a.call(ctx, h, i, log) })
 
 	wait := a.deferAfter
 	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {

@@ -130,7 +130,9 @@ type Bot struct {
 	grace   time.Duration
 	fetch   *http.Client // attachment downloads
 	ans     *answerer
-	chans   channelCache
+	pool    *workers        // goroutines for interactions and their handlers
+	chans   channelCache    // from HTTP payloads and REST look-ups
+	gwChans gatewayChannels // from the gateway shards' events
 
 	appID    atomic.Pointer[string]
 	started  atomic.Bool
@@ -218,10 +220,12 @@ func New(cfg Config) (*Bot, error) {
 		grace:   cfg.ShutdownGrace,
 		ready:   make(chan struct{}),
 		fetch:   newFetchClient(next, base),
+		pool:    newWorkers(),
 	}
 	b.chans.init()
+	b.gwChans.init()
 	b.ans = &answerer{
-		r:                 sessionResponder{s: s, buckets: &bucketPool{}},
+		r:                 sessionResponder{s: s, buckets: &bucketPool{}, base: base},
 		log:               log,
 		obs:               obs,
 		redact:            red,
@@ -229,6 +233,7 @@ func New(cfg Config) (*Bot, error) {
 		autocompleteAfter: autocompleteAfter,
 		restTimeout:       restTimeout,
 		lastResort:        lastResort,
+		pool:              b.pool,
 	}
 	return b, nil
 }
@@ -240,9 +245,21 @@ func newSession(token string, client *http.Client) (*discordgo.Session, error) {
 		return nil, err
 	}
 	s.Client = client
+	// GUILDS is the one intent Ficshelf needs: it brings the servers'
+	// channels and threads (GUILD_CREATE, CHANNEL_*, THREAD_*), whose age
+	// restriction and parents commands read, and interactions come
+	// whatever the intents. Nothing reads members, messages, presences,
+	// reactions or voice; GUILD_MEMBERS would be privileged besides.
 	s.Identify.Intents = discordgo.IntentsGuilds
+	// discordgo's state cache keeps every GUILD_CREATE whole (members,
+	// roles, emojis, presences…) whatever its Track flags say; the shards
+	// keep the channels Ficshelf reads themselves (gatewayChannels).
+	s.StateEnabled = false
 	s.LogLevel = discordgo.LogWarning
-	s.SyncEvents = false // each event, so each interaction, in its own goroutine
+	// Handlers run in the session's reading goroutine, in event order (the
+	// channel cache relies on it); the interaction handler starts its own
+	// goroutine.
+	s.SyncEvents = true
 	s.ShouldReconnectOnError = true
 	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second}
 	return s, nil

@@ -187,19 +187,9 @@ func TestSideEffects(t *testing.T) {
 	if reqs = rec.take(); len(reqs) != 1 || reqs[0].Path != "/api/v9/channels/c9" {
 		t.Errorf("Channel requests: %+v", reqs)
 	}
-	// A shard's gateway cache knows c10.
-	shardSession, err := newSession("Bot x", b.s.Client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.shards = append(b.shards, &shard{id: 0, count: 1, s: shardSession})
-	if err := shardSession.State.GuildAdd(&discordgo.Guild{ID: "g1"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := shardSession.State.ChannelAdd(&discordgo.Channel{ID: "c10", Name: "cached", GuildID: "g1"}); err != nil {
-		t.Fatal(err)
-	}
-	if ch, err := b.Channel(ctx, "c10"); err != nil || ch.Name != "cached" {
+	// The shards' channel cache knows c10.
+	b.gwChans.setGuild("g1", []*discordgo.Channel{{ID: "c10", Name: "cached", Topic: "not kept"}})
+	if ch, err := b.Channel(ctx, "c10"); err != nil || ch.Name != "cached" || ch.GuildID != "g1" || ch.Topic != "" {
 		t.Errorf("cached channel: %v, %v", ch, err)
 	}
 	if reqs = rec.take(); len(reqs) != 0 {

@@ -42,13 +42,18 @@
 // for discord.com to Config.BaseURL instead (scheme and host replaced, the
 // base URL's path prefixed, the request's path kept). The gateway address is
 // whatever GET /api/v9/gateway on that origin answers. The only intent asked
-// for is GUILDS (no privileged intents).
+// for is GUILDS (no privileged intents). discordgo's state cache is off: the
+// shards keep only their servers' channels and threads, trimmed to what
+// commands read (type, age restriction, parent, server, name), from
+// GUILD_CREATE, CHANNEL_* and THREAD_* events. Interaction callbacks without
+// files are posted directly through the same http.Client, outside
+// discordgo's rate limiter (a callback's route is its own and is used once).
 //
 // # The answering contract
 //
 // Each interaction (slash, user and message commands, autocomplete,
 // components, modal submits; pings are ignored) is handed to the Handler in
-// its own goroutine, with a context whose deadline is the interaction
+// its own goroutine (reused from a pool, never queued), with a context whose deadline is the interaction
 // token's 15-minute lifetime and which is cancelled only as shutdown's last
 // resort. Then:
 //

@@ -133,8 +133,8 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, why, status)
 		return
 	}
-	var i discordgo.Interaction
-	if err := json.Unmarshal(body, &i); err != nil {
+	i, ch, err := decodeHTTPInteraction(body)
+	if err != nil {
 		http.Error(w, "bad interaction", http.StatusBadRequest)
 		return
 	}
@@ -142,18 +142,15 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, []byte(`{"type":1}`))
 		return
 	}
-	var extra struct {
-		Channel *discordgo.Channel `json:"channel"`
-	}
-	if json.Unmarshal(body, &extra) == nil && extra.Channel != nil {
-		if extra.Channel.GuildID == "" {
-			extra.Channel.GuildID = i.GuildID
+	if ch != nil {
+		if ch.GuildID == "" {
+			ch.GuildID = i.GuildID
 		}
-		b.chans.put(extra.Channel)
+		b.chans.put(ch)
 	}
 
 	hr := &httpResponder{rest: b.ans.r, first: make(chan httpFirst), gone: make(chan struct{})}
-	go b.dispatch(&i, hr)
+	b.pool.Go(func() { b.dispatch(i, hr) })
 	timer := time.NewTimer(httpAnswerWindow)
 	defer timer.Stop()
 	select {
@@ -335,4 +332,54 @@ func webhookRetry(ctx context.Context, call func() error) error {
 		}
 		delay *= 2
 	}
+}
+
+// interactionFields is discordgo.Interaction without its methods, so that
+// encoding/json decodes its fields directly.
+type interactionFields discordgo.Interaction
+
+// wireInteraction is an interaction as an HTTP request carries it: the
+// interaction's fields, its data still raw, and the channel object.
+type wireInteraction struct {
+	interactionFields
+	Data    json.RawMessage    `json:"data"`
+	Channel *discordgo.Channel `json:"channel"`
+}
+
+// decodeHTTPInteraction decodes an HTTP interaction's body in one pass:
+// the interaction (as discordgo.Interaction's UnmarshalJSON would decode
+// it, data by the interaction's type) and the channel object it carries
+// (nil when absent). Decoding with discordgo and then again for the
+// channel read the whole body three times more.
+func decodeHTTPInteraction(body []byte) (*discordgo.Interaction, *discordgo.Channel, error) {
+	var w wireInteraction
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, nil, fmt.Errorf("bot: decode interaction: %w", err)
+	}
+	i := discordgo.Interaction(w.interactionFields)
+	var err error
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
+		var d discordgo.ApplicationCommandInteractionData
+		err = decodeData(w.Data, &d)
+		i.Data = d
+	case discordgo.InteractionMessageComponent:
+		var d discordgo.MessageComponentInteractionData
+		err = decodeData(w.Data, &d)
+		i.Data = d
+	case discordgo.InteractionModalSubmit:
+		var d discordgo.ModalSubmitInteractionData
+		err = decodeData(w.Data, &d)
+		i.Data = d
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("bot: decode interaction data: %w", err)
+	}
+	return &i, w.Channel, nil
+}
+
+// decodeData decodes an interaction's data as discordgo does (absent
+// data is an error there too).
+func decodeData(raw json.RawMessage, v any) error {
+	return json.Unmarshal(raw, v)
 }

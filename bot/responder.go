@@ -1,8 +1,15 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,16 +20,110 @@ import (
 type sessionResponder struct {
 	s       *discordgo.Session
 	buckets *bucketPool // rate-limit bucket IDs for answers (see request)
+	// base, when set, is where the session's transport sends requests
+	// for discord.com: callbacks are addressed there directly, so that
+	// the transport need not clone each request to rewrite it.
+	base *url.URL
 }
 
-// Respond sends the callback as discordgo's InteractionRespond does, but
-// under a pooled rate-limit bucket ID (see request).
+// Respond sends the interaction callback. One without files is posted
+// directly (postCallback); one with files goes as multipart through
+// discordgo under a pooled rate-limit bucket ID (see request).
 func (r sessionResponder) Respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
-	var files []*discordgo.File
-	if resp.Data != nil {
-		files = resp.Data.Files
+	if resp.Data != nil && len(resp.Data.Files) > 0 {
+		return r.request(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), callbackBody(resp), resp.Data.Files)
 	}
-	return r.request(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), callbackBody(resp), files)
+	return r.postCallback(ctx, rebase(r.base, discordgo.EndpointInteractionResponse(i.ID, i.Token)), callbackBody(resp))
+}
+
+// callbackBufs are encoding buffers for callbacks.
+var callbackBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxCallbackTries bounds the attempts at one callback: a 502 is tried
+// again up to this many times in all (as discordgo's MaxRestRetries does),
+// a 429 after its retry_after for as long as ctx allows.
+const maxCallbackTries = 4
+
+// postCallback POSTs body as JSON to an interaction's callback endpoint
+// through the session's http.Client (its transport, base URL and observer)
+// with the session's token and user agent: what discordgo's
+// RequestWithBucketID does, without its rate limiter. An interaction's
+// callback route is its own (the token is in the path) and is answered
+// once, and Discord exempts interaction endpoints from the global rate
+// limit, so there is no bucket to wait for; a 429 is still honoured by
+// waiting its retry_after and trying again. Skipping the limiter saves
+// the bucket look-up and locks, the header parsing and a bucket per
+// interaction (see request); the body is encoded once into a pooled
+// buffer. A failed callback returns a *discordgo.RESTError as discordgo
+// would, so RESTCode and restStatus read it the same way.
+func (r sessionResponder) postCallback(ctx context.Context, url string, body any) error {
+	buf := callbackBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			callbackBufs.Put(buf)
+		}
+	}()
+	if err := json.NewEncoder(buf).Encode(body); err != nil {
+		return fmt.Errorf("bot: encode interaction callback: %w", err)
+	}
+	for try := 1; ; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			return fmt.Errorf("bot: interaction callback: %w", err)
+		}
+		req.Header.Set("Authorization", r.s.Token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", r.s.UserAgent)
+		resp, err := r.s.Client.Do(req)
+		if err != nil {
+			return err
+		}
+		switch resp.StatusCode {
+		case http.StatusOK, http.StatusCreated, http.StatusNoContent:
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			return nil
+		}
+		data, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if rerr != nil {
+			return fmt.Errorf("bot: interaction callback: read response (status %d): %w", resp.StatusCode, rerr)
+		}
+		var wait time.Duration
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			var rl discordgo.TooManyRequests
+			if json.Unmarshal(data, &rl) == nil && rl.RetryAfter > 0 {
+				wait = rl.RetryAfter
+			} else {
+				wait = time.Second
+			}
+		case resp.StatusCode == http.StatusBadGateway && try < maxCallbackTries:
+			wait = 0
+		default:
+			return newRESTError(req, resp, data)
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return newRESTError(req, resp, data)
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// newRESTError is the error discordgo returns for a failed request.
+func newRESTError(req *http.Request, resp *http.Response, body []byte) *discordgo.RESTError {
+	re := &discordgo.RESTError{Request: req, Response: resp, ResponseBody: body}
+	var msg discordgo.APIErrorMessage
+	if json.Unmarshal(body, &msg) == nil && (msg.Code != 0 || msg.Message != "") {
+		re.Message = &msg
+	}
+	return re
 }
 
 // EditOriginal edits the original answer (PATCH
@@ -126,4 +227,16 @@ func callbackBody(r *discordgo.InteractionResponse) any {
 		b.Data.Choices = r.Data.Choices
 	}
 	return b
+}
+
+// rebase addresses a discordgo endpoint (https://discord.com/…) to base
+// as rewriteTransport would; without base, or for another address, it
+// returns endpoint unchanged.
+func rebase(base *url.URL, endpoint string) string {
+	const origin = "https://" + discordHost
+	rest, ok := strings.CutPrefix(endpoint, origin)
+	if base == nil || !ok || (rest != "" && rest[0] != '/') {
+		return endpoint
+	}
+	return base.Scheme + "://" + base.Host + base.Path + rest
 }

@@ -356,8 +356,10 @@ func (b *Bot) watch(sh *shard, appIDs chan<- string) {
 			b.log.Debug("interaction for a server of another shard ignored", "shard", sh.id, "guild", ic.GuildID, "interaction", ic.ID)
 			return
 		}
-		b.dispatch(ic.Interaction, nil)
+		i := ic.Interaction
+		b.pool.Go(func() { b.dispatch(i, nil) })
 	})
+	b.trackChannels(s)
 }
 
 // open opens sh's gateway session, giving up (and closing it later) when

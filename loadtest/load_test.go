@@ -35,7 +35,7 @@ var (
 	flagMembers  = flag.Int("members", 100, "members per server")
 	flagFull     = flag.Bool("full", false, "assert the latency and memory targets (-p99, -maxrss), not only that every interaction is answered in time")
 	flagP99      = flag.Duration("p99", 50*time.Millisecond, "target p99 latency, dispatch to answer (asserted with -full)")
-	flagMix      = flag.String("mix", "default", `interaction mix: "default" (kudos, autocomplete, excerpts, story info, reading-list updates), "full" (adds /story list, /kudos top, /readinglist show, /rec list, /help), or kinds with equal shares, comma-separated (e.g. "autocomplete" alone, to see one kind's cost)`)
+	flagMix      = flag.String("mix", "default", `interaction mix: "default" (kudos, autocomplete, excerpts, story info, reading-list updates), "full" (adds /story list, /kudos top, /readinglist show, /rec list, /help), "floor" (issue 18's: /kudos give, Kudos button, autocomplete, /help), or kinds with equal shares, comma-separated (e.g. "autocomplete" alone, to see one kind's cost)`)
 	flagBotEnv   = flag.String("botenv", "", "extra environment for the bot process, comma-separated KEY=VALUE (e.g. GOGC=200)")
 	flagMaxRSS   = flag.Int("maxrss", 100, "target peak memory of the bot process in MiB (asserted with -full)")
 	flagDB       = flag.String("db", "bolt", `the bot's store: "bolt" (a BoltDB file) or "postgres" (a fresh database on the server named by FICSHELF_TEST_POSTGRES)`)
@@ -65,8 +65,10 @@ func TestMain(m *testing.M) {
 	if tr, ok := http.DefaultTransport.(*http.Transport); ok {
 		tr.MaxIdleConnsPerHost = 256
 	}
+	BareBaselinePrebuilt = *flagBaseBin
 	code := m.Run()
 	Cleanup()
+	CleanupBare()
 	os.Exit(code)
 }
 
@@ -80,16 +82,19 @@ type LoadConfig struct {
 	Shards, MaxConcurrency   int
 	BotEnv                   []string
 	PGParams                 string // appended to the bot\'s PostgreSQL URL
-	Full                     bool   // assert P99 and MaxRSS
-	P99                      time.Duration
-	MaxRSSMiB                int
+	// Baseline runs the bare discordgo bot (loadtest/internal/barebot)
+	// instead of ficshelf: the floor of issue 18 (see baseline_test.go).
+	Baseline  bool
+	Full      bool // assert P99 and MaxRSS
+	P99       time.Duration
+	MaxRSSMiB int
 }
 
 func flagConfig() LoadConfig {
 	c := LoadConfig{
 		N: *flagN, Concurrency: *flagC, Stories: *flagStories, Guilds: *flagGuilds, Members: *flagMembers,
 		Mix: *flagMix, DB: *flagDB, Delivery: *flagDelivery, Shards: *flagShards, MaxConcurrency: *flagMaxConc,
-		Full: *flagFull, P99: *flagP99, MaxRSSMiB: *flagMaxRSS, PGParams: *flagPGParams,
+		Full: *flagFull, P99: *flagP99, MaxRSSMiB: *flagMaxRSS, PGParams: *flagPGParams, Baseline: *flagBaseline,
 	}
 	if *flagBotEnv != "" {
 		c.BotEnv = strings.Split(*flagBotEnv, ",")
@@ -104,6 +109,9 @@ func (c LoadConfig) Mode() string {
 		shards = "no gateway (DISCORD_SHARDS=off)"
 	} else if c.Shards > 0 {
 		shards = fmt.Sprintf("%d shards in one process (max_concurrency %d)", c.Shards, c.MaxConcurrency)
+	}
+	if c.Baseline {
+		return fmt.Sprintf("baseline (bare discordgo bot) delivery=gateway mix=%s", c.Mix)
 	}
 	return fmt.Sprintf("db=%s delivery=%s shards=%s mix=%s", c.DB, c.Delivery, shards, c.Mix)
 }
@@ -138,9 +146,13 @@ func TestPostgresSmallLoad(t *testing.T) {
 }
 
 // runLoad seeds a world, starts the bot as cfg says, fires the load and
-// judges it.
-func runLoad(t *testing.T, cfg LoadConfig) {
+// judges it. It returns the run's figures.
+func runLoad(t *testing.T, cfg LoadConfig) Figures {
 	bin := Binary(t)
+	if cfg.Baseline {
+		bin = BareBinary(t)
+		cfg.Delivery, cfg.Shards = "gateway", 0
+	}
 	switch cfg.DB {
 	case "bolt", "postgres":
 	default:
@@ -210,21 +222,30 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 	p := Start(t, bin, botDB, srv, popts)
 	t.Logf("bot ready %v after start", p.Ready.Sub(p.Started).Round(time.Millisecond))
 	startRSS, _ := p.RSS()
-	m0, err := Scrape(metricsAddr)
-	if err != nil {
-		t.Fatalf("scrape /metrics: %v", err)
+	var m0 Metrics
+	if !cfg.Baseline {
+		var err error
+		if m0, err = Scrape(metricsAddr); err != nil {
+			t.Fatalf("scrape /metrics: %v", err)
+		}
 	}
+	botCPU0 := ProcCPU(t, p.Pid())
 	cpu0 := selfCPU()
 	mix := parseMix(t, cfg.Mix)
 	res := Run(t, w, RunConfig{N: cfg.N, Concurrency: cfg.Concurrency, Mix: mix})
 	harnessCPU := selfCPU() - cpu0
-	var botCPU, commits float64
-	if m, err := Scrape(metricsAddr); err != nil {
+	// The bot's CPU from /proc, the same way for ficshelf and the
+	// baseline (which has no /metrics).
+	botCPU := (ProcCPU(t, p.Pid()) - botCPU0).Seconds()
+	var commits float64
+	if cfg.Baseline {
+		t.Logf("during the load: CPU: bot %.2f s (%.0f µs per interaction), test harness (generator, discordtest) %.2f s; %d cores",
+			botCPU, 1e6*botCPU/float64(res.N), harnessCPU.Seconds(), runtime.NumCPU())
+	} else if m, err := Scrape(metricsAddr); err != nil {
 		t.Errorf("scrape /metrics: %v", err)
 	} else {
 		var secs float64
 		commits, secs = m.Value("ficshelf_store_commits_total")-m0.Value("ficshelf_store_commits_total"), m.Value("ficshelf_store_commit_seconds_total")-m0.Value("ficshelf_store_commit_seconds_total")
-		botCPU = m.Value("process_cpu_seconds_total") - m0.Value("process_cpu_seconds_total")
 		t.Logf("during the load: store %.0f commits (%.0f/s), %.1f ms each on average; CPU: bot %.2f s (%.0f µs per interaction), test harness (generator, discordtest) %.2f s; %d cores",
 			commits, commits/res.Elapsed.Seconds(), 1000*secs/max(commits, 1), botCPU, 1e6*botCPU/float64(res.N), harnessCPU.Seconds(), runtime.NumCPU())
 	}
@@ -264,8 +285,13 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 	t.Logf("bot process memory: %.1f MiB resident when ready, peak (VmHWM) %.1f MiB", float64(startRSS)/(1<<20), float64(peak)/(1<<20))
 	warm := steadyP99(res)
 	t.Logf("p99 without the first 10 %% of interactions dispatched (the bot's pool and caches warm): %v", ms(warm))
-	fmt.Fprintf(os.Stderr, "LOAD db=%s delivery=%s shards=%d mix=%s n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v p99_warm=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f bot_cpu_us=%.0f harness_cpu_us=%.0f pg_cpu_us=%s commits_per_s=%.0f xacts_per_s=%s loadavg=%q\n",
-		cfg.DB, cfg.Delivery, cfg.Shards, cfg.Mix, res.N, res.Concurrency, cfg.Stories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)), ms(warm),
+	fig := Figures{CPU: time.Duration(1e9 * botCPU / float64(res.N)), P50: res.Percentile("", 50), P99: res.Percentile("", 99), PeakRSS: peak}
+	bot := "ficshelf"
+	if cfg.Baseline {
+		bot = "baseline"
+	}
+	fmt.Fprintf(os.Stderr, "LOAD bot=%s db=%s delivery=%s shards=%d mix=%s n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v p99_warm=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f bot_cpu_us=%.0f harness_cpu_us=%.0f pg_cpu_us=%s commits_per_s=%.0f xacts_per_s=%s loadavg=%q\n",
+		bot, cfg.DB, cfg.Delivery, cfg.Shards, cfg.Mix, res.N, res.Concurrency, cfg.Stories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)), ms(warm),
 		res.Count(func(s Sample) bool { return s.Deferred }), res.Count(func(s Sample) bool { return s.Late }),
 		res.Count(func(s Sample) bool { return s.Unanswered || s.NotDelivered }), res.Count(func(s Sample) bool { return s.Failed }), float64(peak)/(1<<20),
 		1e6*botCPU/float64(res.N), 1e6*harnessCPU.Seconds()/float64(res.N), pgCPUPer, commits/res.Elapsed.Seconds(), xactsPerSec, loadAvg())
@@ -281,7 +307,7 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 		}
 	}
 	if !cfg.Full {
-		return
+		return fig
 	}
 	if p99 := res.Percentile("", 99); p99 > cfg.P99 {
 		t.Errorf("p99 latency %v; target < %v", p99, cfg.P99)
@@ -292,6 +318,7 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 	if limit := int64(cfg.MaxRSSMiB) << 20; peak > limit {
 		t.Errorf("peak memory %.1f MiB; target < %d MiB", float64(peak)/(1<<20), cfg.MaxRSSMiB)
 	}
+	return fig
 }
 
 // steadyP99 is the p99 latency of the answered interactions other than the
@@ -315,6 +342,8 @@ func parseMix(t testing.TB, m string) []Weighted {
 		return DefaultMix
 	case "full":
 		return FullMix
+	case "floor":
+		return FloorMix
 	}
 	known := map[Kind]bool{}
 	for _, w := range FullMix {

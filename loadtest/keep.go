@@ -143,6 +143,7 @@ func keptDB(dir, engine string) (db, name string, err error) {
 // readManifest returns dir's manifest when it matches (nil and the reason
 // otherwise).
 func readManifest(dir, engine string, cfg WorldConfig, name string, now time.Time) (*keepManifest, string) {
+	cfg.defaults()
 	b, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, "no database kept there yet"

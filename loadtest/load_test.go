@@ -320,7 +320,7 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 		case s.Unanswered || s.NotDelivered:
 			t.Errorf("%s unanswered: %s", s.Kind, s.Err)
 		case s.Failed:
-			t.Errorf("%s answered %q", s.Kind, s.Answer.Content())
+			t.Errorf("%s answered %q", s.Kind, answerText(s.Answer))
 		}
 	}
 	if !cfg.Full {

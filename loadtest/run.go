@@ -337,10 +337,13 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 				res.Samples[n] = w.fire(t, j.kind, j.i, j.prep, cfg.Wait)
 				res.Samples[n].Start = at
 				res.Samples[n].Guild, res.Samples[n].User, res.Samples[n].Story = j.i.GuildID, j.i.Member.User.ID, j.story
-				if s := &res.Samples[n]; j.kind == UnknownTitle && s.Answer != nil && !s.Failed && !s.Unanswered && !s.Late &&
-					!strings.Contains(s.Answer.Content(), unknownTitleAnswer) {
+				if s := &res.Samples[n]; j.kind == UnknownTitle && s.Answer != nil && !s.Failed && !s.Unanswered && !s.Late && !s.Deferred &&
+					!strings.Contains(answerText(s.Answer), unknownTitleAnswer) {
 					// Answered, but not as a miss: the run would not
-					// measure what it says.
+					// measure what it says. (After a deferral the answer
+					// counts as arrived when the "thinking" message is
+					// deleted, before the follow-up that says it: those
+					// are not checked.)
 					s.Failed, s.Err = true, "not answered as an unknown title"
 				}
 			}
@@ -403,13 +406,7 @@ func (w *World) fire(t testing.TB, kind Kind, i *discordgo.Interaction, prep *di
 	if a != nil {
 		s.Deferred = a.Deferred()
 		s.Late = slices.Contains(a.Rejected, 10062)
-		text := a.Content()
-		if a.Data != nil {
-			text += a.Data.Content
-		}
-		for _, f := range a.Followups {
-			text += f.Content
-		}
+		text := answerText(a)
 		s.Failed = strings.Contains(text, bot.FailureMessage)
 		s.Shutdown = strings.Contains(text, bot.ShutdownMessage)
 	}
@@ -420,6 +417,19 @@ func (w *World) fire(t testing.TB, kind Kind, i *discordgo.Interaction, prep *di
 		}
 	}
 	return s
+}
+
+// answerText is everything an answer said: the callback's content, and
+// after a deferral the edited original and the follow-ups.
+func answerText(a *discordtest.Answer) string {
+	text := a.Content()
+	if a.Data != nil {
+		text += a.Data.Content
+	}
+	for _, f := range a.Followups {
+		text += f.Content
+	}
+	return text
 }
 
 // settled: answered, and a deferral has been edited, followed up or deleted.

@@ -307,7 +307,7 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 		res.Count(func(s Sample) bool { return s.Unanswered || s.NotDelivered }), res.Count(func(s Sample) bool { return s.Failed }), float64(peak)/(1<<20),
 		1e6*botCPU/float64(res.N), 1e6*harnessCPU.Seconds()/float64(res.N), pgCPUPer, commits/res.Elapsed.Seconds(), xactsPerSec, loadAvg())
 
-	p99 := func(k Kind, big bool) time.Duration { return ms(res.PercentileOf(res.Class(k, big), 99)) }
+	p99 := func(k Kind, big bool) time.Duration { return ms(res.ClassPercentile(res.Class(k, big), 99)) }
 	fmt.Fprintf(os.Stderr, "SCALE db=%s mix=%s n=%d c=%d guilds=%d stories=%d bigstories=%d bigkudos=%d bigshare=%.2f throughput=%.0f/s big_kudos_top_p99=%v big_story_list_p99=%v big_unknown_title_p99=%v big_p99=%v others_p99=%v others_kudos_top_p99=%v others_story_list_p99=%v others_unknown_title_p99=%v bot_cpu_us=%.0f loadavg=%q\n",
 		cfg.DB, cfg.Mix, res.N, res.Concurrency, cfg.Guilds, cfg.Stories, cfg.BigStories, cfg.BigKudos, cfg.BigShare, res.Throughput(),
 		p99(KudosTop, true), p99(StoryList, true), p99(UnknownTitle, true), p99("", true),

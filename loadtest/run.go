@@ -171,6 +171,21 @@ func (r *Result) Class(k Kind, big bool) func(Sample) bool {
 	return func(s Sample) bool { return (k == "" || s.Kind == k) && (s.Guild == r.Big) == big }
 }
 
+// ClassPercentile is the p-th percentile of the latencies of the samples
+// f accepts, those answered late (their latency is when Discord refused
+// the answer, past 3 s) or not at all (RunConfig.Wait) included: unlike
+// Percentile's, a class whose every answer came too late does not read as
+// fast. Samples skipped or never delivered are left out.
+func (r *Result) ClassPercentile(f func(Sample) bool, p float64) time.Duration {
+	var ls []time.Duration
+	for _, s := range r.Samples {
+		if f(s) && !s.Skipped && !s.NotDelivered {
+			ls = append(ls, s.Latency)
+		}
+	}
+	return percentile(ls, p)
+}
+
 func percentile(ls []time.Duration, p float64) time.Duration {
 	if len(ls) == 0 {
 		return 0
@@ -239,8 +254,8 @@ func (r *Result) classReport() string {
 		names = append(names, string(k))
 	}
 	slices.Sort(names)
-	fmt.Fprintf(&b, "by server class: the big server (%s) | the other servers\n", r.Big)
-	fmt.Fprintf(&b, "%-22s %6s %9s %9s | %6s %9s %9s\n", "kind", "n", "p50", "p99", "n", "p50", "p99")
+	fmt.Fprintf(&b, "by server class: the big server (%s) | the other servers; late and unanswered interactions included (late: how many)\n", r.Big)
+	fmt.Fprintf(&b, "%-22s %6s %5s %9s %9s | %6s %5s %9s %9s\n", "kind", "n", "late", "p50", "p99", "n", "late", "p50", "p99")
 	for _, k := range names {
 		label := k
 		if k == "" {
@@ -248,7 +263,8 @@ func (r *Result) classReport() string {
 		}
 		row := func(big bool) string {
 			f := r.Class(Kind(k), big)
-			return fmt.Sprintf("%6d %9v %9v", r.Count(f), ms(r.PercentileOf(f, 50)), ms(r.PercentileOf(f, 99)))
+			late := r.Count(func(s Sample) bool { return f(s) && (s.Late || s.Unanswered) })
+			return fmt.Sprintf("%6d %5d %9v %9v", r.Count(f), late, ms(r.ClassPercentile(f, 50)), ms(r.ClassPercentile(f, 99)))
 		}
 		fmt.Fprintf(&b, "%-22s %s | %s\n", label, row(true), row(false))
 	}

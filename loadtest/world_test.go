@@ -218,14 +218,21 @@ func TestClassReport(t *testing.T) {
 		{Kind: KudosTop, Guild: "5", Latency: 2 * time.Millisecond},
 		{Kind: StoryList, Guild: "5", Latency: 4 * time.Millisecond},
 	}}
-	if got := r.PercentileOf(r.Class(KudosTop, true), 99); got != 30*time.Millisecond {
-		t.Errorf("big server's kudos-top p99 %v; want 30ms", got)
+	r.Samples = append(r.Samples, Sample{Kind: KudosTop, Guild: "9", Latency: 3100 * time.Millisecond, Late: true})
+	if got := r.Percentile(KudosTop, 99); got != 30*time.Millisecond {
+		t.Errorf("kudos-top p99 of the answered %v; want 30ms", got)
 	}
-	if got := r.PercentileOf(r.Class("", false), 99); got != 4*time.Millisecond {
+	if got := r.ClassPercentile(r.Class(KudosTop, true), 99); got != 3100*time.Millisecond {
+		t.Errorf("big server's kudos-top p99 %v; want 3.1s, the late one", got)
+	}
+	if got := r.ClassPercentile(r.Class(KudosTop, true), 50); got != 30*time.Millisecond {
+		t.Errorf("big server's kudos-top p50 %v; want 30ms", got)
+	}
+	if got := r.ClassPercentile(r.Class("", false), 99); got != 4*time.Millisecond {
 		t.Errorf("other servers' p99 %v; want 4ms", got)
 	}
 	rep := r.Report()
-	for _, want := range []string{"by server class", "kudos-top                   2      10ms      30ms |      1       2ms       2ms"} {
+	for _, want := range []string{"by server class", "kudos-top                   3     1      30ms      3.1s |      1     0       2ms       2ms"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
 		}

@@ -206,8 +206,8 @@ func runLoad(t *testing.T, cfg LoadConfig) {
 	if w.Reused {
 		seeded = "reused (-keepdb), seeded"
 	}
-	t.Logf("%s %d stories (%d chapters, %.1f MiB of text) in %d servers × %d members in %v; database %s",
-		seeded, cfg.Stories, w.Chapters, float64(w.Bytes)/(1<<20), cfg.Guilds, cfg.Members, w.SeedTime.Round(time.Millisecond), dbSize(t, db))
+	t.Logf("%s %d stories in %d servers × %d members, and %d at the big server (%d chapters, %.1f MiB of text in all), in %v; database %s",
+		seeded, cfg.Stories, cfg.Guilds, cfg.Members, cfg.World().bigStories(), w.Chapters, float64(w.Bytes)/(1<<20), w.SeedTime.Round(time.Millisecond), dbSize(t, db))
 	if w.Big != nil {
 		t.Logf("big server %s: %d stories, %d members, %d kudos in the week before %s, %d reading-list entries; %.0f %% of the load",
 			w.Big.Guild.ID, len(w.Big.Stories), len(w.Big.Members), w.Kudos, w.SeededAt.UTC().Format(time.RFC3339), w.ListEntries, 100*cfg.BigShare)

@@ -66,6 +66,9 @@ func (c *WorldConfig) defaults() {
 	}
 }
 
+// bigStories is the big server's stories, 0 without one.
+func (c WorldConfig) bigStories() int { return max(c.BigStories, 0) }
+
 // validate rejects a big server that cannot hold its kudos (one per
 // member and story).
 func (c WorldConfig) validate() error {

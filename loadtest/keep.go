@@ -22,7 +22,7 @@ import (
 
 // keepVersion changes whenever what a seeded world holds changes, so that
 // a database seeded by an older generator is seeded again.
-const keepVersion = 2
+const keepVersion = 3
 
 // KeepMaxAge is how old a kept database may be before it is seeded again:
 // the big server's kudos lie in the seven days before the seeding, and a

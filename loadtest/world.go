@@ -244,8 +244,10 @@ func (w *World) seed(ctx context.Context, cfg WorldConfig) (err error) {
 		gg.Stories = append(gg.Stories, Story{ID: id, Title: p.Meta.Title, Adult: p.Meta.Rating.Adult(), Chapters: len(p.Chapters), AddedBy: adder})
 		return nil
 	}
+	// A minute apart, or closer when that would reach past the seeding.
+	step := min(time.Minute, 30*24*time.Hour/time.Duration(cfg.Stories))
 	for i := range cfg.Stories {
-		if err := put(i%cfg.Guilds, GenerateStory(rng, i), at.Add(time.Duration(i)*time.Minute)); err != nil {
+		if err := put(i%cfg.Guilds, GenerateStory(rng, i), at.Add(time.Duration(i)*step)); err != nil {
 			return fmt.Errorf("story %d: %w", i, err)
 		}
 	}

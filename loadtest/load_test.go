@@ -35,7 +35,7 @@ var (
 	flagMembers  = flag.Int("members", 100, "members per server")
 	flagFull     = flag.Bool("full", false, "assert the latency and memory targets (-p99, -maxrss), not only that every interaction is answered in time")
 	flagP99      = flag.Duration("p99", 50*time.Millisecond, "target p99 latency, dispatch to answer (asserted with -full)")
-	flagMix      = flag.String("mix", "default", `interaction mix: "default" (kudos, autocomplete, excerpts, story info, reading-list updates), "full" (adds /story list, /kudos top, /readinglist show, /rec list, /help), "floor" (issue 18's: /kudos give, Kudos button, autocomplete, /help), or kinds with equal shares, comma-separated (e.g. "autocomplete" alone, to see one kind's cost)`)
+	flagMix      = flag.String("mix", "default", `interaction mix: "default" (kudos, autocomplete, excerpts, story info, reading-list updates), "full" (adds /story list, /kudos top, /readinglist show, /rec list, /help), "scale" (full, plus /story info with typed titles that match nothing: the unknown-title kind), "floor" (issue 18's: /kudos give, Kudos button, autocomplete, /help), or kinds with equal shares, comma-separated (e.g. "autocomplete" alone, to see one kind's cost)`)
 	flagBotEnv   = flag.String("botenv", "", "extra environment for the bot process, comma-separated KEY=VALUE (e.g. GOGC=200)")
 	flagMaxRSS   = flag.Int("maxrss", 100, "target peak memory of the bot process in MiB (asserted with -full)")
 	flagDB       = flag.String("db", "bolt", `the bot's store: "bolt" (a BoltDB file) or "postgres" (a fresh database on the server named by FICSHELF_TEST_POSTGRES)`)
@@ -44,6 +44,15 @@ var (
 	flagBin      = flag.String("bin", "", "run this ficshelf binary instead of building the module (A/B runs of two commits in one series)")
 	flagPGParams = flag.String("pgparams", "", "with -db postgres, URL parameters added to the bot's FICSHELF_DB, e.g. plan_cache_mode=force_generic_plan (pgx sends them as settings of each connection)")
 	flagMaxConc  = flag.Int("maxconcurrency", 0, "session_start_limit.max_concurrency discordtest announces with -shards (0 = as many as -shards, so they all identify at once)")
+
+	// The scale benchmark (issue 17): one big server next to the -guilds
+	// others, and a database kept between runs.
+	flagBigStories = flag.Int("bigstories", 0, "add one big server with this many (short) stories after the -guilds others (0 = none)")
+	flagBigKudos   = flag.Int("bigkudos", 0, "with -bigstories: kudos at the big server, spread over the 7 days before the seeding")
+	flagBigMembers = flag.Int("bigmembers", 1000, "with -bigstories: the big server's members")
+	flagBigLists   = flag.Int("biglists", 10, "with -bigstories: reading-list entries per member of the big server")
+	flagBigShare   = flag.Float64("bigshare", 0.5, "with -bigstories: share of the interactions aimed at the big server (the rest spread evenly over the others)")
+	flagKeepDB     = flag.String("keepdb", "", "seed the database once into this directory and reuse it on later runs: a BoltDB file there, or with -db postgres a database named after the directory on FICSHELF_TEST_POSTGRES's server. Reused only when the parameters match (-stories, -guilds, -members, -big*, -shards, kept in DIR/manifest.json) and it is under 24 h old, else dropped and seeded again; runs add their own writes to it")
 )
 
 // selfCPU is the CPU time (user + system) this test process used so far.
@@ -88,6 +97,19 @@ type LoadConfig struct {
 	Full      bool // assert P99 and MaxRSS
 	P99       time.Duration
 	MaxRSSMiB int
+	// The big server (WorldConfig.Big*) and the share of the load aimed
+	// at it.
+	BigStories, BigKudos, BigMembers, BigLists int
+	BigShare                                   float64
+	// KeepDB, when set, is the directory of a database kept between runs
+	// (KeptWorld).
+	KeepDB string
+}
+
+// World is the world cfg asks for.
+func (c LoadConfig) World() WorldConfig {
+	return WorldConfig{Guilds: c.Guilds, Members: c.Members, Stories: c.Stories, Shards: c.Shards,
+		BigStories: c.BigStories, BigKudos: c.BigKudos, BigMembers: c.BigMembers, BigListEntries: c.BigLists}
 }
 
 func flagConfig() LoadConfig {
@@ -95,6 +117,8 @@ func flagConfig() LoadConfig {
 		N: *flagN, Concurrency: *flagC, Stories: *flagStories, Guilds: *flagGuilds, Members: *flagMembers,
 		Mix: *flagMix, DB: *flagDB, Delivery: *flagDelivery, Shards: *flagShards, MaxConcurrency: *flagMaxConc,
 		Full: *flagFull, P99: *flagP99, MaxRSSMiB: *flagMaxRSS, PGParams: *flagPGParams, Baseline: *flagBaseline,
+		BigStories: *flagBigStories, BigKudos: *flagBigKudos, BigMembers: *flagBigMembers, BigLists: *flagBigLists, BigShare: *flagBigShare,
+		KeepDB: *flagKeepDB,
 	}
 	if *flagBotEnv != "" {
 		c.BotEnv = strings.Split(*flagBotEnv, ",")
@@ -177,18 +201,31 @@ func runLoad(t *testing.T, cfg LoadConfig) Figures {
 		opts = append(opts, discordtest.WithShards(cfg.Shards), discordtest.WithMaxConcurrency(cfg.MaxConcurrency))
 	}
 	srv := discordtest.New(t, opts...)
-	var db string
-	if cfg.DB == "postgres" {
-		db = pgtest.URL(t)
-	} else {
-		db = filepath.Join(t.TempDir(), "ficshelf.db")
-	}
 	t.Logf("mode: %s", cfg.Mode())
-	w := NewWorld(t, srv, db, WorldConfig{Guilds: cfg.Guilds, Members: cfg.Members, Stories: cfg.Stories, Shards: cfg.Shards})
-	t.Logf("seeded %d stories (%d chapters, %.1f MiB of text) in %d servers × %d members in %v; database %s",
-		cfg.Stories, w.Chapters, float64(w.Bytes)/(1<<20), cfg.Guilds, cfg.Members, w.SeedTime.Round(time.Millisecond), dbSize(t, db))
+	var w *World
+	if cfg.KeepDB != "" {
+		w = KeptWorld(t, srv, cfg.KeepDB, cfg.DB, cfg.World())
+	} else {
+		db := filepath.Join(t.TempDir(), "ficshelf.db")
+		if cfg.DB == "postgres" {
+			db = pgtest.URL(t)
+		}
+		w = NewWorld(t, srv, db, cfg.World())
+	}
+	db := w.DB
+	w.BigShare = cfg.BigShare
+	seeded := "seeded"
+	if w.Reused {
+		seeded = "reused (-keepdb), seeded"
+	}
+	t.Logf("%s %d stories in %d servers × %d members, and %d at the big server (%d chapters, %.1f MiB of text in all), in %v; database %s",
+		seeded, cfg.Stories, cfg.Guilds, cfg.Members, cfg.World().bigStories(), w.Chapters, float64(w.Bytes)/(1<<20), w.SeedTime.Round(time.Millisecond), dbSize(t, db))
+	if w.Big != nil {
+		t.Logf("big server %s: %d stories, %d members, %d kudos in the week before %s, %d reading-list entries; %.0f %% of the load",
+			w.Big.Guild.ID, len(w.Big.Stories), len(w.Big.Members), w.Kudos, w.SeededAt.UTC().Format(time.RFC3339), w.ListEntries, 100*cfg.BigShare)
+	}
 
-	if isURL(db) {
+	if isURL(db) && !w.Reused {
 		// The world was imported seconds ago: without this the load would
 		// run on a database with no planner statistics and an empty
 		// visibility map, and autovacuum would start on it mid-run. A
@@ -296,6 +333,12 @@ func runLoad(t *testing.T, cfg LoadConfig) Figures {
 		res.Count(func(s Sample) bool { return s.Unanswered || s.NotDelivered }), res.Count(func(s Sample) bool { return s.Failed }), float64(peak)/(1<<20),
 		1e6*botCPU/float64(res.N), 1e6*harnessCPU.Seconds()/float64(res.N), pgCPUPer, commits/res.Elapsed.Seconds(), xactsPerSec, loadAvg())
 
+	p99 := func(k Kind, big bool) time.Duration { return ms(res.ClassPercentile(res.Class(k, big), 99)) }
+	fmt.Fprintf(os.Stderr, "SCALE db=%s mix=%s n=%d c=%d guilds=%d stories=%d bigstories=%d bigkudos=%d bigshare=%.2f throughput=%.0f/s big_kudos_top_p99=%v big_story_list_p99=%v big_unknown_title_p99=%v big_p99=%v others_p99=%v others_kudos_top_p99=%v others_story_list_p99=%v others_unknown_title_p99=%v bot_cpu_us=%.0f loadavg=%q\n",
+		cfg.DB, cfg.Mix, res.N, res.Concurrency, cfg.Guilds, cfg.Stories, cfg.BigStories, cfg.BigKudos, cfg.BigShare, res.Throughput(),
+		p99(KudosTop, true), p99(StoryList, true), p99(UnknownTitle, true), p99("", true),
+		p99("", false), p99(KudosTop, false), p99(StoryList, false), p99(UnknownTitle, false), 1e6*botCPU/float64(res.N), loadAvg())
+
 	for _, s := range res.Samples {
 		switch {
 		case s.Late:
@@ -303,7 +346,7 @@ func runLoad(t *testing.T, cfg LoadConfig) Figures {
 		case s.Unanswered || s.NotDelivered:
 			t.Errorf("%s unanswered: %s", s.Kind, s.Err)
 		case s.Failed:
-			t.Errorf("%s answered %q", s.Kind, s.Answer.Content())
+			t.Errorf("%s answered %q", s.Kind, answerText(s.Answer))
 		}
 	}
 	if !cfg.Full {
@@ -344,9 +387,11 @@ func parseMix(t testing.TB, m string) []Weighted {
 		return FullMix
 	case "floor":
 		return FloorMix
+	case "scale":
+		return ScaleMix
 	}
 	known := map[Kind]bool{}
-	for _, w := range FullMix {
+	for _, w := range ScaleMix {
 		known[w.Kind] = true
 	}
 	var out []Weighted

@@ -37,6 +37,11 @@ const (
 	ListShow     Kind = "readinglist-show"     // /readinglist show
 	RecList      Kind = "rec-list"             // /rec list
 	Help         Kind = "help"                 // /help
+	// UnknownTitle is /story info with a typed title that matches no story
+	// of the server (a real title with a number no title has), answered
+	// with "This server's library has no story called …" and the closest
+	// titles: the cost of a miss.
+	UnknownTitle Kind = "unknown-title"
 )
 
 // Weighted is one kind with its share of the mix.
@@ -56,6 +61,14 @@ var DefaultMix = []Weighted{
 // top kudos, their own list, recs, help) to DefaultMix.
 var FullMix = append(append([]Weighted(nil), DefaultMix...),
 	Weighted{StoryList, 4}, Weighted{KudosTop, 3}, Weighted{ListShow, 4}, Weighted{RecList, 2}, Weighted{Help, 1})
+
+// ScaleMix is FullMix with typed titles that match nothing (UnknownTitle)
+// besides: with a big server (-bigstories) one run reads off the costs
+// that grow with a server's size (/kudos top, /story list, a title miss).
+var ScaleMix = append(append([]Weighted(nil), FullMix...), Weighted{UnknownTitle, 4})
+
+// unknownTitleAnswer is in the answer to an UnknownTitle interaction.
+const unknownTitleAnswer = "library has no story called"
 
 // RunConfig says how much load to apply.
 type RunConfig struct {
@@ -107,6 +120,9 @@ type Result struct {
 	N, Concurrency int
 	Elapsed        time.Duration
 	Samples        []Sample
+	// Big is the big server's ID (World.Big), "" without one: Report then
+	// breaks latency down by server class too.
+	Big string
 }
 
 // Count returns how many samples satisfy f.
@@ -134,9 +150,36 @@ func (r *Result) Answered() []Sample {
 // Percentile returns the p-th percentile (0–100) of the latencies of
 // answered samples of kind k ("" = all), and the maximum.
 func (r *Result) Percentile(k Kind, p float64) time.Duration {
+	return r.PercentileOf(func(s Sample) bool { return k == "" || s.Kind == k }, p)
+}
+
+// PercentileOf returns the p-th percentile of the latencies of the
+// answered samples f accepts.
+func (r *Result) PercentileOf(f func(Sample) bool, p float64) time.Duration {
 	var ls []time.Duration
 	for _, s := range r.Answered() {
-		if k == "" || s.Kind == k {
+		if f(s) {
+			ls = append(ls, s.Latency)
+		}
+	}
+	return percentile(ls, p)
+}
+
+// Class selects the samples of kind k ("" = all) at the big server
+// (big) or at the other servers (!big).
+func (r *Result) Class(k Kind, big bool) func(Sample) bool {
+	return func(s Sample) bool { return (k == "" || s.Kind == k) && (s.Guild == r.Big) == big }
+}
+
+// ClassPercentile is the p-th percentile of the latencies of the samples
+// f accepts, those answered late (their latency is when Discord refused
+// the answer, past 3 s) or not at all (RunConfig.Wait) included: unlike
+// Percentile's, a class whose every answer came too late does not read as
+// fast. Samples skipped or never delivered are left out.
+func (r *Result) ClassPercentile(f func(Sample) bool, p float64) time.Duration {
+	var ls []time.Duration
+	for _, s := range r.Samples {
+		if f(s) && !s.Skipped && !s.NotDelivered {
 			ls = append(ls, s.Latency)
 		}
 	}
@@ -186,6 +229,9 @@ func (r *Result) Report() string {
 		fmt.Fprintf(&b, "%-22s %6d %9v %9v %9v %9v\n", k, kinds[Kind(k)],
 			ms(r.Percentile(Kind(k), 50)), ms(r.Percentile(Kind(k), 90)), ms(r.Percentile(Kind(k), 99)), ms(r.Percentile(Kind(k), 100)))
 	}
+	if r.Big != "" {
+		b.WriteString(r.classReport())
+	}
 	slow := r.Answered()
 	slices.SortFunc(slow, func(a, b Sample) int { return cmp.Compare(b.Latency, a.Latency) })
 	b.WriteString("slowest (dispatched at → latency):")
@@ -193,6 +239,35 @@ func (r *Result) Report() string {
 		fmt.Fprintf(&b, "  %s %v→%v", s.Kind, ms(s.Start), ms(s.Latency))
 	}
 	b.WriteString("\n")
+	return b.String()
+}
+
+// classReport is latency by kind at the big server and at the others.
+func (r *Result) classReport() string {
+	var b strings.Builder
+	kinds := map[Kind]bool{"": true}
+	for _, s := range r.Samples {
+		kinds[s.Kind] = true
+	}
+	names := make([]string, 0, len(kinds))
+	for k := range kinds {
+		names = append(names, string(k))
+	}
+	slices.Sort(names)
+	fmt.Fprintf(&b, "by server class: the big server (%s) | the other servers; late and unanswered interactions included (late: how many)\n", r.Big)
+	fmt.Fprintf(&b, "%-22s %6s %5s %9s %9s | %6s %5s %9s %9s\n", "kind", "n", "late", "p50", "p99", "n", "late", "p50", "p99")
+	for _, k := range names {
+		label := k
+		if k == "" {
+			label = "(all)"
+		}
+		row := func(big bool) string {
+			f := r.Class(Kind(k), big)
+			late := r.Count(func(s Sample) bool { return f(s) && (s.Late || s.Unanswered) })
+			return fmt.Sprintf("%6d %5d %9v %9v", r.Count(f), late, ms(r.ClassPercentile(f, 50)), ms(r.ClassPercentile(f, 99)))
+		}
+		fmt.Fprintf(&b, "%-22s %s | %s\n", label, row(true), row(false))
+	}
 	return b.String()
 }
 
@@ -249,6 +324,9 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 	}
 
 	res := &Result{N: cfg.N, Concurrency: cfg.Concurrency, Samples: make([]Sample, cfg.N)}
+	if w.Big != nil {
+		res.Big = w.Big.Guild.ID
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -275,6 +353,15 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 				res.Samples[n] = w.fire(t, j.kind, j.i, j.prep, cfg.Wait)
 				res.Samples[n].Start = at
 				res.Samples[n].Guild, res.Samples[n].User, res.Samples[n].Story = j.i.GuildID, j.i.Member.User.ID, j.story
+				if s := &res.Samples[n]; j.kind == UnknownTitle && s.Answer != nil && !s.Failed && !s.Unanswered && !s.Late && !s.Deferred &&
+					!strings.Contains(answerText(s.Answer), unknownTitleAnswer) {
+					// Answered, but not as a miss: the run would not
+					// measure what it says. (After a deferral the answer
+					// counts as arrived when the "thinking" message is
+					// deleted, before the follow-up that says it: those
+					// are not checked.)
+					s.Failed, s.Err = true, "not answered as an unknown title"
+				}
 			}
 		}()
 	}
@@ -335,13 +422,7 @@ func (w *World) fire(t testing.TB, kind Kind, i *discordgo.Interaction, prep *di
 	if a != nil {
 		s.Deferred = a.Deferred()
 		s.Late = slices.Contains(a.Rejected, 10062)
-		text := a.Content()
-		if a.Data != nil {
-			text += a.Data.Content
-		}
-		for _, f := range a.Followups {
-			text += f.Content
-		}
+		text := answerText(a)
 		s.Failed = strings.Contains(text, bot.FailureMessage)
 		s.Shutdown = strings.Contains(text, bot.ShutdownMessage)
 	}
@@ -352,6 +433,19 @@ func (w *World) fire(t testing.TB, kind Kind, i *discordgo.Interaction, prep *di
 		}
 	}
 	return s
+}
+
+// answerText is everything an answer said: the callback's content, and
+// after a deferral the edited original and the follow-ups.
+func answerText(a *discordtest.Answer) string {
+	text := a.Content()
+	if a.Data != nil {
+		text += a.Data.Content
+	}
+	for _, f := range a.Followups {
+		text += f.Content
+	}
+	return text
 }
 
 // settled: answered, and a deferral has been edited, followed up or deleted.
@@ -391,8 +485,19 @@ func (s *softTB) FailNow() {
 // Build builds one interaction of kind from a random member of a random
 // server about a random story of that server, and returns it with the
 // story's ID.
+//
+// With a big server and BigShare above 0, the big server is picked with
+// probability BigShare and the others evenly otherwise; else every server
+// is as likely.
 func (w *World) Build(t testing.TB, rng *rand.Rand, kind Kind) (*discordgo.Interaction, string) {
 	g := w.Guilds[rng.IntN(len(w.Guilds))]
+	if w.Big != nil && w.BigShare > 0 && len(w.Guilds) > 1 {
+		if rng.Float64() < w.BigShare {
+			g = w.Big
+		} else {
+			g = w.Guilds[rng.IntN(len(w.Guilds)-1)] // the big one is last
+		}
+	}
 	m := g.Members[rng.IntN(len(g.Members))].User.ID
 	s := g.Stories[rng.IntN(len(g.Stories))]
 	return w.build(t, rng, kind, g, m, s), s.ID
@@ -459,6 +564,16 @@ func (w *World) build(t testing.TB, rng *rand.Rand, kind Kind, g *Guild, m strin
 		return srv.Slash(t, ch, m, "rec", discordtest.Sub("list"))
 	case Help:
 		return srv.Slash(t, ch, m, "help")
+	case UnknownTitle:
+		// The title's number made unique by the generator, replaced by
+		// one no story has: close to real titles, equal to none, and a
+		// prefix of none.
+		title := s.Title
+		if i := strings.LastIndexByte(title, ' '); i > 0 {
+			title = title[:i]
+		}
+		title = fmt.Sprintf("%s %d", title, 90_000_000+rng.IntN(10_000_000))
+		return srv.Slash(t, ch, m, "story", discordtest.Sub("info", discordtest.String("story", title)))
 	}
 	t.Fatalf("loadtest: unknown kind %q", kind)
 	return nil

@@ -20,6 +20,7 @@ var (
 	flagStartup          = flag.Bool("startup", false, "run TestStartup (start-up time and memory of one process holding -startupshards shards)")
 	flagStartupShards    = flag.String("startupshards", "1,4,16", "TestStartup: comma-separated shard counts, one process each")
 	flagServersPerShard  = flag.Int("serverspershard", 2500, "TestStartup: servers per shard in discordtest")
+	flagStartupMembers   = flag.Int("startupmembers", 100, "TestStartup: members per server besides the bot (sent in each GUILD_CREATE)")
 	flagStartupMaxConcur = flag.Int("startupmaxconcurrency", 1, "TestStartup: session_start_limit.max_concurrency (1, as Discord gives most bots: shards identify 5 s apart; 0 = as many as the shards, all at once)")
 )
 
@@ -27,12 +28,18 @@ var (
 // (-startupshards) with 2,500 servers each (-serverspershard) in
 // discordtest, the start-up time (process start → every shard's session
 // ready and the commands registered) and memory (RSS when ready, RSS once
-// the GUILD_CREATEs that follow READY have been taken in, and peak). Each
-// server has a text channel and the bot as its member; the library is
-// empty (-db picks the engine). It is slow (with max_concurrency 1 the 16
-// shards identify 5 s apart, as on Discord) and runs only with -startup:
+// the GUILD_CREATEs that follow READY have been taken in, and peak; the Go
+// heap in use, go_memstats_heap_inuse_bytes, at ready and once settled).
+// Each server has a text channel, the bot and -startupmembers members; the
+// library is empty (-db picks the engine). It is slow (with
+// max_concurrency 1 the 16 shards identify 5 s apart, as on Discord) and
+// runs only with -startup:
 //
-//	go test ./loadtest -run TestStartup -v -count=1 -timeout 30m -args -startup
+//	go test ./loadtest -run 'TestStartup$' -v -count=1 -timeout 30m -args -startup
+//
+// Issue 17's row "2,500 servers of 100 members: heap at ready" is
+//
+//	go test ./loadtest -run 'TestStartup$' -v -count=1 -args -startup -startupshards 1 -serverspershard 2500 -startupmembers 100
 func TestStartup(t *testing.T) {
 	if !*flagStartup {
 		t.Skip("only with -startup")
@@ -52,8 +59,8 @@ func TestStartup(t *testing.T) {
 		t.Run(fmt.Sprintf("shards=%d", n), func(t *testing.T) { row = startup(t, bin, n, mc) })
 		rows = append(rows, row)
 	}
-	t.Logf("load average %s\n%-7s %-15s %8s %10s %12s %14s %10s %11s\n%s", loadAvg(),
-		"shards", "max_concurrency", "servers", "start-up", "identify floor", "RSS at ready", "RSS settled", "peak RSS", strings.Join(rows, "\n"))
+	t.Logf("load average %s; %d members per server\n%-7s %-15s %8s %10s %14s %14s %12s %11s %14s %12s\n%s", loadAvg(), *flagStartupMembers,
+		"shards", "max_concurrency", "servers", "start-up", "identify floor", "RSS at ready", "RSS settled", "peak RSS", "heap at ready", "heap settled", strings.Join(rows, "\n"))
 	fmt.Fprintf(os.Stderr, "STARTUP db=%s loadavg=%q\n%s\n", *flagDB, loadAvg(), strings.Join(rows, "\n"))
 }
 
@@ -70,13 +77,18 @@ func startup(t *testing.T, bin string, n, mc int) string {
 			gd = srv.AddGuild(fmt.Sprintf("Fic Server %d", g+1))
 		}
 		srv.AddChannel(gd.ID, "general", discordgo.ChannelTypeGuildText, false)
+		for m := range *flagStartupMembers {
+			srv.AddMember(gd.ID, fmt.Sprintf("member%d_%d", g+1, m), 0)
+		}
 	}
-	t.Logf("seeded %d servers in discordtest in %v", servers, time.Since(seed).Round(time.Millisecond))
+	t.Logf("seeded %d servers of %d members in discordtest in %v", servers, *flagStartupMembers, time.Since(seed).Round(time.Millisecond))
 	db := filepath.Join(t.TempDir(), "ficshelf.db")
 	if *flagDB == "postgres" {
 		db = pgtest.URL(t)
 	}
-	p := Start(t, bin, db, srv, ProcessOptions{Shards: n, ReadyTimeout: 5 * time.Minute})
+	metricsAddr := FreeAddr(t)
+	p := Start(t, bin, db, srv, ProcessOptions{Shards: n, ReadyTimeout: 5 * time.Minute, Env: []string{"METRICS_ADDR=" + metricsAddr}})
+	heapAtReady := heapInUse(t, metricsAddr)
 	for _, l := range strings.Split(p.Log.String(), "\n") {
 		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
 			t.Logf("bot: %.300s", l)
@@ -111,6 +123,7 @@ func startup(t *testing.T, bin string, n, mc int) string {
 		}
 		settled = max(settled, r)
 	}
+	heapSettled := heapInUse(t, metricsAddr)
 	peak, err := p.PeakRSS()
 	if err != nil {
 		t.Fatal(err)
@@ -124,8 +137,21 @@ func startup(t *testing.T, bin string, n, mc int) string {
 	// Identifies of one rate-limit key are 5 s apart: the start-up can be
 	// no shorter than this.
 	floor := time.Duration((n+mc-1)/mc-1) * discordtest.DefaultIdentifyWindow
-	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-	row := fmt.Sprintf("%-7d %-15d %8d %10v %14v %14s %12s %11s", n, mc, servers, took.Round(time.Millisecond), floor, mib(ready), mib(settled), mib(peak))
+	mibs := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+	row := fmt.Sprintf("%-7d %-15d %8d %10v %14v %14s %12s %11s %14s %12s", n, mc, servers, took.Round(time.Millisecond), floor,
+		mibs(ready), mibs(settled), mibs(peak), mibs(heapAtReady), mibs(heapSettled))
 	t.Log(row)
 	return row
+}
+
+// heapInUse is the bot's go_memstats_heap_inuse_bytes (the Go heap's spans
+// in use: live objects and garbage not yet collected), -1 when it cannot
+// be read.
+func heapInUse(t testing.TB, metricsAddr string) int64 {
+	m, err := Scrape(metricsAddr)
+	if err != nil {
+		t.Errorf("scrape /metrics: %v", err)
+		return -1
+	}
+	return int64(m.Value("go_memstats_heap_inuse_bytes"))
 }

@@ -309,7 +309,7 @@ func (s *Store) Load(ctx context.Context) (shelf.Loader, error) {
 	if s.closed.Load() {
 		return nil, fmt.Errorf("load: %w", shelf.ErrClosed)
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", s.mapErr(err))
 	}
@@ -437,10 +437,7 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO kudos (guild, story, user_id, at) VALUES ($1, $2, $3, $4)`, gid, sid, uid, k.At.UnixNano()); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE stories SET kudos = kudos + 1 WHERE guild = $1 AND id = $2`, gid, sid)
+		_, err = tx.Exec(ctx, loadKudosSQL, gid, sid, uid, k.At.UnixNano())
 		return err
 	case it.ListEntry != nil:
 		e := it.ListEntry.Entry
@@ -465,7 +462,7 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 			e.Added.UnixNano(), e.Updated.UnixNano(), finished); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE stories SET readers = readers + 1 WHERE guild = $1 AND id = $2`, gid, sid)
+		_, err = tx.Exec(ctx, `UPDATE story_counts SET readers = readers + 1 WHERE guild = $1 AND story = $2`, gid, sid)
 		return err
 	case it.Progress != nil:
 		uid, err := parseID("user", it.Progress.UserID)

@@ -49,6 +49,9 @@ type Options struct {
 	// ConnectTimeout bounds Open's first connection and every later
 	// connection attempt; 0 means 8 s, so that Open fails well within 10 s.
 	ConnectTimeout time.Duration
+	// NoWarm skips warming the pool at Open (warm.go): for short-lived
+	// stores (tests, tools) whose first statements need not be fast.
+	NoWarm bool
 }
 
 // DefaultMaxConns is the pool size when neither Options nor the URL
@@ -60,6 +63,7 @@ const DefaultMaxConns = 16
 // Store is a shelf.Store on a PostgreSQL database.
 type Store struct {
 	pool   *pgxpool.Pool
+	db     dbConn // the pool; one connection while warming it (warm.go)
 	closed atomic.Bool
 
 	commits    atomic.Int64
@@ -67,6 +71,14 @@ type Store struct {
 }
 
 var _ shelf.Store = (*Store)(nil)
+
+// dbConn is what the methods run their statements and transactions on:
+// the pool, or one of its connections while warming it (warm.go).
+type dbConn interface {
+	querier
+	Begin(ctx context.Context) (pgx.Tx, error)
+	BeginTx(ctx context.Context, o pgx.TxOptions) (pgx.Tx, error)
+}
 
 // Open connects to the database at url (postgres:// or postgresql://),
 // creates or migrates its schema under an advisory lock, and returns the
@@ -91,6 +103,9 @@ func open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.pool.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", desc, err)
+	}
+	if !opts.NoWarm {
+		warmPool(ctx, s.pool, s.pool.Config().MaxConns)
 	}
 	return s, nil
 }
@@ -135,7 +150,7 @@ func connect(ctx context.Context, dbURL string, opts Options) (*Store, string, e
 		pool.Close()
 		return nil, "", fmt.Errorf("open postgres %s: %w", desc, err)
 	}
-	return &Store{pool: pool}, desc, nil
+	return &Store{pool: pool, db: pool}, desc, nil
 }
 
 // describe names the server and database without credentials.
@@ -278,7 +293,7 @@ func (s *Store) one(ctx context.Context, what string, fn func(querier) error) er
 	var err error
 	for attempt := 0; attempt < 10; attempt++ {
 		start := time.Now()
-		if err = fn(s.pool); err == nil {
+		if err = fn(s.db); err == nil {
 			s.commits.Add(1)
 			s.commitTime.Add(int64(time.Since(start)))
 			return nil
@@ -292,7 +307,7 @@ func (s *Store) one(ctx context.Context, what string, fn func(querier) error) er
 }
 
 func (s *Store) runTx(ctx context.Context, o pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
-	tx, err := s.pool.BeginTx(ctx, o)
+	tx, err := s.db.BeginTx(ctx, o)
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,9 @@ import (
 
 // storyCols are the columns scanStory reads, in order, from storyFrom.
 const (
-	storyCols = `s.id, s.guild, d.meta, d.infos, s.added_by, s.added_at, s.mine, s.kudos, s.readers`
-	storyFrom = `stories s JOIN story_docs d ON d.guild = s.guild AND d.id = s.id`
+	storyCols = `s.id, s.guild, d.meta, d.infos, s.added_by, s.added_at, s.mine, sc.kudos, sc.readers`
+	storyFrom = `stories s JOIN story_docs d ON d.guild = s.guild AND d.id = s.id
+		JOIN story_counts sc ON sc.guild = s.guild AND sc.story = s.id`
 )
 
 func scanStory(row pgx.Row) (shelf.StoryRecord, error) {
@@ -31,6 +32,11 @@ func scanStory(row pgx.Row) (shelf.StoryRecord, error) {
 	if err := row.Scan(&id, &guild, &meta, &infos, &addedBy, &addedAt, &mine, &kudos, &readers); err != nil {
 		return shelf.StoryRecord{}, err
 	}
+	return makeRecord(id, guild, meta, infos, addedBy, addedAt, mine, kudos, readers)
+}
+
+// makeRecord decodes a story's record from its columns.
+func makeRecord(id, guild int64, meta, infos []byte, addedBy, addedAt int64, mine bool, kudos, readers int) (shelf.StoryRecord, error) {
 	rec := shelf.StoryRecord{ID: fmtID(id), GuildID: fmtID(guild), AddedBy: fmtID(addedBy),
 		AddedAt: fromNanos(addedAt), Mine: mine, Kudos: kudos, Readers: readers}
 	if err := json.Unmarshal(meta, &rec.Story); err != nil {
@@ -248,7 +254,7 @@ func (s *Store) Story(ctx context.Context, guild, id string) (shelf.StoryRecord,
 	if s.closed.Load() {
 		return shelf.StoryRecord{}, fmt.Errorf("story: %w", shelf.ErrClosed)
 	}
-	rec, err := loadStory(ctx, s.pool, gid, sid)
+	rec, err := loadStory(ctx, s.db, gid, sid)
 	if err != nil {
 		return shelf.StoryRecord{}, fmt.Errorf("story: %w", s.mapErr(err))
 	}
@@ -267,7 +273,7 @@ func (s *Store) StoryByAO3(ctx context.Context, guild string, workID int64) (she
 	if s.closed.Load() {
 		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", shelf.ErrClosed)
 	}
-	rec, err := scanStory(s.pool.QueryRow(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 AND s.ao3_id = $2`, gid, workID))
+	rec, err := scanStory(s.db.QueryRow(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 AND s.ao3_id = $2`, gid, workID))
 	if err != nil {
 		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", s.mapErr(notFound(err, "AO3 work %d", workID)))
 	}
@@ -362,7 +368,7 @@ func (s *Store) Chapter(ctx context.Context, guild, id string, n int) (shelf.Cha
 		return shelf.ChapterRecord{}, fmt.Errorf("chapter: %w", shelf.ErrClosed)
 	}
 	rec := shelf.ChapterRecord{StoryID: fmtID(sid), Number: n}
-	err = s.pool.QueryRow(ctx, `SELECT title, body, notes, end_notes, sentences FROM chapters
+	err = s.db.QueryRow(ctx, `SELECT title, body, notes, end_notes, sentences FROM chapters
 		WHERE guild = $1 AND story = $2 AND n = $3`, gid, sid, n).
 		Scan(&rec.Title, &rec.Text, &rec.Notes, &rec.EndNotes, &rec.Sentences)
 	if err != nil {
@@ -382,6 +388,14 @@ func (s *Store) ViewChapter(ctx context.Context, guild, id string, n int, fn fun
 }
 
 // ListStories returns one page of stories matching q and how many match.
+// The page is read from the index of its sort order with LIMIT (kudos from
+// story_counts', the others from stories'), so only the page's stories are
+// decoded; a fandom or tag filter is first matched against the guild's
+// distinct values (guild_facets), and the stories holding a matching value
+// are found through the GIN index on the folded arrays. Without filters
+// the total is the guild's story count kept by trigger; with filters it
+// counts the matching stories (through the same indexes). One statement,
+// one snapshot: the page and its total always agree.
 func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery) ([]shelf.StoryRecord, int, error) {
 	gid, err := parseGuild(guild)
 	if err != nil {
@@ -395,11 +409,12 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 		}
 		rating = string(r)
 	}
-	order := "s.added_at DESC, s.id DESC"
+	from, order := "stories s", "s.added_at DESC, s.id DESC"
 	switch q.Sort {
 	case "", shelf.SortNewest:
 	case shelf.SortKudos:
-		order = "s.kudos DESC, " + order
+		from = "story_counts sc JOIN stories s ON s.guild = sc.guild AND s.id = sc.story"
+		order = "sc.kudos DESC, sc.added_at DESC, sc.story DESC"
 	case shelf.SortTitle:
 		order = "s.title_fold, " + order
 	case shelf.SortWords:
@@ -417,29 +432,65 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	if s.closed.Load() {
 		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
 	}
-	const where = `s.guild = $1 AND ($2 = '' OR s.rating = $2)
-		AND ($3 = '' OR EXISTS (SELECT 1 FROM unnest(s.fandoms_fold) f WHERE strpos(f, $3) > 0))
-		AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(s.tags_fold) t WHERE strpos(t, $4) > 0))
-		AND ($5 = '' OR $6::bigint > 0 AND $6 = ANY (s.series_ids) OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, $5) > 0))`
-	// One statement, one snapshot: the page is cut from the narrow stories
-	// rows (with the count of all matching ones beside each), and only the
-	// page's stories are joined to their story_docs, instead of a count,
-	// then a join of every matching story's document before the sort, in a
-	// read transaction (four round trips).
-	rows, err := s.pool.Query(ctx, `SELECT `+storyCols+`, s.total FROM (
-		SELECT s.*, count(*) OVER () AS total FROM stories s WHERE `+where+` ORDER BY `+order+` LIMIT $7 OFFSET $8) s
-		JOIN story_docs d ON d.guild = s.guild AND d.id = s.id ORDER BY `+order,
-		gid, rating, fandom, tag, seriesText, seriesID, q.Limit, q.Offset)
+	// Only the filters given appear in the statement, so that each
+	// combination gets a plan (prepared once per connection) that uses its
+	// indexes.
+	args := []any{gid, q.Limit, q.Offset}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where := "s.guild = $1"
+	if rating != "" {
+		where += " AND s.rating = " + arg(rating)
+	}
+	if fandom != "" {
+		where += ` AND s.fandoms_fold && ARRAY(SELECT value FROM guild_facets
+			WHERE guild = $1 AND kind = 'f' AND strpos(value, ` + arg(fandom) + `) > 0)`
+	}
+	if tag != "" {
+		where += ` AND s.tags_fold && ARRAY(SELECT value FROM guild_facets
+			WHERE guild = $1 AND kind = 't' AND strpos(value, ` + arg(tag) + `) > 0)`
+	}
+	if seriesText != "" {
+		t, idp := arg(seriesText), arg(seriesID)
+		where += ` AND (` + idp + `::bigint > 0 AND ` + idp + `::bigint = ANY (s.series_ids)
+			OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, ` + t + `) > 0))`
+	}
+	total := `(SELECT count(*) FROM stories s WHERE ` + where + `)`
+	if len(args) == 3 {
+		total = `coalesce((SELECT stories FROM guild_counts WHERE guild = $1), 0)`
+	}
+	// The page's keys first (an index walk that stops after LIMIT rows),
+	// then their documents; the total beside each row, or alone when the
+	// page is empty.
+	rows, err := s.db.Query(ctx, `WITH p AS (SELECT s.id, row_number() OVER () AS o FROM (
+		SELECT s.id FROM `+from+` WHERE `+where+` ORDER BY `+order+` LIMIT $2 OFFSET $3) s),
+		t AS (SELECT `+total+` AS n)
+		SELECT `+storyCols+`, t.n FROM t LEFT JOIN (p JOIN (`+storyFrom+`) ON s.guild = $1 AND s.id = p.id) ON true
+		ORDER BY p.o`, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
 	}
 	defer rows.Close()
 	var (
-		page  []shelf.StoryRecord
-		total int64
+		page []shelf.StoryRecord
+		n    int64
 	)
 	for rows.Next() {
-		rec, err := scanStory(withExtra{rows, &total})
+		var (
+			id, g, by, added *int64
+			meta, infos      []byte
+			mine             *bool
+			kudos, readers   *int
+		)
+		if err := rows.Scan(&id, &g, &meta, &infos, &by, &added, &mine, &kudos, &readers, &n); err != nil {
+			return nil, 0, fmt.Errorf("list stories: %w", err)
+		}
+		if id == nil {
+			break // an empty page: the total alone
+		}
+		rec, err := makeRecord(*id, *g, meta, infos, *by, *added, *mine, *kudos, *readers)
 		if err != nil {
 			return nil, 0, fmt.Errorf("list stories: %w", err)
 		}
@@ -448,14 +499,7 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
 	}
-	if len(page) == 0 && q.Offset > 0 {
-		// Past the last page: the count alone.
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM stories s WHERE `+where,
-			gid, rating, fandom, tag, seriesText, seriesID).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
-		}
-	}
-	return page, int(total), nil
+	return page, int(n), nil
 }
 
 // withExtra scans a row whose columns are scanStory's followed by one more,
@@ -481,14 +525,15 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	}
 	var rows pgx.Rows
 	if len(toks) == 0 {
-		rows, err = s.pool.Query(ctx, `SELECT id, title, authors FROM stories WHERE guild = $1
-			ORDER BY kudos DESC, added_at DESC, id DESC LIMIT $2`, gid, limit)
+		rows, err = s.db.Query(ctx, `SELECT s.id, s.title, s.authors FROM story_counts sc
+			JOIN stories s ON s.guild = sc.guild AND s.id = sc.story WHERE sc.guild = $1
+			ORDER BY sc.kudos DESC, sc.added_at DESC, sc.story DESC LIMIT $2`, gid, limit)
 	} else {
 		uppers := make([]string, len(toks))
 		for i, t := range toks {
 			uppers[i] = t + "\U0010FFFF"
 		}
-		rows, err = s.pool.Query(ctx, `
+		rows, err = s.db.Query(ctx, `
 WITH t AS (SELECT tok, up, ord FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(tok, up, ord)),
 p AS (
 	SELECT w.story, t.ord,
@@ -507,7 +552,7 @@ r AS (
 	SELECT s.id, m.n, m.ts, m.ex, m.it, s.kudos, s.added_at FROM m CROSS JOIN LATERAL (
 		-- OFFSET 0 keeps this a lookup per candidate: the planner cannot
 		-- estimate m and would otherwise hash the whole guild.
-		SELECT id, kudos, added_at FROM stories WHERE guild = $1 AND id = m.story OFFSET 0) s
+		SELECT story AS id, kudos, added_at FROM story_counts WHERE guild = $1 AND story = m.story OFFSET 0) s
 	WHERE NOT EXISTS (SELECT 1 FROM cut) OR (m.n, m.ts, m.ex, m.it) >= (SELECT n, ts, ex, it FROM cut)
 	ORDER BY m.n DESC, m.ts DESC, m.ex DESC, m.it DESC, s.kudos DESC, s.added_at DESC, s.id DESC
 	LIMIT $4)
@@ -563,7 +608,7 @@ func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.St
 		if s.closed.Load() {
 			return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", shelf.ErrClosed)
 		}
-		rec, err := loadStory(ctx, s.pool, gid, int64(sid))
+		rec, err := loadStory(ctx, s.db, gid, int64(sid))
 		if err == nil {
 			return rec, nil
 		}
@@ -640,62 +685,64 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
+// exactMissLimit is the size up to which a guild's every title is scored
+// for "did you mean" (about a millisecond's work); a bigger guild's
+// suggestions are ranked among candidates drawn from indexes
+// (missCandidates).
+const exactMissLimit = 2000
+
 // closestTitles returns the five titles closest to folded by
-// shelf.TitleDistance, ties by lower ID. Titles containing it score 0, so
-// when five do, the database answers alone; otherwise every title of the
-// guild is scored (only IDs and folded titles cross the wire).
+// shelf.TitleDistance, ties by lower ID. In a guild of up to
+// exactMissLimit stories every title is scored; in a bigger one, only the
+// candidates missCandidates draws from indexes, so a miss costs the same
+// in a guild of any size (a suggestion may then differ from the exact
+// five: a title whose words share no three-letter start with the typed
+// words and that does not sort next to them).
 func closestTitles(ctx context.Context, tx pgx.Tx, gid int64, folded string) ([]shelf.StoryRef, error) {
-	var ids []int64
-	rows, err := tx.Query(ctx, `SELECT id FROM stories WHERE guild = $1 AND strpos(title_fold, $2) > 0 ORDER BY id LIMIT 5`, gid, folded)
+	var big bool
+	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT stories FROM guild_counts WHERE guild = $1), 0) > $2`,
+		gid, exactMissLimit).Scan(&big); err != nil {
+		return nil, err
+	}
+	var rows pgx.Rows
+	var err error
+	if big {
+		rows, err = missCandidates(ctx, tx, gid, folded)
+	} else {
+		rows, err = tx.Query(ctx, `SELECT id, title_fold FROM stories WHERE guild = $1`, gid)
+	}
 	if err != nil {
 		return nil, err
 	}
+	type scored struct {
+		id    int64
+		score int
+	}
+	var ss []scored
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var x scored
+		var fold string
+		if err := rows.Scan(&x.id, &fold); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ids = append(ids, id)
+		x.score = shelf.TitleDistance(folded, fold)
+		ss = append(ss, x)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(ids) < 5 {
-		type scored struct {
-			id    int64
-			score int
+	slices.SortFunc(ss, func(a, b scored) int {
+		if a.score != b.score {
+			return a.score - b.score
 		}
-		var ss []scored
-		rows, err := tx.Query(ctx, `SELECT id, title_fold FROM stories WHERE guild = $1`, gid)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var x scored
-			var fold string
-			if err := rows.Scan(&x.id, &fold); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			x.score = shelf.TitleDistance(folded, fold)
-			ss = append(ss, x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		slices.SortFunc(ss, func(a, b scored) int {
-			if a.score != b.score {
-				return a.score - b.score
-			}
-			return cmpInt(a.id, b.id)
-		})
-		ids = ids[:0]
-		for _, x := range ss[:min(5, len(ss))] {
-			ids = append(ids, x.id)
-		}
+		return cmpInt(a.id, b.id)
+	})
+	ss = slices.CompactFunc(ss, func(a, b scored) bool { return a.id == b.id })
+	var ids []int64
+	for _, x := range ss[:min(5, len(ss))] {
+		ids = append(ids, x.id)
 	}
 	if len(ids) == 0 {
 		return nil, nil
@@ -706,4 +753,33 @@ func closestTitles(ctx context.Context, tx pgx.Tx, gid int64, folded string) ([]
 		return nil, err
 	}
 	return scanRefs(rows)
+}
+
+// missCandidates draws a big guild's "did you mean" candidates (id,
+// folded title) from indexes, each part with LIMIT: the titles sorting
+// just before and after the typed text (same start), and the stories with
+// a title word starting with the first three letters of a typed word.
+func missCandidates(ctx context.Context, tx pgx.Tx, gid int64, folded string) (pgx.Rows, error) {
+	var starts, uppers []string
+	for _, w := range shelf.Tokens(folded) {
+		r := []rune(w)
+		st := string(r[:min(3, len(r))])
+		if slices.Contains(starts, st) {
+			continue
+		}
+		starts = append(starts, st)
+		uppers = append(uppers, st+"\U0010FFFF")
+		if len(starts) == shelf.MaxQueryWords {
+			break
+		}
+	}
+	return tx.Query(ctx, `
+(SELECT id, title_fold FROM stories WHERE guild = $1 AND title_fold >= $2 ORDER BY title_fold LIMIT 25)
+UNION ALL
+(SELECT id, title_fold FROM stories WHERE guild = $1 AND title_fold < $2 ORDER BY title_fold DESC LIMIT 25)
+UNION ALL
+SELECT s.id, s.title_fold FROM unnest($3::text[], $4::text[]) AS t(lo, hi) CROSS JOIN LATERAL (
+	SELECT DISTINCT story FROM (SELECT story FROM story_words
+		WHERE guild = $1 AND word >= t.lo AND word < t.hi AND flags & 1 <> 0 LIMIT 400) w) w
+	JOIN stories s ON s.guild = $1 AND s.id = w.story`, gid, folded, starts, uppers)
 }

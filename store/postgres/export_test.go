@@ -2,8 +2,12 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"ficshelf/shelf"
 )
 
 // Test hooks for package postgres_test (which may import pgtest).
@@ -18,3 +22,34 @@ func Connect(ctx context.Context, dbURL string) (*Store, error) {
 }
 
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// ScaleQuery is one statement the engine runs, with arguments, for
+// EXPLAIN-based tests.
+type ScaleQuery struct {
+	Name     string
+	SQL      string
+	Args     []any
+	Limit    bool // the plan must cut with LIMIT
+	Filtered bool // a /story list with a fandom or tag filter
+}
+
+// ScaleQueries are the statements behind /kudos top, /story list,
+// autocomplete and a title miss on guild, as the engine runs them.
+func ScaleQueries(guild int64, now time.Time) []ScaleQuery {
+	out := []ScaleQuery{
+		{"top all", topAllSQL, []any{guild, 10}, true, false},
+		{"top week", topWeekSQL, []any{guild, shelf.PeriodWeek.Since(now).UnixNano(), 10, int16(1)}, true, false},
+		{"top month", topMonthSQL, []any{guild, shelf.PeriodMonth.Since(now).UnixNano(), 10, int16(2)}, true, false},
+		{"title miss candidates", missSQL, missArgs(guild, "zephyr nothing"), true, false},
+	}
+	for _, sort := range []shelf.Sort{shelf.SortNewest, shelf.SortKudos, shelf.SortTitle, shelf.SortWords} {
+		for _, q := range []shelf.ListQuery{{Sort: sort}, {Sort: sort, Offset: 40}, {Sort: sort, Fandom: "fandom 3"}, {Sort: sort, Tag: "trope 2"}} {
+			sql, args, err := listSQL(guild, "", q)
+			if err != nil {
+				panic(err)
+			}
+			out = append(out, ScaleQuery{fmt.Sprintf("list %+v", q), sql, args, true, q.Fandom != "" || q.Tag != ""})
+		}
+	}
+	return out
+}

@@ -264,4 +264,3 @@ func (s *Store) TopKudos(ctx context.Context, guild string, p shelf.Period, now 
 	}
 	return out, nil
 }
-

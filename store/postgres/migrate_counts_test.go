@@ -23,7 +23,7 @@ func TestMigrationCountsBackfill(t *testing.T) {
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	for _, row := range []struct {
 		guild, id, kudos, readers int
-		fandoms, tags              []string
+		fandoms, tags             []string
 	}{
 		{1, 1, 2, 1, []string{"lanternfall"}, []string{"angst", "fluff"}},
 		{1, 2, 1, 0, []string{"orchard street", "lanternfall"}, []string{}},

@@ -409,6 +409,50 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 		}
 		rating = string(r)
 	}
+	sql, args, err := listSQL(gid, rating, q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", err)
+	}
+	if s.closed.Load() {
+		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
+	}
+	rows, err := s.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+	}
+	defer rows.Close()
+	var (
+		page []shelf.StoryRecord
+		n    int64
+	)
+	for rows.Next() {
+		var (
+			id, g, by, added *int64
+			meta, infos      []byte
+			mine             *bool
+			kudos, readers   *int
+		)
+		if err := rows.Scan(&id, &g, &meta, &infos, &by, &added, &mine, &kudos, &readers, &n); err != nil {
+			return nil, 0, fmt.Errorf("list stories: %w", err)
+		}
+		if id == nil {
+			break // an empty page: the total alone
+		}
+		rec, err := makeRecord(*id, *g, meta, infos, *by, *added, *mine, *kudos, *readers)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list stories: %w", err)
+		}
+		page = append(page, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+	}
+	return page, int(n), nil
+}
+
+// listSQL is ListStories' statement for q (rating parsed) and its
+// arguments.
+func listSQL(gid int64, rating string, q shelf.ListQuery) (string, []any, error) {
 	from, order := "stories s", "s.added_at DESC, s.id DESC"
 	switch q.Sort {
 	case "", shelf.SortNewest:
@@ -420,7 +464,7 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	case shelf.SortWords:
 		order = "s.words DESC, " + order
 	default:
-		return nil, 0, fmt.Errorf("list stories: sort %q: %w", shelf.Truncate(string(q.Sort), 40), shelf.ErrInvalid)
+		return "", nil, fmt.Errorf("sort %q: %w", shelf.Truncate(string(q.Sort), 40), shelf.ErrInvalid)
 	}
 	if q.Limit <= 0 {
 		q.Limit = 10
@@ -429,9 +473,6 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	q.Offset = max(q.Offset, 0)
 	fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
 	seriesText, seriesID := shelf.SeriesQuery(q.Series)
-	if s.closed.Load() {
-		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
-	}
 	// Only the filters given appear in the statement, so that each
 	// combination gets a plan (prepared once per connection) that uses its
 	// indexes.
@@ -464,42 +505,11 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 	// The page's keys first (an index walk that stops after LIMIT rows),
 	// then their documents; the total beside each row, or alone when the
 	// page is empty.
-	rows, err := s.db.Query(ctx, `WITH p AS (SELECT s.id, row_number() OVER () AS o FROM (
-		SELECT s.id FROM `+from+` WHERE `+where+` ORDER BY `+order+` LIMIT $2 OFFSET $3) s),
-		t AS (SELECT `+total+` AS n)
-		SELECT `+storyCols+`, t.n FROM t LEFT JOIN (p JOIN (`+storyFrom+`) ON s.guild = $1 AND s.id = p.id) ON true
-		ORDER BY p.o`, args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
-	}
-	defer rows.Close()
-	var (
-		page []shelf.StoryRecord
-		n    int64
-	)
-	for rows.Next() {
-		var (
-			id, g, by, added *int64
-			meta, infos      []byte
-			mine             *bool
-			kudos, readers   *int
-		)
-		if err := rows.Scan(&id, &g, &meta, &infos, &by, &added, &mine, &kudos, &readers, &n); err != nil {
-			return nil, 0, fmt.Errorf("list stories: %w", err)
-		}
-		if id == nil {
-			break // an empty page: the total alone
-		}
-		rec, err := makeRecord(*id, *g, meta, infos, *by, *added, *mine, *kudos, *readers)
-		if err != nil {
-			return nil, 0, fmt.Errorf("list stories: %w", err)
-		}
-		page = append(page, rec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
-	}
-	return page, int(n), nil
+	return `WITH p AS (SELECT s.id, row_number() OVER () AS o FROM (
+		SELECT s.id FROM ` + from + ` WHERE ` + where + ` ORDER BY ` + order + ` LIMIT $2 OFFSET $3) s),
+		t AS (SELECT ` + total + ` AS n)
+		SELECT ` + storyCols + `, t.n FROM t LEFT JOIN (p JOIN (` + storyFrom + `) ON s.guild = $1 AND s.id = p.id) ON true
+		ORDER BY p.o`, args, nil
 }
 
 // withExtra scans a row whose columns are scanStory's followed by one more,
@@ -760,7 +770,13 @@ func closestTitles(ctx context.Context, tx pgx.Tx, gid int64, folded string) ([]
 // just before and after the typed text (same start), and the stories with
 // a title word starting with the first three letters of a typed word.
 func missCandidates(ctx context.Context, tx pgx.Tx, gid int64, folded string) (pgx.Rows, error) {
-	var starts, uppers []string
+	return tx.Query(ctx, missSQL, missArgs(gid, folded)...)
+}
+
+// missArgs are missSQL's arguments: the typed text, and the ranges of
+// title words starting like each typed word.
+func missArgs(gid int64, folded string) []any {
+	starts, uppers := []string{}, []string{}
 	for _, w := range shelf.Tokens(folded) {
 		r := []rune(w)
 		st := string(r[:min(3, len(r))])
@@ -773,7 +789,10 @@ func missCandidates(ctx context.Context, tx pgx.Tx, gid int64, folded string) (p
 			break
 		}
 	}
-	return tx.Query(ctx, `
+	return []any{gid, folded, starts, uppers}
+}
+
+const missSQL = `
 (SELECT id, title_fold FROM stories WHERE guild = $1 AND title_fold >= $2 ORDER BY title_fold LIMIT 25)
 UNION ALL
 (SELECT id, title_fold FROM stories WHERE guild = $1 AND title_fold < $2 ORDER BY title_fold DESC LIMIT 25)
@@ -781,5 +800,4 @@ UNION ALL
 SELECT s.id, s.title_fold FROM unnest($3::text[], $4::text[]) AS t(lo, hi) CROSS JOIN LATERAL (
 	SELECT DISTINCT story FROM (SELECT story FROM story_words
 		WHERE guild = $1 AND word >= t.lo AND word < t.hi AND flags & 1 <> 0 LIMIT 400) w) w
-	JOIN stories s ON s.guild = $1 AND s.id = w.story`, gid, folded, starts, uppers)
-}
+	JOIN stories s ON s.guild = $1 AND s.id = w.story`

@@ -326,9 +326,10 @@ CREATE TABLE club_reminders_off (
 	// by flags on each kudos (in_week, in_month: counted in that period's
 	// column) and a per-(guild, period) mark (kudos.go). Triggers keep a
 	// story's counts row, the guild's story count and the guild's distinct
-	// fandom and tag values (for /story list's substring filters) in the
-	// same transaction as every write of stories, whichever code path writes
-	// it. Indexes per /story list sort order.
+	// fandom and tag values with the stories holding each (for /story
+	// list's substring filters) in the same transaction as every write of
+	// stories, whichever code path writes it. Indexes per /story list sort
+	// order.
 	`
 CREATE TABLE story_counts (
 	guild    bigint  NOT NULL,
@@ -368,20 +369,29 @@ CREATE TABLE guild_counts (
 );
 INSERT INTO guild_counts (guild, stories) SELECT guild, count(*) FROM stories GROUP BY guild;
 -- Distinct folded fandom (kind 'f') and tag ('t') values ever stored in a
--- guild: /story list matches a typed filter against these first, then
--- finds the stories holding a matching value through a GIN index. Values
--- no story holds any more match no story, so they are never removed.
+-- guild: /story list matches a typed filter against these first. Values no
+-- story holds any more match no story, so they are never removed.
 CREATE TABLE guild_facets (
 	guild bigint NOT NULL,
 	kind  "char" NOT NULL,
 	value text   COLLATE "C" NOT NULL,
 	PRIMARY KEY (guild, kind, value)
 );
-INSERT INTO guild_facets (guild, kind, value)
-	SELECT DISTINCT guild, 'f', f FROM stories, unnest(fandoms_fold) f
-	UNION SELECT DISTINCT guild, 't', t FROM stories, unnest(tags_fold) t;
-CREATE INDEX stories_fandoms ON stories USING gin (fandoms_fold);
-CREATE INDEX stories_tags ON stories USING gin (tags_fold);
+-- Each story's folded fandom and tag values, so that the stories holding
+-- the matched values are found per guild by an index range.
+CREATE TABLE story_facets (
+	guild bigint NOT NULL,
+	kind  "char" NOT NULL,
+	value text   COLLATE "C" NOT NULL,
+	story bigint NOT NULL,
+	PRIMARY KEY (guild, kind, value, story),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE INDEX story_facets_story ON story_facets (guild, story);
+INSERT INTO story_facets (guild, kind, value, story)
+	SELECT DISTINCT guild, 'f', f, id FROM stories, unnest(fandoms_fold) f
+	UNION SELECT DISTINCT guild, 't', t, id FROM stories, unnest(tags_fold) t;
+INSERT INTO guild_facets (guild, kind, value) SELECT DISTINCT guild, kind, value FROM story_facets;
 CREATE INDEX stories_newest ON stories (guild, added_at DESC, id DESC);
 CREATE INDEX stories_words ON stories (guild, words DESC, added_at DESC, id DESC);
 CREATE INDEX stories_title_sort ON stories (guild, title_fold, added_at DESC, id DESC);
@@ -405,6 +415,15 @@ CREATE TRIGGER stories_deleted AFTER DELETE ON stories
 	FOR EACH ROW EXECUTE FUNCTION ficshelf_story_deleted();
 CREATE FUNCTION ficshelf_story_facets() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		IF NEW.fandoms_fold = OLD.fandoms_fold AND NEW.tags_fold = OLD.tags_fold THEN
+			RETURN NULL;
+		END IF;
+		DELETE FROM story_facets WHERE guild = NEW.guild AND story = NEW.id;
+	END IF;
+	INSERT INTO story_facets (guild, kind, value, story)
+		SELECT NEW.guild, 'f', f, NEW.id FROM unnest(NEW.fandoms_fold) f
+		UNION SELECT NEW.guild, 't', t, NEW.id FROM unnest(NEW.tags_fold) t;
 	INSERT INTO guild_facets (guild, kind, value)
 		SELECT NEW.guild, 'f', f FROM unnest(NEW.fandoms_fold) f
 		UNION SELECT NEW.guild, 't', t FROM unnest(NEW.tags_fold) t

@@ -61,13 +61,14 @@ func TestMigrationCountsBackfill(t *testing.T) {
 			t.Errorf("story %v counts %+v, want %+v", key, got, want)
 		}
 	}
-	var n1, n2, facets int
+	var n1, n2, facets, held int
 	if err := s.Pool().QueryRow(ctx, `SELECT (SELECT stories FROM guild_counts WHERE guild = 1),
-		(SELECT stories FROM guild_counts WHERE guild = 2), (SELECT count(*) FROM guild_facets WHERE guild = 1)`).Scan(&n1, &n2, &facets); err != nil {
+		(SELECT stories FROM guild_counts WHERE guild = 2), (SELECT count(*) FROM guild_facets WHERE guild = 1),
+		(SELECT count(*) FROM story_facets WHERE guild = 1)`).Scan(&n1, &n2, &facets, &held); err != nil {
 		t.Fatal(err)
 	}
-	if n1 != 2 || n2 != 1 || facets != 4 {
-		t.Errorf("guild counts %d, %d, guild 1 facets %d; want 2, 1, 4", n1, n2, facets)
+	if n1 != 2 || n2 != 1 || facets != 4 || held != 5 {
+		t.Errorf("guild counts %d, %d, guild 1 facets %d held %d times; want 2, 1, 4, 5", n1, n2, facets, held)
 	}
 	st := pgtest.OpenURL(t, url)
 	check := func(p shelf.Period, want map[string]int) {

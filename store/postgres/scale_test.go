@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
@@ -17,7 +18,8 @@ import (
 var (
 	flagBigStories = flag.Int("bigstories", 50000, "TestBigServerLatency: stories in the big server")
 	flagBigKudos   = flag.Int("bigkudos", 200000, "TestBigServerLatency: kudos in its last week")
-	flagBig        = flag.Bool("big", false, "run TestBigServerLatency (seeds -bigstories and -bigkudos; a minute or two)")
+	flagBig        = flag.Bool("big", false, "run TestBigServerLatency (seeds -bigstories and -bigkudos; minutes)")
+	flagBigURL     = flag.String("bigurl", "", "TestBigServerLatency: an existing database to use (seeded on first use) instead of a fresh one")
 )
 
 var titleWords = []string{"lantern", "harbor", "copper", "orchard", "saltwater", "crown", "paper", "ferryman",
@@ -133,10 +135,21 @@ func TestBigServerLatency(t *testing.T) {
 	if !*flagBig {
 		t.Skip("run with -big (seeds 50,000 stories)")
 	}
-	s := pgtest.Open(t)
+	var s *Store
+	if *flagBigURL != "" {
+		s = pgtest.OpenURL(t, *flagBigURL)
+	} else {
+		s = pgtest.Open(t)
+	}
 	now := time.Now()
-	seedBig(t, s, 5, *flagBigStories, *flagBigKudos, now)
-	seedBig(t, s, 6, 1000, 2000, now)
+	var seeded bool
+	if err := s.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM stories WHERE guild = 5)`).Scan(&seeded); err != nil {
+		t.Fatal(err)
+	}
+	if !seeded {
+		seedBig(t, s, 5, *flagBigStories, *flagBigKudos, now)
+		seedBig(t, s, 6, 1000, 2000, now)
+	}
 	type call struct {
 		name string
 		fn   func(guild string, i int) error
@@ -157,7 +170,7 @@ func TestBigServerLatency(t *testing.T) {
 		}},
 		{"title miss", func(g string, i int) error {
 			_, err := s.ResolveStory(ctx, g, fmt.Sprint("zephyr nothing ", i))
-			if _, ok := err.(*shelf.ResolveError); ok {
+			if re := (*shelf.ResolveError)(nil); errors.As(err, &re) {
 				return nil
 			}
 			return err

@@ -392,7 +392,8 @@ func (s *Store) ViewChapter(ctx context.Context, guild, id string, n int, fn fun
 // story_counts', the others from stories'), so only the page's stories are
 // decoded; a fandom or tag filter is first matched against the guild's
 // distinct values (guild_facets), and the stories holding a matching value
-// are found through the GIN index on the folded arrays. Without filters
+// are read from story_facets' index (work in proportion to the stories
+// that match, not to the guild's size). Without filters
 // the total is the guild's story count kept by trigger; with filters it
 // counts the matching stories (through the same indexes). One statement,
 // one snapshot: the page and its total always agree.
@@ -485,13 +486,16 @@ func listSQL(gid int64, rating string, q shelf.ListQuery) (string, []any, error)
 	if rating != "" {
 		where += " AND s.rating = " + arg(rating)
 	}
+	facet := func(kind, typed string) {
+		where += ` AND s.id IN (SELECT f.story FROM guild_facets g JOIN story_facets f
+			ON f.guild = $1 AND f.kind = g.kind AND f.value = g.value
+			WHERE g.guild = $1 AND g.kind = '` + kind + `' AND strpos(g.value, ` + arg(typed) + `) > 0)`
+	}
 	if fandom != "" {
-		where += ` AND s.fandoms_fold && ARRAY(SELECT value FROM guild_facets
-			WHERE guild = $1 AND kind = 'f' AND strpos(value, ` + arg(fandom) + `) > 0)`
+		facet("f", fandom)
 	}
 	if tag != "" {
-		where += ` AND s.tags_fold && ARRAY(SELECT value FROM guild_facets
-			WHERE guild = $1 AND kind = 't' AND strpos(value, ` + arg(tag) + `) > 0)`
+		facet("t", tag)
 	}
 	if seriesText != "" {
 		t, idp := arg(seriesText), arg(seriesID)

@@ -19,7 +19,7 @@ func TestOpenWarmsPool(t *testing.T) {
 	if _, err := s.GiveKudos(ctx, "1", st.ID, "7", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	tables := []string{"stories", "story_counts", "kudos", "kudos_marks", "list_entries", "guild_counts", "guild_facets", "progress_events", "settings"}
+	tables := []string{"stories", "story_counts", "kudos", "kudos_marks", "list_entries", "guild_counts", "guild_facets", "story_facets", "progress_events", "settings"}
 	rows := func(s *Store) map[string]int {
 		out := map[string]int{}
 		for _, tbl := range tables {

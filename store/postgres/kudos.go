@@ -185,14 +185,15 @@ const topAllSQL = `SELECT ` + storyCols + `, sc.kudos FROM ` + storyFrom + ` WHE
 // flags of the kudos given before it, moving their stories' counters in
 // the same statement. A clear waits for, then skips, a row another
 // advance cleared (the flag is re-checked on the newest row version), so
-// two processes never decrement twice; the advisory lock only keeps them
-// from working at once (the loser skips: the read is exact without it).
+// two processes never decrement twice; the advisory lock (one per guild,
+// both periods) keeps two advances from locking the same counters in
+// different orders (the loser skips: the read is exact without it).
 func (s *Store) advanceMark(ctx context.Context, gid int64, p shelf.Period, since int64) error {
 	col, flag, key := periodColumns(p)
 	return s.tx(ctx, "advance kudos mark", func(tx pgx.Tx) error {
 		var got bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('ficshelf kudos mark ' || $1::bigint || ' ' || $2::smallint, 0))`,
-			gid, key).Scan(&got); err != nil || !got {
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('ficshelf kudos mark ' || $1::bigint, 0))`,
+			gid).Scan(&got); err != nil || !got {
 			return err
 		}
 		var mark int64

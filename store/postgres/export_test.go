@@ -42,13 +42,21 @@ func ScaleQueries(guild int64, now time.Time) []ScaleQuery {
 		{"top month", topMonthSQL, []any{guild, shelf.PeriodMonth.Since(now).UnixNano(), 10, int16(2)}, true, false},
 		{"title miss candidates", missSQL, missArgs(guild, "zephyr nothing"), true, false},
 	}
+	// A filter matching few stories (cut from all of them) and many (the
+	// sort order walked, each story probed).
+	few := &facetMatch{values: []string{"fandom 3"}, stories: 100}
+	many := &facetMatch{values: []string{"trope 2"}, stories: 5000}
 	for _, sort := range []shelf.Sort{shelf.SortNewest, shelf.SortKudos, shelf.SortTitle, shelf.SortWords} {
-		for _, q := range []shelf.ListQuery{{Sort: sort}, {Sort: sort, Offset: 40}, {Sort: sort, Fandom: "fandom 3"}, {Sort: sort, Tag: "trope 2"}} {
-			sql, args, err := listSQL(guild, "", q)
+		for _, c := range []struct {
+			q             shelf.ListQuery
+			fandoms, tags *facetMatch
+		}{{shelf.ListQuery{Sort: sort}, nil, nil}, {shelf.ListQuery{Sort: sort, Offset: 40}, nil, nil},
+			{shelf.ListQuery{Sort: sort, Fandom: "fandom 3"}, few, nil}, {shelf.ListQuery{Sort: sort, Tag: "trope 2"}, nil, many}} {
+			sql, args, err := listSQL(guild, "", c.q, c.fandoms, c.tags)
 			if err != nil {
 				panic(err)
 			}
-			out = append(out, ScaleQuery{fmt.Sprintf("list %+v", q), sql, args, true, q.Fandom != "" || q.Tag != ""})
+			out = append(out, ScaleQuery{fmt.Sprintf("list %+v", c.q), sql, args, true, false})
 		}
 	}
 	return out

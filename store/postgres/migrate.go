@@ -369,12 +369,14 @@ CREATE TABLE guild_counts (
 );
 INSERT INTO guild_counts (guild, stories) SELECT guild, count(*) FROM stories GROUP BY guild;
 -- Distinct folded fandom (kind 'f') and tag ('t') values ever stored in a
--- guild: /story list matches a typed filter against these first. Values no
--- story holds any more match no story, so they are never removed.
+-- guild with the number of stories holding each now: /story list matches a
+-- typed filter against these first. A value no story holds any more
+-- (stories 0) matches no story, so it is never removed.
 CREATE TABLE guild_facets (
-	guild bigint NOT NULL,
-	kind  "char" NOT NULL,
-	value text   COLLATE "C" NOT NULL,
+	guild   bigint  NOT NULL,
+	kind    "char"  NOT NULL,
+	value   text    COLLATE "C" NOT NULL,
+	stories integer NOT NULL CHECK (stories >= 0),
 	PRIMARY KEY (guild, kind, value)
 );
 -- Each story's folded fandom and tag values, so that the stories holding
@@ -387,11 +389,11 @@ CREATE TABLE story_facets (
 	PRIMARY KEY (guild, kind, value, story),
 	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
 );
-CREATE INDEX story_facets_story ON story_facets (guild, story);
+CREATE INDEX story_facets_story ON story_facets (guild, story, kind, value);
 INSERT INTO story_facets (guild, kind, value, story)
 	SELECT DISTINCT guild, 'f', f, id FROM stories, unnest(fandoms_fold) f
 	UNION SELECT DISTINCT guild, 't', t, id FROM stories, unnest(tags_fold) t;
-INSERT INTO guild_facets (guild, kind, value) SELECT DISTINCT guild, kind, value FROM story_facets;
+INSERT INTO guild_facets (guild, kind, value, stories) SELECT guild, kind, value, count(*) FROM story_facets GROUP BY 1, 2, 3;
 CREATE INDEX stories_newest ON stories (guild, added_at DESC, id DESC);
 CREATE INDEX stories_words ON stories (guild, words DESC, added_at DESC, id DESC);
 CREATE INDEX stories_title_sort ON stories (guild, title_fold, added_at DESC, id DESC);
@@ -424,14 +426,25 @@ BEGIN
 	INSERT INTO story_facets (guild, kind, value, story)
 		SELECT NEW.guild, 'f', f, NEW.id FROM unnest(NEW.fandoms_fold) f
 		UNION SELECT NEW.guild, 't', t, NEW.id FROM unnest(NEW.tags_fold) t;
-	INSERT INTO guild_facets (guild, kind, value)
-		SELECT NEW.guild, 'f', f FROM unnest(NEW.fandoms_fold) f
-		UNION SELECT NEW.guild, 't', t FROM unnest(NEW.tags_fold) t
-		ON CONFLICT DO NOTHING;
 	RETURN NULL;
 END $$;
 CREATE TRIGGER stories_facets AFTER INSERT OR UPDATE OF fandoms_fold, tags_fold ON stories
 	FOR EACH ROW EXECUTE FUNCTION ficshelf_story_facets();
+-- Each value's story count follows story_facets' rows, also those a
+-- story's removal deletes by cascade.
+CREATE FUNCTION ficshelf_facet_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO guild_facets (guild, kind, value, stories) VALUES (NEW.guild, NEW.kind, NEW.value, 1)
+			ON CONFLICT (guild, kind, value) DO UPDATE SET stories = guild_facets.stories + 1;
+	ELSE
+		UPDATE guild_facets SET stories = stories - 1
+			WHERE guild = OLD.guild AND kind = OLD.kind AND value = OLD.value;
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER story_facets_counted AFTER INSERT OR DELETE ON story_facets
+	FOR EACH ROW EXECUTE FUNCTION ficshelf_facet_counted();
 `,
 }
 

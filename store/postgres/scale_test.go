@@ -73,7 +73,7 @@ func seedBig(t testing.TB, s *Store, guild int64, n, k int, now time.Time) {
 		WHERE c.guild = $1 AND c.story = x.story`, guild); err != nil {
 		t.Fatalf("seed counts: %v", err)
 	}
-	if _, err := s.Pool().Exec(ctx, `VACUUM (ANALYZE) stories, story_docs, story_counts, story_words, kudos, guild_facets, guild_counts`); err != nil {
+	if _, err := s.Pool().Exec(ctx, `VACUUM (ANALYZE) stories, story_docs, story_counts, story_words, kudos, guild_facets, story_facets, guild_counts`); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	t.Logf("seeded guild %d: %d stories, %d kudos in %v", guild, n, k, time.Since(start).Round(time.Millisecond))

@@ -410,16 +410,61 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 		}
 		rating = string(r)
 	}
-	sql, args, err := listSQL(gid, rating, q)
-	if err != nil {
+	if _, _, err := listSQL(gid, rating, q, nil, nil); err != nil {
 		return nil, 0, fmt.Errorf("list stories: %w", err)
 	}
-	if s.closed.Load() {
-		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
+	fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
+	if fandom == "" && tag == "" {
+		if s.closed.Load() {
+			return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
+		}
+		sql, args, _ := listSQL(gid, rating, q, nil, nil)
+		page, n, err := listPage(ctx, s.db, sql, args)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+		}
+		return page, n, nil
 	}
-	rows, err := s.db.Query(ctx, sql, args...)
+	// Filtered: the values matched and the page in one snapshot.
+	var (
+		page []shelf.StoryRecord
+		n    int
+	)
+	err = s.read(ctx, "list stories", func(tx pgx.Tx) error {
+		var fandoms, tags *facetMatch
+		for _, f := range []struct {
+			kind, typed string
+			out         **facetMatch
+		}{{"f", fandom, &fandoms}, {"t", tag, &tags}} {
+			if f.typed == "" {
+				continue
+			}
+			m, err := matchFacets(ctx, tx, gid, f.kind, f.typed)
+			if err != nil {
+				return err
+			}
+			if len(m.values) == 0 {
+				page, n = nil, 0 // no value matches: no story does
+				return nil
+			}
+			*f.out = &m
+		}
+		sql, args, _ := listSQL(gid, rating, q, fandoms, tags)
+		var err error
+		page, n, err = listPage(ctx, tx, sql, args)
+		return err
+	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+		return nil, 0, err
+	}
+	return page, n, nil
+}
+
+// listPage runs listSQL's statement: the page's stories and the total.
+func listPage(ctx context.Context, q querier, sql string, args []any) ([]shelf.StoryRecord, int, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var (
@@ -434,26 +479,62 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 			kudos, readers   *int
 		)
 		if err := rows.Scan(&id, &g, &meta, &infos, &by, &added, &mine, &kudos, &readers, &n); err != nil {
-			return nil, 0, fmt.Errorf("list stories: %w", err)
+			return nil, 0, err
 		}
 		if id == nil {
 			break // an empty page: the total alone
 		}
 		rec, err := makeRecord(*id, *g, meta, infos, *by, *added, *mine, *kudos, *readers)
 		if err != nil {
-			return nil, 0, fmt.Errorf("list stories: %w", err)
+			return nil, 0, err
 		}
 		page = append(page, rec)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+		return nil, 0, err
 	}
 	return page, int(n), nil
 }
 
-// listSQL is ListStories' statement for q (rating parsed) and its
+// facetMatch is what a fandom or tag filter matched among the guild's
+// values (guild_facets): the values, and how many stories hold each.
+type facetMatch struct {
+	values  []string
+	stories int64 // the sum: at least the stories matching, at most that
+}
+
+// hashFacetLimit is the number of matching stories up to which a filtered
+// page is cut from all of them (read from story_facets, sorted); past it,
+// the sort order's index is walked and each story's values probed, which
+// reads about guild size ÷ matches index entries per story shown — at most
+// 25 per story in a 50,000-story guild.
+const hashFacetLimit = 2000
+
+// matchFacets matches a typed filter (folded) against the guild's values.
+func matchFacets(ctx context.Context, q querier, gid int64, kind, typed string) (facetMatch, error) {
+	var m facetMatch
+	rows, err := q.Query(ctx, `SELECT value, stories FROM guild_facets WHERE guild = $1 AND kind = $2 AND stories > 0
+		AND strpos(value, $3) > 0`, gid, kind, typed)
+	if err != nil {
+		return m, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return m, err
+		}
+		m.values = append(m.values, v)
+		m.stories += n
+	}
+	return m, rows.Err()
+}
+
+// listSQL is ListStories' statement for q (rating parsed; fandoms and
+// tags the values their filters matched, nil when not given) and its
 // arguments.
-func listSQL(gid int64, rating string, q shelf.ListQuery) (string, []any, error) {
+func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMatch) (string, []any, error) {
 	from, order := "stories s", "s.added_at DESC, s.id DESC"
 	switch q.Sort {
 	case "", shelf.SortNewest:
@@ -472,7 +553,6 @@ func listSQL(gid int64, rating string, q shelf.ListQuery) (string, []any, error)
 	}
 	q.Limit = min(q.Limit, 100)
 	q.Offset = max(q.Offset, 0)
-	fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
 	seriesText, seriesID := shelf.SeriesQuery(q.Series)
 	// Only the filters given appear in the statement, so that each
 	// combination gets a plan (prepared once per connection) that uses its
@@ -486,25 +566,37 @@ func listSQL(gid int64, rating string, q shelf.ListQuery) (string, []any, error)
 	if rating != "" {
 		where += " AND s.rating = " + arg(rating)
 	}
-	facet := func(kind, typed string) {
-		where += ` AND s.id IN (SELECT f.story FROM guild_facets g JOIN story_facets f
-			ON f.guild = $1 AND f.kind = g.kind AND f.value = g.value
-			WHERE g.guild = $1 AND g.kind = '` + kind + `' AND strpos(g.value, ` + arg(typed) + `) > 0)`
+	// Few matching stories: take them all from story_facets (IN, hashed).
+	// Many: walk the sort order and probe each story's values (a scalar
+	// subquery, which the planner never turns into a join).
+	few := (fandoms != nil && fandoms.stories <= hashFacetLimit) || (tags != nil && tags.stories <= hashFacetLimit)
+	facet := func(kind string, m *facetMatch) {
+		if m == nil {
+			return
+		}
+		if few {
+			where += ` AND s.id IN (SELECT story FROM story_facets WHERE guild = $1 AND kind = '` + kind + `'
+				AND value = ANY (` + arg(m.values) + `::text[]))`
+		} else {
+			where += ` AND (SELECT true FROM story_facets f WHERE f.guild = $1 AND f.story = s.id AND f.kind = '` + kind + `'
+				AND f.value = ANY (` + arg(m.values) + `::text[]) LIMIT 1)`
+		}
 	}
-	if fandom != "" {
-		facet("f", fandom)
-	}
-	if tag != "" {
-		facet("t", tag)
-	}
+	facet("f", fandoms)
+	facet("t", tags)
 	if seriesText != "" {
 		t, idp := arg(seriesText), arg(seriesID)
 		where += ` AND (` + idp + `::bigint > 0 AND ` + idp + `::bigint = ANY (s.series_ids)
 			OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, ` + t + `) > 0))`
 	}
 	total := `(SELECT count(*) FROM stories s WHERE ` + where + `)`
-	if len(args) == 3 {
+	switch {
+	case len(args) == 3:
 		total = `coalesce((SELECT stories FROM guild_counts WHERE guild = $1), 0)`
+	case len(args) == 4 && fandoms != nil && len(fandoms.values) == 1:
+		total = arg(fandoms.stories) + `::bigint` // one value: its story count is the total
+	case len(args) == 4 && tags != nil && len(tags.values) == 1:
+		total = arg(tags.stories) + `::bigint`
 	}
 	// The page's keys first (an index walk that stops after LIMIT rows),
 	// then their documents; the total beside each row, or alone when the

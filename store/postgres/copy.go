@@ -329,7 +329,28 @@ func (s *Store) Load(ctx context.Context) (shelf.Loader, error) {
 			return nil, fmt.Errorf("load: table %s holds data: %w", t, shelf.ErrNotEmpty)
 		}
 	}
+	// Guild-wide counts are recounted once at Commit (migrate.go, step 7).
+	if _, err := tx.Exec(ctx, `SET LOCAL ficshelf.bulk = 'on'`); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, fmt.Errorf("load: %w", err)
+	}
 	return &loader{s: s, tx: tx}, nil
+}
+
+// recountGuilds sets every guild's story count and each fandom and tag
+// value's story count from the rows, after a bulk load that did not move
+// them row by row (ficshelf.bulk).
+func recountGuilds(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO guild_counts (guild, stories) SELECT guild, count(*) FROM stories GROUP BY guild
+		ON CONFLICT (guild) DO UPDATE SET stories = excluded.stories`); err != nil {
+		return fmt.Errorf("recount stories: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO guild_facets (guild, kind, value, stories)
+		SELECT guild, kind, value, count(*) FROM story_facets GROUP BY guild, kind, value
+		ON CONFLICT (guild, kind, value) DO UPDATE SET stories = excluded.stories`); err != nil {
+		return fmt.Errorf("recount fandoms and tags: %w", err)
+	}
+	return nil
 }
 
 type loader struct {
@@ -343,6 +364,10 @@ func (l *loader) Commit(ctx context.Context) error {
 		return fmt.Errorf("load: commit: already finished")
 	}
 	l.done = true
+	if err := recountGuilds(ctx, l.tx); err != nil {
+		_ = l.tx.Rollback(ctx)
+		return fmt.Errorf("load: commit: %w", l.s.mapErr(err))
+	}
 	if err := l.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("load: commit: %w", l.s.mapErr(err))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"ficshelf/shelf"
@@ -61,3 +62,6 @@ func ScaleQueries(guild int64, now time.Time) []ScaleQuery {
 	}
 	return out
 }
+
+// RecountGuilds is recountGuilds for tests that write rows in bulk.
+func RecountGuilds(ctx context.Context, tx pgx.Tx) error { return recountGuilds(ctx, tx) }

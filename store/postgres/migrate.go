@@ -399,11 +399,17 @@ CREATE INDEX stories_words ON stories (guild, words DESC, added_at DESC, id DESC
 CREATE INDEX stories_title_sort ON stories (guild, title_fold, added_at DESC, id DESC);
 DROP INDEX stories_title;
 
+-- In a bulk load (ficshelf.bulk set for its transaction: copy.go), the
+-- guild-wide counts are not moved row by row, which would rewrite one row
+-- per story in one transaction (each update walking all the row's versions
+-- before it), but recounted once at its end (recountGuilds).
 CREATE FUNCTION ficshelf_story_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO story_counts (guild, story, added_at) VALUES (NEW.guild, NEW.id, NEW.added_at);
-	INSERT INTO guild_counts (guild, stories) VALUES (NEW.guild, 1)
-		ON CONFLICT (guild) DO UPDATE SET stories = guild_counts.stories + 1;
+	IF coalesce(current_setting('ficshelf.bulk', true), '') <> 'on' THEN
+		INSERT INTO guild_counts (guild, stories) VALUES (NEW.guild, 1)
+			ON CONFLICT (guild) DO UPDATE SET stories = guild_counts.stories + 1;
+	END IF;
 	RETURN NULL;
 END $$;
 CREATE TRIGGER stories_inserted AFTER INSERT ON stories
@@ -434,7 +440,9 @@ CREATE TRIGGER stories_facets AFTER INSERT OR UPDATE OF fandoms_fold, tags_fold 
 -- story's removal deletes by cascade.
 CREATE FUNCTION ficshelf_facet_counted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP = 'INSERT' THEN
+	IF coalesce(current_setting('ficshelf.bulk', true), '') = 'on' THEN
+		RETURN NULL;
+	ELSIF TG_OP = 'INSERT' THEN
 		INSERT INTO guild_facets (guild, kind, value, stories) VALUES (NEW.guild, NEW.kind, NEW.value, 1)
 			ON CONFLICT (guild, kind, value) DO UPDATE SET stories = guild_facets.stories + 1;
 	ELSE

@@ -1,12 +1,15 @@
 package postgres_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"ficshelf/shelf"
+	"ficshelf/store"
 	. "ficshelf/store/postgres"
 	"ficshelf/store/postgres/pgtest"
+	"ficshelf/storetest"
 )
 
 // Step 7 moves each story's counters into story_counts (every stored kudos
@@ -96,5 +99,34 @@ func TestMigrationCountsBackfill(t *testing.T) {
 	page, total, err := st.ListStories(ctx, "1", shelf.ListQuery{Fandom: "LANTERN", Tag: "ang"})
 	if err != nil || total != 1 || len(page) != 1 || page[0].ID != "1" || page[0].Readers != 1 {
 		t.Errorf("list after migration: %d %v %v", total, page, err)
+	}
+}
+
+// A copy into PostgreSQL loads in bulk (guild-wide counts recounted once at
+// the end): the copied server's totals and filters answer as the source's.
+func TestCopyRecountsGuilds(t *testing.T) {
+	src, dst := pgtest.Open(t), pgtest.Open(t)
+	for i, f := range []string{"Lanternfall", "Orchard Street", "Lanternfall", "Saltwater"} {
+		st := storetest.Story(fmt.Sprint("Copied ", i))
+		st.Fandoms = []string{f}
+		storetest.Add(t, src, "1", "9", st)
+	}
+	if _, err := store.Copy(ctx, src, dst); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    shelf.ListQuery
+		want int
+	}{{shelf.ListQuery{}, 4}, {shelf.ListQuery{Fandom: "lantern"}, 2}, {shelf.ListQuery{Fandom: "street"}, 1}} {
+		page, total, err := dst.ListStories(ctx, "1", c.q)
+		if err != nil || total != c.want || len(page) != c.want {
+			t.Errorf("%+v after copy: %d stories, total %d, %v; want %d", c.q, len(page), total, err, c.want)
+		}
+	}
+	st := storetest.Story("Added after")
+	st.Fandoms = []string{"Lanternfall"}
+	storetest.Add(t, dst, "1", "9", st)
+	if _, total, err := dst.ListStories(ctx, "1", shelf.ListQuery{Fandom: "lanternfall"}); err != nil || total != 3 {
+		t.Errorf("after one more: total %d, %v; want 3", total, err)
 	}
 }

@@ -34,6 +34,16 @@ func seedBig(t testing.TB, s *Store, guild int64, n, k int, now time.Time) {
 	t.Helper()
 	start := time.Now()
 	words := titleWords
+	// One transaction in bulk mode, as copy's load: the guild-wide counts
+	// are recounted at the end.
+	tx, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL ficshelf.bulk = 'on'`); err != nil {
+		t.Fatal(err)
+	}
 	for _, sql := range []string{
 		`INSERT INTO stories (guild, id, title, title_fold, authors, rating, words, chapters_posted, chapters_expected,
 			chapter_count, added_by, added_at, mine, fandoms_fold, tags_fold)
@@ -58,20 +68,26 @@ func seedBig(t testing.TB, s *Store, guild int64, n, k int, now time.Time) {
 		if strings.Contains(sql, "$3") {
 			args = append(args, now.UnixNano(), words)
 		}
-		if _, err := s.Pool().Exec(ctx, sql, args...); err != nil {
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
 			t.Fatalf("seed: %v", err)
 		}
 	}
 	// Kudos skewed towards low story IDs, one per member per story.
-	if _, err := s.Pool().Exec(ctx, `INSERT INTO kudos (guild, story, user_id, at)
+	if _, err := tx.Exec(ctx, `INSERT INTO kudos (guild, story, user_id, at)
 		SELECT $1, 1 + ((j::bigint * j) % $2::int) % (1 + (j % $2::int)), 1000000 + j, $3::bigint - j::bigint * (7 * 86400000000000 / ($4::int + 1))
 		FROM generate_series(1, $4::int) j ON CONFLICT DO NOTHING`, guild, n, now.UnixNano(), k); err != nil {
 		t.Fatalf("seed kudos: %v", err)
 	}
-	if _, err := s.Pool().Exec(ctx, `UPDATE story_counts c SET kudos = x.n, week = x.n, month = x.n
+	if _, err := tx.Exec(ctx, `UPDATE story_counts c SET kudos = x.n, week = x.n, month = x.n
 		FROM (SELECT story, count(*)::int AS n FROM kudos WHERE guild = $1 GROUP BY story) x
 		WHERE c.guild = $1 AND c.story = x.story`, guild); err != nil {
 		t.Fatalf("seed counts: %v", err)
+	}
+	if err := RecountGuilds(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := s.Pool().Exec(ctx, `VACUUM (ANALYZE) stories, story_docs, story_counts, story_words, kudos, guild_facets, story_facets, guild_counts`); err != nil {
 		t.Fatalf("seed: %v", err)

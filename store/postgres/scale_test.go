@@ -232,3 +232,55 @@ func TestBigServerLatency(t *testing.T) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// TestBigServerExplain prints EXPLAIN ANALYZE's execution time of each
+// ScaleQueries statement on the -bigurl database (seeded by
+// TestBigServerLatency), for finding which one is slow.
+func TestBigServerExplain(t *testing.T) {
+	if *flagBigURL == "" {
+		t.Skip("run with -bigurl (a database TestBigServerLatency seeded)")
+	}
+	s := pgtest.OpenURL(t, *flagBigURL)
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for _, q := range ScaleQueries(5, time.Now()) {
+		rows, err := conn.Query(ctx, "EXPLAIN (ANALYZE, TIMING OFF) "+q.SQL, q.Args...)
+		if err != nil {
+			t.Fatalf("%s: %v", q.Name, err)
+		}
+		var last string
+		for rows.Next() {
+			if err := rows.Scan(&last); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows.Close()
+		t.Logf("%-70s %s", q.Name, last)
+	}
+}
+
+// TestBigServerListTimes times each /story list variant on the -bigurl
+// database's big server, one call at a time (median of 5).
+func TestBigServerListTimes(t *testing.T) {
+	if *flagBigURL == "" {
+		t.Skip("run with -bigurl (a database TestBigServerLatency seeded)")
+	}
+	s := pgtest.OpenURL(t, *flagBigURL)
+	for _, sort := range []shelf.Sort{shelf.SortNewest, shelf.SortKudos, shelf.SortTitle, shelf.SortWords} {
+		for _, q := range []shelf.ListQuery{{Sort: sort}, {Sort: sort, Offset: 40}, {Sort: sort, Fandom: "fandom 3"}, {Sort: sort, Fandom: "fandom 3", Offset: 40}, {Sort: sort, Tag: "tag 17"}, {Sort: sort, Tag: "trope"}} {
+			var ds []time.Duration
+			for range 5 {
+				start := time.Now()
+				if _, _, err := s.ListStories(ctx, "5", q); err != nil {
+					t.Fatal(err)
+				}
+				ds = append(ds, time.Since(start))
+			}
+			slices.Sort(ds)
+			t.Logf("%-70s %6.2f ms", fmt.Sprintf("%+v", q), ms(ds[2]))
+		}
+	}
+}

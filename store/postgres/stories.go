@@ -425,37 +425,34 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 		}
 		return page, n, nil
 	}
-	// Filtered: the values matched and the page in one snapshot.
-	var (
-		page []shelf.StoryRecord
-		n    int
-	)
-	err = s.read(ctx, "list stories", func(tx pgx.Tx) error {
-		var fandoms, tags *facetMatch
-		for _, f := range []struct {
-			kind, typed string
-			out         **facetMatch
-		}{{"f", fandom, &fandoms}, {"t", tag, &tags}} {
-			if f.typed == "" {
-				continue
-			}
-			m, err := matchFacets(ctx, tx, gid, f.kind, f.typed)
-			if err != nil {
-				return err
-			}
-			if len(m.values) == 0 {
-				page, n = nil, 0 // no value matches: no story does
-				return nil
-			}
-			*f.out = &m
+	// Filtered: the values matched first, then the page and its total in
+	// one statement (one snapshot: the values' story counts only choose
+	// the plan; a value added in between is not listed, as if typed a
+	// moment earlier).
+	if s.closed.Load() {
+		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
+	}
+	var fandoms, tags *facetMatch
+	for _, f := range []struct {
+		kind, typed string
+		out         **facetMatch
+	}{{"f", fandom, &fandoms}, {"t", tag, &tags}} {
+		if f.typed == "" {
+			continue
 		}
-		sql, args, _ := listSQL(gid, rating, q, fandoms, tags)
-		var err error
-		page, n, err = listPage(ctx, tx, sql, args)
-		return err
-	})
+		m, err := matchFacets(ctx, s.db, gid, f.kind, f.typed)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+		}
+		if len(m.values) == 0 {
+			return nil, 0, nil // no value matches: no story does
+		}
+		*f.out = &m
+	}
+	sql, args, _ := listSQL(gid, rating, q, fandoms, tags)
+	page, n, err := listPage(ctx, s.db, sql, args)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
 	}
 	return page, n, nil
 }
@@ -570,16 +567,24 @@ func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMa
 	// Many: walk the sort order and probe each story's values (a scalar
 	// subquery, which the planner never turns into a join).
 	few := (fandoms != nil && fandoms.stories <= hashFacetLimit) || (tags != nil && tags.stories <= hashFacetLimit)
+	// The total counts the matching stories through the IN form (hashed),
+	// whichever form cuts the page.
+	counted := where
+	facets := 0
 	facet := func(kind string, m *facetMatch) {
 		if m == nil {
 			return
 		}
+		facets++
+		vals := arg(m.values)
+		in := ` AND s.id IN (SELECT story FROM story_facets WHERE guild = $1 AND kind = '` + kind + `'
+				AND value = ANY (` + vals + `::text[]))`
+		counted += in
 		if few {
-			where += ` AND s.id IN (SELECT story FROM story_facets WHERE guild = $1 AND kind = '` + kind + `'
-				AND value = ANY (` + arg(m.values) + `::text[]))`
+			where += in
 		} else {
 			where += ` AND (SELECT true FROM story_facets f WHERE f.guild = $1 AND f.story = s.id AND f.kind = '` + kind + `'
-				AND f.value = ANY (` + arg(m.values) + `::text[]) LIMIT 1)`
+				AND f.value = ANY (` + vals + `::text[]) LIMIT 1)`
 		}
 	}
 	facet("f", fandoms)
@@ -589,14 +594,21 @@ func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMa
 		where += ` AND (` + idp + `::bigint > 0 AND ` + idp + `::bigint = ANY (s.series_ids)
 			OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, ` + t + `) > 0))`
 	}
-	total := `(SELECT count(*) FROM stories s WHERE ` + where + `)`
+	total := `(SELECT count(*) FROM stories s WHERE ` + counted + `)`
 	switch {
 	case len(args) == 3:
 		total = `coalesce((SELECT stories FROM guild_counts WHERE guild = $1), 0)`
-	case len(args) == 4 && fandoms != nil && len(fandoms.values) == 1:
-		total = arg(fandoms.stories) + `::bigint` // one value: its story count is the total
-	case len(args) == 4 && tags != nil && len(tags.values) == 1:
-		total = arg(tags.stories) + `::bigint`
+	case len(args) == 4 && facets == 1:
+		// One filter alone: the stories holding its values, from
+		// story_facets' index (or, for one value, its kept count).
+		kind, m := "f", fandoms
+		if tags != nil {
+			kind, m = "t", tags
+		}
+		total = `(SELECT count(DISTINCT story) FROM story_facets WHERE guild = $1 AND kind = '` + kind + `' AND value = ANY ($4::text[]))`
+		if len(m.values) == 1 {
+			total = `coalesce((SELECT stories FROM guild_facets WHERE guild = $1 AND kind = '` + kind + `' AND value = ($4::text[])[1]), 0)`
+		}
 	}
 	// The page's keys first (an index walk that stops after LIMIT rows),
 	// then their documents; the total beside each row, or alone when the

@@ -591,8 +591,10 @@ func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMa
 	facet("t", tags)
 	if seriesText != "" {
 		t, idp := arg(seriesText), arg(seriesID)
-		where += ` AND (` + idp + `::bigint > 0 AND ` + idp + `::bigint = ANY (s.series_ids)
+		series := ` AND (` + idp + `::bigint > 0 AND ` + idp + `::bigint = ANY (s.series_ids)
 			OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, ` + t + `) > 0))`
+		where += series
+		counted += series
 	}
 	total := `(SELECT count(*) FROM stories s WHERE ` + counted + `)`
 	switch {

@@ -13,7 +13,8 @@ import (
 )
 
 // setEntrySQL adds or updates an entry and, for a new one, moves the
-// story's readers counter in the same statement under the story row's lock.
+// story's readers counter in the same statement under its story_counts
+// row's lock.
 // xmax = 0 tells an inserted row from an updated one.
 const setEntrySQL = `
 WITH e AS (

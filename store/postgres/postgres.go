@@ -2,9 +2,9 @@
 // number of processes share. Every invariant of the contract is held by the
 // database itself — unique constraints (one kudos per member per story, one
 // active club per channel, one rec thread per story), counters updated in
-// the same statement as their records under the story row's lock, and
-// row locks on a club while its checkpoints change — so processes need no
-// coordination of their own.
+// the same statement as their records under the story's story_counts row
+// lock, and row locks on a club while its checkpoints change — so
+// processes need no coordination of their own.
 //
 // IDs: stories, recs, requests and clubs are numbered per guild from a
 // guild_seq row (guild, kind) incremented in the inserting transaction, so
@@ -17,7 +17,13 @@
 // prefix is an index-only range scan; the candidates are ranked in SQL in
 // BoltDB's order, kudos being read only for those that can still make the
 // page. ResolveStory finds exact and prefix titles through an index on the
-// folded title and scans the guild's titles only for "did you mean".
+// folded title; "did you mean" scores every title of a guild of up to
+// 2,000 stories, and candidates drawn from indexes in a bigger one.
+//
+// Big servers (issue 17): /kudos top, /story list and title misses read
+// indexes with LIMIT (kudos.go, stories.go); counters and the guild-wide
+// counts and facets behind them are kept in the writing transaction, by
+// the statements themselves or by triggers (migrate.go, step 7).
 //
 // Times are stored as Unix nanoseconds (bigint) so that they round-trip
 // exactly as they do on BoltDB; documents that are only ever read whole

@@ -713,8 +713,7 @@ func scanRefs(rows pgx.Rows) ([]shelf.StoryRef, error) {
 
 // ResolveStory finds the story a member meant: an ID, else an exact folded
 // title, else a unique prefix (both answered by the title index), else a
-// *shelf.ResolveError with the closest titles (a scan of the guild's
-// titles, only then).
+// *shelf.ResolveError with the closest titles (closestTitles, only then).
 func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.StoryRecord, error) {
 	gid, err := parseGuild(guild)
 	if err != nil {

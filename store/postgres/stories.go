@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -553,8 +554,10 @@ func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMa
 	seriesText, seriesID := shelf.SeriesQuery(q.Series)
 	// Only the filters given appear in the statement, so that each
 	// combination gets a plan (prepared once per connection) that uses its
-	// indexes.
-	args := []any{gid, q.Limit, q.Offset}
+	// indexes; the page size is written in, so that the generic plan knows
+	// the page is small (a parameter is planned as a tenth of the guild,
+	// which joined the page to a whole scan of story_counts).
+	args := []any{gid, q.Offset}
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
@@ -598,25 +601,25 @@ func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMa
 	}
 	total := `(SELECT count(*) FROM stories s WHERE ` + counted + `)`
 	switch {
-	case len(args) == 3:
+	case len(args) == 2:
 		total = `coalesce((SELECT stories FROM guild_counts WHERE guild = $1), 0)`
-	case len(args) == 4 && facets == 1:
+	case len(args) == 3 && facets == 1:
 		// One filter alone: the stories holding its values, from
 		// story_facets' index (or, for one value, its kept count).
 		kind, m := "f", fandoms
 		if tags != nil {
 			kind, m = "t", tags
 		}
-		total = `(SELECT count(DISTINCT story) FROM story_facets WHERE guild = $1 AND kind = '` + kind + `' AND value = ANY ($4::text[]))`
+		total = `(SELECT count(DISTINCT story) FROM story_facets WHERE guild = $1 AND kind = '` + kind + `' AND value = ANY ($3::text[]))`
 		if len(m.values) == 1 {
-			total = `coalesce((SELECT stories FROM guild_facets WHERE guild = $1 AND kind = '` + kind + `' AND value = ($4::text[])[1]), 0)`
+			total = `coalesce((SELECT stories FROM guild_facets WHERE guild = $1 AND kind = '` + kind + `' AND value = ($3::text[])[1]), 0)`
 		}
 	}
 	// The page's keys first (an index walk that stops after LIMIT rows),
 	// then their documents; the total beside each row, or alone when the
 	// page is empty.
 	return `WITH p AS (SELECT s.id, row_number() OVER () AS o FROM (
-		SELECT s.id FROM ` + from + ` WHERE ` + where + ` ORDER BY ` + order + ` LIMIT $2 OFFSET $3) s),
+		SELECT s.id FROM ` + from + ` WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(q.Limit) + ` OFFSET $2) s),
 		t AS (SELECT ` + total + ` AS n)
 		SELECT ` + storyCols + `, t.n FROM t LEFT JOIN (p JOIN (` + storyFrom + `) ON s.guild = $1 AND s.id = p.id) ON true
 		ORDER BY p.o`, args, nil

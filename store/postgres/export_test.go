@@ -65,9 +65,3 @@ func ScaleQueries(guild int64, now time.Time) []ScaleQuery {
 
 // RecountGuilds is recountGuilds for tests that write rows in bulk.
 func RecountGuilds(ctx context.Context, tx pgx.Tx) error { return recountGuilds(ctx, tx) }
-
-// ListSQLText is listSQL for printing in tests.
-func ListSQLText(guild int64, q shelf.ListQuery) string {
-	sql, _, _ := listSQL(guild, "", q, nil, nil)
-	return sql
-}

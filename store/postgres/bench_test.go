@@ -138,8 +138,8 @@ func makeLibrary(server string) (*Store, error) {
 	for i := range ids {
 		ids[i] = int64(i + 1)
 	}
-	if _, err := s.Pool().Exec(ctx, `UPDATE stories s SET kudos = k.n FROM unnest($1::int8[], $2::int4[]) AS k(id, n)
-		WHERE s.guild = $3 AND s.id = k.id`, ids, kudos, int64(111111111111111111)); err != nil {
+	if _, err := s.Pool().Exec(ctx, `UPDATE story_counts s SET kudos = k.n FROM unnest($1::int8[], $2::int4[]) AS k(id, n)
+		WHERE s.guild = $3 AND s.story = k.id`, ids, kudos, int64(111111111111111111)); err != nil {
 		return nil, err
 	}
 	if _, err := s.Pool().Exec(ctx, `VACUUM ANALYZE`); err != nil {

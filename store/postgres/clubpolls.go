@@ -392,7 +392,7 @@ func (s *Store) NextClubPollDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, fmt.Errorf("next club poll due: %w", shelf.ErrClosed)
 	}
 	var at int64
-	err := s.pool.QueryRow(ctx, `SELECT ends FROM club_polls WHERE open ORDER BY ends, guild, id LIMIT 1`).Scan(&at)
+	err := s.db.QueryRow(ctx, `SELECT ends FROM club_polls WHERE open ORDER BY ends, guild, id LIMIT 1`).Scan(&at)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, false, nil
 	}
@@ -410,7 +410,7 @@ func (s *Store) DueClubPolls(ctx context.Context, now time.Time, limit int) ([]s
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT ends, guild, id FROM club_polls WHERE open AND ends <= $1
+	rows, err := s.db.Query(ctx, `SELECT ends, guild, id FROM club_polls WHERE open AND ends <= $1
 		ORDER BY ends, guild, id LIMIT $2`, now.UnixNano(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due club polls: %w", s.mapErr(err))

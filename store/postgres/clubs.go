@@ -196,7 +196,7 @@ func (s *Store) clubWhere(ctx context.Context, what, where string, a, b int64) (
 		return shelf.Club{}, fmt.Errorf("%s: %w", what, shelf.ErrClosed)
 	}
 	var doc []byte
-	if err := s.pool.QueryRow(ctx, `SELECT doc FROM clubs WHERE `+where, a, b).Scan(&doc); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT doc FROM clubs WHERE `+where, a, b).Scan(&doc); err != nil {
 		return shelf.Club{}, fmt.Errorf("%s: %w", what, s.mapErr(notFound(err, "%d", b)))
 	}
 	var c shelf.Club
@@ -316,7 +316,7 @@ func (s *Store) ClubMembers(ctx context.Context, guild, club string) ([]shelf.Cl
 	if s.closed.Load() {
 		return nil, fmt.Errorf("club members: %w", shelf.ErrClosed)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT user_id, joined_at, chapter, updated_at FROM club_members
+	rows, err := s.db.Query(ctx, `SELECT user_id, joined_at, chapter, updated_at FROM club_members
 		WHERE guild = $1 AND club = $2 ORDER BY joined_at, user_id`, gid, cid)
 	if err != nil {
 		return nil, fmt.Errorf("club members: %w", s.mapErr(err))
@@ -457,7 +457,7 @@ func (s *Store) NextCheckpointDue(ctx context.Context) (time.Time, bool, error) 
 		return time.Time{}, false, fmt.Errorf("next checkpoint due: %w", shelf.ErrClosed)
 	}
 	var at int64
-	err := s.pool.QueryRow(ctx, `SELECT opens FROM club_due ORDER BY opens, guild, club, n LIMIT 1`).Scan(&at)
+	err := s.db.QueryRow(ctx, `SELECT opens FROM club_due ORDER BY opens, guild, club, n LIMIT 1`).Scan(&at)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, false, nil
 	}
@@ -475,7 +475,7 @@ func (s *Store) DueCheckpoints(ctx context.Context, now time.Time, limit int) ([
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT opens, guild, club, n FROM club_due WHERE opens <= $1
+	rows, err := s.db.Query(ctx, `SELECT opens, guild, club, n FROM club_due WHERE opens <= $1
 		ORDER BY opens, guild, club, n LIMIT $2`, now.UnixNano(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due checkpoints: %w", s.mapErr(err))

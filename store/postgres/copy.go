@@ -309,7 +309,7 @@ func (s *Store) Load(ctx context.Context) (shelf.Loader, error) {
 	if s.closed.Load() {
 		return nil, fmt.Errorf("load: %w", shelf.ErrClosed)
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", s.mapErr(err))
 	}
@@ -329,7 +329,28 @@ func (s *Store) Load(ctx context.Context) (shelf.Loader, error) {
 			return nil, fmt.Errorf("load: table %s holds data: %w", t, shelf.ErrNotEmpty)
 		}
 	}
+	// Guild-wide counts are recounted once at Commit (migrate.go, step 7).
+	if _, err := tx.Exec(ctx, `SET LOCAL ficshelf.bulk = 'on'`); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, fmt.Errorf("load: %w", err)
+	}
 	return &loader{s: s, tx: tx}, nil
+}
+
+// recountGuilds sets every guild's story count and each fandom and tag
+// value's story count from the rows, after a bulk load that did not move
+// them row by row (ficshelf.bulk).
+func recountGuilds(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO guild_counts (guild, stories) SELECT guild, count(*) FROM stories GROUP BY guild
+		ON CONFLICT (guild) DO UPDATE SET stories = excluded.stories`); err != nil {
+		return fmt.Errorf("recount stories: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO guild_facets (guild, kind, value, stories)
+		SELECT guild, kind, value, count(*) FROM story_facets GROUP BY guild, kind, value
+		ON CONFLICT (guild, kind, value) DO UPDATE SET stories = excluded.stories`); err != nil {
+		return fmt.Errorf("recount fandoms and tags: %w", err)
+	}
+	return nil
 }
 
 type loader struct {
@@ -343,6 +364,10 @@ func (l *loader) Commit(ctx context.Context) error {
 		return fmt.Errorf("load: commit: already finished")
 	}
 	l.done = true
+	if err := recountGuilds(ctx, l.tx); err != nil {
+		_ = l.tx.Rollback(ctx)
+		return fmt.Errorf("load: commit: %w", l.s.mapErr(err))
+	}
 	if err := l.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("load: commit: %w", l.s.mapErr(err))
 	}
@@ -437,10 +462,7 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO kudos (guild, story, user_id, at) VALUES ($1, $2, $3, $4)`, gid, sid, uid, k.At.UnixNano()); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE stories SET kudos = kudos + 1 WHERE guild = $1 AND id = $2`, gid, sid)
+		_, err = tx.Exec(ctx, loadKudosSQL, gid, sid, uid, k.At.UnixNano())
 		return err
 	case it.ListEntry != nil:
 		e := it.ListEntry.Entry
@@ -465,7 +487,7 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 			e.Added.UnixNano(), e.Updated.UnixNano(), finished); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE stories SET readers = readers + 1 WHERE guild = $1 AND id = $2`, gid, sid)
+		_, err = tx.Exec(ctx, `UPDATE story_counts SET readers = readers + 1 WHERE guild = $1 AND story = $2`, gid, sid)
 		return err
 	case it.Progress != nil:
 		uid, err := parseID("user", it.Progress.UserID)

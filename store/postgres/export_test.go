@@ -2,8 +2,13 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"ficshelf/shelf"
 )
 
 // Test hooks for package postgres_test (which may import pgtest).
@@ -18,3 +23,45 @@ func Connect(ctx context.Context, dbURL string) (*Store, error) {
 }
 
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// ScaleQuery is one statement the engine runs, with arguments, for
+// EXPLAIN-based tests.
+type ScaleQuery struct {
+	Name     string
+	SQL      string
+	Args     []any
+	Limit    bool // the plan must cut with LIMIT
+	Filtered bool // a /story list with a fandom or tag filter
+}
+
+// ScaleQueries are the statements behind /kudos top, /story list,
+// autocomplete and a title miss on guild, as the engine runs them.
+func ScaleQueries(guild int64, now time.Time) []ScaleQuery {
+	out := []ScaleQuery{
+		{"top all", topAllSQL, []any{guild, 10}, true, false},
+		{"top week", topWeekSQL, []any{guild, shelf.PeriodWeek.Since(now).UnixNano(), 10, int16(1)}, true, false},
+		{"top month", topMonthSQL, []any{guild, shelf.PeriodMonth.Since(now).UnixNano(), 10, int16(2)}, true, false},
+		{"title miss candidates", missSQL, missArgs(guild, "zephyr nothing"), true, false},
+	}
+	// A filter matching few stories (cut from all of them) and many (the
+	// sort order walked, each story probed).
+	few := &facetMatch{values: []string{"fandom 3"}, stories: 100}
+	many := &facetMatch{values: []string{"trope 2"}, stories: 5000}
+	for _, sort := range []shelf.Sort{shelf.SortNewest, shelf.SortKudos, shelf.SortTitle, shelf.SortWords} {
+		for _, c := range []struct {
+			q             shelf.ListQuery
+			fandoms, tags *facetMatch
+		}{{shelf.ListQuery{Sort: sort}, nil, nil}, {shelf.ListQuery{Sort: sort, Offset: 40}, nil, nil},
+			{shelf.ListQuery{Sort: sort, Fandom: "fandom 3"}, few, nil}, {shelf.ListQuery{Sort: sort, Tag: "trope 2"}, nil, many}} {
+			sql, args, err := listSQL(guild, "", c.q, c.fandoms, c.tags)
+			if err != nil {
+				panic(err)
+			}
+			out = append(out, ScaleQuery{fmt.Sprintf("list %+v", c.q), sql, args, true, false})
+		}
+	}
+	return out
+}
+
+// RecountGuilds is recountGuilds for tests that write rows in bulk.
+func RecountGuilds(ctx context.Context, tx pgx.Tx) error { return recountGuilds(ctx, tx) }

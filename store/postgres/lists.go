@@ -13,7 +13,8 @@ import (
 )
 
 // setEntrySQL adds or updates an entry and, for a new one, moves the
-// story's readers counter in the same statement under the story row's lock.
+// story's readers counter in the same statement under its story_counts
+// row's lock.
 // xmax = 0 tells an inserted row from an updated one.
 const setEntrySQL = `
 WITH e AS (
@@ -24,9 +25,9 @@ WITH e AS (
 		chapter = excluded.chapter, note = excluded.note, updated = excluded.updated
 	RETURNING status, chapter, note, added, updated, xmax = 0 AS inserted),
 u AS (
-	UPDATE stories SET readers = readers + 1
-	WHERE guild = $1 AND id = $3 AND (SELECT inserted FROM e)
-	RETURNING title, authors, chapters_posted, chapters_expected)
+	UPDATE story_counts SET readers = readers + 1
+	WHERE guild = $1 AND story = $3 AND (SELECT inserted FROM e)
+	RETURNING 1)
 SELECT e.status, e.chapter, e.note, e.added, e.updated, s.title, s.authors, s.chapters_posted, s.chapters_expected
 FROM e, stories s WHERE s.guild = $1 AND s.id = $3`
 
@@ -147,7 +148,7 @@ func (s *Store) ListEntry(ctx context.Context, guild, user, story string) (shelf
 	if s.closed.Load() {
 		return shelf.ListEntry{}, fmt.Errorf("list entry: %w", shelf.ErrClosed)
 	}
-	e, err := scanEntry(s.pool.QueryRow(ctx, `SELECT `+entryCols+` FROM list_entries l
+	e, err := scanEntry(s.db.QueryRow(ctx, `SELECT `+entryCols+` FROM list_entries l
 		LEFT JOIN stories s ON s.guild = l.guild AND s.id = l.story
 		WHERE l.guild = $1 AND l.user_id = $2 AND l.story = $3`, gid, uid, sid))
 	if err != nil {
@@ -173,7 +174,7 @@ func (s *Store) RemoveListEntry(ctx context.Context, guild, user, story string) 
 	return s.tx(ctx, "remove list entry", func(tx pgx.Tx) error {
 		var n int64
 		err := tx.QueryRow(ctx, `WITH d AS (DELETE FROM list_entries WHERE guild = $1 AND user_id = $2 AND story = $3 RETURNING story),
-			u AS (UPDATE stories SET readers = readers - 1 WHERE guild = $1 AND id IN (SELECT story FROM d) AND readers > 0)
+			u AS (UPDATE story_counts SET readers = readers - 1 WHERE guild = $1 AND story IN (SELECT story FROM d) AND readers > 0)
 			SELECT count(*) FROM d`, gid, uid, sid).Scan(&n)
 		if err != nil {
 			return err
@@ -199,7 +200,7 @@ func (s *Store) MemberList(ctx context.Context, guild, user string) ([]shelf.Lis
 	if s.closed.Load() {
 		return nil, fmt.Errorf("member list: %w", shelf.ErrClosed)
 	}
-	out, err := memberList(ctx, s.pool, gid, uid)
+	out, err := memberList(ctx, s.db, gid, uid)
 	if err != nil {
 		return nil, fmt.Errorf("member list: %w", s.mapErr(err))
 	}

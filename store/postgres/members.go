@@ -135,11 +135,16 @@ func (s *Store) DeleteMember(ctx context.Context, guild, user string) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `WITH d AS (DELETE FROM list_entries WHERE guild = $1 AND user_id = $2 RETURNING story)
-			UPDATE stories SET readers = greatest(readers - 1, 0) WHERE guild = $1 AND id IN (SELECT story FROM d)`, gid, uid); err != nil {
+			UPDATE story_counts SET readers = greatest(readers - 1, 0) WHERE guild = $1 AND story IN (SELECT story FROM d)`, gid, uid); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `WITH d AS (DELETE FROM kudos WHERE guild = $1 AND user_id = $2 RETURNING story)
-			UPDATE stories SET kudos = greatest(kudos - 1, 0) WHERE guild = $1 AND id IN (SELECT story FROM d)`, gid, uid); err != nil {
+		// A member gives at most one kudos per story, so each story's
+		// counters lose at most one: the all-time count, and each period's
+		// when the kudos was still counted in it.
+		if _, err := tx.Exec(ctx, `WITH d AS (DELETE FROM kudos WHERE guild = $1 AND user_id = $2 RETURNING story, in_week, in_month)
+			UPDATE story_counts c SET kudos = greatest(c.kudos - 1, 0),
+				week = greatest(c.week - d.in_week::int, 0), month = greatest(c.month - d.in_month::int, 0)
+			FROM d WHERE c.guild = $1 AND c.story = d.story`, gid, uid); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM progress_events WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
@@ -175,7 +180,7 @@ func (s *Store) Settings(ctx context.Context, guild string) (shelf.Settings, err
 	}
 	var st shelf.Settings
 	var doc []byte
-	err = s.pool.QueryRow(ctx, `SELECT doc FROM settings WHERE guild = $1`, gid).Scan(&doc)
+	err = s.db.QueryRow(ctx, `SELECT doc FROM settings WHERE guild = $1`, gid).Scan(&doc)
 	switch {
 	case err == pgx.ErrNoRows:
 	case err != nil:

@@ -320,6 +320,140 @@ CREATE TABLE club_reminders_off (
 	PRIMARY KEY (guild, user_id)
 );
 `,
+	// 7: big servers (issue 17). A story's counters move to a narrow
+	// story_counts row, so that a kudos no longer rewrites the wide stories
+	// row and its indexes, with per-period counts (week, month) kept exact
+	// by flags on each kudos (in_week, in_month: counted in that period's
+	// column) and a per-(guild, period) mark (kudos.go). Triggers keep a
+	// story's counts row, the guild's story count and the guild's distinct
+	// fandom and tag values with the stories holding each (for /story
+	// list's substring filters) in the same transaction as every write of
+	// stories, whichever code path writes it. Indexes per /story list sort
+	// order.
+	`
+CREATE TABLE story_counts (
+	guild    bigint  NOT NULL,
+	story    bigint  NOT NULL,
+	added_at bigint  NOT NULL,
+	kudos    integer NOT NULL DEFAULT 0 CHECK (kudos >= 0),
+	readers  integer NOT NULL DEFAULT 0 CHECK (readers >= 0),
+	week     integer NOT NULL DEFAULT 0 CHECK (week >= 0),
+	month    integer NOT NULL DEFAULT 0 CHECK (month >= 0),
+	PRIMARY KEY (guild, story),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+) WITH (fillfactor = 80);
+-- Every kudos stored so far counts in both periods until the first
+-- /kudos top of each period expires the older ones.
+INSERT INTO story_counts (guild, story, added_at, kudos, readers, week, month)
+	SELECT s.guild, s.id, s.added_at, s.kudos, s.readers, s.kudos, s.kudos FROM stories s;
+CREATE INDEX story_counts_all ON story_counts (guild, kudos DESC, added_at DESC, story DESC);
+CREATE INDEX story_counts_week ON story_counts (guild, week DESC, kudos DESC, added_at DESC, story DESC) WHERE week > 0;
+CREATE INDEX story_counts_month ON story_counts (guild, month DESC, kudos DESC, added_at DESC, story DESC) WHERE month > 0;
+DROP INDEX stories_popular;
+ALTER TABLE stories DROP COLUMN kudos, DROP COLUMN readers;
+ALTER TABLE kudos ADD COLUMN in_week boolean NOT NULL DEFAULT true,
+	ADD COLUMN in_month boolean NOT NULL DEFAULT true;
+CREATE INDEX kudos_week ON kudos (guild, at) WHERE in_week;
+CREATE INDEX kudos_month ON kudos (guild, at) WHERE in_month;
+-- Kudos given before mark (unix ns) are no longer counted in the period's
+-- column; period 1 is the week, 2 the month.
+CREATE TABLE kudos_marks (
+	guild  bigint   NOT NULL,
+	period smallint NOT NULL,
+	mark   bigint   NOT NULL,
+	PRIMARY KEY (guild, period)
+);
+CREATE TABLE guild_counts (
+	guild   bigint PRIMARY KEY,
+	stories bigint NOT NULL CHECK (stories >= 0)
+);
+INSERT INTO guild_counts (guild, stories) SELECT guild, count(*) FROM stories GROUP BY guild;
+-- Distinct folded fandom (kind 'f') and tag ('t') values ever stored in a
+-- guild with the number of stories holding each now: /story list matches a
+-- typed filter against these first. A value no story holds any more
+-- (stories 0) matches no story, so it is never removed.
+CREATE TABLE guild_facets (
+	guild   bigint  NOT NULL,
+	kind    "char"  NOT NULL,
+	value   text    COLLATE "C" NOT NULL,
+	stories integer NOT NULL CHECK (stories >= 0),
+	PRIMARY KEY (guild, kind, value)
+);
+-- Each story's folded fandom and tag values, so that the stories holding
+-- the matched values are found per guild by an index range.
+CREATE TABLE story_facets (
+	guild bigint NOT NULL,
+	kind  "char" NOT NULL,
+	value text   COLLATE "C" NOT NULL,
+	story bigint NOT NULL,
+	PRIMARY KEY (guild, kind, value, story),
+	FOREIGN KEY (guild, story) REFERENCES stories ON DELETE CASCADE
+);
+CREATE INDEX story_facets_story ON story_facets (guild, story, kind, value);
+INSERT INTO story_facets (guild, kind, value, story)
+	SELECT DISTINCT guild, 'f', f, id FROM stories, unnest(fandoms_fold) f
+	UNION SELECT DISTINCT guild, 't', t, id FROM stories, unnest(tags_fold) t;
+INSERT INTO guild_facets (guild, kind, value, stories) SELECT guild, kind, value, count(*) FROM story_facets GROUP BY 1, 2, 3;
+CREATE INDEX stories_newest ON stories (guild, added_at DESC, id DESC);
+CREATE INDEX stories_words ON stories (guild, words DESC, added_at DESC, id DESC);
+CREATE INDEX stories_title_sort ON stories (guild, title_fold, added_at DESC, id DESC);
+DROP INDEX stories_title;
+
+-- In a bulk load (ficshelf.bulk set for its transaction: copy.go), the
+-- guild-wide counts are not moved row by row, which would rewrite one row
+-- per story in one transaction (each update walking all the row's versions
+-- before it), but recounted once at its end (recountGuilds).
+CREATE FUNCTION ficshelf_story_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO story_counts (guild, story, added_at) VALUES (NEW.guild, NEW.id, NEW.added_at);
+	IF coalesce(current_setting('ficshelf.bulk', true), '') <> 'on' THEN
+		INSERT INTO guild_counts (guild, stories) VALUES (NEW.guild, 1)
+			ON CONFLICT (guild) DO UPDATE SET stories = guild_counts.stories + 1;
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER stories_inserted AFTER INSERT ON stories
+	FOR EACH ROW EXECUTE FUNCTION ficshelf_story_inserted();
+CREATE FUNCTION ficshelf_story_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE guild_counts SET stories = stories - 1 WHERE guild = OLD.guild;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER stories_deleted AFTER DELETE ON stories
+	FOR EACH ROW EXECUTE FUNCTION ficshelf_story_deleted();
+CREATE FUNCTION ficshelf_story_facets() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		IF NEW.fandoms_fold = OLD.fandoms_fold AND NEW.tags_fold = OLD.tags_fold THEN
+			RETURN NULL;
+		END IF;
+		DELETE FROM story_facets WHERE guild = NEW.guild AND story = NEW.id;
+	END IF;
+	INSERT INTO story_facets (guild, kind, value, story)
+		SELECT NEW.guild, 'f', f, NEW.id FROM unnest(NEW.fandoms_fold) f
+		UNION SELECT NEW.guild, 't', t, NEW.id FROM unnest(NEW.tags_fold) t;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER stories_facets AFTER INSERT OR UPDATE OF fandoms_fold, tags_fold ON stories
+	FOR EACH ROW EXECUTE FUNCTION ficshelf_story_facets();
+-- Each value's story count follows story_facets' rows, also those a
+-- story's removal deletes by cascade.
+CREATE FUNCTION ficshelf_facet_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF coalesce(current_setting('ficshelf.bulk', true), '') = 'on' THEN
+		RETURN NULL;
+	ELSIF TG_OP = 'INSERT' THEN
+		INSERT INTO guild_facets (guild, kind, value, stories) VALUES (NEW.guild, NEW.kind, NEW.value, 1)
+			ON CONFLICT (guild, kind, value) DO UPDATE SET stories = guild_facets.stories + 1;
+	ELSE
+		UPDATE guild_facets SET stories = stories - 1
+			WHERE guild = OLD.guild AND kind = OLD.kind AND value = OLD.value;
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER story_facets_counted AFTER INSERT OR DELETE ON story_facets
+	FOR EACH ROW EXECUTE FUNCTION ficshelf_facet_counted();
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

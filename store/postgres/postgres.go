@@ -2,9 +2,9 @@
 // number of processes share. Every invariant of the contract is held by the
 // database itself — unique constraints (one kudos per member per story, one
 // active club per channel, one rec thread per story), counters updated in
-// the same statement as their records under the story row's lock, and
-// row locks on a club while its checkpoints change — so processes need no
-// coordination of their own.
+// the same statement as their records under the story's story_counts row
+// lock, and row locks on a club while its checkpoints change — so
+// processes need no coordination of their own.
 //
 // IDs: stories, recs, requests and clubs are numbered per guild from a
 // guild_seq row (guild, kind) incremented in the inserting transaction, so
@@ -17,7 +17,13 @@
 // prefix is an index-only range scan; the candidates are ranked in SQL in
 // BoltDB's order, kudos being read only for those that can still make the
 // page. ResolveStory finds exact and prefix titles through an index on the
-// folded title and scans the guild's titles only for "did you mean".
+// folded title; "did you mean" scores every title of a guild of up to
+// 2,000 stories, and candidates drawn from indexes in a bigger one.
+//
+// Big servers (issue 17): /kudos top, /story list and title misses read
+// indexes with LIMIT (kudos.go, stories.go); counters and the guild-wide
+// counts and facets behind them are kept in the writing transaction, by
+// the statements themselves or by triggers (migrate.go, step 7).
 //
 // Times are stored as Unix nanoseconds (bigint) so that they round-trip
 // exactly as they do on BoltDB; documents that are only ever read whole
@@ -49,6 +55,9 @@ type Options struct {
 	// ConnectTimeout bounds Open's first connection and every later
 	// connection attempt; 0 means 8 s, so that Open fails well within 10 s.
 	ConnectTimeout time.Duration
+	// NoWarm skips warming the pool at Open (warm.go): for short-lived
+	// stores (tests, tools) whose first statements need not be fast.
+	NoWarm bool
 }
 
 // DefaultMaxConns is the pool size when neither Options nor the URL
@@ -60,6 +69,7 @@ const DefaultMaxConns = 16
 // Store is a shelf.Store on a PostgreSQL database.
 type Store struct {
 	pool   *pgxpool.Pool
+	db     dbConn // the pool; one connection while warming it (warm.go)
 	closed atomic.Bool
 
 	commits    atomic.Int64
@@ -67,6 +77,14 @@ type Store struct {
 }
 
 var _ shelf.Store = (*Store)(nil)
+
+// dbConn is what the methods run their statements and transactions on:
+// the pool, or one of its connections while warming it (warm.go).
+type dbConn interface {
+	querier
+	Begin(ctx context.Context) (pgx.Tx, error)
+	BeginTx(ctx context.Context, o pgx.TxOptions) (pgx.Tx, error)
+}
 
 // Open connects to the database at url (postgres:// or postgresql://),
 // creates or migrates its schema under an advisory lock, and returns the
@@ -91,6 +109,9 @@ func open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.pool.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", desc, err)
+	}
+	if !opts.NoWarm {
+		warmPool(ctx, s.pool, s.pool.Config().MaxConns)
 	}
 	return s, nil
 }
@@ -135,7 +156,7 @@ func connect(ctx context.Context, dbURL string, opts Options) (*Store, string, e
 		pool.Close()
 		return nil, "", fmt.Errorf("open postgres %s: %w", desc, err)
 	}
-	return &Store{pool: pool}, desc, nil
+	return &Store{pool: pool, db: pool}, desc, nil
 }
 
 // describe names the server and database without credentials.
@@ -278,7 +299,7 @@ func (s *Store) one(ctx context.Context, what string, fn func(querier) error) er
 	var err error
 	for attempt := 0; attempt < 10; attempt++ {
 		start := time.Now()
-		if err = fn(s.pool); err == nil {
+		if err = fn(s.db); err == nil {
 			s.commits.Add(1)
 			s.commitTime.Add(int64(time.Since(start)))
 			return nil
@@ -292,7 +313,7 @@ func (s *Store) one(ctx context.Context, what string, fn func(querier) error) er
 }
 
 func (s *Store) runTx(ctx context.Context, o pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
-	tx, err := s.pool.BeginTx(ctx, o)
+	tx, err := s.db.BeginTx(ctx, o)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func (s *Store) RecThread(ctx context.Context, guild, story string) (shelf.RecTh
 		return shelf.RecThread{}, false, fmt.Errorf("rec thread: %w", shelf.ErrClosed)
 	}
 	var doc []byte
-	err = s.pool.QueryRow(ctx, `SELECT doc FROM rec_threads WHERE guild = $1 AND story = $2`, gid, sid).Scan(&doc)
+	err = s.db.QueryRow(ctx, `SELECT doc FROM rec_threads WHERE guild = $1 AND story = $2`, gid, sid).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return shelf.RecThread{}, false, nil
 	}
@@ -267,7 +267,7 @@ func (s *Store) RecRequestByThread(ctx context.Context, guild, thread string) (s
 	if s.closed.Load() {
 		return shelf.RecRequest{}, fmt.Errorf("rec request: %w", shelf.ErrClosed)
 	}
-	reqs, err := queryRequests(ctx, s.pool, `SELECT doc FROM rec_requests WHERE guild = $1 AND thread = $2
+	reqs, err := queryRequests(ctx, s.db, `SELECT doc FROM rec_requests WHERE guild = $1 AND thread = $2
 		ORDER BY id DESC LIMIT 1`, gid, th)
 	if err != nil {
 		return shelf.RecRequest{}, fmt.Errorf("rec request: %w", s.mapErr(err))
@@ -293,7 +293,7 @@ func (s *Store) Recs(ctx context.Context, guild string, ids []string) ([]shelf.R
 	if s.closed.Load() {
 		return nil, fmt.Errorf("recs: %w", shelf.ErrClosed)
 	}
-	out, err := queryRecs(ctx, s.pool, `SELECT r.doc, coalesce(s.title, '')
+	out, err := queryRecs(ctx, s.db, `SELECT r.doc, coalesce(s.title, '')
 		FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord)
 		JOIN recs r ON r.guild = $1 AND r.id = x.id
 		LEFT JOIN stories s ON s.guild = r.guild AND s.id = r.story

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,8 +18,9 @@ import (
 
 // storyCols are the columns scanStory reads, in order, from storyFrom.
 const (
-	storyCols = `s.id, s.guild, d.meta, d.infos, s.added_by, s.added_at, s.mine, s.kudos, s.readers`
-	storyFrom = `stories s JOIN story_docs d ON d.guild = s.guild AND d.id = s.id`
+	storyCols = `s.id, s.guild, d.meta, d.infos, s.added_by, s.added_at, s.mine, sc.kudos, sc.readers`
+	storyFrom = `stories s JOIN story_docs d ON d.guild = s.guild AND d.id = s.id
+		JOIN story_counts sc ON sc.guild = s.guild AND sc.story = s.id`
 )
 
 func scanStory(row pgx.Row) (shelf.StoryRecord, error) {
@@ -31,6 +33,11 @@ func scanStory(row pgx.Row) (shelf.StoryRecord, error) {
 	if err := row.Scan(&id, &guild, &meta, &infos, &addedBy, &addedAt, &mine, &kudos, &readers); err != nil {
 		return shelf.StoryRecord{}, err
 	}
+	return makeRecord(id, guild, meta, infos, addedBy, addedAt, mine, kudos, readers)
+}
+
+// makeRecord decodes a story's record from its columns.
+func makeRecord(id, guild int64, meta, infos []byte, addedBy, addedAt int64, mine bool, kudos, readers int) (shelf.StoryRecord, error) {
 	rec := shelf.StoryRecord{ID: fmtID(id), GuildID: fmtID(guild), AddedBy: fmtID(addedBy),
 		AddedAt: fromNanos(addedAt), Mine: mine, Kudos: kudos, Readers: readers}
 	if err := json.Unmarshal(meta, &rec.Story); err != nil {
@@ -248,7 +255,7 @@ func (s *Store) Story(ctx context.Context, guild, id string) (shelf.StoryRecord,
 	if s.closed.Load() {
 		return shelf.StoryRecord{}, fmt.Errorf("story: %w", shelf.ErrClosed)
 	}
-	rec, err := loadStory(ctx, s.pool, gid, sid)
+	rec, err := loadStory(ctx, s.db, gid, sid)
 	if err != nil {
 		return shelf.StoryRecord{}, fmt.Errorf("story: %w", s.mapErr(err))
 	}
@@ -267,7 +274,7 @@ func (s *Store) StoryByAO3(ctx context.Context, guild string, workID int64) (she
 	if s.closed.Load() {
 		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", shelf.ErrClosed)
 	}
-	rec, err := scanStory(s.pool.QueryRow(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 AND s.ao3_id = $2`, gid, workID))
+	rec, err := scanStory(s.db.QueryRow(ctx, `SELECT `+storyCols+` FROM `+storyFrom+` WHERE s.guild = $1 AND s.ao3_id = $2`, gid, workID))
 	if err != nil {
 		return shelf.StoryRecord{}, fmt.Errorf("story by AO3 ID: %w", s.mapErr(notFound(err, "AO3 work %d", workID)))
 	}
@@ -362,7 +369,7 @@ func (s *Store) Chapter(ctx context.Context, guild, id string, n int) (shelf.Cha
 		return shelf.ChapterRecord{}, fmt.Errorf("chapter: %w", shelf.ErrClosed)
 	}
 	rec := shelf.ChapterRecord{StoryID: fmtID(sid), Number: n}
-	err = s.pool.QueryRow(ctx, `SELECT title, body, notes, end_notes, sentences FROM chapters
+	err = s.db.QueryRow(ctx, `SELECT title, body, notes, end_notes, sentences FROM chapters
 		WHERE guild = $1 AND story = $2 AND n = $3`, gid, sid, n).
 		Scan(&rec.Title, &rec.Text, &rec.Notes, &rec.EndNotes, &rec.Sentences)
 	if err != nil {
@@ -382,6 +389,15 @@ func (s *Store) ViewChapter(ctx context.Context, guild, id string, n int, fn fun
 }
 
 // ListStories returns one page of stories matching q and how many match.
+// The page is read from the index of its sort order with LIMIT (kudos from
+// story_counts', the others from stories'), so only the page's stories are
+// decoded; a fandom or tag filter is first matched against the guild's
+// distinct values (guild_facets), and the stories holding a matching value
+// are read from story_facets' index (work in proportion to the stories
+// that match, not to the guild's size). Without filters
+// the total is the guild's story count kept by trigger; with filters it
+// counts the matching stories (through the same indexes). One statement,
+// one snapshot: the page and its total always agree.
 func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery) ([]shelf.StoryRecord, int, error) {
 	gid, err := parseGuild(guild)
 	if err != nil {
@@ -395,67 +411,218 @@ func (s *Store) ListStories(ctx context.Context, guild string, q shelf.ListQuery
 		}
 		rating = string(r)
 	}
-	order := "s.added_at DESC, s.id DESC"
+	if _, _, err := listSQL(gid, rating, q, nil, nil); err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", err)
+	}
+	fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
+	if fandom == "" && tag == "" {
+		if s.closed.Load() {
+			return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
+		}
+		sql, args, _ := listSQL(gid, rating, q, nil, nil)
+		page, n, err := listPage(ctx, s.db, sql, args)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+		}
+		return page, n, nil
+	}
+	// Filtered: the values matched first, then the page and its total in
+	// one statement (one snapshot: the values' story counts only choose
+	// the plan; a value added in between is not listed, as if typed a
+	// moment earlier).
+	if s.closed.Load() {
+		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
+	}
+	var fandoms, tags *facetMatch
+	for _, f := range []struct {
+		kind, typed string
+		out         **facetMatch
+	}{{"f", fandom, &fandoms}, {"t", tag, &tags}} {
+		if f.typed == "" {
+			continue
+		}
+		m, err := matchFacets(ctx, s.db, gid, f.kind, f.typed)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+		}
+		if len(m.values) == 0 {
+			return nil, 0, nil // no value matches: no story does
+		}
+		*f.out = &m
+	}
+	sql, args, _ := listSQL(gid, rating, q, fandoms, tags)
+	page, n, err := listPage(ctx, s.db, sql, args)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+	}
+	return page, n, nil
+}
+
+// listPage runs listSQL's statement: the page's stories and the total.
+func listPage(ctx context.Context, q querier, sql string, args []any) ([]shelf.StoryRecord, int, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var (
+		page []shelf.StoryRecord
+		n    int64
+	)
+	for rows.Next() {
+		var (
+			id, g, by, added *int64
+			meta, infos      []byte
+			mine             *bool
+			kudos, readers   *int
+		)
+		if err := rows.Scan(&id, &g, &meta, &infos, &by, &added, &mine, &kudos, &readers, &n); err != nil {
+			return nil, 0, err
+		}
+		if id == nil {
+			break // an empty page: the total alone
+		}
+		rec, err := makeRecord(*id, *g, meta, infos, *by, *added, *mine, *kudos, *readers)
+		if err != nil {
+			return nil, 0, err
+		}
+		page = append(page, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return page, int(n), nil
+}
+
+// facetMatch is what a fandom or tag filter matched among the guild's
+// values (guild_facets): the values, and how many stories hold each.
+type facetMatch struct {
+	values  []string
+	stories int64 // the sum: at least the stories matching, at most that
+}
+
+// hashFacetLimit is the number of matching stories up to which a filtered
+// page is cut from all of them (read from story_facets, sorted); past it,
+// the sort order's index is walked and each story's values probed, which
+// reads about guild size ÷ matches index entries per story shown — at most
+// 25 per story in a 50,000-story guild.
+const hashFacetLimit = 2000
+
+// matchFacets matches a typed filter (folded) against the guild's values.
+func matchFacets(ctx context.Context, q querier, gid int64, kind, typed string) (facetMatch, error) {
+	var m facetMatch
+	rows, err := q.Query(ctx, `SELECT value, stories FROM guild_facets WHERE guild = $1 AND kind = $2 AND stories > 0
+		AND strpos(value, $3) > 0`, gid, kind, typed)
+	if err != nil {
+		return m, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return m, err
+		}
+		m.values = append(m.values, v)
+		m.stories += n
+	}
+	return m, rows.Err()
+}
+
+// listSQL is ListStories' statement for q (rating parsed; fandoms and
+// tags the values their filters matched, nil when not given) and its
+// arguments.
+func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMatch) (string, []any, error) {
+	from, order := "stories s", "s.added_at DESC, s.id DESC"
 	switch q.Sort {
 	case "", shelf.SortNewest:
 	case shelf.SortKudos:
-		order = "s.kudos DESC, " + order
+		from = "story_counts sc JOIN stories s ON s.guild = sc.guild AND s.id = sc.story"
+		order = "sc.kudos DESC, sc.added_at DESC, sc.story DESC"
 	case shelf.SortTitle:
 		order = "s.title_fold, " + order
 	case shelf.SortWords:
 		order = "s.words DESC, " + order
 	default:
-		return nil, 0, fmt.Errorf("list stories: sort %q: %w", shelf.Truncate(string(q.Sort), 40), shelf.ErrInvalid)
+		return "", nil, fmt.Errorf("sort %q: %w", shelf.Truncate(string(q.Sort), 40), shelf.ErrInvalid)
 	}
 	if q.Limit <= 0 {
 		q.Limit = 10
 	}
 	q.Limit = min(q.Limit, 100)
 	q.Offset = max(q.Offset, 0)
-	fandom, tag := shelf.FoldString(q.Fandom), shelf.FoldString(q.Tag)
 	seriesText, seriesID := shelf.SeriesQuery(q.Series)
-	if s.closed.Load() {
-		return nil, 0, fmt.Errorf("list stories: %w", shelf.ErrClosed)
+	// Only the filters given appear in the statement, so that each
+	// combination gets a plan (prepared once per connection) that uses its
+	// indexes; the page size is written in, so that the generic plan knows
+	// the page is small (a parameter is planned as a tenth of the guild,
+	// which joined the page to a whole scan of story_counts).
+	args := []any{gid, q.Offset}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
 	}
-	const where = `s.guild = $1 AND ($2 = '' OR s.rating = $2)
-		AND ($3 = '' OR EXISTS (SELECT 1 FROM unnest(s.fandoms_fold) f WHERE strpos(f, $3) > 0))
-		AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(s.tags_fold) t WHERE strpos(t, $4) > 0))
-		AND ($5 = '' OR $6::bigint > 0 AND $6 = ANY (s.series_ids) OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, $5) > 0))`
-	// One statement, one snapshot: the page is cut from the narrow stories
-	// rows (with the count of all matching ones beside each), and only the
-	// page's stories are joined to their story_docs, instead of a count,
-	// then a join of every matching story's document before the sort, in a
-	// read transaction (four round trips).
-	rows, err := s.pool.Query(ctx, `SELECT `+storyCols+`, s.total FROM (
-		SELECT s.*, count(*) OVER () AS total FROM stories s WHERE `+where+` ORDER BY `+order+` LIMIT $7 OFFSET $8) s
-		JOIN story_docs d ON d.guild = s.guild AND d.id = s.id ORDER BY `+order,
-		gid, rating, fandom, tag, seriesText, seriesID, q.Limit, q.Offset)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+	where := "s.guild = $1"
+	if rating != "" {
+		where += " AND s.rating = " + arg(rating)
 	}
-	defer rows.Close()
-	var (
-		page  []shelf.StoryRecord
-		total int64
-	)
-	for rows.Next() {
-		rec, err := scanStory(withExtra{rows, &total})
-		if err != nil {
-			return nil, 0, fmt.Errorf("list stories: %w", err)
+	// Few matching stories: take them all from story_facets (IN, hashed).
+	// Many: walk the sort order and probe each story's values (a scalar
+	// subquery, which the planner never turns into a join).
+	few := (fandoms != nil && fandoms.stories <= hashFacetLimit) || (tags != nil && tags.stories <= hashFacetLimit)
+	// The total counts the matching stories through the IN form (hashed),
+	// whichever form cuts the page.
+	counted := where
+	facets := 0
+	facet := func(kind string, m *facetMatch) {
+		if m == nil {
+			return
 		}
-		page = append(page, rec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
-	}
-	if len(page) == 0 && q.Offset > 0 {
-		// Past the last page: the count alone.
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM stories s WHERE `+where,
-			gid, rating, fandom, tag, seriesText, seriesID).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("list stories: %w", s.mapErr(err))
+		facets++
+		vals := arg(m.values)
+		in := ` AND s.id IN (SELECT story FROM story_facets WHERE guild = $1 AND kind = '` + kind + `'
+				AND value = ANY (` + vals + `::text[]))`
+		counted += in
+		if few {
+			where += in
+		} else {
+			where += ` AND (SELECT true FROM story_facets f WHERE f.guild = $1 AND f.story = s.id AND f.kind = '` + kind + `'
+				AND f.value = ANY (` + vals + `::text[]) LIMIT 1)`
 		}
 	}
-	return page, int(total), nil
+	facet("f", fandoms)
+	facet("t", tags)
+	if seriesText != "" {
+		t, idp := arg(seriesText), arg(seriesID)
+		series := ` AND (` + idp + `::bigint > 0 AND ` + idp + `::bigint = ANY (s.series_ids)
+			OR EXISTS (SELECT 1 FROM unnest(s.series_fold) x WHERE strpos(x, ` + t + `) > 0))`
+		where += series
+		counted += series
+	}
+	total := `(SELECT count(*) FROM stories s WHERE ` + counted + `)`
+	switch {
+	case len(args) == 2:
+		total = `coalesce((SELECT stories FROM guild_counts WHERE guild = $1), 0)`
+	case len(args) == 3 && facets == 1:
+		// One filter alone: the stories holding its values, from
+		// story_facets' index (or, for one value, its kept count).
+		kind, m := "f", fandoms
+		if tags != nil {
+			kind, m = "t", tags
+		}
+		total = `(SELECT count(DISTINCT story) FROM story_facets WHERE guild = $1 AND kind = '` + kind + `' AND value = ANY ($3::text[]))`
+		if len(m.values) == 1 {
+			total = `coalesce((SELECT stories FROM guild_facets WHERE guild = $1 AND kind = '` + kind + `' AND value = ($3::text[])[1]), 0)`
+		}
+	}
+	// The page's keys first (an index walk that stops after LIMIT rows),
+	// then their documents; the total beside each row, or alone when the
+	// page is empty.
+	return `WITH p AS (SELECT s.id, row_number() OVER () AS o FROM (
+		SELECT s.id FROM ` + from + ` WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(q.Limit) + ` OFFSET $2) s),
+		t AS (SELECT ` + total + ` AS n)
+		SELECT ` + storyCols + `, t.n FROM t LEFT JOIN (p JOIN (` + storyFrom + `) ON s.guild = $1 AND s.id = p.id) ON true
+		ORDER BY p.o`, args, nil
 }
 
 // withExtra scans a row whose columns are scanStory's followed by one more,
@@ -481,14 +648,15 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	}
 	var rows pgx.Rows
 	if len(toks) == 0 {
-		rows, err = s.pool.Query(ctx, `SELECT id, title, authors FROM stories WHERE guild = $1
-			ORDER BY kudos DESC, added_at DESC, id DESC LIMIT $2`, gid, limit)
+		rows, err = s.db.Query(ctx, `SELECT s.id, s.title, s.authors FROM story_counts sc
+			JOIN stories s ON s.guild = sc.guild AND s.id = sc.story WHERE sc.guild = $1
+			ORDER BY sc.kudos DESC, sc.added_at DESC, sc.story DESC LIMIT $2`, gid, limit)
 	} else {
 		uppers := make([]string, len(toks))
 		for i, t := range toks {
 			uppers[i] = t + "\U0010FFFF"
 		}
-		rows, err = s.pool.Query(ctx, `
+		rows, err = s.db.Query(ctx, `
 WITH t AS (SELECT tok, up, ord FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(tok, up, ord)),
 p AS (
 	SELECT w.story, t.ord,
@@ -507,7 +675,7 @@ r AS (
 	SELECT s.id, m.n, m.ts, m.ex, m.it, s.kudos, s.added_at FROM m CROSS JOIN LATERAL (
 		-- OFFSET 0 keeps this a lookup per candidate: the planner cannot
 		-- estimate m and would otherwise hash the whole guild.
-		SELECT id, kudos, added_at FROM stories WHERE guild = $1 AND id = m.story OFFSET 0) s
+		SELECT story AS id, kudos, added_at FROM story_counts WHERE guild = $1 AND story = m.story OFFSET 0) s
 	WHERE NOT EXISTS (SELECT 1 FROM cut) OR (m.n, m.ts, m.ex, m.it) >= (SELECT n, ts, ex, it FROM cut)
 	ORDER BY m.n DESC, m.ts DESC, m.ex DESC, m.it DESC, s.kudos DESC, s.added_at DESC, s.id DESC
 	LIMIT $4)
@@ -548,8 +716,7 @@ func scanRefs(rows pgx.Rows) ([]shelf.StoryRef, error) {
 
 // ResolveStory finds the story a member meant: an ID, else an exact folded
 // title, else a unique prefix (both answered by the title index), else a
-// *shelf.ResolveError with the closest titles (a scan of the guild's
-// titles, only then).
+// *shelf.ResolveError with the closest titles (closestTitles, only then).
 func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.StoryRecord, error) {
 	gid, err := parseGuild(guild)
 	if err != nil {
@@ -563,7 +730,7 @@ func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.St
 		if s.closed.Load() {
 			return shelf.StoryRecord{}, fmt.Errorf("resolve story: %w", shelf.ErrClosed)
 		}
-		rec, err := loadStory(ctx, s.pool, gid, int64(sid))
+		rec, err := loadStory(ctx, s.db, gid, int64(sid))
 		if err == nil {
 			return rec, nil
 		}
@@ -640,62 +807,64 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
+// exactMissLimit is the size up to which a guild's every title is scored
+// for "did you mean" (about a millisecond's work); a bigger guild's
+// suggestions are ranked among candidates drawn from indexes
+// (missCandidates).
+const exactMissLimit = 2000
+
 // closestTitles returns the five titles closest to folded by
-// shelf.TitleDistance, ties by lower ID. Titles containing it score 0, so
-// when five do, the database answers alone; otherwise every title of the
-// guild is scored (only IDs and folded titles cross the wire).
+// shelf.TitleDistance, ties by lower ID. In a guild of up to
+// exactMissLimit stories every title is scored; in a bigger one, only the
+// candidates missCandidates draws from indexes, so a miss costs the same
+// in a guild of any size (a suggestion may then differ from the exact
+// five: a title whose words share no three-letter start with the typed
+// words and that does not sort next to them).
 func closestTitles(ctx context.Context, tx pgx.Tx, gid int64, folded string) ([]shelf.StoryRef, error) {
-	var ids []int64
-	rows, err := tx.Query(ctx, `SELECT id FROM stories WHERE guild = $1 AND strpos(title_fold, $2) > 0 ORDER BY id LIMIT 5`, gid, folded)
+	var big bool
+	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT stories FROM guild_counts WHERE guild = $1), 0) > $2`,
+		gid, exactMissLimit).Scan(&big); err != nil {
+		return nil, err
+	}
+	var rows pgx.Rows
+	var err error
+	if big {
+		rows, err = missCandidates(ctx, tx, gid, folded)
+	} else {
+		rows, err = tx.Query(ctx, `SELECT id, title_fold FROM stories WHERE guild = $1`, gid)
+	}
 	if err != nil {
 		return nil, err
 	}
+	type scored struct {
+		id    int64
+		score int
+	}
+	var ss []scored
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var x scored
+		var fold string
+		if err := rows.Scan(&x.id, &fold); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ids = append(ids, id)
+		x.score = shelf.TitleDistance(folded, fold)
+		ss = append(ss, x)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(ids) < 5 {
-		type scored struct {
-			id    int64
-			score int
+	slices.SortFunc(ss, func(a, b scored) int {
+		if a.score != b.score {
+			return a.score - b.score
 		}
-		var ss []scored
-		rows, err := tx.Query(ctx, `SELECT id, title_fold FROM stories WHERE guild = $1`, gid)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var x scored
-			var fold string
-			if err := rows.Scan(&x.id, &fold); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			x.score = shelf.TitleDistance(folded, fold)
-			ss = append(ss, x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		slices.SortFunc(ss, func(a, b scored) int {
-			if a.score != b.score {
-				return a.score - b.score
-			}
-			return cmpInt(a.id, b.id)
-		})
-		ids = ids[:0]
-		for _, x := range ss[:min(5, len(ss))] {
-			ids = append(ids, x.id)
-		}
+		return cmpInt(a.id, b.id)
+	})
+	ss = slices.CompactFunc(ss, func(a, b scored) bool { return a.id == b.id })
+	var ids []int64
+	for _, x := range ss[:min(5, len(ss))] {
+		ids = append(ids, x.id)
 	}
 	if len(ids) == 0 {
 		return nil, nil
@@ -707,3 +876,40 @@ func closestTitles(ctx context.Context, tx pgx.Tx, gid int64, folded string) ([]
 	}
 	return scanRefs(rows)
 }
+
+// missCandidates draws a big guild's "did you mean" candidates (id,
+// folded title) from indexes, each part with LIMIT: the titles sorting
+// just before and after the typed text (same start), and the stories with
+// a title word starting with the first three letters of a typed word.
+func missCandidates(ctx context.Context, tx pgx.Tx, gid int64, folded string) (pgx.Rows, error) {
+	return tx.Query(ctx, missSQL, missArgs(gid, folded)...)
+}
+
+// missArgs are missSQL's arguments: the typed text, and the ranges of
+// title words starting like each typed word.
+func missArgs(gid int64, folded string) []any {
+	starts, uppers := []string{}, []string{}
+	for _, w := range shelf.Tokens(folded) {
+		r := []rune(w)
+		st := string(r[:min(3, len(r))])
+		if slices.Contains(starts, st) {
+			continue
+		}
+		starts = append(starts, st)
+		uppers = append(uppers, st+"\U0010FFFF")
+		if len(starts) == shelf.MaxQueryWords {
+			break
+		}
+	}
+	return []any{gid, folded, starts, uppers}
+}
+
+const missSQL = `
+(SELECT id, title_fold FROM stories WHERE guild = $1 AND title_fold >= $2 ORDER BY title_fold LIMIT 25)
+UNION ALL
+(SELECT id, title_fold FROM stories WHERE guild = $1 AND title_fold < $2 ORDER BY title_fold DESC LIMIT 25)
+UNION ALL
+SELECT s.id, s.title_fold FROM unnest($3::text[], $4::text[]) AS t(lo, hi) CROSS JOIN LATERAL (
+	SELECT DISTINCT story FROM (SELECT story FROM story_words
+		WHERE guild = $1 AND word >= t.lo AND word < t.hi AND flags & 1 <> 0 LIMIT 400) w) w
+	JOIN stories s ON s.guild = $1 AND s.id = w.story`

@@ -162,7 +162,7 @@ func (s *Store) Subscribed(ctx context.Context, guild, user, story string) (bool
 		return false, fmt.Errorf("subscribed: %w", shelf.ErrClosed)
 	}
 	var ok bool
-	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subscriptions WHERE guild = $1 AND story = $2 AND user_id = $3)`,
+	err = s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subscriptions WHERE guild = $1 AND story = $2 AND user_id = $3)`,
 		gid, sid, uid).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("subscribed: %w", s.mapErr(err))
@@ -200,7 +200,7 @@ func (s *Store) StorySubscribers(ctx context.Context, guild, story string) ([]st
 	if s.closed.Load() {
 		return nil, fmt.Errorf("story subscribers: %w", shelf.ErrClosed)
 	}
-	out, err := storySubscribers(ctx, s.pool, gid, sid)
+	out, err := storySubscribers(ctx, s.db, gid, sid)
 	if err != nil {
 		return nil, fmt.Errorf("story subscribers: %w", s.mapErr(err))
 	}
@@ -245,7 +245,7 @@ func (s *Store) DMsClosed(ctx context.Context, guild, user string) (bool, error)
 		return false, fmt.Errorf("DMs closed: %w", shelf.ErrClosed)
 	}
 	var ok bool
-	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM dms_closed WHERE guild = $1 AND user_id = $2)`, gid, uid).Scan(&ok); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM dms_closed WHERE guild = $1 AND user_id = $2)`, gid, uid).Scan(&ok); err != nil {
 		return false, fmt.Errorf("DMs closed: %w", s.mapErr(err))
 	}
 	return ok, nil

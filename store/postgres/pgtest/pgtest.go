@@ -77,7 +77,7 @@ func URL(t testing.TB) string {
 // OpenURL opens a store on dbURL, closed at cleanup.
 func OpenURL(t testing.TB, dbURL string) *postgres.Store {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), dbURL, postgres.Options{})
+	s, err := postgres.Open(context.Background(), dbURL, postgres.Options{NoWarm: true}) // tests need no warm pool (TestOpenWarmsPool tests it)
 	if err != nil {
 		t.Fatalf("pgtest: open: %v", err)
 	}

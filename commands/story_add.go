@@ -221,7 +221,28 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 		}
 		workID = id
 	}
+	job := heavyJob{pool: c.pools.Link, limits: c.pools.ImportLimits, what: fmt.Sprintf("add AO3 work %d", workID)}
+	if att != nil {
+		if att.Size > fic.MaxFileSize {
+			return nil, Errorf("%s is %s, over the 20 MiB I can import. Upload a smaller file (an AO3 EPUB download is usually the smallest).", quote(att.Filename), sizeText(int64(att.Size)))
+		}
+		job.pool, job.what = c.pools.Import, "import "+quote(att.Filename)
+	}
+	job.run = func(ctx context.Context) (*discordgo.InteractionResponse, error) {
+		resp, err := c.storyAddWork(ctx, req, opts, att, workID)
+		var ue *UserError
+		if errors.As(err, &ue) {
+			return Ephemeral(ue.Message), nil
+		}
+		return resp, err
+	}
+	return c.runHeavy(ctx, req, job)
+}
 
+// storyAddWork is /story add's import of a file or a link, in its slot of
+// the import (or link) pool.
+func (c *cmds) storyAddWork(ctx context.Context, req *Request, opts addOptions, att *discordgo.MessageAttachment, workID int64) (*discordgo.InteractionResponse, error) {
+	var err error
 	var st *fic.Story
 	var chapters []shelf.NewChapter
 	if att != nil {

@@ -230,6 +230,10 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if err := cleanPendingStories(db); err != nil { // bigwrite.go
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := s.loadIndex(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

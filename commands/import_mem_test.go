@@ -25,7 +25,7 @@ func bigUpload(size int, html bool) []byte {
 	var b strings.Builder
 	b.Grow(size + 64<<10)
 	if html {
-		b.WriteString(`<!DOCTYPE html><html><head><meta charset="UTF-8"><title>A Very Long Work - Someone - Fandom [Archive of Our Own]</title></head><body><div id="preface"><h1>A Very Long Work</h1><div class="byline">by <a rel="author" href="https://archiveofourown.org/users/someone">someone</a></div></div><div id="chapters" class="userstuff">`+"\n")
+		b.WriteString(`<!DOCTYPE html><html><head><meta charset="UTF-8"><title>A Very Long Work - Someone - Fandom [Archive of Our Own]</title></head><body><div id="preface"><h1>A Very Long Work</h1><div class="byline">by <a rel="author" href="https://archiveofourown.org/users/someone">someone</a></div></div><div id="chapters" class="userstuff">` + "\n")
 	} else {
 		b.WriteString("A Very Long Work\n\n")
 	}

@@ -183,13 +183,21 @@ func (p *Pool) estimateLocked(g *guildQueue, i int) time.Duration {
 }
 
 // aheadLocked counts the tickets that start before the one at index i of
-// g's queue: i of its own server's, and up to i+1 of each other server's
-// (the round robin gives each server one turn per round).
+// g's queue, as the round robin gives each server one turn per round: i
+// of its own server's, i of each other server's, and in its own round
+// those of the servers whose turn comes before its.
 func (p *Pool) aheadLocked(g *guildQueue, i int) int {
 	n := i
-	for _, name := range p.ring {
-		if o := p.guilds[name]; o != g {
-			n += min(len(o.queue), i+1)
+	before := true // walking the ring from the next turn, before g's
+	for k := range len(p.ring) {
+		o := p.guilds[p.ring[(p.next+k)%len(p.ring)]]
+		if o == g {
+			before = false
+			continue
+		}
+		n += min(len(o.queue), i)
+		if before && len(o.queue) > i {
+			n++
 		}
 	}
 	return n

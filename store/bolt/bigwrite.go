@@ -72,6 +72,8 @@ func (s *Store) addStoryInSteps(ctx context.Context, guild string, doc *storyDoc
 		return shelf.StoryRecord{}, err
 	}
 	rec, err := s.finishSteps(ctx, guild, id, doc, recs, c)
+	// The story's pages need not stay resident (residency_linux.go).
+	dropMappedPages(s.db)
 	if err != nil {
 		// Leave nothing behind; a failure here too is cleaned at the next
 		// Open.

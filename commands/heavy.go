@@ -86,7 +86,10 @@ func NewPools(s PoolSizes) *Pools {
 	return &Pools{
 		Import: workpool.New(workpool.Config{Name: "import", Workers: iw,
 			PerGuild: s.ImportPerGuild, MaxQueue: or(s.ImportQueue, d.ImportQueue)}),
-		Link: workpool.New(workpool.Config{Name: "link", Workers: max(2, iw), PerGuild: 1, MaxQueue: or(s.ImportQueue, d.ImportQueue)}),
+		// Link look-ups mostly wait for AO3's pace (one request every
+		// AO3_REQUEST_GAP for the deployment): cheap to have a few in
+		// flight, but bounded all the same.
+		Link: workpool.New(workpool.Config{Name: "link", Workers: 8, PerGuild: 4, MaxQueue: or(s.ImportQueue, d.ImportQueue)}),
 		Export: workpool.New(workpool.Config{Name: "export", Workers: ew,
 			PerGuild: or(s.ExportPerGuild, d.ExportPerGuild), MaxQueue: 20}),
 		ImportLimits: &workpool.Limits{Member: rate(s.ImportMember, d.ImportMember), Guild: rate(s.ImportGuild, d.ImportGuild)},
@@ -117,6 +120,10 @@ type heavyJob struct {
 	// ephemeral: the queued answer (and so the result edited into it) is
 	// seen only by the member.
 	ephemeral bool
+	// long: the work takes seconds even when it starts at once (a big
+	// file), so the member is answered at once that it is under way,
+	// rather than after the bot's deferral timer, whatever the load.
+	long bool
 	// run does the work and returns its answer (a message: content,
 	// embeds, components, files).
 	run func(ctx context.Context) (*discordgo.InteractionResponse, error)
@@ -146,14 +153,17 @@ func (c *cmds) runHeavy(ctx context.Context, req *Request, job heavyJob) (*disco
 	if err != nil {
 		return nil, fmt.Errorf("%s: enqueue: %w", job.pool.Name(), err)
 	}
+	ed, ok := c.discord.(tokenEditor)
+	canEdit := ok && req.Interaction != nil && req.Interaction.Token != ""
 	select {
 	case <-t.Ready():
-		defer t.Done()
-		return job.run(ctx)
+		if !job.long || !canEdit {
+			defer t.Done()
+			return job.run(ctx)
+		}
 	default:
 	}
-	ed, ok := c.discord.(tokenEditor)
-	if !ok || req.Interaction == nil || req.Interaction.Token == "" {
+	if !canEdit {
 		// No way to edit the answer later: wait here (the bot defers).
 		defer t.Done()
 		if err := t.Wait(ctx); err != nil {
@@ -170,7 +180,11 @@ func (c *cmds) runHeavy(ctx context.Context, req *Request, job heavyJob) (*disco
 		defer t.Done()
 		c.awaitHeavy(bg, ed, appID, token, t, job)
 	}()
-	r := Reply(queuedText(job.what, t.Place(), t.Estimate()))
+	text := fmt.Sprintf("⏳ Working on it: %s. I'll edit this message when it's done.", job.what)
+	if place := t.Place(); place > 0 {
+		text = queuedText(job.what, place, t.Estimate())
+	}
+	r := Reply(text)
 	if job.ephemeral {
 		r.Data.Flags = discordgo.MessageFlagsEphemeral
 	}

@@ -36,7 +36,7 @@ const (
 	bigWriteAbove = 1 << 20
 	// bigWriteSlice is about how much chapter data one step-2
 	// transaction writes (a single larger chapter goes alone).
-	bigWriteSlice = 512 << 10
+	bigWriteSlice = 256 << 10
 )
 
 // afterBigStep, when set (by tests), runs after each chapter step.

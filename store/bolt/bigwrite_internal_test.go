@@ -61,7 +61,7 @@ func TestBigStoryAddedInSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 6 × 400 KiB in slices of ≤ 512 KiB: the ID, 6 chapter steps, the story.
+	// 6 × 400 KiB, each chapter a step of its own: the ID, 6 chapter steps, the story.
 	if got := s.commits.Load() - before; got < 3 {
 		t.Errorf("a %d-byte story was written in %d transactions; want it in steps", 6*400<<10, got)
 	}

@@ -293,13 +293,25 @@ func sendUpload(t *testing.T, srv *discordtest.Server, prep *discordtest.Prepare
 	}
 	u.ack = time.Since(start)
 	u.queued = a.Type == discordgo.InteractionResponseChannelMessageWithSource && strings.Contains(a.Content(), "in line")
+	// Done: the card ("… added … to the library"), or any other final
+	// answer — an edit that is not a progress line, a follow-up, or a
+	// deleted deferral (a failure told privately).
 	a, err = pend.WaitCtx(ctx, func(a *discordtest.Answer) bool {
 		c := a.Content()
-		return strings.Contains(c, "to the library") || (a.Original != nil && !strings.HasPrefix(c, "⏳") && (a.Edited || !a.Deferred()) && c != "")
+		switch {
+		case strings.Contains(c, "to the library"), len(a.Followups) > 0, a.Original != nil && a.Original.Deleted:
+			return true
+		case strings.HasPrefix(c, "⏳"):
+			return false
+		}
+		return c != "" && (a.Edited || !a.Deferred())
 	})
 	u.done = time.Since(start)
 	if a != nil {
 		u.content = a.Content()
+		for _, f := range a.Followups {
+			u.content += " | " + f.Content
+		}
 		u.finished = strings.Contains(u.content, "to the library")
 	}
 	if err != nil && u.content == "" {

@@ -107,6 +107,10 @@ type tokenEditor interface {
 // be edited: Discord's 15 minutes, less a margin for the last edit.
 const tokenLife = 14 * time.Minute
 
+// lastStart is how much of the token's life must be left for queued work
+// to start: enough to finish and edit its answer in.
+const lastStart = 2 * time.Minute
+
 // queueEditEvery is how often a queued answer's place is edited in while
 // it changes (SPEC §4: progress at least every 5 seconds).
 const queueEditEvery = 4 * time.Second
@@ -224,6 +228,12 @@ wait:
 				edit(text(queuedText(job.what, p, t.Estimate())))
 			}
 		}
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < lastStart {
+		// Its answer could no longer be edited in when done: refuse
+		// rather than do work nobody would hear of.
+		edit(text(fmt.Sprintf("I couldn't %s in time: too much was waiting in line. Please try again.", job.what)))
+		return
 	}
 	if t.Waited() > queueEditEvery/2 {
 		edit(text(fmt.Sprintf("⏳ Working on it now: %s.", job.what)))

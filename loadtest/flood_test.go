@@ -291,6 +291,10 @@ func sendUpload(t *testing.T, srv *discordtest.Server, prep *discordtest.Prepare
 		u.content = err.Error()
 		return u
 	}
+	if a.Type == 0 { // every callback refused: answered too late (10062)
+		u.content = fmt.Sprintf("callback refused with %v", a.Rejected)
+		return u
+	}
 	u.ack = time.Since(start)
 	u.queued = a.Type == discordgo.InteractionResponseChannelMessageWithSource && strings.Contains(a.Content(), "in line")
 	// Done: the card ("… added … to the library"), or any other final

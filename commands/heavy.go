@@ -111,8 +111,9 @@ const tokenLife = 14 * time.Minute
 // to start: enough to finish and edit its answer in.
 const lastStart = 2 * time.Minute
 
-// queueEditEvery is how often a queued answer's place is edited in while
-// it changes (SPEC §4: progress at least every 5 seconds).
+// queueEditEvery is how often a queued answer's place is looked at, and
+// edited in when it changed (SPEC §4: work that takes a while shows where
+// it stands); further back in line, less often (awaitHeavy).
 const queueEditEvery = 4 * time.Second
 
 // heavyJob describes one piece of heavy work for runHeavy.
@@ -211,7 +212,7 @@ func (c *cmds) awaitHeavy(ctx context.Context, ed tokenEditor, appID, token stri
 	text := func(s string) *discordgo.WebhookEdit {
 		return &discordgo.WebhookEdit{Content: &s, Embeds: &[]*discordgo.MessageEmbed{}, Components: &[]discordgo.MessageComponent{}}
 	}
-	shown := t.Place()
+	shown, shownAt := t.Place(), time.Now()
 	tick := time.NewTicker(queueEditEvery)
 	defer tick.Stop()
 wait:
@@ -223,8 +224,12 @@ wait:
 			edit(text(fmt.Sprintf("I couldn't %s in time: too much was waiting in line. Please try again later.", job.what)))
 			return
 		case <-tick.C:
-			if p := t.Place(); p != shown && p > 0 {
-				shown = p
+			// The place as it changes, but the further back in line the
+			// less often (every place-many seconds, at least every 4 s),
+			// so that a long line is not a storm of edits.
+			p := t.Place()
+			if p != shown && p > 0 && time.Since(shownAt) >= max(queueEditEvery, time.Duration(p)*time.Second) {
+				shown, shownAt = p, time.Now()
 				edit(text(queuedText(job.what, p, t.Estimate())))
 			}
 		}

@@ -25,6 +25,7 @@ import (
 	"ficshelf/metrics"
 	"ficshelf/shelf"
 	"ficshelf/store"
+	"ficshelf/workpool"
 )
 
 // Options are the parts of a run that tests replace. The zero value is
@@ -129,12 +130,19 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if clock == nil {
 		clock = jobs.RealClock{}
 	}
+	// Heavy work (imports, exports, statistics) in bounded pools, fair
+	// between servers; their queues are reported at /metrics.
+	pools := commands.NewPools(commands.PoolSizes{ImportWorkers: cfg.ImportWorkers, ImportPerGuild: cfg.ImportPerGuild, ImportQueue: cfg.ImportQueue})
+	if err := m.Register(&workpool.Collector{Pools: []*workpool.Pool{pools.Import, pools.Link, pools.Export}}); err != nil {
+		return fmt.Errorf("register pool metrics: %w", err)
+	}
 	deps := commands.Deps{
 		Discord: b,
 		Store:   st,
 		AO3:     ao3,
 		Log:     log,
 		Now:     opts.Now,
+		Pools:   pools,
 	}
 	// One scheduler (under one lease) runs the background work of clubs:
 	// checkpoint announcements (with their scheduled events), the ends of

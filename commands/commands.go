@@ -75,6 +75,9 @@ type Deps struct {
 	// ImportsChanged, when set, is called after a reading-list import is
 	// started, so the import runner looks for it at once.
 	ImportsChanged func()
+	// Pools run the heavy commands' work (heavy.go); nil means
+	// NewPools(PoolSizes{}).
+	Pools *Pools
 }
 
 // cmds holds what every command family's handlers share. Each family's
@@ -106,6 +109,7 @@ type cmds struct {
 	clubsChanged   func()
 	importsChanged func()
 	recLocks       keyedLocks // serialise /rec post per story (rec.go)
+	pools          *Pools     // heavy work (heavy.go)
 }
 
 // New returns a Router with every Ficshelf command registered. Deps may be
@@ -142,6 +146,10 @@ func newCmds(d Deps) *cmds {
 	c := &cmds{discord: d.Discord, log: d.Log, now: d.Now, clubsChanged: func() {}, importsChanged: func() {}}
 	if d.ImportsChanged != nil {
 		c.importsChanged = d.ImportsChanged
+	}
+	c.pools = d.Pools
+	if c.pools == nil {
+		c.pools = NewPools(PoolSizes{})
 	}
 	if st := d.Store; st != nil {
 		c.stories, c.chapters, c.finder, c.kudos, c.lists = st, st, st, st, st

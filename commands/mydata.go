@@ -74,8 +74,15 @@ type SubscriptionExport struct {
 	Since   time.Time `json:"since"`
 }
 
-// myDataExport is /mydata export: ephemeral, as a JSON file.
+// myDataExport is /mydata export: ephemeral, as a JSON file, made in a
+// slot of the export pool (heavy.go).
 func (c *cmds) myDataExport(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
+	return c.runHeavy(ctx, req, heavyJob{pool: c.pools.Export, limits: c.pools.ExportLimits, what: "export your data", ephemeral: true,
+		run: func(ctx context.Context) (*discordgo.InteractionResponse, error) { return c.myDataExportWork(ctx, req) }})
+}
+
+// myDataExportWork makes /mydata export's file.
+func (c *cmds) myDataExportWork(ctx context.Context, req *Request) (*discordgo.InteractionResponse, error) {
 	exp, err := c.members.ExportMember(ctx, req.GuildID, req.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)

@@ -63,6 +63,20 @@ func (c *cmds) listStats(ctx context.Context, req *Request) (*discordgo.Interact
 		}
 		year = int(y)
 	}
+	return c.runHeavy(ctx, req, heavyJob{pool: c.pools.Export, limits: c.pools.ExportLimits, what: "draw reading statistics", ephemeral: true,
+		run: func(ctx context.Context) (*discordgo.InteractionResponse, error) {
+			resp, err := c.listStatsWork(ctx, req, userID, name, loc, zoneName, year)
+			var ue *UserError
+			if errors.As(err, &ue) {
+				return Ephemeral(ue.Message), nil
+			}
+			return resp, err
+		}})
+}
+
+// listStatsWork reads a member's year and draws its chart, in a slot of
+// the export pool.
+func (c *cmds) listStatsWork(ctx context.Context, req *Request, userID, name string, loc *time.Location, zoneName string, year int) (*discordgo.InteractionResponse, error) {
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
 	act, err := c.readlog.ReadingActivity(ctx, req.GuildID, userID, from, from.AddDate(1, 0, 0))
 	if err != nil {

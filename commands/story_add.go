@@ -12,6 +12,7 @@ import (
 	"ficshelf/bot"
 	"ficshelf/fic"
 	"ficshelf/shelf"
+	"ficshelf/workpool"
 )
 
 // /story add from a file or a link: the options that override what the
@@ -221,7 +222,33 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 		}
 		workID = id
 	}
+	job := heavyJob{pool: c.pools.Link, limits: c.pools.ImportLimits, what: fmt.Sprintf("add AO3 work %d", workID)}
+	if att != nil {
+		if att.Size > fic.MaxFileSize {
+			return nil, Errorf("%s is %s, over the 20 MiB I can import. Upload a smaller file (an AO3 EPUB download is usually the smallest).", quote(att.Filename), sizeText(int64(att.Size)))
+		}
+		job.pool, job.what = c.pools.Import, "import "+quote(att.Filename)
+		job.long = att.Size > longUpload
+	}
+	job.run = func(ctx context.Context) (*discordgo.InteractionResponse, error) {
+		resp, err := c.storyAddWork(ctx, req, opts, att, workID)
+		var ue *UserError
+		if errors.As(err, &ue) {
+			return Ephemeral(ue.Message), nil
+		}
+		return resp, err
+	}
+	return c.runHeavy(ctx, req, job)
+}
 
+// longUpload is the size above which an upload is answered at once with
+// "Working on it" (its import takes seconds) rather than when done.
+const longUpload = 1 << 20
+
+// storyAddWork is /story add's import of a file or a link, in its slot of
+// the import (or link) pool.
+func (c *cmds) storyAddWork(ctx context.Context, req *Request, opts addOptions, att *discordgo.MessageAttachment, workID int64) (*discordgo.InteractionResponse, error) {
+	var err error
 	var st *fic.Story
 	var chapters []shelf.NewChapter
 	if att != nil {
@@ -245,7 +272,8 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 		}
 		opts.apply(st)
 		opts.Kept = append(opts.Kept, chaptersKept(st)...)
-		if chapters, err = IndexChapters(st); err != nil {
+		workpool.Background(func() { chapters, err = IndexChapters(st) })
+		if err != nil {
 			return nil, fmt.Errorf("index %q: %w", att.Filename, err)
 		}
 	} else {
@@ -404,7 +432,10 @@ func (c *cmds) importAttachment(ctx context.Context, att *discordgo.MessageAttac
 		c.log.Warn("story add: attachment download failed", "file", att.Filename, "err", err)
 		return nil, Sorry(err, "I couldn't download that file from Discord. Please try again in a moment.")
 	}
-	st, err := fic.Import(att.Filename, data)
+	// Parsing is CPU-bound for seconds on a big file: at low priority, so
+	// that other servers' light commands go first (workpool.Background).
+	var st *fic.Story
+	workpool.Background(func() { st, err = fic.Import(att.Filename, data) })
 	if err != nil {
 		var ie *fic.ImportError
 		if errors.As(err, &ie) {

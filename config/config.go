@@ -49,6 +49,14 @@ type Config struct {
 	// one minute). It is renewed every third of that, and another process
 	// takes over at most TTL + TTL/3 after the holder dies.
 	JobLeaseTTL time.Duration
+
+	// Heavy work (/story add with a file or a link, /mydata export,
+	// /readinglist stats) runs in bounded pools; 0 means the default
+	// (commands.DefaultPoolSizes: half the CPUs for imports, one of them
+	// per server).
+	ImportWorkers  int // IMPORT_WORKERS: file imports at once in this process
+	ImportPerGuild int // IMPORT_WORKERS_PER_SERVER: of which one server may run
+	ImportQueue    int // IMPORT_QUEUE_PER_SERVER: imports one server may have waiting
 }
 
 // Bounds of JOB_LEASE_TTL: renewals every TTL/3 must not crowd the
@@ -237,6 +245,24 @@ func Load(lookup func(string) string) (Config, error) {
 			return c, &Error{"JOB_LEASE_TTL", fmt.Sprintf("must be a duration from %v to %v, e.g. 1m, got %q", MinJobLeaseTTL, MaxJobLeaseTTL, v)}
 		}
 		c.JobLeaseTTL = d
+	}
+	for _, k := range []struct {
+		key string
+		dst *int
+		max int
+	}{{"IMPORT_WORKERS", &c.ImportWorkers, 256}, {"IMPORT_WORKERS_PER_SERVER", &c.ImportPerGuild, 256}, {"IMPORT_QUEUE_PER_SERVER", &c.ImportQueue, 10000}} {
+		v := get(k.key, "")
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > k.max {
+			return c, &Error{k.key, fmt.Sprintf("must be a whole number from 1 to %d, or empty for the default, got %q", k.max, v)}
+		}
+		*k.dst = n
+	}
+	if c.ImportWorkers > 0 && c.ImportPerGuild > c.ImportWorkers {
+		return c, &Error{"IMPORT_WORKERS_PER_SERVER", fmt.Sprintf("must not be more than IMPORT_WORKERS (%d), got %d", c.ImportWorkers, c.ImportPerGuild)}
 	}
 	if c.Shards.Off && c.InteractionsAddr == "" {
 		return c, &Error{"DISCORD_SHARDS", "is off, so INTERACTIONS_ADDR must be set: with neither a gateway nor an HTTP endpoint no interaction can arrive"}

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"unicode"
 
@@ -39,6 +40,10 @@ const (
 // ErrBadEPUB, ErrNoProse, ErrEmpty or ErrTooDeep. Import never panics on
 // any input, does not touch the network or the disk, and returns a Story
 // on which Finish has been called.
+//
+// The returned Story may share memory with data (its texts are not
+// copied out of a UTF-8 upload): the caller must not modify data after
+// calling Import.
 func Import(filename string, data []byte) (*Story, error) {
 	st, _, err := ImportFormat(filename, data)
 	return st, err
@@ -140,7 +145,13 @@ func decodeText(data []byte) (string, bool) {
 	if !utf8.Valid(data) {
 		return windows1252(data)
 	}
-	return string(data), true
+	if len(data) == 0 {
+		return "", true
+	}
+	// The text is data itself, not a copy: a 20 MiB upload is held once,
+	// not twice, while it is parsed (issue 19). Import's contract forbids
+	// changing data afterwards.
+	return unsafe.String(&data[0], len(data)), true
 }
 
 // windows1252 converts data from Windows-1252, the "ANSI" text that Word

@@ -257,6 +257,10 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if err := cleanPendingStories(db); err != nil { // bigwrite.go
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	// The autocomplete index is built per guild on first use (index.go).
 	return s, nil
 }

@@ -94,6 +94,14 @@ func (s *Store) AddStory(ctx context.Context, guild string, st *fic.Story, chapt
 			return err
 		}
 		doc.AddedBy, doc.AddedAt, doc.Mine = adder, nanos(at), mine
+		if chapterBytes(recs) > bigWriteAbove {
+			var c counts
+			if mine {
+				c.owner = adder
+			}
+			rec, err = s.addStoryInSteps(ctx, guild, &doc, recs, c)
+			return err
+		}
 		return s.update(ctx, guild, func(g *guildTx) error {
 			if doc.Story.AO3ID > 0 {
 				if v := g.get(bAO3, u64(uint64(doc.Story.AO3ID))); len(v) == 8 {
@@ -125,6 +133,24 @@ func (s *Store) AddStory(ctx context.Context, guild string, st *fic.Story, chapt
 // of story id, replacing any chapters stored before, and schedules the
 // autocomplete refresh.
 func writeStory(g *guildTx, id uint64, doc *storyDoc, recs []chapterRec, c counts) error {
+	if err := writeStoryHead(g, id, doc, c); err != nil {
+		return err
+	}
+	if _, err := deletePrefix(g.bucket(bChapters), u64(id)); err != nil {
+		return err
+	}
+	chb := g.bucket(bChapters)
+	for i, r := range recs {
+		if err := chb.Put(chapterKey(id, i+1), r.encode()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeStoryHead is writeStory without the chapters (bigwrite.go writes
+// them in transactions of their own first).
+func writeStoryHead(g *guildTx, id uint64, doc *storyDoc, c counts) error {
 	v, err := json.Marshal(doc)
 	if err != nil {
 		return err
@@ -143,15 +169,6 @@ func writeStory(g *guildTx, id uint64, doc *storyDoc, recs []chapterRec, c count
 	}
 	if doc.Story.AO3ID > 0 {
 		if err := g.bucket(bAO3).Put(u64(uint64(doc.Story.AO3ID)), u64(id)); err != nil {
-			return err
-		}
-	}
-	if _, err := deletePrefix(g.bucket(bChapters), u64(id)); err != nil {
-		return err
-	}
-	chb := g.bucket(bChapters)
-	for i, r := range recs {
-		if err := chb.Put(chapterKey(id, i+1), r.encode()); err != nil {
 			return err
 		}
 	}

@@ -157,24 +157,37 @@ func dropPending(g *guildTx, id uint64) error {
 // cleanPendingStories deletes the chapters of every story left pending by
 // a crash between addStoryInSteps' steps, in every guild. Open calls it:
 // with the file open, no other process can be in the middle of adding.
+//
+// It writes only when there is something to clean: a commit at every Open
+// would write pages (bbolt's freelist among them) even when nothing
+// changed, and fail an Open that only needs to read (a full disk).
 func cleanPendingStories(db *bbolt.DB) error {
-	return db.Update(func(tx *bbolt.Tx) (err error) {
-		defer recoverBucketError(&err)
+	var gids []uint64
+	if err := db.View(func(tx *bbolt.Tx) error {
 		guilds := tx.Bucket(bucketGuilds)
 		if guilds == nil {
 			return nil
 		}
-		var gids []uint64
-		if err := guilds.ForEachBucket(func(gk []byte) error {
+		return guilds.ForEachBucket(func(gk []byte) error {
 			if len(gk) == 8 {
-				if gb := guilds.Bucket(gk); gb != nil && gb.Bucket(bPending) != nil {
-					gids = append(gids, readU64(gk, 0))
+				if gb := guilds.Bucket(gk); gb != nil {
+					if pb := gb.Bucket(bPending); pb != nil {
+						if k, _ := pb.Cursor().First(); k != nil {
+							gids = append(gids, readU64(gk, 0))
+						}
+					}
 				}
 			}
 			return nil
-		}); err != nil {
-			return err
-		}
+		})
+	}); err != nil {
+		return err
+	}
+	if len(gids) == 0 {
+		return nil
+	}
+	return db.Update(func(tx *bbolt.Tx) (err error) {
+		defer recoverBucketError(&err)
 		for _, gid := range gids {
 			g := newGuildTx(tx, gid)
 			var ids []uint64

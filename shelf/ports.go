@@ -64,7 +64,10 @@ type StoryFinder interface {
 	// this guild, else a title (FoldString), exact match first, then a
 	// unique prefix (shortest titles first when several). Otherwise it
 	// fails with a *ResolveError carrying up to five suggestions: the
-	// matches when ambiguous, else the closest titles by TitleDistance.
+	// matches when ambiguous, else the closest titles by TitleDistance
+	// (exactly in a guild of up to 2,000 stories; in a bigger one, engines
+	// may score only a bounded set of candidates drawn from an index, so
+	// that a miss costs the same whatever the guild's size).
 	ResolveStory(ctx context.Context, guild, input string) (StoryRecord, error)
 }
 

@@ -375,7 +375,9 @@ type titleEntry struct {
 }
 
 // closest returns the n titles closest to folded by shelf.TitleDistance,
-// ties by lower ID, exactly, scoring as few titles as it can. A title
+// ties by lower ID, exactly in a guild of up to exactMissLimit titles
+// (beyond, the closest of the missBudget most promising), scoring as few
+// titles as it can. A title
 // scores 0 when it contains the input, else at least
 //
 //	1000 + 10·max(⌈(|A|−p)/3⌉, L−m) + max(⌈(|A|−s)/3⌉, |L−T|)
@@ -402,10 +404,24 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 		return cmpID(a.r.id, b.r.id)
 	}
 	sc := newScorer(folded)
+	// In a guild of more than exactMissLimit titles at most missBudget
+	// are scored, the most promising first: the answer is then the
+	// closest among those, so a miss costs the same in any guild.
+	budget := math.MaxInt
+	if len(gi.items) > exactMissLimit {
+		budget = missBudget
+	}
 	grams, L := titleGrams(folded)
 	L = min(L, 64)
-	full := func(lb int) bool { return len(best) == n && lb > best[n-1].score }
+	full := func(lb int) bool { return budget == 0 || len(best) == n && lb > best[n-1].score }
 	offer := func(r *ref) {
+		if budget == 0 {
+			return
+		}
+		budget--
+		if onMissScore != nil {
+			onMissScore()
+		}
 		cutoff := math.MaxInt
 		if len(best) == n {
 			cutoff = best[n-1].score
@@ -494,6 +510,19 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 	}
 	return refsOf(best, func(x scored) *ref { return x.r })
 }
+
+// Bounds of a title miss in a big guild (closest): up to exactMissLimit
+// titles every title may be scored; beyond, at most missBudget are (in
+// the order of their trigram bound). The PostgreSQL engine keeps the same
+// limit.
+const (
+	exactMissLimit = 2000
+	missBudget     = 1200
+)
+
+// onMissScore, when set (by tests), is called for every title closest
+// scores.
+var onMissScore func()
 
 func abs(v int) int {
 	if v < 0 {

@@ -96,6 +96,37 @@ func TestClosestIsBruteForce(t *testing.T) {
 	}
 }
 
+// TestClosestBoundedInABigGuild checks that a miss in a guild of more
+// than exactMissLimit titles scores at most missBudget of them, whatever
+// was typed, and that a typo of a title still finds it first there.
+func TestClosestBoundedInABigGuild(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	words := []string{"star", "moon", "the", "of", "river", "stone", "garden", "night", "rose", "ash", "crown", "tide"}
+	gi := newGuildIndex()
+	n := exactMissLimit + 1500
+	for id := uint64(1); id <= uint64(n); id++ {
+		var ws []string
+		for range 2 + r.IntN(4) {
+			ws = append(ws, words[r.IntN(len(words))])
+		}
+		gi.put(id, head{title: strings.Join(ws, " ")}, counts{}, 1, true)
+	}
+	gi.put(uint64(n+1), head{title: "Quillfeather and the Lantern Archive"}, counts{}, 1, true)
+	scored := 0
+	onMissScore = func() { scored++ }
+	defer func() { onMissScore = nil }()
+	for _, typed := range []string{"quilfeather and the lantern archiv", "zzyzx the unfound", "qx", "the of"} {
+		scored = 0
+		got := gi.closest(shelf.FoldString(typed), 5)
+		if scored > missBudget || len(got) != 5 {
+			t.Errorf("closest(%q) scored %d titles (budget %d) and gave %d", typed, scored, missBudget, len(got))
+		}
+		if strings.HasPrefix(typed, "quil") && got[0].id != uint64(n+1) {
+			t.Errorf("closest(%q)[0] = story %d, want the Quillfeather story %d", typed, got[0].id, n+1)
+		}
+	}
+}
+
 // TestIndexBuiltPerGuildOnFirstUse checks that Open reads no guild's
 // stories into memory, that a guild's first search builds its index only,
 // and that writes to a guild not yet indexed are seen when it is built.

@@ -2,104 +2,18 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest"
+	"ficshelf/discordtest/fakes"
 	"ficshelf/shelf"
 	"ficshelf/storetest"
 )
-
-// fakeDiscord records sends and threads; StartThread can fail on demand.
-type fakeDiscord struct {
-	mu          sync.Mutex
-	sends       []string // nonces
-	byNonce     map[string]*discordgo.Message
-	threads     map[string]bool // message IDs with a thread
-	threadFails []error         // returned by the next StartThread calls
-	posted      []*discordgo.Message
-	next        int
-}
-
-func (f *fakeDiscord) id() string { f.next++; return fmt.Sprintf("9%017d", f.next) }
-
-func (f *fakeDiscord) SendMessage(ctx context.Context, ch string, m *discordgo.MessageSend) (*discordgo.Message, error) {
-	return f.SendMessageOnce(ctx, ch, "", m)
-}
-func (f *fakeDiscord) SendMessageOnce(_ context.Context, ch, nonce string, m *discordgo.MessageSend) (*discordgo.Message, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.byNonce == nil {
-		f.byNonce = map[string]*discordgo.Message{}
-	}
-	if msg, ok := f.byNonce[nonce]; ok && nonce != "" {
-		return msg, nil
-	}
-	f.sends = append(f.sends, nonce)
-	msg := &discordgo.Message{ID: f.id(), ChannelID: ch, Content: m.Content, Components: m.Components}
-	f.byNonce[nonce] = msg
-	f.posted = append(f.posted, msg)
-	return msg, nil
-}
-func (f *fakeDiscord) OwnMessages(_ context.Context, ch string, limit int) ([]*discordgo.Message, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []*discordgo.Message
-	for i := len(f.posted) - 1; i >= 0 && len(out) < limit; i-- {
-		if f.posted[i].ChannelID == ch {
-			out = append(out, f.posted[i])
-		}
-	}
-	return out, nil
-}
-
-// forgetNonces is Discord after its nonce window: a repeat posts again.
-func (f *fakeDiscord) forgetNonces() {
-	f.mu.Lock()
-	f.byNonce = nil
-	f.mu.Unlock()
-}
-func (f *fakeDiscord) EditMessage(context.Context, string, string, *discordgo.MessageEdit) (*discordgo.Message, error) {
-	return &discordgo.Message{}, nil
-}
-func (f *fakeDiscord) StartThread(_ context.Context, ch, msg, name string) (*discordgo.Channel, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.threadFails) > 0 {
-		err := f.threadFails[0]
-		f.threadFails = f.threadFails[1:]
-		if err != nil {
-			return nil, err
-		}
-	}
-	if f.threads == nil {
-		f.threads = map[string]bool{}
-	}
-	if f.threads[msg] {
-		return nil, &discordgo.RESTError{Response: &http.Response{StatusCode: 400}, Message: &discordgo.APIErrorMessage{Code: 160004}}
-	}
-	f.threads[msg] = true
-	return &discordgo.Channel{ID: msg, Name: name}, nil
-}
-func (f *fakeDiscord) CreateThread(context.Context, string, string) (*discordgo.Channel, error) {
-	return nil, errors.New("not used")
-}
-func (f *fakeDiscord) StartForumPost(context.Context, string, string, *discordgo.MessageSend) (*discordgo.Channel, error) {
-	return nil, errors.New("not used")
-}
-func (f *fakeDiscord) Channel(_ context.Context, id string) (*discordgo.Channel, error) {
-	return &discordgo.Channel{ID: id, Type: discordgo.ChannelTypeGuildText}, nil
-}
-func (f *fakeDiscord) FetchAttachment(context.Context, string, int64) ([]byte, error) {
-	return nil, errors.New("not used")
-}
 
 const (
 	tGuild   = "100000000000000001"
@@ -148,7 +62,7 @@ func TestClubBarAndSpans(t *testing.T) {
 // clubRouter is a router with only the club family over st, at now, in
 // ordinary text channels.
 func clubRouter(st shelf.Store, now time.Time) *Router {
-	c := newCmds(Deps{Store: st, Discord: &fakeDiscord{}, Now: func() time.Time { return now }})
+	c := newCmds(Deps{Store: st, Discord: &fakes.Discord{}, Now: func() time.Time { return now }})
 	r := NewRouter(nil)
 	c.registerClub(r)
 	return r

@@ -11,12 +11,13 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"ficshelf/discordtest/fakes"
 	"ficshelf/workpool"
 )
 
-// editingDiscord is fakeDiscord that records edits of answers by token.
+// editingDiscord is fakes.Discord that records edits of answers by token.
 type editingDiscord struct {
-	fakeDiscord
+	fakes.Discord
 	emu   sync.Mutex
 	edits []string
 	ch    chan string

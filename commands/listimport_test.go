@@ -14,6 +14,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"ficshelf/discordtest/fakes"
 	"ficshelf/fic"
 	"ficshelf/fic/ao3test"
 	"ficshelf/jobs"
@@ -21,10 +22,10 @@ import (
 	"ficshelf/storetest"
 )
 
-// importDiscord is fakeDiscord with a file to download, and the job
+// importDiscord is fakes.Discord with a file to download, and the job
 // extras (JobDiscord): edits of answers by token, and DMs.
 type importDiscord struct {
-	fakeDiscord
+	fakes.Discord
 	file      []byte
 	mu        sync.Mutex
 	edits     []*discordgo.WebhookEdit
@@ -255,8 +256,8 @@ func TestImportJobTellsTheMemberWhenTheTokenExpired(t *testing.T) {
 		switch {
 		case !closed && len(d.dms) != 1:
 			t.Fatalf("DMs %d", len(d.dms))
-		case closed && (len(d.posted) != 1 || !strings.Contains(d.posted[0].Content, "<@"+importUser+">")):
-			t.Fatalf("channel messages %+v", d.posted)
+		case closed && (len(d.Posted) != 1 || !strings.Contains(d.Posted[0].Content, "<@"+importUser+">")):
+			t.Fatalf("channel messages %+v", d.Posted)
 		}
 	}
 }

@@ -305,8 +305,8 @@ func TestSeriesJobTellsTheMemberWhenTheTokenExpired(t *testing.T) {
 			}
 			continue
 		}
-		if len(d.posted) != 1 || !strings.Contains(d.posted[0].Content, "<@"+importUser+">, the series you added") || !strings.HasPrefix(d.sends[0], "ser") {
-			t.Fatalf("channel messages %+v", d.posted)
+		if len(d.Posted) != 1 || !strings.Contains(d.Posted[0].Content, "<@"+importUser+">, the series you added") || !strings.HasPrefix(d.Sends[0], "ser") {
+			t.Fatalf("channel messages %+v", d.Posted)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest"
+	"ficshelf/discordtest/fakes"
 	"ficshelf/fic"
 	"ficshelf/jobs"
 	"ficshelf/shelf"
@@ -121,11 +122,11 @@ func TestSettingsUpdatesChannel(t *testing.T) {
 	}
 }
 
-// dmDiscord is fakeDiscord with direct messages; closed users answer
+// dmDiscord is fakes.Discord with direct messages; closed users answer
 // 50007, and failOnce makes the next send post and then fail (a crash
 // between posting and recording).
 type dmDiscord struct {
-	fakeDiscord
+	fakes.Discord
 	mu       sync.Mutex
 	closed   map[string]bool
 	failOnce bool
@@ -146,7 +147,7 @@ func (d *dmDiscord) SendMessageOnce(ctx context.Context, ch, nonce string, m *di
 		d.mentions = append(d.mentions, m.AllowedMentions.Users)
 	}
 	d.mu.Unlock()
-	msg, err := d.fakeDiscord.SendMessageOnce(ctx, ch, nonce, m)
+	msg, err := d.Discord.SendMessageOnce(ctx, ch, nonce, m)
 	if fail {
 		return nil, &discordgo.RESTError{Response: &http.Response{StatusCode: 500}, Message: &discordgo.APIErrorMessage{Code: 0}}
 	}
@@ -195,7 +196,7 @@ func TestAlertsInUpdatesChannelOnceAcrossACrash(t *testing.T) {
 	}
 	// Minutes later, Discord has forgotten the nonce: the alert is found
 	// among the channel's messages, not posted again.
-	d.forgetNonces()
+	d.ForgetNonces()
 	mu.Lock()
 	now = now.Add(10 * time.Minute)
 	mu.Unlock()
@@ -205,10 +206,10 @@ func TestAlertsInUpdatesChannelOnceAcrossACrash(t *testing.T) {
 	if err := al.SendAlerts(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.posted) != 1 {
-		t.Fatalf("%d posts, want 1", len(d.posted))
+	if len(d.Posted) != 1 {
+		t.Fatalf("%d posts, want 1", len(d.Posted))
 	}
-	p := d.posted[0]
+	p := d.Posted[0]
 	if p.ChannelID != tChannel || !strings.Contains(p.Content, "**Slow Burn** updated on AO3: 1 new chapter (4/?)") ||
 		!strings.Contains(p.Content, "<@502> <@503>") || !strings.Contains(p.Content, "/story add") {
 		t.Errorf("post %q", p.Content)
@@ -230,8 +231,8 @@ func TestAlertsByDirectMessage(t *testing.T) {
 	if err := al.SendAlerts(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.posted) != 1 || d.posted[0].ChannelID != "dm502" || !strings.Contains(d.posted[0].Content, "1 new chapter") {
-		t.Fatalf("DMs %+v", d.posted)
+	if len(d.Posted) != 1 || d.Posted[0].ChannelID != "dm502" || !strings.Contains(d.Posted[0].Content, "1 new chapter") {
+		t.Fatalf("DMs %+v", d.Posted)
 	}
 	if closed, _ := st.DMsClosed(ctx, testGuild, "503"); !closed {
 		t.Error("closed DMs not flagged")

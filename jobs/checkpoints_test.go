@@ -2,85 +2,18 @@ package jobs_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/commands"
+	"ficshelf/discordtest/fakes"
 	"ficshelf/jobs"
 	"ficshelf/shelf"
 	"ficshelf/storetest"
 )
-
-// fakeDiscord records sends and threads; StartThread can fail on demand.
-type fakeDiscord struct {
-	mu          sync.Mutex
-	sends       []string // nonces
-	byNonce     map[string]*discordgo.Message
-	threads     map[string]bool // message IDs with a thread
-	threadFails []error         // returned by the next StartThread calls
-	posted      []*discordgo.Message
-	next        int
-}
-
-func (f *fakeDiscord) id() string { f.next++; return fmt.Sprintf("9%017d", f.next) }
-
-func (f *fakeDiscord) SendMessageOnce(_ context.Context, ch, nonce string, m *discordgo.MessageSend) (*discordgo.Message, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.byNonce == nil {
-		f.byNonce = map[string]*discordgo.Message{}
-	}
-	if msg, ok := f.byNonce[nonce]; ok && nonce != "" {
-		return msg, nil
-	}
-	f.sends = append(f.sends, nonce)
-	msg := &discordgo.Message{ID: f.id(), ChannelID: ch, Content: m.Content, Components: m.Components}
-	f.byNonce[nonce] = msg
-	f.posted = append(f.posted, msg)
-	return msg, nil
-}
-func (f *fakeDiscord) OwnMessages(_ context.Context, ch string, limit int) ([]*discordgo.Message, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []*discordgo.Message
-	for i := len(f.posted) - 1; i >= 0 && len(out) < limit; i-- {
-		if f.posted[i].ChannelID == ch {
-			out = append(out, f.posted[i])
-		}
-	}
-	return out, nil
-}
-
-// forgetNonces is Discord after its nonce window: a repeat posts again.
-func (f *fakeDiscord) forgetNonces() {
-	f.mu.Lock()
-	f.byNonce = nil
-	f.mu.Unlock()
-}
-func (f *fakeDiscord) StartThread(_ context.Context, ch, msg, name string) (*discordgo.Channel, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.threadFails) > 0 {
-		err := f.threadFails[0]
-		f.threadFails = f.threadFails[1:]
-		if err != nil {
-			return nil, err
-		}
-	}
-	if f.threads == nil {
-		f.threads = map[string]bool{}
-	}
-	if f.threads[msg] {
-		return nil, &discordgo.RESTError{Response: &http.Response{StatusCode: 400}, Message: &discordgo.APIErrorMessage{Code: 160004}}
-	}
-	f.threads[msg] = true
-	return &discordgo.Channel{ID: msg, Name: name}, nil
-}
 
 const (
 	tGuild   = "100000000000000001"
@@ -106,7 +39,7 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 	st, club, t0 := twoCheckpointClub(t)
 	// The first thread attempt fails like a Discord outage; then, as
 	// after a crash, the thread turns out to exist already (160004).
-	d := &fakeDiscord{threadFails: []error{&discordgo.RESTError{Response: &http.Response{StatusCode: 502}}}}
+	d := &fakes.Discord{ThreadFails: []error{&discordgo.RESTError{Response: &http.Response{StatusCode: 502}}}}
 	k := jobs.NewCheckpoints(st, d, commands.CheckpointWording{}, nil)
 	now := t0.Add(36 * time.Hour) // both checkpoints due
 	if err := k.FireDue(context.Background(), now); err == nil {
@@ -119,9 +52,7 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 	if got.Checkpoints[1].MessageID != "" {
 		t.Fatal("checkpoint 2 was announced before checkpoint 1 was done")
 	}
-	d.mu.Lock()
-	d.threads = map[string]bool{got.Checkpoints[0].MessageID: true} // the thread did get created
-	d.mu.Unlock()
+	d.AddThread(got.Checkpoints[0].MessageID) // the thread did get created
 	if err := k.FireDue(context.Background(), now); err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +62,8 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 			t.Errorf("checkpoint %d = %+v", i+1, cp)
 		}
 	}
-	if len(d.sends) != 2 {
-		t.Errorf("sent %d announcements for 2 checkpoints: %v", len(d.sends), d.sends)
+	if len(d.Sends) != 2 {
+		t.Errorf("sent %d announcements for 2 checkpoints: %v", len(d.Sends), d.Sends)
 	}
 	if !got.Checkpoints[1].Late || got.Checkpoints[0].Late == false {
 		// Both opened well before now (the club was created at t0).
@@ -149,7 +80,7 @@ func TestFireDueRetriesTheThreadWithoutPostingTwice(t *testing.T) {
 // is posted once.
 func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
 	st, club, t0 := twoCheckpointClub(t)
-	d := &fakeDiscord{}
+	d := &fakes.Discord{}
 	k := jobs.NewCheckpoints(st, d, commands.CheckpointWording{}, nil)
 
 	// Checkpoint 1: what fire does up to the crash — attempt recorded,
@@ -167,7 +98,7 @@ func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
 	if _, err := st.CheckpointPosting(context.Background(), tGuild, club.ID, 2, t1); err != nil {
 		t.Fatal(err)
 	}
-	d.forgetNonces()
+	d.ForgetNonces()
 
 	if err := k.FireDue(context.Background(), t1.Add(10*time.Minute)); err != nil {
 		t.Fatal(err)
@@ -182,8 +113,8 @@ func TestFireDueFindsAnAnnouncementPostedBeforeACrash(t *testing.T) {
 	if cp := got.Checkpoints[1]; cp.MessageID == "" || cp.MessageID == posted.ID || cp.ThreadID != cp.MessageID {
 		t.Errorf("checkpoint 2 = %+v; want posted now with its thread", cp)
 	}
-	if len(d.sends) != 2 {
-		t.Errorf("%d announcements posted for 2 checkpoints: %v", len(d.sends), d.sends)
+	if len(d.Sends) != 2 {
+		t.Errorf("%d announcements posted for 2 checkpoints: %v", len(d.Sends), d.Sends)
 	}
 }
 

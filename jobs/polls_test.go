@@ -11,14 +11,15 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/commands"
+	"ficshelf/discordtest/fakes"
 	"ficshelf/jobs"
 	"ficshelf/shelf"
 	"ficshelf/storetest"
 )
 
-// pollDiscord is fakeDiscord plus a poll message whose results it serves.
+// pollDiscord is fakes.Discord plus a poll message whose results it serves.
 type pollDiscord struct {
-	fakeDiscord
+	fakes.Discord
 	pmu       sync.Mutex
 	results   *discordgo.PollResults
 	gone      bool
@@ -73,7 +74,7 @@ func (f *pollDiscord) SendMessageOnce(ctx context.Context, ch, nonce string, m *
 		return nil, err
 	}
 	f.pmu.Unlock()
-	return f.fakeDiscord.SendMessageOnce(ctx, ch, nonce, m)
+	return f.Discord.SendMessageOnce(ctx, ch, nonce, m)
 }
 
 // polledChannel makes a poll of two nominations in tChannel (Bob's story
@@ -130,8 +131,8 @@ func TestPollEndsOnceThroughFailures(t *testing.T) {
 		}
 	}
 	got, _ = st.ClubPoll(ctx, tGuild, p.ID)
-	if !got.Done() || len(d.sends) != 1 {
-		t.Fatalf("poll %+v after %d sends", got, len(d.sends))
+	if !got.Done() || len(d.Sends) != 1 {
+		t.Fatalf("poll %+v after %d sends", got, len(d.Sends))
 	}
 	club, err := st.ActiveClub(ctx, tGuild, tChannel)
 	if err != nil || club.ID != got.ClubID || club.StoryTitle != "Beta" || club.HostID != tAlice || club.Starts != "2026-03-01" {

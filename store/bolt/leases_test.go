@@ -10,46 +10,6 @@ import (
 	"ficshelf/shelf"
 )
 
-func TestLeases(t *testing.T) {
-	s := openTest(t)
-	now := t0
-	try := func(holder string, at time.Time) bool {
-		t.Helper()
-		ok, err := s.TryLease(ctx, "checkpoints", holder, at, time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
-	if !try("a", now) {
-		t.Fatal("a free lease was refused")
-	}
-	if try("b", now.Add(30*time.Second)) {
-		t.Error("b took a held lease")
-	}
-	if !try("a", now.Add(50*time.Second)) {
-		t.Error("the holder could not renew")
-	}
-	if try("b", now.Add(100*time.Second)) {
-		t.Error("b took a lease renewed until 110 s")
-	}
-	if !try("b", now.Add(111*time.Second)) {
-		t.Error("b could not take an expired lease")
-	}
-	if err := s.ReleaseLease(ctx, "checkpoints", "a"); err != nil {
-		t.Fatal(err)
-	}
-	if try("a", now.Add(112*time.Second)) {
-		t.Error("a's release of b's lease freed it")
-	}
-	if err := s.ReleaseLease(ctx, "checkpoints", "b"); err != nil {
-		t.Fatal(err)
-	}
-	if !try("a", now.Add(113*time.Second)) {
-		t.Error("a released lease was refused")
-	}
-}
-
 func TestEnginePingAndContext(t *testing.T) {
 	s := openTest(t)
 	if s.Engine() != "bolt" {

@@ -220,69 +220,6 @@ func TestRemoveStoryRemovesEverything(t *testing.T) {
 	}
 }
 
-func TestListStories(t *testing.T) {
-	s := openTest(t)
-	mk := func(title string, fandom string, rating fic.Rating, tags []string, words int, at time.Time) shelf.StoryRecord {
-		st := &fic.Story{Title: title, Fandoms: []string{fandom}, Rating: rating, Tags: tags, Words: words}
-		rec, err := s.AddStory(ctx, guildA, st, nil, alice, false, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rec
-	}
-	a := mk("Apple", "Harry Potter - J. K. Rowling", fic.RatingGeneral, []string{"Fluff"}, 100, t0)
-	b := mk("banana", "Good Omens", fic.RatingExplicit, []string{"Angst", "Slow Burn"}, 300, t0.Add(time.Hour))
-	c := mk("Cherry", "Harry Potter", fic.RatingTeen, []string{"fluff and angst"}, 200, t0.Add(2*time.Hour))
-	if _, err := s.GiveKudos(ctx, guildA, a.ID, bob, t0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.GiveKudos(ctx, guildA, a.ID, carol, t0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.GiveKudos(ctx, guildA, b.ID, bob, t0); err != nil {
-		t.Fatal(err)
-	}
-	ids := func(rs []shelf.StoryRecord) []string {
-		var out []string
-		for _, r := range rs {
-			out = append(out, r.ID)
-		}
-		return out
-	}
-	tests := []struct {
-		name      string
-		q         shelf.ListQuery
-		want      []string
-		wantTotal int
-	}{
-		{"newest default", shelf.ListQuery{}, []string{c.ID, b.ID, a.ID}, 3},
-		{"kudos", shelf.ListQuery{Sort: shelf.SortKudos}, []string{a.ID, b.ID, c.ID}, 3},
-		{"title case-insensitive", shelf.ListQuery{Sort: shelf.SortTitle}, []string{a.ID, b.ID, c.ID}, 3},
-		{"words", shelf.ListQuery{Sort: shelf.SortWords}, []string{b.ID, c.ID, a.ID}, 3},
-		{"fandom substring any case", shelf.ListQuery{Fandom: "harry POTTER"}, []string{c.ID, a.ID}, 2},
-		{"rating", shelf.ListQuery{Rating: "explicit"}, []string{b.ID}, 1},
-		{"tag", shelf.ListQuery{Tag: "FLUFF"}, []string{c.ID, a.ID}, 2},
-		{"tag and fandom", shelf.ListQuery{Tag: "angst", Fandom: "good"}, []string{b.ID}, 1},
-		{"page 2", shelf.ListQuery{Offset: 1, Limit: 1}, []string{b.ID}, 3},
-		{"past the end", shelf.ListQuery{Offset: 10}, nil, 3},
-		{"no match", shelf.ListQuery{Fandom: "Star Trek"}, nil, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, total, err := s.ListStories(ctx, guildA, tt.q)
-			if err != nil || !reflect.DeepEqual(ids(got), tt.want) || total != tt.wantTotal {
-				t.Errorf("got %v (total %d, %v), want %v (total %d)", ids(got), total, err, tt.want, tt.wantTotal)
-			}
-		})
-	}
-	if got, total, err := s.ListStories(ctx, guildB, shelf.ListQuery{}); len(got) != 0 || total != 0 || err != nil {
-		t.Errorf("empty guild: %v %d %v", got, total, err)
-	}
-	if _, _, err := s.ListStories(ctx, guildA, shelf.ListQuery{Rating: "very spicy"}); !errors.Is(err, shelf.ErrInvalid) {
-		t.Errorf("bad rating: %v", err)
-	}
-}
-
 func TestResolveStory(t *testing.T) {
 	s := openTest(t)
 	dune := add(t, s, guildA, storetest.Story("Dune"))

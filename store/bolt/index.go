@@ -74,12 +74,27 @@ func cmpTitleEntry(a, b titleEntry) int {
 
 // index holds the guild indexes built so far (a guild absent from guilds
 // has not searched since Open: its index is built on first use).
+//
+// A guild's index is built outside mu, so that building a big guild's
+// (hundreds of milliseconds at 50,000 stories) holds up neither other
+// guilds' searches nor the writers' reloads: while it is built, the
+// stories writers touch are noted in its build and re-read once it is in.
 type index struct {
-	mu     sync.RWMutex
-	guilds map[uint64]*guildIndex
+	mu       sync.RWMutex
+	guilds   map[uint64]*guildIndex
+	building map[uint64]*guildBuild
 }
 
-func newIndex() *index { return &index{guilds: map[uint64]*guildIndex{}} }
+// guildBuild is one guild's index being built.
+type guildBuild struct {
+	done  chan struct{}       // closed when the build is in (or failed)
+	err   error               // set before done is closed
+	dirty map[uint64]struct{} // stories written meanwhile (under index.mu)
+}
+
+func newIndex() *index {
+	return &index{guilds: map[uint64]*guildIndex{}, building: map[uint64]*guildBuild{}}
+}
 
 func newGuildIndex() *guildIndex {
 	return &guildIndex{byID: map[uint64]*ref{}, posts: map[string][]posting{}, grams: map[uint64][]gramPost{}}
@@ -214,17 +229,20 @@ func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 func (s *Store) loadIndex() error {
 	s.idx.mu.Lock()
 	s.idx.guilds = map[uint64]*guildIndex{}
+	s.idx.building = map[uint64]*guildBuild{} // a build under way is not installed
 	s.idx.mu.Unlock()
 	return nil
 }
 
-// loadGuild builds guild's index from the committed heads and counters.
-// The caller holds ix.mu for writing, so no reload of this guild runs
-// meanwhile: a commit not yet seen by this read transaction is reloaded
-// by its writer after the lock is released.
+// loadGuild builds guild's index from the committed heads and counters,
+// without ix.mu: a commit this read transaction does not see is noted in
+// the guild's build by its writer (noteDirty) and re-read by buildGuild.
 func (ix *index) loadGuild(db *bbolt.DB, guild uint64) (*guildIndex, error) {
 	gi := newGuildIndex()
 	err := db.View(func(tx *bbolt.Tx) error {
+		if onGuildBuild != nil {
+			onGuildBuild(guild)
+		}
 		g := newGuildTx(tx, guild)
 		heads, cnts := g.bucket(bHeads), g.bucket(bCounts)
 		if heads == nil {
@@ -249,8 +267,59 @@ func (ix *index) loadGuild(db *bbolt.DB, guild uint64) (*guildIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load autocomplete index: %w", engineErr(err))
 	}
-	ix.guilds[guild] = gi
 	return gi, nil
+}
+
+// buildGuild builds guild's index unless another goroutine is building
+// it (then it waits for that one), and installs it. It returns with the
+// index installed or an error.
+func (ix *index) buildGuild(db *bbolt.DB, guild uint64) error {
+	ix.mu.Lock()
+	if ix.guilds[guild] != nil {
+		ix.mu.Unlock()
+		return nil
+	}
+	if b := ix.building[guild]; b != nil {
+		ix.mu.Unlock()
+		<-b.done
+		return b.err
+	}
+	b := &guildBuild{done: make(chan struct{}), dirty: map[uint64]struct{}{}}
+	ix.building[guild] = b
+	ix.mu.Unlock()
+
+	gi, err := ix.loadGuild(db, guild)
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	defer close(b.done)
+	if ix.building[guild] != b {
+		return nil // forgotten meanwhile (loadIndex): the next use builds anew
+	}
+	delete(ix.building, guild)
+	if err != nil {
+		b.err = err
+		return err
+	}
+	ix.guilds[guild] = gi
+	if len(b.dirty) > 0 {
+		ids := make([]uint64, 0, len(b.dirty))
+		for id := range b.dirty {
+			ids = append(ids, id)
+		}
+		ix.reloadLocked(db, guild, gi, ids)
+	}
+	return nil
+}
+
+// noteDirty records, while guild's index is being built, that stories ids
+// were written; the caller holds ix.mu for writing.
+func (ix *index) noteDirty(guild uint64, ids ...uint64) {
+	if b := ix.building[guild]; b != nil {
+		for _, id := range ids {
+			b.dirty[id] = struct{}{}
+		}
+	}
 }
 
 // withGuild calls fn with guild's index under the read lock, building the
@@ -265,17 +334,18 @@ func (s *Store) withGuild(guild uint64, fn func(gi *guildIndex)) error {
 		return nil
 	}
 	ix.mu.RUnlock()
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	gi = ix.guilds[guild]
-	if gi == nil {
-		var err error
-		if gi, err = ix.loadGuild(s.db, guild); err != nil {
+	for {
+		if err := ix.buildGuild(s.db, guild); err != nil {
 			return err
 		}
+		ix.mu.RLock()
+		if gi := ix.guilds[guild]; gi != nil {
+			defer ix.mu.RUnlock()
+			fn(gi)
+			return nil
+		}
+		ix.mu.RUnlock() // forgotten again meanwhile: build anew
 	}
-	fn(gi)
-	return nil
 }
 
 // reload re-reads the committed head and counters of each story in ids.
@@ -284,8 +354,16 @@ func (ix *index) reload(db *bbolt.DB, guild uint64, ids []uint64) {
 	defer ix.mu.Unlock()
 	gi := ix.guilds[guild]
 	if gi == nil {
-		return // not built yet: its first use reads the committed state
+		// Not built yet: its first use reads the committed state, and a
+		// build under way re-reads these once it is in.
+		ix.noteDirty(guild, ids...)
+		return
 	}
+	ix.reloadLocked(db, guild, gi, ids)
+}
+
+// reloadLocked is reload with ix.mu held for writing and gi guild's index.
+func (ix *index) reloadLocked(db *bbolt.DB, guild uint64, gi *guildIndex, ids []uint64) {
 	_ = db.View(func(tx *bbolt.Tx) error {
 		g := newGuildTx(tx, guild)
 		for _, id := range ids {
@@ -309,6 +387,7 @@ func (ix *index) setKudos(guild, story uint64, txid int, kudos uint32) {
 	defer ix.mu.Unlock()
 	gi := ix.guilds[guild]
 	if gi == nil {
+		ix.noteDirty(guild, story)
 		return
 	}
 	r := gi.byID[story]
@@ -519,6 +598,11 @@ const (
 	exactMissLimit = 2000
 	missBudget     = 1200
 )
+
+// onGuildBuild, when set (by tests), is called as a guild's index starts
+// to be built, outside index.mu, inside the read transaction it is built
+// from.
+var onGuildBuild func(guild uint64)
 
 // onMissScore, when set (by tests), is called for every title closest
 // scores.

@@ -1,10 +1,12 @@
 package bolt
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,5 +173,97 @@ func TestIndexBuiltPerGuildOnFirstUse(t *testing.T) {
 	}
 	if n := indexed(); n != 2 {
 		t.Errorf("%d guilds indexed after the second guild's resolve, want 2", n)
+	}
+}
+
+// TestGuildBuildBlocksNobody holds one guild's index build open and checks
+// that meanwhile another guild's search and writes to the guild being
+// built all finish, and that the build, once in, has the story and the
+// kudos written during it.
+func TestGuildBuildBlocksNobody(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "build.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, g := range []string{"11", "22"} {
+		if _, err := s.AddStory(ctx, g, &fic.Story{Title: "Lantern " + g}, nil, "7", false, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Grow the file first: a write that must grow bbolt's memory map waits
+	// for every read transaction, the build's too (as it would in any
+	// long read).
+	var filler []string
+	for i := range 40 {
+		r, err := s.AddStory(ctx, "33", &fic.Story{Title: fmt.Sprint("Filler ", i), Chapters: []fic.Chapter{{Title: "One", Text: strings.Repeat("Words and more words. ", 3000)}}}, nil, "7", false, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		filler = append(filler, r.ID)
+	}
+	for _, id := range filler {
+		if err := s.RemoveStory(ctx, "33", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.idx.mu.Lock()
+	s.idx.guilds = map[uint64]*guildIndex{}
+	s.idx.mu.Unlock()
+	started, release := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	defer releaseOnce.Do(func() { close(release) })
+	onGuildBuild = func(g uint64) {
+		if g == 11 {
+			close(started)
+			<-release
+		}
+	}
+	defer func() { onGuildBuild = nil }()
+	searched := make(chan []shelf.StoryRef, 2)
+	go func() {
+		refs, _ := s.SearchStories(ctx, "11", "lantern", 5)
+		searched <- refs
+	}()
+	<-started
+	done := make(chan error, 1)
+	var added shelf.StoryRecord
+	go func() {
+		refs, err := s.SearchStories(ctx, "22", "lantern", 5)
+		if err == nil && len(refs) != 1 {
+			err = fmt.Errorf("guild 22 search = %+v", refs)
+		}
+		if err == nil {
+			added, err = s.AddStory(ctx, "11", &fic.Story{Title: "Lantern late"}, nil, "7", false, time.Time{})
+		}
+		if err == nil {
+			_, err = s.GiveKudos(ctx, "11", added.ID, "8", time.Time{})
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("another guild's search or a write waited for guild 11's index build")
+	}
+	// A second search of the guild being built waits for that build.
+	go func() {
+		refs, _ := s.SearchStories(ctx, "11", "lantern", 5)
+		searched <- refs
+	}()
+	releaseOnce.Do(func() { close(release) })
+	for range 2 {
+		refs := <-searched
+		if len(refs) == 2 && refs[0].ID != added.ID {
+			t.Errorf("search after the build = %+v; the story with kudos written during the build should come first", refs)
+		}
+	}
+	refs, err := s.SearchStories(ctx, "11", "lantern", 5)
+	if err != nil || len(refs) != 2 || refs[0].ID != added.ID {
+		t.Fatalf("search once built = %+v, %v; want both lanterns, the late one (with kudos) first", refs, err)
 	}
 }

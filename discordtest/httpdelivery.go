@@ -136,6 +136,13 @@ func (s *Server) deliverHTTP(t testing.TB, i *discordgo.Interaction, payload jso
 		arrived := time.Now()
 		path := "/interactions (HTTP response to " + i.ID + ")"
 		status := res.Status
+		// The response is in Requests before acceptCallback wakes whoever
+		// waits for the answer, so that a test reading Requests after its
+		// wait sees it (its status and type are filled in below).
+		s.mu.Lock()
+		idx := len(s.requests)
+		s.requests = append(s.requests, Request{Method: http.MethodPost, Path: path, Status: status, At: arrived})
+		s.mu.Unlock()
 		if err == nil && status == http.StatusOK {
 			w := httptest.NewRecorder()
 			s.acceptCallback(w, &http.Request{Method: http.MethodPost}, path, st, body{JSON: res.Body}, arrived)
@@ -146,8 +153,8 @@ func (s *Server) deliverHTTP(t testing.TB, i *discordgo.Interaction, payload jso
 		if st.answered && st.ans.Raw == string(res.Body) {
 			cbType = st.ans.Type
 		}
-		req := Request{Method: http.MethodPost, Path: path, Status: status, At: arrived, CallbackType: cbType}
-		s.requests = append(s.requests, req)
+		s.requests[idx].Status, s.requests[idx].CallbackType = status, cbType
+		req := s.requests[idx]
 		f := s.onReq
 		s.notifyLocked()
 		s.mu.Unlock()

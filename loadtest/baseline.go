@@ -3,11 +3,8 @@ package loadtest
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -25,15 +22,11 @@ type Figures struct {
 	PeakRSS  int64         // the bot process's VmHWM, bytes
 }
 
-var (
-	bareOnce sync.Once
-	bareBin  string
-	bareErr  error
-)
-
 // BareBaselinePrebuilt, when set before the first BareBinary call, is the
 // bare bot BareBinary returns instead of building it.
 var BareBaselinePrebuilt string
+
+var bareBuild = &moduleProgram{pkg: "./loadtest/internal/barebot", name: "barebot"}
 
 // BareBinary builds the bare discordgo bot (loadtest/internal/barebot) once
 // per test process and returns its path; CleanupBare removes it.
@@ -42,37 +35,11 @@ func BareBinary(t testing.TB) string {
 	if BareBaselinePrebuilt != "" {
 		return BareBaselinePrebuilt
 	}
-	bareOnce.Do(func() {
-		out, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			bareErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
-		root := filepath.Dir(strings.TrimSpace(string(out)))
-		dir, err := os.MkdirTemp("", "ficshelf-loadtest-barebot-")
-		if err != nil {
-			bareErr = err
-			return
-		}
-		bareBin = filepath.Join(dir, "barebot")
-		cmd := exec.Command("go", "build", "-o", bareBin, "./loadtest/internal/barebot")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			bareErr = fmt.Errorf("go build barebot: %w\n%s", err, out)
-		}
-	})
-	if bareErr != nil {
-		t.Fatal(bareErr)
-	}
-	return bareBin
+	return bareBuild.path(t)
 }
 
 // CleanupBare removes the binary BareBinary built.
-func CleanupBare() {
-	if bareBin != "" {
-		os.RemoveAll(filepath.Dir(bareBin))
-	}
-}
+func CleanupBare() { bareBuild.cleanup() }
 
 // ProcCPU is the CPU time (user + system) process pid has used so far,
 // from /proc/<pid>/stat (in clock ticks of 10 ms).

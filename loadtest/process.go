@@ -37,16 +37,12 @@ import (
 	"ficshelf/store"
 )
 
-var (
-	buildOnce sync.Once
-	buildBin  string
-	buildErr  error
-)
-
 // Prebuilt, when set before the first Binary call, is the program Binary
 // returns instead of building the module: a binary built from another
 // commit, for A/B comparisons in one run series.
 var Prebuilt string
+
+var ficshelfBuild = &moduleProgram{pkg: ".", name: "ficshelf"}
 
 // Binary builds the ficshelf program (the module root, found with go env
 // GOMOD from the working directory) once per test process and returns its
@@ -56,41 +52,60 @@ func Binary(t testing.TB) string {
 	if Prebuilt != "" {
 		return Prebuilt
 	}
-	buildOnce.Do(func() {
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			buildErr = fmt.Errorf("no go command to build the binary: %w", err)
-			return
-		}
-		out, err := exec.Command(goBin, "env", "GOMOD").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
-		root := filepath.Dir(strings.TrimSpace(string(out)))
-		dir, err := os.MkdirTemp("", "ficshelf-loadtest-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildBin = filepath.Join(dir, "ficshelf")
-		cmd := exec.Command(goBin, "build", "-o", buildBin, ".")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBin
+	return ficshelfBuild.path(t)
 }
 
 // Cleanup removes the binary built by Binary; call it from TestMain after
 // m.Run.
-func Cleanup() {
-	if buildBin != "" {
-		os.RemoveAll(filepath.Dir(buildBin))
+func Cleanup() { ficshelfBuild.cleanup() }
+
+// moduleProgram is a package of this module built once per test process
+// into a temporary directory of its own.
+type moduleProgram struct {
+	pkg, name string // the package to build, relative to the module root; the binary's name
+	once      sync.Once
+	bin       string
+	err       error
+}
+
+// path builds the program on its first call and returns the binary's
+// path; a failed build fails t (and every later caller).
+func (p *moduleProgram) path(t testing.TB) string {
+	t.Helper()
+	p.once.Do(func() { p.bin, p.err = p.build() })
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return p.bin
+}
+
+func (p *moduleProgram) build() (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("no go command to build %s: %w", p.name, err)
+	}
+	out, err := exec.Command(goBin, "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "ficshelf-loadtest-"+p.name+"-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, p.name)
+	cmd := exec.Command(goBin, "build", "-o", bin, p.pkg)
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("go build %s: %w\n%s", p.pkg, err, out)
+	}
+	return bin, nil
+}
+
+// cleanup removes the binary's directory, if it was built.
+func (p *moduleProgram) cleanup() {
+	if p.bin != "" {
+		os.RemoveAll(filepath.Dir(p.bin))
 	}
 }
 

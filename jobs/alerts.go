@@ -72,10 +72,7 @@ type Alerts struct {
 
 // NewAlerts returns the alert sender; a nil log discards.
 func NewAlerts(st AlertStore, d AlertDiscord, w AlertWording, log *slog.Logger) *Alerts {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Alerts{store: st, discord: d, words: w, log: log}
+	return &Alerts{store: st, discord: d, words: w, log: orDiscard(log)}
 }
 
 func (a *Alerts) now() time.Time {

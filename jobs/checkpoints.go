@@ -77,10 +77,7 @@ type Checkpoints struct {
 
 // NewCheckpoints returns the announcer; a nil log discards.
 func NewCheckpoints(st CheckpointStore, d CheckpointDiscord, w CheckpointWording, log *slog.Logger) *Checkpoints {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Checkpoints{store: st, discord: d, words: w, log: log}
+	return &Checkpoints{store: st, discord: d, words: w, log: orDiscard(log)}
 }
 
 // NextDue implements DueSource: one read of the due index.
@@ -118,30 +115,26 @@ func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
 			firstErr error
 			failed   int
 		)
-		// Shutdown stops FireDue between checkpoints, never in the middle
-		// of one: a half-done announcement would wait for the nonce to
-		// save it.
-		opCtx := context.WithoutCancel(ctx)
+		fire := func(ctx context.Context, d shelf.DueCheckpoint) error { return k.fire(ctx, d, now) }
+		failure := func(d shelf.DueCheckpoint, err error) error {
+			k.log.Warn("checkpoint not announced yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
+			mu.Lock()
+			failed++
+			if firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
+			return err
+		}
 		for range min(fireWorkers, len(order)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for list := range work {
-					for _, d := range list {
-						if ctx.Err() != nil {
-							break
-						}
-						if err := k.fire(opCtx, d, now); err != nil {
-							k.log.Warn("checkpoint not announced yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-							mu.Lock()
-							failed++
-							if firstErr == nil {
-								firstErr = err
-							}
-							mu.Unlock()
-							break // later checkpoints of this club wait for this one
-						}
-					}
+					// Shutdown stops a club's list between checkpoints
+					// (counted once, below); a failure leaves the club's
+					// later checkpoints waiting for it.
+					_ = fireEach(ctx, list, fire, failure, stopHere)
 				}
 			}()
 		}

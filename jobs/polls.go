@@ -80,10 +80,7 @@ type Polls struct {
 
 // NewPolls returns the poll job; a nil log discards.
 func NewPolls(st PollStore, d PollDiscord, w PollWording, log *slog.Logger) *Polls {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Polls{store: st, discord: d, words: w, log: log}
+	return &Polls{store: st, discord: d, words: w, log: orDiscard(log)}
 }
 
 // NextDue implements DueSource.
@@ -100,20 +97,14 @@ func (k *Polls) FireDue(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	opCtx := context.WithoutCancel(ctx)
-	for _, d := range due {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	return fireEach(ctx, due, func(ctx context.Context, d shelf.DueClubPoll) error {
+		return k.finish(ctx, d, now)
+	}, func(d shelf.DueClubPoll, err error) error {
+		if !errors.Is(err, errNotFinal) {
+			k.log.Warn("club poll not finished yet; will retry", "guild", d.GuildID, "poll", d.PollID, "err", err)
 		}
-		if err := k.finish(opCtx, d, now); err != nil {
-			if !errors.Is(err, errNotFinal) {
-				k.log.Warn("club poll not finished yet; will retry", "guild", d.GuildID, "poll", d.PollID, "err", err)
-			}
-			errs = append(errs, fmt.Errorf("poll %s of guild %s: %w", d.PollID, d.GuildID, err))
-		}
-	}
-	return errors.Join(errs...)
+		return fmt.Errorf("poll %s of guild %s: %w", d.PollID, d.GuildID, err)
+	}, goOn)
 }
 
 // PollNonce is the nonce of a poll's message (kind "pl") or of its result

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -47,10 +46,7 @@ type Reminders struct {
 
 // NewReminders returns the reminder job; a nil log discards.
 func NewReminders(st ReminderStore, d CheckpointDiscord, w ReminderWording, log *slog.Logger) *Reminders {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Reminders{store: st, discord: d, words: w, log: log}
+	return &Reminders{store: st, discord: d, words: w, log: orDiscard(log)}
 }
 
 // NextDue implements DueSource.
@@ -64,18 +60,12 @@ func (k *Reminders) FireDue(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	opCtx := context.WithoutCancel(ctx)
-	for _, d := range due {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err := k.remind(opCtx, d, now); err != nil {
-			k.log.Warn("club reminder not sent yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return fireEach(ctx, due, func(ctx context.Context, d shelf.DueCheckpoint) error {
+		return k.remind(ctx, d, now)
+	}, func(d shelf.DueCheckpoint, err error) error {
+		k.log.Warn("club reminder not sent yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
+		return err
+	}, goOn)
 }
 
 // ReminderNonce is a reminder's nonce (at most 25 characters).

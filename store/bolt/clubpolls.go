@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -296,7 +295,7 @@ func (s *Store) UpdateClubPoll(ctx context.Context, guild, id string, fn func(*s
 			if err != nil {
 				return err
 			}
-			p := clonePoll(old)
+			p := old.Clone()
 			if err := fn(p); err != nil {
 				return err
 			}
@@ -315,12 +314,6 @@ func (s *Store) UpdateClubPoll(ctx context.Context, guild, id string, fn func(*s
 	return out, nil
 }
 
-func clonePoll(p *shelf.ClubPoll) *shelf.ClubPoll {
-	c := *p
-	c.Answers = append([]shelf.ClubPollAnswer(nil), p.Answers...)
-	return &c
-}
-
 // StartPollClub starts the club on a decided poll's winner, or records
 // why it cannot, and clears the poll's nominations.
 func (s *Store) StartPollClub(ctx context.Context, guild, id string, p shelf.ClubStart) (shelf.ClubPoll, error) {
@@ -330,57 +323,31 @@ func (s *Store) StartPollClub(ctx context.Context, guild, id string, p shelf.Clu
 		if err != nil {
 			return err
 		}
-		host, err := shelf.ParseID("user", p.HostID)
+		a, err := parseClubStart(p)
 		if err != nil {
 			return err
-		}
-		sid, err := parseStoryID(p.StoryID)
-		if err != nil {
-			return err
-		}
-		loc, err := shelf.LoadZone(p.Timezone)
-		if err != nil {
-			return err
-		}
-		if p.Timezone == "" {
-			p.Timezone = "UTC"
 		}
 		return s.update(ctx, guild, func(g *guildTx) error {
 			old, err := getPoll(g, pid)
 			if err != nil {
 				return err
 			}
-			if old.Settled() {
-				out = *old
-				return nil
-			}
-			if !old.Decided {
-				return fmt.Errorf("club poll %d is not decided: %w", pid, shelf.ErrInvalid)
-			}
 			ch, err := shelf.ParseID("channel", old.ChannelID)
 			if err != nil {
 				return err
 			}
-			np := clonePoll(old)
-			p.ChannelID = old.ChannelID
-			club, err := startClubTx(g, p, ch, host, sid, loc)
-			switch {
-			case err == nil:
-				np.ClubID = club.ID
-			case errors.Is(err, shelf.ErrClubActive):
-				np.NoClub = shelf.NoClubActive
-			case errors.Is(err, shelf.ErrNotFound):
-				np.NoClub = shelf.NoClubStoryGone
-			case errors.Is(err, shelf.ErrInvalid):
-				np.NoClub = shelf.NoClubInvalid
-			default:
+			a.p.ChannelID = old.ChannelID
+			np, changed, err := shelf.SettlePoll(old, func() (shelf.Club, error) { return startClubTx(g, ch, a) })
+			if err != nil {
 				return err
 			}
-			if err := clearPolledNominations(g, ch, np); err != nil {
-				return err
-			}
-			if err := putPoll(g, pid, old, np); err != nil {
-				return err
+			if changed {
+				if err := clearPolledNominations(g, ch, np); err != nil {
+					return err
+				}
+				if err := putPoll(g, pid, old, np); err != nil {
+					return err
+				}
 			}
 			out = *np
 			return nil

@@ -69,23 +69,12 @@ func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) 
 		if err != nil {
 			return err
 		}
-		host, err := shelf.ParseID("user", p.HostID)
+		a, err := parseClubStart(p)
 		if err != nil {
 			return err
-		}
-		sid, err := parseStoryID(p.StoryID)
-		if err != nil {
-			return err
-		}
-		loc, err := shelf.LoadZone(p.Timezone)
-		if err != nil {
-			return err
-		}
-		if p.Timezone == "" {
-			p.Timezone = "UTC"
 		}
 		return s.update(ctx, guild, func(g *guildTx) error {
-			c, err := startClubTx(g, p, ch, host, sid, loc)
+			c, err := startClubTx(g, ch, a)
 			out = c
 			return err
 		})
@@ -96,9 +85,36 @@ func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) 
 	return out, nil
 }
 
-// startClubTx is StartClub inside a write transaction (p.Timezone set,
-// loc its zone); on shelf.ErrClubActive it returns the active club.
-func startClubTx(g *guildTx, p shelf.ClubStart, ch, host, sid uint64, loc *time.Location) (shelf.Club, error) {
+// clubStart is a shelf.ClubStart checked before its transaction: its
+// host and story IDs parsed, its zone loaded (p.Timezone set).
+type clubStart struct {
+	p         shelf.ClubStart
+	host, sid uint64
+	loc       *time.Location
+}
+
+// parseClubStart checks p's host, story and zone (the channel is the
+// caller's: a poll's club starts in the poll's channel).
+func parseClubStart(p shelf.ClubStart) (clubStart, error) {
+	host, err := shelf.ParseID("user", p.HostID)
+	if err != nil {
+		return clubStart{}, err
+	}
+	sid, err := parseStoryID(p.StoryID)
+	if err != nil {
+		return clubStart{}, err
+	}
+	loc, err := p.Zone()
+	if err != nil {
+		return clubStart{}, err
+	}
+	return clubStart{p: p, host: host, sid: sid, loc: loc}, nil
+}
+
+// startClubTx is StartClub inside a write transaction, in channel ch; on
+// shelf.ErrClubActive it returns the active club.
+func startClubTx(g *guildTx, ch uint64, a clubStart) (shelf.Club, error) {
+	p, host, sid := a.p, a.host, a.sid
 	if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
 		c, err := getClub(g, readU64(v, 0))
 		if err != nil {
@@ -118,7 +134,7 @@ func startClubTx(g *guildTx, p shelf.ClubStart, ch, host, sid uint64, loc *time.
 	if posted < 1 {
 		return shelf.Club{}, fmt.Errorf("story %d has no chapters: %w", sid, shelf.ErrInvalid)
 	}
-	cps, err := shelf.PlanCheckpoints(p.Starts, loc, p.PerCheckpoint, p.EveryDays, posted)
+	cps, err := shelf.PlanCheckpoints(p.Starts, a.loc, p.PerCheckpoint, p.EveryDays, posted)
 	if err != nil {
 		return shelf.Club{}, err
 	}

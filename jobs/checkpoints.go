@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -161,15 +159,7 @@ func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
 // CheckpointNonce is the announcement's nonce: deterministic per guild,
 // club and checkpoint, at most 25 characters.
 func CheckpointNonce(guild, club string, n int) string {
-	g, _ := strconv.ParseUint(guild, 10, 64)
-	c, _ := strconv.ParseUint(club, 10, 64)
-	s := "ck" + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(c, 36) + "." + strconv.FormatUint(uint64(n), 36)
-	if len(s) <= 25 {
-		return s
-	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%s/%d", guild, club, n)
-	return "ckh" + strconv.FormatUint(h.Sum64(), 36)
+	return shortNonce("ck", fmt.Sprintf("%s/%s/%d", guild, club, n), idNum(guild), idNum(club), uint64(n))
 }
 
 func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.Time) error {
@@ -253,15 +243,13 @@ func (k *Checkpoints) post(ctx context.Context, d shelf.DueCheckpoint, club shel
 		return nil, err
 	}
 	if now.Sub(first) >= bot.NonceTrust {
-		recent, err := k.discord.OwnMessages(ctx, club.ChannelID, bot.MaxScan)
+		msg, err := findOwn(ctx, k.discord, club.ChannelID, func(m *discordgo.Message) bool { return k.words.IsAnnouncement(m, club, d.Number) })
 		if err != nil {
 			return nil, fmt.Errorf("look for an earlier announcement: %w", err)
 		}
-		for _, msg := range recent {
-			if k.words.IsAnnouncement(msg, club, d.Number) {
-				k.log.Info("checkpoint announcement found posted by an earlier attempt", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "message", msg.ID)
-				return msg, nil
-			}
+		if msg != nil {
+			k.log.Info("checkpoint announcement found posted by an earlier attempt", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "message", msg.ID)
+			return msg, nil
 		}
 	}
 	return k.discord.SendMessageOnce(ctx, club.ChannelID, CheckpointNonce(d.GuildID, d.ClubID, d.Number), m)

@@ -236,50 +236,26 @@ func (s *Store) CreateClubPoll(ctx context.Context, guild string, p shelf.ClubPo
 
 // ClubPoll returns a poll.
 func (s *Store) ClubPoll(ctx context.Context, guild, id string) (shelf.ClubPoll, error) {
-	var out shelf.ClubPoll
-	err := func() error {
-		pid, err := shelf.ParseID("poll", id)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			p, err := getPoll(g, pid)
-			if err == nil {
-				out = *p
-			}
-			return err
-		})
-	}()
+	pid, err := shelf.ParseID("poll", id)
 	if err != nil {
 		return shelf.ClubPoll{}, fmt.Errorf("club poll: %w", err)
 	}
-	return out, nil
+	return viewRecord(s, ctx, guild, "club poll", func(g *guildTx) (*shelf.ClubPoll, error) { return getPoll(g, pid) })
 }
 
 // OpenClubPoll returns the channel's poll not yet done.
 func (s *Store) OpenClubPoll(ctx context.Context, guild, channel string) (shelf.ClubPoll, error) {
-	var out shelf.ClubPoll
-	err := func() error {
-		ch, err := shelf.ParseID("channel", channel)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			v := g.get(bClubPollChannels, u64(ch))
-			if len(v) != 8 {
-				return fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
-			}
-			p, err := getPoll(g, readU64(v, 0))
-			if err == nil {
-				out = *p
-			}
-			return err
-		})
-	}()
+	ch, err := shelf.ParseID("channel", channel)
 	if err != nil {
 		return shelf.ClubPoll{}, fmt.Errorf("open club poll: %w", err)
 	}
-	return out, nil
+	return viewRecord(s, ctx, guild, "open club poll", func(g *guildTx) (*shelf.ClubPoll, error) {
+		v := g.get(bClubPollChannels, u64(ch))
+		if len(v) != 8 {
+			return nil, fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
+		}
+		return getPoll(g, readU64(v, 0))
+	})
 }
 
 // UpdateClubPoll changes a poll with fn.
@@ -412,41 +388,29 @@ func (s *Store) DueClubPolls(ctx context.Context, now time.Time, limit int) ([]s
 
 // LastClub returns the channel's most recent club, active or ended.
 func (s *Store) LastClub(ctx context.Context, guild, channel string) (shelf.Club, error) {
-	var out shelf.Club
-	err := func() error {
-		ch, err := shelf.ParseID("channel", channel)
-		if err != nil {
-			return err
-		}
-		want := shelf.FormatID(ch)
-		return s.view(ctx, guild, func(g *guildTx) error {
-			if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
-				c, err := getClub(g, readU64(v, 0))
-				if err == nil {
-					out = *c
-				}
-				return err
-			}
-			if b := g.bucket(bClubs); b != nil {
-				c := b.Cursor()
-				for k, v := c.Last(); k != nil; k, v = c.Prev() {
-					var club shelf.Club
-					if err := json.Unmarshal(v, &club); err != nil {
-						return fmt.Errorf("club %d: %w", readU64(k, 0), err)
-					}
-					if club.ChannelID == want {
-						out = club
-						return nil
-					}
-				}
-			}
-			return fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
-		})
-	}()
+	ch, err := shelf.ParseID("channel", channel)
 	if err != nil {
 		return shelf.Club{}, fmt.Errorf("last club: %w", err)
 	}
-	return out, nil
+	want := shelf.FormatID(ch)
+	return viewRecord(s, ctx, guild, "last club", func(g *guildTx) (*shelf.Club, error) {
+		if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
+			return getClub(g, readU64(v, 0))
+		}
+		if b := g.bucket(bClubs); b != nil {
+			c := b.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				var club shelf.Club
+				if err := json.Unmarshal(v, &club); err != nil {
+					return nil, fmt.Errorf("club %d: %w", readU64(k, 0), err)
+				}
+				if club.ChannelID == want {
+					return &club, nil
+				}
+			}
+		}
+		return nil, fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
+	})
 }
 
 // MemberNominations lists user's nominations in every channel.

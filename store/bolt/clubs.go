@@ -186,50 +186,42 @@ func chapterCount(g *guildTx, sid uint64) int {
 
 // ActiveClub returns the active club of a channel; shelf.ErrNotFound when none.
 func (s *Store) ActiveClub(ctx context.Context, guild, channel string) (shelf.Club, error) {
-	var out shelf.Club
-	err := func() error {
-		ch, err := shelf.ParseID("channel", channel)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			v := g.get(bClubChannels, u64(ch))
-			if len(v) != 8 {
-				return fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
-			}
-			c, err := getClub(g, readU64(v, 0))
-			if err != nil {
-				return err
-			}
-			out = *c
-			return nil
-		})
-	}()
+	ch, err := shelf.ParseID("channel", channel)
 	if err != nil {
 		return shelf.Club{}, fmt.Errorf("active club: %w", err)
 	}
-	return out, nil
+	return viewRecord(s, ctx, guild, "active club", func(g *guildTx) (*shelf.Club, error) {
+		v := g.get(bClubChannels, u64(ch))
+		if len(v) != 8 {
+			return nil, fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
+		}
+		return getClub(g, readU64(v, 0))
+	})
 }
 
 // Club returns a club (active or ended) by ID.
 func (s *Store) Club(ctx context.Context, guild, id string) (shelf.Club, error) {
-	var out shelf.Club
-	err := func() error {
-		cid, err := shelf.ParseID("club", id)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			c, err := getClub(g, cid)
-			if err != nil {
-				return err
-			}
-			out = *c
-			return nil
-		})
-	}()
+	cid, err := shelf.ParseID("club", id)
 	if err != nil {
 		return shelf.Club{}, fmt.Errorf("club: %w", err)
+	}
+	return viewRecord(s, ctx, guild, "club", func(g *guildTx) (*shelf.Club, error) { return getClub(g, cid) })
+}
+
+// viewRecord reads one record of guild in a read transaction: read finds
+// it (decoded inside the transaction). Errors are wrapped with what.
+func viewRecord[T any](s *Store, ctx context.Context, guild, what string, read func(g *guildTx) (*T, error)) (T, error) {
+	var out T
+	err := s.view(ctx, guild, func(g *guildTx) error {
+		v, err := read(g)
+		if err == nil {
+			out = *v
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }

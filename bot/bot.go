@@ -129,6 +129,7 @@ type Bot struct {
 	cmds    []*discordgo.ApplicationCommand
 	grace   time.Duration
 	fetch   *http.Client // attachment downloads
+	edits   editBuckets  // EditInteractionResponse's per-token buckets
 	ans     *answerer
 	pool    *workers        // goroutines for interactions and their handlers
 	chans   channelCache    // from HTTP payloads and REST look-ups

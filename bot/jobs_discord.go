@@ -12,7 +12,9 @@ import (
 // from its application ID and token, after its handler returned (a long
 // job's progress), for as long as Discord accepts the token (15 minutes).
 // The content is cut to 2000 characters and the embeds to what fits one
-// message; nobody is pinged unless AllowedMentions says so.
+// message; nobody is pinged unless AllowedMentions says so. Each token's
+// edits have their own rate-limit bucket, as Discord's: one member's edits
+// (slow, or told to wait) never delay another's.
 func (b *Bot) EditInteractionResponse(ctx context.Context, appID, token string, e *discordgo.WebhookEdit) error {
 	if e == nil || appID == "" || token == "" {
 		return errors.New("bot: EditInteractionResponse: nil edit or no token")
@@ -37,9 +39,11 @@ func (b *Bot) EditInteractionResponse(ctx context.Context, appID, token string, 
 	ctx, cancel := context.WithTimeout(ctx, restTimeout)
 	defer cancel()
 	endpoint := discordgo.EndpointWebhookMessage(appID, token, "@original")
-	// One bucket for every job's edits: a token in a bucket key would
-	// keep a limiter entry per edited interaction for the bot's life.
-	if _, err := request(ctx, b.s, "PATCH", endpoint, "jobs/interaction-edit", &c, c.Files); err != nil {
+	// A bucket of the token's own (editbuckets.go): one member's edits
+	// never wait for another's.
+	bucket := b.edits.get(token)
+	defer b.edits.done(b.s.Ratelimiter, token)
+	if _, err := request(ctx, b.s, "PATCH", endpoint, bucket, &c, c.Files); err != nil {
 		return b.redact.Error(fmt.Errorf("bot: edit interaction answer: %w", err))
 	}
 	return nil

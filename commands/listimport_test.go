@@ -89,16 +89,23 @@ func exportFile(t *testing.T, entries ...map[string]any) []byte {
 
 const importUser = "510000000000000001"
 
-// runImports runs the runner until every job is done and told.
+// runImports runs the runner until every import job is done and told.
 func runImports(t *testing.T, st shelf.Store, run *jobs.JobRunner) {
+	t.Helper()
+	runJobs(t, run, st.RunningImportJobs, "imports", 10*time.Second)
+}
+
+// runJobs runs the runner, waking it every 20 ms, until running lists no
+// job left; what names the jobs when they do not finish within.
+func runJobs(t *testing.T, run *jobs.JobRunner, running func(context.Context) ([]shelf.ImportRef, error), what string, within time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); run.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		refs, err := st.RunningImportJobs(context.Background())
+		refs, err := running(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +115,7 @@ func runImports(t *testing.T, st shelf.Store, run *jobs.JobRunner) {
 		run.Wake()
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal("imports did not finish")
+	t.Fatalf("%s did not finish", what)
 }
 
 func TestImportPreviewJobAndIdempotence(t *testing.T) {

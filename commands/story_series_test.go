@@ -21,23 +21,7 @@ import (
 // runSeriesJobs runs the runner until every series job is done and told.
 func runSeriesJobs(t *testing.T, st shelf.Store, run *jobs.JobRunner) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); run.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		refs, err := st.RunningSeriesJobs(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(refs) == 0 {
-			return
-		}
-		run.Wake()
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("series jobs did not finish")
+	runJobs(t, run, st.RunningSeriesJobs, "series jobs", 15*time.Second)
 }
 
 func seriesAO3(t *testing.T) (*ao3test.Server, *fic.AO3Client) {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,10 +70,7 @@ type Alerts struct {
 
 // NewAlerts returns the alert sender; a nil log discards.
 func NewAlerts(st AlertStore, d AlertDiscord, w AlertWording, log *slog.Logger) *Alerts {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Alerts{store: st, discord: d, words: w, log: log}
+	return &Alerts{store: st, discord: d, words: w, log: orDiscard(log)}
 }
 
 func (a *Alerts) now() time.Time {
@@ -211,16 +206,14 @@ func (a *Alerts) sendDMs(ctx context.Context, al shelf.Alert, rec shelf.StoryRec
 // messages.
 func (a *Alerts) postOnce(ctx context.Context, channel, nonce string, first time.Time, m *discordgo.MessageSend, al shelf.Alert) (*discordgo.Message, error) {
 	if a.now().Sub(first) >= bot.NonceTrust {
-		recent, err := a.discord.OwnMessages(ctx, channel, bot.MaxScan)
+		marker := a.words.Marker(al)
+		msg, err := findOwn(ctx, a.discord, channel, func(m *discordgo.Message) bool { return strings.Contains(m.Content, marker) })
 		if err != nil {
 			return nil, fmt.Errorf("look for an earlier alert: %w", err)
 		}
-		marker := a.words.Marker(al)
-		for _, msg := range recent {
-			if strings.Contains(msg.Content, marker) {
-				a.log.Info("alert found posted by an earlier attempt", "guild", al.GuildID, "alert", al.ID, "message", msg.ID)
-				return msg, nil
-			}
+		if msg != nil {
+			a.log.Info("alert found posted by an earlier attempt", "guild", al.GuildID, "alert", al.ID, "message", msg.ID)
+			return msg, nil
 		}
 	}
 	return a.discord.SendMessageOnce(ctx, channel, nonce, m)
@@ -229,17 +222,9 @@ func (a *Alerts) postOnce(ctx context.Context, channel, nonce string, first time
 // alertNonce is deterministic per guild, alert and recipient ("" for the
 // channel post), at most 25 characters.
 func alertNonce(guild, alert, user string) string {
-	g, _ := strconv.ParseUint(guild, 10, 64)
-	n, _ := strconv.ParseUint(alert, 10, 64)
-	s := "al" + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(n, 36)
-	if user != "" {
-		u, _ := strconv.ParseUint(user, 10, 64)
-		s += "." + strconv.FormatUint(u, 36)
+	long := fmt.Sprintf("%s/%s/%s", guild, alert, user)
+	if user == "" {
+		return shortNonce("al", long, idNum(guild), idNum(alert))
 	}
-	if len(s) <= 25 {
-		return s
-	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%s/%s", guild, alert, user)
-	return "alh" + strconv.FormatUint(h.Sum64(), 36)
+	return shortNonce("al", long, idNum(guild), idNum(alert), idNum(user))
 }

@@ -63,9 +63,7 @@ func (u *UpdateChecker) defaults() (Clock, *slog.Logger, time.Duration, time.Dur
 	if clock == nil {
 		clock = RealClock{}
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = orDiscard(log)
 	every := u.Every
 	if every <= 0 {
 		every = DefaultCheckEvery

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -77,10 +75,7 @@ type Checkpoints struct {
 
 // NewCheckpoints returns the announcer; a nil log discards.
 func NewCheckpoints(st CheckpointStore, d CheckpointDiscord, w CheckpointWording, log *slog.Logger) *Checkpoints {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Checkpoints{store: st, discord: d, words: w, log: log}
+	return &Checkpoints{store: st, discord: d, words: w, log: orDiscard(log)}
 }
 
 // NextDue implements DueSource: one read of the due index.
@@ -118,30 +113,26 @@ func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
 			firstErr error
 			failed   int
 		)
-		// Shutdown stops FireDue between checkpoints, never in the middle
-		// of one: a half-done announcement would wait for the nonce to
-		// save it.
-		opCtx := context.WithoutCancel(ctx)
+		fire := func(ctx context.Context, d shelf.DueCheckpoint) error { return k.fire(ctx, d, now) }
+		failure := func(d shelf.DueCheckpoint, err error) error {
+			k.log.Warn("checkpoint not announced yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
+			mu.Lock()
+			failed++
+			if firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
+			return err
+		}
 		for range min(fireWorkers, len(order)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for list := range work {
-					for _, d := range list {
-						if ctx.Err() != nil {
-							break
-						}
-						if err := k.fire(opCtx, d, now); err != nil {
-							k.log.Warn("checkpoint not announced yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-							mu.Lock()
-							failed++
-							if firstErr == nil {
-								firstErr = err
-							}
-							mu.Unlock()
-							break // later checkpoints of this club wait for this one
-						}
-					}
+					// Shutdown stops a club's list between checkpoints
+					// (counted once, below); a failure leaves the club's
+					// later checkpoints waiting for it.
+					_ = fireEach(ctx, list, fire, failure, stopHere)
 				}
 			}()
 		}
@@ -168,15 +159,7 @@ func (k *Checkpoints) FireDue(ctx context.Context, now time.Time) error {
 // CheckpointNonce is the announcement's nonce: deterministic per guild,
 // club and checkpoint, at most 25 characters.
 func CheckpointNonce(guild, club string, n int) string {
-	g, _ := strconv.ParseUint(guild, 10, 64)
-	c, _ := strconv.ParseUint(club, 10, 64)
-	s := "ck" + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(c, 36) + "." + strconv.FormatUint(uint64(n), 36)
-	if len(s) <= 25 {
-		return s
-	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%s/%d", guild, club, n)
-	return "ckh" + strconv.FormatUint(h.Sum64(), 36)
+	return shortNonce("ck", fmt.Sprintf("%s/%s/%d", guild, club, n), idNum(guild), idNum(club), uint64(n))
 }
 
 func (k *Checkpoints) fire(ctx context.Context, d shelf.DueCheckpoint, now time.Time) error {
@@ -260,15 +243,13 @@ func (k *Checkpoints) post(ctx context.Context, d shelf.DueCheckpoint, club shel
 		return nil, err
 	}
 	if now.Sub(first) >= bot.NonceTrust {
-		recent, err := k.discord.OwnMessages(ctx, club.ChannelID, bot.MaxScan)
+		msg, err := findOwn(ctx, k.discord, club.ChannelID, func(m *discordgo.Message) bool { return k.words.IsAnnouncement(m, club, d.Number) })
 		if err != nil {
 			return nil, fmt.Errorf("look for an earlier announcement: %w", err)
 		}
-		for _, msg := range recent {
-			if k.words.IsAnnouncement(msg, club, d.Number) {
-				k.log.Info("checkpoint announcement found posted by an earlier attempt", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "message", msg.ID)
-				return msg, nil
-			}
+		if msg != nil {
+			k.log.Info("checkpoint announcement found posted by an earlier attempt", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "message", msg.ID)
+			return msg, nil
 		}
 	}
 	return k.discord.SendMessageOnce(ctx, club.ChannelID, CheckpointNonce(d.GuildID, d.ClubID, d.Number), m)

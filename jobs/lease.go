@@ -62,10 +62,7 @@ func (l *Leased) Run(ctx context.Context) error {
 		clock = RealClock{}
 	}
 	log := l.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("lease", l.Name, "holder", l.Holder)
+	log = orDiscard(log).With("lease", l.Name, "holder", l.Holder)
 	ttl := l.TTL
 	if ttl <= 0 {
 		ttl = DefaultLeaseTTL

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -80,10 +78,7 @@ type Polls struct {
 
 // NewPolls returns the poll job; a nil log discards.
 func NewPolls(st PollStore, d PollDiscord, w PollWording, log *slog.Logger) *Polls {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Polls{store: st, discord: d, words: w, log: log}
+	return &Polls{store: st, discord: d, words: w, log: orDiscard(log)}
 }
 
 // NextDue implements DueSource.
@@ -100,34 +95,20 @@ func (k *Polls) FireDue(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	opCtx := context.WithoutCancel(ctx)
-	for _, d := range due {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	return fireEach(ctx, due, func(ctx context.Context, d shelf.DueClubPoll) error {
+		return k.finish(ctx, d, now)
+	}, func(d shelf.DueClubPoll, err error) error {
+		if !errors.Is(err, errNotFinal) {
+			k.log.Warn("club poll not finished yet; will retry", "guild", d.GuildID, "poll", d.PollID, "err", err)
 		}
-		if err := k.finish(opCtx, d, now); err != nil {
-			if !errors.Is(err, errNotFinal) {
-				k.log.Warn("club poll not finished yet; will retry", "guild", d.GuildID, "poll", d.PollID, "err", err)
-			}
-			errs = append(errs, fmt.Errorf("poll %s of guild %s: %w", d.PollID, d.GuildID, err))
-		}
-	}
-	return errors.Join(errs...)
+		return fmt.Errorf("poll %s of guild %s: %w", d.PollID, d.GuildID, err)
+	}, goOn)
 }
 
 // PollNonce is the nonce of a poll's message (kind "pl") or of its result
 // ("pr"): deterministic, at most 25 characters.
 func PollNonce(kind, guild, poll string) string {
-	g, _ := strconv.ParseUint(guild, 10, 64)
-	p, _ := strconv.ParseUint(poll, 10, 64)
-	s := kind + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(p, 36)
-	if len(s) <= bot.MaxNonce {
-		return s
-	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%s/%s", kind, guild, poll)
-	return kind + "h" + strconv.FormatUint(h.Sum64(), 36)
+	return shortNonce(kind, fmt.Sprintf("%s/%s/%s", kind, guild, poll), idNum(guild), idNum(poll))
 }
 
 func (k *Polls) finish(ctx context.Context, d shelf.DueClubPoll, now time.Time) error {
@@ -141,7 +122,8 @@ func (k *Polls) finish(ctx context.Context, d shelf.DueClubPoll, now time.Time) 
 	if p.MessageID == "" {
 		// The poll was recorded but its message not: look for it (the
 		// command crashed in between), else it was never posted.
-		if msg := k.findOwn(ctx, p, k.words.IsPoll); msg != nil {
+		msg, _ := findOwn(ctx, k.discord, p.ChannelID, func(m *discordgo.Message) bool { return k.words.IsPoll(m, p) })
+		if msg != nil {
 			p, err = k.store.UpdateClubPoll(ctx, d.GuildID, d.PollID, func(q *shelf.ClubPoll) error { q.MessageID = msg.ID; return nil })
 			if err != nil {
 				return err
@@ -286,20 +268,6 @@ type PollVoterCounter interface {
 	PollVoterCount(ctx context.Context, channelID, messageID string, answerID int) (int, error)
 }
 
-// findOwn returns the bot's own recent message in p's channel matching is.
-func (k *Polls) findOwn(ctx context.Context, p shelf.ClubPoll, is func(*discordgo.Message, shelf.ClubPoll) bool) *discordgo.Message {
-	recent, err := k.discord.OwnMessages(ctx, p.ChannelID, bot.MaxScan)
-	if err != nil {
-		return nil
-	}
-	for _, m := range recent {
-		if is(m, p) {
-			return m
-		}
-	}
-	return nil
-}
-
 // postResult posts p's result once (as Checkpoints.post does) and records
 // it, which makes the poll done.
 func (k *Polls) postResult(ctx context.Context, p shelf.ClubPoll, now time.Time) error {
@@ -318,15 +286,9 @@ func (k *Polls) postResult(ctx context.Context, p shelf.ClubPoll, now time.Time)
 	}
 	var sent *discordgo.Message
 	if now.Sub(first) >= bot.NonceTrust {
-		recent, err := k.discord.OwnMessages(ctx, p.ChannelID, bot.MaxScan)
-		if err != nil {
+		var err error
+		if sent, err = findOwn(ctx, k.discord, p.ChannelID, func(m *discordgo.Message) bool { return k.words.IsResult(m, p) }); err != nil {
 			return fmt.Errorf("look for an earlier result: %w", err)
-		}
-		for _, m := range recent {
-			if k.words.IsResult(m, p) {
-				sent = m
-				break
-			}
 		}
 	}
 	if sent == nil {

@@ -2,11 +2,8 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -47,10 +44,7 @@ type Reminders struct {
 
 // NewReminders returns the reminder job; a nil log discards.
 func NewReminders(st ReminderStore, d CheckpointDiscord, w ReminderWording, log *slog.Logger) *Reminders {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Reminders{store: st, discord: d, words: w, log: log}
+	return &Reminders{store: st, discord: d, words: w, log: orDiscard(log)}
 }
 
 // NextDue implements DueSource.
@@ -64,31 +58,17 @@ func (k *Reminders) FireDue(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	opCtx := context.WithoutCancel(ctx)
-	for _, d := range due {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err := k.remind(opCtx, d, now); err != nil {
-			k.log.Warn("club reminder not sent yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return fireEach(ctx, due, func(ctx context.Context, d shelf.DueCheckpoint) error {
+		return k.remind(ctx, d, now)
+	}, func(d shelf.DueCheckpoint, err error) error {
+		k.log.Warn("club reminder not sent yet; will retry", "guild", d.GuildID, "club", d.ClubID, "checkpoint", d.Number, "err", err)
+		return err
+	}, goOn)
 }
 
 // ReminderNonce is a reminder's nonce (at most 25 characters).
 func ReminderNonce(guild, club string, n int) string {
-	g, _ := strconv.ParseUint(guild, 10, 64)
-	c, _ := strconv.ParseUint(club, 10, 64)
-	s := "rm" + strconv.FormatUint(g, 36) + "." + strconv.FormatUint(c, 36) + "." + strconv.FormatUint(uint64(n), 36)
-	if len(s) <= bot.MaxNonce {
-		return s
-	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "rm/%s/%s/%d", guild, club, n)
-	return "rmh" + strconv.FormatUint(h.Sum64(), 36)
+	return shortNonce("rm", fmt.Sprintf("rm/%s/%s/%d", guild, club, n), idNum(guild), idNum(club), uint64(n))
 }
 
 func (k *Reminders) remind(ctx context.Context, d shelf.DueCheckpoint, now time.Time) error {
@@ -126,15 +106,8 @@ func (k *Reminders) remind(ctx context.Context, d shelf.DueCheckpoint, now time.
 	}
 	var sent *discordgo.Message
 	if now.Sub(first) >= bot.NonceTrust {
-		recent, err := k.discord.OwnMessages(ctx, club.ChannelID, bot.MaxScan)
-		if err != nil {
+		if sent, err = findOwn(ctx, k.discord, club.ChannelID, func(m *discordgo.Message) bool { return k.words.IsReminder(m, club, d.Number) }); err != nil {
 			return fmt.Errorf("look for an earlier reminder: %w", err)
-		}
-		for _, m := range recent {
-			if k.words.IsReminder(m, club, d.Number) {
-				sent = m
-				break
-			}
 		}
 	}
 	if sent == nil {

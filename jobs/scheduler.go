@@ -64,10 +64,7 @@ type Scheduler struct {
 // NewScheduler returns a scheduler of src on clock, logging to log (nil:
 // discard).
 func NewScheduler(clock Clock, src DueSource, log *slog.Logger) *Scheduler {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Scheduler{Clock: clock, Source: src, Log: log}
+	return &Scheduler{Clock: clock, Source: src, Log: orDiscard(log)}
 }
 
 func (s *Scheduler) wakeChan() chan struct{} {

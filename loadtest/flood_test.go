@@ -298,12 +298,12 @@ func sendUpload(t *testing.T, srv *discordtest.Server, prep *discordtest.Prepare
 	u.ack = time.Since(start)
 	u.queued = a.Type == discordgo.InteractionResponseChannelMessageWithSource && strings.Contains(a.Content(), "in line")
 	// Done: the card ("… added … to the library"), or any other final
-	// answer — an edit that is not a progress line, a follow-up, or a
-	// deleted deferral (a failure told privately).
+	// answer — an edit that is not a progress line, or a follow-up (a
+	// failure told privately comes as one, after the deferral is deleted).
 	a, err = pend.WaitCtx(ctx, func(a *discordtest.Answer) bool {
 		c := a.Content()
 		switch {
-		case strings.Contains(c, "to the library"), len(a.Followups) > 0, a.Original != nil && a.Original.Deleted:
+		case strings.Contains(c, "to the library"), len(a.Followups) > 0:
 			return true
 		case strings.HasPrefix(c, "⏳"):
 			return false

@@ -353,13 +353,12 @@ func Run(t testing.TB, w *World, cfg RunConfig) *Result {
 				res.Samples[n] = w.fire(t, j.kind, j.i, j.prep, cfg.Wait)
 				res.Samples[n].Start = at
 				res.Samples[n].Guild, res.Samples[n].User, res.Samples[n].Story = j.i.GuildID, j.i.Member.User.ID, j.story
-				if s := &res.Samples[n]; j.kind == UnknownTitle && s.Answer != nil && !s.Failed && !s.Unanswered && !s.Late && !s.Deferred &&
+				if s := &res.Samples[n]; j.kind == UnknownTitle && s.Answer != nil && !s.Failed && !s.Unanswered && !s.Late &&
 					!strings.Contains(answerText(s.Answer), unknownTitleAnswer) {
 					// Answered, but not as a miss: the run would not
-					// measure what it says. (After a deferral the answer
-					// counts as arrived when the "thinking" message is
-					// deleted, before the follow-up that says it: those
-					// are not checked.)
+					// measure what it says. (A deferred answer has
+					// arrived once its edit or follow-up has: checked
+					// too.)
 					s.Failed, s.Err = true, "not answered as an unknown title"
 				}
 			}
@@ -448,7 +447,9 @@ func answerText(a *discordtest.Answer) string {
 	return text
 }
 
-// settled: answered, and a deferral has been edited, followed up or deleted.
+// settled: answered, and a deferral has been edited or followed up (what
+// the member reads). A deleted "thinking" message alone is not an answer:
+// the bot deletes it before sending the answer as a follow-up.
 func settled(a *discordtest.Answer) bool {
 	if a == nil || a.Type == 0 {
 		return false
@@ -456,7 +457,7 @@ func settled(a *discordtest.Answer) bool {
 	if !a.Deferred() {
 		return true
 	}
-	return len(a.Followups) > 0 || a.Edited || (a.Original != nil && a.Original.Deleted)
+	return len(a.Followups) > 0 || a.Edited
 }
 
 // softTB turns a Fatal in discordtest.Send into a recorded message and the

@@ -15,7 +15,9 @@ import (
 // Watcher notices, without polling, when an interaction's answer arrives:
 // it is told of every REST request the discordtest server has handled
 // (discordtest.Server.OnRequest) and settles the interaction the request
-// answered. The bot talks to the server directly (URL is the server's).
+// answered: a callback that is not a deferral, or after a deferral the
+// first edit of the original or follow-up (what the member then reads).
+// The bot talks to the server directly (URL is the server's).
 //
 // Waiting through the Watcher instead of discordtest.Pending.WaitCtx keeps
 // the load generator cheap: WaitCtx wakes every waiter on every change the
@@ -99,7 +101,11 @@ func (w *Watcher) observe(r discordtest.Request) {
 		kind, key = "callback", strings.TrimSuffix(strings.TrimPrefix(r.Path, httpResponsePrefix), ")")
 	case len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback":
 		kind, key = "callback", parts[1]
-	case len(parts) >= 3 && parts[0] == "webhooks" && r.Method != http.MethodGet:
+	case len(parts) >= 3 && parts[0] == "webhooks" && (r.Method == http.MethodPatch || r.Method == http.MethodPost):
+		// After a deferral, the answer a member sees is the edit of the
+		// original or a follow-up. A DELETE of the "thinking" message is
+		// not it: the bot deletes one of the other visibility before
+		// sending the answer as a follow-up.
 		kind, key = "webhook", parts[2]
 	default:
 		return

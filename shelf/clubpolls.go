@@ -3,6 +3,7 @@ package shelf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -138,6 +139,47 @@ func (p *ClubPoll) Decide(counts map[int]int) {
 		return
 	}
 	p.Winner = p.Answers[best].AnswerID
+}
+
+// Clone returns a copy of p that shares no memory with it (its answers
+// are copied), to change while p stays as it was read.
+func (p *ClubPoll) Clone() *ClubPoll {
+	c := *p
+	c.Answers = append([]ClubPollAnswer(nil), p.Answers...)
+	return &c
+}
+
+// SettlePoll is the rule of ClubPolls.StartPollClub that both engines
+// follow, inside their transaction: old is the poll as stored (read under
+// the engine's lock) and start starts the club on its winner, in old's
+// channel and the same transaction. It returns the poll to store and true; or old and false when
+// old was settled already (nothing to store). A poll not decided is
+// ErrInvalid. When start fails because the channel has an active club
+// (ErrClubActive), the story is gone (ErrNotFound) or the options no longer
+// make a schedule (ErrInvalid), the poll records why in NoClub; any other
+// error from start is returned and nothing is to be stored.
+func SettlePoll(old *ClubPoll, start func() (Club, error)) (*ClubPoll, bool, error) {
+	if old.Settled() {
+		return old, false, nil
+	}
+	if !old.Decided {
+		return nil, false, fmt.Errorf("club poll %s is not decided: %w", old.ID, ErrInvalid)
+	}
+	np := old.Clone()
+	club, err := start()
+	switch {
+	case err == nil:
+		np.ClubID = club.ID
+	case errors.Is(err, ErrClubActive):
+		np.NoClub = NoClubActive
+	case errors.Is(err, ErrNotFound):
+		np.NoClub = NoClubStoryGone
+	case errors.Is(err, ErrInvalid):
+		np.NoClub = NoClubInvalid
+	default:
+		return nil, false, err
+	}
+	return np, true, nil
 }
 
 // DueClubPoll names a poll whose end has come and whose work is not done.

@@ -150,6 +150,20 @@ func AppendCheckpoints(cps []Checkpoint, day time.Time, per, every, chapters int
 	return cps
 }
 
+// Zone loads p's time zone (LoadZone) and sets p.Timezone to "UTC" when
+// it was empty, the zone a club records. An unknown zone fails with
+// ErrInvalid and changes nothing.
+func (p *ClubStart) Zone() (*time.Location, error) {
+	loc, err := LoadZone(p.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	if p.Timezone == "" {
+		p.Timezone = "UTC"
+	}
+	return loc, nil
+}
+
 // LoadZone loads an IANA time zone for club dates; "" is UTC. An unknown
 // zone fails with ErrInvalid.
 func LoadZone(tz string) (*time.Location, error) {

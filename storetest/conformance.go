@@ -616,28 +616,7 @@ func cResolve(t *testing.T, s shelf.Store) {
 }
 
 func cSearch(t *testing.T, s shelf.Store) {
-	lib := []struct {
-		title   string
-		authors []string
-		kudos   int
-	}{
-		{"The Rose Garden", []string{"Mara Quill"}, 0},
-		{"Roses Are Red", []string{"Tom Field"}, 2},
-		{"A Garden of Roses", []string{"Rosalind Smith"}, 1},
-		{"Pokémon Journey", []string{"Zoë Brontë"}, 0},
-		{"Don’t Look Back", []string{"Eli Gray"}, 0},
-		{"Winter", []string{"Ann Rose"}, 0},
-	}
-	users := []string{cAlice, cBob, cCarol}
-	for i, l := range lib {
-		rec, err := s.AddStory(cCtx, cGuildA, &fic.Story{Title: l.title, Authors: l.authors}, nil, cAlice, false, cT0.Add(time.Duration(i)*time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k := 0; k < l.kudos; k++ {
-			cKudos(t, s, cGuildA, rec.ID, users[k+1], cT0)
-		}
-	}
+	AddSearchLibrary(t, s, cGuildA, cAlice, []string{cAlice, cBob, cCarol}, cT0)
 	tests := []struct {
 		q    string
 		want []string

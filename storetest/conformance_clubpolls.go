@@ -17,6 +17,7 @@ func init() {
 		cTest{"ClubPolls/LifecycleAndDueIndex", cPollLifecycle},
 		cTest{"ClubPolls/StartPollClubOnce", cPollStartClub},
 		cTest{"ClubPolls/StartPollClubChannelTaken", cPollClubActive},
+		cTest{"ClubPolls/StartPollClubRecordsWhyNot", cPollClubWhyNot},
 		cTest{"ClubPolls/LastClub", cLastClub},
 	)
 }
@@ -264,6 +265,61 @@ func cPollClubActive(t *testing.T, s shelf.Store) {
 	}
 	if ns, _ := s.Nominations(cCtx, cGuildA, cChanA); len(ns) != 0 {
 		t.Fatalf("nominations kept: %s", cNomSummary(ns))
+	}
+}
+
+// cPollClubWhyNot: a winner removed from the library, or options that no
+// longer make a schedule, settle the poll with the reason instead of
+// failing it; a poll's club records the zone it was given, "" as UTC.
+func cPollClubWhyNot(t *testing.T, s shelf.Store) {
+	decided := func(ch string) shelf.ClubPoll {
+		t.Helper()
+		a := cAdd(t, s, cGuildA, WithChapters("Alpha "+ch, 3, 3))
+		cNominate(t, s, cGuildA, ch, cAlice, a.ID, cT0)
+		p := cPoll(t, s, cGuildA, ch, cT0.Add(time.Hour))
+		p, err := s.UpdateClubPoll(cCtx, cGuildA, p.ID, func(p *shelf.ClubPoll) error { p.Decide(map[int]int{1: 1}); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	start := func(p shelf.ClubPoll) shelf.ClubStart {
+		return shelf.ClubStart{StoryID: p.Answers[0].StoryID, HostID: cAlice, PerCheckpoint: 1, EveryDays: 7, Starts: "2026-02-02", Now: cT0}
+	}
+
+	gone := decided(cChanA)
+	if err := s.RemoveStory(cCtx, cGuildA, gone.Answers[0].StoryID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.StartPollClub(cCtx, cGuildA, gone.ID, start(gone))
+	if err != nil || got.ClubID != "" || got.NoClub != shelf.NoClubStoryGone || !got.Settled() {
+		t.Fatalf("poll whose winner is gone = %+v %v", got, err)
+	}
+
+	invalid := decided(cChanB)
+	bad := start(invalid)
+	bad.PerCheckpoint = 0
+	got, err = s.StartPollClub(cCtx, cGuildA, invalid.ID, bad)
+	if err != nil || got.ClubID != "" || got.NoClub != shelf.NoClubInvalid {
+		t.Fatalf("poll with options that make no schedule = %+v %v", got, err)
+	}
+	if _, err := s.ActiveClub(cCtx, cGuildA, cChanB); !errors.Is(err, shelf.ErrNotFound) {
+		t.Fatalf("a club started on invalid options: %v", err)
+	}
+	// Settled: a second call with good options changes nothing.
+	if again, err := s.StartPollClub(cCtx, cGuildA, invalid.ID, start(invalid)); err != nil || again.NoClub != shelf.NoClubInvalid || again.ClubID != "" {
+		t.Fatalf("settled poll started again = %+v %v", again, err)
+	}
+
+	const chanC = "400000000000000009"
+	ok := decided(chanC)
+	got, err = s.StartPollClub(cCtx, cGuildA, ok.ID, start(ok))
+	if err != nil || got.ClubID == "" {
+		t.Fatalf("start poll club = %+v %v", got, err)
+	}
+	club, err := s.Club(cCtx, cGuildA, got.ClubID)
+	if err != nil || club.Timezone != "UTC" || club.ChannelID != chanC {
+		t.Fatalf("poll's club = %+v %v, want zone UTC in channel %s", club, err, chanC)
 	}
 }
 

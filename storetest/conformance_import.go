@@ -223,6 +223,35 @@ func cImportLifecycle(t *testing.T, s shelf.Store) {
 	}
 }
 
+// cStepOnce runs step of a job from 4 runners at once: exactly one may
+// apply it, the others must be refused with ErrImportState.
+func cStepOnce(t *testing.T, step int, apply func() error) {
+	t.Helper()
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		ok int
+	)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch err := apply(); {
+			case err == nil:
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			case !errors.Is(err, shelf.ErrImportState):
+				t.Errorf("step %d: %v", step, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Fatalf("step %d applied %d times", step, ok)
+	}
+}
+
 func cImportStepOnce(t *testing.T, s shelf.Store) {
 	var stories []shelf.StoryRecord
 	var works []shelf.ImportWork
@@ -236,29 +265,11 @@ func cImportStepOnce(t *testing.T, s shelf.Store) {
 	}
 	// Several runners race on every step: each applies once.
 	for step := range works {
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		ok := 0
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r := shelf.ImportStepResult{Entry: &shelf.ListEntry{StoryID: stories[step].ID, Status: shelf.StatusToRead}, Outcome: shelf.ImportAdded}
-				_, err := s.ImportStep(cCtx, cGuildA, j.ID, step, r, cT0)
-				switch {
-				case err == nil:
-					mu.Lock()
-					ok++
-					mu.Unlock()
-				case !errors.Is(err, shelf.ErrImportState):
-					t.Errorf("step %d: %v", step, err)
-				}
-			}()
-		}
-		wg.Wait()
-		if ok != 1 {
-			t.Fatalf("step %d applied %d times", step, ok)
-		}
+		cStepOnce(t, step, func() error {
+			r := shelf.ImportStepResult{Entry: &shelf.ListEntry{StoryID: stories[step].ID, Status: shelf.StatusToRead}, Outcome: shelf.ImportAdded}
+			_, err := s.ImportStep(cCtx, cGuildA, j.ID, step, r, cT0)
+			return err
+		})
 	}
 	got, err := s.ImportJob(cCtx, cGuildA, j.ID)
 	if err != nil || got.Cursor != 5 || got.Added != 5 {

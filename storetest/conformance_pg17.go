@@ -24,43 +24,6 @@ func init() {
 	)
 }
 
-type cKudo struct {
-	story, user string
-	at          time.Time
-}
-
-// cWantTop is /kudos top computed from the kudos given (stories added in
-// ID order at increasing times, so newer is a higher ID).
-func cWantTop(ks []cKudo, p shelf.Period, now time.Time, limit int) []string {
-	since := p.Since(now)
-	period, all := map[string]int{}, map[string]int{}
-	for _, k := range ks {
-		all[k.story]++
-		if p == shelf.PeriodAll || !k.at.Before(since) {
-			period[k.story]++
-		}
-	}
-	var ids []string
-	for id := range period {
-		ids = append(ids, id)
-	}
-	num := func(id string) int { n, _ := shelf.ParseID("story", id); return int(n) }
-	slices.SortFunc(ids, func(a, b string) int {
-		if c := cmp.Compare(period[b], period[a]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(all[b], all[a]); c != 0 {
-			return c
-		}
-		return cmp.Compare(num(b), num(a))
-	})
-	out := []string{}
-	for _, id := range ids[:min(limit, len(ids))] {
-		out = append(out, fmt.Sprintf("%s:%d", id, period[id]))
-	}
-	return out
-}
-
 // cTopExactForAnyNow: week, month and all-time tops match the kudos given
 // for nows that go forward, back and stay, with kudos given late (dated in
 // the past), after a member's data is deleted and a story removed, and
@@ -74,28 +37,20 @@ func cTopExactForAnyNow(t *testing.T, s shelf.Store) {
 	}
 	other := AddAt(t, s, cGuildB, cDave, false, base, Story("Elsewhere")).ID
 	users := []string{cAlice, cBob, cCarol, "300000000000000010", "300000000000000011", "300000000000000012"}
-	var ks []cKudo
+	var ks []Kudo
 	now := base
 	for step := range 24 {
 		now = now.Add(time.Duration(rng.IntN(96)) * time.Hour)
 		for range 3 {
-			k := cKudo{story: ids[rng.IntN(len(ids))], user: users[rng.IntN(len(users))], at: now.Add(-time.Duration(rng.IntN(40*24)) * time.Hour)}
-			if _, err := s.GiveKudos(t.Context(), cGuildA, k.story, k.user, k.at); err == nil {
+			k := Kudo{Story: ids[rng.IntN(len(ids))], User: users[rng.IntN(len(users))], At: now.Add(-time.Duration(rng.IntN(40*24)) * time.Hour)}
+			if _, err := s.GiveKudos(t.Context(), cGuildA, k.Story, k.User, k.At); err == nil {
 				ks = append(ks, k)
 			}
-			_, _ = s.GiveKudos(t.Context(), cGuildB, other, k.user, k.at)
+			_, _ = s.GiveKudos(t.Context(), cGuildB, other, k.User, k.At)
 		}
 		for _, p := range []shelf.Period{shelf.PeriodWeek, shelf.PeriodMonth, shelf.PeriodAll} {
 			for _, at := range []time.Time{now, now.Add(-time.Duration(rng.IntN(20*24)) * time.Hour), now} {
-				top, err := s.TopKudos(t.Context(), cGuildA, p, at, 5)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := []string{}
-				for _, x := range top {
-					got = append(got, fmt.Sprintf("%s:%d", x.ID, x.Count))
-				}
-				if want := cWantTop(ks, p, at, 5); !slices.Equal(got, want) {
+				if got, want := GotTop(t, s, cGuildA, p, at, 5), WantTop(ks, p, at, 5); !slices.Equal(got, want) {
 					t.Fatalf("step %d: %v top at %v = %v, want %v", step, p, at, got, want)
 				}
 			}
@@ -104,12 +59,12 @@ func cTopExactForAnyNow(t *testing.T, s shelf.Store) {
 			if err := s.DeleteMember(t.Context(), cGuildA, cBob); err != nil {
 				t.Fatal(err)
 			}
-			ks = slices.DeleteFunc(ks, func(k cKudo) bool { return k.user == cBob })
+			ks = slices.DeleteFunc(ks, func(k Kudo) bool { return k.User == cBob })
 			gone := ids[2]
 			if err := s.RemoveStory(t.Context(), cGuildA, gone); err != nil {
 				t.Fatal(err)
 			}
-			ks = slices.DeleteFunc(ks, func(k cKudo) bool { return k.story == gone })
+			ks = slices.DeleteFunc(ks, func(k Kudo) bool { return k.Story == gone })
 			ids = slices.Delete(ids, 2, 3)
 		}
 	}

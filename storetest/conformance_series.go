@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sync"
 	"testing"
 
 	"ficshelf/fic"
@@ -166,28 +165,10 @@ func cSeriesStepOnce(t *testing.T, s shelf.Store) {
 	}
 	j := cNewSeriesJob(t, s, cGuildA, cAlice, works)
 	for step := range works {
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		ok := 0
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, err := s.SeriesStep(cCtx, cGuildA, j.ID, step, shelf.SeriesStepInput{}, cT0)
-				switch {
-				case err == nil:
-					mu.Lock()
-					ok++
-					mu.Unlock()
-				case !errors.Is(err, shelf.ErrImportState):
-					t.Errorf("step %d: %v", step, err)
-				}
-			}()
-		}
-		wg.Wait()
-		if ok != 1 {
-			t.Fatalf("step %d applied %d times", step, ok)
-		}
+		cStepOnce(t, step, func() error {
+			_, err := s.SeriesStep(cCtx, cGuildA, j.ID, step, shelf.SeriesStepInput{}, cT0)
+			return err
+		})
 	}
 	got, err := s.SeriesJob(cCtx, cGuildA, j.ID)
 	if err != nil || got.Cursor != 4 || got.Added != 4 {

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -237,50 +236,26 @@ func (s *Store) CreateClubPoll(ctx context.Context, guild string, p shelf.ClubPo
 
 // ClubPoll returns a poll.
 func (s *Store) ClubPoll(ctx context.Context, guild, id string) (shelf.ClubPoll, error) {
-	var out shelf.ClubPoll
-	err := func() error {
-		pid, err := shelf.ParseID("poll", id)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			p, err := getPoll(g, pid)
-			if err == nil {
-				out = *p
-			}
-			return err
-		})
-	}()
+	pid, err := shelf.ParseID("poll", id)
 	if err != nil {
 		return shelf.ClubPoll{}, fmt.Errorf("club poll: %w", err)
 	}
-	return out, nil
+	return viewRecord(s, ctx, guild, "club poll", func(g *guildTx) (*shelf.ClubPoll, error) { return getPoll(g, pid) })
 }
 
 // OpenClubPoll returns the channel's poll not yet done.
 func (s *Store) OpenClubPoll(ctx context.Context, guild, channel string) (shelf.ClubPoll, error) {
-	var out shelf.ClubPoll
-	err := func() error {
-		ch, err := shelf.ParseID("channel", channel)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			v := g.get(bClubPollChannels, u64(ch))
-			if len(v) != 8 {
-				return fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
-			}
-			p, err := getPoll(g, readU64(v, 0))
-			if err == nil {
-				out = *p
-			}
-			return err
-		})
-	}()
+	ch, err := shelf.ParseID("channel", channel)
 	if err != nil {
 		return shelf.ClubPoll{}, fmt.Errorf("open club poll: %w", err)
 	}
-	return out, nil
+	return viewRecord(s, ctx, guild, "open club poll", func(g *guildTx) (*shelf.ClubPoll, error) {
+		v := g.get(bClubPollChannels, u64(ch))
+		if len(v) != 8 {
+			return nil, fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
+		}
+		return getPoll(g, readU64(v, 0))
+	})
 }
 
 // UpdateClubPoll changes a poll with fn.
@@ -296,7 +271,7 @@ func (s *Store) UpdateClubPoll(ctx context.Context, guild, id string, fn func(*s
 			if err != nil {
 				return err
 			}
-			p := clonePoll(old)
+			p := old.Clone()
 			if err := fn(p); err != nil {
 				return err
 			}
@@ -315,12 +290,6 @@ func (s *Store) UpdateClubPoll(ctx context.Context, guild, id string, fn func(*s
 	return out, nil
 }
 
-func clonePoll(p *shelf.ClubPoll) *shelf.ClubPoll {
-	c := *p
-	c.Answers = append([]shelf.ClubPollAnswer(nil), p.Answers...)
-	return &c
-}
-
 // StartPollClub starts the club on a decided poll's winner, or records
 // why it cannot, and clears the poll's nominations.
 func (s *Store) StartPollClub(ctx context.Context, guild, id string, p shelf.ClubStart) (shelf.ClubPoll, error) {
@@ -330,57 +299,31 @@ func (s *Store) StartPollClub(ctx context.Context, guild, id string, p shelf.Clu
 		if err != nil {
 			return err
 		}
-		host, err := shelf.ParseID("user", p.HostID)
+		a, err := parseClubStart(p)
 		if err != nil {
 			return err
-		}
-		sid, err := parseStoryID(p.StoryID)
-		if err != nil {
-			return err
-		}
-		loc, err := shelf.LoadZone(p.Timezone)
-		if err != nil {
-			return err
-		}
-		if p.Timezone == "" {
-			p.Timezone = "UTC"
 		}
 		return s.update(ctx, guild, func(g *guildTx) error {
 			old, err := getPoll(g, pid)
 			if err != nil {
 				return err
 			}
-			if old.Settled() {
-				out = *old
-				return nil
-			}
-			if !old.Decided {
-				return fmt.Errorf("club poll %d is not decided: %w", pid, shelf.ErrInvalid)
-			}
 			ch, err := shelf.ParseID("channel", old.ChannelID)
 			if err != nil {
 				return err
 			}
-			np := clonePoll(old)
-			p.ChannelID = old.ChannelID
-			club, err := startClubTx(g, p, ch, host, sid, loc)
-			switch {
-			case err == nil:
-				np.ClubID = club.ID
-			case errors.Is(err, shelf.ErrClubActive):
-				np.NoClub = shelf.NoClubActive
-			case errors.Is(err, shelf.ErrNotFound):
-				np.NoClub = shelf.NoClubStoryGone
-			case errors.Is(err, shelf.ErrInvalid):
-				np.NoClub = shelf.NoClubInvalid
-			default:
+			a.p.ChannelID = old.ChannelID
+			np, changed, err := shelf.SettlePoll(old, func() (shelf.Club, error) { return startClubTx(g, ch, a) })
+			if err != nil {
 				return err
 			}
-			if err := clearPolledNominations(g, ch, np); err != nil {
-				return err
-			}
-			if err := putPoll(g, pid, old, np); err != nil {
-				return err
+			if changed {
+				if err := clearPolledNominations(g, ch, np); err != nil {
+					return err
+				}
+				if err := putPoll(g, pid, old, np); err != nil {
+					return err
+				}
 			}
 			out = *np
 			return nil
@@ -445,41 +388,29 @@ func (s *Store) DueClubPolls(ctx context.Context, now time.Time, limit int) ([]s
 
 // LastClub returns the channel's most recent club, active or ended.
 func (s *Store) LastClub(ctx context.Context, guild, channel string) (shelf.Club, error) {
-	var out shelf.Club
-	err := func() error {
-		ch, err := shelf.ParseID("channel", channel)
-		if err != nil {
-			return err
-		}
-		want := shelf.FormatID(ch)
-		return s.view(ctx, guild, func(g *guildTx) error {
-			if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
-				c, err := getClub(g, readU64(v, 0))
-				if err == nil {
-					out = *c
-				}
-				return err
-			}
-			if b := g.bucket(bClubs); b != nil {
-				c := b.Cursor()
-				for k, v := c.Last(); k != nil; k, v = c.Prev() {
-					var club shelf.Club
-					if err := json.Unmarshal(v, &club); err != nil {
-						return fmt.Errorf("club %d: %w", readU64(k, 0), err)
-					}
-					if club.ChannelID == want {
-						out = club
-						return nil
-					}
-				}
-			}
-			return fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
-		})
-	}()
+	ch, err := shelf.ParseID("channel", channel)
 	if err != nil {
 		return shelf.Club{}, fmt.Errorf("last club: %w", err)
 	}
-	return out, nil
+	want := shelf.FormatID(ch)
+	return viewRecord(s, ctx, guild, "last club", func(g *guildTx) (*shelf.Club, error) {
+		if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
+			return getClub(g, readU64(v, 0))
+		}
+		if b := g.bucket(bClubs); b != nil {
+			c := b.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				var club shelf.Club
+				if err := json.Unmarshal(v, &club); err != nil {
+					return nil, fmt.Errorf("club %d: %w", readU64(k, 0), err)
+				}
+				if club.ChannelID == want {
+					return &club, nil
+				}
+			}
+		}
+		return nil, fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
+	})
 }
 
 // MemberNominations lists user's nominations in every channel.

@@ -69,23 +69,12 @@ func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) 
 		if err != nil {
 			return err
 		}
-		host, err := shelf.ParseID("user", p.HostID)
+		a, err := parseClubStart(p)
 		if err != nil {
 			return err
-		}
-		sid, err := parseStoryID(p.StoryID)
-		if err != nil {
-			return err
-		}
-		loc, err := shelf.LoadZone(p.Timezone)
-		if err != nil {
-			return err
-		}
-		if p.Timezone == "" {
-			p.Timezone = "UTC"
 		}
 		return s.update(ctx, guild, func(g *guildTx) error {
-			c, err := startClubTx(g, p, ch, host, sid, loc)
+			c, err := startClubTx(g, ch, a)
 			out = c
 			return err
 		})
@@ -96,9 +85,36 @@ func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) 
 	return out, nil
 }
 
-// startClubTx is StartClub inside a write transaction (p.Timezone set,
-// loc its zone); on shelf.ErrClubActive it returns the active club.
-func startClubTx(g *guildTx, p shelf.ClubStart, ch, host, sid uint64, loc *time.Location) (shelf.Club, error) {
+// clubStart is a shelf.ClubStart checked before its transaction: its
+// host and story IDs parsed, its zone loaded (p.Timezone set).
+type clubStart struct {
+	p         shelf.ClubStart
+	host, sid uint64
+	loc       *time.Location
+}
+
+// parseClubStart checks p's host, story and zone (the channel is the
+// caller's: a poll's club starts in the poll's channel).
+func parseClubStart(p shelf.ClubStart) (clubStart, error) {
+	host, err := shelf.ParseID("user", p.HostID)
+	if err != nil {
+		return clubStart{}, err
+	}
+	sid, err := parseStoryID(p.StoryID)
+	if err != nil {
+		return clubStart{}, err
+	}
+	loc, err := p.Zone()
+	if err != nil {
+		return clubStart{}, err
+	}
+	return clubStart{p: p, host: host, sid: sid, loc: loc}, nil
+}
+
+// startClubTx is StartClub inside a write transaction, in channel ch; on
+// shelf.ErrClubActive it returns the active club.
+func startClubTx(g *guildTx, ch uint64, a clubStart) (shelf.Club, error) {
+	p, host, sid := a.p, a.host, a.sid
 	if v := g.get(bClubChannels, u64(ch)); len(v) == 8 {
 		c, err := getClub(g, readU64(v, 0))
 		if err != nil {
@@ -118,7 +134,7 @@ func startClubTx(g *guildTx, p shelf.ClubStart, ch, host, sid uint64, loc *time.
 	if posted < 1 {
 		return shelf.Club{}, fmt.Errorf("story %d has no chapters: %w", sid, shelf.ErrInvalid)
 	}
-	cps, err := shelf.PlanCheckpoints(p.Starts, loc, p.PerCheckpoint, p.EveryDays, posted)
+	cps, err := shelf.PlanCheckpoints(p.Starts, a.loc, p.PerCheckpoint, p.EveryDays, posted)
 	if err != nil {
 		return shelf.Club{}, err
 	}
@@ -170,50 +186,42 @@ func chapterCount(g *guildTx, sid uint64) int {
 
 // ActiveClub returns the active club of a channel; shelf.ErrNotFound when none.
 func (s *Store) ActiveClub(ctx context.Context, guild, channel string) (shelf.Club, error) {
-	var out shelf.Club
-	err := func() error {
-		ch, err := shelf.ParseID("channel", channel)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			v := g.get(bClubChannels, u64(ch))
-			if len(v) != 8 {
-				return fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
-			}
-			c, err := getClub(g, readU64(v, 0))
-			if err != nil {
-				return err
-			}
-			out = *c
-			return nil
-		})
-	}()
+	ch, err := shelf.ParseID("channel", channel)
 	if err != nil {
 		return shelf.Club{}, fmt.Errorf("active club: %w", err)
 	}
-	return out, nil
+	return viewRecord(s, ctx, guild, "active club", func(g *guildTx) (*shelf.Club, error) {
+		v := g.get(bClubChannels, u64(ch))
+		if len(v) != 8 {
+			return nil, fmt.Errorf("channel %d: %w", ch, shelf.ErrNotFound)
+		}
+		return getClub(g, readU64(v, 0))
+	})
 }
 
 // Club returns a club (active or ended) by ID.
 func (s *Store) Club(ctx context.Context, guild, id string) (shelf.Club, error) {
-	var out shelf.Club
-	err := func() error {
-		cid, err := shelf.ParseID("club", id)
-		if err != nil {
-			return err
-		}
-		return s.view(ctx, guild, func(g *guildTx) error {
-			c, err := getClub(g, cid)
-			if err != nil {
-				return err
-			}
-			out = *c
-			return nil
-		})
-	}()
+	cid, err := shelf.ParseID("club", id)
 	if err != nil {
 		return shelf.Club{}, fmt.Errorf("club: %w", err)
+	}
+	return viewRecord(s, ctx, guild, "club", func(g *guildTx) (*shelf.Club, error) { return getClub(g, cid) })
+}
+
+// viewRecord reads one record of guild in a read transaction: read finds
+// it (decoded inside the transaction). Errors are wrapped with what.
+func viewRecord[T any](s *Store, ctx context.Context, guild, what string, read func(g *guildTx) (*T, error)) (T, error) {
+	var out T
+	err := s.view(ctx, guild, func(g *guildTx) error {
+		v, err := read(g)
+		if err == nil {
+			out = *v
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }

@@ -4,10 +4,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
-	"ficshelf/fic"
 	"ficshelf/shelf"
+	"ficshelf/storetest"
 )
 
 func titles(refs []shelf.StoryRef) []string {
@@ -24,29 +23,7 @@ func titles(refs []shelf.StoryRef) []string {
 func TestSearchIndexRebuiltAtOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
 	s := openTestPath(t, path)
-	lib := []struct {
-		title   string
-		authors []string
-		kudos   int
-	}{
-		{"The Rose Garden", []string{"Mara Quill"}, 0},
-		{"Roses Are Red", []string{"Tom Field"}, 2},
-		{"A Garden of Roses", []string{"Rosalind Smith"}, 1},
-		{"Pokémon Journey", []string{"Zoë Brontë"}, 0},
-		{"Winter", []string{"Ann Rose"}, 0},
-	}
-	users := []string{alice, bob, carol}
-	for i, l := range lib {
-		rec, err := s.AddStory(ctx, guildA, &fic.Story{Title: l.title, Authors: l.authors}, nil, alice, false, t0.Add(time.Duration(i)*time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k := 0; k < l.kudos; k++ {
-			if _, err := s.GiveKudos(ctx, guildA, rec.ID, users[k+1], t0); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	storetest.AddSearchLibrary(t, s, guildA, alice, []string{alice, bob, carol}, t0)
 	queries := []string{"rose", "garden rose", "ROS GAR", "bronte", "quill", ""}
 	before := map[string][]string{}
 	for _, q := range queries {

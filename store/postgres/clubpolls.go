@@ -176,34 +176,28 @@ func (s *Store) CreateClubPoll(ctx context.Context, guild string, p shelf.ClubPo
 		if _, err := parseID("user", p.CreatedBy); err != nil {
 			return err
 		}
-		for attempt := 0; ; attempt++ {
-			err = s.tx(ctx, "create club poll", func(tx pgx.Tx) error {
-				open, err := scanPoll(tx.QueryRow(ctx, `SELECT doc FROM club_polls WHERE guild = $1 AND channel = $2 AND open`, gid, ch), 0)
-				if err == nil {
-					out = *open
-					return fmt.Errorf("channel %d: %w", ch, shelf.ErrPollOpen)
-				}
-				if !errors.Is(err, shelf.ErrNotFound) {
-					return err
-				}
-				pid, err := nextID(ctx, tx, gid, "club_polls")
-				if err != nil {
-					return err
-				}
-				np := p
-				np.ID, np.GuildID, np.ChannelID = fmtID(pid), fmtID(gid), fmtID(ch)
-				np.CreatedAt, np.Ends = np.CreatedAt.UTC(), np.Ends.UTC()
-				if err := writePoll(ctx, tx, gid, pid, ch, &np, true); err != nil {
-					return err
-				}
-				out = np
-				return nil
-			})
-			if attempt < 3 && pgCode(err) == "23505" {
-				continue // another process opened a poll here: report it
+		return s.txRaced(ctx, "create club poll", func(tx pgx.Tx) error {
+			open, err := scanPoll(tx.QueryRow(ctx, `SELECT doc FROM club_polls WHERE guild = $1 AND channel = $2 AND open`, gid, ch), 0)
+			if err == nil {
+				out = *open
+				return fmt.Errorf("channel %d: %w", ch, shelf.ErrPollOpen)
 			}
-			return err
-		}
+			if !errors.Is(err, shelf.ErrNotFound) {
+				return err
+			}
+			pid, err := nextID(ctx, tx, gid, "club_polls")
+			if err != nil {
+				return err
+			}
+			np := p
+			np.ID, np.GuildID, np.ChannelID = fmtID(pid), fmtID(gid), fmtID(ch)
+			np.CreatedAt, np.Ends = np.CreatedAt.UTC(), np.Ends.UTC()
+			if err := writePoll(ctx, tx, gid, pid, ch, &np, true); err != nil {
+				return err
+			}
+			out = np
+			return nil
+		})
 	}()
 	if err != nil {
 		return out, fmt.Errorf("create club poll: %w", err)
@@ -269,9 +263,8 @@ func (s *Store) UpdateClubPoll(ctx context.Context, guild, id string, fn func(*s
 		if err != nil {
 			return err
 		}
-		p := *old
-		p.Answers = append([]shelf.ClubPollAnswer(nil), old.Answers...)
-		if err := fn(&p); err != nil {
+		p := old.Clone()
+		if err := fn(p); err != nil {
 			return err
 		}
 		p.ID, p.GuildID, p.ChannelID = old.ID, old.GuildID, old.ChannelID
@@ -280,10 +273,10 @@ func (s *Store) UpdateClubPoll(ctx context.Context, guild, id string, fn func(*s
 		if err != nil {
 			return err
 		}
-		if err := writePoll(ctx, tx, gid, pid, ch, &p, false); err != nil {
+		if err := writePoll(ctx, tx, gid, pid, ch, p, false); err != nil {
 			return err
 		}
-		out = p
+		out = *p
 		return nil
 	})
 	return out, err
@@ -303,87 +296,64 @@ func (s *Store) StartPollClub(ctx context.Context, guild, id string, p shelf.Clu
 	if err != nil {
 		return fail(err)
 	}
-	host, err := parseID("user", p.HostID)
+	a, err := parseClubStart(p)
 	if err != nil {
 		return fail(err)
-	}
-	sid, err := parseID("story", p.StoryID)
-	if err != nil {
-		return fail(err)
-	}
-	loc, err := shelf.LoadZone(p.Timezone)
-	if err != nil {
-		return fail(err)
-	}
-	if p.Timezone == "" {
-		p.Timezone = "UTC"
 	}
 	var out shelf.ClubPoll
-	for attempt := 0; ; attempt++ {
-		err = s.tx(ctx, "start poll club", func(tx pgx.Tx) error {
-			old, err := scanPoll(tx.QueryRow(ctx, `SELECT doc FROM club_polls WHERE guild = $1 AND id = $2 FOR UPDATE`, gid, pid), pid)
-			if err != nil {
-				return err
-			}
-			if old.Settled() {
-				out = *old
-				return nil
-			}
-			if !old.Decided {
-				return fmt.Errorf("club poll %d is not decided: %w", pid, shelf.ErrInvalid)
-			}
-			ch, err := parseID("channel", old.ChannelID)
-			if err != nil {
-				return err
-			}
-			np := *old
-			np.Answers = append([]shelf.ClubPollAnswer(nil), old.Answers...)
-			p.ChannelID = old.ChannelID
-			club, err := startClubTx(ctx, tx, gid, ch, host, sid, loc, p)
-			switch {
-			case err == nil:
-				np.ClubID = club.ID
-			case errors.Is(err, shelf.ErrClubActive):
-				np.NoClub = shelf.NoClubActive
-			case errors.Is(err, shelf.ErrNotFound):
-				np.NoClub = shelf.NoClubStoryGone
-			case errors.Is(err, shelf.ErrInvalid):
-				np.NoClub = shelf.NoClubInvalid
-			default:
-				return err
-			}
-			if err := lockNominations(ctx, tx, gid, ch); err != nil {
-				return err
-			}
-			for _, a := range np.Answers {
-				uid, err := parseID("user", a.NominatedBy)
-				if err != nil {
-					return err
-				}
-				asid, err := parseID("story", a.StoryID)
-				if err != nil {
-					return err
-				}
-				if _, err := tx.Exec(ctx, `DELETE FROM club_nominations WHERE guild = $1 AND channel = $2 AND user_id = $3 AND story = $4 AND at = $5`,
-					gid, ch, uid, asid, a.NominatedAt.UnixNano()); err != nil {
-					return err
-				}
-			}
-			if err := writePoll(ctx, tx, gid, pid, ch, &np, false); err != nil {
-				return err
-			}
-			out = np
-			return nil
-		})
-		if attempt < 3 && pgCode(err) == "23505" {
-			continue // another process started a club here meanwhile
+	err = s.txRaced(ctx, "start poll club", func(tx pgx.Tx) error {
+		old, err := scanPoll(tx.QueryRow(ctx, `SELECT doc FROM club_polls WHERE guild = $1 AND id = $2 FOR UPDATE`, gid, pid), pid)
+		if err != nil {
+			return err
 		}
-		break
-	}
+		ch, err := parseID("channel", old.ChannelID)
+		if err != nil {
+			return err
+		}
+		a.p.ChannelID = old.ChannelID
+		np, changed, err := shelf.SettlePoll(old, func() (shelf.Club, error) { return startClubTx(ctx, tx, gid, ch, a) })
+		if err != nil {
+			return err
+		}
+		if changed {
+			if err := clearPolledNominations(ctx, tx, gid, ch, np); err != nil {
+				return err
+			}
+			if err := writePoll(ctx, tx, gid, pid, ch, np, false); err != nil {
+				return err
+			}
+		}
+		out = *np
+		return nil
+	})
 	if err != nil {
 		return fail(err)
 	}
 	return out, nil
+}
+
+// clearPolledNominations removes the nominations a poll was made of (a
+// member who nominated again since keeps the new one), under the
+// channel's nominations lock.
+func clearPolledNominations(ctx context.Context, tx pgx.Tx, gid, ch int64, p *shelf.ClubPoll) error {
+	if err := lockNominations(ctx, tx, gid, ch); err != nil {
+		return err
+	}
+	for _, a := range p.Answers {
+		uid, err := parseID("user", a.NominatedBy)
+		if err != nil {
+			return err
+		}
+		sid, err := parseID("story", a.StoryID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM club_nominations WHERE guild = $1 AND channel = $2 AND user_id = $3 AND story = $4 AND at = $5`,
+			gid, ch, uid, sid, a.NominatedAt.UnixNano()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NextClubPollDue returns the earliest end of a poll not done.

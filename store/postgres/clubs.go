@@ -71,39 +71,49 @@ func (s *Store) StartClub(ctx context.Context, guild string, p shelf.ClubStart) 
 	if err != nil {
 		return fail(err)
 	}
-	host, err := parseID("user", p.HostID)
+	a, err := parseClubStart(p)
 	if err != nil {
 		return fail(err)
-	}
-	sid, err := parseID("story", p.StoryID)
-	if err != nil {
-		return fail(err)
-	}
-	loc, err := shelf.LoadZone(p.Timezone)
-	if err != nil {
-		return fail(err)
-	}
-	if p.Timezone == "" {
-		p.Timezone = "UTC"
 	}
 	var out shelf.Club
-	for attempt := 0; ; attempt++ {
-		err = s.tx(ctx, "start club", func(tx pgx.Tx) error {
-			c, err := startClubTx(ctx, tx, gid, ch, host, sid, loc, p)
-			out = c
-			return err
-		})
-		if attempt < 3 && pgCode(err) == "23505" {
-			continue // another process started a club here: report it
-		}
-		break
-	}
+	err = s.txRaced(ctx, "start club", func(tx pgx.Tx) error {
+		c, err := startClubTx(ctx, tx, gid, ch, a)
+		out = c
+		return err
+	})
 	return out, err
 }
 
-// startClubTx is StartClub's transaction (p.Timezone set, loc its zone);
-// on shelf.ErrClubActive it returns the active club.
-func startClubTx(ctx context.Context, tx pgx.Tx, gid, ch, host, sid int64, loc *time.Location, p shelf.ClubStart) (shelf.Club, error) {
+// clubStart is a shelf.ClubStart checked before its transaction: its
+// host and story IDs parsed, its zone loaded (p.Timezone set).
+type clubStart struct {
+	p         shelf.ClubStart
+	host, sid int64
+	loc       *time.Location
+}
+
+// parseClubStart checks p's host, story and zone (the channel is the
+// caller's: a poll's club starts in the poll's channel).
+func parseClubStart(p shelf.ClubStart) (clubStart, error) {
+	host, err := parseID("user", p.HostID)
+	if err != nil {
+		return clubStart{}, err
+	}
+	sid, err := parseID("story", p.StoryID)
+	if err != nil {
+		return clubStart{}, err
+	}
+	loc, err := p.Zone()
+	if err != nil {
+		return clubStart{}, err
+	}
+	return clubStart{p: p, host: host, sid: sid, loc: loc}, nil
+}
+
+// startClubTx is StartClub's transaction, in channel ch; on
+// shelf.ErrClubActive it returns the active club.
+func startClubTx(ctx context.Context, tx pgx.Tx, gid, ch int64, a clubStart) (shelf.Club, error) {
+	p, host, sid := a.p, a.host, a.sid
 	var (
 		out shelf.Club
 		doc []byte
@@ -129,7 +139,7 @@ func startClubTx(ctx context.Context, tx pgx.Tx, gid, ch, host, sid int64, loc *
 	if posted < 1 {
 		return shelf.Club{}, fmt.Errorf("story %d has no chapters: %w", sid, shelf.ErrInvalid)
 	}
-	cps, err := shelf.PlanCheckpoints(p.Starts, loc, p.PerCheckpoint, p.EveryDays, posted)
+	cps, err := shelf.PlanCheckpoints(p.Starts, a.loc, p.PerCheckpoint, p.EveryDays, posted)
 	if err != nil {
 		return shelf.Club{}, err
 	}

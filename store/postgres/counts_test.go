@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -14,60 +13,6 @@ import (
 	"ficshelf/store/postgres/pgtest"
 	"ficshelf/storetest"
 )
-
-// kudo is one kudos as the test gave it.
-type kudo struct {
-	story, user string
-	at          time.Time
-}
-
-// wantTop computes /kudos top from the kudos given, as the contract says:
-// count in [since, ∞), ties by all-time kudos, then newest story (higher
-// ID, as the stories were added in ID order at increasing times).
-func wantTop(ks []kudo, p shelf.Period, now time.Time, limit int) []string {
-	since := p.Since(now)
-	period, all := map[string]int{}, map[string]int{}
-	for _, k := range ks {
-		all[k.story]++
-		if p == shelf.PeriodAll || !k.at.Before(since) {
-			period[k.story]++
-		}
-	}
-	var ids []string
-	for id := range period {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(a, b string) int {
-		if c := cmp.Compare(period[b], period[a]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(all[b], all[a]); c != 0 {
-			return c
-		}
-		var x, y int
-		fmt.Sscan(a, &x)
-		fmt.Sscan(b, &y)
-		return cmp.Compare(y, x)
-	})
-	out := []string{}
-	for _, id := range ids[:min(limit, len(ids))] {
-		out = append(out, fmt.Sprintf("%s:%d", id, period[id]))
-	}
-	return out
-}
-
-func gotTop(t *testing.T, s shelf.Store, guild string, p shelf.Period, now time.Time, limit int) []string {
-	t.Helper()
-	top, err := s.TopKudos(ctx, guild, p, now, limit)
-	if err != nil {
-		t.Fatalf("TopKudos(%v, %v): %v", p, now, err)
-	}
-	out := []string{}
-	for _, x := range top {
-		out = append(out, fmt.Sprintf("%s:%d", x.ID, x.Count))
-	}
-	return out
-}
 
 // checkColumns checks story_counts against the kudos records: all-time,
 // and each period's column equal to its flagged kudos.
@@ -98,10 +43,10 @@ func TestTopKudosExactForAnyNow(t *testing.T) {
 		rec := storetest.AddAt(t, s, "1", "999", false, base.Add(time.Duration(i)*time.Minute), storetest.Story(fmt.Sprintf("Story %d", i)))
 		ids = append(ids, rec.ID)
 	}
-	var ks []kudo
+	var ks []storetest.Kudo
 	give := func(at time.Time) {
-		k := kudo{story: ids[rng.IntN(len(ids))], user: fmt.Sprint(1 + rng.IntN(40)), at: at}
-		if _, err := s.GiveKudos(ctx, "1", k.story, k.user, k.at); err == nil {
+		k := storetest.Kudo{Story: ids[rng.IntN(len(ids))], User: fmt.Sprint(1 + rng.IntN(40)), At: at}
+		if _, err := s.GiveKudos(ctx, "1", k.Story, k.User, k.At); err == nil {
 			ks = append(ks, k)
 		}
 	}
@@ -114,7 +59,7 @@ func TestTopKudosExactForAnyNow(t *testing.T) {
 		}
 		for _, p := range []shelf.Period{shelf.PeriodWeek, shelf.PeriodMonth, shelf.PeriodAll} {
 			for _, at := range []time.Time{now, now.Add(-time.Duration(rng.IntN(20*24)) * time.Hour), now} {
-				if got, want := gotTop(t, s, "1", p, at, 5), wantTop(ks, p, at, 5); !slices.Equal(got, want) {
+				if got, want := storetest.GotTop(t, s, "1", p, at, 5), storetest.WantTop(ks, p, at, 5); !slices.Equal(got, want) {
 					t.Fatalf("step %d: %v top at %v = %v, want %v", step, p, at, got, want)
 				}
 			}
@@ -123,12 +68,12 @@ func TestTopKudosExactForAnyNow(t *testing.T) {
 			if err := s.DeleteMember(ctx, "1", "7"); err != nil {
 				t.Fatal(err)
 			}
-			ks = slices.DeleteFunc(ks, func(k kudo) bool { return k.user == "7" })
+			ks = slices.DeleteFunc(ks, func(k storetest.Kudo) bool { return k.User == "7" })
 			if err := s.RemoveStory(ctx, "1", ids[3]); err != nil {
 				t.Fatal(err)
 			}
 			removed := ids[3]
-			ks = slices.DeleteFunc(ks, func(k kudo) bool { return k.story == removed })
+			ks = slices.DeleteFunc(ks, func(k storetest.Kudo) bool { return k.Story == removed })
 			ids = slices.Delete(ids, 3, 4)
 		}
 	}
@@ -148,7 +93,7 @@ func TestTopKudosTwoStoresAdvancing(t *testing.T) {
 	}
 	var (
 		mu sync.Mutex
-		ks []kudo
+		ks []storetest.Kudo
 		wg sync.WaitGroup
 	)
 	for w := range 8 {
@@ -159,8 +104,8 @@ func TestTopKudosTwoStoresAdvancing(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 2))
 			for i := range 60 {
 				now := base.Add(time.Duration(i) * 12 * time.Hour)
-				k := kudo{story: ids[rng.IntN(len(ids))], user: fmt.Sprint(100*w + i + 1), at: now.Add(-time.Duration(rng.IntN(10*24)) * time.Hour)}
-				if _, err := st.GiveKudos(ctx, "1", k.story, k.user, k.at); err != nil {
+				k := storetest.Kudo{Story: ids[rng.IntN(len(ids))], User: fmt.Sprint(100*w + i + 1), At: now.Add(-time.Duration(rng.IntN(10*24)) * time.Hour)}
+				if _, err := st.GiveKudos(ctx, "1", k.Story, k.User, k.At); err != nil {
 					t.Error(err)
 					return
 				}
@@ -182,7 +127,7 @@ func TestTopKudosTwoStoresAdvancing(t *testing.T) {
 	for _, at := range []time.Time{end, end.Add(-9 * 24 * time.Hour), end.Add(3 * 24 * time.Hour)} {
 		for _, p := range []shelf.Period{shelf.PeriodWeek, shelf.PeriodMonth} {
 			for _, st := range []*Store{a, b} {
-				if got, want := gotTop(t, st, "1", p, at, 8), wantTop(ks, p, at, 8); !slices.Equal(got, want) {
+				if got, want := storetest.GotTop(t, st, "1", p, at, 8), storetest.WantTop(ks, p, at, 8); !slices.Equal(got, want) {
 					t.Errorf("%v top at %v = %v, want %v", p, at, got, want)
 				}
 			}

@@ -24,6 +24,10 @@ func Connect(ctx context.Context, dbURL string) (*Store, error) {
 
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
+// Deadlocks is how many transactions PostgreSQL broke out of a deadlock
+// (and the store ran again) since Open.
+func (s *Store) Deadlocks() int64 { return s.deadlocks.Load() }
+
 // ScaleQuery is one statement the engine runs, with arguments, for
 // EXPLAIN-based tests.
 type ScaleQuery struct {

@@ -181,18 +181,30 @@ var (
 const topAllSQL = `SELECT ` + storyCols + `, sc.kudos FROM ` + storyFrom + ` WHERE sc.guild = $1 AND sc.kudos > 0
 	ORDER BY sc.kudos DESC, sc.added_at DESC, sc.story DESC LIMIT $2`
 
+// markLockKey is the key ($1: the guild) of a guild's kudos-mark lock, a
+// transaction-scoped advisory lock taken before any row lock by the
+// transactions that change the kudos flags and counters of many stories
+// at once: a mark advance tries it and skips when it is held (the read is
+// exact without the advance); a member's deletion (DeleteMember) waits
+// for it. Neither then ever holds a row the other waits for while waiting
+// for one the other holds: an advance locks kudos rows then story_counts
+// rows, a deletion story_counts rows then kudos rows, which deadlocked
+// (PostgreSQL broke it after deadlock_timeout, a 1 s stall) before both
+// took this lock first.
+const markLockKey = `hashtextextended('ficshelf kudos mark ' || $1::bigint, 0)`
+
 // advanceMark moves period p's mark of guild up to since and clears the
 // flags of the kudos given before it, moving their stories' counters in
 // the same statement. A clear waits for, then skips, a row another
 // advance cleared (the flag is re-checked on the newest row version), so
-// two processes never decrement twice; the advisory lock (one per guild,
-// both periods) keeps two advances from locking the same counters in
-// different orders (the loser skips: the read is exact without it).
+// two processes never decrement twice; the guild's mark lock (markLockKey,
+// both periods) keeps two advances, or an advance and a member's
+// deletion, from locking the same rows in different orders.
 func (s *Store) advanceMark(ctx context.Context, gid int64, p shelf.Period, since int64) error {
 	col, flag, key := periodColumns(p)
 	return s.tx(ctx, "advance kudos mark", func(tx pgx.Tx) error {
 		var got bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('ficshelf kudos mark ' || $1::bigint, 0))`,
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(`+markLockKey+`)`,
 			gid).Scan(&got); err != nil || !got {
 			return err
 		}

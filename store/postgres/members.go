@@ -126,6 +126,12 @@ func (s *Store) DeleteMember(ctx context.Context, guild, user string) error {
 		return fmt.Errorf("delete member: %w", err)
 	}
 	return s.tx(ctx, "delete member", func(tx pgx.Tx) error {
+		// The guild's kudos-mark lock before any row: a mark advance
+		// locks the kudos rows this deletes before their stories'
+		// counters, the opposite order (markLockKey).
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+markLockKey+`)`, gid); err != nil {
+			return err
+		}
 		// Lock the stories in ID order first so that two deletions (or a
 		// deletion and kudos) never wait on each other in a cycle.
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM stories WHERE guild = $1 AND id IN (

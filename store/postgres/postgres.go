@@ -74,6 +74,10 @@ type Store struct {
 
 	commits    atomic.Int64
 	commitTime atomic.Int64 // ns
+	// deadlocks counts the transactions PostgreSQL broke out of a
+	// deadlock (40P01) and that were run again: each cost a
+	// deadlock_timeout's stall (1 s by default).
+	deadlocks atomic.Int64
 }
 
 var _ shelf.Store = (*Store)(nil)
@@ -244,10 +248,16 @@ func (s *Store) mapErr(err error) error {
 }
 
 // retryable reports a serialization failure or deadlock, after which the
-// whole transaction can run again.
-func retryable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+// whole transaction can run again; it counts the deadlocks.
+func (s *Store) retryable(err error) bool {
+	switch pgCode(err) {
+	case "40001":
+		return true
+	case "40P01":
+		s.deadlocks.Add(1)
+		return true
+	}
+	return false
 }
 
 func pgCode(err error) string {
@@ -277,7 +287,7 @@ func (s *Store) txOpts(ctx context.Context, what string, o pgx.TxOptions, fn fun
 	var err error
 	for attempt := 0; attempt < 10; attempt++ {
 		err = s.runTx(ctx, o, fn)
-		if err == nil || !retryable(err) {
+		if err == nil || !s.retryable(err) {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * time.Millisecond)
@@ -304,7 +314,7 @@ func (s *Store) one(ctx context.Context, what string, fn func(querier) error) er
 			s.commitTime.Add(int64(time.Since(start)))
 			return nil
 		}
-		if !retryable(err) {
+		if !s.retryable(err) {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * time.Millisecond)

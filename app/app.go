@@ -126,6 +126,14 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("start bot: %w", err)
 	}
+	// Handler slots shared in turn between servers (bot/fairshare.go).
+	if err := m.Register(&metrics.IngressCollector{Stats: func() metrics.IngressStats {
+		s := b.IngressStats()
+		return metrics.IngressStats{Slots: s.Slots, Running: s.Running, Waiting: s.Waiting, ServersWaiting: s.ServersWaiting,
+			Queued: s.Queued, Skipped: s.Skipped, WaitTotal: s.WaitTotal, WaitMax: s.WaitMax}
+	}}); err != nil {
+		return fmt.Errorf("register ingress metrics: %w", err)
+	}
 	clock := opts.Clock
 	if clock == nil {
 		clock = jobs.RealClock{}
@@ -294,6 +302,7 @@ func botConfig(cfg config.Config) (bot.Config, error) {
 		BaseURL:          cfg.BaseURL,
 		Shards:           bot.ShardPlan{Off: cfg.Shards.Off, Count: cfg.Shards.Count, First: cfg.Shards.First, Last: cfg.Shards.Last},
 		InteractionsAddr: cfg.InteractionsAddr,
+		HandlerSlots:     cfg.InteractionSlots,
 	}
 	if cfg.PublicKey != "" {
 		key, err := hex.DecodeString(cfg.PublicKey)

@@ -47,6 +47,7 @@ type answerer struct {
 	restTimeout       time.Duration // bound on each REST call
 	lastResort        time.Duration // wait for a handler after its ctx is done
 	pool              *workers      // runs handlers; nil: a goroutine each
+	gate              *fairGate     // handler slots shared fairly between servers (fairshare.go); nil: none
 }
 
 // spawn runs f on a pooled goroutine (or a new one without a pool).
@@ -74,7 +75,7 @@ func (a *answerer) answer(ctx context.Context, h Handler, i *discordgo.Interacti
 	kind, name := Describe(i)
 	log := slog.New(&interactionLog{h: a.log.Handler(), id: i.ID, kind: kind, name: name})
 	done := make(chan result, 1)
-	a.spawn(func() { done <- a.call(ctx, h, i, log) })
+	a.spawn(func() { done <- a.callInTurn(ctx, h, i, log) })
 
 	wait := a.deferAfter
 	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {

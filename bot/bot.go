@@ -89,6 +89,12 @@ type Config struct {
 	// interaction's signature is checked against. Required with
 	// InteractionsAddr.
 	PublicKey ed25519.PublicKey
+
+	// HandlerSlots is how many handlers may run at once; beyond that
+	// interactions wait for a slot, served round-robin between servers
+	// (fairshare.go). 0: DefaultHandlerSlotsPerCPU per CPU, at least 8;
+	// negative: no limit and no queue.
+	HandlerSlots int
 }
 
 // Gate is a lease: TryLease makes holder the holder of name until now+ttl
@@ -235,6 +241,9 @@ func New(cfg Config) (*Bot, error) {
 		restTimeout:       restTimeout,
 		lastResort:        lastResort,
 		pool:              b.pool,
+	}
+	if cfg.HandlerSlots >= 0 {
+		b.ans.gate = newFairGate(cfg.HandlerSlots)
 	}
 	return b, nil
 }

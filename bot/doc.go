@@ -53,9 +53,12 @@
 //
 // Each interaction (slash, user and message commands, autocomplete,
 // components, modal submits; pings are ignored) is handed to the Handler in
-// its own goroutine (reused from a pool, never queued), with a context whose deadline is the interaction
+// its own goroutine (reused from a pool), with a context whose deadline is the interaction
 // token's 15-minute lifetime and which is cancelled only as shutdown's last
-// resort. Then:
+// resort. At most Config.HandlerSlots handlers run at once: when all are
+// busy the interaction waits in its server's queue, the servers served in
+// turn (fairshare.go). The times below run from receipt, waiting included.
+// Then:
 //
 //   - The handler returns within Config.DeferAfter (default 2 s): its
 //     response is sent as the interaction callback.

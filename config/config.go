@@ -57,7 +57,16 @@ type Config struct {
 	ImportWorkers  int // IMPORT_WORKERS: file imports at once in this process
 	ImportPerGuild int // IMPORT_WORKERS_PER_SERVER: of which one server may run
 	ImportQueue    int // IMPORT_QUEUE_PER_SERVER: imports one server may have waiting
+
+	// InteractionSlots is INTERACTION_SLOTS: how many interaction handlers
+	// run at once before the rest wait, served round-robin between
+	// servers (bot.Config.HandlerSlots): 0 the default, -1 ("off") no
+	// limit.
+	InteractionSlots int
 }
+
+// maxInteractionSlots bounds INTERACTION_SLOTS.
+const maxInteractionSlots = 100000
 
 // Bounds of JOB_LEASE_TTL: renewals every TTL/3 must not crowd the
 // database, and a takeover must stay within the couple of minutes the
@@ -260,6 +269,17 @@ func Load(lookup func(string) string) (Config, error) {
 			return c, &Error{k.key, fmt.Sprintf("must be a whole number from 1 to %d, or empty for the default, got %q", k.max, v)}
 		}
 		*k.dst = n
+	}
+	switch v := get("INTERACTION_SLOTS", ""); v {
+	case "":
+	case "off":
+		c.InteractionSlots = -1
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxInteractionSlots {
+			return c, &Error{"INTERACTION_SLOTS", fmt.Sprintf("must be a whole number from 1 to %d, \"off\", or empty for the default, got %q", maxInteractionSlots, v)}
+		}
+		c.InteractionSlots = n
 	}
 	if c.ImportWorkers > 0 && c.ImportPerGuild > c.ImportWorkers {
 		return c, &Error{"IMPORT_WORKERS_PER_SERVER", fmt.Sprintf("must not be more than IMPORT_WORKERS (%d), got %d", c.ImportWorkers, c.ImportPerGuild)}

@@ -63,6 +63,9 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"JOB_LEASE_TTL", "soon"},
 		{"JOB_LEASE_TTL", "1s"},
 		{"JOB_LEASE_TTL", "10m"},
+		{"INTERACTION_SLOTS", "0"},
+		{"INTERACTION_SLOTS", "many"},
+		{"INTERACTION_SLOTS", "100001"},
 	}
 	for _, tt := range tests {
 		env := map[string]string{}
@@ -81,6 +84,15 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error is not one line: %q", tt.key, err)
+		}
+	}
+}
+
+func TestLoadInteractionSlots(t *testing.T) {
+	for in, want := range map[string]int{"": 0, "off": -1, "1": 1, "32": 32} {
+		c, err := Load(lookup(map[string]string{"DISCORD_TOKEN": "tok", "INTERACTION_SLOTS": in}))
+		if err != nil || c.InteractionSlots != want {
+			t.Errorf("INTERACTION_SLOTS=%q: got %d, %v; want %d", in, c.InteractionSlots, err, want)
 		}
 	}
 }

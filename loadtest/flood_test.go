@@ -16,6 +16,7 @@ import (
 	"ficshelf/discordtest"
 	"ficshelf/shelf"
 	"ficshelf/store"
+	"ficshelf/store/postgres/pgtest"
 )
 
 // The fair-share flood (issue 19): many members of one server upload big
@@ -23,7 +24,7 @@ import (
 // and ask for /help. The normal suite runs it small; the issue's scenario
 // is
 //
-//	go test ./loadtest -run TestFlood -v -count=1 -args -flood-n 64 -flood-mib 20 -flood-full
+//	go test ./loadtest -run TestFlood -v -count=1 -args -flood-n 64 -flood-mib 20 -flood-full [-db postgres] [-quiet-mix wide]
 var (
 	flagFloodN     = flag.Int("flood-n", 4, "uploads sent at once from one server")
 	flagFloodMiB   = flag.Float64("flood-mib", 2, "size of each upload in MiB (half AO3 HTML, half plain text)")
@@ -32,7 +33,29 @@ var (
 	flagFloodP99   = flag.Duration("flood-p99", 50*time.Millisecond, "the quiet server's p99 target during the flood (asserted with -flood-full)")
 	flagFloodRSS   = flag.Int("flood-maxrss", 400, "the bot's peak memory target in MiB (asserted with -flood-full)")
 	flagFloodQuiet = flag.Duration("flood-baseline", 3*time.Second, "how long the quiet server's baseline runs before the flood")
+	flagQuietMix   = flag.String("quiet-mix", "light", `the quiet server's interactions in TestFlood and TestNeighbour: "light" (kudos buttons, story autocomplete, /help), "wide" (also /story list, excerpts, /story info, /readinglist add and its button: reads and writes of every size a member waits for), or kinds separated by commas`)
 )
+
+// Quiet servers' mixes (-quiet-mix), each kind as often as it is listed.
+var (
+	lightQuietMix = []Kind{KudosButton, KudosButton, Autocomplete, Autocomplete, Help}
+	wideQuietMix  = []Kind{KudosButton, KudosButton, Autocomplete, Autocomplete, Help, StoryList, Excerpt, Excerpt, StoryInfo, ListAdd, ListButton}
+)
+
+// quietMix is -quiet-mix's kinds.
+func quietMix(t testing.TB) []Kind {
+	switch *flagQuietMix {
+	case "", "light":
+		return lightQuietMix
+	case "wide":
+		return wideQuietMix
+	}
+	var out []Kind
+	for _, w := range parseMix(t, *flagQuietMix) {
+		out = append(out, w.Kind)
+	}
+	return out
+}
 
 // floodWords are the prose of the generated uploads.
 var floodWords = strings.Fields("the lantern swung over harbour water while Maren counted “gulls” and ships, thinking of nothing at all, until Ottoline laughed")
@@ -116,6 +139,13 @@ func TestFlood(t *testing.T) {
 	bin := Binary(t)
 	srv := discordtest.New(t)
 	db := t.TempDir() + "/ficshelf.db"
+	switch *flagDB {
+	case "bolt":
+	case "postgres":
+		db = pgtest.URL(t)
+	default:
+		t.Fatalf("-db %q: want bolt or postgres", *flagDB)
+	}
 	w := NewWorld(t, srv, db, WorldConfig{Guilds: 2, Members: max(64, n), Stories: 200})
 	w.Watch = NewWatcher(t, srv)
 	busy, quiet := w.Guilds[0], w.Guilds[1]
@@ -139,7 +169,8 @@ func TestFlood(t *testing.T) {
 		prepared[k] = srv.Prepare(t, srv.Slash(t, busy.General.ID, m, "story", discordtest.Sub("add", discordtest.Attach("file", files[k]))))
 	}
 
-	baseline := lightLoad(t, w, quiet, *flagFloodRate, time.After(*flagFloodQuiet))
+	kinds := quietMix(t)
+	baseline := lightLoad(t, w, quiet, *flagFloodRate, kinds, time.After(*flagFloodQuiet))
 
 	stop := make(chan struct{})
 	var during []Sample
@@ -147,7 +178,7 @@ func TestFlood(t *testing.T) {
 	lwg.Add(1)
 	go func() {
 		defer lwg.Done()
-		during = lightLoadUntil(t, w, quiet, *flagFloodRate, stop)
+		during = lightLoadUntil(t, w, quiet, *flagFloodRate, kinds, stop)
 	}()
 	time.Sleep(time.Second) // the light load under way first
 
@@ -264,8 +295,8 @@ func TestFlood(t *testing.T) {
 	for k, ls := range byKind {
 		t.Logf("quiet server during the flood, %s: %d, p50 %v p99 %v", k, len(ls), ms(percentile(ls, 50)), ms(percentile(ls, 99)))
 	}
-	fmt.Fprintf(os.Stderr, "FLOOD n=%d mib=%.1f ack_max_ms=%.0f queued=%d added_last_s=%.1f quiet_base_p99_ms=%.1f quiet_p50_ms=%.1f quiet_p99_ms=%.1f quiet_max_ms=%.1f quiet_bad=%d peak_rss_mib=%.1f loadavg=%q\n",
-		n, float64(size)/(1<<20), float64(a99)/1e6, queued, f100.Seconds(), float64(b99)/1e6, float64(d50)/1e6, float64(d99)/1e6, float64(dmax)/1e6, dbad, float64(peak)/(1<<20), loadAvg())
+	fmt.Fprintf(os.Stderr, "FLOOD db=%s quiet_mix=%s n=%d mib=%.1f ack_max_ms=%.0f queued=%d added_last_s=%.1f quiet_base_p99_ms=%.1f quiet_p50_ms=%.1f quiet_p99_ms=%.1f quiet_max_ms=%.1f quiet_bad=%d peak_rss_mib=%.1f loadavg=%q\n",
+		*flagDB, *flagQuietMix, n, float64(size)/(1<<20), float64(a99)/1e6, queued, f100.Seconds(), float64(b99)/1e6, float64(d50)/1e6, float64(d99)/1e6, float64(dmax)/1e6, dbad, float64(peak)/(1<<20), loadAvg())
 	if bbad+dbad > 0 {
 		t.Errorf("%d of the quiet server's interactions were not answered in time", bbad+dbad)
 	}
@@ -324,18 +355,17 @@ func sendUpload(t *testing.T, srv *discordtest.Server, prep *discordtest.Prepare
 	return u
 }
 
-// lightLoad fires the quiet server's light mix (kudos buttons, story
-// autocomplete, /help) at rate per second until stop, and returns the
-// samples.
-func lightLoad(t *testing.T, w *World, g *Guild, rate int, stop <-chan time.Time) []Sample {
-	return lightLoadUntil(t, w, g, rate, func() <-chan struct{} {
+// lightLoad fires the quiet server's mix (kinds, picked at random) at
+// rate per second until stop, and returns the samples.
+func lightLoad(t *testing.T, w *World, g *Guild, rate int, kinds []Kind, stop <-chan time.Time) []Sample {
+	return lightLoadUntil(t, w, g, rate, kinds, func() <-chan struct{} {
 		c := make(chan struct{})
 		go func() { <-stop; close(c) }()
 		return c
 	}())
 }
 
-func lightLoadUntil(t *testing.T, w *World, g *Guild, rate int, stop <-chan struct{}) []Sample {
+func lightLoadUntil(t *testing.T, w *World, g *Guild, rate int, kinds []Kind, stop <-chan struct{}) []Sample {
 	rng := rand.New(rand.NewPCG(uint64(rate), 19))
 	tick := time.NewTicker(time.Second / time.Duration(max(1, rate)))
 	defer tick.Stop()
@@ -343,7 +373,6 @@ func lightLoadUntil(t *testing.T, w *World, g *Guild, rate int, stop <-chan stru
 	var out []Sample
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	kinds := []Kind{KudosButton, KudosButton, Autocomplete, Autocomplete, Help}
 	for {
 		select {
 		case <-stop:

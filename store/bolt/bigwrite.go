@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -13,7 +12,8 @@ import (
 
 // Big stories are added in steps, so that a kudos or a reading-list write
 // (whose group commit waits for bbolt's single writer) waits behind at
-// most one slice of a 20 MiB story, not all of it (issue 19):
+// most one slice of a 20 MiB story, not all of it (issue 19); the write
+// lane (lane.go) lets every small write waiting go before the next step:
 //
 //  1. a small transaction takes the story's ID and marks it pending
 //     (pendingstories/<id>);
@@ -39,10 +39,6 @@ const (
 	// transaction writes (a single larger chapter goes alone).
 	bigWriteSlice = 256 << 10
 )
-
-// stepPause is the pause between two chapter steps (about 80 of them in
-// a 20 MiB story: 80 ms in all).
-const stepPause = time.Millisecond
 
 // afterBigStep, when set (by tests), runs after each chapter step.
 var afterBigStep func()
@@ -99,7 +95,7 @@ func (s *Store) finishSteps(ctx context.Context, guild string, id uint64, doc *s
 			size += chapterBytes(recs[j : j+1])
 			j++
 		}
-		err := s.update(ctx, guild, func(g *guildTx) error {
+		err := s.updateStep(ctx, guild, func(g *guildTx) error {
 			chb := g.bucket(bChapters)
 			for n := i; n < j; n++ {
 				if err := chb.Put(chapterKey(id, n+1), recs[n].encode()); err != nil {
@@ -118,12 +114,6 @@ func (s *Store) finishSteps(ctx context.Context, guild string, id uint64, doc *s
 		i = j
 		if afterBigStep != nil {
 			afterBigStep()
-		}
-		if i < len(recs) {
-			// Let a small write waiting for the write lock take it before
-			// the next step does: without the pause this goroutine, still
-			// running, often wins the lock back from the one just woken.
-			time.Sleep(stepPause)
 		}
 	}
 	var rec shelf.StoryRecord

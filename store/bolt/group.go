@@ -40,6 +40,8 @@ var errTrySolo = errors.New("store: batched function failed; run it alone")
 // its group fails, the group is retried without that one), so it must
 // only depend on the transaction it is given.
 func (s *Store) batch(fn func(*bbolt.Tx) error) error {
+	s.lane.smallIn()
+	defer s.lane.smallOut()
 	c := &groupCall{fn: fn, err: make(chan error, 1)}
 	g := &s.group
 	g.mu.Lock()

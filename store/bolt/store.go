@@ -215,6 +215,7 @@ type Store struct {
 	lastBatchTx *bbolt.Tx // the batch transaction already counted in commits
 
 	group groupCommit // batched writes (kudos, reading lists)
+	lane  writeLane   // small writes before a big story's next step (lane.go)
 
 	ao3gap ao3Gap // the AO3 request gap (subs.go)
 }
@@ -493,7 +494,7 @@ func engineErr(err error) error {
 // update runs fn in a write transaction on guild's data, then reloads the
 // autocomplete entries fn touched once the commit is durable.
 func (s *Store) update(ctx context.Context, guild string, fn func(g *guildTx) error) error {
-	return s.write(ctx, guild, false, fn)
+	return s.write(ctx, guild, writeSolo, fn)
 }
 
 // updateBatch is update through group commit (group.go): concurrent callers share one
@@ -501,18 +502,42 @@ func (s *Store) update(ctx context.Context, guild string, fn func(g *guildTx) er
 // twice (it is re-run alone when its group fails), so it must
 // decide only from what is in the transaction and reset its results.
 func (s *Store) updateBatch(ctx context.Context, guild string, fn func(g *guildTx) error) error {
-	return s.write(ctx, guild, true, fn)
+	return s.write(ctx, guild, writeBatch, fn)
 }
 
-// write is update (batch false) or updateBatch (batch true).
-func (s *Store) write(ctx context.Context, guild string, batch bool, fn func(g *guildTx) error) error {
+// updateStep is update for one chapter step of a big story
+// (bigwrite.go): it waits for its turn in the write lane (lane.go) after
+// the small writes already waiting, and does not count as one itself.
+func (s *Store) updateStep(ctx context.Context, guild string, fn func(g *guildTx) error) error {
+	return s.write(ctx, guild, writeStep, fn)
+}
+
+// writeMode is how write commits: alone, in a group commit, or as a big
+// story's step.
+type writeMode int
+
+const (
+	writeSolo writeMode = iota
+	writeBatch
+	writeStep
+)
+
+// write is update, updateBatch or updateStep, by mode.
+func (s *Store) write(ctx context.Context, guild string, mode writeMode, fn func(g *guildTx) error) error {
 	gid, err := shelf.ParseID("guild", guild)
 	if err != nil {
 		return err
 	}
+	batch := mode == writeBatch
 	commit := s.db.Update
-	if batch {
-		commit = s.batch
+	switch mode {
+	case writeBatch:
+		commit = s.batch // in the lane as a small write itself
+	case writeSolo:
+		s.lane.smallIn()
+		defer s.lane.smallOut()
+	case writeStep:
+		s.lane.stepTurn()
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -63,6 +63,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		if addr := getenv(pprofEnv); addr != "" {
+			if _, err := servePprof(ctx, addr, log); err != nil {
+				return err
+			}
+		}
 		return app.Run(ctx, cfg, app.Options{Logger: log})
 	case args[0] == "commands" && len(args) == 1:
 		enc := json.NewEncoder(stdout)

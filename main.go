@@ -27,6 +27,7 @@ import (
 	"ficshelf/app"
 	"ficshelf/commands"
 	"ficshelf/config"
+	"ficshelf/gcfloor"
 	"ficshelf/hotbackup"
 	"ficshelf/shelf"
 	"ficshelf/store"
@@ -40,6 +41,11 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// gcFloor is the heap the garbage collector lets the bot reach before it
+// runs (see gcfloor), unless GOGC or GOMEMLIMIT is set in the environment:
+// then the Go runtime's own settings apply.
+const gcFloor = 32 << 20
 
 const usage = `usage:
   ficshelf               run the bot
@@ -63,6 +69,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		if getenv("GOGC") == "" && getenv("GOMEMLIMIT") == "" {
+			defer gcfloor.Start(gcFloor).Stop()
+		}
+		if addr := getenv(pprofEnv); addr != "" {
+			if _, err := servePprof(ctx, addr, log); err != nil {
+				return err
+			}
+		}
 		return app.Run(ctx, cfg, app.Options{Logger: log})
 	case args[0] == "commands" && len(args) == 1:
 		enc := json.NewEncoder(stdout)

@@ -153,6 +153,11 @@ func TestAgainstDiscordtest(t *testing.T) {
 	if up.Type != discordgo.InteractionResponseDeferredMessageUpdate || up.Original.Content != "updated" {
 		t.Errorf("button: type %d, message %q", up.Type, up.Original.Content)
 	}
+	// Every one of those nine interactions was decoded by the shard's tap,
+	// not by discordgo (see interactionTap).
+	if n := bot.InteractionsTapped(b); n != 9 {
+		t.Errorf("%d interactions decoded by the gateway tap, want 9", n)
+	}
 
 	// Side effects.
 	long := strings.Repeat("Checkpoint reached. ", 150)
@@ -206,6 +211,13 @@ func TestAgainstDiscordtest(t *testing.T) {
 	}
 	if obs.reconnects.Load() == 0 || !b.Connected() {
 		t.Errorf("after reconnect: observer saw %d, connected %v", obs.reconnects.Load(), b.Connected())
+	}
+	// The resumed connection is tapped too.
+	if a := slash("fast"); a.Content() != "hi @everyone" {
+		t.Errorf("fast after the resume: %q", a.Content())
+	}
+	if n := bot.InteractionsTapped(b); n != 10 {
+		t.Errorf("%d interactions decoded by the gateway tap after the resume, want 10", n)
 	}
 	if v := srv.Violations(); len(v) != 0 {
 		t.Errorf("payload violations: %v", v)

@@ -24,6 +24,13 @@
 // Gateway interactions of servers outside this process's shards ((guild_id
 // >> 22) % N) are ignored. ShardStates and the Observer report each shard.
 //
+// Each shard's websocket is read through an interactionTap (gatewaytap.go):
+// an INTERACTION_CREATE that arrives as one text frame is decoded once, by
+// the tap, and discordgo receives a stub of it (same sequence number, data
+// {"id": …}) which the interaction handler swaps back, so discordgo's
+// three-fold decoding of the event is skipped. Every other frame, and every
+// connection through a proxy, is left to discordgo as it is.
+//
 // # HTTP interactions
 //
 // POST /interactions checks X-Signature-Ed25519 over X-Signature-Timestamp

@@ -357,25 +357,34 @@ func decodeHTTPInteraction(body []byte) (*discordgo.Interaction, *discordgo.Chan
 		return nil, nil, fmt.Errorf("bot: decode interaction: %w", err)
 	}
 	i := discordgo.Interaction(w.interactionFields)
+	if err := decodeInteractionData(&i, w.Data); err != nil {
+		return nil, nil, err
+	}
+	return &i, w.Channel, nil
+}
+
+// decodeInteractionData decodes an interaction's raw data into i.Data by
+// the interaction's type, as discordgo.Interaction's UnmarshalJSON does.
+func decodeInteractionData(i *discordgo.Interaction, raw json.RawMessage) error {
 	var err error
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
 		var d discordgo.ApplicationCommandInteractionData
-		err = decodeData(w.Data, &d)
+		err = decodeData(raw, &d)
 		i.Data = d
 	case discordgo.InteractionMessageComponent:
 		var d discordgo.MessageComponentInteractionData
-		err = decodeData(w.Data, &d)
+		err = decodeData(raw, &d)
 		i.Data = d
 	case discordgo.InteractionModalSubmit:
 		var d discordgo.ModalSubmitInteractionData
-		err = decodeData(w.Data, &d)
+		err = decodeData(raw, &d)
 		i.Data = d
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("bot: decode interaction data: %w", err)
+		return fmt.Errorf("bot: decode interaction data: %w", err)
 	}
-	return &i, w.Channel, nil
+	return nil
 }
 
 // decodeData decodes an interaction's data as discordgo does (absent

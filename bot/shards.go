@@ -90,8 +90,9 @@ type shard struct {
 	id, count int
 	key       int // rate-limit key: id % max_concurrency
 	s         *discordgo.Session
-	state     atomic.Value // string
-	ever      atomic.Bool  // connected at least once
+	tap       *interactionTap // decodes the session's interactions (see interactionTap)
+	state     atomic.Value    // string
+	ever      atomic.Bool     // connected at least once
 	opened    atomic.Bool
 }
 
@@ -204,7 +205,9 @@ func (b *Bot) openShards(ctx context.Context) (string, error) {
 			return "", b.redact.Error(fmt.Errorf("bot: discordgo session: %w", err))
 		}
 		s.ShardID, s.ShardCount = id, count
-		sh := &shard{id: id, count: count, key: id % conc, s: s}
+		tap := newInteractionTap()
+		s.Dialer = tap.dialer()
+		sh := &shard{id: id, count: count, key: id % conc, s: s, tap: tap}
 		sh.state.Store(ShardWaiting)
 		b.shards = append(b.shards, sh)
 	}
@@ -349,6 +352,14 @@ func (b *Bot) watch(sh *shard, appIDs chan<- string) {
 	})
 	s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 		if ic.Interaction == nil {
+			return
+		}
+		if i := sh.tap.take(ic.ID); i != nil {
+			ic = &discordgo.InteractionCreate{Interaction: i}
+		} else if ic.Type == 0 {
+			// A stub whose interaction the tap no longer holds (cannot
+			// happen while the tap keeps them for 15 minutes).
+			b.log.Warn("interaction stub without its interaction", "shard", sh.id, "interaction", ic.ID)
 			return
 		}
 		if !b.owned.owns(ic.GuildID) {

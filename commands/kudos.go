@@ -148,8 +148,9 @@ func (c *cmds) kudosButton(ctx context.Context, req *Request) (*discordgo.Intera
 	// Clicks in a burst are answered in any order, and the last update
 	// applied is what members see: show the count as of now, which
 	// includes every kudos committed before this answer, not only ours.
-	if now, err := c.stories.Story(ctx, req.GuildID, rec.ID); err == nil && now.Kudos > n {
-		n = now.Kudos
+	// The count alone is read, not the whole story again.
+	if now, err := c.kudos.KudosCount(ctx, req.GuildID, rec.ID); err == nil && now > n {
+		n = now
 	}
 	return kudosUpdate(msg, rec.ID, n), nil
 }

@@ -237,3 +237,66 @@ func TestKudosTopShowsEveryStoryOfTheChart(t *testing.T) {
 		}
 	}
 }
+
+// burstStore is a store on which, right after each GiveKudos, another
+// member's click on the same story commits (as in a burst of clicks), and
+// which counts the reads of whole stories.
+type burstStore struct {
+	Store
+	other       string
+	storyReads  atomic.Int32
+	countsAfter atomic.Int32 // KudosCount calls
+}
+
+func (s *burstStore) GiveKudos(ctx context.Context, guild, story, user string, at time.Time) (int, error) {
+	n, err := s.Store.GiveKudos(ctx, guild, story, user, at)
+	if err == nil && s.other != "" {
+		_, _ = s.Store.GiveKudos(ctx, guild, story, s.other, at)
+		s.other = ""
+	}
+	return n, err
+}
+
+func (s *burstStore) Story(ctx context.Context, guild, id string) (shelf.StoryRecord, error) {
+	s.storyReads.Add(1)
+	return s.Store.Story(ctx, guild, id)
+}
+
+func (s *burstStore) KudosCount(ctx context.Context, guild, story string) (int, error) {
+	s.countsAfter.Add(1)
+	return s.Store.KudosCount(ctx, guild, story)
+}
+
+// A Kudos click answers with the count as of its answer, including a
+// click committed after its own write, and reads the story once: after
+// the write it reads the count alone.
+func TestKudosButtonShowsTheCountAsOfItsAnswer(t *testing.T) {
+	base := storetest.Open(t)
+	st := &burstStore{Store: base, other: "503"}
+	rec := addWork(t, base, "Clicked", 1, 1, "501", false)
+	r := New(Deps{Store: st})
+	msg := &discordgo.Message{ID: "42", Content: "A card", Components: []discordgo.MessageComponent{
+		&discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			&discordgo.Button{Label: "Kudos (0)", CustomID: "kudos:" + rec.ID, Style: discordgo.SuccessButton},
+		}},
+	}}
+	i := &discordgo.Interaction{
+		ID: "2", Type: discordgo.InteractionMessageComponent, GuildID: testGuild, ChannelID: "800000000000000001", AppID: "900",
+		Member:  &discordgo.Member{User: &discordgo.User{ID: "502", Username: "u502"}},
+		Data:    discordgo.MessageComponentInteractionData{CustomID: "kudos:" + rec.ID, ComponentType: discordgo.ButtonComponent},
+		Message: msg,
+	}
+	resp := handle(t, r, i)
+	if resp.Type != discordgo.InteractionResponseUpdateMessage {
+		t.Fatalf("answer type %d: %+v", resp.Type, resp.Data)
+	}
+	if l := resp.Data.Components[0].(*discordgo.ActionsRow).Components[0].(*discordgo.Button).Label; l != "Kudos (2)" {
+		t.Errorf("label %q, want Kudos (2): the other member's click committed before the answer", l)
+	}
+	if n := st.storyReads.Load(); n != 1 {
+		t.Errorf("the story was read %d times, want once", n)
+	}
+	if n := st.countsAfter.Load(); n != 1 {
+		t.Errorf("KudosCount called %d times, want once", n)
+	}
+}

@@ -82,6 +82,11 @@ type Kudos interface {
 	// Kudos lists who gave kudos to story, newest first; ErrNotFound when
 	// the guild has no such story.
 	Kudos(ctx context.Context, guild, story string) ([]Kudo, error)
+	// KudosCount returns story's all-time kudos count as committed now
+	// (what GiveKudos returns, counting every kudos committed since);
+	// ErrNotFound when the guild has no such story. It reads the count
+	// alone, not the story.
+	KudosCount(ctx context.Context, guild, story string) (int, error)
 	// TopKudos returns up to limit (0 means 10) stories with the most kudos
 	// given at or after p.Since(now) (later ones count too), most
 	// first, ties broken by all-time kudos, then newest. Stories with none

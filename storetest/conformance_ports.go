@@ -16,6 +16,7 @@ import (
 func init() {
 	cRegister(
 		cTest{"Kudos/Give", cGiveKudos},
+		cTest{"Kudos/Count", cKudosCount},
 		cTest{"Kudos/ListNewestFirst", cKudosList},
 		cTest{"Kudos/Top", cTopKudos},
 		cTest{"ReadingLists/Entries", cReadingList},
@@ -62,6 +63,45 @@ func cGiveKudos(t *testing.T, s shelf.Store) {
 	}
 	if r, _ := s.Story(cCtx, cGuildA, own.ID); r.Kudos != 1 {
 		t.Errorf("own story Kudos = %d, want 1", r.Kudos)
+	}
+}
+
+// cKudosCount checks KudosCount: what GiveKudos returned last, refusals
+// changing nothing, and ErrNotFound for a story the guild does not have.
+func cKudosCount(t *testing.T, s shelf.Store) {
+	first := cAdd(t, s, cGuildA, Story("First"))
+	rec := cAdd(t, s, cGuildA, Story("Counted"))
+	other := cAdd(t, s, cGuildB, Story("Elsewhere")) // story IDs are per guild: the first's
+	if other.ID != first.ID || rec.ID == other.ID {
+		t.Fatalf("story IDs %s, %s and %s in the other guild: the cases below need per-guild numbering", first.ID, rec.ID, other.ID)
+	}
+	if n, err := s.KudosCount(cCtx, cGuildA, rec.ID); err != nil || n != 0 {
+		t.Errorf("no kudos yet: %d, %v", n, err)
+	}
+	cKudos(t, s, cGuildA, rec.ID, cBob, cT0)
+	last := cKudos(t, s, cGuildA, rec.ID, cCarol, cT0.Add(time.Hour))
+	if _, err := s.GiveKudos(cCtx, cGuildA, rec.ID, cBob, cT0); !errors.Is(err, shelf.ErrAlreadyGiven) {
+		t.Fatalf("second kudos: %v", err)
+	}
+	if n, err := s.KudosCount(cCtx, cGuildA, rec.ID); err != nil || n != 2 || n != last {
+		t.Errorf("after two kudos and a refusal: %d, %v; want 2 (GiveKudos said %d)", n, err, last)
+	}
+	if n, err := s.KudosCount(cCtx, cGuildB, other.ID); err != nil || n != 0 {
+		t.Errorf("the other guild's story: %d, %v; want 0", n, err)
+	}
+	for _, c := range []struct{ guild, story string }{{cGuildA, "99"}, {cGuildB, rec.ID}} {
+		if n, err := s.KudosCount(cCtx, c.guild, c.story); !errors.Is(err, shelf.ErrNotFound) || n != 0 {
+			t.Errorf("story %s in guild %s: %d, %v; want ErrNotFound", c.story, c.guild, n, err)
+		}
+	}
+	if _, err := s.KudosCount(cCtx, cGuildA, "not-an-id"); err == nil {
+		t.Error("malformed story ID: no error")
+	}
+	if err := s.RemoveStory(cCtx, cGuildA, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.KudosCount(cCtx, cGuildA, rec.ID); !errors.Is(err, shelf.ErrNotFound) {
+		t.Errorf("removed story: %v, want ErrNotFound", err)
 	}
 }
 

@@ -251,3 +251,27 @@ func BenchmarkResolveStory5000(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKudosButtonReread compares what the Kudos button reads after
+// its write to show the count as of its answer: the whole story (Story,
+// what it read before) against its count alone (KudosCount).
+func BenchmarkKudosButtonReread(b *testing.B) {
+	s := benchStore(b)
+	fillLibrary(b, s, benchGuild, 250, rand.New(rand.NewPCG(1, 2)))
+	b.Run("Story", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, err := s.Story(ctx, benchGuild, fmt.Sprint(1+i%250)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("KudosCount", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, err := s.KudosCount(ctx, benchGuild, fmt.Sprint(1+i%250)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

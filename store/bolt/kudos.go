@@ -117,6 +117,30 @@ func (s *Store) giveKudos(ctx context.Context, guild, storyID, userID string, at
 	return count, nil
 }
 
+// KudosCount returns storyID's all-time kudos count, read from its
+// counts record alone (not the story document).
+func (s *Store) KudosCount(ctx context.Context, guild, storyID string) (int, error) {
+	var n int
+	err := func() error {
+		sid, err := parseStoryID(storyID)
+		if err != nil {
+			return err
+		}
+		return s.view(ctx, guild, func(g *guildTx) error {
+			cv := g.get(bCounts, u64(sid))
+			if cv == nil {
+				return fmt.Errorf("story %d: %w", sid, shelf.ErrNotFound)
+			}
+			n = int(decodeCounts(cv).kudos)
+			return nil
+		})
+	}()
+	if err != nil {
+		return 0, fmt.Errorf("kudos count: %w", err)
+	}
+	return n, nil
+}
+
 // Kudos lists who gave kudos to storyID, newest first. shelf.ErrNotFound when
 // the guild has no such story.
 func (s *Store) Kudos(ctx context.Context, guild, storyID string) ([]shelf.Kudo, error) {

@@ -85,6 +85,25 @@ func (s *Store) GiveKudos(ctx context.Context, guild, story, user string, at tim
 	return count, nil
 }
 
+// KudosCount returns story's all-time kudos count: one statement on the
+// pool reading its story_counts row alone.
+func (s *Store) KudosCount(ctx context.Context, guild, story string) (int, error) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return 0, fmt.Errorf("kudos count: %w", err)
+	}
+	sid, err := parseID("story", story)
+	if err != nil {
+		return 0, fmt.Errorf("kudos count: %w", err)
+	}
+	var n int
+	err = s.one(ctx, "kudos count", func(q querier) error {
+		err := q.QueryRow(ctx, `SELECT kudos FROM story_counts WHERE guild = $1 AND story = $2`, gid, sid).Scan(&n)
+		return notFound(err, "story %d", sid)
+	})
+	return n, err
+}
+
 // Kudos lists who gave kudos to story, newest first (ties by user ID).
 func (s *Store) Kudos(ctx context.Context, guild, story string) ([]shelf.Kudo, error) {
 	gid, err := parseGuild(guild)

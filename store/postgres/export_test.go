@@ -65,3 +65,11 @@ func ScaleQueries(guild int64, now time.Time) []ScaleQuery {
 
 // RecountGuilds is recountGuilds for tests that write rows in bulk.
 func RecountGuilds(ctx context.Context, tx pgx.Tx) error { return recountGuilds(ctx, tx) }
+
+// SetBulkFlush sets the bulk load's batch bounds and returns a function
+// that restores them.
+func SetBulkFlush(rows, bytes int) func() {
+	r, b := bulkFlushRows, bulkFlushBytes
+	bulkFlushRows, bulkFlushBytes = rows, bytes
+	return func() { bulkFlushRows, bulkFlushBytes = r, b }
+}

@@ -73,3 +73,7 @@ func SetBulkFlush(rows, bytes int) func() {
 	bulkFlushRows, bulkFlushBytes = rows, bytes
 	return func() { bulkFlushRows, bulkFlushBytes = r, b }
 }
+
+// PopularWalks returns how many searches the most-popular-first walk
+// answered and how many it handed to the ranking statement.
+func PopularWalks() (answered, gaveUp int64) { return popularAnswered.Load(), popularGaveUp.Load() }

@@ -77,3 +77,11 @@ func SetBulkFlush(rows, bytes int) func() {
 // PopularWalks returns how many searches the most-popular-first walk
 // answered and how many it handed to the ranking statement.
 func PopularWalks() (answered, gaveUp int64) { return popularAnswered.Load(), popularGaveUp.Load() }
+
+// SetPopularMinStories sets the guild size from which SearchStories tries
+// the most-popular-first walk and returns a function that restores it.
+func SetPopularMinStories(n int64) func() {
+	old := popularMinStories
+	popularMinStories = n
+	return func() { popularMinStories = old }
+}

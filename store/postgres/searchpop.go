@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"ficshelf/shelf"
 )
 
@@ -180,4 +182,19 @@ func (s *Store) searchPopular(ctx context.Context, gid int64, toks, uppers []str
 		out = append(out, f.ref)
 	}
 	return out, true, nil
+}
+
+// warmSearchWalk runs the walk's statements once on conn for guild (the
+// warm guild, which has no stories).
+func warmSearchWalk(ctx context.Context, conn *pgx.Conn, guild string) {
+	gid, err := parseGuild(guild)
+	if err != nil {
+		return
+	}
+	if rows, err := conn.Query(ctx, searchPlanSQL, gid, []string{"warm"}, []string{"warm\U0010FFFF"}, popularMinPostings); err == nil {
+		rows.Close()
+	}
+	if rows, err := conn.Query(ctx, searchWalkSQL, gid, int64(math.MaxInt32), int64(math.MaxInt64), int64(math.MaxInt64), popularChunk); err == nil {
+		rows.Close()
+	}
 }

@@ -787,7 +787,7 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	if plan.postings < popularMinPostings {
 		return out, nil
 	}
-	out, ok, err := s.searchPopular(ctx, guild, gid, toks, limit, plan.best, plan.postings/4)
+	out, ok, err := s.searchPopular(ctx, guild, gid, toks, limit, plan.best, max(plan.postings/4, popularMinBudget))
 	if err != nil {
 		return nil, fmt.Errorf("search stories: %w", err)
 	}

@@ -30,7 +30,12 @@ import (
 var (
 	popularMinPostings = 2000
 	popularChunk       = 256
+	popularMinBudget   = 256 // stories walked at least before handing over
 )
+
+// onPopularChunk, when set (by tests), is called between two chunks of
+// the walk.
+var onPopularChunk func()
 
 // popularAnswered and popularGaveUp count the searches the walk answered
 // and those it handed to the exhaustive ranking (for tests).
@@ -84,6 +89,9 @@ func (s *Store) searchPopular(ctx context.Context, guild string, gid uint64, tok
 		walked int
 		after  = []byte{sortKudos}
 		ids    = make([]uint64, 0, popularChunk)
+		// Chunks are read in separate transactions: a story whose kudos
+		// fell between two may come again.
+		seen = map[uint64]bool{}
 	)
 	for {
 		// IDs from a read transaction, ranked under the index lock
@@ -116,9 +124,10 @@ func (s *Store) searchPopular(ctx context.Context, guild string, gid uint64, tok
 		err = s.withGuild(gid, func(gi *guildIndex) {
 			for _, id := range ids {
 				r := gi.byID[id]
-				if r == nil {
-					continue // added since the index's last refresh, or removed
+				if r == nil || seen[id] {
+					continue // added since the index's last refresh, removed, or met before
 				}
+				seen[id] = true
 				walked++
 				rank := shelf.RankWords(toks, r.words, r.flags)
 				if rank.Matched == 0 {
@@ -138,6 +147,9 @@ func (s *Store) searchPopular(ctx context.Context, guild string, gid uint64, tok
 		}
 		if atBest == limit {
 			break
+		}
+		if onPopularChunk != nil {
+			onPopularChunk()
 		}
 		if walked > budget {
 			popularGaveUp.Add(1)

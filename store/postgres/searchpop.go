@@ -128,6 +128,9 @@ func (s *Store) searchPopular(ctx context.Context, gid int64, toks, uppers []str
 		kudos  int64 = math.MaxInt32
 		added  int64 = math.MaxInt64
 		last   int64 = math.MaxInt64
+		// Chunks are read by separate statements: a story whose kudos
+		// fell between two may come again.
+		seen = map[int64]bool{}
 	)
 	for atBest < limit {
 		if walked >= popularBudget {
@@ -151,6 +154,10 @@ func (s *Store) searchPopular(ctx context.Context, gid int64, toks, uppers []str
 			}
 			last = id
 			n++
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
 			walked++
 			words, flags := shelf.StoryWords(title, authors)
 			rank := shelf.RankWords(toks, words, flags)

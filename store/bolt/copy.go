@@ -307,6 +307,7 @@ func (l *loader) Commit(ctx context.Context) error {
 	if err := l.s.loadIndex(); err != nil {
 		return fmt.Errorf("load: autocomplete index: %w", err)
 	}
+	l.s.startWarm() // the big guilds loaded
 	return nil
 }
 

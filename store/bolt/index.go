@@ -30,9 +30,9 @@ import (
 // many more B-tree writes, for no durability gain (the index is derived).
 
 const (
-	fTitle      = 1 << iota // the word occurs in the title
-	fAuthor                 // the word occurs in an author's name
-	fTitleFirst             // the word is the title's first word
+	fTitle      = shelf.WordInTitle    // the word occurs in the title
+	fAuthor     = shelf.WordInAuthor   // the word occurs in an author's name
+	fTitleFirst = shelf.WordTitleFirst // the word is the title's first word
 )
 
 type posting struct {
@@ -50,6 +50,7 @@ type ref struct {
 	kudos   uint32
 	added   int64
 	words   []string // distinct words it is posted under
+	flags   []uint8  // each word's flags (fTitle…), for shelf.RankWords
 	txid    int      // the committed transaction this entry reflects
 }
 
@@ -200,7 +201,7 @@ func (gi *guildIndex) put(id uint64, h head, c counts, txid int, sorted bool) {
 		gi.items = append(gi.items, r)
 	}
 	for w, f := range wordsOf(h.title, h.authors) {
-		r.words = append(r.words, w)
+		r.words, r.flags = append(r.words, w), append(r.flags, f)
 		ps, ok := gi.posts[w]
 		if !ok && sorted {
 			i, _ := slices.BinarySearch(gi.words, w)
@@ -771,6 +772,26 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 		if err != nil {
 			return nil, fmt.Errorf("search stories: %w", err)
 		}
+		return out, nil
+	}
+	// A broad prefix in a big guild: most popular first (searchpop.go).
+	var plan searchPlan
+	err = s.withGuild(gid, func(gi *guildIndex) {
+		if plan = gi.plan(toks); plan.postings < popularMinPostings {
+			out = gi.search(toks, limit)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search stories: %w", err)
+	}
+	if plan.postings < popularMinPostings {
+		return out, nil
+	}
+	out, ok, err := s.searchPopular(ctx, guild, gid, toks, limit, plan.best, max(plan.postings/4, popularMinBudget))
+	if err != nil {
+		return nil, fmt.Errorf("search stories: %w", err)
+	}
+	if ok {
 		return out, nil
 	}
 	err = s.withGuild(gid, func(gi *guildIndex) { out = gi.search(toks, limit) })

@@ -218,6 +218,9 @@ type Store struct {
 	lane  writeLane   // small writes before a big story's next step (lane.go)
 
 	ao3gap ao3Gap // the AO3 request gap (subs.go)
+
+	warmMu sync.Mutex     // startWarm against Close
+	warm   sync.WaitGroup // the big guilds' index builds after Open (warm.go)
 }
 
 var (
@@ -227,8 +230,10 @@ var (
 )
 
 // Open opens (creating if needed) the database at path and applies pending
-// migrations (each in its own transaction). It reads no guild's data: each
-// guild's autocomplete index is built when the guild first uses it.
+// migrations (each in its own transaction). It reads no guild's records:
+// each guild's autocomplete index is built when the guild first uses it,
+// except that the guilds of more than warmMinStories stories have theirs
+// built in the background right away (warm.go).
 // It fails with shelf.ErrLocked when another process holds the file for longer than
 // the lock timeout, and with shelf.ErrSchemaTooNew when the file's schema version
 // is newer than this program knows.
@@ -262,13 +267,18 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// The autocomplete index is built per guild on first use (index.go).
+	// The autocomplete index is built per guild on first use (index.go),
+	// the big guilds' in the background from now on (warm.go).
+	s.startWarm()
 	return s, nil
 }
 
 // Close releases the file. Methods called afterwards fail.
 func (s *Store) Close() error {
+	s.warmMu.Lock()
 	s.closed.Store(true)
+	s.warmMu.Unlock()
+	s.warm.Wait() // it stops between guilds once closed
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

@@ -334,7 +334,12 @@ func (s *Store) Load(ctx context.Context) (shelf.Loader, error) {
 		_ = tx.Rollback(ctx)
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	return &loader{s: s, tx: tx}, nil
+	marks, err := loadMarks(ctx, tx)
+	if err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	return &loader{s: s, tx: tx, bulk: newBulk(marks)}, nil
 }
 
 // recountGuilds sets every guild's story count and each fandom and tag
@@ -353,9 +358,14 @@ func recountGuilds(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
+// loader is one load transaction. The big tables' records are buffered
+// and copied in batches (bulkload.go), so a bad record may be reported by a
+// later Put or by Commit; either way the transaction is rolled back and
+// nothing is written.
 type loader struct {
 	s    *Store
 	tx   pgx.Tx
+	bulk *bulk
 	done bool
 }
 
@@ -364,6 +374,10 @@ func (l *loader) Commit(ctx context.Context) error {
 		return fmt.Errorf("load: commit: already finished")
 	}
 	l.done = true
+	if err := l.bulk.finish(ctx, l.tx); err != nil {
+		_ = l.tx.Rollback(ctx)
+		return fmt.Errorf("load: commit: %w", l.s.mapErr(err))
+	}
 	if err := recountGuilds(ctx, l.tx); err != nil {
 		_ = l.tx.Rollback(ctx)
 		return fmt.Errorf("load: commit: %w", l.s.mapErr(err))
@@ -392,13 +406,22 @@ func (l *loader) Put(ctx context.Context, guild string, it shelf.Item) error {
 		return fmt.Errorf("load: %w", err)
 	}
 	if err := l.put(ctx, gid, it); err != nil {
-		return fmt.Errorf("load guild %d: %w", gid, err)
+		// The transaction is aborted: later calls fail, and Rollback ends it.
+		return fmt.Errorf("load guild %d: %w", gid, l.s.mapErr(err))
 	}
 	return nil
 }
 
 func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 	tx := l.tx
+	bulked := it.Story != nil || it.Chapter != nil || it.Kudo != nil || it.ListEntry != nil || it.Progress != nil
+	if !bulked && it.Settings == nil && it.Sequences == nil {
+		// The records written one by one below refer to stories: the
+		// buffered ones go in first.
+		if err := l.bulk.flush(ctx, tx); err != nil {
+			return err
+		}
+	}
 	switch {
 	case it.Settings != nil:
 		st, err := it.Settings.Normalize()
@@ -420,86 +443,15 @@ func (l *loader) put(ctx context.Context, gid int64, it shelf.Item) error {
 			[]int64{int64(sq.Stories), int64(sq.Recs), int64(sq.RecRequests), int64(sq.Clubs)})
 		return err
 	case it.Story != nil:
-		r := it.Story
-		sid, err := parseID("story", r.ID)
-		if err != nil {
-			return err
-		}
-		var by int64 // records older than the adder field read as 0
-		if r.AddedBy != "" && r.AddedBy != "0" {
-			if by, err = parseID("user", r.AddedBy); err != nil {
-				return err
-			}
-		}
-		meta := r.Story
-		meta.Chapters = nil
-		p := shelf.PreparedStory{Meta: meta, Infos: r.Chapters}
-		if err := writeStory(ctx, tx, gid, sid, &p, by, r.AddedAt.UnixNano(), r.Mine, false); err != nil {
-			return err
-		}
-		// chapter_count starts at 0 and grows with each ChapterItem.
-		return bumpSeq(ctx, tx, gid, "stories", sid)
+		return l.bulk.story(ctx, tx, gid, it.Story)
 	case it.Chapter != nil:
-		c := it.Chapter
-		sid, err := parseID("story", c.StoryID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO chapters (guild, story, n, title, body, notes, end_notes, sentences)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, gid, sid, c.Number, c.Chapter.Title, c.Chapter.Text,
-			c.Chapter.Notes, c.Chapter.EndNotes, c.Sentences); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE stories SET chapter_count = chapter_count + 1 WHERE guild = $1 AND id = $2`, gid, sid)
-		return err
+		return l.bulk.chapter(ctx, tx, gid, it.Chapter)
 	case it.Kudo != nil:
-		k := it.Kudo
-		sid, err := parseID("story", k.StoryID)
-		if err != nil {
-			return err
-		}
-		uid, err := parseID("user", k.UserID)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, loadKudosSQL, gid, sid, uid, k.At.UnixNano())
-		return err
+		return l.bulk.kudo(ctx, tx, gid, it.Kudo)
 	case it.ListEntry != nil:
-		e := it.ListEntry.Entry
-		uid, err := parseID("user", it.ListEntry.UserID)
-		if err != nil {
-			return err
-		}
-		sid, err := parseID("story", e.StoryID)
-		if err != nil {
-			return err
-		}
-		st, err := shelf.ParseStatus(string(e.Status))
-		if err != nil {
-			return err
-		}
-		var finished int64
-		if !it.ListEntry.FinishedAt.IsZero() && st == shelf.StatusFinished {
-			finished = it.ListEntry.FinishedAt.UnixNano()
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO list_entries (guild, user_id, story, status, chapter, note, added, updated, finished_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, gid, uid, sid, string(st), e.Chapter, e.Note,
-			e.Added.UnixNano(), e.Updated.UnixNano(), finished); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE story_counts SET readers = readers + 1 WHERE guild = $1 AND story = $2`, gid, sid)
-		return err
+		return l.bulk.listEntry(ctx, tx, gid, it.ListEntry)
 	case it.Progress != nil:
-		uid, err := parseID("user", it.Progress.UserID)
-		if err != nil {
-			return err
-		}
-		sid, err := parseID("story", it.Progress.StoryID)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO progress_events (guild, user_id, at, story) VALUES ($1, $2, $3, $4)`, gid, uid, it.Progress.At.UnixNano(), sid)
-		return err
+		return l.bulk.progressEvent(ctx, tx, gid, it.Progress)
 	case it.RecThread != nil:
 		sid, err := parseID("story", it.RecThread.StoryID)
 		if err != nil {

@@ -69,3 +69,23 @@ func ScaleQueries(guild int64, now time.Time) []ScaleQuery {
 
 // RecountGuilds is recountGuilds for tests that write rows in bulk.
 func RecountGuilds(ctx context.Context, tx pgx.Tx) error { return recountGuilds(ctx, tx) }
+
+// SetBulkFlush sets the bulk load's batch bounds and returns a function
+// that restores them.
+func SetBulkFlush(rows, bytes int) func() {
+	r, b := bulkFlushRows, bulkFlushBytes
+	bulkFlushRows, bulkFlushBytes = rows, bytes
+	return func() { bulkFlushRows, bulkFlushBytes = r, b }
+}
+
+// PopularWalks returns how many searches the most-popular-first walk
+// answered and how many it handed to the ranking statement.
+func PopularWalks() (answered, gaveUp int64) { return popularAnswered.Load(), popularGaveUp.Load() }
+
+// SetPopularMinStories sets the guild size from which SearchStories tries
+// the most-popular-first walk and returns a function that restores it.
+func SetPopularMinStories(n int64) func() {
+	old := popularMinStories
+	popularMinStories = n
+	return func() { popularMinStories = old }
+}

@@ -33,19 +33,6 @@ UPDATE story_counts SET kudos = kudos + (SELECT count(*) FROM ins),
 WHERE guild = $1 AND story = $2
 RETURNING kudos, (SELECT own FROM s), (SELECT count(*) FROM ins)`
 
-// loadKudosSQL stores one kudos record as copied (copy.go): like
-// giveKudosSQL, but a duplicate fails instead of being ignored.
-const loadKudosSQL = `
-WITH mk AS (SELECT coalesce(max(mark) FILTER (WHERE period = 1), 0) AS w,
-	coalesce(max(mark) FILTER (WHERE period = 2), 0) AS m FROM kudos_marks WHERE guild = $1),
-ins AS (
-	INSERT INTO kudos (guild, story, user_id, at, in_week, in_month)
-	SELECT $1, $2, $3, $4, $4 >= mk.w, $4 >= mk.m FROM mk RETURNING in_week, in_month)
-UPDATE story_counts SET kudos = kudos + 1,
-	week = week + (SELECT count(*) FROM ins WHERE in_week),
-	month = month + (SELECT count(*) FROM ins WHERE in_month)
-WHERE guild = $1 AND story = $2`
-
 // GiveKudos records user's kudos on story and returns the story's count.
 func (s *Store) GiveKudos(ctx context.Context, guild, story, user string, at time.Time) (int, error) {
 	gid, err := parseGuild(guild)

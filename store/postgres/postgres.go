@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -68,6 +69,7 @@ const DefaultMaxConns = 16
 
 // Store is a shelf.Store on a PostgreSQL database.
 type Store struct {
+	sizes  sync.Map // guild ID -> guildSize, for SearchStories (searchpop.go)
 	pool   *pgxpool.Pool
 	db     dbConn // the pool; one connection while warming it (warm.go)
 	closed atomic.Bool

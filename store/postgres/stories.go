@@ -656,6 +656,12 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 		for i, t := range toks {
 			uppers[i] = t + "\U0010FFFF"
 		}
+		// A broad prefix in a big guild: most popular first (searchpop.go).
+		if out, ok, err := s.searchPopular(ctx, gid, toks, uppers, limit); err != nil {
+			return nil, fmt.Errorf("search stories: %w", s.mapErr(err))
+		} else if ok {
+			return out, nil
+		}
 		rows, err = s.db.Query(ctx, `
 WITH t AS (SELECT tok, up, ord FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(tok, up, ord)),
 p AS (

@@ -45,6 +45,7 @@ func warmConn(ctx context.Context, conn *pgx.Conn) {
 	_, _ = w.ResolveStory(ctx, g, "warm up")
 	_, _ = w.SearchStories(ctx, g, "", 25)
 	_, _ = w.SearchStories(ctx, g, "warm up", 25)
+	warmSearchWalk(ctx, conn, g) // searchpop.go: only big guilds run it
 	_, _ = w.Chapter(ctx, g, "1", 1)
 	_, _ = w.GiveKudos(ctx, g, "1", "1", now) // no such story: nothing written
 	_, _ = w.Kudos(ctx, g, "1")

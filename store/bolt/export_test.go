@@ -1,0 +1,7 @@
+package bolt
+
+// Test hooks for package bolt_test.
+
+// PopularWalks returns how many searches the most-popular-first walk
+// answered and how many it handed to the exhaustive ranking.
+func PopularWalks() (answered, gaveUp int64) { return popularAnswered.Load(), popularGaveUp.Load() }

@@ -162,6 +162,14 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	importer.Now, importer.Observer = opts.Now, m
 	commands.AddImportJobs(importer, deps, 0)
 	deps.ImportsChanged = importer.Wake
+	// Queued uploads (/story add that waits its turn): persisted jobs, run
+	// by one process of the deployment, each in a slot of that process's
+	// import (or link) pool shared with the handlers' imports.
+	uploader := jobs.NewJobRunner("uploads", b, log)
+	uploader.Now, uploader.Observer = opts.Now, m
+	uploader.Max = pools.Import.Config().Workers + pools.Link.Config().Workers
+	commands.AddUploadJobs(uploader, deps)
+	deps.Uploads = uploader
 	if leasesOf(st) != nil {
 		// Wake reaches only this process's scheduler; a club started or
 		// extended through another process of the deployment is seen by
@@ -216,10 +224,21 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		case <-schedCtx.Done():
 		}
 	}()
+	uploadsDone := make(chan struct{})
+	go func() {
+		defer close(uploadsDone)
+		select {
+		case <-b.Ready():
+			uploads := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/uploads", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: uploader.Run}
+			uploads.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
 	defer func() {
 		stopScheduler()
 		<-schedDone
 		<-importsDone
+		<-uploadsDone
 	}()
 	// AO3 update checks (/subscribe), under their own lease; off when
 	// AO3CheckEvery is 0 (a Config not from config.Load).

@@ -134,6 +134,19 @@ type JobWording[J any] interface {
 	Ended(ctx context.Context, j J) (dm, channel *discordgo.MessageSend, err error)
 }
 
+// JobQueueWording is what a member reads of a job waiting its turn; a
+// kind's JobWording may implement it, and its jobs' answers then show
+// their place in line as it changes.
+type JobQueueWording[J any] interface {
+	// Queued is the edit of j's answer that shows its place in line (1:
+	// next to start).
+	Queued(ctx context.Context, j J, place int) (*discordgo.WebhookEdit, error)
+}
+
+// DefaultPlaceEditEvery is the least time between two edits of a waiting
+// job's place; further back in line, a second per place.
+const DefaultPlaceEditEvery = 4 * time.Second
+
 // JobDiscord is what a job does on Discord besides posting: editing an
 // interaction's answer by its token after the handler returned, and direct
 // messages (package bot implements it).
@@ -196,6 +209,15 @@ type JobRunner struct {
 	perGuild map[string]int       // running jobs by guild
 	seen     map[jobKey]time.Time // when a waiting job was first seen
 	last     string               // the guild a job was last started for
+	places   map[jobKey]placeShown
+	placing  bool // an editPlaces is under way
+}
+
+// placeShown is the place in line a waiting job's answer shows, and when
+// it was shown.
+type placeShown struct {
+	place int
+	at    time.Time
 }
 
 // jobKey names a job of one kind.
@@ -209,6 +231,9 @@ type jobKind interface {
 	running(ctx context.Context) ([]shelf.ImportRef, error)
 	run(ctx context.Context, ref shelf.ImportRef) error
 	name() string
+	// queued edits the answer of a waiting job to show its place; false
+	// when the kind shows no places.
+	queued(ctx context.Context, ref shelf.ImportRef, place int) bool
 }
 
 // NewJobRunner returns a runner posting through p (which may also be a
@@ -218,7 +243,7 @@ func NewJobRunner(pool string, p JobPoster, log *slog.Logger) *JobRunner {
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &JobRunner{Pool: pool, poster: p, log: log, wake: make(chan struct{}, 1),
-		active: map[jobKey]bool{}, perGuild: map[string]int{}, seen: map[jobKey]time.Time{}}
+		active: map[jobKey]bool{}, perGuild: map[string]int{}, seen: map[jobKey]time.Time{}, places: map[jobKey]placeShown{}}
 	if jd, ok := p.(JobDiscord); ok {
 		r.jd = jd
 	}
@@ -316,7 +341,30 @@ func (r *JobRunner) claim(ctx context.Context, wg *sync.WaitGroup) {
 		delete(r.seen, key)
 	}
 	running := len(r.active)
+	// The rest wait: their places, in the order they will start.
+	var line []jobKey
+	if rest := len(queued) - len(start); rest > 0 && !r.placing {
+		started := map[jobKey]bool{}
+		for _, key := range start {
+			started[key] = true
+		}
+		waitingNow := make([]jobKey, 0, rest)
+		for _, key := range queued {
+			if !started[key] {
+				waitingNow = append(waitingNow, key)
+			}
+		}
+		line = pickFair(waitingNow, r.perGuild, rest, r.last)
+		r.placing = true
+	}
 	r.mu.Unlock()
+	if line != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.editPlaces(ctx, line)
+		}()
+	}
 	if o := r.Observer; o != nil {
 		o.JobPoolDepth(r.Pool, len(queued)-len(start), running)
 		for _, w := range waits {
@@ -345,6 +393,57 @@ func (r *JobRunner) claim(ctx context.Context, wg *sync.WaitGroup) {
 				r.Wake()
 			}
 		}()
+	}
+}
+
+// editPlaces edits the answers of the jobs in line (in the order they
+// will start) whose place changed: at most every DefaultPlaceEditEvery,
+// and further back in line less often (a second per place), so that a
+// long line is not a storm of edits. A job seen for the first time keeps
+// the place its own answer gave.
+func (r *JobRunner) editPlaces(ctx context.Context, line []jobKey) {
+	defer func() {
+		r.mu.Lock()
+		r.placing = false
+		r.mu.Unlock()
+	}()
+	now := time.Now()
+	inLine := make(map[jobKey]bool, len(line))
+	var edits []jobKey
+	r.mu.Lock()
+	for i, key := range line {
+		inLine[key] = true
+		shown, ok := r.places[key]
+		switch {
+		case !ok:
+			r.places[key] = placeShown{place: i + 1, at: now}
+		case shown.place != i+1 && now.Sub(shown.at) >= max(DefaultPlaceEditEvery, time.Duration(i+1)*time.Second):
+			edits = append(edits, key)
+		}
+	}
+	for key := range r.places {
+		if !inLine[key] {
+			delete(r.places, key)
+		}
+	}
+	r.mu.Unlock()
+	for _, key := range edits {
+		if ctx.Err() != nil {
+			return
+		}
+		place := 0
+		for i, k := range line {
+			if k == key {
+				place = i + 1
+			}
+		}
+		if r.kinds[key.kind].queued(ctx, key.ref, place) {
+			r.mu.Lock()
+			if _, ok := r.places[key]; ok {
+				r.places[key] = placeShown{place: place, at: time.Now()}
+			}
+			r.mu.Unlock()
+		}
 	}
 }
 
@@ -409,6 +508,35 @@ func (k *kindRunner[J]) name() string { return k.kind }
 
 func (k *kindRunner[J]) running(ctx context.Context) ([]shelf.ImportRef, error) {
 	return k.k.Running(ctx)
+}
+
+// queued edits the answer of waiting job ref to show place, when the
+// kind's wording shows places and the answer can still be edited.
+func (k *kindRunner[J]) queued(ctx context.Context, ref shelf.ImportRef, place int) bool {
+	qw, ok := k.w.(JobQueueWording[J])
+	r := k.r
+	if !ok || r.jd == nil {
+		return false
+	}
+	j, err := k.k.Job(ctx, ref.GuildID, ref.ID)
+	if err != nil {
+		return false
+	}
+	h := k.k.Head(j)
+	if h.State != shelf.ImportRunning || h.Token == "" || r.now().Sub(h.TokenAt) > orDefault(r.TokenLife, DefaultJobTokenLife) {
+		return false
+	}
+	e, err := qw.Queued(ctx, j, place)
+	if err != nil {
+		return false
+	}
+	ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := r.jd.EditInteractionResponse(ectx, h.AppID, h.Token, e); err != nil {
+		r.log.Info("job: could not edit the place in line", "kind", k.kind, "guild", h.GuildID, "job", h.ID, "err", err)
+		return false
+	}
+	return true
 }
 
 // run runs one job from its cursor to its end and tells the member.

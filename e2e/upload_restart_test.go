@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"ficshelf/config"
 	"ficshelf/discordtest"
 	"ficshelf/loadtest"
 	"ficshelf/shelf"
@@ -151,5 +153,59 @@ func testQueuedUploadsSurviveKillNine(t *testing.T, db string) {
 		if j, err := st.UploadJob(context.Background(), r.GuildID, r.ID); err != nil || j.Cursor != 1 {
 			t.Errorf("upload job %s left with its step not done: %+v %v", r.ID, j, err)
 		}
+	}
+}
+
+// A member's queued uploads are in their /mydata export, and /mydata
+// delete drops them: released afterwards, none of them is added.
+func TestQueuedUploadsInMyData(t *testing.T) { forEachEngine(t, testQueuedUploadsInMyData) }
+
+func testQueuedUploadsInMyData(t *testing.T, db Option) {
+	e := Start(t, db, WithConfig(func(_ *Env, c *config.Config) { c.ImportWorkers = 1 }))
+	release := e.Srv.HoldAttachments()
+	defer release()
+	var pend []*discordtest.Pending
+	for i, who := range []*discordgo.Member{e.Alice, e.Alice, e.Bob} {
+		title := fmt.Sprintf("Waiting Tide %d", i+1)
+		att := e.Srv.AddAttachment(fmt.Sprintf("wait%d.txt", i+1), "text/plain", bigText(title, 1100<<10))
+		p := e.Srv.Send(t, e.Srv.Slash(t, e.General.ID, who.User.ID, "story",
+			discordtest.Sub("add", discordtest.Attach("file", att), discordtest.String("title", title))))
+		p.WaitCallback(t)
+		pend = append(pend, p)
+	}
+	raw := e.Slash(e.General, e.Alice, "mydata", discordtest.Sub("export"))
+	var doc struct {
+		QueuedUploads []struct {
+			File struct {
+				Filename string `json:"filename"`
+				Size     int    `json:"size"`
+			} `json:"file"`
+			State   string          `json:"state"`
+			Options json.RawMessage `json:"options"`
+		} `json:"queued_uploads"`
+	}
+	if len(raw.Original.Files) != 1 || json.Unmarshal(raw.Original.Files[0].Data, &doc) != nil {
+		t.Fatalf("export: %+v", raw.Original)
+	}
+	if len(doc.QueuedUploads) != 2 || doc.QueuedUploads[0].File.Filename != "wait1.txt" || doc.QueuedUploads[1].File.Filename != "wait2.txt" ||
+		doc.QueuedUploads[0].State != "running" || !strings.Contains(string(doc.QueuedUploads[1].Options), "Waiting Tide 2") ||
+		strings.Contains(string(raw.Original.Files[0].Data), "permissions") {
+		t.Fatalf("Alice's queued uploads in her export: %+v", doc.QueuedUploads)
+	}
+	ask := e.Slash(e.General, e.Alice, "mydata", discordtest.Sub("delete"))
+	if !strings.Contains(ask.Content(), "uploads still waiting in line") {
+		t.Errorf("delete prompt: %q", ask.Content())
+	}
+	e.Click(e.Alice, ask.Original, "md-del:yes:"+e.Alice.User.ID)
+	release()
+	// Bob's upload is added; Alice's two are not.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := pend[2].WaitCtx(ctx, func(a *discordtest.Answer) bool { return strings.Contains(a.Content(), "added **Waiting Tide 3**") }); err != nil {
+		t.Fatalf("Bob's upload: %v; %q", err, pend[2].Answer().Content())
+	}
+	list := e.Slash(e.General, e.Bob, "story", discordtest.Sub("list"))
+	if got := list.Original.Embeds[0].Description; strings.Contains(got, "Waiting Tide 1") || strings.Contains(got, "Waiting Tide 2") || !strings.Contains(got, "Waiting Tide 3") {
+		t.Errorf("library after Alice's delete:\n%s", got)
 	}
 }

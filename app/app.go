@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"ficshelf/bot"
@@ -163,13 +164,17 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	commands.AddImportJobs(importer, deps, 0)
 	deps.ImportsChanged = importer.Wake
 	// Queued uploads (/story add that waits its turn): persisted jobs, run
-	// by one process of the deployment, each in a slot of that process's
-	// import (or link) pool shared with the handlers' imports.
-	uploader := jobs.NewJobRunner("uploads", b, log)
-	uploader.Now, uploader.Observer = opts.Now, m
-	uploader.Max = pools.Import.Config().Workers + pools.Link.Config().Workers
-	commands.AddUploadJobs(uploader, deps)
-	deps.Uploads = uploader
+	// by one process of the deployment (files and links each under a
+	// lease), each in a slot of that process's import (or link) pool
+	// shared with the handlers' imports.
+	fileUploads := jobs.NewJobRunner("uploads", b, log)
+	fileUploads.Now, fileUploads.Observer = opts.Now, m
+	fileUploads.Max = pools.Import.Config().Workers
+	linkUploads := jobs.NewJobRunner("links", b, log)
+	linkUploads.Now, linkUploads.Observer = opts.Now, m
+	linkUploads.Max = pools.Link.Config().Workers
+	commands.AddUploadJobs(fileUploads, linkUploads, deps)
+	deps.Uploads = wakeAll{fileUploads, linkUploads}
 	if leasesOf(st) != nil {
 		// Wake reaches only this process's scheduler; a club started or
 		// extended through another process of the deployment is seen by
@@ -224,13 +229,23 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		case <-schedCtx.Done():
 		}
 	}()
+	// Queued uploads, files and links: each under its lease, from when the
+	// bot is ready until the database closes.
 	uploadsDone := make(chan struct{})
 	go func() {
 		defer close(uploadsDone)
 		select {
 		case <-b.Ready():
-			uploads := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/uploads", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: uploader.Run}
-			uploads.Run(schedCtx)
+			var wg sync.WaitGroup
+			for name, r := range map[string]*jobs.JobRunner{"jobs/uploads": fileUploads, "jobs/links": linkUploads} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					l := &jobs.Leased{Leases: leasesOf(st), Name: name, TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: r.Run}
+					l.Run(schedCtx)
+				}()
+			}
+			wg.Wait()
 		case <-schedCtx.Done():
 		}
 	}()
@@ -369,4 +384,13 @@ func dbForLog(dsn string) string {
 		return "(unparsable database URL)"
 	}
 	return u.Redacted()
+}
+
+// wakeAll wakes every runner it holds (commands.Deps.Uploads).
+type wakeAll []*jobs.JobRunner
+
+func (w wakeAll) Wake() {
+	for _, r := range w {
+		r.Wake()
+	}
 }

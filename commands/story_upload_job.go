@@ -106,11 +106,13 @@ func discordURLExpired(raw string, now time.Time) bool {
 	return err == nil && ex > 0 && now.Unix() >= ex
 }
 
-// AddUploadJobs has r run queued uploads (/story add with a file or a
-// link) for d's store, AO3 client and pools; d.Pools should be the
-// router's, so that imports run here and in the handlers share the
-// process's bound.
-func AddUploadJobs(r *jobs.JobRunner, d Deps) {
+// AddUploadJobs has files run the queued uploads with a file and links
+// those with a link alone (/story add), for d's store, AO3 client and
+// pools: each kind in a slot of its pool (imports, links). d.Pools should
+// be the router's, so that imports run here and in the handlers share the
+// process's bound; files.Max should be the import pool's size, links.Max
+// the link pool's, so that a job taken waits little for its slot.
+func AddUploadJobs(files, links *jobs.JobRunner, d Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -119,11 +121,61 @@ func AddUploadJobs(r *jobs.JobRunner, d Deps) {
 	}
 	c := newCmds(d)
 	c.ao3 = d.AO3
-	u := &uploadKind{c: c, working: map[shelf.ImportRef]bool{}}
-	jobs.AddJobKind(r, "upload", "upl", jobs.JobKindOf[shelf.UploadJob]{
-		List: c.uploads.RunningUploadJobs, Load: c.uploads.UploadJob, Done: c.uploads.FinishUploadJob,
-		HeadOf: uploadHead, Start: u.begin,
-	}, uploadWording{u})
+	sorter := &uploadSorter{uploads: c.uploads, file: map[shelf.ImportRef]bool{}}
+	for _, k := range []struct {
+		r    *jobs.JobRunner
+		file bool
+	}{{files, true}, {links, false}} {
+		u := &uploadKind{c: c, working: map[shelf.ImportRef]bool{}}
+		list := func(ctx context.Context) ([]shelf.ImportRef, error) { return sorter.running(ctx, k.file) }
+		jobs.AddJobKind(k.r, "upload", "upl", jobs.JobKindOf[shelf.UploadJob]{
+			List: list, Load: c.uploads.UploadJob, Done: c.uploads.FinishUploadJob,
+			HeadOf: uploadHead, Start: u.begin,
+		}, uploadWording{u})
+	}
+}
+
+// uploadSorter tells the running upload jobs with a file from those with
+// a link alone (which a job is never changes: each is read once).
+type uploadSorter struct {
+	uploads shelf.UploadJobs
+	mu      sync.Mutex
+	file    map[shelf.ImportRef]bool
+}
+
+// running lists the running upload jobs with a file (file) or without.
+func (s *uploadSorter) running(ctx context.Context, file bool) ([]shelf.ImportRef, error) {
+	refs, err := s.uploads.RunningUploadJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	live := make(map[shelf.ImportRef]bool, len(refs))
+	var out []shelf.ImportRef
+	for _, ref := range refs {
+		live[ref] = true
+		isFile, ok := s.file[ref]
+		if !ok {
+			j, err := s.uploads.UploadJob(ctx, ref.GuildID, ref.ID)
+			if err != nil {
+				continue // deleted meanwhile, or seen at the next look
+			}
+			isFile = j.File != nil
+			s.file[ref] = isFile
+		}
+		if isFile == file {
+			out = append(out, ref)
+		}
+	}
+	if len(s.file) > 2*len(refs)+64 {
+		for ref := range s.file {
+			if !live[ref] {
+				delete(s.file, ref)
+			}
+		}
+	}
+	return out, nil
 }
 
 func uploadHead(j shelf.UploadJob) jobs.JobHead {
@@ -225,6 +277,11 @@ func (s uploadSteps) Next(ctx context.Context, j shelf.UploadJob) (jobs.JobWrite
 	case errors.As(err, &ue):
 		return s.refuse(j, ue.Message), nil
 	case err != nil:
+		if _, jerr := c.uploads.UploadJob(ctx, j.GuildID, j.ID); errors.Is(jerr, shelf.ErrNotFound) {
+			// Deleted meanwhile (/mydata delete): its write found no job
+			// and added nothing; it is no longer listed to run.
+			return nil, jobs.HaltJob(err)
+		}
 		return nil, err // tried again after a pause, then given up
 	}
 	after, err := c.uploads.UploadJob(ctx, j.GuildID, j.ID)

@@ -189,10 +189,10 @@ type JobRunner struct {
 	Pool string
 	// Max is how many jobs run at once; 0 means DefaultMaxJobs.
 	Max int
-	// Poll, Retry, MaxTries, EditEvery and TokenLife: 0 means their
-	// Default.
-	Poll, Retry, EditEvery, TokenLife time.Duration
-	MaxTries                          int
+	// Poll, Retry, MaxTries, EditEvery, TokenLife and PlaceEvery
+	// (DefaultPlaceEditEvery): 0 means their Default.
+	Poll, Retry, EditEvery, TokenLife, PlaceEvery time.Duration
+	MaxTries                                      int
 	// Now stamps the store's writes; nil means time.Now.
 	Now func() time.Time
 	// Observer, when set, receives the pool's figures.
@@ -397,10 +397,10 @@ func (r *JobRunner) claim(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 // editPlaces edits the answers of the jobs in line (in the order they
-// will start) whose place changed: at most every DefaultPlaceEditEvery,
-// and further back in line less often (a second per place), so that a
-// long line is not a storm of edits. A job seen for the first time keeps
-// the place its own answer gave.
+// will start) whose place changed: at most every PlaceEvery, and further
+// back in line less often (a quarter of it per place: with the default,
+// a second), so that a long line is not a storm of edits. A job seen for
+// the first time keeps the place its own answer gave.
 func (r *JobRunner) editPlaces(ctx context.Context, line []jobKey) {
 	defer func() {
 		r.mu.Lock()
@@ -408,6 +408,7 @@ func (r *JobRunner) editPlaces(ctx context.Context, line []jobKey) {
 		r.mu.Unlock()
 	}()
 	now := time.Now()
+	every := orDefault(r.PlaceEvery, DefaultPlaceEditEvery)
 	inLine := make(map[jobKey]bool, len(line))
 	var edits []jobKey
 	r.mu.Lock()
@@ -417,7 +418,7 @@ func (r *JobRunner) editPlaces(ctx context.Context, line []jobKey) {
 		switch {
 		case !ok:
 			r.places[key] = placeShown{place: i + 1, at: now}
-		case shown.place != i+1 && now.Sub(shown.at) >= max(DefaultPlaceEditEvery, time.Duration(i+1)*time.Second):
+		case shown.place != i+1 && now.Sub(shown.at) >= max(every, time.Duration(i+1)*every/4):
 			edits = append(edits, key)
 		}
 	}

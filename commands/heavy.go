@@ -210,7 +210,7 @@ func (c *cmds) runHeavy(ctx context.Context, req *Request, job heavyJob) (*disco
 // place in line; t is given back, the job taking its own slot when its
 // turn comes.
 func (c *cmds) persistHeavy(ctx context.Context, t *workpool.Ticket, job heavyJob) (*discordgo.InteractionResponse, error) {
-	startsNow, est := t.Place() == 0, t.Estimate()
+	startsNow := t.Place() == 0
 	t.Done()
 	place, err := job.persist(ctx)
 	if errors.Is(err, shelf.ErrQueueFull) {
@@ -222,6 +222,9 @@ func (c *cmds) persistHeavy(ctx context.Context, t *workpool.Ticket, job heavyJo
 	}
 	text := fmt.Sprintf("⏳ Working on it: %s. I'll edit this message when it's done.", job.what)
 	if !startsNow || place > 1 {
+		// Its wait: the places ahead of it, each a piece's usual run time
+		// shared by the pool's slots.
+		est := job.pool.Stats().Avg * time.Duration(place) / time.Duration(job.pool.Config().Workers)
 		text = queuedText(job.what, place, est)
 	}
 	r := Reply(text)

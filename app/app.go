@@ -229,8 +229,16 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		case <-schedCtx.Done():
 		}
 	}()
+	defer func() {
+		stopScheduler()
+		<-schedDone
+		<-importsDone
+	}()
 	// Queued uploads, files and links: each under its lease, from when the
-	// bot is ready until the database closes.
+	// bot is ready. At shutdown they take no new job; those running get up
+	// to the bot's shutdown grace once the bot has stopped, then are
+	// cancelled (and resumed at the next start).
+	uploadsCtx, stopUploads := context.WithCancel(context.WithoutCancel(ctx))
 	uploadsDone := make(chan struct{})
 	go func() {
 		defer close(uploadsDone)
@@ -241,18 +249,25 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					l := &jobs.Leased{Leases: leasesOf(st), Name: name, TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: r.Run}
-					l.Run(schedCtx)
+					work := func(lctx context.Context) error { return r.RunDrain(lctx, ctx.Done()) }
+					l := &jobs.Leased{Leases: leasesOf(st), Name: name, TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: work}
+					l.Run(uploadsCtx)
 				}()
 			}
 			wg.Wait()
-		case <-schedCtx.Done():
+		case <-ctx.Done():
 		}
 	}()
 	defer func() {
-		stopScheduler()
-		<-schedDone
-		<-importsDone
+		grace := bcfg.ShutdownGrace
+		if grace <= 0 {
+			grace = bot.DefaultShutdownGrace
+		}
+		deadline := time.Now().Add(grace)
+		for fileUploads.Running()+linkUploads.Running() > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		stopUploads()
 		<-uploadsDone
 	}()
 	// AO3 update checks (/subscribe), under their own lease; off when

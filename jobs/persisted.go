@@ -281,18 +281,36 @@ func orDefault[T int | time.Duration](v, d T) T {
 
 // Run runs jobs until ctx is done (then waits for them to stop at a step's
 // end) and returns ctx's error.
-func (r *JobRunner) Run(ctx context.Context) error {
+func (r *JobRunner) Run(ctx context.Context) error { return r.RunDrain(ctx, nil) }
+
+// RunDrain is Run that also stops taking jobs once stop is closed (a
+// shutdown): the jobs running then go on, under ctx, and RunDrain returns
+// nil when they have ended. A nil stop never closes.
+func (r *JobRunner) RunDrain(ctx context.Context, stop <-chan struct{}) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
+		select {
+		case <-stop:
+			return nil // after the running jobs (wg)
+		default:
+		}
 		r.claim(ctx, &wg)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-stop:
 		case <-r.wake:
 		case <-time.After(orDefault(r.Poll, DefaultJobPoll)):
 		}
 	}
+}
+
+// Running is how many jobs this runner is running now.
+func (r *JobRunner) Running() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.active)
 }
 
 // claim lists the jobs waiting and starts as many as there is room for,

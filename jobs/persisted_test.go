@@ -410,3 +410,42 @@ func TestJobRunnerEditsPlacesInLine(t *testing.T) {
 	close(release)
 	waitFor(t, "every job", func() bool { refs, _ := k.Running(context.Background()); return len(refs) == 0 })
 }
+
+// At shutdown (stop closed) the runner takes no new job; the one running
+// goes on to its end, then RunDrain returns.
+func TestJobRunnerDrains(t *testing.T) {
+	k := newMemKind()
+	k.add("100000000000000001", "001", 1)
+	k.add("100000000000000001", "002", 1)
+	release := make(chan struct{})
+	k.step = func(ctx context.Context, _ memJob) error {
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	r := NewJobRunner("test", &memDiscord{}, nil)
+	r.Max, r.Poll = 1, 10*time.Millisecond
+	AddJobKind[memJob](r, "mem", "m", k, memWording{})
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- r.RunDrain(context.Background(), stop) }()
+	waitFor(t, "the first job", func() bool { return r.Running() == 1 })
+	close(stop)
+	select {
+	case err := <-done:
+		t.Fatalf("RunDrain returned %v with a job running", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("RunDrain: %v", err)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.started) != 1 || k.writes[k.started[0]] != 1 {
+		t.Fatalf("started %v writes %v; want the running one finished, no other started", k.started, k.writes)
+	}
+}

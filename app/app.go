@@ -255,7 +255,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 				}()
 			}
 			wg.Wait()
-		case <-ctx.Done():
+		case <-uploadsCtx.Done(): // the bot never became ready
 		}
 	}()
 	defer func() {

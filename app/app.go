@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"ficshelf/bot"
@@ -170,6 +171,18 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	importer.Now, importer.Observer = opts.Now, m
 	commands.AddImportJobs(importer, deps, 0)
 	deps.ImportsChanged = importer.Wake
+	// Queued uploads (/story add that waits its turn): persisted jobs, run
+	// by one process of the deployment (files and links each under a
+	// lease), each in a slot of that process's import (or link) pool
+	// shared with the handlers' imports.
+	fileUploads := jobs.NewJobRunner("uploads", b, log)
+	fileUploads.Now, fileUploads.Observer = opts.Now, m
+	fileUploads.Max = pools.Import.Config().Workers
+	linkUploads := jobs.NewJobRunner("links", b, log)
+	linkUploads.Now, linkUploads.Observer = opts.Now, m
+	linkUploads.Max = pools.Link.Config().Workers
+	commands.AddUploadJobs(fileUploads, linkUploads, deps)
+	deps.Uploads = wakeAll{fileUploads, linkUploads}
 	if leasesOf(st) != nil {
 		// Wake reaches only this process's scheduler; a club started or
 		// extended through another process of the deployment is seen by
@@ -228,6 +241,42 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		stopScheduler()
 		<-schedDone
 		<-importsDone
+	}()
+	// Queued uploads, files and links: each under its lease, from when the
+	// bot is ready. At shutdown they take no new job; those running get up
+	// to the bot's shutdown grace once the bot has stopped, then are
+	// cancelled (and resumed at the next start).
+	uploadsCtx, stopUploads := context.WithCancel(context.WithoutCancel(ctx))
+	uploadsDone := make(chan struct{})
+	go func() {
+		defer close(uploadsDone)
+		select {
+		case <-b.Ready():
+			var wg sync.WaitGroup
+			for name, r := range map[string]*jobs.JobRunner{"jobs/uploads": fileUploads, "jobs/links": linkUploads} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					work := func(lctx context.Context) error { return r.RunDrain(lctx, ctx.Done()) }
+					l := &jobs.Leased{Leases: leasesOf(st), Name: name, TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: work}
+					l.Run(uploadsCtx)
+				}()
+			}
+			wg.Wait()
+		case <-uploadsCtx.Done(): // the bot never became ready
+		}
+	}()
+	defer func() {
+		grace := bcfg.ShutdownGrace
+		if grace <= 0 {
+			grace = bot.DefaultShutdownGrace
+		}
+		deadline := time.Now().Add(grace)
+		for fileUploads.Running()+linkUploads.Running() > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		stopUploads()
+		<-uploadsDone
 	}()
 	// AO3 update checks (/subscribe), under their own lease; off when
 	// AO3CheckEvery is 0 (a Config not from config.Load).
@@ -359,4 +408,13 @@ func dbForLog(dsn string) string {
 		return "(unparsable database URL)"
 	}
 	return u.Redacted()
+}
+
+// wakeAll wakes every runner it holds (commands.Deps.Uploads).
+type wakeAll []*jobs.JobRunner
+
+func (w wakeAll) Wake() {
+	for _, r := range w {
+		r.Wake()
+	}
 }

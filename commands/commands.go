@@ -59,6 +59,7 @@ type Store interface {
 	shelf.Imports    // /readinglist import
 	shelf.Subscriptions
 	shelf.SeriesJobs // /story add with a series link
+	shelf.UploadJobs // /story add waiting its turn
 }
 
 // Deps is what the commands need from the rest of the program.
@@ -75,6 +76,10 @@ type Deps struct {
 	// ImportsChanged, when set, is called after a reading-list import is
 	// started, so the import runner looks for it at once.
 	ImportsChanged func()
+	// Uploads, when set, is the runner of queued uploads (AddUploadJobs):
+	// a /story add that must wait is then stored as a job, which survives
+	// a restart, and Uploads woken; nil keeps such work in memory.
+	Uploads interface{ Wake() }
 	// Pools run the heavy commands' work (heavy.go); nil means
 	// NewPools(PoolSizes{}).
 	Pools *Pools
@@ -101,6 +106,7 @@ type cmds struct {
 	imports     shelf.Imports    // listimport.go
 	subs        shelf.Subscriptions
 	series      shelf.SeriesJobs // story_series.go
+	uploads     shelf.UploadJobs // story_upload_job.go
 
 	ao3 *fic.AO3Client
 	log *slog.Logger
@@ -108,6 +114,7 @@ type cmds struct {
 
 	clubsChanged   func()
 	importsChanged func()
+	uploadsChanged func()     // nil: queued uploads are not persisted
 	recLocks       keyedLocks // serialise /rec post per story (rec.go)
 	pools          *Pools     // heavy work (heavy.go)
 }
@@ -147,6 +154,9 @@ func newCmds(d Deps) *cmds {
 	if d.ImportsChanged != nil {
 		c.importsChanged = d.ImportsChanged
 	}
+	if d.Uploads != nil {
+		c.uploadsChanged = d.Uploads.Wake
+	}
 	c.pools = d.Pools
 	if c.pools == nil {
 		c.pools = NewPools(PoolSizes{})
@@ -157,6 +167,7 @@ func newCmds(d Deps) *cmds {
 		c.readlog, c.imports = st, st
 		c.subs = st
 		c.series = st
+		c.uploads = st
 	}
 	return c
 }

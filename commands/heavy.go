@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"ficshelf/shelf"
 	"ficshelf/workpool"
 )
 
@@ -132,6 +133,11 @@ type heavyJob struct {
 	// run does the work and returns its answer (a message: content,
 	// embeds, components, files).
 	run func(ctx context.Context) (*discordgo.InteractionResponse, error)
+	// persist, when set, stores work that cannot run in the handler as a
+	// job run by the deployment's runner (story_upload_job.go), and
+	// returns its place in line: queued work then survives a restart.
+	// shelf.ErrQueueFull when the server's line is full.
+	persist func(ctx context.Context) (int, error)
 }
 
 // runHeavy answers req with job: rate limits first (a refusal says when to
@@ -176,6 +182,9 @@ func (c *cmds) runHeavy(ctx context.Context, req *Request, job heavyJob) (*disco
 		}
 		return job.run(ctx)
 	}
+	if job.persist != nil {
+		return c.persistHeavy(ctx, t, job)
+	}
 	appID, token := req.Interaction.AppID, req.Interaction.Token
 	// The work outlives this handler (whose ctx ends when it returns); it
 	// keeps the values of ctx and the token's lifetime.
@@ -188,6 +197,35 @@ func (c *cmds) runHeavy(ctx context.Context, req *Request, job heavyJob) (*disco
 	text := fmt.Sprintf("⏳ Working on it: %s. I'll edit this message when it's done.", job.what)
 	if place := t.Place(); place > 0 {
 		text = queuedText(job.what, place, t.Estimate())
+	}
+	r := Reply(text)
+	if job.ephemeral {
+		r.Data.Flags = discordgo.MessageFlagsEphemeral
+	}
+	return r, nil
+}
+
+// persistHeavy stores job (which could not run in the handler: t is
+// waiting, or the work is long) as a persisted job and answers with its
+// place in line; t is given back, the job taking its own slot when its
+// turn comes.
+func (c *cmds) persistHeavy(ctx context.Context, t *workpool.Ticket, job heavyJob) (*discordgo.InteractionResponse, error) {
+	startsNow := t.Place() == 0
+	t.Done()
+	place, err := job.persist(ctx)
+	if errors.Is(err, shelf.ErrQueueFull) {
+		return nil, Sorry(err, fmt.Sprintf("Too much is waiting in line here right now for me to %s. Try again %s.",
+			job.what, discordTime(c.now().Add(time.Minute))))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", job.pool.Name(), err)
+	}
+	text := fmt.Sprintf("⏳ Working on it: %s. I'll edit this message when it's done.", job.what)
+	if !startsNow || place > 1 {
+		// Its wait: the places ahead of it, each a piece's usual run time
+		// shared by the pool's slots.
+		est := job.pool.Stats().Avg * time.Duration(place) / time.Duration(job.pool.Config().Workers)
+		text = queuedText(job.what, place, est)
 	}
 	r := Reply(text)
 	if job.ephemeral {

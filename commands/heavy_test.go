@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest/fakes"
+	"ficshelf/shelf"
 	"ficshelf/workpool"
 )
 
@@ -161,5 +163,51 @@ func TestOrdinal(t *testing.T) {
 		if got := ordinal(n); got != want {
 			t.Errorf("ordinal(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// Work with a persist step that has to wait is stored (persist) and
+// answered with the place the store gives, its pool slot given back at
+// once; a full line is refused with when to try again.
+func TestHeavyPersistedWhenItMustWait(t *testing.T) {
+	pool := workpool.New(workpool.Config{Name: "import", Workers: 1, PerGuild: 1})
+	c, _ := heavyCmds(pool, nil)
+	hold, _ := pool.Enqueue(tGuild) // someone else's import, running
+	defer hold.Done()
+	ran, stored := false, 0
+	job := heavyJob{pool: pool, what: "import “a.txt”",
+		run:     func(context.Context) (*discordgo.InteractionResponse, error) { ran = true; return Reply("ran"), nil },
+		persist: func(context.Context) (int, error) { stored++; return 3, nil }}
+	resp, err := c.runHeavy(context.Background(), heavyReq(tAlice), job)
+	if err != nil || !strings.Contains(resp.Data.Content, "Queued: 3rd in line to import “a.txt”") {
+		t.Fatalf("answer %v %+v", err, resp)
+	}
+	if stored != 1 || ran {
+		t.Fatalf("stored %d times, ran here %v; want stored once, not run here", stored, ran)
+	}
+	if s := pool.Stats(); s.Waiting != 0 || s.Running != 1 {
+		t.Fatalf("pool after: %+v; want only the other import", s)
+	}
+	// Long work that could start at once is stored too, and said under way.
+	hold.Done()
+	job.long = true
+	job.persist = func(context.Context) (int, error) { stored++; return 1, nil }
+	resp, err = c.runHeavy(context.Background(), heavyReq(tAlice), job)
+	if err != nil || !strings.Contains(resp.Data.Content, "Working on it: import “a.txt”") || stored != 2 {
+		t.Fatalf("long: %v %+v stored %d", err, resp, stored)
+	}
+	// Short work that can start at once runs here, not stored.
+	job.long = false
+	if resp, err = c.runHeavy(context.Background(), heavyReq(tAlice), job); err != nil || resp.Data.Content != "ran" || stored != 2 {
+		t.Fatalf("short: %v %+v stored %d", err, resp, stored)
+	}
+	// The server's line is full.
+	hold, _ = pool.Enqueue(tGuild)
+	defer hold.Done()
+	job.persist = func(context.Context) (int, error) { return 0, fmt.Errorf("create: %w", shelf.ErrQueueFull) }
+	_, err = c.runHeavy(context.Background(), heavyReq(tAlice), job)
+	var ue *UserError
+	if !errors.As(err, &ue) || !strings.Contains(ue.Message, "Too much is waiting in line") || !strings.Contains(ue.Message, "Try again <t:") {
+		t.Fatalf("full line: %v", err)
 	}
 }

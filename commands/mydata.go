@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -64,6 +65,47 @@ type MyDataExport struct {
 	// ClubRemindersOff says they turned club reminders off.
 	ClubNominations  []shelf.Nomination `json:"club_nominations,omitempty"`
 	ClubRemindersOff bool               `json:"club_reminders_off,omitempty"`
+	// QueuedUploads are the member's /story add uploads kept as jobs
+	// while they wait their turn or until the member is told the result
+	// (story_upload_job.go).
+	QueuedUploads []UploadExport `json:"queued_uploads,omitempty"`
+}
+
+// UploadExport is one queued upload in /mydata export: what it adds and
+// where it stands (the interaction token it edits is left out).
+type UploadExport struct {
+	ID          string              `json:"id"`
+	File        *shelf.UploadFile   `json:"file,omitempty"`
+	AO3ID       int64               `json:"ao3_work_id,omitempty"`
+	ChannelID   string              `json:"channel_id"`
+	QueuedAt    time.Time           `json:"queued_at"`
+	State       shelf.ImportState   `json:"state"`
+	Outcome     shelf.UploadOutcome `json:"outcome,omitempty"`
+	StoryID     string              `json:"story_id,omitempty"`
+	Message     string              `json:"message,omitempty"`
+	MemberTold  bool                `json:"member_told"`
+	OptionsJSON json.RawMessage     `json:"options,omitempty"`
+}
+
+// exportUploads adds the member's upload jobs to doc.
+func (c *cmds) exportUploads(ctx context.Context, req *Request, doc *MyDataExport) error {
+	if c.uploads == nil {
+		return nil
+	}
+	jobs, err := c.uploads.MemberUploadJobs(ctx, req.GuildID, req.UserID)
+	if err != nil {
+		return fmt.Errorf("export queued uploads: %w", err)
+	}
+	for _, j := range jobs {
+		var in uploadRequest
+		opts := j.Options
+		if json.Unmarshal(j.Options, &in) == nil {
+			opts, _ = json.Marshal(in.Options) // without the member's permissions
+		}
+		doc.QueuedUploads = append(doc.QueuedUploads, UploadExport{ID: j.ID, File: j.File, AO3ID: j.WorkID, ChannelID: j.ChannelID,
+			QueuedAt: j.Created, State: j.State, Outcome: j.Outcome, StoryID: j.StoryID, Message: j.Message, MemberTold: j.Notified, OptionsJSON: opts})
+	}
+	return nil
 }
 
 // SubscriptionExport is one subscription in /mydata export.
@@ -110,6 +152,9 @@ func (c *cmds) myDataExportWork(ctx context.Context, req *Request) (*discordgo.I
 	if err := c.exportClubData(ctx, req, &doc); err != nil {
 		return nil, err
 	}
+	if err := c.exportUploads(ctx, req, &doc); err != nil {
+		return nil, err
+	}
 	msg := fmt.Sprintf("Here is everything Ficshelf keeps about you in this server: %s on your reading list, %s given, %s added to the library.",
 		storiesWord(len(exp.ReadingList)), kudosWord(len(exp.KudosGiven)), storiesWord(len(exp.StoriesAdded)))
 	return jsonFileReply(msg, "ficshelf-my-data.json", doc)
@@ -122,7 +167,7 @@ func (c *cmds) myDataDelete(ctx context.Context, req *Request) (*discordgo.Inter
 	if err != nil {
 		return nil, fmt.Errorf("export member: %w", err)
 	}
-	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down), your reading-club progress, nominations and reminder choice, and your subscriptions. Stories you added stay in the library, and your recs and rec requests stay too: they are posts in the server. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
+	msg := fmt.Sprintf("This deletes, in this server only: your reading list (%s), your kudos (%s given; the stories' counts go down), your reading-club progress, nominations and reminder choice, your subscriptions, and your uploads still waiting in line (they won't be added). Stories you added stay in the library, and your recs and rec requests stay too: they are posts in the server. It can't be undone — you may want `/mydata export` first.\n\nDelete your data?",
 		storiesWord(len(exp.ReadingList)), formatInt(len(exp.KudosGiven)))
 	r := Ephemeral(msg)
 	r.Data.Components = []discordgo.MessageComponent{Row(

@@ -238,6 +238,9 @@ func (c *cmds) storyAdd(ctx context.Context, req *Request) (*discordgo.Interacti
 		}
 		return resp, err
 	}
+	if c.uploads != nil && c.uploadsChanged != nil {
+		job.persist = func(ctx context.Context) (int, error) { return c.queueUpload(ctx, req, opts, att, workID) }
+	}
 	return c.runHeavy(ctx, req, job)
 }
 
@@ -296,6 +299,11 @@ func (c *cmds) storyAddWork(ctx context.Context, req *Request, opts addOptions, 
 	st.Title = strings.TrimSpace(st.Title)
 	if st.Title == "" {
 		st.Title = "Untitled"
+	}
+	if u, ok := shelf.UploadJobFrom(ctx, req.GuildID); ok {
+		// A queued upload: its job keeps what was kept of the options
+		// for the answer it gives when done (story_upload_job.go).
+		ctx = shelf.WithUploadJob(ctx, u.GuildID, u.ID, strings.TrimSpace(keptText(opts.Kept)))
 	}
 
 	if st.AO3ID > 0 {

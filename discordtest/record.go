@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -274,6 +275,28 @@ func (s *Server) AddAttachment(filename, contentType string, data []byte) *disco
 	return &cp
 }
 
+// HoldAttachments makes every attachment download (from now until
+// release is called) wait before its bytes are sent: work that downloads
+// an upload stays in the middle of it, e.g. while a test kills the bot.
+// The download is counted when it starts.
+func (s *Server) HoldAttachments() (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.attachHold = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.attachHold == ch {
+				s.attachHold = nil
+			}
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
 // Downloads reports how many times the attachment's bytes were fetched.
 func (s *Server) Downloads(attachmentID string) int {
 	s.mu.Lock()
@@ -296,10 +319,18 @@ func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
 		}
 		data, ctype = at.data, at.a.ContentType
 	}
+	hold := s.attachHold
 	s.mu.Unlock()
 	if at == nil {
 		http.NotFound(w, r)
 		return
+	}
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return // the downloader gave up (or was killed)
+		}
 	}
 	if ctype == "" {
 		ctype = "application/octet-stream"

@@ -64,6 +64,7 @@ type Server struct {
 	inter       map[string]*interactionState // by id
 	interTok    map[string]*interactionState // by token
 	attach      map[string]*attachment
+	attachHold  chan struct{} // HoldAttachments: closed on release
 	violations  []Violation
 	faults      []*fault
 	cbDelay     time.Duration

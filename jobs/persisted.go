@@ -134,6 +134,19 @@ type JobWording[J any] interface {
 	Ended(ctx context.Context, j J) (dm, channel *discordgo.MessageSend, err error)
 }
 
+// JobQueueWording is what a member reads of a job waiting its turn; a
+// kind's JobWording may implement it, and its jobs' answers then show
+// their place in line as it changes.
+type JobQueueWording[J any] interface {
+	// Queued is the edit of j's answer that shows its place in line (1:
+	// next to start).
+	Queued(ctx context.Context, j J, place int) (*discordgo.WebhookEdit, error)
+}
+
+// DefaultPlaceEditEvery is the least time between two edits of a waiting
+// job's place; further back in line, a second per place.
+const DefaultPlaceEditEvery = 4 * time.Second
+
 // JobDiscord is what a job does on Discord besides posting: editing an
 // interaction's answer by its token after the handler returned, and direct
 // messages (package bot implements it).
@@ -176,10 +189,10 @@ type JobRunner struct {
 	Pool string
 	// Max is how many jobs run at once; 0 means DefaultMaxJobs.
 	Max int
-	// Poll, Retry, MaxTries, EditEvery and TokenLife: 0 means their
-	// Default.
-	Poll, Retry, EditEvery, TokenLife time.Duration
-	MaxTries                          int
+	// Poll, Retry, MaxTries, EditEvery, TokenLife and PlaceEvery
+	// (DefaultPlaceEditEvery): 0 means their Default.
+	Poll, Retry, EditEvery, TokenLife, PlaceEvery time.Duration
+	MaxTries                                      int
 	// Now stamps the store's writes; nil means time.Now.
 	Now func() time.Time
 	// Observer, when set, receives the pool's figures.
@@ -196,6 +209,15 @@ type JobRunner struct {
 	perGuild map[string]int       // running jobs by guild
 	seen     map[jobKey]time.Time // when a waiting job was first seen
 	last     string               // the guild a job was last started for
+	places   map[jobKey]placeShown
+	placing  bool // an editPlaces is under way
+}
+
+// placeShown is the place in line a waiting job's answer shows, and when
+// it was shown.
+type placeShown struct {
+	place int
+	at    time.Time
 }
 
 // jobKey names a job of one kind.
@@ -209,6 +231,9 @@ type jobKind interface {
 	running(ctx context.Context) ([]shelf.ImportRef, error)
 	run(ctx context.Context, ref shelf.ImportRef) error
 	name() string
+	// queued edits the answer of a waiting job to show its place; false
+	// when the kind shows no places.
+	queued(ctx context.Context, ref shelf.ImportRef, place int) bool
 }
 
 // NewJobRunner returns a runner posting through p (which may also be a
@@ -218,7 +243,7 @@ func NewJobRunner(pool string, p JobPoster, log *slog.Logger) *JobRunner {
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &JobRunner{Pool: pool, poster: p, log: log, wake: make(chan struct{}, 1),
-		active: map[jobKey]bool{}, perGuild: map[string]int{}, seen: map[jobKey]time.Time{}}
+		active: map[jobKey]bool{}, perGuild: map[string]int{}, seen: map[jobKey]time.Time{}, places: map[jobKey]placeShown{}}
 	if jd, ok := p.(JobDiscord); ok {
 		r.jd = jd
 	}
@@ -256,18 +281,36 @@ func orDefault[T int | time.Duration](v, d T) T {
 
 // Run runs jobs until ctx is done (then waits for them to stop at a step's
 // end) and returns ctx's error.
-func (r *JobRunner) Run(ctx context.Context) error {
+func (r *JobRunner) Run(ctx context.Context) error { return r.RunDrain(ctx, nil) }
+
+// RunDrain is Run that also stops taking jobs once stop is closed (a
+// shutdown): the jobs running then go on, under ctx, and RunDrain returns
+// nil when they have ended. A nil stop never closes.
+func (r *JobRunner) RunDrain(ctx context.Context, stop <-chan struct{}) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
+		select {
+		case <-stop:
+			return nil // after the running jobs (wg)
+		default:
+		}
 		r.claim(ctx, &wg)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-stop:
 		case <-r.wake:
 		case <-time.After(orDefault(r.Poll, DefaultJobPoll)):
 		}
 	}
+}
+
+// Running is how many jobs this runner is running now.
+func (r *JobRunner) Running() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.active)
 }
 
 // claim lists the jobs waiting and starts as many as there is room for,
@@ -316,7 +359,30 @@ func (r *JobRunner) claim(ctx context.Context, wg *sync.WaitGroup) {
 		delete(r.seen, key)
 	}
 	running := len(r.active)
+	// The rest wait: their places, in the order they will start.
+	var line []jobKey
+	if rest := len(queued) - len(start); rest > 0 && !r.placing {
+		started := map[jobKey]bool{}
+		for _, key := range start {
+			started[key] = true
+		}
+		waitingNow := make([]jobKey, 0, rest)
+		for _, key := range queued {
+			if !started[key] {
+				waitingNow = append(waitingNow, key)
+			}
+		}
+		line = pickFair(waitingNow, r.perGuild, rest, r.last)
+		r.placing = true
+	}
 	r.mu.Unlock()
+	if line != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.editPlaces(ctx, line)
+		}()
+	}
 	if o := r.Observer; o != nil {
 		o.JobPoolDepth(r.Pool, len(queued)-len(start), running)
 		for _, w := range waits {
@@ -345,6 +411,58 @@ func (r *JobRunner) claim(ctx context.Context, wg *sync.WaitGroup) {
 				r.Wake()
 			}
 		}()
+	}
+}
+
+// editPlaces edits the answers of the jobs in line (in the order they
+// will start) whose place changed: at most every PlaceEvery, and further
+// back in line less often (a quarter of it per place: with the default,
+// a second), so that a long line is not a storm of edits. A job seen for
+// the first time keeps the place its own answer gave.
+func (r *JobRunner) editPlaces(ctx context.Context, line []jobKey) {
+	defer func() {
+		r.mu.Lock()
+		r.placing = false
+		r.mu.Unlock()
+	}()
+	now := time.Now()
+	every := orDefault(r.PlaceEvery, DefaultPlaceEditEvery)
+	inLine := make(map[jobKey]bool, len(line))
+	var edits []jobKey
+	r.mu.Lock()
+	for i, key := range line {
+		inLine[key] = true
+		shown, ok := r.places[key]
+		switch {
+		case !ok:
+			r.places[key] = placeShown{place: i + 1, at: now}
+		case shown.place != i+1 && now.Sub(shown.at) >= max(every, time.Duration(i+1)*every/4):
+			edits = append(edits, key)
+		}
+	}
+	for key := range r.places {
+		if !inLine[key] {
+			delete(r.places, key)
+		}
+	}
+	r.mu.Unlock()
+	for _, key := range edits {
+		if ctx.Err() != nil {
+			return
+		}
+		place := 0
+		for i, k := range line {
+			if k == key {
+				place = i + 1
+			}
+		}
+		if r.kinds[key.kind].queued(ctx, key.ref, place) {
+			r.mu.Lock()
+			if _, ok := r.places[key]; ok {
+				r.places[key] = placeShown{place: place, at: time.Now()}
+			}
+			r.mu.Unlock()
+		}
 	}
 }
 
@@ -409,6 +527,35 @@ func (k *kindRunner[J]) name() string { return k.kind }
 
 func (k *kindRunner[J]) running(ctx context.Context) ([]shelf.ImportRef, error) {
 	return k.k.Running(ctx)
+}
+
+// queued edits the answer of waiting job ref to show place, when the
+// kind's wording shows places and the answer can still be edited.
+func (k *kindRunner[J]) queued(ctx context.Context, ref shelf.ImportRef, place int) bool {
+	qw, ok := k.w.(JobQueueWording[J])
+	r := k.r
+	if !ok || r.jd == nil {
+		return false
+	}
+	j, err := k.k.Job(ctx, ref.GuildID, ref.ID)
+	if err != nil {
+		return false
+	}
+	h := k.k.Head(j)
+	if h.State != shelf.ImportRunning || h.Token == "" || r.now().Sub(h.TokenAt) > orDefault(r.TokenLife, DefaultJobTokenLife) {
+		return false
+	}
+	e, err := qw.Queued(ctx, j, place)
+	if err != nil {
+		return false
+	}
+	ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := r.jd.EditInteractionResponse(ectx, h.AppID, h.Token, e); err != nil {
+		r.log.Info("job: could not edit the place in line", "kind", k.kind, "guild", h.GuildID, "job", h.ID, "err", err)
+		return false
+	}
+	return true
 }
 
 // run runs one job from its cursor to its end and tells the member.

@@ -343,3 +343,109 @@ func TestJobRunnerFailedJobWaitsForTheNextLook(t *testing.T) {
 		t.Errorf("%d runs of a failing job within 100 ms, want 1", k.begins)
 	}
 }
+
+// placeWording is memWording that also words places in line, recording
+// each edit's job and place.
+type placeWording struct {
+	memWording
+	mu     sync.Mutex
+	places map[shelf.ImportRef][]int
+}
+
+func (w *placeWording) Queued(_ context.Context, j memJob, place int) (*discordgo.WebhookEdit, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.places[j.ref] = append(w.places[j.ref], place)
+	s := fmt.Sprintf("place %d", place)
+	return &discordgo.WebhookEdit{Content: &s}, nil
+}
+
+func (w *placeWording) of(ref shelf.ImportRef) []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]int(nil), w.places[ref]...)
+}
+
+// Jobs waiting their turn have their places edited in as the line moves,
+// in the order the runner will start them (fair between guilds); a job
+// keeps the place its own answer gave until the line moves.
+func TestJobRunnerEditsPlacesInLine(t *testing.T) {
+	const a, b = "100000000000000001", "200000000000000002"
+	k := newMemKind()
+	for i := range 3 {
+		k.add(a, fmt.Sprintf("%03d", i), 1)
+	}
+	k.add(b, "001", 1)
+	for _, j := range k.jobs {
+		j.token = "tok"
+	}
+	release := make(chan struct{})
+	k.step = func(ctx context.Context, _ memJob) error {
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	w := &placeWording{places: map[shelf.ImportRef][]int{}}
+	r := NewJobRunner("test", &memDiscord{}, nil)
+	r.Max, r.Poll, r.PlaceEvery = 1, 20*time.Millisecond, 40*time.Millisecond
+	AddJobKind[memJob](r, "mem", "m", k, w)
+	stop := runFor(t, r)
+	defer stop()
+	a1, a2, b1 := shelf.ImportRef{GuildID: a, ID: "001"}, shelf.ImportRef{GuildID: a, ID: "002"}, shelf.ImportRef{GuildID: b, ID: "001"}
+	waitFor(t, "the first job", func() bool { k.mu.Lock(); defer k.mu.Unlock(); return len(k.started) == 1 })
+	// a/000 runs; the line is b/001, a/001, a/002: nothing edited yet.
+	time.Sleep(100 * time.Millisecond)
+	if got := w.of(b1); len(got) != 0 {
+		t.Fatalf("b/001 edited %v before the line moved", got)
+	}
+	release <- struct{}{} // a/000 done; b/001 starts; a/001 is 1st, a/002 2nd
+	waitFor(t, "a/001's new place", func() bool { p := w.of(a1); return len(p) > 0 && p[len(p)-1] == 1 })
+	waitFor(t, "a/002's new place", func() bool { p := w.of(a2); return len(p) > 0 && p[len(p)-1] == 2 })
+	if got := w.of(b1); len(got) != 0 {
+		t.Errorf("b/001 (started) edited %v", got)
+	}
+	close(release)
+	waitFor(t, "every job", func() bool { refs, _ := k.Running(context.Background()); return len(refs) == 0 })
+}
+
+// At shutdown (stop closed) the runner takes no new job; the one running
+// goes on to its end, then RunDrain returns.
+func TestJobRunnerDrains(t *testing.T) {
+	k := newMemKind()
+	k.add("100000000000000001", "001", 1)
+	k.add("100000000000000001", "002", 1)
+	release := make(chan struct{})
+	k.step = func(ctx context.Context, _ memJob) error {
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	r := NewJobRunner("test", &memDiscord{}, nil)
+	r.Max, r.Poll = 1, 10*time.Millisecond
+	AddJobKind[memJob](r, "mem", "m", k, memWording{})
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- r.RunDrain(context.Background(), stop) }()
+	waitFor(t, "the first job", func() bool { return r.Running() == 1 })
+	close(stop)
+	select {
+	case err := <-done:
+		t.Fatalf("RunDrain returned %v with a job running", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("RunDrain: %v", err)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.started) != 1 || k.writes[k.started[0]] != 1 {
+		t.Fatalf("started %v writes %v; want the running one finished, no other started", k.started, k.writes)
+	}
+}

@@ -19,6 +19,9 @@ type Stories interface {
 	// when nil, s.Chapters are stored without sentence indexes. s is not
 	// modified. A story with an AO3 work ID the guild already has fails
 	// with a *DuplicateError naming the existing story. A zero at means now.
+	// With ctx from WithUploadJob the write is that upload job's step:
+	// done in the transaction that makes the story visible, or nothing
+	// written (ErrImportState) when the step was done already.
 	AddStory(ctx context.Context, guild string, s *fic.Story, chapters []NewChapter, addedBy string, mine bool, at time.Time) (StoryRecord, error)
 	// Story returns one story's record; ErrNotFound when the guild has none.
 	Story(ctx context.Context, guild, id string) (StoryRecord, error)
@@ -29,7 +32,8 @@ type Stories interface {
 	// mine, kudos and readers stay), and extends the schedule of every
 	// active club reading it in the same transaction when it gained
 	// chapters (new checkpoints open no earlier than now). An AO3 work ID
-	// another story of the guild has fails with *DuplicateError.
+	// another story of the guild has fails with *DuplicateError. With ctx
+	// from WithUploadJob the write is that upload job's step (AddStory).
 	UpdateStory(ctx context.Context, guild, id string, s *fic.Story, chapters []NewChapter, now time.Time) (StoryRecord, error)
 	// RemoveStory removes a story with its chapters, kudos, reading-list
 	// entries, recs and rec thread; an active club reading it ends.
@@ -257,6 +261,7 @@ type Store interface {
 	ReadingLog // stats.go
 	Imports    // imports.go
 	SeriesJobs // series.go
+	UploadJobs // uploads.go
 
 	// Engine names the engine ("bolt", "postgres") for logs and metrics.
 	Engine() string

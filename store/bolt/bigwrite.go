@@ -54,8 +54,9 @@ func chapterBytes(recs []chapterRec) int {
 
 // addStoryInSteps is AddStory for a story whose chapters are big: doc is
 // prepared (AddedBy, AddedAt, Mine set), recs its chapters, c its
-// counters.
-func (s *Store) addStoryInSteps(ctx context.Context, guild string, doc *storyDoc, recs []chapterRec, c counts) (shelf.StoryRecord, error) {
+// counters. visible, when not nil, is also done in step 3's transaction
+// (the one that makes story id visible); its error undoes the story.
+func (s *Store) addStoryInSteps(ctx context.Context, guild string, doc *storyDoc, recs []chapterRec, c counts, visible func(g *guildTx, id uint64) error) (shelf.StoryRecord, error) {
 	var id uint64
 	err := s.update(ctx, guild, func(g *guildTx) error {
 		if doc.Story.AO3ID > 0 {
@@ -72,7 +73,7 @@ func (s *Store) addStoryInSteps(ctx context.Context, guild string, doc *storyDoc
 	if err != nil {
 		return shelf.StoryRecord{}, err
 	}
-	rec, err := s.finishSteps(ctx, guild, id, doc, recs, c)
+	rec, err := s.finishSteps(ctx, guild, id, doc, recs, c, visible)
 	// The story's pages need not stay resident (residency_linux.go).
 	dropMappedPages(s.db)
 	if err != nil {
@@ -87,8 +88,8 @@ func (s *Store) addStoryInSteps(ctx context.Context, guild string, doc *storyDoc
 }
 
 // finishSteps writes the chapters in slices (step 2), then the story
-// (step 3).
-func (s *Store) finishSteps(ctx context.Context, guild string, id uint64, doc *storyDoc, recs []chapterRec, c counts) (shelf.StoryRecord, error) {
+// (step 3, with visible).
+func (s *Store) finishSteps(ctx context.Context, guild string, id uint64, doc *storyDoc, recs []chapterRec, c counts, visible func(g *guildTx, id uint64) error) (shelf.StoryRecord, error) {
 	for i := 0; i < len(recs); {
 		j, size := i, 0
 		for j < len(recs) && (j == i || size+chapterBytes(recs[j:j+1]) <= bigWriteSlice) {
@@ -128,6 +129,11 @@ func (s *Store) finishSteps(ctx context.Context, guild string, id uint64, doc *s
 		}
 		if err := g.bucket(bPending).Delete(u64(id)); err != nil {
 			return err
+		}
+		if visible != nil {
+			if err := visible(g, id); err != nil {
+				return err
+			}
 		}
 		var err error
 		rec, err = loadStory(g, id)

@@ -71,6 +71,9 @@ func deleteReadingLog(g *guildTx, uid uint64) error {
 	if err := deleteMemberSeriesJobs(g, uid); err != nil { // series.go
 		return err
 	}
+	if err := deleteMemberUploads(g, uid); err != nil { // uploads.go
+		return err
+	}
 	return deleteMemberImports(g, uid)
 }
 

@@ -95,11 +95,16 @@ func (s *Store) AddStory(ctx context.Context, guild string, st *fic.Story, chapt
 		}
 		doc.AddedBy, doc.AddedAt, doc.Mine = adder, nanos(at), mine
 		if chapterBytes(recs) > bigWriteAbove {
+			if err := s.checkUpload(ctx, guild); err != nil { // uploads.go
+				return err
+			}
 			var c counts
 			if mine {
 				c.owner = adder
 			}
-			rec, err = s.addStoryInSteps(ctx, guild, &doc, recs, c)
+			rec, err = s.addStoryInSteps(ctx, guild, &doc, recs, c, func(g *guildTx, id uint64) error {
+				return markUpload(ctx, g, id, shelf.UploadAdded)
+			})
 			return err
 		}
 		return s.update(ctx, guild, func(g *guildTx) error {
@@ -117,6 +122,9 @@ func (s *Store) AddStory(ctx context.Context, guild string, st *fic.Story, chapt
 				c.owner = adder
 			}
 			if err := writeStory(g, id, &doc, recs, c); err != nil {
+				return err
+			}
+			if err := markUpload(ctx, g, id, shelf.UploadAdded); err != nil { // uploads.go
 				return err
 			}
 			rec, err = loadStory(g, id)
@@ -281,6 +289,9 @@ func (s *Store) UpdateStory(ctx context.Context, guild, id string, st *fic.Story
 			}
 			// Clubs reading it extend their schedules in this transaction.
 			if err := extendClubs(g, sid, now); err != nil {
+				return err
+			}
+			if err := markUpload(ctx, g, sid, shelf.UploadUpdated); err != nil { // uploads.go
 				return err
 			}
 			rec, err = loadStory(g, sid)

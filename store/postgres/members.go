@@ -162,6 +162,9 @@ func (s *Store) DeleteMember(ctx context.Context, guild, user string) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM series_jobs WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM upload_jobs WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM subscriptions WHERE guild = $1 AND user_id = $2`, gid, uid); err != nil {
 			return err
 		}

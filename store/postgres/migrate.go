@@ -454,6 +454,23 @@ END $$;
 CREATE TRIGGER story_facets_counted AFTER INSERT OR DELETE ON story_facets
 	FOR EACH ROW EXECUTE FUNCTION ficshelf_facet_counted();
 `,
+	// 8: queued uploads (/story add waiting its turn) as persisted jobs
+	// (uploads.go): a head per job, open while it is to be run; waiting
+	// while no runner took it (the places in line).
+	`
+CREATE TABLE upload_jobs (
+	guild   bigint  NOT NULL,
+	id      bigint  NOT NULL,
+	user_id bigint  NOT NULL,
+	open    boolean NOT NULL,
+	waiting boolean NOT NULL DEFAULT false,
+	doc     bytea   NOT NULL,
+	PRIMARY KEY (guild, id)
+);
+CREATE INDEX upload_jobs_open ON upload_jobs (guild, id) WHERE open;
+CREATE INDEX upload_jobs_waiting ON upload_jobs (guild, id) WHERE waiting;
+CREATE INDEX upload_jobs_user ON upload_jobs (guild, user_id);
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

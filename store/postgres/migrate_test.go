@@ -70,6 +70,7 @@ func TestMigrationsStepByStep(t *testing.T) {
 		5: {"series_jobs", "series_job_works"},
 		6: {"club_nominations", "club_polls", "club_reminders_off"},
 		7: {"story_counts", "kudos_marks", "guild_counts", "guild_facets", "story_facets"},
+		8: {"upload_jobs"},
 	}
 	for v := 1; v <= len(Migrations); v++ {
 		for _, tbl := range wantTables[v] {

@@ -225,6 +225,9 @@ func (s *Store) AddStory(ctx context.Context, guild string, st *fic.Story, chapt
 			if err != nil {
 				return err
 			}
+			if err := markUpload(ctx, tx, gid, id, shelf.UploadAdded); err != nil { // uploads.go
+				return err
+			}
 			if err := writeStory(ctx, tx, gid, id, &p, adder, ts, mine, false); err != nil {
 				return err
 			}
@@ -307,6 +310,9 @@ func (s *Store) UpdateStory(ctx context.Context, guild, id string, st *fic.Story
 				return err
 			} else if dup != 0 && dup != sid {
 				return &shelf.DuplicateError{AO3ID: p.Meta.AO3ID, ExistingID: fmtID(dup)}
+			}
+			if err := markUpload(ctx, tx, gid, sid, shelf.UploadUpdated); err != nil { // uploads.go
+				return err
 			}
 			if err := writeStory(ctx, tx, gid, sid, &p, 0, 0, false, true); err != nil {
 				return err

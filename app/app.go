@@ -351,7 +351,7 @@ func botConfig(cfg config.Config) (bot.Config, error) {
 		BaseURL:          cfg.BaseURL,
 		Shards:           bot.ShardPlan{Off: cfg.Shards.Off, Count: cfg.Shards.Count, First: cfg.Shards.First, Last: cfg.Shards.Last},
 		InteractionsAddr: cfg.InteractionsAddr,
-		HandlerSlots:     cfg.InteractionSlots,
+		HandlerSlots:     handlerSlots(cfg),
 	}
 	if cfg.PublicKey != "" {
 		key, err := hex.DecodeString(cfg.PublicKey)
@@ -396,6 +396,28 @@ func pingStore(ctx context.Context, st shelf.Store) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	return st.Ping(ctx) == nil
+}
+
+// handlerSlots is bot.Config.HandlerSlots for cfg: INTERACTION_SLOTS when
+// set, else by store. On PostgreSQL the bot's default: handlers wait there
+// for the database's pool of connections, and the fair gate makes a busy
+// server's backlog wait behind the other servers' interactions (a quiet
+// server's p50 174 → 14 ms beside a big server browsed hard; BENCHMARKS.md,
+// "Fair share, part 2"). On BoltDB none: a handler there takes
+// microseconds of CPU and then waits for a group commit, so a bounded
+// number of handlers only bounds how many writes share each fsync — at
+// concurrency 64 on the load test's floor mix the gate cost 1.4–1.6× the
+// CPU per interaction and half the throughput, with no measurable gain for
+// quiet servers ("The floor, part 3").
+func handlerSlots(cfg config.Config) int {
+	switch {
+	case cfg.InteractionSlots != 0:
+		return cfg.InteractionSlots
+	case store.IsPostgres(cfg.DBPath):
+		return 0
+	default:
+		return -1
+	}
 }
 
 // dbForLog is FICSHELF_DB as logs may show it: a URL without its password.

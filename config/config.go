@@ -60,8 +60,9 @@ type Config struct {
 
 	// InteractionSlots is INTERACTION_SLOTS: how many interaction handlers
 	// run at once before the rest wait, served round-robin between
-	// servers (bot.Config.HandlerSlots): 0 the default, -1 ("off") no
-	// limit.
+	// servers (bot.Config.HandlerSlots): 0 the default for the store
+	// (app.handlerSlots: the bot's default on PostgreSQL, none on BoltDB),
+	// -1 ("off") no limit.
 	InteractionSlots int
 }
 

@@ -278,6 +278,24 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		stopUploads()
 		<-uploadsDone
 	}()
+	// Finished jobs (queued uploads, reading-list imports, series links)
+	// pruned a week after their member was told, by one process (under
+	// its lease), from when the bot is ready until the database closes.
+	pruneDone := make(chan struct{})
+	go func() {
+		defer close(pruneDone)
+		select {
+		case <-b.Ready():
+			pruner := &jobs.Pruner{Store: st, Clock: clock, Log: log}
+			l := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/prune", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: pruner.Run}
+			l.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
+	defer func() {
+		stopScheduler()
+		<-pruneDone
+	}()
 	// AO3 update checks (/subscribe), under their own lease; off when
 	// AO3CheckEvery is 0 (a Config not from config.Load).
 	checkDone := make(chan struct{})

@@ -225,7 +225,7 @@ func CheckJobStep(what string, state ImportState, cursor, total, step int) error
 }
 
 // FinishImport is j marked done at at (the first time) and notified when
-// the member has been told; ErrImportState unless j is running or done
+// the member has been told (then without its token); ErrImportState unless j is running or done
 // with its cursor at its total. Engines call it inside FinishImportJob.
 func FinishImport(j ImportJob, notified bool, at time.Time) (ImportJob, error) {
 	if j.State != ImportRunning && j.State != ImportDone || j.Cursor < j.Total {
@@ -233,6 +233,9 @@ func FinishImport(j ImportJob, notified bool, at time.Time) (ImportJob, error) {
 	}
 	j.State, j.Finished = ImportDone, finishedAt(j.State, j.Finished, at)
 	j.Notified = j.Notified || notified
+	if j.Notified {
+		j.Token = "" // the member was told: the token is not kept
+	}
 	return j, nil
 }
 

@@ -207,12 +207,23 @@ func NewUpload(j UploadJob, guild, id string, now time.Time) UploadJob {
 }
 
 // FinishUpload is j marked done at at (the first time) and notified when
-// the member has been told; ErrImportState unless its step ran.
+// the member has been told, then without its token and its file's URL;
+// ErrImportState unless its step ran.
 func FinishUpload(j UploadJob, notified bool, at time.Time) (UploadJob, error) {
 	if j.State != ImportRunning && j.State != ImportDone || j.Cursor < 1 {
 		return j, fmt.Errorf("upload %s (cursor %d, %s): %w", j.ID, j.Cursor, j.State, ErrImportState)
 	}
 	j.State, j.Finished = ImportDone, finishedAt(j.State, j.Finished, at)
 	j.Notified = j.Notified || notified
+	if j.Notified {
+		// The member was told: the token and the file's address are no
+		// longer needed, and are not kept.
+		j.Token = ""
+		if j.File != nil {
+			f := *j.File
+			f.URL = ""
+			j.File = &f
+		}
+	}
 	return j, nil
 }

@@ -327,6 +327,21 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		stopScheduler()
 		<-checkDone
 	}()
+	// Once the bot takes no more interactions: exports and statistics
+	// still waiting in memory are told the bot restarted before it could
+	// start them (run the command again); those running get the shutdown
+	// grace to finish.
+	defer func() {
+		grace := bcfg.ShutdownGrace
+		if grace <= 0 {
+			grace = bot.DefaultShutdownGrace
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+		defer cancel()
+		if err := pools.Shutdown(sctx); err != nil {
+			log.Warn("shutdown: heavy work still running", "err", err)
+		}
+	}()
 	var handler bot.Handler = router
 	if opts.Wrap != nil {
 		handler = opts.Wrap(router)

@@ -168,7 +168,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	// Reading-list imports and series links: persisted jobs, run by one
 	// bounded pool shared fairly between servers.
 	importer := jobs.NewJobRunner("imports", b, log)
-	importer.Now, importer.Observer = opts.Now, m
+	importer.Now, importer.Observer, importer.Poll = opts.Now, m, cfg.JobPoll
 	commands.AddImportJobs(importer, deps, 0)
 	deps.ImportsChanged = importer.Wake
 	// Queued uploads (/story add that waits its turn): persisted jobs, run
@@ -176,10 +176,10 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	// lease), each in a slot of that process's import (or link) pool
 	// shared with the handlers' imports.
 	fileUploads := jobs.NewJobRunner("uploads", b, log)
-	fileUploads.Now, fileUploads.Observer = opts.Now, m
+	fileUploads.Now, fileUploads.Observer, fileUploads.Poll = opts.Now, m, cfg.JobPoll
 	fileUploads.Max = pools.Import.Config().Workers
 	linkUploads := jobs.NewJobRunner("links", b, log)
-	linkUploads.Now, linkUploads.Observer = opts.Now, m
+	linkUploads.Now, linkUploads.Observer, linkUploads.Poll = opts.Now, m, cfg.JobPoll
 	linkUploads.Max = pools.Link.Config().Workers
 	commands.AddUploadJobs(fileUploads, linkUploads, deps)
 	deps.Uploads = wakeAll{fileUploads, linkUploads}
@@ -257,7 +257,21 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					work := func(lctx context.Context) error { return r.RunDrain(lctx, ctx.Done()) }
+					work := func(lctx context.Context) error {
+						// With several processes (PostgreSQL), an upload
+						// queued through another one wakes this runner at
+						// once, not at its next poll.
+						if n, ok := st.(shelf.JobNotices); ok && leasesOf(st) != nil {
+							nctx, cancel := context.WithCancel(lctx)
+							listening := make(chan struct{})
+							go func() {
+								defer close(listening)
+								jobs.ListenJobs(nctx, n, shelf.JobNoticeUploads, r.Wake, 0, log)
+							}()
+							defer func() { cancel(); <-listening }()
+						}
+						return r.RunDrain(lctx, ctx.Done())
+					}
 					l := &jobs.Leased{Leases: leasesOf(st), Name: name, TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: work}
 					l.Run(uploadsCtx)
 				}()

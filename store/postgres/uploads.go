@@ -63,9 +63,13 @@ func (s *Store) CreateUploadJob(ctx context.Context, guild string, j shelf.Uploa
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO upload_jobs (guild, id, user_id, open, waiting, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
-			gid, id, uid, out.Live(), out.Waiting(), doc)
-		return err
+		if _, err := tx.Exec(ctx, `INSERT INTO upload_jobs (guild, id, user_id, open, waiting, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
+			gid, id, uid, out.Live(), out.Waiting(), doc); err != nil {
+			return err
+		}
+		// The process running uploads (maybe another) hears of it at
+		// the commit (notices.go).
+		return notifyJobs(ctx, tx, shelf.JobNoticeUploads)
 	})
 	if err != nil {
 		return shelf.UploadJob{}, err

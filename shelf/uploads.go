@@ -102,8 +102,9 @@ type UploadResult struct {
 // story once.
 type UploadJobs interface {
 	// CreateUploadJob stores j (running, cursor 0) with a new ID and
-	// returns it, unless guild has maxWaiting or more jobs waiting
-	// (Waiting): then ErrQueueFull and nothing is stored. maxWaiting 0
+	// returns it, unless guild has maxWaiting or more jobs of j's kind
+	// (with a file, or a link alone) waiting (Waiting): then ErrQueueFull
+	// and nothing is stored. maxWaiting 0
 	// means no bound.
 	CreateUploadJob(ctx context.Context, guild string, j UploadJob, maxWaiting int) (UploadJob, error)
 	// UploadJob returns a job; ErrNotFound when none.
@@ -113,8 +114,9 @@ type UploadJobs interface {
 	// they were queued in, within a guild).
 	RunningUploadJobs(ctx context.Context) ([]ImportRef, error)
 	// WaitingUploadJobs lists the jobs of every guild that are waiting
-	// (UploadJob.Waiting), in RunningUploadJobs' order.
-	WaitingUploadJobs(ctx context.Context) ([]ImportRef, error)
+	// (UploadJob.Waiting) with a file (files) or with a link alone (not
+	// files: each kind has its own line), in RunningUploadJobs' order.
+	WaitingUploadJobs(ctx context.Context, files bool) ([]ImportRef, error)
 	// StartUploadJob marks a running job taken by a runner (once; a job
 	// started already is returned as it is). ErrImportState when it is
 	// not running.

@@ -51,7 +51,8 @@ func (s *Store) CreateUploadJob(ctx context.Context, guild string, j shelf.Uploa
 		}
 		if maxWaiting > 0 {
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM upload_jobs WHERE guild = $1 AND waiting`, gid).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM upload_jobs
+				WHERE guild = $1 AND waiting AND (convert_from(doc, 'UTF8')::jsonb ? 'file') = $2`, gid, j.File != nil).Scan(&n); err != nil {
 				return err
 			}
 			if n >= maxWaiting {
@@ -88,12 +89,15 @@ func (s *Store) RunningUploadJobs(ctx context.Context) ([]shelf.ImportRef, error
 }
 
 // WaitingUploadJobs implements shelf.UploadJobs.
-func (s *Store) WaitingUploadJobs(ctx context.Context) ([]shelf.ImportRef, error) {
+func (s *Store) WaitingUploadJobs(ctx context.Context, files bool) ([]shelf.ImportRef, error) {
 	const op = "waiting upload jobs"
 	if s.closed.Load() {
 		return nil, fmt.Errorf("%s: %w", op, shelf.ErrClosed)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT guild, id FROM upload_jobs WHERE waiting ORDER BY guild, id`)
+	// The line is short (bounded per guild): its documents are read to
+	// tell files from links.
+	rows, err := s.pool.Query(ctx, `SELECT guild, id FROM upload_jobs
+		WHERE waiting AND (convert_from(doc, 'UTF8')::jsonb ? 'file') = $1 ORDER BY guild, id`, files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, s.mapErr(err))
 	}

@@ -168,7 +168,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	// Reading-list imports and series links: persisted jobs, run by one
 	// bounded pool shared fairly between servers.
 	importer := jobs.NewJobRunner("imports", b, log)
-	importer.Now, importer.Observer = opts.Now, m
+	importer.Now, importer.Observer, importer.Poll = opts.Now, m, cfg.JobPoll
 	commands.AddImportJobs(importer, deps, 0)
 	deps.ImportsChanged = importer.Wake
 	// Queued uploads (/story add that waits its turn): persisted jobs, run
@@ -176,10 +176,10 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	// lease), each in a slot of that process's import (or link) pool
 	// shared with the handlers' imports.
 	fileUploads := jobs.NewJobRunner("uploads", b, log)
-	fileUploads.Now, fileUploads.Observer = opts.Now, m
+	fileUploads.Now, fileUploads.Observer, fileUploads.Poll = opts.Now, m, cfg.JobPoll
 	fileUploads.Max = pools.Import.Config().Workers
 	linkUploads := jobs.NewJobRunner("links", b, log)
-	linkUploads.Now, linkUploads.Observer = opts.Now, m
+	linkUploads.Now, linkUploads.Observer, linkUploads.Poll = opts.Now, m, cfg.JobPoll
 	linkUploads.Max = pools.Link.Config().Workers
 	commands.AddUploadJobs(fileUploads, linkUploads, deps)
 	deps.Uploads = wakeAll{fileUploads, linkUploads}
@@ -257,7 +257,21 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					work := func(lctx context.Context) error { return r.RunDrain(lctx, ctx.Done()) }
+					work := func(lctx context.Context) error {
+						// With several processes (PostgreSQL), an upload
+						// queued through another one wakes this runner at
+						// once, not at its next poll.
+						if n, ok := st.(shelf.JobNotices); ok && leasesOf(st) != nil {
+							nctx, cancel := context.WithCancel(lctx)
+							listening := make(chan struct{})
+							go func() {
+								defer close(listening)
+								jobs.ListenJobs(nctx, n, shelf.JobNoticeUploads, r.Wake, 0, log)
+							}()
+							defer func() { cancel(); <-listening }()
+						}
+						return r.RunDrain(lctx, ctx.Done())
+					}
 					l := &jobs.Leased{Leases: leasesOf(st), Name: name, TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: work}
 					l.Run(uploadsCtx)
 				}()
@@ -277,6 +291,24 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		}
 		stopUploads()
 		<-uploadsDone
+	}()
+	// Finished jobs (queued uploads, reading-list imports, series links)
+	// pruned a week after their member was told, by one process (under
+	// its lease), from when the bot is ready until the database closes.
+	pruneDone := make(chan struct{})
+	go func() {
+		defer close(pruneDone)
+		select {
+		case <-b.Ready():
+			pruner := &jobs.Pruner{Store: st, Clock: clock, Log: log}
+			l := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/prune", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: pruner.Run}
+			l.Run(schedCtx)
+		case <-schedCtx.Done():
+		}
+	}()
+	defer func() {
+		stopScheduler()
+		<-pruneDone
 	}()
 	// AO3 update checks (/subscribe), under their own lease; off when
 	// AO3CheckEvery is 0 (a Config not from config.Load).
@@ -308,6 +340,21 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	defer func() {
 		stopScheduler()
 		<-checkDone
+	}()
+	// Once the bot takes no more interactions: exports and statistics
+	// still waiting in memory are told the bot restarted before it could
+	// start them (run the command again); those running get the shutdown
+	// grace to finish.
+	defer func() {
+		grace := bcfg.ShutdownGrace
+		if grace <= 0 {
+			grace = bot.DefaultShutdownGrace
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+		defer cancel()
+		if err := pools.Shutdown(sctx); err != nil {
+			log.Warn("shutdown: heavy work still running", "err", err)
+		}
 	}()
 	var handler bot.Handler = router
 	if opts.Wrap != nil {

@@ -33,6 +33,9 @@ type Pools struct {
 	// member and per server (nil: none).
 	ImportLimits *workpool.Limits
 	ExportLimits *workpool.Limits
+
+	// life is the in-memory work's shutdown (heavy_shutdown.go).
+	life heavyLife
 }
 
 // PoolSizes size Pools; zero fields take the defaults (DefaultPoolSizes).
@@ -186,10 +189,16 @@ func (c *cmds) runHeavy(ctx context.Context, req *Request, job heavyJob) (*disco
 		return c.persistHeavy(ctx, t, job)
 	}
 	appID, token := req.Interaction.AppID, req.Interaction.Token
+	end, ok := c.pools.life.begin()
+	if !ok {
+		t.Done()
+		return nil, Errorf("%s", restartedText(job.what))
+	}
 	// The work outlives this handler (whose ctx ends when it returns); it
 	// keeps the values of ctx and the token's lifetime.
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenLife)
 	go func() {
+		defer end()
 		defer cancel()
 		defer t.Done()
 		c.awaitHeavy(bg, ed, appID, token, t, job)
@@ -253,11 +262,20 @@ func (c *cmds) awaitHeavy(ctx context.Context, ed tokenEditor, appID, token stri
 	shown, shownAt := t.Place(), time.Now()
 	tick := time.NewTicker(queueEditEvery)
 	defer tick.Stop()
+	stopping := c.pools.life.stopping()
 wait:
 	for {
 		select {
 		case <-t.Ready():
 			break wait
+		case <-stopping:
+			select {
+			case <-t.Ready():
+				break wait // its turn came with the shutdown: it runs
+			default:
+			}
+			edit(text(restartedText(job.what)))
+			return
 		case <-ctx.Done():
 			edit(text(fmt.Sprintf("I couldn't %s in time: too much was waiting in line. Please try again later.", job.what)))
 			return

@@ -211,3 +211,62 @@ func TestHeavyPersistedWhenItMustWait(t *testing.T) {
 		t.Fatalf("full line: %v", err)
 	}
 }
+
+// At a graceful shutdown, in-memory work still waiting is told the bot
+// restarted before it could start (once: it is not run later), work
+// running is waited for and answered, and work arriving afterwards is
+// refused with the same sentence.
+func TestHeavyShutdownTellsTheQueued(t *testing.T) {
+	pool := workpool.New(workpool.Config{Name: "export", Workers: 1, PerGuild: 1})
+	c, d := heavyCmds(pool, nil)
+	release := make(chan struct{})
+	ran := make(chan string, 4)
+	run := func(name string, wait chan struct{}) func(context.Context) (*discordgo.InteractionResponse, error) {
+		return func(context.Context) (*discordgo.InteractionResponse, error) {
+			ran <- name
+			if wait != nil {
+				<-wait
+			}
+			return Reply("📦 " + name + " ready"), nil
+		}
+	}
+	// The first runs (long: answered at once, done in the background).
+	if _, err := c.runHeavy(context.Background(), heavyReq(tAlice), heavyJob{pool: pool, what: "export your data", long: true, run: run("first", release)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-ran; got != "first" {
+		t.Fatalf("ran %s", got)
+	}
+	resp, err := c.runHeavy(context.Background(), heavyReq("300000000000000009"), heavyJob{pool: pool, what: "export your data", run: run("second", nil)})
+	if err != nil || !strings.Contains(resp.Data.Content, "Queued: 1st in line") {
+		t.Fatalf("second: %v %+v", err, resp)
+	}
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		shut <- c.pools.Shutdown(ctx)
+	}()
+	d.waitEdit(t, "I was restarted before I could export your data: nothing was done. Please run the command again.")
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned (%v) while the first still ran", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	d.waitEdit(t, "📦 first ready")
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	select {
+	case got := <-ran:
+		t.Fatalf("%s ran after the shutdown", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	hold, _ := pool.Enqueue(tGuild)
+	defer hold.Done()
+	if _, err := c.runHeavy(context.Background(), heavyReq(tAlice), heavyJob{pool: pool, what: "export your data", run: run("late", nil)}); err == nil ||
+		!strings.Contains(err.Error(), "I was restarted before I could export your data") {
+		t.Fatalf("work after the shutdown: %v", err)
+	}
+}

@@ -64,7 +64,8 @@ func (c *cmds) queueUpload(ctx context.Context, req *Request, opts addOptions, a
 		return 0, fmt.Errorf("queue upload: %w", err)
 	}
 	c.uploadsChanged()
-	line, err := c.uploads.WaitingUploadJobs(ctx)
+	// Its line: files and links are run by runners of their own.
+	line, err := c.uploads.WaitingUploadJobs(ctx, att != nil)
 	if err != nil {
 		c.log.Warn("queued upload: could not read the line", "guild", req.GuildID, "err", err)
 		return 1, nil

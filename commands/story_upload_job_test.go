@@ -186,3 +186,27 @@ func TestQueuedUploadsFairBetweenServers(t *testing.T) {
 		}
 	}
 }
+
+// The place a queued upload is first told counts its own line: files and
+// links wait for runners of their own, so links queued before a file are
+// not ahead of it.
+func TestQueuedUploadPlaceCountsItsOwnLine(t *testing.T) {
+	st := storetest.Open(t)
+	c := newCmds(uploadDeps(st, &uploadDiscord{}))
+	c.uploadsChanged = func() {}
+	req := &Request{GuildID: uploadGuild, ChannelID: "500000000000000005", UserID: importUser,
+		Interaction: &discordgo.Interaction{AppID: "app", Token: "tok"}}
+	ctx := context.Background()
+	for i := range 2 {
+		if place, err := c.queueUpload(ctx, req, addOptions{}, nil, int64(100+i)); err != nil || place != i+1 {
+			t.Fatalf("link %d: place %d %v", i+1, place, err)
+		}
+	}
+	att := &discordgo.MessageAttachment{URL: "https://cdn.discordapp.com/attachments/1/2/a.txt", Filename: "a.txt", Size: 10}
+	if place, err := c.queueUpload(ctx, req, addOptions{Title: "A"}, att, 0); err != nil || place != 1 {
+		t.Fatalf("a file after two links: place %d %v, want 1st", place, err)
+	}
+	if place, err := c.queueUpload(ctx, req, addOptions{}, nil, 102); err != nil || place != 3 {
+		t.Fatalf("a third link: place %d %v, want 3rd", place, err)
+	}
+}

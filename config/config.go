@@ -49,6 +49,13 @@ type Config struct {
 	// one minute). It is renewed every third of that, and another process
 	// takes over at most TTL + TTL/3 after the holder dies.
 	JobLeaseTTL time.Duration
+	// JobPoll is JOB_POLL: how often the process running persisted jobs
+	// (reading-list imports and series links, queued uploads) looks for
+	// jobs besides being woken; 0 means the default (jobs.DefaultJobPoll,
+	// 5 s). On PostgreSQL a queued upload wakes the process running
+	// uploads at once (LISTEN/NOTIFY), whichever process queued it; the
+	// poll is the fallback.
+	JobPoll time.Duration
 
 	// Heavy work (/story add with a file or a link, /mydata export,
 	// /readinglist stats) runs in bounded pools; 0 means the default
@@ -75,6 +82,12 @@ const maxInteractionSlots = 100000
 const (
 	MinJobLeaseTTL = 3 * time.Second
 	MaxJobLeaseTTL = 90 * time.Second
+)
+
+// Bounds of JOB_POLL.
+const (
+	MinJobPoll = time.Second
+	MaxJobPoll = 10 * time.Minute
 )
 
 // Shards is DISCORD_SHARDS: which gateway shards this process runs. The
@@ -255,6 +268,13 @@ func Load(lookup func(string) string) (Config, error) {
 			return c, &Error{"JOB_LEASE_TTL", fmt.Sprintf("must be a duration from %v to %v, e.g. 1m, got %q", MinJobLeaseTTL, MaxJobLeaseTTL, v)}
 		}
 		c.JobLeaseTTL = d
+	}
+	if v := get("JOB_POLL", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < MinJobPoll || d > MaxJobPoll {
+			return c, &Error{"JOB_POLL", fmt.Sprintf("must be a duration from %v to %v, e.g. 5s, got %q", MinJobPoll, MaxJobPoll, v)}
+		}
+		c.JobPoll = d
 	}
 	for _, k := range []struct {
 		key string

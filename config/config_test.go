@@ -34,9 +34,13 @@ func TestLoadValues(t *testing.T) {
 		"LOG_LEVEL":        "DEBUG",
 		"METRICS_ADDR":     "127.0.0.1:9090",
 		"JOB_LEASE_TTL":    "30s",
+		"JOB_POLL":         "2m",
 	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.JobPoll != 2*time.Minute {
+		t.Errorf("JOB_POLL 2m read as %v", c.JobPoll)
 	}
 	if c.JobLeaseTTL != 30*time.Second {
 		t.Errorf("JOB_LEASE_TTL 30s read as %v", c.JobLeaseTTL)
@@ -63,6 +67,9 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"JOB_LEASE_TTL", "soon"},
 		{"JOB_LEASE_TTL", "1s"},
 		{"JOB_LEASE_TTL", "10m"},
+		{"JOB_POLL", "often"},
+		{"JOB_POLL", "100ms"},
+		{"JOB_POLL", "1h"},
 		{"INTERACTION_SLOTS", "0"},
 		{"INTERACTION_SLOTS", "many"},
 		{"INTERACTION_SLOTS", "100001"},

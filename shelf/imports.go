@@ -225,14 +225,18 @@ func CheckJobStep(what string, state ImportState, cursor, total, step int) error
 }
 
 // FinishImport is j marked done at at (the first time) and notified when
-// the member has been told; ErrImportState unless j is running or done
-// with its cursor at its total. Engines call it inside FinishImportJob.
+// the member has been told (then without its token); ErrImportState
+// unless j is running or done with its cursor at its total. Engines call
+// it inside FinishImportJob.
 func FinishImport(j ImportJob, notified bool, at time.Time) (ImportJob, error) {
 	if j.State != ImportRunning && j.State != ImportDone || j.Cursor < j.Total {
 		return j, fmt.Errorf("import %s (cursor %d of %d, %s): %w", j.ID, j.Cursor, j.Total, j.State, ErrImportState)
 	}
 	j.State, j.Finished = ImportDone, finishedAt(j.State, j.Finished, at)
 	j.Notified = j.Notified || notified
+	if j.Notified {
+		j.Token = "" // the member was told: the token is not kept
+	}
 	return j, nil
 }
 

@@ -262,6 +262,7 @@ type Store interface {
 	Imports    // imports.go
 	SeriesJobs // series.go
 	UploadJobs // uploads.go
+	JobPruning // jobprune.go
 
 	// Engine names the engine ("bolt", "postgres") for logs and metrics.
 	Engine() string

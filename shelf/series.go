@@ -215,15 +215,18 @@ func CountSeriesStep(j SeriesJob, o SeriesOutcome) SeriesJob {
 }
 
 // FinishSeries is j marked done at at (the first time) and notified when
-// the member has been told; ErrImportState unless j is running or done,
-// listed, with its cursor at its total. Engines call it inside
-// FinishSeriesJob.
+// the member has been told (then without its token); ErrImportState
+// unless j is running or done, listed, with its cursor at its total.
+// Engines call it inside FinishSeriesJob.
 func FinishSeries(j SeriesJob, notified bool, at time.Time) (SeriesJob, error) {
 	if j.State != ImportRunning && j.State != ImportDone || j.Cursor < j.Total || !j.Listed {
 		return j, fmt.Errorf("series job %s (cursor %d of %d, %s): %w", j.ID, j.Cursor, j.Total, j.State, ErrImportState)
 	}
 	j.State, j.Finished = ImportDone, finishedAt(j.State, j.Finished, at)
 	j.Notified = j.Notified || notified
+	if j.Notified {
+		j.Token = "" // the member was told: the token is not kept
+	}
 	return j, nil
 }
 

@@ -102,8 +102,9 @@ type UploadResult struct {
 // story once.
 type UploadJobs interface {
 	// CreateUploadJob stores j (running, cursor 0) with a new ID and
-	// returns it, unless guild has maxWaiting or more jobs waiting
-	// (Waiting): then ErrQueueFull and nothing is stored. maxWaiting 0
+	// returns it, unless guild has maxWaiting or more jobs of j's kind
+	// (with a file, or a link alone) waiting (Waiting): then ErrQueueFull
+	// and nothing is stored. maxWaiting 0
 	// means no bound.
 	CreateUploadJob(ctx context.Context, guild string, j UploadJob, maxWaiting int) (UploadJob, error)
 	// UploadJob returns a job; ErrNotFound when none.
@@ -113,8 +114,9 @@ type UploadJobs interface {
 	// they were queued in, within a guild).
 	RunningUploadJobs(ctx context.Context) ([]ImportRef, error)
 	// WaitingUploadJobs lists the jobs of every guild that are waiting
-	// (UploadJob.Waiting), in RunningUploadJobs' order.
-	WaitingUploadJobs(ctx context.Context) ([]ImportRef, error)
+	// (UploadJob.Waiting) with a file (files) or with a link alone (not
+	// files: each kind has its own line), in RunningUploadJobs' order.
+	WaitingUploadJobs(ctx context.Context, files bool) ([]ImportRef, error)
 	// StartUploadJob marks a running job taken by a runner (once; a job
 	// started already is returned as it is). ErrImportState when it is
 	// not running.
@@ -207,12 +209,23 @@ func NewUpload(j UploadJob, guild, id string, now time.Time) UploadJob {
 }
 
 // FinishUpload is j marked done at at (the first time) and notified when
-// the member has been told; ErrImportState unless its step ran.
+// the member has been told, then without its token and its file's URL;
+// ErrImportState unless its step ran.
 func FinishUpload(j UploadJob, notified bool, at time.Time) (UploadJob, error) {
 	if j.State != ImportRunning && j.State != ImportDone || j.Cursor < 1 {
 		return j, fmt.Errorf("upload %s (cursor %d, %s): %w", j.ID, j.Cursor, j.State, ErrImportState)
 	}
 	j.State, j.Finished = ImportDone, finishedAt(j.State, j.Finished, at)
 	j.Notified = j.Notified || notified
+	if j.Notified {
+		// The member was told: the token and the file's address are no
+		// longer needed, and are not kept.
+		j.Token = ""
+		if j.File != nil {
+			f := *j.File
+			f.URL = ""
+			j.File = &f
+		}
+	}
 	return j, nil
 }

@@ -208,11 +208,11 @@ func cUploadLine(t *testing.T, s shelf.Store) {
 	for _, f := range []string{"a", "b", "c"} {
 		ids = append(ids, cNewUpload(t, s, cGuildA, cBob, f, 3).ID)
 	}
-	if _, err := s.CreateUploadJob(cCtx, cGuildA, shelf.UploadJob{UserID: cBob}, 3); !errors.Is(err, shelf.ErrQueueFull) {
+	if _, err := s.CreateUploadJob(cCtx, cGuildA, shelf.UploadJob{UserID: cBob, File: &shelf.UploadFile{Filename: "x.txt"}}, 3); !errors.Is(err, shelf.ErrQueueFull) {
 		t.Fatalf("a fourth in a line of 3: %v", err)
 	}
 	want := []shelf.ImportRef{{GuildID: cGuildA, ID: ids[0]}, {GuildID: cGuildA, ID: ids[1]}, {GuildID: cGuildA, ID: ids[2]}}
-	if refs, err := s.WaitingUploadJobs(cCtx); err != nil || !reflect.DeepEqual(refs, want) {
+	if refs, err := s.WaitingUploadJobs(cCtx, true); err != nil || !reflect.DeepEqual(refs, want) {
 		t.Fatalf("waiting: %+v %v", refs, err)
 	}
 	st, err := s.StartUploadJob(cCtx, cGuildA, ids[0])
@@ -222,7 +222,7 @@ func cUploadLine(t *testing.T, s shelf.Store) {
 	if _, err := s.StartUploadJob(cCtx, cGuildA, ids[0]); err != nil {
 		t.Fatalf("started twice: %v", err)
 	}
-	if refs, _ := s.WaitingUploadJobs(cCtx); !reflect.DeepEqual(refs, want[1:]) {
+	if refs, _ := s.WaitingUploadJobs(cCtx, true); !reflect.DeepEqual(refs, want[1:]) {
 		t.Fatalf("waiting after a start: %+v", refs)
 	}
 	if refs, _ := s.RunningUploadJobs(cCtx); !reflect.DeepEqual(refs, want) {
@@ -230,17 +230,34 @@ func cUploadLine(t *testing.T, s shelf.Store) {
 	}
 	// Room again in the line.
 	cNewUpload(t, s, cGuildA, cBob, "d", 3)
+	// A link waits in a line of its own, bounded apart.
+	if _, err := s.CreateUploadJob(cCtx, cGuildA, shelf.UploadJob{UserID: cBob, WorkID: 41}, 1); err != nil {
+		t.Fatalf("a link beside a full line of files: %v", err)
+	}
+	if _, err := s.CreateUploadJob(cCtx, cGuildA, shelf.UploadJob{UserID: cBob, WorkID: 43}, 1); !errors.Is(err, shelf.ErrQueueFull) {
+		t.Fatalf("a second link in a line of 1: %v", err)
+	}
+	link, err := s.CreateUploadJob(cCtx, cGuildB, shelf.UploadJob{UserID: cBob, WorkID: 42, Token: "tok"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refs, err := s.WaitingUploadJobs(cCtx, false); err != nil || len(refs) != 2 || refs[1] != (shelf.ImportRef{GuildID: cGuildB, ID: link.ID}) {
+		t.Fatalf("links waiting: %+v %v", refs, err)
+	}
+	if refs, _ := s.WaitingUploadJobs(cCtx, true); len(refs) != 3 {
+		t.Fatalf("files waiting with a link queued: %+v", refs)
+	}
 }
 
 func cUploadGuilds(t *testing.T, s shelf.Store) {
 	for range 2 {
 		cNewUpload(t, s, cGuildA, cBob, "a", 2)
 	}
-	if _, err := s.CreateUploadJob(cCtx, cGuildA, shelf.UploadJob{UserID: cBob}, 2); !errors.Is(err, shelf.ErrQueueFull) {
+	if _, err := s.CreateUploadJob(cCtx, cGuildA, shelf.UploadJob{UserID: cBob, File: &shelf.UploadFile{Filename: "x.txt"}}, 2); !errors.Is(err, shelf.ErrQueueFull) {
 		t.Fatalf("guild A's line full: %v", err)
 	}
 	b := cNewUpload(t, s, cGuildB, cBob, "b", 2) // B's line is its own
-	refs, _ := s.WaitingUploadJobs(cCtx)
+	refs, _ := s.WaitingUploadJobs(cCtx, true)
 	if len(refs) != 3 || refs[2] != (shelf.ImportRef{GuildID: cGuildB, ID: b.ID}) {
 		t.Fatalf("waiting: %+v", refs)
 	}
@@ -269,7 +286,7 @@ func cUploadDeleteMember(t *testing.T, s shelf.Store) {
 	if refs, _ := s.RunningUploadJobs(cCtx); !reflect.DeepEqual(refs, want) {
 		t.Fatalf("running after delete: %+v", refs)
 	}
-	if refs, _ := s.WaitingUploadJobs(cCtx); !reflect.DeepEqual(refs, want) {
+	if refs, _ := s.WaitingUploadJobs(cCtx, true); !reflect.DeepEqual(refs, want) {
 		t.Fatalf("waiting after delete: %+v", refs)
 	}
 }

@@ -18,7 +18,7 @@ import (
 //	imports_running/                          (bucket; global)
 //	  <guild u64>|<import u64> -> (empty)     (a job running, or done with
 //	                                            its member not told yet)
-var importJobs = jobTable[shelf.ImportJob, shelf.ImportWork]{what: "import", heads: []byte("imports"), works: []byte("import_works"), running: []byte("imports_running")}
+var importJobs = jobTable[shelf.ImportJob, shelf.ImportWork]{what: "import", heads: []byte("imports"), works: []byte("import_works"), running: []byte("imports_running"), told: []byte("imports_told")}
 
 // LibraryKeys implements shelf.Imports.
 func (s *Store) LibraryKeys(ctx context.Context, guild string) ([]shelf.LibraryKey, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -14,18 +15,24 @@ import (
 // series links) lives: per guild a bucket of JSON heads keyed by job ID
 // (its sequence numbering them) and a bucket of JSON works keyed
 // <job u64>|<work u64, 0-based>; globally a bucket naming the jobs to
-// run, <guild u64>|<job u64>, kept by put from the head's state.
+// run, <guild u64>|<job u64>, and a bucket naming the jobs done with
+// their member told, <finished ns u64>|<guild u64>|<job u64> (the jobs
+// PruneJobs deletes, oldest first), both kept by put from the head's
+// state.
 type jobTable[J persistedJob, W any] struct {
 	what    string // "import", "series job": in errors and ID parsing
 	heads   []byte
 	works   []byte
 	running []byte
+	told    []byte
 }
 
-// persistedJob is a job's head: shelf.ImportJob, shelf.SeriesJob.
+// persistedJob is a job's head: shelf.ImportJob, shelf.SeriesJob,
+// shelf.UploadJob.
 type persistedJob interface {
-	Live() bool    // to be run (in the running index)
-	Owner() string // the member whose job it is
+	Live() bool              // to be run (in the running index)
+	Owner() string           // the member whose job it is
+	Told() (time.Time, bool) // done and its member told (in the told index), finished then
 }
 
 func (t jobTable[J, W]) get(g *guildTx, id uint64) (J, error) {
@@ -49,7 +56,36 @@ func (t jobTable[J, W]) put(g *guildTx, id uint64, j J) error {
 	if err := g.bucket(t.heads).Put(u64(id), b); err != nil {
 		return err
 	}
+	if at, ok := j.Told(); ok {
+		// A told job changes no more: its key is put once (again with
+		// the same key if it is written again).
+		tb, err := g.tx.CreateBucketIfNotExists(t.told)
+		if err != nil {
+			return err
+		}
+		if err := tb.Put(toldKey(at, g.guild, id), nil); err != nil {
+			return err
+		}
+	}
 	return t.setRunning(g, id, j.Live())
+}
+
+// toldKey is a job's key in a told index: when it finished (clamped to
+// 1970), its guild and ID.
+func toldKey(at time.Time, guild, id uint64) []byte {
+	return key(uint64(max(0, nanos(at))), guild, id)
+}
+
+// unTell removes job j (id) from the told index.
+func (t jobTable[J, W]) unTell(g *guildTx, id uint64, j J) error {
+	at, ok := j.Told()
+	if !ok {
+		return nil
+	}
+	if tb := g.tx.Bucket(t.told); tb != nil {
+		return tb.Delete(toldKey(at, g.guild, id))
+	}
+	return nil
 }
 
 func (t jobTable[J, W]) setRunning(g *guildTx, id uint64, running bool) error {
@@ -113,8 +149,11 @@ func (t jobTable[J, W]) deleteMember(g *guildTx, uid uint64) error {
 	if err != nil {
 		return err
 	}
-	for id := range jobs {
+	for id, j := range jobs {
 		if err := t.dropWorks(g, id); err != nil {
+			return err
+		}
+		if err := t.unTell(g, id, j); err != nil {
 			return err
 		}
 		if err := g.bucket(t.heads).Delete(u64(id)); err != nil {

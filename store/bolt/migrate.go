@@ -27,6 +27,7 @@ var migrations = []migration{
 	{"derive story heads and counters from stories, kudos and lists", migrateDeriveHeadsCounts},
 	{"derive story facets (folded fandoms, tags, title) for ListStories", migrateDeriveFacets},
 	{"derive sort orders, facet postings and per-period kudos counters (issue 17)", migrateDeriveIndexes},
+	{"index persisted jobs done and told, without their tokens (prune.go)", migrateIndexTold},
 }
 
 // CurrentSchemaVersion is the schema version this program writes: the

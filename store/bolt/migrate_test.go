@@ -341,3 +341,64 @@ func TestMigration4DerivesIndexes(t *testing.T) {
 		}
 	}
 }
+
+func TestMigration5IndexesToldJobs(t *testing.T) {
+	db, path := rawDB(t)
+	if err := migrate(db, migrations[:4]); err != nil {
+		t.Fatal(err)
+	}
+	// A version-4 file: jobs as they were written, told ones with their
+	// token and file address, and no told index.
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	file := &shelf.UploadFile{URL: "https://cdn.example/f.txt?ex=1", Filename: "f.txt"}
+	err := db.Update(func(tx *bbolt.Tx) error {
+		g := &guildTx{tx: tx, guild: 12}
+		raw := func(name []byte, id uint64, j any) {
+			v, _ := json.Marshal(j)
+			g.bucket(name).Put(u64(id), v)
+		}
+		raw(uploadJobs.heads, 1, shelf.UploadJob{ID: "1", GuildID: "12", UserID: "9", State: shelf.ImportDone, Cursor: 1, Notified: true,
+			File: file, Token: "tok", Finished: t0})
+		raw(uploadJobs.heads, 2, shelf.UploadJob{ID: "2", GuildID: "12", UserID: "9", State: shelf.ImportRunning, File: file, Token: "tok2"})
+		rb, _ := tx.CreateBucketIfNotExists(uploadJobs.running)
+		rb.Put(key(12, 2), nil)
+		raw(importJobs.heads, 1, shelf.ImportJob{ID: "1", GuildID: "12", UserID: "9", State: shelf.ImportDone, Notified: true, Token: "tok", Finished: t0})
+		raw(importJobs.heads, 2, shelf.ImportJob{ID: "2", GuildID: "12", UserID: "9", State: shelf.ImportDone, Token: "tok", Finished: t0})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(db, migrations[:5]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(migrateIndexTold); err != nil { // re-running changes nothing more
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if j, err := s.UploadJob(ctx, "12", "1"); err != nil || j.Token != "" || j.File == nil || j.File.URL != "" || j.File.Filename != "f.txt" {
+		t.Errorf("told upload after the migration: %+v %v", j, err)
+	}
+	if j, err := s.UploadJob(ctx, "12", "2"); err != nil || j.Token != "tok2" || j.File.URL == "" {
+		t.Errorf("running upload after the migration: %+v %v", j, err)
+	}
+	if j, err := s.ImportJob(ctx, "12", "1"); err != nil || j.Token != "" {
+		t.Errorf("told import after the migration: %+v %v", j, err)
+	}
+	if n, err := s.PruneJobs(ctx, t0.Add(time.Hour), 10); err != nil || n != 2 {
+		t.Errorf("prune after the migration: %d %v, want the 2 told jobs", n, err)
+	}
+	for _, read := range []func() error{
+		func() error { _, err := s.UploadJob(ctx, "12", "2"); return err },
+		func() error { _, err := s.ImportJob(ctx, "12", "2"); return err },
+	} {
+		if err := read(); err != nil {
+			t.Errorf("a job not told was pruned: %v", err)
+		}
+	}
+}

@@ -120,6 +120,11 @@
 //	  <name>             -> u64 unix ns expiry | holder bytes
 //	imports_running/                          (bucket; imports.go)
 //	  <guild u64>|<import u64> -> (empty)     (running, or done and not told)
+//	imports_told/                             (bucket; jobtable.go, prune.go)
+//	  <finished u64 unix ns>|<guild u64>|<import u64> -> (empty)
+//	                        (done and told: PruneJobs deletes the oldest);
+//	                        series_jobs_running/_told and
+//	                        upload_jobs_running/_told alike
 //	ao3_works/                                (bucket; global, subs.go)
 //	  <AO3 work u64>     -> JSON work: next check, last check, AO3's last
 //	                        copy of the work, state

@@ -23,13 +23,13 @@ import (
 // The step of a job is done by the story write that carries it in its
 // context (shelf.WithUploadJob): markUpload runs in the transaction that
 // makes the story visible.
-var uploadJobs = jobTable[shelf.UploadJob, struct{}]{what: "upload", heads: []byte("upload_jobs"), works: []byte("upload_job_works"), running: []byte("upload_jobs_running")}
+var uploadJobs = jobTable[shelf.UploadJob, struct{}]{what: "upload", heads: []byte("upload_jobs"), works: []byte("upload_job_works"), running: []byte("upload_jobs_running"), told: []byte("upload_jobs_told")}
 
 // CreateUploadJob implements shelf.UploadJobs.
 func (s *Store) CreateUploadJob(ctx context.Context, guild string, j shelf.UploadJob, maxWaiting int) (shelf.UploadJob, error) {
 	return uploadJobs.create(s, ctx, "create upload job", guild, j.UserID, func(g *guildTx, id uint64) (shelf.UploadJob, []struct{}, error) {
 		if maxWaiting > 0 {
-			n, err := waitingUploads(g)
+			n, err := waitingUploads(g, j.File != nil)
 			if err != nil {
 				return j, nil, err
 			}
@@ -41,9 +41,9 @@ func (s *Store) CreateUploadJob(ctx context.Context, guild string, j shelf.Uploa
 	})
 }
 
-// waitingUploads counts the guild's jobs in line, through the running
-// index (so done jobs are not read).
-func waitingUploads(g *guildTx) (int, error) {
+// waitingUploads counts the guild's jobs in line with a file (files) or a
+// link alone, through the running index (so done jobs are not read).
+func waitingUploads(g *guildTx, files bool) (int, error) {
 	n := 0
 	rb := g.tx.Bucket(uploadJobs.running)
 	if rb == nil {
@@ -57,7 +57,7 @@ func waitingUploads(g *guildTx) (int, error) {
 		if err != nil {
 			return err
 		}
-		if j.Waiting() {
+		if j.Waiting() && (j.File != nil) == files {
 			n++
 		}
 		return nil
@@ -76,7 +76,7 @@ func (s *Store) RunningUploadJobs(ctx context.Context) ([]shelf.ImportRef, error
 }
 
 // WaitingUploadJobs implements shelf.UploadJobs.
-func (s *Store) WaitingUploadJobs(ctx context.Context) ([]shelf.ImportRef, error) {
+func (s *Store) WaitingUploadJobs(ctx context.Context, files bool) ([]shelf.ImportRef, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Store) WaitingUploadJobs(ctx context.Context) ([]shelf.ImportRef, error
 			if err != nil {
 				return err
 			}
-			if j.Waiting() {
+			if j.Waiting() && (j.File != nil) == files {
 				out = append(out, shelf.ImportRef{GuildID: j.GuildID, ID: j.ID})
 			}
 			return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +13,8 @@ import (
 
 // jobTable is where one kind of persisted job (reading-list imports,
 // series links) lives: a table of heads (guild, id, user_id, open, doc:
-// the head as JSON; open while the job is to be run, the runner's index)
+// the head as JSON; open while the job is to be run, the runner's index;
+// told_at once it is done and its member told, PruneJobs' index)
 // and a table of works (guild, job, n, doc), deleted with their head. The
 // write of a job locks its head's row, so a step is applied once however
 // many processes try it.
@@ -23,10 +25,21 @@ type jobTable[J persistedJob, W any] struct {
 	seq   string // the guild_seq kind numbering the jobs
 }
 
-// persistedJob is a job's head: shelf.ImportJob, shelf.SeriesJob.
+// persistedJob is a job's head: shelf.ImportJob, shelf.SeriesJob,
+// shelf.UploadJob.
 type persistedJob interface {
-	Live() bool    // to be run (open)
-	Owner() string // the member whose job it is
+	Live() bool              // to be run (open)
+	Owner() string           // the member whose job it is
+	Told() (time.Time, bool) // done and its member told (told_at), finished then
+}
+
+// toldAt is a job's told_at: when it finished once its member was told,
+// else NULL.
+func toldAt(j persistedJob) *time.Time {
+	if at, ok := j.Told(); ok {
+		return &at
+	}
+	return nil
 }
 
 func (t jobTable[J, W]) load(ctx context.Context, q querier, gid, id int64, lock bool) (J, error) {
@@ -51,7 +64,7 @@ func (t jobTable[J, W]) save(ctx context.Context, tx pgx.Tx, gid, id int64, j J)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE `+t.heads+` SET doc = $3, open = $4 WHERE guild = $1 AND id = $2`, gid, id, doc, j.Live())
+	_, err = tx.Exec(ctx, `UPDATE `+t.heads+` SET doc = $3, open = $4, told_at = $5 WHERE guild = $1 AND id = $2`, gid, id, doc, j.Live(), toldAt(j))
 	return err
 }
 

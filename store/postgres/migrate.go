@@ -471,6 +471,31 @@ CREATE INDEX upload_jobs_open ON upload_jobs (guild, id) WHERE open;
 CREATE INDEX upload_jobs_waiting ON upload_jobs (guild, id) WHERE waiting;
 CREATE INDEX upload_jobs_user ON upload_jobs (guild, user_id);
 `,
+	// 9: persisted jobs done with their member told carry when they
+	// finished (told_at, indexed: PruneJobs deletes the oldest, prune.go);
+	// those stored before lose their token and their file's address, as
+	// the finish rule now clears them.
+	`
+ALTER TABLE import_jobs ADD COLUMN told_at timestamptz;
+ALTER TABLE series_jobs ADD COLUMN told_at timestamptz;
+ALTER TABLE upload_jobs ADD COLUMN told_at timestamptz;
+UPDATE import_jobs SET told_at = (convert_from(doc, 'UTF8')::jsonb ->> 'finished')::timestamptz,
+	doc = convert_to((convert_from(doc, 'UTF8')::jsonb - 'token')::text, 'UTF8')
+	WHERE NOT open AND convert_from(doc, 'UTF8')::jsonb ->> 'state' = 'done'
+	AND (convert_from(doc, 'UTF8')::jsonb ->> 'notified')::boolean IS TRUE;
+UPDATE series_jobs SET told_at = (convert_from(doc, 'UTF8')::jsonb ->> 'finished')::timestamptz,
+	doc = convert_to((convert_from(doc, 'UTF8')::jsonb - 'token')::text, 'UTF8')
+	WHERE NOT open AND convert_from(doc, 'UTF8')::jsonb ->> 'state' = 'done'
+	AND (convert_from(doc, 'UTF8')::jsonb ->> 'notified')::boolean IS TRUE;
+UPDATE upload_jobs SET told_at = (d ->> 'finished')::timestamptz,
+	doc = convert_to((CASE WHEN jsonb_typeof(d -> 'file') = 'object' THEN jsonb_set(d, '{file,url}', '""')
+		ELSE d END - 'token')::text, 'UTF8')
+	FROM (SELECT guild AS g, id AS i, convert_from(doc, 'UTF8')::jsonb AS d FROM upload_jobs) x
+	WHERE guild = x.g AND id = x.i AND NOT open AND d ->> 'state' = 'done' AND (d ->> 'notified')::boolean IS TRUE;
+CREATE INDEX import_jobs_told ON import_jobs (told_at) WHERE told_at IS NOT NULL;
+CREATE INDEX series_jobs_told ON series_jobs (told_at) WHERE told_at IS NOT NULL;
+CREATE INDEX upload_jobs_told ON upload_jobs (told_at) WHERE told_at IS NOT NULL;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

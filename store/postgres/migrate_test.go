@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/url"
@@ -71,6 +72,7 @@ func TestMigrationsStepByStep(t *testing.T) {
 		6: {"club_nominations", "club_polls", "club_reminders_off"},
 		7: {"story_counts", "kudos_marks", "guild_counts", "guild_facets", "story_facets"},
 		8: {"upload_jobs"},
+		9: {},
 	}
 	for v := 1; v <= len(Migrations); v++ {
 		for _, tbl := range wantTables[v] {
@@ -261,4 +263,55 @@ func TestOpenSilentServerTimesOut(t *testing.T) {
 		t.Errorf("Open failed after %v with %v", took, err)
 	}
 	t.Logf("%v after %v", err, took.Round(time.Millisecond))
+}
+
+// Step 9: told jobs stored before it get told_at (so PruneJobs finds them)
+// and lose their token and file address; others are left as they were.
+func TestMigration9ToldJobs(t *testing.T) {
+	s := connectTest(t, pgtest.URL(t))
+	if err := MigrateTo(ctx, s, 8); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	file := &shelf.UploadFile{URL: "https://cdn.example/f.txt?ex=1", Filename: "f.txt"}
+	raw := func(table string, id int64, open bool, j any) {
+		t.Helper()
+		doc, err := json.Marshal(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Pool().Exec(ctx, `INSERT INTO `+table+` (guild, id, user_id, open, doc) VALUES (12, $1, 9, $2, $3)`, id, open, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw("upload_jobs", 1, false, shelf.UploadJob{ID: "1", GuildID: "12", UserID: "9", State: shelf.ImportDone, Cursor: 1, Notified: true, File: file, Token: "tok", Finished: t0})
+	raw("upload_jobs", 2, true, shelf.UploadJob{ID: "2", GuildID: "12", UserID: "9", State: shelf.ImportRunning, File: file, Token: "tok2"})
+	raw("upload_jobs", 3, false, shelf.UploadJob{ID: "3", GuildID: "12", UserID: "9", State: shelf.ImportDone, Cursor: 1, Notified: true, Token: "tok", Finished: t0, WorkID: 5})
+	raw("import_jobs", 1, false, shelf.ImportJob{ID: "1", GuildID: "12", UserID: "9", State: shelf.ImportDone, Notified: true, Token: "tok", Finished: t0})
+	raw("import_jobs", 2, true, shelf.ImportJob{ID: "2", GuildID: "12", UserID: "9", State: shelf.ImportDone, Token: "tok", Finished: t0})
+	raw("series_jobs", 1, false, shelf.SeriesJob{ID: "1", GuildID: "12", UserID: "9", State: shelf.ImportDone, Notified: true, Token: "tok", Finished: t0, Listed: true})
+	if err := MigrateTo(ctx, s, 9); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := s.UploadJob(ctx, "12", "1"); err != nil || j.Token != "" || j.File == nil || j.File.URL != "" || j.File.Filename != "f.txt" || !j.Finished.Equal(t0) {
+		t.Errorf("told upload after step 9: %+v %v", j, err)
+	}
+	if j, err := s.UploadJob(ctx, "12", "3"); err != nil || j.Token != "" || j.File != nil || j.WorkID != 5 {
+		t.Errorf("told link upload after step 9: %+v %v", j, err)
+	}
+	if j, err := s.UploadJob(ctx, "12", "2"); err != nil || j.Token != "tok2" || j.File.URL == "" {
+		t.Errorf("running upload after step 9: %+v %v", j, err)
+	}
+	if j, err := s.ImportJob(ctx, "12", "2"); err != nil || j.Token != "tok" {
+		t.Errorf("import not told after step 9: %+v %v", j, err)
+	}
+	if n, err := s.PruneJobs(ctx, t0.Add(time.Hour), 10); err != nil || n != 4 {
+		t.Errorf("prune after step 9: %d %v, want the 4 told jobs", n, err)
+	}
+	if _, err := s.UploadJob(ctx, "12", "2"); err != nil {
+		t.Errorf("the running upload was pruned: %v", err)
+	}
+	if _, err := s.ImportJob(ctx, "12", "2"); err != nil {
+		t.Errorf("the import not told was pruned: %v", err)
+	}
 }

@@ -83,6 +83,7 @@ type Store struct {
 }
 
 var _ shelf.Store = (*Store)(nil)
+var _ shelf.JobNotices = (*Store)(nil)
 
 // dbConn is what the methods run their statements and transactions on:
 // the pool, or one of its connections while warming it (warm.go).

@@ -19,13 +19,14 @@ import (
 // records it in its own transaction (markUpload).
 var uploadJobs = jobTable[shelf.UploadJob, struct{}]{what: "upload", heads: "upload_jobs", seq: "upload"}
 
-// saveUpload writes j's head with its open and waiting flags.
+// saveUpload writes j's head with its open and waiting flags and told_at.
 func saveUpload(ctx context.Context, tx pgx.Tx, gid, id int64, j shelf.UploadJob) error {
 	doc, err := json.Marshal(j)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE upload_jobs SET doc = $3, open = $4, waiting = $5 WHERE guild = $1 AND id = $2`, gid, id, doc, j.Live(), j.Waiting())
+	_, err = tx.Exec(ctx, `UPDATE upload_jobs SET doc = $3, open = $4, waiting = $5, told_at = $6 WHERE guild = $1 AND id = $2`,
+		gid, id, doc, j.Live(), j.Waiting(), toldAt(j))
 	return err
 }
 
@@ -50,7 +51,8 @@ func (s *Store) CreateUploadJob(ctx context.Context, guild string, j shelf.Uploa
 		}
 		if maxWaiting > 0 {
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM upload_jobs WHERE guild = $1 AND waiting`, gid).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM upload_jobs
+				WHERE guild = $1 AND waiting AND (convert_from(doc, 'UTF8')::jsonb ? 'file') = $2`, gid, j.File != nil).Scan(&n); err != nil {
 				return err
 			}
 			if n >= maxWaiting {
@@ -62,9 +64,13 @@ func (s *Store) CreateUploadJob(ctx context.Context, guild string, j shelf.Uploa
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO upload_jobs (guild, id, user_id, open, waiting, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
-			gid, id, uid, out.Live(), out.Waiting(), doc)
-		return err
+		if _, err := tx.Exec(ctx, `INSERT INTO upload_jobs (guild, id, user_id, open, waiting, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
+			gid, id, uid, out.Live(), out.Waiting(), doc); err != nil {
+			return err
+		}
+		// The process running uploads (maybe another) hears of it at
+		// the commit (notices.go).
+		return notifyJobs(ctx, tx, shelf.JobNoticeUploads)
 	})
 	if err != nil {
 		return shelf.UploadJob{}, err
@@ -83,12 +89,15 @@ func (s *Store) RunningUploadJobs(ctx context.Context) ([]shelf.ImportRef, error
 }
 
 // WaitingUploadJobs implements shelf.UploadJobs.
-func (s *Store) WaitingUploadJobs(ctx context.Context) ([]shelf.ImportRef, error) {
+func (s *Store) WaitingUploadJobs(ctx context.Context, files bool) ([]shelf.ImportRef, error) {
 	const op = "waiting upload jobs"
 	if s.closed.Load() {
 		return nil, fmt.Errorf("%s: %w", op, shelf.ErrClosed)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT guild, id FROM upload_jobs WHERE waiting ORDER BY guild, id`)
+	// The line is short (bounded per guild): its documents are read to
+	// tell files from links.
+	rows, err := s.pool.Query(ctx, `SELECT guild, id FROM upload_jobs
+		WHERE waiting AND (convert_from(doc, 'UTF8')::jsonb ? 'file') = $1 ORDER BY guild, id`, files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, s.mapErr(err))
 	}

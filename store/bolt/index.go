@@ -404,7 +404,13 @@ func (ix *index) setKudos(guild, story uint64, txid int, kudos uint32) {
 // titles by shelf.TitleDistance (ties by lower ID). Exact and prefix
 // matches are a range of the sorted titles; closest titles are found from
 // trigram postings (closest below) rather than by scoring every title.
+//
+// While a big guild's index is being built, the look-up is answered from
+// the file instead of waiting for it (titlescan.go).
 func (s *Store) matchTitle(guild uint64, folded string) (exact, prefix []shelf.StoryRef, nprefix int, closest []shelf.StoryRef, err error) {
+	if s.titleLookupFromFile(guild) {
+		return s.matchTitleFile(guild, folded)
+	}
 	err = s.withGuild(guild, func(gi *guildIndex) {
 		sref := func(r *ref) shelf.StoryRef {
 			return shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}

@@ -749,9 +749,14 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	if len(toks) == 0 {
 		// The most-kudos stories: the first entries of story_sort by
 		// kudos (derived.go), not a walk of the whole index.
+		// Their titles come from the index when it is in, else from
+		// their heads (the index is not built, nor waited for, for this).
+		s.idx.mu.RLock()
+		built := s.idx.guilds[gid] != nil
+		s.idx.mu.RUnlock()
 		var ids []uint64
 		err := s.view(ctx, guild, func(g *guildTx) error {
-			ids = ids[:0]
+			ids, out = ids[:0], []shelf.StoryRef{}
 			sb := g.bucket(bStorySort)
 			if sb == nil {
 				return nil
@@ -762,10 +767,18 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 			for k, _ := c.Seek([]byte{sortKudos}); k != nil && k[0] == sortKudos && len(ids) < limit+8; k, _ = c.Next() {
 				ids = append(ids, storyOfSortKey(k))
 			}
-			return nil
+			if built {
+				return nil
+			}
+			refs, err := storyRefs(g, ids[:min(limit, len(ids))])
+			out = append(out, refs...)
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("search stories: %w", err)
+		}
+		if !built {
+			return out, nil
 		}
 		out = []shelf.StoryRef{}
 		err = s.withGuild(gid, func(gi *guildIndex) {

@@ -132,16 +132,16 @@ func (s *Store) matchTitleFile(guild uint64, folded string) (exact, prefix []she
 		}
 		slices.SortFunc(ex, func(a, b titleKey) int { return cmpID(a.id, b.id) })
 		var err error
-		if exact, err = storyRefs(g, ex); err != nil {
+		if exact, err = storyRefs(g, idsOf(ex)); err != nil {
 			return err
 		}
-		if prefix, err = storyRefs(g, pre); err != nil {
+		if prefix, err = storyRefs(g, idsOf(pre)); err != nil {
 			return err
 		}
 		if len(ex) > 0 || nprefix > 0 {
 			return nil
 		}
-		closest, err = storyRefs(g, closestFromFile(g, sb, folded, 5))
+		closest, err = storyRefs(g, idsOf(closestFromFile(g, sb, folded, 5)))
 		return err
 	})
 	if err != nil {
@@ -222,17 +222,25 @@ func closestFromFile(g *guildTx, sb *bbolt.Bucket, folded string, n int) []title
 	return out
 }
 
-// storyRefs reads the heads of ts into StoryRefs, in order.
-func storyRefs(g *guildTx, ts []titleKey) ([]shelf.StoryRef, error) {
+// storyRefs reads the heads of stories ids into StoryRefs, in order.
+func storyRefs(g *guildTx, ids []uint64) ([]shelf.StoryRef, error) {
 	var out []shelf.StoryRef
-	for _, t := range ts {
-		h, err := decodeHead(g.get(bHeads, u64(t.id)))
+	for _, id := range ids {
+		h, err := decodeHead(g.get(bHeads, u64(id)))
 		if err != nil {
-			return nil, fmt.Errorf("story %d: %w", t.id, err)
+			return nil, fmt.Errorf("story %d: %w", id, err)
 		}
-		out = append(out, shelf.StoryRef{ID: shelf.FormatID(t.id), Title: h.title, Authors: h.authors})
+		out = append(out, shelf.StoryRef{ID: shelf.FormatID(id), Title: h.title, Authors: h.authors})
 	}
 	return out, nil
+}
+
+func idsOf(ts []titleKey) []uint64 {
+	out := make([]uint64, len(ts))
+	for i, t := range ts {
+		out[i] = t.id
+	}
+	return out
 }
 
 // onTitleFromFile, when set (by tests), is called when a title look-up is

@@ -141,7 +141,7 @@ func (s *Store) matchTitleFile(guild uint64, folded string) (exact, prefix []she
 		if len(ex) > 0 || nprefix > 0 {
 			return nil
 		}
-		closest, err = storyRefs(g, idsOf(closestFromFile(g, sb, folded, 5)))
+		closest, err = storyRefs(g, idsOf(closestFromFile(g, sb, folded, 5, exactMissLimit, missBudget)))
 		return err
 	})
 	if err != nil {
@@ -152,10 +152,10 @@ func (s *Store) matchTitleFile(guild uint64, folded string) (exact, prefix []she
 
 // closestFromFile returns the n titles closest to folded by
 // shelf.TitleDistance (ties by lower ID) among the guild's story_sort 't'
-// keys: all of them in a guild of up to exactMissLimit stories, else the
-// missBudget around folded's place in title order (half before, half
-// from it), which share its beginning when any does.
-func closestFromFile(g *guildTx, sb *bbolt.Bucket, folded string, n int) []titleKey {
+// keys: all of them in a guild of up to exactUpTo stories, else the
+// budget around folded's place in title order (half from it, the rest
+// before it), which share its beginning when any does.
+func closestFromFile(g *guildTx, sb *bbolt.Bucket, folded string, n int, exactUpTo uint64, budget int) []titleKey {
 	var stories uint64
 	if lib := g.bucket(bLib); lib != nil {
 		if v := lib.Get(keyLibStories); len(v) == 8 {
@@ -164,7 +164,7 @@ func closestFromFile(g *guildTx, sb *bbolt.Bucket, folded string, n int) []title
 	}
 	var cands []titleKey
 	c := sb.Cursor()
-	if stories <= exactMissLimit {
+	if stories <= exactUpTo {
 		for k, _ := c.Seek([]byte{sortTitle}); k != nil; k, _ = c.Next() {
 			t, ok := parseTitleKey(k)
 			if !ok {
@@ -174,7 +174,7 @@ func closestFromFile(g *guildTx, sb *bbolt.Bucket, folded string, n int) []title
 		}
 	} else {
 		k, _ := c.Seek(append([]byte{sortTitle}, folded...))
-		for ; k != nil && len(cands) < missBudget/2; k, _ = c.Next() {
+		for ; k != nil && len(cands) < budget/2; k, _ = c.Next() {
 			t, ok := parseTitleKey(k)
 			if !ok {
 				break
@@ -182,7 +182,7 @@ func closestFromFile(g *guildTx, sb *bbolt.Bucket, folded string, n int) []title
 			cands = append(cands, t)
 		}
 		c.Seek(append([]byte{sortTitle}, folded...))
-		for k, _ := c.Prev(); k != nil && len(cands) < missBudget; k, _ = c.Prev() {
+		for k, _ := c.Prev(); k != nil && len(cands) < budget; k, _ = c.Prev() {
 			t, ok := parseTitleKey(k)
 			if !ok {
 				break

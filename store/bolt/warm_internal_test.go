@@ -174,7 +174,7 @@ func TestTitleLookupDuringBuildDoesNotWait(t *testing.T) {
 		case during[in] = <-done:
 		case <-time.After(3 * time.Second):
 			free()
-			t.Fatalf("ResolveStory(%q) waited for the index build", in)
+			t.Fatalf("look-up %q waited for the index build", in)
 		}
 	}
 	free()

@@ -21,7 +21,9 @@ import (
 // title that matches none). A guild's index is built from heads/ and
 // counts/ the first time the guild searches or resolves a title (5,000
 // stories: a few ms), not at Open, so that opening a file of many servers
-// reads none of them and memory holds only the guilds in use. Once built it
+// reads none of them and memory holds only the guilds in use. A big
+// guild's is built in the background (warm.go), and its title look-ups
+// do not wait for it (titlescan.go). Once built it
 // is kept in sync by reloading a story's entry from the database after
 // every committed change to it. A reload reads the committed state under
 // the index lock, so concurrent writers converge on the latest commit. A

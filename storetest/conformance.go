@@ -27,6 +27,18 @@ func Run(t *testing.T, open func(t testing.TB) shelf.Store) {
 	t.Run("Close", func(t *testing.T) { cClosed(t, open(t)) })
 }
 
+// RunTitleLookups runs the suite's cases that resolve titles
+// (ResolveStory: Finder/Resolve, Scale/ResolveMissMatchesBruteForce,
+// Isolation/Guilds, InvalidIDs) alone, for an engine that answers them by
+// more than one path to run them again through another.
+func RunTitleLookups(t *testing.T, open func(t testing.TB) shelf.Store) {
+	for _, tc := range conformanceTests {
+		if strings.Contains(tc.name, "Resolve") || tc.name == "Isolation/Guilds" || tc.name == "InvalidIDs" {
+			t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+		}
+	}
+}
+
 type cTest struct {
 	name string
 	fn   func(t *testing.T, s shelf.Store)

@@ -21,7 +21,9 @@ import (
 // title that matches none). A guild's index is built from heads/ and
 // counts/ the first time the guild searches or resolves a title (5,000
 // stories: a few ms), not at Open, so that opening a file of many servers
-// reads none of them and memory holds only the guilds in use. Once built it
+// reads none of them and memory holds only the guilds in use. A big
+// guild's is built in the background (warm.go), and its title look-ups
+// do not wait for it (titlescan.go). Once built it
 // is kept in sync by reloading a story's entry from the database after
 // every committed change to it. A reload reads the committed state under
 // the index lock, so concurrent writers converge on the latest commit. A
@@ -404,7 +406,13 @@ func (ix *index) setKudos(guild, story uint64, txid int, kudos uint32) {
 // titles by shelf.TitleDistance (ties by lower ID). Exact and prefix
 // matches are a range of the sorted titles; closest titles are found from
 // trigram postings (closest below) rather than by scoring every title.
+//
+// While a big guild's index is being built, the look-up is answered from
+// the file instead of waiting for it (titlescan.go).
 func (s *Store) matchTitle(guild uint64, folded string) (exact, prefix []shelf.StoryRef, nprefix int, closest []shelf.StoryRef, err error) {
+	if s.titleLookupFromFile(guild) {
+		return s.matchTitleFile(guild, folded)
+	}
 	err = s.withGuild(guild, func(gi *guildIndex) {
 		sref := func(r *ref) shelf.StoryRef {
 			return shelf.StoryRef{ID: shelf.FormatID(r.id), Title: r.title, Authors: slices.Clone(r.authors)}
@@ -743,9 +751,14 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 	if len(toks) == 0 {
 		// The most-kudos stories: the first entries of story_sort by
 		// kudos (derived.go), not a walk of the whole index.
+		// Their titles come from the index when it is in, else from
+		// their heads (the index is not built, nor waited for, for this).
+		s.idx.mu.RLock()
+		built := s.idx.guilds[gid] != nil
+		s.idx.mu.RUnlock()
 		var ids []uint64
 		err := s.view(ctx, guild, func(g *guildTx) error {
-			ids = ids[:0]
+			ids, out = ids[:0], []shelf.StoryRef{}
 			sb := g.bucket(bStorySort)
 			if sb == nil {
 				return nil
@@ -756,10 +769,18 @@ func (s *Store) SearchStories(ctx context.Context, guild, query string, limit in
 			for k, _ := c.Seek([]byte{sortKudos}); k != nil && k[0] == sortKudos && len(ids) < limit+8; k, _ = c.Next() {
 				ids = append(ids, storyOfSortKey(k))
 			}
-			return nil
+			if built {
+				return nil
+			}
+			refs, err := storyRefs(g, ids[:min(limit, len(ids))])
+			out = append(out, refs...)
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("search stories: %w", err)
+		}
+		if !built {
+			return out, nil
 		}
 		out = []shelf.StoryRef{}
 		err = s.withGuild(gid, func(gi *guildIndex) {

@@ -581,7 +581,8 @@ func anyContains(list []string, folded string) bool {
 // guild (as autocomplete sends), else a title, exact match first (case- and
 // accent-insensitive), then a unique prefix. Otherwise it fails with a
 // *ResolveError carrying up to five closest titles. Titles are matched in
-// the in-memory index, then the story is read in a transaction.
+// the in-memory index (while a big guild's is being built, in the file's
+// title order: titlescan.go), then the story is read in a transaction.
 func (s *Store) ResolveStory(ctx context.Context, guild, input string) (shelf.StoryRecord, error) {
 	rec, err := s.resolveStory(ctx, guild, input)
 	if err != nil {

@@ -18,9 +18,10 @@ var warmMinStories uint64 = 2000
 // warmBigGuilds builds, biggest first, the autocomplete index of every
 // guild holding more than warmMinStories stories. It reads one counter per
 // guild to find them (lib/stories, derived.go), not the guilds' records,
-// and stops at Close. A search meanwhile waits for its guild's build under
-// way, as on first use (index.go); a failed build is retried by the
-// guild's next use.
+// and stops at Close. An autocomplete of typed words meanwhile waits for
+// its guild's build under way, as on first use (index.go); title look-ups
+// and the empty query do not, they read the file (titlescan.go). A failed
+// build is retried by the guild's next use.
 func (s *Store) warmBigGuilds() {
 	defer s.warm.Done()
 	type guildSize struct{ guild, stories uint64 }

@@ -251,10 +251,16 @@ func (t jobTable[J, W]) pageWorks(s *Store, ctx context.Context, op, guild, id s
 
 // runningJobs lists the open jobs of every guild.
 func (t jobTable[J, W]) runningJobs(s *Store, ctx context.Context, op string) ([]shelf.ImportRef, error) {
+	return s.jobRefs(ctx, op, `SELECT guild, id FROM `+t.heads+` WHERE open ORDER BY guild, id`)
+}
+
+// jobRefs runs query, which selects (guild, id) pairs of jobs, and
+// returns them in its order.
+func (s *Store) jobRefs(ctx context.Context, op, query string, args ...any) ([]shelf.ImportRef, error) {
 	if s.closed.Load() {
 		return nil, fmt.Errorf("%s: %w", op, shelf.ErrClosed)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT guild, id FROM `+t.heads+` WHERE open ORDER BY guild, id`)
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, s.mapErr(err))
 	}

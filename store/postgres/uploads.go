@@ -90,30 +90,10 @@ func (s *Store) RunningUploadJobs(ctx context.Context) ([]shelf.ImportRef, error
 
 // WaitingUploadJobs implements shelf.UploadJobs.
 func (s *Store) WaitingUploadJobs(ctx context.Context, files bool) ([]shelf.ImportRef, error) {
-	const op = "waiting upload jobs"
-	if s.closed.Load() {
-		return nil, fmt.Errorf("%s: %w", op, shelf.ErrClosed)
-	}
 	// The line is short (bounded per guild): its documents are read to
 	// tell files from links.
-	rows, err := s.pool.Query(ctx, `SELECT guild, id FROM upload_jobs
+	return s.jobRefs(ctx, "waiting upload jobs", `SELECT guild, id FROM upload_jobs
 		WHERE waiting AND (convert_from(doc, 'UTF8')::jsonb ? 'file') = $1 ORDER BY guild, id`, files)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, s.mapErr(err))
-	}
-	defer rows.Close()
-	var out []shelf.ImportRef
-	for rows.Next() {
-		var gid, id int64
-		if err := rows.Scan(&gid, &id); err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		out = append(out, shelf.ImportRef{GuildID: fmtID(gid), ID: fmtID(id)})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, s.mapErr(err))
-	}
-	return out, nil
 }
 
 // StartUploadJob implements shelf.UploadJobs.

@@ -480,18 +480,7 @@ type titleEntry struct {
 // or shorter than three runes, may still score most of them, with a
 // bit-parallel edit distance (scorer).
 func (gi *guildIndex) closest(folded string, n int) []*ref {
-	type scored struct {
-		r     *ref
-		score int
-	}
-	var best []scored
-	better := func(a, b scored) int {
-		if a.score != b.score {
-			return a.score - b.score
-		}
-		return cmpID(a.r.id, b.r.id)
-	}
-	sc := newScorer(folded)
+	best := newNearest[*ref](folded, n)
 	// In a guild of more than exactMissLimit titles at most missBudget
 	// are scored, the most promising first: the answer is then the
 	// closest among those, so a miss costs the same in any guild.
@@ -501,7 +490,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 	}
 	grams, L := titleGrams(folded)
 	L = min(L, 64)
-	full := func(lb int) bool { return budget == 0 || len(best) == n && lb > best[n-1].score }
+	full := func(lb int) bool { return budget == 0 || lb > best.worst() }
 	offer := func(r *ref) {
 		if budget == 0 {
 			return
@@ -510,17 +499,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 		if onMissScore != nil {
 			onMissScore()
 		}
-		cutoff := math.MaxInt
-		if len(best) == n {
-			cutoff = best[n-1].score
-		}
-		x := scored{r, sc.score(r.fold, cutoff)}
-		if len(best) == n && better(x, best[n-1]) > 0 {
-			return
-		}
-		i, _ := slices.BinarySearchFunc(best, x, better)
-		best = slices.Insert(best, i, x)
-		best = best[:min(n, len(best))]
+		best.offer(r, r.id, r.fold)
 	}
 	ceil3 := func(v int) int { return (v + 2) / 3 }
 	bound := func(r *ref, s, p int) int {
@@ -537,7 +516,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 				offer(r)
 			}
 		}
-		return refsOf(best, func(x scored) *ref { return x.r })
+		return best.items()
 	}
 	shared := make([]uint8, len(gi.items))
 	prefix := make([]uint8, len(gi.items))
@@ -579,7 +558,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 		delete(lbs, lb)
 	}
 	if full(untouched) && len(lbs) == 0 {
-		return refsOf(best, func(x scored) *ref { return x.r })
+		return best.items()
 	}
 	// Every title not scored yet, by its own bound.
 	for slot, r := range gi.items {
@@ -596,7 +575,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 			offer(r)
 		}
 	}
-	return refsOf(best, func(x scored) *ref { return x.r })
+	return best.items()
 }
 
 // Bounds of a title miss in a big guild (closest): up to exactMissLimit
@@ -622,14 +601,6 @@ func abs(v int) int {
 		return -v
 	}
 	return v
-}
-
-func refsOf[T any](xs []T, f func(T) *ref) []*ref {
-	out := make([]*ref, len(xs))
-	for i, x := range xs {
-		out[i] = f(x)
-	}
-	return out
 }
 
 // scorer computes shelf.TitleDistance from one typed (folded) input to

@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -190,36 +189,11 @@ func closestFromFile(g *guildTx, sb *bbolt.Bucket, folded string, n int, exactUp
 			cands = append(cands, t)
 		}
 	}
-	type scored struct {
-		t     titleKey
-		score int
-	}
-	better := func(a, b scored) int {
-		if a.score != b.score {
-			return a.score - b.score
-		}
-		return cmpID(a.t.id, b.t.id)
-	}
-	sc := newScorer(folded)
-	var best []scored
+	best := newNearest[titleKey](folded, n)
 	for _, t := range cands {
-		cutoff := math.MaxInt
-		if len(best) == n {
-			cutoff = best[n-1].score
-		}
-		x := scored{t, sc.score(t.fold, cutoff)}
-		if len(best) == n && better(x, best[n-1]) > 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(best, x, better)
-		best = slices.Insert(best, i, x)
-		best = best[:min(n, len(best))]
+		best.offer(t, t.id, t.fold)
 	}
-	out := make([]titleKey, len(best))
-	for i, b := range best {
-		out[i] = b.t
-	}
-	return out
+	return best.items()
 }
 
 // storyRefs reads the heads of stories ids into StoryRefs, in order.

@@ -126,6 +126,14 @@ func flagConfig() LoadConfig {
 	return c
 }
 
+// botName is "baseline" for the bare discordgo bot, else "ficshelf".
+func botName(c LoadConfig) string {
+	if c.Baseline {
+		return "baseline"
+	}
+	return "ficshelf"
+}
+
 // Mode names what ran: engine, delivery, shards and mix.
 func (c LoadConfig) Mode() string {
 	shards := "unsharded"
@@ -323,10 +331,7 @@ func runLoad(t *testing.T, cfg LoadConfig) Figures {
 	warm := steadyP99(res)
 	t.Logf("p99 without the first 10 %% of interactions dispatched (the bot's pool and caches warm): %v", ms(warm))
 	fig := Figures{CPU: time.Duration(1e9 * botCPU / float64(res.N)), P50: res.Percentile("", 50), P99: res.Percentile("", 99), PeakRSS: peak}
-	bot := "ficshelf"
-	if cfg.Baseline {
-		bot = "baseline"
-	}
+	bot := botName(cfg)
 	fmt.Fprintf(os.Stderr, "LOAD bot=%s db=%s delivery=%s shards=%d mix=%s n=%d c=%d stories=%d throughput=%.0f/s p50=%v p90=%v p99=%v max=%v p99_warm=%v deferred=%d late=%d unanswered=%d failed=%d peak_rss_mib=%.1f bot_cpu_us=%.0f harness_cpu_us=%.0f pg_cpu_us=%s commits_per_s=%.0f xacts_per_s=%s loadavg=%q\n",
 		bot, cfg.DB, cfg.Delivery, cfg.Shards, cfg.Mix, res.N, res.Concurrency, cfg.Stories, res.Throughput(), ms(res.Percentile("", 50)), ms(res.Percentile("", 90)), ms(res.Percentile("", 99)), ms(res.Percentile("", 100)), ms(warm),
 		res.Count(func(s Sample) bool { return s.Deferred }), res.Count(func(s Sample) bool { return s.Late }),
@@ -345,7 +350,7 @@ func runLoad(t *testing.T, cfg LoadConfig) Figures {
 			t.Errorf("%s answered late (10062) after %v", s.Kind, s.Latency)
 		case s.Unanswered || s.NotDelivered:
 			t.Errorf("%s unanswered: %s", s.Kind, s.Err)
-		case s.Failed:
+		case s.Failed && !cfg.Baseline: // the bare bot's fixed answer is not what the kind expects
 			t.Errorf("%s answered %q", s.Kind, answerText(s.Answer))
 		}
 	}

@@ -155,7 +155,11 @@ func periodColumns(p shelf.Period) (col, flag string, key int16) {
 // topPeriodSQL is the exact top of a period ($1 guild, $2 since, $3 limit,
 // $4 period key): the counter column's index read with LIMIT, widened by
 // the stories of the correction set x (count(x) more rows, so that at
-// least limit stories outside x are seen), then re-ranked.
+// least limit stories outside x are seen), then re-ranked. x's counters
+// are read one primary-key probe per story (the LATERAL ... LIMIT 1, which
+// the planner cannot turn into a join): the generic plan, which guesses
+// x at 200 rows, otherwise hash-joined x to every counter row of the
+// guild, 8–10 ms at 20,000 stories.
 func topPeriodSQL(col, flag string, _ int16) string {
 	return `
 WITH m AS (SELECT coalesce((SELECT mark FROM kudos_marks WHERE guild = $1 AND period = $4), 0) AS mark),
@@ -169,7 +173,8 @@ c AS (
 	(SELECT story, ` + col + ` AS n, kudos, added_at FROM story_counts WHERE guild = $1 AND ` + col + ` > 0
 		ORDER BY ` + col + ` DESC, kudos DESC, added_at DESC, story DESC LIMIT $3 + (SELECT count(*) FROM x))
 	UNION
-	SELECT sc.story, sc.` + col + `, sc.kudos, sc.added_at FROM x JOIN story_counts sc ON sc.guild = $1 AND sc.story = x.story),
+	SELECT sc.story, sc.` + col + `, sc.kudos, sc.added_at FROM x CROSS JOIN LATERAL (
+		SELECT story, ` + col + `, kudos, added_at FROM story_counts WHERE guild = $1 AND story = x.story LIMIT 1) sc),
 r AS (
 	SELECT c.story, c.n + coalesce(x.n, 0) AS n, c.kudos, c.added_at FROM c LEFT JOIN x ON x.story = c.story
 	WHERE c.n + coalesce(x.n, 0) > 0

@@ -572,10 +572,19 @@ func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMa
 	if rating != "" {
 		where += " AND s.rating = " + arg(rating)
 	}
-	// Few matching stories: take them all from story_facets (IN, hashed).
-	// Many: walk the sort order and probe each story's values (a scalar
-	// subquery, which the planner never turns into a join).
-	few := (fandoms != nil && fandoms.stories <= hashFacetLimit) || (tags != nil && tags.stories <= hashFacetLimit)
+	// Few matching stories (the filter with fewer drives): take them all
+	// from story_facets and probe each one's row by primary key (LATERAL
+	// ... LIMIT 1, which the planner cannot turn into a join), then sort
+	// them; the generic plan otherwise hash-joined them to an index scan
+	// of every story of the guild. Many: walk the sort order and probe
+	// each story's values (a scalar subquery, which the planner never
+	// turns into a join).
+	var driver *facetMatch
+	for _, m := range []*facetMatch{fandoms, tags} {
+		if m != nil && m.stories <= hashFacetLimit && (driver == nil || m.stories < driver.stories) {
+			driver = m
+		}
+	}
 	// The total counts the matching stories through the IN form (hashed),
 	// whichever form cuts the page.
 	counted := where
@@ -589,8 +598,9 @@ func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMa
 		in := ` AND s.id IN (SELECT story FROM story_facets WHERE guild = $1 AND kind = '` + kind + `'
 				AND value = ANY (` + vals + `::text[]))`
 		counted += in
-		if few {
-			where += in
+		if m == driver {
+			from = drivenFrom(q.Sort, `(SELECT DISTINCT story FROM story_facets WHERE guild = $1 AND kind = '`+kind+`'
+				AND value = ANY (`+vals+`::text[]))`)
 		} else {
 			where += ` AND (SELECT true FROM story_facets f WHERE f.guild = $1 AND f.story = s.id AND f.kind = '` + kind + `'
 				AND f.value = ANY (` + vals + `::text[]) LIMIT 1)`
@@ -629,6 +639,17 @@ func listSQL(gid int64, rating string, q shelf.ListQuery, fandoms, tags *facetMa
 		t AS (SELECT ` + total + ` AS n)
 		SELECT ` + storyCols + `, t.n FROM t LEFT JOIN (p JOIN (` + storyFrom + `) ON s.guild = $1 AND s.id = p.id) ON true
 		ORDER BY p.o`, args, nil
+}
+
+// drivenFrom is a page's FROM for sort when the stories it may hold are
+// the IDs of the subquery matched (a column story): each one's stories
+// row (and for SortKudos its story_counts row) probed by primary key.
+func drivenFrom(sort shelf.Sort, matched string) string {
+	from := matched + ` m CROSS JOIN LATERAL (SELECT * FROM stories WHERE guild = $1 AND id = m.story LIMIT 1) s`
+	if sort == shelf.SortKudos {
+		from += ` CROSS JOIN LATERAL (SELECT * FROM story_counts WHERE guild = $1 AND story = m.story LIMIT 1) sc`
+	}
+	return from
 }
 
 // withExtra scans a row whose columns are scanStory's followed by one more,

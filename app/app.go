@@ -232,7 +232,11 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		defer close(importsDone)
 		select {
 		case <-b.Ready():
-			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: importer.Run}
+			// With several processes (PostgreSQL), an import confirmed
+			// or a series link created through another one wakes this
+			// runner at once, not at its next poll.
+			work := woken(st, importNotices, importer.Wake, log, importer.Run)
+			imports := &jobs.Leased{Leases: leasesOf(st), Name: "jobs/imports", TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: work}
 			imports.Run(schedCtx)
 		case <-schedCtx.Done():
 		}
@@ -257,21 +261,12 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					work := func(lctx context.Context) error {
-						// With several processes (PostgreSQL), an upload
-						// queued through another one wakes this runner at
-						// once, not at its next poll.
-						if n, ok := st.(shelf.JobNotices); ok && leasesOf(st) != nil {
-							nctx, cancel := context.WithCancel(lctx)
-							listening := make(chan struct{})
-							go func() {
-								defer close(listening)
-								jobs.ListenJobs(nctx, n, shelf.JobNoticeUploads, r.Wake, 0, log)
-							}()
-							defer func() { cancel(); <-listening }()
-						}
+					// With several processes (PostgreSQL), an upload
+					// queued through another one wakes this runner at
+					// once, not at its next poll.
+					work := woken(st, uploadNotices, r.Wake, log, func(lctx context.Context) error {
 						return r.RunDrain(lctx, ctx.Done())
-					}
+					})
 					l := &jobs.Leased{Leases: leasesOf(st), Name: name, TTL: cfg.JobLeaseTTL, Holder: holder, Clock: clock, Log: log, Work: work}
 					l.Run(uploadsCtx)
 				}()

@@ -52,9 +52,10 @@ type Config struct {
 	// JobPoll is JOB_POLL: how often the process running persisted jobs
 	// (reading-list imports and series links, queued uploads) looks for
 	// jobs besides being woken; 0 means the default (jobs.DefaultJobPoll,
-	// 5 s). On PostgreSQL a queued upload wakes the process running
-	// uploads at once (LISTEN/NOTIFY), whichever process queued it; the
-	// poll is the fallback.
+	// 5 s). On PostgreSQL a queued upload, a confirmed reading-list
+	// import or a created series link wakes the process running that kind
+	// at once (LISTEN/NOTIFY), whichever process it came through; the poll
+	// is the fallback.
 	JobPoll time.Duration
 
 	// Heavy work (/story add with a file or a link, /mydata export,

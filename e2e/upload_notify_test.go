@@ -27,26 +27,9 @@ func TestMultiProcessQueuedUploadStartsAtOnce(t *testing.T) {
 	bin := loadtest.Binary(t)
 	const shards = 2
 	srv := discordtest.New(t, discordtest.WithShards(shards), discordtest.WithMaxConcurrency(shards))
-	start := func(k int) *loadtest.Process {
-		t.Helper()
-		p := loadtest.Start(t, bin, db, srv, loadtest.ProcessOptions{Env: []string{
-			fmt.Sprintf("DISCORD_SHARDS=%d-%d/%d", k, k, shards), "JOB_POLL=" + poll.String(), "IMPORT_WORKERS=1", "LOG_LEVEL=info"}})
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := srv.WaitShards(ctx, k); err != nil {
-			t.Fatalf("%v\n%s", err, p.Log.Tail(4<<10))
-		}
-		return p
-	}
-	holder := start(0)
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(holder.Log.String(), "lease=jobs/uploads ") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the first process never took the uploads lease\n%s", holder.Log.Tail(4<<10))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	other := start(1)
+	holder := startPolling(t, bin, db, srv, 0, shards, poll)
+	waitLease(t, holder, "jobs/uploads")
+	other := startPolling(t, bin, db, srv, 1, shards, poll)
 	// A server on shard 1: its interactions reach the other process only.
 	g := srv.GuildOnShard("Shard 1 Tides", 1, shards)
 	general := srv.AddChannel(g.ID, "general", discordgo.ChannelTypeGuildText, false)
@@ -71,5 +54,32 @@ func TestMultiProcessQueuedUploadStartsAtOnce(t *testing.T) {
 	t.Logf("queued through the other process, added by the holder %v later (poll %v)", time.Since(queued).Round(time.Millisecond), poll)
 	if strings.Contains(other.Log.String(), "lease=jobs/uploads ") {
 		t.Errorf("the other process took the uploads lease: the test did not test a wake across processes")
+	}
+}
+
+// startPolling starts the binary on db as the process of shard k of
+// shards, looking for jobs every poll besides being woken, and waits for
+// its shard to connect.
+func startPolling(t *testing.T, bin, db string, srv *discordtest.Server, k, shards int, poll time.Duration) *loadtest.Process {
+	t.Helper()
+	p := loadtest.Start(t, bin, db, srv, loadtest.ProcessOptions{Env: []string{
+		fmt.Sprintf("DISCORD_SHARDS=%d-%d/%d", k, k, shards), "JOB_POLL=" + poll.String(), "IMPORT_WORKERS=1", "LOG_LEVEL=info"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.WaitShards(ctx, k); err != nil {
+		t.Fatalf("%v\n%s", err, p.Log.Tail(4<<10))
+	}
+	return p
+}
+
+// waitLease waits (up to 20 s) for p to log that it took lease name.
+func waitLease(t *testing.T, p *loadtest.Process, name string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(p.Log.String(), "lease="+name+" ") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the process never took the %s lease\n%s", name, p.Log.Tail(4<<10))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

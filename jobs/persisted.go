@@ -30,8 +30,9 @@ const (
 	// DefaultJobTokenLife is how long after the click an edit by its
 	// token is tried: a little under Discord's 15 minutes.
 	DefaultJobTokenLife = 14*time.Minute + 30*time.Second
-	// DefaultJobPoll is how often the runner looks for jobs started by
-	// another process (a click answered elsewhere) besides being woken.
+	// DefaultJobPoll is how often the runner looks for jobs besides being
+	// woken: how it finds a job made runnable through another process when
+	// no notice (ListenJobs) reached it.
 	DefaultJobPoll = 5 * time.Second
 	// DefaultJobRetry is the first pause after a step failed for a passing
 	// reason (AO3 busy or down, the store unavailable); each further

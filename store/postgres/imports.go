@@ -80,7 +80,12 @@ func (s *Store) StartImportJob(ctx context.Context, guild, id, user, appID, toke
 		if err != nil {
 			return j, err
 		}
-		return j, importJobs.save(ctx, tx, gid, iid, j)
+		if err := importJobs.save(ctx, tx, gid, iid, j); err != nil {
+			return j, err
+		}
+		// The process running imports (maybe another) hears of it at
+		// the commit (notices.go).
+		return j, notifyJobs(ctx, tx, shelf.JobNoticeImports)
 	})
 }
 

@@ -11,15 +11,17 @@ import (
 	"ficshelf/shelf"
 )
 
-// Job notices (shelf.JobNotices) by LISTEN/NOTIFY: the write that creates a
-// job notifies its kind's channel in its own transaction, so PostgreSQL
-// delivers the notice at its commit (never for a rollback); the process
-// running that kind listens on a connection of its own, outside the pool.
+// Job notices (shelf.JobNotices) by LISTEN/NOTIFY: the write that makes a
+// job runnable (an upload queued, an import confirmed, a series link
+// created) notifies its kind's channel in its own transaction, so
+// PostgreSQL delivers the notice at its commit (never for a rollback); the
+// process running that kind listens on a connection of its own, outside
+// the pool.
 
 // noticeChannel is the NOTIFY channel of a kind of job.
 func noticeChannel(kind string) (string, error) {
 	switch kind {
-	case shelf.JobNoticeUploads:
+	case shelf.JobNoticeUploads, shelf.JobNoticeImports, shelf.JobNoticeSeries:
 		return "ficshelf_" + kind, nil
 	}
 	return "", fmt.Errorf("job notices of %q: %w", kind, shelf.ErrInvalid)
@@ -35,11 +37,28 @@ func notifyJobs(ctx context.Context, tx pgx.Tx, kind string) error {
 	return err
 }
 
+// noticeChannels are the NOTIFY channels of kinds, at least one.
+func noticeChannels(kinds []string) ([]string, error) {
+	if len(kinds) == 0 {
+		return nil, fmt.Errorf("job notices of no kind: %w", shelf.ErrInvalid)
+	}
+	chs := make([]string, len(kinds))
+	for i, kind := range kinds {
+		ch, err := noticeChannel(kind)
+		if err != nil {
+			return nil, err
+		}
+		chs[i] = ch
+	}
+	return chs, nil
+}
+
 // ListenJobs implements shelf.JobNotices on a connection of its own (the
-// pool's settings), closed when it returns.
-func (s *Store) ListenJobs(ctx context.Context, kind string, wake func()) error {
+// pool's settings), listening on every kind's channel, closed when it
+// returns.
+func (s *Store) ListenJobs(ctx context.Context, kinds []string, wake func()) error {
 	const op = "listen for jobs"
-	ch, err := noticeChannel(kind)
+	chs, err := noticeChannels(kinds)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -55,10 +74,12 @@ func (s *Store) ListenJobs(ctx context.Context, kind string, wake func()) error 
 		defer cancel()
 		conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{ch}.Sanitize()); err != nil {
-		return fmt.Errorf("%s: %w", op, s.mapErr(err))
+	for _, ch := range chs {
+		if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return fmt.Errorf("%s: %w", op, s.mapErr(err))
+		}
 	}
-	wake() // jobs created before the LISTEN took effect
+	wake() // jobs made runnable before the LISTEN took effect
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
 			if ctx.Err() != nil {

@@ -30,7 +30,13 @@ func newSeriesWorks(works []shelf.SeriesJobWork) []shelf.SeriesJobWork {
 
 // CreateSeriesJob implements shelf.SeriesJobs.
 func (s *Store) CreateSeriesJob(ctx context.Context, guild string, j shelf.SeriesJob) (shelf.SeriesJob, error) {
-	return seriesJobs.create(s, ctx, "create series job", guild, j.UserID, func(_ pgx.Tx, gid, id int64) (shelf.SeriesJob, []shelf.SeriesJobWork, error) {
+	return seriesJobs.create(s, ctx, "create series job", guild, j.UserID, func(tx pgx.Tx, gid, id int64) (shelf.SeriesJob, []shelf.SeriesJobWork, error) {
+		// The process running series links (maybe another) hears of the
+		// job at the commit of this transaction, which stores it
+		// (notices.go); a rollback tells nothing.
+		if err := notifyJobs(ctx, tx, shelf.JobNoticeSeries); err != nil {
+			return j, nil, err
+		}
 		h := j
 		h.ID, h.GuildID, h.State, h.Total, h.Cursor, h.Works = fmtID(id), fmtID(gid), shelf.ImportRunning, len(j.Works), 0, nil
 		h.Added, h.Linked, h.Unrevealed, h.Failed, h.Notified = 0, 0, 0, 0, false

@@ -480,7 +480,7 @@ type titleEntry struct {
 // or shorter than three runes, may still score most of them, with a
 // bit-parallel edit distance (scorer).
 func (gi *guildIndex) closest(folded string, n int) []*ref {
-	best := newNearest[*ref](folded, n)
+	best := shelf.NewNearest[*ref](folded, n)
 	// In a guild of more than exactMissLimit titles at most missBudget
 	// are scored, the most promising first: the answer is then the
 	// closest among those, so a miss costs the same in any guild.
@@ -490,7 +490,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 	}
 	grams, L := titleGrams(folded)
 	L = min(L, 64)
-	full := func(lb int) bool { return budget == 0 || lb > best.worst() }
+	full := func(lb int) bool { return budget == 0 || lb > best.Worst() }
 	offer := func(r *ref) {
 		if budget == 0 {
 			return
@@ -499,7 +499,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 		if onMissScore != nil {
 			onMissScore()
 		}
-		best.offer(r, r.id, r.fold)
+		best.Offer(r, r.id, r.fold)
 	}
 	ceil3 := func(v int) int { return (v + 2) / 3 }
 	bound := func(r *ref, s, p int) int {
@@ -516,7 +516,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 				offer(r)
 			}
 		}
-		return best.items()
+		return best.Items()
 	}
 	shared := make([]uint8, len(gi.items))
 	prefix := make([]uint8, len(gi.items))
@@ -558,7 +558,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 		delete(lbs, lb)
 	}
 	if full(untouched) && len(lbs) == 0 {
-		return best.items()
+		return best.Items()
 	}
 	// Every title not scored yet, by its own bound.
 	for slot, r := range gi.items {
@@ -575,7 +575,7 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 			offer(r)
 		}
 	}
-	return best.items()
+	return best.Items()
 }
 
 // Bounds of a title miss in a big guild (closest): up to exactMissLimit
@@ -601,93 +601,6 @@ func abs(v int) int {
 		return -v
 	}
 	return v
-}
-
-// scorer computes shelf.TitleDistance from one typed (folded) input to
-// many titles: containment, else the edit distances to the title's start
-// and to the whole title, both from one bit-parallel pass over the title
-// (Myers' algorithm in Hyyrö's formulation for the global edit distance:
-// after column j the score is the distance from the input to the title's
-// first j runes). The input's first 64 runes fit one machine word, as
-// TitleDistance caps both strings at 64 runes.
-type scorer struct {
-	typed string
-	n     int // runes in typed (uncapped)
-	m     int // runes in the pattern (at most 64)
-	ascii [128]uint64
-	other map[rune]uint64
-}
-
-func newScorer(typed string) *scorer {
-	sc := &scorer{typed: typed, other: map[rune]uint64{}}
-	for _, c := range typed {
-		if sc.m < 64 {
-			if c < 128 {
-				sc.ascii[c] |= 1 << sc.m
-			} else {
-				sc.other[c] |= 1 << sc.m
-			}
-			sc.m++
-		}
-		sc.n++
-	}
-	return sc
-}
-
-// score is shelf.TitleDistance(typed, title), or, once the distance is
-// known to exceed cutoff, some number above cutoff.
-func (sc *scorer) score(title string, cutoff int) int {
-	if strings.Contains(title, sc.typed) {
-		return 0
-	}
-	m := sc.m
-	var pv, mv uint64 = ^uint64(0), 0
-	if m < 64 {
-		pv = 1<<m - 1
-	}
-	high := uint64(1) << (m - 1)
-	dist, start := m, -1
-	j := 0
-	for _, c := range title {
-		if j == 64 {
-			break
-		}
-		if j == sc.n { // the title's start is as long as the input
-			start = dist
-			// The whole title is at least as far as its start less the
-			// runes after it.
-			if 1000+10*start+max(0, start-(min(len(title), 64)-j)) > cutoff {
-				return cutoff + 1
-			}
-		} else if j < sc.n && 1000+10*(dist-(sc.n-j)) > cutoff {
-			// The start's distance can fall by at most one a rune.
-			return cutoff + 1
-		}
-		var eq uint64
-		if c < 128 {
-			eq = sc.ascii[c]
-		} else {
-			eq = sc.other[c]
-		}
-		xv := eq | mv
-		xh := (((eq & pv) + pv) ^ pv) | eq
-		ph := mv | ^(xh | pv)
-		mh := pv & xh
-		if ph&high != 0 {
-			dist++
-		} else if mh&high != 0 {
-			dist--
-		}
-		ph = ph<<1 | 1
-		mh <<= 1
-		pv = mh | ^(xv | ph)
-		mv = ph & xv
-		j++
-	}
-	if start < 0 { // the title (or its first 64 runes) is no longer than the input
-		start = dist
-	}
-	return 1000 + 10*start + dist
 }
 
 func cmpID(a, b uint64) int {

@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -13,31 +12,6 @@ import (
 	"ficshelf/fic"
 	"ficshelf/shelf"
 )
-
-// TestScorerIsTitleDistance checks the bit-parallel scorer against
-// shelf.TitleDistance on random strings: short and over 64 runes, ASCII
-// and not, inputs longer and shorter than the titles.
-func TestScorerIsTitleDistance(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	alpha := []rune("abcde éøñ雪")
-	str := func(n int) string {
-		var b strings.Builder
-		for range n {
-			b.WriteRune(alpha[r.IntN(len(alpha))])
-		}
-		return b.String()
-	}
-	lens := []int{1, 2, 3, 5, 9, 20, 63, 64, 65, 90}
-	for i := range 4000 {
-		typed, title := str(lens[r.IntN(len(lens))]), str(lens[r.IntN(len(lens))])
-		if i%7 == 0 {
-			title = str(2) + typed + str(3) // contained
-		}
-		if got, want := newScorer(typed).score(title, math.MaxInt), shelf.TitleDistance(typed, title); got != want {
-			t.Fatalf("score(%q, %q) = %d, want %d", typed, title, got, want)
-		}
-	}
-}
 
 // TestClosestIsBruteForce checks the pruned search for the closest titles
 // against scoring every title, on libraries of near-duplicate titles

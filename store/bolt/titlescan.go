@@ -189,11 +189,11 @@ func closestFromFile(g *guildTx, sb *bbolt.Bucket, folded string, n int, exactUp
 			cands = append(cands, t)
 		}
 	}
-	best := newNearest[titleKey](folded, n)
+	best := shelf.NewNearest[titleKey](folded, n)
 	for _, t := range cands {
-		best.offer(t, t.id, t.fold)
+		best.Offer(t, t.id, t.fold)
 	}
-	return best.items()
+	return best.Items()
 }
 
 // storyRefs reads the heads of stories ids into StoryRefs, in order.

@@ -830,16 +830,6 @@ func resolve(ctx context.Context, tx pgx.Tx, gid int64, input string) (shelf.Sto
 	return shelf.StoryRecord{}, &shelf.ResolveError{Input: input, Suggestions: closest}
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // exactMissLimit is the size up to which a guild's every title is scored
 // for "did you mean" (about a millisecond's work); a bigger guild's
 // suggestions are ranked among candidates drawn from indexes
@@ -869,36 +859,27 @@ func closestTitles(ctx context.Context, tx pgx.Tx, gid int64, folded string) ([]
 	if err != nil {
 		return nil, err
 	}
-	type scored struct {
-		id    int64
-		score int
-	}
-	var ss []scored
+	// The five best by the bit-parallel scorer, each candidate cut off
+	// once it cannot enter; a story drawn twice is scored once.
+	best := shelf.NewNearest[int64](folded, 5)
+	seen := map[int64]bool{}
 	for rows.Next() {
-		var x scored
+		var id int64
 		var fold string
-		if err := rows.Scan(&x.id, &fold); err != nil {
+		if err := rows.Scan(&id, &fold); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		x.score = shelf.TitleDistance(folded, fold)
-		ss = append(ss, x)
+		if !seen[id] {
+			seen[id] = true
+			best.Offer(id, uint64(id), fold)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(ss, func(a, b scored) int {
-		if a.score != b.score {
-			return a.score - b.score
-		}
-		return cmpInt(a.id, b.id)
-	})
-	ss = slices.CompactFunc(ss, func(a, b scored) bool { return a.id == b.id })
-	var ids []int64
-	for _, x := range ss[:min(5, len(ss))] {
-		ids = append(ids, x.id)
-	}
+	ids := best.Items()
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -942,7 +923,7 @@ const missSQL = `
 UNION ALL
 (SELECT id, title_fold FROM stories WHERE guild = $1 AND title_fold < $2 ORDER BY title_fold DESC LIMIT 25)
 UNION ALL
-SELECT s.id, s.title_fold FROM unnest($3::text[], $4::text[]) AS t(lo, hi) CROSS JOIN LATERAL (
-	SELECT DISTINCT story FROM (SELECT story FROM story_words
+SELECT s.id, s.title_fold FROM (SELECT DISTINCT w.story FROM unnest($3::text[], $4::text[]) AS t(lo, hi) CROSS JOIN LATERAL (
+	SELECT story FROM story_words
 		WHERE guild = $1 AND word >= t.lo AND word < t.hi AND flags & 1 <> 0 LIMIT 400) w) w
-	JOIN stories s ON s.guild = $1 AND s.id = w.story`
+	CROSS JOIN LATERAL (SELECT id, title_fold FROM stories WHERE guild = $1 AND id = w.story LIMIT 1) s`

@@ -343,7 +343,7 @@ func (c *cmds) listImportGo(ctx context.Context, req *Request) (*discordgo.Inter
 	j, err := c.imports.StartImportJob(ctx, req.GuildID, req.Args[0], req.UserID, req.Interaction.AppID, req.Interaction.Token, c.now())
 	switch {
 	case errors.Is(err, shelf.ErrNotFound):
-		return nil, Errorf("That import isn't yours (or is gone). Start your own with `/readinglist import`.")
+		return nil, c.importMissing(ctx, req, "")
 	case errors.Is(err, shelf.ErrImportState) && j.State == shelf.ImportCancelled:
 		return nil, Errorf("That import was cancelled (or replaced by a newer preview). Run `/readinglist import` again to start over.")
 	case errors.Is(err, shelf.ErrImportState):
@@ -360,16 +360,31 @@ func (c *cmds) listImportCancel(ctx context.Context, req *Request) (*discordgo.I
 	if len(req.Args) != 1 {
 		return nil, buttonExpired("/readinglist import")
 	}
-	err := c.imports.CancelImportJob(ctx, req.GuildID, req.Args[0], req.UserID)
+	err := c.imports.CancelImportJob(ctx, req.GuildID, req.Args[0], req.UserID, c.now())
 	switch {
 	case errors.Is(err, shelf.ErrNotFound):
-		return nil, Errorf("That import isn't yours (or is gone).")
+		return nil, c.importMissing(ctx, req, " Nothing was changed.")
 	case errors.Is(err, shelf.ErrImportState):
 		return nil, Errorf("That import has already started, so it can't be cancelled; its progress shows in this message.")
 	case err != nil:
 		return nil, fmt.Errorf("cancel import: %w", err)
 	}
 	return Update("Import cancelled: nothing was changed.", nil), nil
+}
+
+// importMissing is the answer to a preview's button whose job the store
+// refused as not found: another member's job, or one gone (a preview
+// nobody confirmed, or a cancelled one, is pruned after
+// shelf.DefaultJobRetention). after ends the expired sentence.
+func (c *cmds) importMissing(ctx context.Context, req *Request, after string) error {
+	j, err := c.imports.ImportJob(ctx, req.GuildID, req.Args[0])
+	switch {
+	case err == nil && j.UserID != req.UserID:
+		return Errorf("That import isn't yours. Start your own with `/readinglist import`.")
+	case err == nil || errors.Is(err, shelf.ErrNotFound):
+		return Errorf("That import preview has expired — run `/readinglist import` again.%s", after)
+	}
+	return Sorry(err, "That import isn't yours, or its preview has expired — run `/readinglist import` again.")
 }
 
 // importProgressEmbed shows a job: a bar and counts while it runs, the

@@ -236,6 +236,30 @@ func TestImportCancel(t *testing.T) {
 	}
 }
 
+// A preview pruned once nobody confirmed it (shelf.DefaultJobRetention)
+// answers its buttons with a sentence saying it expired, ephemerally, not
+// with a failure; another member's job still says it is not theirs.
+func TestImportPreviewPrunedAnswersExpired(t *testing.T) {
+	st := storetest.Open(t)
+	storetest.AddAt(t, st, testGuild, "7", false, time.Time{}, storetest.Work("Alpha", 3, 3, 111))
+	d := &importDiscord{file: exportFile(t, map[string]any{"title": "Alpha", "ao3_id": 111})}
+	r := New(Deps{Store: st, Discord: d})
+	ids := (&discordtestMessage{handle(t, r, importSlash(importUser)).Data.Components}).customIDs()
+	other := "520000000000000002"
+	if got := handle(t, r, click(other, "800000000000000001", ids[0])); !strings.Contains(got.Data.Content, "isn't yours") {
+		t.Errorf("another member's click: %q", got.Data.Content)
+	}
+	if n, err := st.PruneJobs(context.Background(), time.Now().Add(shelf.DefaultJobRetention+time.Hour), 10); err != nil || n != 1 {
+		t.Fatalf("prune: %d %v, want the preview", n, err)
+	}
+	for _, id := range ids {
+		got := handle(t, r, click(importUser, "800000000000000001", id))
+		if got.Data.Flags&discordgo.MessageFlagsEphemeral == 0 || !strings.Contains(got.Data.Content, "That import preview has expired — run `/readinglist import` again.") {
+			t.Errorf("%s on a pruned preview: %+v", id, got.Data)
+		}
+	}
+}
+
 // startJob creates and starts a job of works directly in the store.
 func startJob(t *testing.T, st shelf.Store, works ...shelf.ImportWork) shelf.ImportJob {
 	t.Helper()

@@ -10,7 +10,7 @@ import (
 
 // Pruner defaults.
 const (
-	// DefaultPruneEvery is how often finished jobs are looked for.
+	// DefaultPruneEvery is how often jobs to prune are looked for.
 	DefaultPruneEvery = time.Hour
 	// DefaultPruneBatch is how many jobs one transaction deletes at most.
 	DefaultPruneBatch = 200
@@ -20,13 +20,15 @@ const (
 )
 
 // Pruner deletes the persisted jobs (queued uploads, reading-list imports,
-// series links) whose member was told they ended more than Keep ago: at
-// its start, then every Every, in batches of at most Batch jobs (one
-// transaction each) until none is due. Run it under a Leased so that one
-// process of a deployment does it.
+// series links) whose member was told they ended more than Keep ago, and
+// the reading-list imports cancelled, or previewed and never confirmed,
+// more than Keep ago (shelf.JobPruning): at its start, then every Every,
+// in batches of at most Batch jobs (one transaction each) until none is
+// due. Run it under a Leased so that one process of a deployment does it.
 type Pruner struct {
 	Store shelf.JobPruning
-	// Keep is how long a told job stays; 0 means shelf.DefaultJobRetention.
+	// Keep is how long a told, cancelled or previewed job stays; 0 means
+	// shelf.DefaultJobRetention.
 	Keep time.Duration
 	// Every, Batch and Pause: 0 means their Default.
 	Every, Pause time.Duration
@@ -70,7 +72,7 @@ func (p *Pruner) Prune(ctx context.Context) int {
 		total += n
 		if err != nil {
 			if ctx.Err() == nil {
-				log.Error("prune finished jobs", "err", err, "pruned", total)
+				log.Error("prune jobs", "err", err, "pruned", total)
 			}
 			break
 		}
@@ -83,7 +85,7 @@ func (p *Pruner) Prune(ctx context.Context) int {
 		}
 	}
 	if total > 0 {
-		log.Info("pruned finished jobs", "jobs", total, "finished_before", before)
+		log.Info("pruned jobs", "jobs", total, "before", before)
 	}
 	return total
 }

@@ -73,10 +73,12 @@ type ImportJob struct {
 	// AppID and Token are the interaction whose answer shows the
 	// progress; TokenAt is when Discord issued the token (it lets the bot
 	// edit the answer for 15 minutes).
-	AppID    string    `json:"app_id,omitempty"`
-	Token    string    `json:"token,omitempty"`
-	TokenAt  time.Time `json:"token_at"`
-	Created  time.Time `json:"created"`
+	AppID   string    `json:"app_id,omitempty"`
+	Token   string    `json:"token,omitempty"`
+	TokenAt time.Time `json:"token_at"`
+	Created time.Time `json:"created"`
+	// Finished is when the job was done, or cancelled (zero for a job
+	// cancelled before cancellations were timed).
 	Finished time.Time `json:"finished"`
 	// Notified is set once the member has been told the job ended.
 	Notified bool `json:"notified,omitempty"`
@@ -129,12 +131,13 @@ type Imports interface {
 	// LibraryKeys lists every story of guild with its AO3 work, title and
 	// authors, in story-ID order.
 	LibraryKeys(ctx context.Context, guild string) ([]LibraryKey, error)
-	// CreateImportJob stores j (State ImportPreview, its Works) with a new
-	// ID and returns its head. The member's earlier jobs still in preview
-	// are cancelled (their works dropped): only the latest preview's
-	// buttons start an import.
+	// CreateImportJob stores j (State ImportPreview, its Works; Created
+	// now when zero) with a new ID and returns its head. The member's
+	// earlier jobs still in preview are cancelled at j's creation (their
+	// works dropped): only the latest preview's buttons start an import.
 	CreateImportJob(ctx context.Context, guild string, j ImportJob) (ImportJob, error)
-	// ImportJob returns a job's head; ErrNotFound when none.
+	// ImportJob returns a job's head; ErrNotFound when none (never
+	// created, or pruned: PruneJobs).
 	ImportJob(ctx context.Context, guild, id string) (ImportJob, error)
 	// ImportWorks returns works [from, from+limit) of a job.
 	ImportWorks(ctx context.Context, guild, id string, from, limit int) ([]ImportWork, error)
@@ -142,9 +145,11 @@ type Imports interface {
 	// the interaction that shows its progress. ErrNotFound for another
 	// member's job; ErrImportState when it is not previewed.
 	StartImportJob(ctx context.Context, guild, id, user, appID, token string, tokenAt time.Time) (ImportJob, error)
-	// CancelImportJob cancels a previewed job of user; ErrImportState
-	// when it already started.
-	CancelImportJob(ctx context.Context, guild, id, user string) error
+	// CancelImportJob cancels a previewed job of user at at (its
+	// Finished; now when zero), dropping its works; a job cancelled
+	// already is left as it is. ErrNotFound for another member's job;
+	// ErrImportState when it already started.
+	CancelImportJob(ctx context.Context, guild, id, user string, at time.Time) error
 	// RunningImportJobs lists the jobs of every guild that are running,
 	// or done with their member not told yet (Notified false).
 	RunningImportJobs(ctx context.Context) ([]ImportRef, error)
@@ -197,11 +202,24 @@ func StartImport(j ImportJob, user, appID, token string, tokenAt time.Time) (Imp
 	return j, nil
 }
 
-// CancelImport is previewed job j cancelled by user; changed is false when
-// it was cancelled already. ErrNotFound for another member's job;
-// ErrImportState when it started. Engines call it inside CancelImportJob
-// (and drop the works when changed).
-func CancelImport(j ImportJob, user string) (out ImportJob, changed bool, err error) {
+// NewImport is j as CreateImportJob stores it: ID id of guild, previewed,
+// its Total its works' number and its Works left out (stored apart),
+// created now when Created is zero.
+func NewImport(j ImportJob, guild, id string, now time.Time) ImportJob {
+	j.ID, j.GuildID, j.State, j.Total, j.Cursor, j.Works = id, guild, ImportPreview, len(j.Works), 0, nil
+	if j.Created.IsZero() {
+		j.Created = now
+	}
+	j.Created = j.Created.UTC()
+	return j
+}
+
+// CancelImport is previewed job j cancelled by user at at (its Finished,
+// from which PruneJobs counts its retention; now when zero); changed is
+// false when it was cancelled already. ErrNotFound for another member's
+// job; ErrImportState when it started. Engines call it inside
+// CancelImportJob and CreateImportJob (and drop the works when changed).
+func CancelImport(j ImportJob, user string, at time.Time) (out ImportJob, changed bool, err error) {
 	switch {
 	case j.UserID != user:
 		return j, false, fmt.Errorf("import %s of another member: %w", j.ID, ErrNotFound)
@@ -210,7 +228,7 @@ func CancelImport(j ImportJob, user string) (out ImportJob, changed bool, err er
 	case j.State != ImportPreview:
 		return j, false, fmt.Errorf("import %s is %s: %w", j.ID, j.State, ErrImportState)
 	}
-	j.State = ImportCancelled
+	j.State, j.Finished = ImportCancelled, finishedAt(j.State, j.Finished, at)
 	return j, true, nil
 }
 

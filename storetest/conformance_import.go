@@ -290,13 +290,13 @@ func cImportCancel(t *testing.T, s shelf.Store) {
 	if _, err := s.StartImportJob(cCtx, cGuildA, j.ID, cBob, "app", "tok", cT0); !errors.Is(err, shelf.ErrNotFound) {
 		t.Fatalf("another member starts it: %v", err)
 	}
-	if err := s.CancelImportJob(cCtx, cGuildA, j.ID, cBob); !errors.Is(err, shelf.ErrNotFound) {
+	if err := s.CancelImportJob(cCtx, cGuildA, j.ID, cBob, cT0); !errors.Is(err, shelf.ErrNotFound) {
 		t.Fatalf("another member cancels it: %v", err)
 	}
-	if err := s.CancelImportJob(cCtx, cGuildA, j.ID, cAlice); err != nil {
+	if err := s.CancelImportJob(cCtx, cGuildA, j.ID, cAlice, cT0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CancelImportJob(cCtx, cGuildA, j.ID, cAlice); err != nil {
+	if err := s.CancelImportJob(cCtx, cGuildA, j.ID, cAlice, cT0); err != nil {
 		t.Fatalf("cancel twice: %v", err)
 	}
 	if _, err := s.StartImportJob(cCtx, cGuildA, j.ID, cAlice, "app", "tok", cT0); !errors.Is(err, shelf.ErrImportState) {
@@ -306,7 +306,7 @@ func cImportCancel(t *testing.T, s shelf.Store) {
 	if _, err := s.StartImportJob(cCtx, cGuildA, k.ID, cAlice, "app", "tok", cT0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CancelImportJob(cCtx, cGuildA, k.ID, cAlice); !errors.Is(err, shelf.ErrImportState) {
+	if err := s.CancelImportJob(cCtx, cGuildA, k.ID, cAlice, cT0); !errors.Is(err, shelf.ErrImportState) {
 		t.Fatalf("cancel a running job: %v", err)
 	}
 	if _, err := s.ImportJob(cCtx, cGuildA, "999"); !errors.Is(err, shelf.ErrNotFound) {
@@ -400,7 +400,7 @@ func cJobsRunningEveryGuild(t *testing.T, s shelf.Store) {
 	}
 	// Not live: a preview, a cancelled preview, a job done and told.
 	cNewImport(t, s, cGuildA, cBob, []shelf.ImportWork{{Title: "Previewed"}})
-	if err := s.CancelImportJob(cCtx, cGuildA, cNewImport(t, s, cGuildB, cBob, []shelf.ImportWork{{Title: "Cancelled"}}).ID, cBob); err != nil {
+	if err := s.CancelImportJob(cCtx, cGuildA, cNewImport(t, s, cGuildB, cBob, []shelf.ImportWork{{Title: "Cancelled"}}).ID, cBob, cT0); err != nil {
 		t.Fatal(err)
 	}
 	told := cNewImport(t, s, cGuildB, cBob, nil)

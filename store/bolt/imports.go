@@ -18,7 +18,7 @@ import (
 //	imports_running/                          (bucket; global)
 //	  <guild u64>|<import u64> -> (empty)     (a job running, or done with
 //	                                            its member not told yet)
-var importJobs = jobTable[shelf.ImportJob, shelf.ImportWork]{what: "import", heads: []byte("imports"), works: []byte("import_works"), running: []byte("imports_running"), told: []byte("imports_told")}
+var importJobs = jobTable[shelf.ImportJob, shelf.ImportWork]{what: "import", heads: []byte("imports"), works: []byte("import_works"), running: []byte("imports_running"), prunable: []byte("imports_told")}
 
 // LibraryKeys implements shelf.Imports.
 func (s *Store) LibraryKeys(ctx context.Context, guild string) ([]shelf.LibraryKey, error) {
@@ -53,12 +53,11 @@ func (s *Store) LibraryKeys(ctx context.Context, guild string) ([]shelf.LibraryK
 // CreateImportJob implements shelf.Imports.
 func (s *Store) CreateImportJob(ctx context.Context, guild string, j shelf.ImportJob) (shelf.ImportJob, error) {
 	return importJobs.create(s, ctx, "create import job", guild, j.UserID, func(g *guildTx, id uint64) (shelf.ImportJob, []shelf.ImportWork, error) {
-		if err := cancelPreviews(g, j.UserID); err != nil {
+		works := j.Works
+		j = shelf.NewImport(j, shelf.FormatID(g.guild), shelf.FormatID(id), time.Now())
+		if err := cancelPreviews(g, j.UserID, j.Created); err != nil {
 			return j, nil, err
 		}
-		works := j.Works
-		j.ID, j.GuildID, j.State, j.Total, j.Cursor = shelf.FormatID(id), shelf.FormatID(g.guild), shelf.ImportPreview, len(works), 0
-		j.Works = nil
 		return j, works, nil
 	})
 }
@@ -85,9 +84,9 @@ func (s *Store) StartImportJob(ctx context.Context, guild, id, user, appID, toke
 }
 
 // CancelImportJob implements shelf.Imports.
-func (s *Store) CancelImportJob(ctx context.Context, guild, id, user string) error {
+func (s *Store) CancelImportJob(ctx context.Context, guild, id, user string, at time.Time) error {
 	_, err := importJobs.write(s, ctx, "cancel import job", guild, id, func(g *guildTx, iid uint64, j shelf.ImportJob) (shelf.ImportJob, error) {
-		j, changed, err := shelf.CancelImport(j, user)
+		j, changed, err := shelf.CancelImport(j, user, at)
 		if !changed {
 			return j, err
 		}
@@ -161,21 +160,28 @@ func checkEntry(e shelf.ListEntry) error {
 	return nil
 }
 
-// cancelPreviews cancels user's jobs still in preview (CreateImportJob).
-func cancelPreviews(g *guildTx, user string) error {
+// cancelPreviews cancels user's jobs still in preview at at
+// (CreateImportJob).
+func cancelPreviews(g *guildTx, user string, at time.Time) error {
 	jobs, err := importJobs.memberJobs(g, user)
 	if err != nil {
 		return err
 	}
-	for id, j := range jobs {
-		if j.State != shelf.ImportPreview {
+	for id, old := range jobs {
+		if old.State != shelf.ImportPreview {
 			continue
 		}
-		j.State = shelf.ImportCancelled
+		j, _, err := shelf.CancelImport(old, user, at)
+		if err != nil {
+			return err
+		}
 		if err := importJobs.dropWorks(g, id); err != nil {
 			return err
 		}
 		if err := importJobs.put(g, id, j); err != nil {
+			return err
+		}
+		if err := importJobs.reindex(g, id, old, j); err != nil {
 			return err
 		}
 	}

@@ -15,24 +15,29 @@ import (
 // series links) lives: per guild a bucket of JSON heads keyed by job ID
 // (its sequence numbering them) and a bucket of JSON works keyed
 // <job u64>|<work u64, 0-based>; globally a bucket naming the jobs to
-// run, <guild u64>|<job u64>, and a bucket naming the jobs done with
-// their member told, <finished ns u64>|<guild u64>|<job u64> (the jobs
-// PruneJobs deletes, oldest first), both kept by put from the head's
+// run, <guild u64>|<job u64>, and a bucket naming the jobs PruneJobs may
+// delete (shelf's Prunable: done with their member told, cancelled,
+// previewed), <since ns u64>|<guild u64>|<job u64> keyed by when their
+// retention started (oldest first), both kept by put from the head's
 // state.
 type jobTable[J persistedJob, W any] struct {
 	what    string // "import", "series job": in errors and ID parsing
 	heads   []byte
 	works   []byte
 	running []byte
-	told    []byte
+	// prunable is the prunable index; its buckets are named *_told, as
+	// they held only jobs done and told before previews and cancelled
+	// imports were pruned.
+	prunable []byte
 }
 
 // persistedJob is a job's head: shelf.ImportJob, shelf.SeriesJob,
 // shelf.UploadJob.
 type persistedJob interface {
-	Live() bool              // to be run (in the running index)
-	Owner() string           // the member whose job it is
-	Told() (time.Time, bool) // done and its member told (in the told index), finished then
+	Live() bool                  // to be run (in the running index)
+	Owner() string               // the member whose job it is
+	Told() (time.Time, bool)     // done and its member told, finished then (migration 5)
+	Prunable() (time.Time, bool) // in the prunable index, keyed by the time
 }
 
 func (t jobTable[J, W]) get(g *guildTx, id uint64) (J, error) {
@@ -47,7 +52,9 @@ func (t jobTable[J, W]) get(g *guildTx, id uint64) (J, error) {
 	return j, nil
 }
 
-// put writes job id's head and keeps the running index in step with it.
+// put writes job id's head and puts it in the running and prunable
+// indexes as its state says. It does not take out a key an earlier state
+// of the head put in the prunable index: reindex does (write calls it).
 func (t jobTable[J, W]) put(g *guildTx, id uint64, j J) error {
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -56,36 +63,48 @@ func (t jobTable[J, W]) put(g *guildTx, id uint64, j J) error {
 	if err := g.bucket(t.heads).Put(u64(id), b); err != nil {
 		return err
 	}
-	if at, ok := j.Told(); ok {
-		// A told job changes no more: its key is put once (again with
-		// the same key if it is written again).
-		tb, err := g.tx.CreateBucketIfNotExists(t.told)
+	if since, ok := j.Prunable(); ok {
+		pb, err := g.tx.CreateBucketIfNotExists(t.prunable)
 		if err != nil {
 			return err
 		}
-		if err := tb.Put(toldKey(at, g.guild, id), nil); err != nil {
+		if err := pb.Put(prunableKey(since, g.guild, id), nil); err != nil {
 			return err
 		}
 	}
 	return t.setRunning(g, id, j.Live())
 }
 
-// toldKey is a job's key in a told index: when it finished (clamped to
-// 1970), its guild and ID.
-func toldKey(at time.Time, guild, id uint64) []byte {
-	return key(uint64(max(0, nanos(at))), guild, id)
+// prunableKey is a job's key in a prunable index: when its retention
+// started (clamped to 1970), its guild and ID.
+func prunableKey(since time.Time, guild, id uint64) []byte {
+	return key(uint64(max(0, nanos(since))), guild, id)
 }
 
-// unTell removes job j (id) from the told index.
-func (t jobTable[J, W]) unTell(g *guildTx, id uint64, j J) error {
-	at, ok := j.Told()
+// unindex removes job j (id) from the prunable index.
+func (t jobTable[J, W]) unindex(g *guildTx, id uint64, j J) error {
+	since, ok := j.Prunable()
 	if !ok {
 		return nil
 	}
-	if tb := g.tx.Bucket(t.told); tb != nil {
-		return tb.Delete(toldKey(at, g.guild, id))
+	if pb := g.tx.Bucket(t.prunable); pb != nil {
+		return pb.Delete(prunableKey(since, g.guild, id))
 	}
 	return nil
+}
+
+// reindex takes job id's key for its earlier head old out of the
+// prunable index when its head now, put since, has another key or none
+// (a preview confirmed or cancelled).
+func (t jobTable[J, W]) reindex(g *guildTx, id uint64, old, now J) error {
+	was, ok := old.Prunable()
+	if !ok {
+		return nil
+	}
+	if since, still := now.Prunable(); still && since.Equal(was) {
+		return nil
+	}
+	return t.unindex(g, id, old)
 }
 
 func (t jobTable[J, W]) setRunning(g *guildTx, id uint64, running bool) error {
@@ -153,7 +172,7 @@ func (t jobTable[J, W]) deleteMember(g *guildTx, uid uint64) error {
 		if err := t.dropWorks(g, id); err != nil {
 			return err
 		}
-		if err := t.unTell(g, id, j); err != nil {
+		if err := t.unindex(g, id, j); err != nil {
 			return err
 		}
 		if err := g.bucket(t.heads).Delete(u64(id)); err != nil {
@@ -232,16 +251,21 @@ func (t jobTable[J, W]) read(s *Store, ctx context.Context, op, guild, id string
 }
 
 // write changes job id of guild in a write transaction: fn gets its head
-// (shelf.ErrNotFound when there is none) and returns it changed, and its
-// own error; the head fn returns is returned also with its error (the
-// head as it stands, for shelf.ErrImportState).
+// (shelf.ErrNotFound when there is none) and returns it changed (put),
+// and its own error; the head fn returns is returned also with its error
+// (the head as it stands, for shelf.ErrImportState). The head's earlier
+// key in the prunable index goes when fn moved it (reindex).
 func (t jobTable[J, W]) write(s *Store, ctx context.Context, op, guild, id string, fn func(g *guildTx, id uint64, j J) (J, error)) (J, error) {
 	return t.tx(s.update, ctx, op, guild, id, func(g *guildTx, id uint64) (J, error) {
-		j, err := t.get(g, id)
+		old, err := t.get(g, id)
+		if err != nil {
+			return old, err
+		}
+		j, err := fn(g, id, old)
 		if err != nil {
 			return j, err
 		}
-		return fn(g, id, j)
+		return j, t.reindex(g, id, old, j)
 	})
 }
 

@@ -28,6 +28,7 @@ var migrations = []migration{
 	{"derive story facets (folded fandoms, tags, title) for ListStories", migrateDeriveFacets},
 	{"derive sort orders, facet postings and per-period kudos counters (issue 17)", migrateDeriveIndexes},
 	{"index persisted jobs done and told, without their tokens (prune.go)", migrateIndexTold},
+	{"index reading-list imports previewed or cancelled for pruning (prune.go)", migrateIndexAbandonedImports},
 }
 
 // CurrentSchemaVersion is the schema version this program writes: the

@@ -402,3 +402,60 @@ func TestMigration5IndexesToldJobs(t *testing.T) {
 		}
 	}
 }
+
+func TestMigration6IndexesAbandonedImports(t *testing.T) {
+	db, path := rawDB(t)
+	if err := migrate(db, migrations[:5]); err != nil {
+		t.Fatal(err)
+	}
+	// A version-5 file: imports previewed (one with its works) and
+	// cancelled (with no cancellation time) in no index, one running.
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	job := func(id string, state shelf.ImportState, created time.Time) shelf.ImportJob {
+		return shelf.ImportJob{ID: id, GuildID: "12", UserID: "9", State: state, Total: 1, Created: created}
+	}
+	err := db.Update(func(tx *bbolt.Tx) error {
+		g := &guildTx{tx: tx, guild: 12}
+		raw := func(id uint64, j shelf.ImportJob) {
+			v, _ := json.Marshal(j)
+			g.bucket(importJobs.heads).Put(u64(id), v)
+		}
+		raw(1, job("1", shelf.ImportPreview, t0))
+		g.bucket(importJobs.works).Put(key(1, 0), []byte(`{"title":"W"}`))
+		raw(2, job("2", shelf.ImportCancelled, t0))
+		raw(3, job("3", shelf.ImportRunning, t0))
+		rb, _ := tx.CreateBucketIfNotExists(importJobs.running)
+		rb.Put(key(12, 3), nil)
+		raw(4, job("4", shelf.ImportPreview, t0.Add(2*time.Hour)))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(db, migrations[:6]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(migrateIndexAbandonedImports); err != nil { // re-running changes nothing more
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.PruneJobs(ctx, t0.Add(time.Hour), 10); err != nil || n != 2 {
+		t.Fatalf("prune after the migration: %d %v, want the preview and the cancelled import", n, err)
+	}
+	for id, gone := range map[string]bool{"1": true, "2": true, "3": false, "4": false} {
+		if _, err := s.ImportJob(ctx, "12", id); gone != errors.Is(err, shelf.ErrNotFound) {
+			t.Errorf("import %s after the prune (gone %v): %v", id, gone, err)
+		}
+	}
+	if w, err := s.ImportWorks(ctx, "12", "1", 0, 10); err != nil || len(w) != 0 {
+		t.Errorf("the pruned preview's works: %v %v", w, err)
+	}
+	if refs, err := s.RunningImportJobs(ctx); err != nil || len(refs) != 1 || refs[0].ID != "3" {
+		t.Errorf("running imports: %v %v", refs, err)
+	}
+}

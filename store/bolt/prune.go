@@ -11,10 +11,11 @@ import (
 	"ficshelf/shelf"
 )
 
-// Pruning finished jobs (shelf.JobPruning). Each job table keeps a global
-// told index (<finished ns>|<guild>|<job>, jobtable.go), so PruneJobs
-// reads the oldest told jobs first and stops at the cutoff: it never
-// walks the jobs it keeps.
+// Pruning finished and abandoned jobs (shelf.JobPruning). Each job table
+// keeps a global prunable index (<since ns>|<guild>|<job>, jobtable.go:
+// jobs done and told, cancelled imports, previewed imports, keyed by when
+// their retention started), so PruneJobs reads the oldest first and stops
+// at the cutoff: it never walks the jobs it keeps.
 
 // PruneJobs implements shelf.JobPruning: in one write transaction, at most
 // limit jobs over the three tables, oldest first in each.
@@ -45,11 +46,12 @@ func (s *Store) PruneJobs(ctx context.Context, before time.Time, limit int) (int
 	return n, nil
 }
 
-// prune deletes up to limit of t's told jobs finished before before, with
-// their works; a key whose head says otherwise (never written so) is
-// dropped from the index and the head kept.
+// prune deletes up to limit of t's prunable jobs whose retention started
+// before before, with their works; a key whose head says otherwise (left
+// by a state the head has left) is dropped from the index and the head
+// kept.
 func (t jobTable[J, W]) prune(tx *bbolt.Tx, g func(uint64) *guildTx, before time.Time, limit int) (int, error) {
-	tb := tx.Bucket(t.told)
+	tb := tx.Bucket(t.prunable)
 	if tb == nil {
 		return 0, nil
 	}
@@ -72,7 +74,7 @@ func (t jobTable[J, W]) prune(tx *bbolt.Tx, g func(uint64) *guildTx, before time
 		if err != nil {
 			continue // gone already (DeleteMember)
 		}
-		if at, ok := j.Told(); !ok || !at.Before(before) || j.Live() {
+		if since, ok := j.Prunable(); !ok || !since.Before(before) || j.Live() {
 			continue
 		}
 		if err := t.dropWorks(gt, id); err != nil {
@@ -89,10 +91,9 @@ func (t jobTable[J, W]) prune(tx *bbolt.Tx, g func(uint64) *guildTx, before time
 	return n, nil
 }
 
-// indexTold puts every told job of t into its told index, cleared by
-// clear (its token and addresses: what the finish rule clears now), for
-// migration 5.
-func (t jobTable[J, W]) indexTold(tx *bbolt.Tx, clear func(J) J) error {
+// rewrite puts every job of t that pick picks, as pick returns it, back
+// (put: into the indexes its state says), for migrations.
+func (t jobTable[J, W]) rewrite(tx *bbolt.Tx, pick func(J) (J, bool)) error {
 	guilds := tx.Bucket(bucketGuilds)
 	if guilds == nil {
 		return nil
@@ -112,22 +113,22 @@ func (t jobTable[J, W]) indexTold(tx *bbolt.Tx, clear func(J) J) error {
 		if hb == nil {
 			continue
 		}
-		var told []uint64
+		var ids []uint64
 		if err := hb.ForEach(func(k, _ []byte) error {
 			if len(k) == 8 {
-				told = append(told, readU64(k, 0))
+				ids = append(ids, readU64(k, 0))
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
-		for _, id := range told {
+		for _, id := range ids {
 			j, err := t.get(g, id)
 			if err != nil {
 				return err
 			}
-			if _, ok := j.Told(); ok {
-				if err := t.put(g, id, clear(j)); err != nil {
+			if j, ok := pick(j); ok {
+				if err := t.put(g, id, j); err != nil {
 					return err
 				}
 			}
@@ -136,32 +137,53 @@ func (t jobTable[J, W]) indexTold(tx *bbolt.Tx, clear func(J) J) error {
 	return nil
 }
 
+// told picks the jobs done and told, cleared by clear (their token and
+// addresses: what the finish rule clears now), for migration 5.
+func told[J persistedJob](clear func(J) J) func(J) (J, bool) {
+	return func(j J) (J, bool) {
+		if _, ok := j.Told(); !ok {
+			return j, false
+		}
+		return clear(j), true
+	}
+}
+
 // Migration 5: the told indexes of the three job tables (PruneJobs), and
 // told jobs written before without their tokens and file addresses.
 func migrateIndexTold(tx *bbolt.Tx) error {
-	if err := uploadJobs.indexTold(tx, func(j shelf.UploadJob) shelf.UploadJob {
+	if err := uploadJobs.rewrite(tx, told(func(j shelf.UploadJob) shelf.UploadJob {
 		out, err := shelf.FinishUpload(j, true, j.Finished)
 		if err != nil {
 			return j
 		}
 		return out
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
-	if err := importJobs.indexTold(tx, func(j shelf.ImportJob) shelf.ImportJob {
+	if err := importJobs.rewrite(tx, told(func(j shelf.ImportJob) shelf.ImportJob {
 		out, err := shelf.FinishImport(j, true, j.Finished)
 		if err != nil {
 			return j
 		}
 		return out
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
-	return seriesJobs.indexTold(tx, func(j shelf.SeriesJob) shelf.SeriesJob {
+	return seriesJobs.rewrite(tx, told(func(j shelf.SeriesJob) shelf.SeriesJob {
 		out, err := shelf.FinishSeries(j, true, j.Finished)
 		if err != nil {
 			return j
 		}
 		return out
+	}))
+}
+
+// Migration 6: reading-list imports previewed or cancelled join the
+// prunable index, so PruneJobs deletes them (a preview with its works)
+// once the retention has passed; those cancelled before carry no
+// cancellation time and count from their creation (shelf's Prunable).
+func migrateIndexAbandonedImports(tx *bbolt.Tx) error {
+	return importJobs.rewrite(tx, func(j shelf.ImportJob) (shelf.ImportJob, bool) {
+		return j, j.State == shelf.ImportPreview || j.State == shelf.ImportCancelled
 	})
 }

@@ -20,7 +20,7 @@ import (
 //	                                                with its member not told)
 //
 // A story's series are also in its facets (ListStories' series filter).
-var seriesJobs = jobTable[shelf.SeriesJob, shelf.SeriesJobWork]{what: "series job", heads: []byte("series_jobs"), works: []byte("series_job_works"), running: []byte("series_jobs_running"), told: []byte("series_jobs_told")}
+var seriesJobs = jobTable[shelf.SeriesJob, shelf.SeriesJobWork]{what: "series job", heads: []byte("series_jobs"), works: []byte("series_job_works"), running: []byte("series_jobs_running"), prunable: []byte("series_jobs_told")}
 
 // seriesMatch reports whether story id (facets f) is in a series matching
 // the query; facets written before series links are read from the

@@ -121,8 +121,10 @@
 //	imports_running/                          (bucket; imports.go)
 //	  <guild u64>|<import u64> -> (empty)     (running, or done and not told)
 //	imports_told/                             (bucket; jobtable.go, prune.go)
-//	  <finished u64 unix ns>|<guild u64>|<import u64> -> (empty)
-//	                        (done and told: PruneJobs deletes the oldest);
+//	  <since u64 unix ns>|<guild u64>|<import u64> -> (empty)
+//	                        (prunable: done and told, since it finished;
+//	                        cancelled, since then; previewed, since it
+//	                        was created. PruneJobs deletes the oldest);
 //	                        series_jobs_running/_told and
 //	                        upload_jobs_running/_told alike
 //	ao3_works/                                (bucket; global, subs.go)

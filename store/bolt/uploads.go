@@ -23,7 +23,7 @@ import (
 // The step of a job is done by the story write that carries it in its
 // context (shelf.WithUploadJob): markUpload runs in the transaction that
 // makes the story visible.
-var uploadJobs = jobTable[shelf.UploadJob, struct{}]{what: "upload", heads: []byte("upload_jobs"), works: []byte("upload_job_works"), running: []byte("upload_jobs_running"), told: []byte("upload_jobs_told")}
+var uploadJobs = jobTable[shelf.UploadJob, struct{}]{what: "upload", heads: []byte("upload_jobs"), works: []byte("upload_job_works"), running: []byte("upload_jobs_running"), prunable: []byte("upload_jobs_told")}
 
 // CreateUploadJob implements shelf.UploadJobs.
 func (s *Store) CreateUploadJob(ctx context.Context, guild string, j shelf.UploadJob, maxWaiting int) (shelf.UploadJob, error) {

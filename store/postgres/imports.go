@@ -54,11 +54,10 @@ var importJobs = jobTable[shelf.ImportJob, shelf.ImportWork]{what: "import", hea
 func (s *Store) CreateImportJob(ctx context.Context, guild string, j shelf.ImportJob) (shelf.ImportJob, error) {
 	return importJobs.create(s, ctx, "create import job", guild, j.UserID, func(tx pgx.Tx, gid, id int64) (shelf.ImportJob, []shelf.ImportWork, error) {
 		uid, _ := parseID("user", j.UserID) // parsed by create
-		if err := cancelPreviews(ctx, tx, gid, uid); err != nil {
+		h := shelf.NewImport(j, fmtID(gid), fmtID(id), time.Now())
+		if err := cancelPreviews(ctx, tx, gid, uid, h.Created); err != nil {
 			return j, nil, err
 		}
-		h := j
-		h.ID, h.GuildID, h.State, h.Total, h.Cursor, h.Works = fmtID(id), fmtID(gid), shelf.ImportPreview, len(j.Works), 0, nil
 		return h, j.Works, nil
 	})
 }
@@ -90,9 +89,9 @@ func (s *Store) StartImportJob(ctx context.Context, guild, id, user, appID, toke
 }
 
 // CancelImportJob implements shelf.Imports.
-func (s *Store) CancelImportJob(ctx context.Context, guild, id, user string) error {
+func (s *Store) CancelImportJob(ctx context.Context, guild, id, user string, at time.Time) error {
 	_, err := importJobs.write(s, ctx, "cancel import job", guild, id, func(tx pgx.Tx, gid, iid int64, j shelf.ImportJob) (shelf.ImportJob, error) {
-		j, changed, err := shelf.CancelImport(j, user)
+		j, changed, err := shelf.CancelImport(j, user, at)
 		if !changed {
 			return j, err
 		}
@@ -157,10 +156,10 @@ func (s *Store) FinishImportJob(ctx context.Context, guild, id string, notified 
 	})
 }
 
-// cancelPreviews cancels the member's jobs still in preview
+// cancelPreviews cancels the member's jobs still in preview at at
 // (CreateImportJob). Jobs not open are previews, cancelled or done and
 // told; only previews change.
-func cancelPreviews(ctx context.Context, tx pgx.Tx, gid, uid int64) error {
+func cancelPreviews(ctx context.Context, tx pgx.Tx, gid, uid int64, at time.Time) error {
 	rows, err := tx.Query(ctx, `SELECT id, doc FROM import_jobs WHERE guild = $1 AND user_id = $2 AND NOT open FOR UPDATE`, gid, uid)
 	if err != nil {
 		return err
@@ -189,8 +188,10 @@ func cancelPreviews(ctx context.Context, tx pgx.Tx, gid, uid int64) error {
 		return err
 	}
 	for _, id := range previews {
-		j := jobs[id]
-		j.State = shelf.ImportCancelled
+		j, _, err := shelf.CancelImport(jobs[id], jobs[id].UserID, at)
+		if err != nil {
+			return err
+		}
 		if err := importJobs.dropWorks(ctx, tx, gid, id); err != nil {
 			return err
 		}

@@ -14,7 +14,9 @@ import (
 // jobTable is where one kind of persisted job (reading-list imports,
 // series links) lives: a table of heads (guild, id, user_id, open, doc:
 // the head as JSON; open while the job is to be run, the runner's index;
-// told_at once it is done and its member told, PruneJobs' index)
+// told_at while PruneJobs may delete it, when its retention started
+// (shelf's Prunable: done and told, cancelled, previewed), PruneJobs'
+// index, named for the first of these)
 // and a table of works (guild, job, n, doc), deleted with their head. The
 // write of a job locks its head's row, so a step is applied once however
 // many processes try it.
@@ -28,16 +30,16 @@ type jobTable[J persistedJob, W any] struct {
 // persistedJob is a job's head: shelf.ImportJob, shelf.SeriesJob,
 // shelf.UploadJob.
 type persistedJob interface {
-	Live() bool              // to be run (open)
-	Owner() string           // the member whose job it is
-	Told() (time.Time, bool) // done and its member told (told_at), finished then
+	Live() bool                  // to be run (open)
+	Owner() string               // the member whose job it is
+	Prunable() (time.Time, bool) // prunable (told_at), since then
 }
 
-// toldAt is a job's told_at: when it finished once its member was told,
-// else NULL.
-func toldAt(j persistedJob) *time.Time {
-	if at, ok := j.Told(); ok {
-		return &at
+// prunableSince is a job's told_at: when its retention started while it
+// is prunable, else NULL.
+func prunableSince(j persistedJob) *time.Time {
+	if since, ok := j.Prunable(); ok {
+		return &since
 	}
 	return nil
 }
@@ -64,7 +66,7 @@ func (t jobTable[J, W]) save(ctx context.Context, tx pgx.Tx, gid, id int64, j J)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE `+t.heads+` SET doc = $3, open = $4, told_at = $5 WHERE guild = $1 AND id = $2`, gid, id, doc, j.Live(), toldAt(j))
+	_, err = tx.Exec(ctx, `UPDATE `+t.heads+` SET doc = $3, open = $4, told_at = $5 WHERE guild = $1 AND id = $2`, gid, id, doc, j.Live(), prunableSince(j))
 	return err
 }
 
@@ -136,7 +138,8 @@ func (t jobTable[J, W]) create(s *Store, ctx context.Context, op, guild, user st
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+t.heads+` (guild, id, user_id, open, doc) VALUES ($1, $2, $3, $4, $5)`, gid, id, uid, j.Live(), doc); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO `+t.heads+` (guild, id, user_id, open, told_at, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
+			gid, id, uid, j.Live(), prunableSince(j), doc); err != nil {
 			return err
 		}
 		out = j

@@ -496,6 +496,14 @@ CREATE INDEX import_jobs_told ON import_jobs (told_at) WHERE told_at IS NOT NULL
 CREATE INDEX series_jobs_told ON series_jobs (told_at) WHERE told_at IS NOT NULL;
 CREATE INDEX upload_jobs_told ON upload_jobs (told_at) WHERE told_at IS NOT NULL;
 `,
+	// 10: reading-list imports previewed or cancelled are pruned too:
+	// told_at is when a job's retention started while it is prunable
+	// (jobtable.go). Those stored before get their creation (the ones
+	// cancelled carry no cancellation time), as shelf's Prunable says.
+	`
+UPDATE import_jobs SET told_at = (convert_from(doc, 'UTF8')::jsonb ->> 'created')::timestamptz
+	WHERE NOT open AND convert_from(doc, 'UTF8')::jsonb ->> 'state' IN ('preview', 'cancelled');
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

@@ -19,14 +19,15 @@ import (
 // records it in its own transaction (markUpload).
 var uploadJobs = jobTable[shelf.UploadJob, struct{}]{what: "upload", heads: "upload_jobs", seq: "upload"}
 
-// saveUpload writes j's head with its open and waiting flags and told_at.
+// saveUpload writes j's head with its open and waiting flags and told_at
+// (prunableSince).
 func saveUpload(ctx context.Context, tx pgx.Tx, gid, id int64, j shelf.UploadJob) error {
 	doc, err := json.Marshal(j)
 	if err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `UPDATE upload_jobs SET doc = $3, open = $4, waiting = $5, told_at = $6 WHERE guild = $1 AND id = $2`,
-		gid, id, doc, j.Live(), j.Waiting(), toldAt(j))
+		gid, id, doc, j.Live(), j.Waiting(), prunableSince(j))
 	return err
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"ficshelf/htmlnode"
 )
 
 // ImportHTML parses an HTML document (an AO3 download or any page with
@@ -43,20 +45,20 @@ func genericHTML(st *Story, docs []*html.Node, filename string) (*Story, error) 
 	fallback := ""
 	for _, doc := range docs {
 		if fallback == "" {
-			if t := findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
+			if t := tree.FindFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
 				fallback = inlineText(t)
 			}
 		}
 		// The first <h1> of the book is its title, not text.
 		if st.Title == "" {
-			if h := findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.H1 }); h != nil {
+			if h := tree.FindFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.H1 }); h != nil {
 				if _, chapter := parseHeading(inlineText(h)); !chapter && inlineText(h) != "" {
 					st.Title = inlineText(h)
 					h.Parent.RemoveChild(h)
 				}
 			}
 		}
-		body := findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Body })
+		body := tree.FindFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Body })
 		if body == nil {
 			body = doc
 		}
@@ -107,7 +109,7 @@ func ao3WorkURL(id int64) string {
 }
 
 func idIs(id string) func(*html.Node) bool {
-	return func(n *html.Node) bool { return attr(n, "id") == id }
+	return func(n *html.Node) bool { return htmlnode.Attr(n, "id") == id }
 }
 
 // parseAO3 reads the AO3 download structure (ids preface, chapters,
@@ -117,9 +119,9 @@ func idIs(id string) func(*html.Node) bool {
 func parseAO3(docs []*html.Node, st *Story) bool {
 	var prefaces, chapters, afterwords []*html.Node
 	for _, d := range docs {
-		prefaces = append(prefaces, findAll(d, idIs("preface"))...)
-		chapters = append(chapters, findAll(d, idIs("chapters"))...)
-		afterwords = append(afterwords, findAll(d, idIs("afterword"))...)
+		prefaces = append(prefaces, tree.FindAll(d, idIs("preface"))...)
+		chapters = append(chapters, tree.FindAll(d, idIs("chapters"))...)
+		afterwords = append(afterwords, tree.FindAll(d, idIs("afterword"))...)
 	}
 	if len(chapters) == 0 {
 		return false
@@ -129,7 +131,7 @@ func parseAO3(docs []*html.Node, st *Story) bool {
 	}
 	if st.Title == "" {
 		for _, d := range docs {
-			if t := findFirst(d, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
+			if t := tree.FindFirst(d, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
 				// "<title>Work Title - author - Fandom</title>"
 				title := inlineText(t)
 				if i := strings.Index(title, " - "); i > 0 {
@@ -146,7 +148,7 @@ func parseAO3(docs []*html.Node, st *Story) bool {
 	}
 	st.Chapters = cw.finish()
 	for _, a := range afterwords {
-		for _, e := range findAll(a, idIs("endnotes")) {
+		for _, e := range tree.FindAll(a, idIs("endnotes")) {
 			st.EndNotes = joinNotes(st.EndNotes, labelledText(e))
 		}
 	}
@@ -157,7 +159,7 @@ func parseAO3(docs []*html.Node, st *Story) bool {
 // the block's own text minus its label when there is no blockquote).
 func labelledText(n *html.Node) string {
 	var parts []string
-	for _, bq := range findAll(n, func(n *html.Node) bool { return n.DataAtom == atom.Blockquote }) {
+	for _, bq := range tree.FindAll(n, func(n *html.Node) bool { return n.DataAtom == atom.Blockquote }) {
 		if t := childrenText(bq); t != "" {
 			parts = append(parts, t)
 		}
@@ -166,26 +168,26 @@ func labelledText(n *html.Node) string {
 }
 
 func readAO3Preface(p *html.Node, st *Story) {
-	for _, dl := range findAll(p, func(n *html.Node) bool { return n.DataAtom == atom.Dl }) {
+	for _, dl := range tree.FindAll(p, func(n *html.Node) bool { return n.DataAtom == atom.Dl }) {
 		readMetaList(dl, st)
 	}
 	if st.Title == "" {
-		if h := findFirst(p, func(n *html.Node) bool { return n.DataAtom == atom.H1 }); h != nil {
+		if h := tree.FindFirst(p, func(n *html.Node) bool { return n.DataAtom == atom.H1 }); h != nil {
 			st.Title = inlineText(h)
 		}
 	}
 	isMessage := func(n *html.Node) bool {
-		return n.DataAtom == atom.P && (hasClassPrefix(n, "message") || strings.Contains(inlineText(n), "Posted originally on"))
+		return n.DataAtom == atom.P && (htmlnode.HasNumberedClass(n, "message") || strings.Contains(inlineText(n), "Posted originally on"))
 	}
-	for _, m := range findAll(p, isMessage) {
+	for _, m := range tree.FindAll(p, isMessage) {
 		if st.Title == "" {
-			if b := findFirst(m, func(n *html.Node) bool { return n.DataAtom == atom.B || n.DataAtom == atom.Strong }); b != nil {
+			if b := tree.FindFirst(m, func(n *html.Node) bool { return n.DataAtom == atom.B || n.DataAtom == atom.Strong }); b != nil {
 				st.Title = inlineText(b)
 			}
 		}
 		if st.AO3ID == 0 {
-			for _, a := range findAll(m, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
-				if id, ok := ParseAO3Link(attr(a, "href")); ok {
+			for _, a := range tree.FindAll(m, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+				if id, ok := ParseAO3Link(htmlnode.Attr(a, "href")); ok {
 					st.AO3ID = id
 					break
 				}
@@ -193,7 +195,7 @@ func readAO3Preface(p *html.Node, st *Story) {
 		}
 	}
 	if len(st.Authors) == 0 {
-		if by := findFirst(p, func(n *html.Node) bool { return hasClass(n, "byline") }); by != nil {
+		if by := tree.FindFirst(p, func(n *html.Node) bool { return htmlnode.HasClass(n, "byline") }); by != nil {
 			st.Authors = bylineAuthors(by)
 		}
 	}
@@ -213,7 +215,7 @@ func readAO3Preface(p *html.Node, st *Story) {
 // the text after "by" when there are none (anonymous works).
 func bylineAuthors(by *html.Node) []string {
 	var out []string
-	for _, a := range findAll(by, func(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "rel") == "author" }) {
+	for _, a := range tree.FindAll(by, func(n *html.Node) bool { return n.DataAtom == atom.A && htmlnode.Attr(n, "rel") == "author" }) {
 		if t := inlineText(a); t != "" {
 			out = append(out, t)
 		}
@@ -254,7 +256,7 @@ func isBlockLabel(s string) (string, bool) {
 // readLabelledBlocks finds "Summary" / "Notes" / "End Notes" label
 // paragraphs and hands over the text of the blockquote that follows each.
 func readLabelledBlocks(root *html.Node, fn func(label, text string)) {
-	for _, p := range findAll(root, func(n *html.Node) bool {
+	for _, p := range tree.FindAll(root, func(n *html.Node) bool {
 		if n.DataAtom != atom.P && n.DataAtom != atom.H3 && n.DataAtom != atom.H4 {
 			return false
 		}
@@ -321,7 +323,7 @@ func readMetaField(label string, dd *html.Node, st *Story) {
 	case "series":
 		addSeries(st, seriesValues(dd)...)
 	case "stats":
-		if inner := findFirst(dd, func(n *html.Node) bool { return n.DataAtom == atom.Dl }); inner != nil && inner != dd {
+		if inner := tree.FindFirst(dd, func(n *html.Node) bool { return n.DataAtom == atom.Dl }); inner != nil && inner != dd {
 			readMetaList(inner, st)
 		} else {
 			readStatsText(inlineText(dd), st)
@@ -335,7 +337,7 @@ func readMetaField(label string, dd *html.Node, st *Story) {
 // when there are no links.
 func ddValues(dd *html.Node) []string {
 	var out []string
-	for _, a := range findAll(dd, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+	for _, a := range tree.FindAll(dd, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
 		if t := inlineText(a); t != "" {
 			out = append(out, t)
 		}
@@ -373,8 +375,8 @@ func seriesValues(dd *html.Node) []SeriesRef {
 			case c.Type == html.TextNode:
 				prefix.WriteString(c.Data)
 			case isElem(c, atom.A):
-				href := attr(c, "href")
-				if hasClass(c, "previous") || hasClass(c, "next") || workHrefRe.MatchString(href) {
+				href := htmlnode.Attr(c, "href")
+				if htmlnode.HasClass(c, "previous") || htmlnode.HasClass(c, "next") || workHrefRe.MatchString(href) {
 					prefix.Reset()
 					continue
 				}
@@ -600,17 +602,17 @@ func isHeadingElem(n *html.Node) bool {
 }
 
 func isByline(n *html.Node) bool {
-	if hasClassPrefix(n, "byline") {
+	if htmlnode.HasNumberedClass(n, "byline") {
 		return true
 	}
 	t := inlineText(n)
-	return strings.HasPrefix(t, "by ") && findFirst(n, func(a *html.Node) bool { return attr(a, "rel") == "author" }) != nil
+	return strings.HasPrefix(t, "by ") && tree.FindFirst(n, func(a *html.Node) bool { return htmlnode.Attr(a, "rel") == "author" }) != nil
 }
 
 // isWrapper reports whether a div in the chapters region is structure (a
 // chapter, its meta group) rather than prose.
 func isWrapper(n *html.Node) bool {
-	if hasClassPrefix(n, "userstuff") {
+	if htmlnode.HasNumberedClass(n, "userstuff") {
 		return false
 	}
 	prose := false
@@ -632,7 +634,7 @@ func isWrapper(n *html.Node) bool {
 					prose = true
 				}
 			}
-			if c.DataAtom == atom.Div && (hasClassPrefix(c, "userstuff") || strings.HasPrefix(attr(c, "id"), "endnotes") || hasClassPrefix(c, "endnote-link")) {
+			if c.DataAtom == atom.Div && (htmlnode.HasNumberedClass(c, "userstuff") || strings.HasPrefix(htmlnode.Attr(c, "id"), "endnotes") || htmlnode.HasNumberedClass(c, "endnote-link")) {
 				return true
 			}
 			if c.DataAtom == atom.Br || c.DataAtom == atom.Em || c.DataAtom == atom.I || c.DataAtom == atom.Span {
@@ -688,8 +690,8 @@ func (cw *chapterWalker) visit(n *html.Node, depth int) {
 			} else {
 				cw.addText(nodeText(c))
 			}
-		case hasClassPrefix(c, "endnote-link"):
-		case strings.HasPrefix(attr(c, "id"), "endnotes"):
+		case htmlnode.HasNumberedClass(c, "endnote-link"):
+		case strings.HasPrefix(htmlnode.Attr(c, "id"), "endnotes"):
 			saved := cw.label
 			cw.label = "chapter end notes"
 			cw.visitNotes(c)

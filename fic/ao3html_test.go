@@ -240,3 +240,16 @@ func TestOldDownloadLayout(t *testing.T) {
 		t.Error("end notes in text")
 	}
 }
+
+// AO3's classes are read as they are or as Calibre renames them
+// ("message2"), not as the start of another class ("messages"): only the
+// preface's message paragraph gives the work's link.
+func TestPrefaceMessageClassNumberedCopyOnly(t *testing.T) {
+	for class, want := range map[string]int64{"message": 5, "message2": 5, "messages": 0, "message-x": 0} {
+		page := `<html><body><div id="preface"><p class="` + class + `">Kept at <a href="https://archiveofourown.org/works/5">the Archive</a>.</p>
+<h1>Title</h1></div><div id="chapters"><p>Text.</p></div></body></html>`
+		if st := mustImport(t, "x.html", []byte(page)); st.AO3ID != want {
+			t.Errorf("class %q: AO3 ID %d, want %d", class, st.AO3ID, want)
+		}
+	}
+}

@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"ficshelf/htmlnode"
 )
 
 // Errors of the AO3 link client, wrapped in an *ImportError whose Message
@@ -571,44 +573,46 @@ func ParseWorkPage(page []byte) (*Story, error) {
 // AO3's adult-content question (a caution notice and a link that sets
 // view_adult), else "".
 func adultContinue(doc *html.Node) string {
-	if findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Dl && hasClass(n, "work") && hasClass(n, "meta") }) != nil {
+	if tree.FindFirst(doc, func(n *html.Node) bool {
+		return n.DataAtom == atom.Dl && htmlnode.HasClass(n, "work") && htmlnode.HasClass(n, "meta")
+	}) != nil {
 		return ""
 	}
-	if findFirst(doc, func(n *html.Node) bool { return hasClass(n, "caution") && hasClass(n, "notice") }) == nil {
+	if tree.FindFirst(doc, func(n *html.Node) bool { return htmlnode.HasClass(n, "caution") && htmlnode.HasClass(n, "notice") }) == nil {
 		return ""
 	}
-	a := findFirst(doc, func(n *html.Node) bool {
-		return n.DataAtom == atom.A && strings.Contains(attr(n, "href"), "view_adult=true")
+	a := tree.FindFirst(doc, func(n *html.Node) bool {
+		return n.DataAtom == atom.A && strings.Contains(htmlnode.Attr(n, "href"), "view_adult=true")
 	})
 	if a == nil {
 		return ""
 	}
-	return attr(a, "href")
+	return htmlnode.Attr(a, "href")
 }
 
 // mysteryPage reports whether doc is AO3's page for a work in an
 // unrevealed collection: titled "Mystery Work", or with its notice that the
 // work will be revealed soon, and no work metadata.
 func mysteryPage(doc *html.Node) bool {
-	if t := findFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
+	if t := tree.FindFirst(doc, func(n *html.Node) bool { return n.DataAtom == atom.Title }); t != nil {
 		if strings.HasPrefix(strings.ToLower(inlineText(t)), "mystery work") {
 			return true
 		}
 	}
-	return findFirst(doc, func(n *html.Node) bool {
-		return (n.DataAtom == atom.P && hasClass(n, "notice") && strings.Contains(strings.ToLower(inlineText(n)), "revealed soon")) ||
-			hasClass(n, "mystery") && hasClass(n, "header")
+	return tree.FindFirst(doc, func(n *html.Node) bool {
+		return (n.DataAtom == atom.P && htmlnode.HasClass(n, "notice") && strings.Contains(strings.ToLower(inlineText(n)), "revealed soon")) ||
+			htmlnode.HasClass(n, "mystery") && htmlnode.HasClass(n, "header")
 	}) != nil
 }
 
 func parseWorkDoc(doc *html.Node) (*Story, error) {
-	meta := findFirst(doc, func(n *html.Node) bool {
-		return n.DataAtom == atom.Dl && hasClass(n, "work") && hasClass(n, "meta")
+	meta := tree.FindFirst(doc, func(n *html.Node) bool {
+		return n.DataAtom == atom.Dl && htmlnode.HasClass(n, "work") && htmlnode.HasClass(n, "meta")
 	})
 	if meta == nil {
 		low := strings.ToLower(inlineText(doc))
-		loginForm := findFirst(doc, func(n *html.Node) bool {
-			return n.DataAtom == atom.Form && strings.Contains(attr(n, "action"), "/users/login")
+		loginForm := tree.FindFirst(doc, func(n *html.Node) bool {
+			return n.DataAtom == atom.Form && strings.Contains(htmlnode.Attr(n, "action"), "/users/login")
 		}) != nil
 		switch {
 		case adultContinue(doc) != "":
@@ -624,18 +628,18 @@ func parseWorkDoc(doc *html.Node) (*Story, error) {
 	}
 	st := &Story{}
 	readMetaList(meta, st)
-	pre := findFirst(doc, func(n *html.Node) bool { return hasClass(n, "preface") })
+	pre := tree.FindFirst(doc, func(n *html.Node) bool { return htmlnode.HasClass(n, "preface") })
 	if pre == nil {
 		pre = doc
 	}
-	if h := findFirst(pre, func(n *html.Node) bool { return isHeadingElem(n) && hasClass(n, "title") }); h != nil {
+	if h := tree.FindFirst(pre, func(n *html.Node) bool { return isHeadingElem(n) && htmlnode.HasClass(n, "title") }); h != nil {
 		st.Title = inlineText(h)
 	}
-	if by := findFirst(pre, func(n *html.Node) bool { return hasClass(n, "byline") }); by != nil {
+	if by := tree.FindFirst(pre, func(n *html.Node) bool { return htmlnode.HasClass(n, "byline") }); by != nil {
 		st.Authors = bylineAuthors(by)
 	}
-	if sum := findFirst(pre, func(n *html.Node) bool { return hasClass(n, "summary") }); sum != nil {
-		if bq := findFirst(sum, func(n *html.Node) bool { return n.DataAtom == atom.Blockquote }); bq != nil {
+	if sum := tree.FindFirst(pre, func(n *html.Node) bool { return htmlnode.HasClass(n, "summary") }); sum != nil {
+		if bq := tree.FindFirst(sum, func(n *html.Node) bool { return n.DataAtom == atom.Blockquote }); bq != nil {
 			st.Summary = childrenText(bq)
 		}
 	}

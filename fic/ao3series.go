@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"ficshelf/htmlnode"
 )
 
 // Series is an AO3 series as a visitor sees it: its works in series order.
@@ -160,22 +162,22 @@ func ParseSeriesPage(page []byte) (*SeriesPage, error) {
 	if err != nil {
 		return nil, importErr(ErrAO3Unavailable, msgSeriesUnread, err)
 	}
-	meta := findFirst(doc, func(n *html.Node) bool {
-		return n.DataAtom == atom.Dl && hasClass(n, "series") && hasClass(n, "meta")
+	meta := tree.FindFirst(doc, func(n *html.Node) bool {
+		return n.DataAtom == atom.Dl && htmlnode.HasClass(n, "series") && htmlnode.HasClass(n, "meta")
 	})
-	list := findFirst(doc, func(n *html.Node) bool {
-		return (n.DataAtom == atom.Ul || n.DataAtom == atom.Ol) && hasClass(n, "series") && hasClass(n, "index")
+	list := tree.FindFirst(doc, func(n *html.Node) bool {
+		return (n.DataAtom == atom.Ul || n.DataAtom == atom.Ol) && htmlnode.HasClass(n, "series") && htmlnode.HasClass(n, "index")
 	})
 	if meta == nil && list == nil {
 		return nil, importErr(ErrAO3Unavailable, msgSeriesUnread, errors.New("no series metadata on the page"))
 	}
 	sp := &SeriesPage{}
-	main := findFirst(doc, func(n *html.Node) bool { return attr(n, "id") == "main" })
+	main := tree.FindFirst(doc, func(n *html.Node) bool { return htmlnode.Attr(n, "id") == "main" })
 	if main == nil {
 		main = doc
 	}
-	if h := findFirst(main, func(n *html.Node) bool {
-		return n.DataAtom == atom.H2 && hasClass(n, "heading") && !hasClass(n, "landmark")
+	if h := tree.FindFirst(main, func(n *html.Node) bool {
+		return n.DataAtom == atom.H2 && htmlnode.HasClass(n, "heading") && !htmlnode.HasClass(n, "landmark")
 	}); h != nil {
 		sp.Title = inlineText(h)
 	}
@@ -184,7 +186,7 @@ func ParseSeriesPage(page []byte) (*SeriesPage, error) {
 	}
 	if list != nil {
 		for c := list.FirstChild; c != nil; c = c.NextSibling {
-			if c.DataAtom == atom.Li && hasClass(c, "work") {
+			if c.DataAtom == atom.Li && htmlnode.HasClass(c, "work") {
 				if w, ok := parseBlurb(c); ok {
 					sp.Works = append(sp.Works, w)
 				}
@@ -201,9 +203,9 @@ func ParseSeriesPage(page []byte) (*SeriesPage, error) {
 			}
 		}
 	}
-	if pg := findFirst(doc, func(n *html.Node) bool { return hasClass(n, "pagination") }); pg != nil {
-		for _, li := range findAll(pg, func(n *html.Node) bool { return n.DataAtom == atom.Li }) {
-			if hasClass(li, "next") && findFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "href") != "" }) != nil {
+	if pg := tree.FindFirst(doc, func(n *html.Node) bool { return htmlnode.HasClass(n, "pagination") }); pg != nil {
+		for _, li := range tree.FindAll(pg, func(n *html.Node) bool { return n.DataAtom == atom.Li }) {
+			if htmlnode.HasClass(li, "next") && tree.FindFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.A && htmlnode.Attr(n, "href") != "" }) != nil {
 				sp.HasNext = true
 			}
 			if t := inlineText(li); seriesPageRe.MatchString(t) {
@@ -212,7 +214,7 @@ func ParseSeriesPage(page []byte) (*SeriesPage, error) {
 				}
 			}
 		}
-		if findFirst(pg, func(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "rel") == "next" }) != nil {
+		if tree.FindFirst(pg, func(n *html.Node) bool { return n.DataAtom == atom.A && htmlnode.Attr(n, "rel") == "next" }) != nil {
 			sp.HasNext = true
 		}
 	}
@@ -250,13 +252,13 @@ func readSeriesMeta(dl *html.Node, sp *SeriesPage) {
 			case "creator", "creators", "author", "authors":
 				sp.Authors = bylineAuthors(c)
 			case "description":
-				if bq := findFirst(c, func(n *html.Node) bool { return n.DataAtom == atom.Blockquote }); bq != nil {
+				if bq := tree.FindFirst(c, func(n *html.Node) bool { return n.DataAtom == atom.Blockquote }); bq != nil {
 					sp.Summary = childrenText(bq)
 				} else {
 					sp.Summary = inlineText(c)
 				}
 			case "stats":
-				if inner := findFirst(c, func(n *html.Node) bool { return n.DataAtom == atom.Dl }); inner != nil && inner != c {
+				if inner := tree.FindFirst(c, func(n *html.Node) bool { return n.DataAtom == atom.Dl }); inner != nil && inner != c {
 					readSeriesMeta(inner, sp)
 				}
 			case "complete":
@@ -272,26 +274,26 @@ var blurbIDRe = regexp.MustCompile(`^work_(\d{1,18})$`)
 func parseBlurb(li *html.Node) (SeriesWork, bool) {
 	st := &Story{}
 	w := SeriesWork{Work: st}
-	if m := blurbIDRe.FindStringSubmatch(attr(li, "id")); m != nil {
+	if m := blurbIDRe.FindStringSubmatch(htmlnode.Attr(li, "id")); m != nil {
 		st.AO3ID, _ = strconv.ParseInt(m[1], 10, 64)
 	}
-	header := findFirst(li, func(n *html.Node) bool { return hasClass(n, "header") && hasClass(n, "module") })
-	if hasClass(li, "mystery") || findFirst(li, func(n *html.Node) bool { return hasClass(n, "mystery") && hasClass(n, "header") }) != nil {
+	header := tree.FindFirst(li, func(n *html.Node) bool { return htmlnode.HasClass(n, "header") && htmlnode.HasClass(n, "module") })
+	if htmlnode.HasClass(li, "mystery") || tree.FindFirst(li, func(n *html.Node) bool { return htmlnode.HasClass(n, "mystery") && htmlnode.HasClass(n, "header") }) != nil {
 		w.Unrevealed = true
 		st.Title = "Mystery Work"
 		st.Finish()
 		return w, st.AO3ID != 0
 	}
 	if header != nil {
-		if h4 := findFirst(header, func(n *html.Node) bool { return n.DataAtom == atom.H4 }); h4 != nil {
-			for _, a := range findAll(h4, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
-				href := attr(a, "href")
+		if h4 := tree.FindFirst(header, func(n *html.Node) bool { return n.DataAtom == atom.H4 }); h4 != nil {
+			for _, a := range tree.FindAll(h4, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+				href := htmlnode.Attr(a, "href")
 				if m := ao3PathRe.FindStringSubmatch(strings.SplitN(hrefPath(href), "?", 2)[0]); m != nil && st.Title == "" {
 					st.Title = inlineText(a)
 					if st.AO3ID == 0 {
 						st.AO3ID, _ = strconv.ParseInt(m[1], 10, 64)
 					}
-				} else if attr(a, "rel") == "author" {
+				} else if htmlnode.Attr(a, "rel") == "author" {
 					st.Authors = appendUnique(st.Authors, inlineText(a))
 				}
 			}
@@ -303,18 +305,18 @@ func parseBlurb(li *html.Node) (SeriesWork, bool) {
 				}
 			}
 		}
-		if h5 := findFirst(header, func(n *html.Node) bool { return hasClass(n, "fandoms") }); h5 != nil {
-			for _, a := range findAll(h5, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+		if h5 := tree.FindFirst(header, func(n *html.Node) bool { return htmlnode.HasClass(n, "fandoms") }); h5 != nil {
+			for _, a := range tree.FindAll(h5, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
 				st.Fandoms = appendUnique(st.Fandoms, inlineText(a))
 			}
 		}
-		if req := findFirst(header, func(n *html.Node) bool { return hasClass(n, "required-tags") }); req != nil {
-			for _, sp := range findAll(req, func(n *html.Node) bool { return n.DataAtom == atom.Span && attr(n, "title") != "" }) {
-				title := cleanSpace(attr(sp, "title"))
+		if req := tree.FindFirst(header, func(n *html.Node) bool { return htmlnode.HasClass(n, "required-tags") }); req != nil {
+			for _, sp := range tree.FindAll(req, func(n *html.Node) bool { return n.DataAtom == atom.Span && htmlnode.Attr(n, "title") != "" }) {
+				title := cleanSpace(htmlnode.Attr(sp, "title"))
 				switch {
-				case hasClass(sp, "rating"):
+				case htmlnode.HasClass(sp, "rating"):
 					st.Rating, _ = ParseRating(title)
-				case hasClass(sp, "category"):
+				case htmlnode.HasClass(sp, "category"):
 					for _, c := range strings.Split(title, ",") {
 						if c = strings.TrimSpace(c); c != "" && !strings.HasPrefix(strings.ToLower(c), "no category") {
 							st.Categories = appendUnique(st.Categories, c)
@@ -323,7 +325,7 @@ func parseBlurb(li *html.Node) (SeriesWork, bool) {
 				}
 			}
 		}
-		if d := findFirst(header, func(n *html.Node) bool { return hasClass(n, "datetime") }); d != nil {
+		if d := tree.FindFirst(header, func(n *html.Node) bool { return htmlnode.HasClass(n, "datetime") }); d != nil {
 			if t, err := time.Parse("02 Jan 2006", inlineText(d)); err == nil {
 				st.Updated = t
 			} else if t, ok := parseDate(inlineText(d)); ok {
@@ -331,36 +333,36 @@ func parseBlurb(li *html.Node) (SeriesWork, bool) {
 			}
 		}
 	}
-	if tags := findFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.Ul && hasClass(n, "tags") }); tags != nil {
+	if tags := tree.FindFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.Ul && htmlnode.HasClass(n, "tags") }); tags != nil {
 		for c := tags.FirstChild; c != nil; c = c.NextSibling {
 			if c.DataAtom != atom.Li {
 				continue
 			}
 			var vals []string
-			for _, a := range findAll(c, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+			for _, a := range tree.FindAll(c, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
 				vals = append(vals, inlineText(a))
 			}
 			switch {
-			case hasClass(c, "warnings"):
+			case htmlnode.HasClass(c, "warnings"):
 				st.Warnings = appendUnique(st.Warnings, vals...)
-			case hasClass(c, "relationships"):
+			case htmlnode.HasClass(c, "relationships"):
 				st.Relationships = appendUnique(st.Relationships, vals...)
-			case hasClass(c, "characters"):
+			case htmlnode.HasClass(c, "characters"):
 				st.Characters = appendUnique(st.Characters, vals...)
-			case hasClass(c, "freeforms"):
+			case htmlnode.HasClass(c, "freeforms"):
 				st.Tags = appendUnique(st.Tags, vals...)
 			}
 		}
 	}
-	if bq := findFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.Blockquote && hasClass(n, "summary") }); bq != nil {
+	if bq := tree.FindFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.Blockquote && htmlnode.HasClass(n, "summary") }); bq != nil {
 		st.Summary = childrenText(bq)
 	}
-	if ul := findFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.Ul && hasClass(n, "series") }); ul != nil {
-		for _, item := range findAll(ul, func(n *html.Node) bool { return n.DataAtom == atom.Li }) {
+	if ul := tree.FindFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.Ul && htmlnode.HasClass(n, "series") }); ul != nil {
+		for _, item := range tree.FindAll(ul, func(n *html.Node) bool { return n.DataAtom == atom.Li }) {
 			addSeries(st, seriesValues(item)...)
 		}
 	}
-	if stats := findFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.Dl && hasClass(n, "stats") }); stats != nil {
+	if stats := tree.FindFirst(li, func(n *html.Node) bool { return n.DataAtom == atom.Dl && htmlnode.HasClass(n, "stats") }); stats != nil {
 		readMetaList(stats, st)
 	}
 	if st.Title == "" {

@@ -5,6 +5,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"ficshelf/htmlnode"
 )
 
 // HTML prose is converted to text as follows (the same for AO3 HTML, EPUB
@@ -166,7 +168,12 @@ func childrenText(n *html.Node) string {
 	return w.text()
 }
 
+// maxDepth bounds every walk of a parsed tree (see package htmlnode); the
+// HTML parser itself refuses documents nested deeper than 512 elements.
 const maxDepth = 512
+
+// tree searches parsed trees within maxDepth.
+const tree = htmlnode.Depth(maxDepth)
 
 func (w *textWriter) walk(n *html.Node, depth int) {
 	if depth > maxDepth {
@@ -193,7 +200,7 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 		w.br()
 		return
 	case atom.Em, atom.I, atom.Cite, atom.Strong, atom.B:
-		if (!w.proseOnly || findFirst(n, isLink) == nil) && w.emphasis(n) {
+		if (!w.proseOnly || tree.FindFirst(n, isLink) == nil) && w.emphasis(n) {
 			return
 		}
 	case atom.A:
@@ -215,7 +222,7 @@ func (w *textWriter) walk(n *html.Node, depth int) {
 }
 
 // isLink reports a link (<a href>; an <a name> anchor is no link).
-func isLink(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "href") != "" }
+func isLink(n *html.Node) bool { return n.DataAtom == atom.A && htmlnode.Attr(n, "href") != "" }
 
 // notProse reports page furniture a reader does not read as the story:
 // navigation and menus (<nav>, <menu>, a navigation, menu or banner role,
@@ -225,12 +232,12 @@ func notProse(n *html.Node) bool {
 	case atom.Nav, atom.Menu, atom.Form:
 		return true
 	}
-	switch strings.ToLower(attr(n, "role")) {
+	switch strings.ToLower(htmlnode.Attr(n, "role")) {
 	case "navigation", "menu", "menubar", "banner", "search", "contentinfo":
 		return true
 	}
 	for _, key := range []string{"class", "id"} {
-		for _, name := range strings.Fields(strings.ToLower(attr(n, key))) {
+		for _, name := range strings.Fields(strings.ToLower(htmlnode.Attr(n, key))) {
 			for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' }) {
 				switch part {
 				case "nav", "navbar", "navigation", "menu", "menubar", "breadcrumb", "breadcrumbs", "sidebar", "skiplink":
@@ -295,106 +302,13 @@ func inlineOnly(n *html.Node, b *strings.Builder, depth int) bool {
 	return true
 }
 
-// Small DOM helpers.
+// inlineText is the text of n on one line: spaces collapsed, scripts and
+// the like left out, line breaks and blocks separating words.
+func inlineText(n *html.Node) string { return tree.Text(n, inlineRules) }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func hasClass(n *html.Node, class string) bool {
-	for _, c := range strings.Fields(attr(n, "class")) {
-		if c == class {
-			return true
-		}
-	}
-	return false
-}
-
-// hasClassPrefix matches a class or a Calibre-renamed copy of it
-// ("userstuff" matches "userstuff2").
-func hasClassPrefix(n *html.Node, class string) bool {
-	for _, c := range strings.Fields(attr(n, "class")) {
-		if strings.HasPrefix(c, class) && strings.Trim(c[len(class):], "0123456789") == "" {
-			return true
-		}
-	}
-	return false
-}
-
-// findAll returns elements under n (n included) for which match is true,
-// in document order, not descending into matches.
-func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var rec func(*html.Node, int)
-	rec = func(n *html.Node, depth int) {
-		if depth > maxDepth {
-			return
-		}
-		if n.Type == html.ElementNode && match(n) {
-			out = append(out, n)
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			rec(c, depth+1)
-		}
-	}
-	rec(n, 0)
-	return out
-}
-
-func findFirst(n *html.Node, match func(*html.Node) bool) *html.Node {
-	var found *html.Node
-	var rec func(*html.Node, int) bool
-	rec = func(n *html.Node, depth int) bool {
-		if depth > maxDepth {
-			return false
-		}
-		if n.Type == html.ElementNode && match(n) {
-			found = n
-			return true
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if rec(c, depth+1) {
-				return true
-			}
-		}
-		return false
-	}
-	rec(n, 0)
-	return found
-}
-
-// inlineText is the collapsed, trimmed text of n on one line.
-func inlineText(n *html.Node) string {
-	var b strings.Builder
-	var rec func(*html.Node, int)
-	rec = func(n *html.Node, depth int) {
-		if depth > maxDepth {
-			return
-		}
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-			return
-		}
-		if n.Type == html.ElementNode {
-			if skipped(n.DataAtom) {
-				return
-			}
-			if n.DataAtom == atom.Br || isBlock(n.DataAtom) {
-				b.WriteByte(' ')
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			rec(c, depth+1)
-		}
-	}
-	rec(n, 0)
-	return cleanSpace(b.String())
+var inlineRules = htmlnode.TextRules{
+	Skip:     skipped,
+	Separate: func(a atom.Atom) bool { return a == atom.Br || isBlock(a) },
 }
 
 func isElem(n *html.Node, a atom.Atom) bool {

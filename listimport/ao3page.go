@@ -10,12 +10,16 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"ficshelf/fic"
+	"ficshelf/htmlnode"
 	"ficshelf/shelf"
 )
 
-// maxDepth bounds every walk of the tree; the HTML parser itself refuses
-// documents nested deeper than 512 elements.
+// maxDepth bounds every walk of the tree (see package htmlnode); the HTML
+// parser itself refuses documents nested deeper than 512 elements.
 const maxDepth = 600
+
+// tree searches parsed trees within maxDepth.
+const tree = htmlnode.Depth(maxDepth)
 
 // ao3Origin resolves the relative links of a page saved with "HTML only".
 var ao3Origin = &url.URL{Scheme: "https", Host: "archiveofourown.org"}
@@ -48,10 +52,10 @@ func parseAO3Page(r io.Reader, extraHosts []string) (Result, error) {
 	if err != nil {
 		return Result{}, notAccepted("That HTML page is nested too deeply for me to read.")
 	}
-	blurbs := findAll(doc, func(n *html.Node) bool { return n.DataAtom == atom.Li && hasClass(n, "blurb") })
+	blurbs := tree.FindAll(doc, func(n *html.Node) bool { return n.DataAtom == atom.Li && htmlnode.HasClass(n, "blurb") })
 	if len(blurbs) == 0 {
-		if findFirst(doc, func(n *html.Node) bool {
-			return n.DataAtom == atom.Dl && hasClass(n, "work") && hasClass(n, "meta") || attr(n, "id") == "workskin"
+		if tree.FindFirst(doc, func(n *html.Node) bool {
+			return n.DataAtom == atom.Dl && htmlnode.HasClass(n, "work") && htmlnode.HasClass(n, "meta") || htmlnode.Attr(n, "id") == "workskin"
 		}) != nil {
 			return Result{}, notAccepted("That is one work's page, not a list: add it with `/readinglist add` (or `/story add` with its link).")
 		}
@@ -69,23 +73,23 @@ func parseAO3Page(r io.Reader, extraHosts []string) (Result, error) {
 func pageKind(doc *html.Node, blurbs []*html.Node) Format {
 	first := blurbs[0]
 	switch {
-	case hasClass(first, "bookmark"):
+	case htmlnode.HasClass(first, "bookmark"):
 		return FormatAO3Bookmarks
-	case hasClass(first, "reading"):
+	case htmlnode.HasClass(first, "reading"):
 		// The page's own heading says which list it is, after the
 		// dashboard's heading with the user's name; the list's tab is
 		// also marked as the current one.
-		if findFirst(doc, func(n *html.Node) bool {
-			return (n.DataAtom == atom.H2 && hasClass(n, "heading") || n.DataAtom == atom.Span && hasClass(n, "current")) &&
+		if tree.FindFirst(doc, func(n *html.Node) bool {
+			return (n.DataAtom == atom.H2 && htmlnode.HasClass(n, "heading") || n.DataAtom == atom.Span && htmlnode.HasClass(n, "current")) &&
 				strings.EqualFold(text(n), "Marked for Later")
 		}) != nil {
 			return FormatAO3MarkedLater
 		}
 		return FormatAO3History
 	}
-	if findFirst(doc, func(n *html.Node) bool {
-		return (n.DataAtom == atom.Ul && hasClass(n, "series") && hasClass(n, "index")) ||
-			(n.DataAtom == atom.Dl && hasClass(n, "series") && hasClass(n, "meta"))
+	if tree.FindFirst(doc, func(n *html.Node) bool {
+		return (n.DataAtom == atom.Ul && htmlnode.HasClass(n, "series") && htmlnode.HasClass(n, "index")) ||
+			(n.DataAtom == atom.Dl && htmlnode.HasClass(n, "series") && htmlnode.HasClass(n, "meta"))
 	}) != nil {
 		return FormatAO3Series
 	}
@@ -94,18 +98,18 @@ func pageKind(doc *html.Node, blurbs []*html.Node) Format {
 
 // readBlurb adds the work of one blurb, or counts why it is skipped.
 func readBlurb(c *collector, b *html.Node, format Format, extraHosts []string) {
-	if hasClass(b, "deleted") {
+	if htmlnode.HasClass(b, "deleted") {
 		c.skip(ReasonDeleted, "")
 		return
 	}
-	if findFirst(b, func(n *html.Node) bool { return hasClass(n, "mystery") }) != nil { // the blurb or its header
+	if tree.FindFirst(b, func(n *html.Node) bool { return htmlnode.HasClass(n, "mystery") }) != nil { // the blurb or its header
 		c.skip(ReasonMystery, "")
 		return
 	}
-	header := findFirst(b, func(n *html.Node) bool { return hasClass(n, "header") && hasClass(n, "module") })
+	header := tree.FindFirst(b, func(n *html.Node) bool { return htmlnode.HasClass(n, "header") && htmlnode.HasClass(n, "module") })
 	var h4 *html.Node
 	if header != nil {
-		h4 = findFirst(header, func(n *html.Node) bool { return n.DataAtom == atom.H4 && hasClass(n, "heading") })
+		h4 = tree.FindFirst(header, func(n *html.Node) bool { return n.DataAtom == atom.H4 && htmlnode.HasClass(n, "heading") })
 	}
 	if h4 == nil {
 		// A bookmark whose item AO3 has deleted keeps only its
@@ -115,13 +119,13 @@ func readBlurb(c *collector, b *html.Node, format Format, extraHosts []string) {
 	}
 	var link *html.Node
 	var authors []string
-	for _, a := range findAll(h4, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+	for _, a := range tree.FindAll(h4, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
 		switch {
-		case attr(a, "rel") == "author":
+		case htmlnode.Attr(a, "rel") == "author":
 			if s := text(a); s != "" && !containsFold(authors, s) {
 				authors = append(authors, s)
 			}
-		case link == nil && attr(a, "href") != "":
+		case link == nil && htmlnode.Attr(a, "href") != "":
 			link = a
 		}
 	}
@@ -130,7 +134,7 @@ func readBlurb(c *collector, b *html.Node, format Format, extraHosts []string) {
 		return
 	}
 	title := text(link)
-	href := attr(link, "href")
+	href := htmlnode.Attr(link, "href")
 	kind, id := blurbTarget(href, extraHosts)
 	switch kind {
 	case "series":
@@ -141,21 +145,21 @@ func readBlurb(c *collector, b *html.Node, format Format, extraHosts []string) {
 		return
 	case "work":
 	default:
-		if hasClass(b, "external-work") || classWithPrefix(b, "external-work-") {
+		if htmlnode.HasClass(b, "external-work") || htmlnode.HasClassPrefix(b, "external-work-") {
 			c.skip(ReasonExternal, title)
-		} else if classWithPrefix(b, "series-") {
+		} else if htmlnode.HasClassPrefix(b, "series-") {
 			c.skip(ReasonSeries, title)
 		} else {
 			c.skip(ReasonOtherSite, title)
 		}
 		return
 	}
-	if len(authors) == 0 && hasClass(header, "anonymous") {
+	if len(authors) == 0 && htmlnode.HasClass(header, "anonymous") {
 		authors = []string{"Anonymous"}
 	}
 	w := Work{AO3ID: id, Title: title, Authors: authors, Status: shelf.StatusToRead}
-	if h5 := findFirst(header, func(n *html.Node) bool { return n.DataAtom == atom.H5 && hasClass(n, "fandoms") }); h5 != nil {
-		for _, a := range findAll(h5, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+	if h5 := tree.FindFirst(header, func(n *html.Node) bool { return n.DataAtom == atom.H5 && htmlnode.HasClass(n, "fandoms") }); h5 != nil {
+		for _, a := range tree.FindAll(h5, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
 			if s := text(a); s != "" && !containsFold(w.Fandoms, s) {
 				w.Fandoms = append(w.Fandoms, s)
 			}
@@ -164,13 +168,13 @@ func readBlurb(c *collector, b *html.Node, format Format, extraHosts []string) {
 	switch format {
 	case FormatAO3History:
 		w.Status = shelf.StatusReading
-		if v := findFirst(b, func(n *html.Node) bool { return hasClass(n, "viewed") }); v != nil &&
+		if v := tree.FindFirst(b, func(n *html.Node) bool { return htmlnode.HasClass(n, "viewed") }); v != nil &&
 			strings.Contains(strings.ToLower(text(v)), "marked for later") {
 			w.Status = shelf.StatusToRead
 		}
 	case FormatAO3Bookmarks:
-		if q := findFirst(b, func(n *html.Node) bool {
-			return n.DataAtom == atom.Blockquote && hasClass(n, "notes")
+		if q := tree.FindFirst(b, func(n *html.Node) bool {
+			return n.DataAtom == atom.Blockquote && htmlnode.HasClass(n, "notes")
 		}); q != nil {
 			w.Note = text(q)
 		}
@@ -183,12 +187,12 @@ func readBlurb(c *collector, b *html.Node, format Format, extraHosts []string) {
 // tags, where many readers keep one ("Read", "TBR", "DNF"): the first tag
 // that names a status, else to-read.
 func bookmarkStatus(b *html.Node) shelf.Status {
-	user := findFirst(b, func(n *html.Node) bool { return hasClass(n, "user") && hasClass(n, "module") })
+	user := tree.FindFirst(b, func(n *html.Node) bool { return htmlnode.HasClass(n, "user") && htmlnode.HasClass(n, "module") })
 	if user == nil {
 		return shelf.StatusToRead
 	}
-	for _, ul := range findAll(user, func(n *html.Node) bool { return n.DataAtom == atom.Ul && hasClass(n, "tags") }) {
-		for _, a := range findAll(ul, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
+	for _, ul := range tree.FindAll(user, func(n *html.Node) bool { return n.DataAtom == atom.Ul && htmlnode.HasClass(n, "tags") }) {
+		for _, a := range tree.FindAll(ul, func(n *html.Node) bool { return n.DataAtom == atom.A }) {
 			if tag := text(a); tag != "" {
 				if st, ok := readStatus(tag); ok {
 					return st
@@ -236,8 +240,8 @@ func isAO3Host(host string, extraHosts []string) bool {
 // (a rec list, a saved search result of another site), in order.
 func pageLinks(doc *html.Node, extraHosts []string) Result {
 	c := newCollector(FormatLinks)
-	for _, a := range findAll(doc, func(n *html.Node) bool { return n.DataAtom == atom.A && attr(n, "href") != "" }) {
-		href := strings.TrimSpace(attr(a, "href"))
+	for _, a := range tree.FindAll(doc, func(n *html.Node) bool { return n.DataAtom == atom.A && htmlnode.Attr(n, "href") != "" }) {
+		href := strings.TrimSpace(htmlnode.Attr(a, "href"))
 		u, err := url.Parse(href)
 		if err != nil || !u.IsAbs() {
 			continue // a page's own navigation, not a work elsewhere
@@ -251,101 +255,13 @@ func pageLinks(doc *html.Node, extraHosts []string) Result {
 	return c.res
 }
 
-// Small DOM helpers.
+// text is n's text on one line, spaces collapsed, scripts and styles left
+// out; paragraphs, divs, list items and line breaks separate words.
+func text(n *html.Node) string { return tree.Text(n, textRules) }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func hasClass(n *html.Node, class string) bool {
-	for _, c := range strings.Fields(attr(n, "class")) {
-		if c == class {
-			return true
-		}
-	}
-	return false
-}
-
-func classWithPrefix(n *html.Node, prefix string) bool {
-	for _, c := range strings.Fields(attr(n, "class")) {
-		if strings.HasPrefix(c, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
-// findAll returns the elements under n (n included) that match, in
-// document order, not looking inside a match.
-func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var rec func(*html.Node, int)
-	rec = func(n *html.Node, depth int) {
-		if depth > maxDepth {
-			return
-		}
-		if n.Type == html.ElementNode && match(n) {
-			out = append(out, n)
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			rec(c, depth+1)
-		}
-	}
-	rec(n, 0)
-	return out
-}
-
-// findFirst returns the first element under n (n included) that matches.
-func findFirst(n *html.Node, match func(*html.Node) bool) *html.Node {
-	var rec func(*html.Node, int) *html.Node
-	rec = func(n *html.Node, depth int) *html.Node {
-		if depth > maxDepth {
-			return nil
-		}
-		if n.Type == html.ElementNode && match(n) {
-			return n
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if f := rec(c, depth+1); f != nil {
-				return f
-			}
-		}
-		return nil
-	}
-	return rec(n, 0)
-}
-
-// text is n's text on one line, spaces collapsed; block elements and
-// line breaks separate words.
-func text(n *html.Node) string {
-	var b strings.Builder
-	var rec func(*html.Node, int)
-	rec = func(n *html.Node, depth int) {
-		if depth > maxDepth {
-			return
-		}
-		switch n.Type {
-		case html.TextNode:
-			b.WriteString(n.Data)
-			return
-		case html.ElementNode:
-			switch n.DataAtom {
-			case atom.Script, atom.Style:
-				return
-			case atom.Br, atom.P, atom.Div, atom.Li:
-				b.WriteByte(' ')
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			rec(c, depth+1)
-		}
-	}
-	rec(n, 0)
-	return cleanText(b.String())
+var textRules = htmlnode.TextRules{
+	Skip: func(a atom.Atom) bool { return a == atom.Script || a == atom.Style },
+	Separate: func(a atom.Atom) bool {
+		return a == atom.Br || a == atom.P || a == atom.Div || a == atom.Li
+	},
 }

@@ -82,6 +82,27 @@ func TestBookmarksPage(t *testing.T) {
 	}
 }
 
+// A blurb whose heading links off AO3 (a saved page's rewritten link) is
+// told by its class: AO3 names series and external-work blurbs by a class
+// prefix ("series-<id>", "external-work-<id>"), and the prefix decides
+// whatever follows it.
+func TestBlurbOffAO3ToldByClassPrefix(t *testing.T) {
+	p := bookmarksPage(
+		blurb{id: 1, title: "Series", kind: "series", href: "https://example.org/s"},
+		blurb{id: 2, title: "External", kind: "external", href: "https://example.org/e"},
+		blurb{id: 3, title: "Other", href: "https://example.org/o"},
+		blurb{id: 4, title: "Series too", kind: "series", href: "https://example.org/s2"},
+		blurb{id: 5, title: "External too", kind: "external", href: "https://example.org/e2"},
+		blurb{id: 6, title: "On AO3"},
+	)
+	p = strings.NewReplacer("series-4 ", "series-four ", `external-work-5"`, `external-work-five"`).Replace(p)
+	res := mustParse(t, "b.html", p)
+	want := map[Reason]int{ReasonSeries: 2, ReasonExternal: 2, ReasonOtherSite: 1}
+	if got := skipped(res); !reflect.DeepEqual(ids(res.Works), []int64{6}) || !reflect.DeepEqual(got, want) {
+		t.Errorf("works %v, skipped %v, want %v", ids(res.Works), got, want)
+	}
+}
+
 func TestReadingsPages(t *testing.T) {
 	works := []blurb{
 		{id: 21, title: "Lanterns", authors: []string{"ash"}, fandoms: []string{"Lamps"}},

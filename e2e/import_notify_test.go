@@ -10,7 +10,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"ficshelf/discordtest"
-	"ficshelf/loadtest"
 	"ficshelf/store/postgres/pgtest"
 )
 
@@ -22,18 +21,8 @@ func TestMultiProcessConfirmedImportStartsAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs it as two processes")
 	}
-	const poll = 2 * time.Minute
-	db := pgtest.URL(t)
-	bin := loadtest.Binary(t)
-	const shards = 2
-	srv := discordtest.New(t, discordtest.WithShards(shards), discordtest.WithMaxConcurrency(shards))
-	holder := startPolling(t, bin, db, srv, 0, shards, poll)
-	waitLease(t, holder, "jobs/imports")
-	other := startPolling(t, bin, db, srv, 1, shards, poll)
-	// A server on shard 1: its interactions reach the other process only.
-	g := srv.GuildOnShard("Shard 1 Shelves", 1, shards)
-	general := srv.AddChannel(g.ID, "general", discordgo.ChannelTypeGuildText, false)
-	m := srv.AddMember(g.ID, "reader", 0)
+	w := twoPolling(t, "jobs/imports", "Shard 1 Shelves", "reader")
+	srv, holder, other, general, m, poll, db, g := w.srv, w.holder, w.other, w.general, w.member, w.poll, w.db, w.guild
 	const ao3 = 4242
 	seedWork(t, pgtest.OpenURL(t, db), g.ID, m.User.ID, "Woken Shelf", 3, 3, false, ao3)
 	list := fmt.Sprintf(`{"format":"ficshelf-reading-list/1","entries":[{"title":"Woken Shelf","ao3_id":%d,"status":"reading","chapter":2}]}`, ao3)

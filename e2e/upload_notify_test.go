@@ -22,18 +22,8 @@ func TestMultiProcessQueuedUploadStartsAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs it as two processes")
 	}
-	const poll = 2 * time.Minute
-	db := pgtest.URL(t)
-	bin := loadtest.Binary(t)
-	const shards = 2
-	srv := discordtest.New(t, discordtest.WithShards(shards), discordtest.WithMaxConcurrency(shards))
-	holder := startPolling(t, bin, db, srv, 0, shards, poll)
-	waitLease(t, holder, "jobs/uploads")
-	other := startPolling(t, bin, db, srv, 1, shards, poll)
-	// A server on shard 1: its interactions reach the other process only.
-	g := srv.GuildOnShard("Shard 1 Tides", 1, shards)
-	general := srv.AddChannel(g.ID, "general", discordgo.ChannelTypeGuildText, false)
-	m := srv.AddMember(g.ID, "uploader", 0)
+	w := twoPolling(t, "jobs/uploads", "Shard 1 Tides", "uploader")
+	srv, holder, other, general, m, poll := w.srv, w.holder, w.other, w.general, w.member, w.poll
 	const title = "Woken Tide"
 	att := srv.AddAttachment("woken.txt", "text/plain", bigText(title, 1100<<10)) // over 1 MiB: a persisted job
 	queued := time.Now()
@@ -55,6 +45,38 @@ func TestMultiProcessQueuedUploadStartsAtOnce(t *testing.T) {
 	if strings.Contains(other.Log.String(), "lease=jobs/uploads ") {
 		t.Errorf("the other process took the uploads lease: the test did not test a wake across processes")
 	}
+}
+
+// pollingPair is two bot processes on one PostgreSQL database, one shard
+// each, looking for jobs every poll (two minutes) besides being woken; the
+// holder took lease before the other started. guild is on the other's
+// shard (its interactions reach the other process only), with a text
+// channel and a member.
+type pollingPair struct {
+	srv           *discordtest.Server
+	db            string
+	poll          time.Duration
+	holder, other *loadtest.Process
+	guild         *discordgo.Guild
+	general       *discordgo.Channel
+	member        *discordgo.Member
+}
+
+// twoPolling starts a pollingPair whose holder holds lease, with a
+// server named guild and a member named member.
+func twoPolling(t *testing.T, lease, guild, member string) pollingPair {
+	t.Helper()
+	const shards = 2
+	w := pollingPair{db: pgtest.URL(t), poll: 2 * time.Minute}
+	bin := loadtest.Binary(t)
+	w.srv = discordtest.New(t, discordtest.WithShards(shards), discordtest.WithMaxConcurrency(shards))
+	w.holder = startPolling(t, bin, w.db, w.srv, 0, shards, w.poll)
+	waitLease(t, w.holder, lease)
+	w.other = startPolling(t, bin, w.db, w.srv, 1, shards, w.poll)
+	w.guild = w.srv.GuildOnShard(guild, 1, shards)
+	w.general = w.srv.AddChannel(w.guild.ID, "general", discordgo.ChannelTypeGuildText, false)
+	w.member = w.srv.AddMember(w.guild.ID, member, 0)
+	return w
 }
 
 // startPolling starts the binary on db as the process of shard k of

@@ -532,3 +532,91 @@ func rebuildDerived(g *guildTx) error {
 	}
 	return nil
 }
+
+// facetValue is one of the guild's facet values a filter matched: its
+// facet_vals key (kind byte, folded value) and how many stories carry it.
+type facetValue struct {
+	key     []byte
+	stories uint32
+}
+
+// matchedValues lists the guild's values of f's kind that f takes.
+func matchedValues(g *guildTx, f facetFilter) []facetValue {
+	vb := g.bucket(bFacetVals)
+	if vb == nil {
+		return nil
+	}
+	var out []facetValue
+	c := vb.Cursor()
+	for k, v := c.Seek([]byte{f.kind}); k != nil && k[0] == f.kind; k, v = c.Next() {
+		if n := readU32(v); n > 0 && f.match(string(k[1:])) {
+			out = append(out, facetValue{append([]byte(nil), k...), n})
+		}
+	}
+	return out
+}
+
+// postedUnder reports whether story id is posted under any of vals.
+func postedUnder(g *guildTx, vals []facetValue, id uint64) bool {
+	pb := g.bucket(bFacetPost)
+	if pb == nil {
+		return false
+	}
+	for _, v := range vals {
+		k := make([]byte, 0, len(v.key)+9)
+		k = binary.BigEndian.AppendUint64(append(append(k, v.key...), 0), id)
+		if pb.Get(k) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// unionCount counts the distinct stories posted under any of vals, by a
+// merge of their postings (each in story order), without gathering them.
+func unionCount(g *guildTx, vals []facetValue) int {
+	pb := g.bucket(bFacetPost)
+	if pb == nil {
+		return 0
+	}
+	type head struct {
+		c      *bbolt.Cursor
+		prefix []byte
+		id     uint64
+		done   bool
+	}
+	hs := make([]*head, len(vals))
+	next := func(h *head, k []byte) {
+		if k == nil || !hasPrefix(k, h.prefix) {
+			h.done = true
+			return
+		}
+		h.id = binary.BigEndian.Uint64(k[len(k)-8:])
+	}
+	for i, v := range vals {
+		h := &head{c: pb.Cursor(), prefix: append(append([]byte(nil), v.key...), 0)}
+		k, _ := h.c.Seek(h.prefix)
+		next(h, k)
+		hs[i] = h
+	}
+	n := 0
+	for {
+		var low uint64
+		any := false
+		for _, h := range hs {
+			if !h.done && (!any || h.id < low) {
+				low, any = h.id, true
+			}
+		}
+		if !any {
+			return n
+		}
+		n++
+		for _, h := range hs {
+			if !h.done && h.id == low {
+				k, _ := h.c.Next()
+				next(h, k)
+			}
+		}
+	}
+}

@@ -141,6 +141,8 @@ func BenchmarkScaleListStories(b *testing.B) {
 			{"kudos-page3", shelf.ListQuery{Sort: shelf.SortKudos, Offset: 20}},
 			{"fandom-title", shelf.ListQuery{Fandom: "rose", Sort: shelf.SortTitle}},
 			{"tag-words", shelf.ListQuery{Tag: "tag moon 4", Sort: shelf.SortWords}},
+			// One value most stories carry: the page walked, not gathered.
+			{"rating-kudos", shelf.ListQuery{Rating: "teen", Sort: shelf.SortKudos}},
 		} {
 			b.Run(q.name, func(b *testing.B) {
 				for i := 0; i < b.N; i++ {

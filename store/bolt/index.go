@@ -533,31 +533,43 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 			}
 		}
 	}
-	// Bucket the touched titles by bound, then score in bound order.
-	lbs := map[int][]int32{}
-	var keys []int
-	for _, slot := range touched {
-		lb := bound(gi.items[slot], int(shared[slot]), int(prefix[slot]))
-		if _, ok := lbs[lb]; !ok {
-			keys = append(keys, lb)
-		}
-		lbs[lb] = append(lbs[lb], slot)
+	// Bucket the touched titles by bound (a counting sort: bounds are 0
+	// or 1000 to maxMissBound), then score in bound order.
+	start := make([]int32, boundBuckets+1)
+	bucketOf := make([]uint16, len(touched))
+	for i, slot := range touched {
+		b := boundBucket(bound(gi.items[slot], int(shared[slot]), int(prefix[slot])))
+		bucketOf[i] = b
+		start[b+1]++
 	}
-	slices.Sort(keys)
+	for b := 1; b <= boundBuckets; b++ {
+		start[b] += start[b-1]
+	}
+	order := make([]int32, len(touched))
+	fill := slices.Clone(start[:boundBuckets])
+	for i, slot := range touched {
+		order[fill[bucketOf[i]]] = slot
+		fill[bucketOf[i]]++
+	}
 	untouched := 1000 + 11*ceil3(len(grams)) // the least bound of a title sharing no trigram
-	for _, lb := range keys {
+	done := 0                                // buckets below done were scored whole
+	for ; done < boundBuckets; done++ {
+		if start[done] == start[done+1] {
+			continue
+		}
+		lb := bucketBound(done)
 		if full(lb) {
 			break
 		}
 		if lb > untouched && !full(untouched) {
 			break // titles sharing nothing may come first: scored below
 		}
-		for _, slot := range lbs[lb] {
+		for _, slot := range order[start[done]:start[done+1]] {
 			offer(gi.items[slot])
 		}
-		delete(lbs, lb)
 	}
-	if full(untouched) && len(lbs) == 0 {
+	left := start[boundBuckets] - start[done] // touched titles not scored
+	if full(untouched) && left == 0 {
 		return best.Items()
 	}
 	// Every title not scored yet, by its own bound.
@@ -566,16 +578,38 @@ func (gi *guildIndex) closest(folded string, n int) []*ref {
 			continue
 		}
 		lb := bound(r, int(shared[slot]), int(prefix[slot]))
-		if shared[slot] > 0 {
-			if _, left := lbs[lb]; !left {
-				continue // scored above
-			}
+		if shared[slot] > 0 && int(boundBucket(lb)) < done {
+			continue // scored above
 		}
 		if !full(lb) {
 			offer(r)
 		}
 	}
 	return best.Items()
+}
+
+// maxMissBound is the largest bound closest computes (every length
+// capped at 64 runes); boundBuckets the buckets of its counting sort:
+// bound 0 (the title may contain the input), then 1000 to maxMissBound.
+const (
+	maxMissBound = 1000 + 10*64 + 64
+	boundBuckets = 1 + maxMissBound - 1000 + 1
+)
+
+// boundBucket is the bucket of a bound, in bound order.
+func boundBucket(lb int) uint16 {
+	if lb < 1000 {
+		return 0
+	}
+	return uint16(1 + min(lb, maxMissBound) - 1000)
+}
+
+// bucketBound is the bound of a bucket.
+func bucketBound(b int) int {
+	if b == 0 {
+		return 0
+	}
+	return 1000 + b - 1
 }
 
 // Bounds of a title miss in a big guild (closest): up to exactMissLimit

@@ -241,3 +241,24 @@ func TestGuildBuildBlocksNobody(t *testing.T) {
 		t.Fatalf("search once built = %+v, %v; want both lanterns, the late one (with kudos) first", refs, err)
 	}
 }
+
+// TestBoundBucketsKeepOrder checks closest's counting sort: every bound
+// it can compute has a bucket, buckets follow bound order, and a
+// bucket's bound is the bound itself (closest stops on it).
+func TestBoundBucketsKeepOrder(t *testing.T) {
+	bounds := []int{0}
+	for lb := 1000; lb <= maxMissBound; lb++ {
+		bounds = append(bounds, lb)
+	}
+	prev := -1
+	for _, lb := range bounds {
+		b := int(boundBucket(lb))
+		if b <= prev || b >= boundBuckets {
+			t.Fatalf("bound %d: bucket %d after %d (of %d)", lb, b, prev, boundBuckets)
+		}
+		if got := bucketBound(b); got != lb {
+			t.Fatalf("bucket %d's bound is %d, want %d", b, got, lb)
+		}
+		prev = b
+	}
+}

@@ -46,6 +46,9 @@ func ScaleQueries(guild int64, now time.Time) []ScaleQuery {
 		{"top week", topWeekSQL, []any{guild, shelf.PeriodWeek.Since(now).UnixNano(), 10, int16(1)}, true, false},
 		{"top month", topMonthSQL, []any{guild, shelf.PeriodMonth.Since(now).UnixNano(), 10, int16(2)}, true, false},
 		{"title miss candidates", missSQL, missArgs(guild, "zephyr nothing"), true, false},
+		{"search title starts", searchTitleStartsSQL, []any{guild, "or", "or\U0010FFFF", popularRareCap + 1}, true, false},
+		{"search exact", searchExactSQL, []any{guild, "orchard", popularRareCap + 1}, true, false},
+		{"search decode", searchDecodeSQL, []any{guild, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25}}, false, false},
 	}
 	// A filter matching few stories (cut from all of them) and many (the
 	// sort order walked, each story probed).
@@ -88,4 +91,24 @@ func SetPopularMinStories(n int64) func() {
 	old := popularMinStories
 	popularMinStories = n
 	return func() { popularMinStories = old }
+}
+
+// RareListed returns how many searches walked the title-starting class
+// first (searchpop.go).
+func RareListed() int64 { return popularRareListed.Load() }
+
+// SetRareFirst turns the title-starting class's listing on or off and
+// returns a function that restores it.
+func SetRareFirst(on bool) func() {
+	old := rareFirst
+	rareFirst = on
+	return func() { rareFirst = old }
+}
+
+// SetPopularRareCap sets the most title-starting stories listed and
+// returns a function that restores it.
+func SetPopularRareCap(n int) func() {
+	old := popularRareCap
+	popularRareCap = n
+	return func() { popularRareCap = old }
 }

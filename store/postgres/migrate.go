@@ -504,6 +504,12 @@ CREATE INDEX upload_jobs_told ON upload_jobs (told_at) WHERE told_at IS NOT NULL
 UPDATE import_jobs SET told_at = (convert_from(doc, 'UTF8')::jsonb ->> 'created')::timestamptz
 	WHERE NOT open AND convert_from(doc, 'UTF8')::jsonb ->> 'state' IN ('preview', 'cancelled');
 `,
+	// 11: the title-first words alone (one row per story), so that
+	// autocomplete lists the stories whose title starts with a typed prefix
+	// without reading the prefix's other words (searchpop.go).
+	`
+CREATE INDEX story_words_first ON story_words (guild, word, story) WHERE flags & 4 <> 0;
+`,
 }
 
 // SchemaVersion is the schema version this program writes.

@@ -74,6 +74,7 @@ func TestMigrationsStepByStep(t *testing.T) {
 		8:  {"upload_jobs"},
 		9:  {},
 		10: {},
+		11: {"story_words_first"},
 	}
 	for v := 1; v <= len(Migrations); v++ {
 		for _, tbl := range wantTables[v] {

@@ -208,6 +208,12 @@ func sqlLiteral(t *testing.T, v any) string {
 			q[i] = quote(s)
 		}
 		return "ARRAY[" + strings.Join(q, ", ") + "]::text[]"
+	case []int64:
+		q := make([]string, len(v))
+		for i, n := range v {
+			q[i] = fmt.Sprint(n)
+		}
+		return "ARRAY[" + strings.Join(q, ", ") + "]::bigint[]"
 	}
 	t.Fatalf("sqlLiteral: %T not handled", v)
 	return ""

@@ -88,3 +88,47 @@ func TestBigServerSearchTimes(t *testing.T) {
 	}
 	t.Logf("the walk answered %d, handed %d to the statement", a-a0, g-g0)
 }
+
+var flagSearchPrefixes = flag.String("searchprefixes", "o,li,so,k,ki,t,the,208,a,h,w,li s,of", "TestBigServerSearchPrefixes: the prefixes timed, comma-separated")
+
+// TestBigServerSearchPrefixes times autocomplete on a seeded big guild by
+// prefix, with the rare classes listed first (searchpop.go) and without,
+// one call at a time, interleaved (a warm-up call each first), and checks
+// both answer the same.
+func TestBigServerSearchPrefixes(t *testing.T) {
+	if *flagSearchURL == "" || *flagSearchGuild == 0 {
+		t.Skip("run with -searchurl URL -searchguild ID")
+	}
+	s := pgtest.OpenURL(t, *flagSearchURL)
+	guild := strconv.FormatInt(*flagSearchGuild, 10)
+	const reps = 30
+	search := func(q string, rare bool) ([]string, time.Duration) {
+		defer SetRareFirst(rare)()
+		start := time.Now()
+		refs, err := s.SearchStories(ctx, guild, q, 25)
+		d := time.Since(start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, ref := range refs {
+			ids = append(ids, ref.ID)
+		}
+		return ids, d
+	}
+	t.Logf("%-8s %12s %12s", "prefix", "before (p50)", "after (p50)")
+	for _, q := range strings.Split(*flagSearchPrefixes, ",") {
+		search(q, false)
+		search(q, true)
+		var before, after []time.Duration
+		for range reps {
+			a, d0 := search(q, false)
+			b, d1 := search(q, true)
+			if !slices.Equal(a, b) {
+				t.Fatalf("search %q: without the rare classes %v, with %v", q, a, b)
+			}
+			before, after = append(before, d0), append(after, d1)
+		}
+		t.Logf("%-8q %9.2f ms %9.2f ms", q, ms(percentile(before, 0.5)), ms(percentile(after, 0.5)))
+	}
+}

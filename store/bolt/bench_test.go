@@ -17,13 +17,15 @@ import (
 
 const benchGuild = "111111111111111111"
 
-func benchStore(b *testing.B) *Store {
-	b.Helper()
-	s, err := Open(filepath.Join(b.TempDir(), "bench.db"), Options{})
+// tempStore opens a store on a new file in tb's temporary directory,
+// closed when tb ends.
+func tempStore(tb testing.TB) *Store {
+	tb.Helper()
+	s, err := Open(filepath.Join(tb.TempDir(), "f.db"), Options{})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -79,7 +81,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // BenchmarkSearchStories5000 measures autocomplete over a 5,000-story
 // library with typed prefixes of one to three words and reports p50/p99.
 func BenchmarkSearchStories5000(b *testing.B) {
-	s := benchStore(b)
+	s := tempStore(b)
 	rng := rand.New(rand.NewPCG(1, 2))
 	fillLibrary(b, s, benchGuild, 5000, rng)
 	queries := make([]string, 1000)
@@ -120,7 +122,7 @@ func BenchmarkKudos64(b *testing.B) {
 		batch bool
 	}{{"batch", true}, {"update", false}} {
 		b.Run(mode.name, func(b *testing.B) {
-			s := benchStore(b)
+			s := tempStore(b)
 			rec, err := s.AddStory(ctx, benchGuild, &fic.Story{Title: "Hot"}, nil, "7", false, time.Time{})
 			if err != nil {
 				b.Fatal(err)
@@ -159,7 +161,7 @@ func BenchmarkKudos64(b *testing.B) {
 // BenchmarkMemberList2000 reads a member's list of 2,000 entries joined
 // with their stories.
 func BenchmarkMemberList2000(b *testing.B) {
-	s := benchStore(b)
+	s := tempStore(b)
 	fillLibrary(b, s, benchGuild, 2500, rand.New(rand.NewPCG(3, 4)))
 	const user = "555555555555555555"
 	err := s.update(ctx, benchGuild, func(g *guildTx) error {
@@ -191,7 +193,7 @@ func BenchmarkMemberList2000(b *testing.B) {
 // BenchmarkOpenIndex5000 measures building a guild's autocomplete index (on
 // its first use).
 func BenchmarkOpenIndex5000(b *testing.B) {
-	s := benchStore(b)
+	s := tempStore(b)
 	fillLibrary(b, s, benchGuild, 5000, rand.New(rand.NewPCG(5, 6)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -207,7 +209,7 @@ func BenchmarkOpenIndex5000(b *testing.B) {
 // BenchmarkAddStory500kWords stores a 500,000-word, 50-chapter work (the
 // store's share of the import target).
 func BenchmarkAddStory500kWords(b *testing.B) {
-	s := benchStore(b)
+	s := tempStore(b)
 	para := strings.Repeat("She walked along the quiet road and thought of home. ", 10) // 100 words
 	chapters := make([]shelf.NewChapter, 50)
 	for i := range chapters {
@@ -225,7 +227,7 @@ func BenchmarkAddStory500kWords(b *testing.B) {
 
 // BenchmarkListStories5000 pages a 5,000-story library filtered by tag.
 func BenchmarkListStories5000(b *testing.B) {
-	s := benchStore(b)
+	s := tempStore(b)
 	fillLibrary(b, s, benchGuild, 5000, rand.New(rand.NewPCG(7, 8)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -237,7 +239,7 @@ func BenchmarkListStories5000(b *testing.B) {
 
 // BenchmarkResolveStory5000 resolves a typed title prefix in a 5,000-story library.
 func BenchmarkResolveStory5000(b *testing.B) {
-	s := benchStore(b)
+	s := tempStore(b)
 	fillLibrary(b, s, benchGuild, 5000, rand.New(rand.NewPCG(9, 10)))
 	first, err := s.Story(ctx, benchGuild, "1")
 	if err != nil {
@@ -256,7 +258,7 @@ func BenchmarkResolveStory5000(b *testing.B) {
 // its write to show the count as of its answer: the whole story (Story,
 // what it read before) against its count alone (KudosCount).
 func BenchmarkKudosButtonReread(b *testing.B) {
-	s := benchStore(b)
+	s := tempStore(b)
 	fillLibrary(b, s, benchGuild, 250, rand.New(rand.NewPCG(1, 2)))
 	b.Run("Story", func(b *testing.B) {
 		b.ReportAllocs()

@@ -50,11 +50,7 @@ func chapterKeys(t *testing.T, s *Store, guild string, id uint64) int {
 
 // A big story is written in steps and reads back whole, like a small one.
 func TestBigStoryAddedInSteps(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "f.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t)
 	st, chs := bigStory(6, 400<<10, 0)
 	before := s.commits.Load()
 	rec, err := s.AddStory(ctx, bigGuild, st, chs, "300000000000000003", false, time.Time{})
@@ -167,11 +163,7 @@ func TestBigStoryCrashBetweenStepsIsCleaned(t *testing.T) {
 // Two big adds of one AO3 work at once: one story, one *DuplicateError,
 // and no chapters of the loser left behind.
 func TestBigStoryDuplicateLeavesNothing(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "f.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
@@ -214,11 +206,7 @@ func TestBigStoryDuplicateLeavesNothing(t *testing.T) {
 // of it: kudos given between the steps of a 12 MiB story commit there,
 // while the story is still being written.
 func TestSmallWriteCommitsBetweenBigSteps(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "f.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t)
 	small, err := s.AddStory(ctx, bigGuild, &fic.Story{Title: "Small", Rating: fic.RatingGeneral}, nil, "300000000000000003", false, time.Time{})
 	if err != nil {
 		t.Fatal(err)

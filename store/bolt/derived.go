@@ -270,20 +270,17 @@ func libGet(g *guildTx, k []byte) int {
 	return 0
 }
 
-// storiesWithFacet returns the stories posted under a value of kind that
-// match: the guild's distinct values are matched, their postings united.
-func storiesWithFacet(g *guildTx, kind byte, match func(v string) bool) map[uint64]bool {
+// storiesWithFacet returns the stories posted under a value of the
+// filter's kind that it takes (matchedValues), their postings united.
+func storiesWithFacet(g *guildTx, f facetFilter) map[uint64]bool {
 	out := map[uint64]bool{}
-	vals, posts := g.bucket(bFacetVals), g.bucket(bFacetPost)
-	if vals == nil || posts == nil {
+	posts := g.bucket(bFacetPost)
+	if posts == nil {
 		return out
 	}
-	vc, pc := vals.Cursor(), posts.Cursor()
-	for vk, _ := vc.Seek([]byte{kind}); vk != nil && vk[0] == kind; vk, _ = vc.Next() {
-		if !match(string(vk[1:])) {
-			continue
-		}
-		prefix := append(append([]byte(nil), vk...), 0)
+	pc := posts.Cursor()
+	for _, v := range matchedValues(g, f) {
+		prefix := append(v.key, 0)
 		for pk, _ := pc.Seek(prefix); pk != nil && hasPrefix(pk, prefix); pk, _ = pc.Next() {
 			out[binary.BigEndian.Uint64(pk[len(pk)-8:])] = true
 		}

@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -40,11 +39,7 @@ func TestWriteLaneStepWaitsForOneRound(t *testing.T) {
 // CPU and could take bbolt's lock straight back, waits for it. (Without
 // the lane, most kudos here commit only after several more steps.)
 func TestSmallWriteGoesBeforeTheNextStep(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "f.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t)
 	small, err := s.AddStory(ctx, bigGuild, &fic.Story{Title: "Small", Rating: fic.RatingGeneral}, nil, "300000000000000003", false, time.Time{})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,30 @@ func rawDB(t *testing.T) (*bbolt.DB, string) {
 	return db, path
 }
 
+// migrateTwiceThenOpen migrates db (at path) up to version n, runs step n
+// (step) once more, checks the version, closes db and opens the store on
+// the file (closed at the test's end): a step must be safe to run again,
+// as a crash between its work and the version's write would.
+func migrateTwiceThenOpen(t *testing.T, db *bbolt.DB, path string, n int, step func(*bbolt.Tx) error) *Store {
+	t.Helper()
+	if err := migrate(db, migrations[:n]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(step); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(t, db); v != uint64(n) {
+		t.Errorf("version = %d, want %d", v, n)
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func version(t *testing.T, db *bbolt.DB) uint64 {
 	t.Helper()
 	var v uint64
@@ -285,22 +309,8 @@ func TestMigration4DerivesIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(db, migrations[:4]); err != nil {
-		t.Fatal(err)
-	}
 	// Re-running the step rebuilds rather than adds.
-	if err := db.Update(migrateDeriveIndexes); err != nil {
-		t.Fatal(err)
-	}
-	if v := version(t, db); v != 4 {
-		t.Errorf("version = %d, want 4", v)
-	}
-	db.Close()
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := migrateTwiceThenOpen(t, db, path, 4, migrateDeriveIndexes)
 	lists := []struct {
 		q     shelf.ListQuery
 		want  []string
@@ -369,18 +379,7 @@ func TestMigration5IndexesToldJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(db, migrations[:5]); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(migrateIndexTold); err != nil { // re-running changes nothing more
-		t.Fatal(err)
-	}
-	db.Close()
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := migrateTwiceThenOpen(t, db, path, 5, migrateIndexTold) // re-running changes nothing more
 	if j, err := s.UploadJob(ctx, "12", "1"); err != nil || j.Token != "" || j.File == nil || j.File.URL != "" || j.File.Filename != "f.txt" {
 		t.Errorf("told upload after the migration: %+v %v", j, err)
 	}
@@ -432,18 +431,7 @@ func TestMigration6IndexesAbandonedImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(db, migrations[:6]); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(migrateIndexAbandonedImports); err != nil { // re-running changes nothing more
-		t.Fatal(err)
-	}
-	db.Close()
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := migrateTwiceThenOpen(t, db, path, 6, migrateIndexAbandonedImports) // re-running changes nothing more
 	if n, err := s.PruneJobs(ctx, t0.Add(time.Hour), 10); err != nil || n != 2 {
 		t.Fatalf("prune after the migration: %d %v, want the preview and the cancelled import", n, err)
 	}

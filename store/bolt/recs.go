@@ -396,7 +396,7 @@ func listRecs(g *guildTx, uid uint64, fandom string, offset, limit int) ([]shelf
 	var ids []uint64 // every matching rec, newest first (filtered queries)
 	switch {
 	case fandom != "":
-		stories := storiesWithFacet(g, facetFandom, func(v string) bool { return strings.Contains(v, fandom) })
+		stories := storiesWithFacet(g, facetFilter{facetFandom, func(v string) bool { return strings.Contains(v, fandom) }})
 		byUser := g.bucket(bRecsByUser)
 		for sid := range stories {
 			err := forEachPrefix(g.bucket(bRecsByStory), u64(sid), func(k, _ []byte) error {

@@ -1,7 +1,6 @@
 package bolt
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,11 +14,7 @@ import (
 // without series, and /story list's series filter reads such a story's
 // document instead.
 func TestFacetsWithoutSeriesFallBackToTheDocument(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "f.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := tempStore(t)
 	const guild = "100000000000000001"
 	st := &fic.Story{Title: "Old", Rating: fic.RatingGeneral, SeriesRefs: []fic.SeriesRef{{ID: 31, Title: "Pokémon Journeys", Part: 2}}}
 	rec, err := s.AddStory(ctx, guild, st, nil, "300000000000000003", false, time.Time{})

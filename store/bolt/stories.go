@@ -465,27 +465,27 @@ func listStories(g *guildTx, q shelf.ListQuery, rating fic.Rating, fandom, tag, 
 	case shelf.SortWords:
 		kind = sortWords
 	}
+	var filters []facetFilter
+	if rating != "" {
+		filters = append(filters, facetFilter{facetRating, func(v string) bool { return v == string(rating) }})
+	}
+	if fandom != "" {
+		filters = append(filters, facetFilter{facetFandom, func(v string) bool { return strings.Contains(v, fandom) }})
+	}
+	if tag != "" {
+		filters = append(filters, facetFilter{facetTag, func(v string) bool { return strings.Contains(v, tag) }})
+	}
 	// One filter alone (the usual /story list fandom:… or tag:…) is
 	// answered without gathering every story it matches when it matches
 	// many: facetPage.
-	var only []facetFilter
-	if rating != "" {
-		only = append(only, facetFilter{facetRating, func(v string) bool { return v == string(rating) }})
-	}
-	if fandom != "" {
-		only = append(only, facetFilter{facetFandom, func(v string) bool { return strings.Contains(v, fandom) }})
-	}
-	if tag != "" {
-		only = append(only, facetFilter{facetTag, func(v string) bool { return strings.Contains(v, tag) }})
-	}
-	if len(only) == 1 && seriesText == "" {
-		if page, total, ok, err := facetPage(g, q, kind, only[0]); ok || err != nil {
+	if len(filters) == 1 && seriesText == "" {
+		if page, total, ok, err := facetPage(g, q, kind, filters[0]); ok || err != nil {
 			return page, total, err
 		}
 	}
 	var set map[uint64]bool // nil: every story
-	filter := func(kind byte, match func(v string) bool) {
-		next := storiesWithFacet(g, kind, match)
+	for _, f := range filters {
+		next := storiesWithFacet(g, f)
 		if set != nil {
 			for id := range next {
 				if !set[id] {
@@ -494,15 +494,6 @@ func listStories(g *guildTx, q shelf.ListQuery, rating fic.Rating, fandom, tag, 
 			}
 		}
 		set = next
-	}
-	if rating != "" {
-		filter(facetRating, func(v string) bool { return v == string(rating) })
-	}
-	if fandom != "" {
-		filter(facetFandom, func(v string) bool { return strings.Contains(v, fandom) })
-	}
-	if tag != "" {
-		filter(facetTag, func(v string) bool { return strings.Contains(v, tag) })
 	}
 	n := libCount(g)
 	if seriesText != "" {
